@@ -1,0 +1,138 @@
+import path from 'node:path';
+import cassandra from 'cassandra-driver';
+import type { StackConfig } from '../config.ts';
+import { findJar, libClasspath, writeFiles, type Engine, type EngineContext } from './engine.ts';
+
+/** Cassandra 5.0, one node, on Java 17 (never newer: it calls System.setSecurityManager). */
+
+/** apache/cassandra conf/jvm17-server.options, as cassandra-unit runs 5.0 on JDK 17. */
+const CASSANDRA_JAVA17 = [
+  ...['java.base/jdk.internal.misc', 'java.management.rmi/com.sun.jmx.remote.internal.rmi', 'java.management/com.sun.jmx.remote.security', 'java.rmi/sun.rmi.registry', 'java.rmi/sun.rmi.server', 'java.sql/java.sql', 'java.base/java.lang.ref', 'jdk.unsupported/sun.misc', 'jdk.compiler/com.sun.tools.javac.file', 'jdk.attach/sun.tools.attach'].map(
+    (p) => `--add-exports=${p}=ALL-UNNAMED`,
+  ),
+  ...['java.base/java.lang.module', 'java.base/jdk.internal.loader', 'java.base/jdk.internal.ref', 'java.base/jdk.internal.reflect', 'java.base/jdk.internal.math', 'java.base/jdk.internal.module', 'java.base/jdk.internal.util.jar', 'jdk.management/com.sun.management.internal', 'java.base/sun.nio.ch', 'java.base/java.io', 'java.base/java.lang.reflect', 'jdk.compiler/com.sun.tools.javac', 'java.base/java.lang', 'java.base/java.util', 'java.base/java.nio'].map(
+    (p) => `--add-opens=${p}=ALL-UNNAMED`,
+  ),
+];
+
+function yaml(ctx: EngineContext): string {
+  const c = ctx.config.cassandra;
+  const d = (sub: string) => path.join(ctx.dataDir, sub);
+  // only keys that 5.0's Config knows: the loader rejects unknown ones
+  return `cluster_name: 'moviereco'
+partitioner: org.apache.cassandra.dht.Murmur3Partitioner
+endpoint_snitch: SimpleSnitch
+num_tokens: 1
+initial_token: 0
+listen_address: ${c.host}
+rpc_address: ${c.host}
+storage_port: ${c.storagePort}
+native_transport_port: ${c.port}
+start_native_transport: true
+seed_provider:
+  - class_name: org.apache.cassandra.locator.SimpleSeedProvider
+    parameters:
+      - seeds: "${c.host}:${c.storagePort}"
+data_file_directories: [${d('data')}]
+commitlog_directory: ${d('commitlog')}
+saved_caches_directory: ${d('saved_caches')}
+hints_directory: ${d('hints')}
+cdc_raw_directory: ${d('cdc_raw')}
+commitlog_sync: periodic
+commitlog_sync_period: 10s
+commitlog_segment_size: 32MiB
+auto_snapshot: false
+concurrent_reads: 16
+concurrent_writes: 16
+concurrent_compactors: 1
+memtable_allocation_type: heap_buffers
+disk_access_mode: standard
+authenticator: AllowAllAuthenticator
+authorizer: AllowAllAuthorizer
+`;
+}
+
+const logback = `<configuration scan="false">
+  <appender name="STDOUT" class="ch.qos.logback.core.ConsoleAppender">
+    <encoder><pattern>%d{ISO8601} %-5level [%thread] %logger{1} - %msg%n</pattern></encoder>
+  </appender>
+  <root level="INFO"><appender-ref ref="STDOUT"/></root>
+</configuration>
+`;
+
+export function cassandraClient(config: StackConfig, keyspace?: string): cassandra.Client {
+  return new cassandra.Client({
+    contactPoints: [...config.cassandra.contactPoints],
+    localDataCenter: config.cassandra.datacenter,
+    keyspace,
+    socketOptions: { connectTimeout: 3000, readTimeout: 12_000 },
+  });
+}
+
+export const cassandraEngine: Engine = {
+  name: 'cassandra',
+  address: (config) => config.cassandra.contactPoints.join(','),
+
+  async prepare(ctx) {
+    writeFiles(ctx.confDir, { 'cassandra.yaml': yaml(ctx), 'logback.xml': logback });
+  },
+
+  processes(ctx) {
+    const c = ctx.config.cassandra;
+    let jamm: string;
+    try {
+      jamm = findJar(ctx.libDir, 'jamm-');
+    } catch {
+      jamm = path.join(ctx.libDir, 'jamm.jar'); // not installed yet; `up` installs before it starts
+    }
+    return [
+      {
+        name: 'cassandra',
+        mainClass: 'org.apache.cassandra.service.CassandraDaemon',
+        classpath: [ctx.confDir, libClasspath(ctx.libDir)],
+        jvmOptions: [
+          `-javaagent:${jamm}`,
+          `-Xms${c.heapMb}m`,
+          `-Xmx${c.heapMb}m`,
+          '-Xss256k',
+          '-XX:+UseG1GC',
+          '-XX:+ParallelRefProcEnabled',
+          '-XX:MaxTenuringThreshold=1',
+          '-XX:G1RSetUpdatingPauseTimePercent=5',
+          '-XX:MaxGCPauseMillis=300',
+          '-XX:+HeapDumpOnOutOfMemoryError',
+          `-XX:HeapDumpPath=${ctx.dataDir}`,
+          '-Djava.net.preferIPv4Stack=true',
+          '-Djdk.attach.allowAttachSelf=true',
+          '-Dio.netty.tryReflectionSetAccessible=true',
+          `-Djava.io.tmpdir=${ctx.config.dirs.tmp}`,
+          `-Dcassandra.config=file://${path.join(ctx.confDir, 'cassandra.yaml')}`,
+          `-Dcassandra.storagedir=${ctx.dataDir}`,
+          `-Dcassandra.logdir=${ctx.logsDir}`,
+          '-Dcassandra-foreground=yes',
+          `-Dcassandra.jmx.local.port=${c.jmxPort}`,
+          '-Dcassandra.skip_wait_for_gossip_to_settle=0',
+          `-Dlogback.configurationFile=file://${path.join(ctx.confDir, 'logback.xml')}`,
+          ...CASSANDRA_JAVA17,
+        ],
+        args: [],
+        ports: [
+          { host: c.host, port: c.port },
+          { host: c.host, port: c.storagePort },
+          { host: '127.0.0.1', port: c.jmxPort },
+        ],
+      },
+    ];
+  },
+
+  async probe(config) {
+    const client = cassandraClient(config);
+    try {
+      await client.connect();
+      const result = await client.execute('SELECT release_version FROM system.local');
+      return `Cassandra ${result.first()?.get('release_version') as string}`;
+    } finally {
+      await client.shutdown();
+    }
+  },
+};

@@ -1,0 +1,98 @@
+/**
+ * What an engine is to the stack: a Maven module whose runtime classpath is the engine, the
+ * processes to start from it, how to prepare its config and storage, and a readiness probe
+ * that speaks the engine's own protocol.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { StackConfig } from '../config.ts';
+import type { JavaInfo, ProcessSpec } from '../process.ts';
+
+export type EngineName = 'hdfs' | 'cassandra' | 'kafka' | 'flink' | 'spark';
+
+export interface EngineContext {
+  config: StackConfig;
+  java: JavaInfo;
+  /** the engine's own directories under the state dir */
+  libDir: string;
+  confDir: string;
+  dataDir: string;
+  logsDir: string;
+}
+
+export interface Engine {
+  name: EngineName;
+  /** the processes it runs, in start order; empty for engines that only provide tools (Spark) */
+  processes(ctx: EngineContext): ProcessSpec[];
+  /** writes config files and formats storage on first start; must be idempotent */
+  prepare?(ctx: EngineContext): Promise<void>;
+  /** resolves with a short detail when the engine serves requests, throws why not */
+  probe(config: StackConfig): Promise<string>;
+  /** one-off provisioning once ready (topics); also run against external clusters */
+  provision?(config: StackConfig): Promise<void>;
+  /** the address to show in `status` */
+  address(config: StackConfig): string;
+}
+
+export function engineContext(config: StackConfig, java: JavaInfo, name: EngineName): EngineContext {
+  return {
+    config,
+    java,
+    libDir: path.join(config.dirs.lib, name),
+    confDir: path.join(config.dirs.conf, name),
+    dataDir: path.join(config.dirs.data, name),
+    logsDir: config.dirs.logs,
+  };
+}
+
+/** The classpath entries of an engine's lib dir (a wildcard, as `java -cp` expands it). */
+export function libClasspath(libDir: string): string {
+  return path.join(libDir, '*');
+}
+
+/** The one jar in `dir` whose name starts with `prefix`. */
+export function findJar(dir: string, prefix: string): string {
+  const jar = fs.readdirSync(dir).find((f) => f.startsWith(prefix) && f.endsWith('.jar'));
+  if (!jar) throw new Error(`no ${prefix}*.jar in ${dir}`);
+  return path.join(dir, jar);
+}
+
+export function writeFiles(dir: string, files: Record<string, string>): void {
+  fs.mkdirSync(dir, { recursive: true });
+  for (const [name, content] of Object.entries(files)) {
+    fs.writeFileSync(path.join(dir, name), content);
+  }
+}
+
+/** `key=value` lines from an object. */
+export function properties(values: Record<string, string | number | boolean>): string {
+  return `${Object.entries(values)
+    .map(([k, v]) => `${k}=${v}`)
+    .join('\n')}\n`;
+}
+
+/** Hadoop's `<configuration>` XML from an object. */
+export function hadoopXml(values: Record<string, string | number | boolean>): string {
+  const body = Object.entries(values)
+    .map(([k, v]) => `  <property><name>${k}</name><value>${v}</value></property>`)
+    .join('\n');
+  return `<?xml version="1.0"?>\n<configuration>\n${body}\n</configuration>\n`;
+}
+
+/** A Log4j 2 properties file that sends everything to stdout (the process log). */
+export function log4j2Console(extraLoggers: Record<string, string> = {}): string {
+  const loggers = Object.entries(extraLoggers).flatMap(([name, level], i) => [
+    `logger.l${i}.name=${name}`,
+    `logger.l${i}.level=${level}`,
+  ]);
+  return `${[
+    'status=warn',
+    'appender.console.type=Console',
+    'appender.console.name=STDOUT',
+    'appender.console.layout.type=PatternLayout',
+    'appender.console.layout.pattern=%d{ISO8601} %-5p %c{1.} - %m%n',
+    'rootLogger.level=INFO',
+    'rootLogger.appenderRef.stdout.ref=STDOUT',
+    ...loggers,
+  ].join('\n')}\n`;
+}

@@ -1,0 +1,162 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { StackConfig } from '../config.ts';
+import { runJava } from '../process.ts';
+import { libClasspath, log4j2Console, writeFiles, type Engine, type EngineContext } from './engine.ts';
+
+/**
+ * A Flink 1.20 session cluster from Maven jars (no flink-dist): the JobManager
+ * (StandaloneSessionClusterEntrypoint) and one TaskManager (TaskManagerRunner) as two processes.
+ * Their JVM memory flags come from Flink's own BashJavaUtils, as bin/jobmanager.sh does it.
+ */
+
+/** env.java.opts.all of flink-dist's config.yaml: Kryo and Pekko reflect into the JDK on 17. */
+const FLINK_JAVA17 = [
+  ...['java.base/sun.net.util', 'java.rmi/sun.rmi.registry', 'jdk.compiler/com.sun.tools.javac.api', 'jdk.compiler/com.sun.tools.javac.file', 'jdk.compiler/com.sun.tools.javac.parser', 'jdk.compiler/com.sun.tools.javac.tree', 'jdk.compiler/com.sun.tools.javac.util', 'java.security.jgss/sun.security.krb5'].map(
+    (p) => `--add-exports=${p}=ALL-UNNAMED`,
+  ),
+  ...['java.lang', 'java.net', 'java.io', 'java.nio', 'sun.nio.ch', 'java.lang.reflect', 'java.text', 'java.time', 'java.util', 'java.util.concurrent', 'java.util.concurrent.atomic', 'java.util.concurrent.locks'].map(
+    (p) => `--add-opens=java.base/${p}=ALL-UNNAMED`,
+  ),
+];
+
+export function flinkDirs(config: StackConfig) {
+  const data = path.join(config.dirs.data, 'flink');
+  return {
+    checkpoints: path.join(data, 'checkpoints'),
+    savepoints: path.join(data, 'savepoints'),
+    upload: path.join(data, 'web-upload'),
+    tmp: path.join(data, 'tmp'),
+  };
+}
+
+function configYaml(ctx: EngineContext): string {
+  const f = ctx.config.flink;
+  const dirs = flinkDirs(ctx.config);
+  const entries: Record<string, string | number | boolean> = {
+    'jobmanager.rpc.address': f.host,
+    'jobmanager.rpc.port': f.rpcPort,
+    'jobmanager.bind-host': f.host,
+    'jobmanager.memory.process.size': `${f.jobManagerMb}m`,
+    'taskmanager.host': f.host,
+    'taskmanager.bind-host': f.host,
+    'taskmanager.rpc.port': f.taskManagerRpcPort,
+    'taskmanager.data.port': f.taskManagerDataPort,
+    'taskmanager.numberOfTaskSlots': f.taskSlots,
+    'taskmanager.memory.process.size': `${f.taskManagerMb}m`,
+    'blob.server.port': f.blobPort,
+    'rest.address': f.host,
+    'rest.bind-address': f.host,
+    'rest.port': f.restPort,
+    'web.submit.enable': true,
+    'web.cancel.enable': true,
+    // the default is a random tmp dir: uploaded jars would vanish on a JobManager restart
+    'web.upload.dir': dirs.upload,
+    'io.tmp.dirs': dirs.tmp,
+    'parallelism.default': 1,
+    'state.backend.type': 'hashmap',
+    'state.checkpoints.dir': `file://${dirs.checkpoints}`,
+    'state.savepoints.dir': `file://${dirs.savepoints}`,
+    'execution.checkpointing.externalized-checkpoint-retention': 'RETAIN_ON_CANCELLATION',
+    'state.checkpoints.num-retained': 3,
+    'restart-strategy.type': 'exponential-delay',
+    'heartbeat.timeout': 20_000,
+  };
+  return `${Object.entries(entries)
+    .map(([k, v]) => `${k}: ${typeof v === 'string' ? JSON.stringify(v) : v}`)
+    .join('\n')}\n`;
+}
+
+interface ResourceParams {
+  jvm: string[];
+  dynamic: string[];
+}
+
+const PARAMS_FILE = 'resource-params.json';
+
+/** Runs BashJavaUtils for the JobManager or TaskManager: line 1 JVM flags, line 2 `-D` configs. */
+async function resourceParams(ctx: EngineContext, command: 'GET_JM_RESOURCE_PARAMS' | 'GET_TM_RESOURCE_PARAMS'): Promise<ResourceParams> {
+  const output = await runJava(ctx.java, {
+    name: `flink-${command.toLowerCase()}`,
+    mainClass: 'org.apache.flink.runtime.util.bash.BashJavaUtils',
+    classpath: [libClasspath(ctx.libDir)],
+    jvmOptions: [`-Dlog4j2.configurationFile=file:${path.join(ctx.confDir, 'log4j2.properties')}`, '-Dlog4j2.level=WARN'],
+    args: [command, '--configDir', ctx.confDir],
+    logFile: path.join(ctx.logsDir, 'flink-jobmanager.log'),
+  });
+  const lines = output
+    .split('\n')
+    .filter((l) => l.startsWith('BASH_JAVA_UTILS_EXEC_RESULT:'))
+    .map((l) => l.slice('BASH_JAVA_UTILS_EXEC_RESULT:'.length).trim());
+  const split = (s: string | undefined) => (s ? s.split(/\s+/).filter(Boolean) : []);
+  return { jvm: split(lines[0]), dynamic: split(lines[1]) };
+}
+
+function readParams(ctx: EngineContext): { jobmanager: ResourceParams; taskmanager: ResourceParams } {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(ctx.confDir, PARAMS_FILE), 'utf8'));
+  } catch {
+    const none = { jvm: [], dynamic: [] };
+    return { jobmanager: none, taskmanager: none };
+  }
+}
+
+export const flinkEngine: Engine = {
+  name: 'flink',
+  address: (config) => config.flink.restUrl,
+
+  async prepare(ctx) {
+    for (const dir of Object.values(flinkDirs(ctx.config))) fs.mkdirSync(dir, { recursive: true });
+    writeFiles(ctx.confDir, {
+      'config.yaml': configYaml(ctx),
+      'log4j2.properties': log4j2Console({ 'org.apache.pekko': 'WARN', 'org.apache.kafka': 'WARN', 'org.apache.flink.runtime.checkpoint': 'WARN' }),
+    });
+    const params = {
+      jobmanager: await resourceParams(ctx, 'GET_JM_RESOURCE_PARAMS'),
+      taskmanager: await resourceParams(ctx, 'GET_TM_RESOURCE_PARAMS'),
+    };
+    fs.writeFileSync(path.join(ctx.confDir, PARAMS_FILE), JSON.stringify(params, null, 2));
+  },
+
+  processes(ctx) {
+    const f = ctx.config.flink;
+    const params = readParams(ctx);
+    const common = (name: string) => [
+      ...FLINK_JAVA17,
+      `-Djava.io.tmpdir=${flinkDirs(ctx.config).tmp}`,
+      `-Dlog.file=${path.join(ctx.logsDir, `${name}.log`)}`,
+      `-Dlog4j.configurationFile=file:${path.join(ctx.confDir, 'log4j2.properties')}`,
+    ];
+    return [
+      {
+        name: 'flink-jobmanager',
+        mainClass: 'org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint',
+        classpath: [libClasspath(ctx.libDir)],
+        jvmOptions: [...params.jobmanager.jvm, ...common('flink-jobmanager')],
+        args: ['--configDir', ctx.confDir, '--host', f.host, ...params.jobmanager.dynamic],
+        ports: [f.restPort, f.rpcPort, f.blobPort].map((port) => ({ host: f.host, port })),
+      },
+      {
+        name: 'flink-taskmanager',
+        mainClass: 'org.apache.flink.runtime.taskexecutor.TaskManagerRunner',
+        classpath: [libClasspath(ctx.libDir)],
+        jvmOptions: [...params.taskmanager.jvm, ...common('flink-taskmanager')],
+        args: ['--configDir', ctx.confDir, ...params.taskmanager.dynamic],
+        ports: [f.taskManagerRpcPort, f.taskManagerDataPort].map((port) => ({ host: f.host, port })),
+      },
+    ];
+  },
+
+  async probe(config) {
+    const get = async <T>(route: string): Promise<T> => {
+      const response = await fetch(`${config.flink.restUrl}${route}`, { signal: AbortSignal.timeout(3000) });
+      if (!response.ok) throw new Error(`GET ${route} answered ${response.status}`);
+      return (await response.json()) as T;
+    };
+    const overview = await get<{ taskmanagers: number; 'slots-total': number; 'jobs-running': number; 'flink-version': string }>('/overview');
+    if (overview.taskmanagers < 1) throw new Error('no TaskManager registered');
+    const dashboard = await get<{ features?: { 'web-submit'?: boolean } }>('/config');
+    if (!dashboard.features?.['web-submit']) throw new Error('jar upload is not available (web.submit.enable or flink-runtime-web missing)');
+    return `Flink ${overview['flink-version']}, ${overview.taskmanagers} TaskManager, ${overview['slots-total']} slots, ${overview['jobs-running']} jobs running`;
+  },
+};

@@ -1,0 +1,135 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
+import type { StackConfig } from '../config.ts';
+import { runJava } from '../process.ts';
+import { libClasspath, log4j2Console, properties, writeFiles, type Engine, type EngineContext } from './engine.ts';
+
+/** Kafka 4 in KRaft mode: one process that is both broker and controller. */
+
+function serverProperties(ctx: EngineContext): string {
+  const { host, port, controllerPort } = ctx.config.kafka;
+  return properties({
+    'process.roles': 'broker,controller',
+    'node.id': 1,
+    'controller.quorum.voters': `1@${host}:${controllerPort}`,
+    listeners: `PLAINTEXT://${host}:${port},CONTROLLER://${host}:${controllerPort}`,
+    'advertised.listeners': `PLAINTEXT://${host}:${port}`,
+    'controller.listener.names': 'CONTROLLER',
+    'inter.broker.listener.name': 'PLAINTEXT',
+    'listener.security.protocol.map': 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+    'log.dirs': path.join(ctx.dataDir, 'log'),
+    'num.partitions': 1,
+    'num.network.threads': 2,
+    'num.io.threads': 4,
+    'offsets.topic.replication.factor': 1,
+    'offsets.topic.num.partitions': 1,
+    'transaction.state.log.replication.factor': 1,
+    'transaction.state.log.min.isr': 1,
+    'transaction.state.log.num.partitions': 1,
+    'share.coordinator.state.topic.replication.factor': 1,
+    'share.coordinator.state.topic.min.isr': 1,
+    'group.initial.rebalance.delay.ms': 0,
+    'auto.create.topics.enable': false,
+  });
+}
+
+function jvmOptions(ctx: EngineContext): string[] {
+  return [
+    `-Xms${Math.min(256, ctx.config.kafka.heapMb)}m`,
+    `-Xmx${ctx.config.kafka.heapMb}m`,
+    '-XX:+UseG1GC',
+    '-XX:MaxGCPauseMillis=20',
+    '-XX:InitiatingHeapOccupancyPercent=35',
+    '-Djava.awt.headless=true',
+    `-Djava.io.tmpdir=${ctx.config.dirs.tmp}`,
+    `-Dlog4j2.configurationFile=file:${path.join(ctx.confDir, 'log4j2.properties')}`,
+    `-Dkafka.logs.dir=${ctx.logsDir}`,
+  ];
+}
+
+export function kafkaClient(config: StackConfig, clientId = 'moviereco-infra'): Kafka {
+  return new Kafka({
+    clientId,
+    brokers: [...config.kafka.brokers],
+    logLevel: logLevel.NOTHING,
+    connectionTimeout: 3000,
+    retry: { retries: 2, initialRetryTime: 200 },
+  });
+}
+
+export const kafkaEngine: Engine = {
+  name: 'kafka',
+  address: (config) => config.kafka.brokers.join(','),
+
+  async prepare(ctx) {
+    writeFiles(ctx.confDir, {
+      'server.properties': serverProperties(ctx),
+      'log4j2.properties': log4j2Console({ 'kafka.request.logger': 'WARN', 'state.change.logger': 'WARN' }),
+    });
+    const logDir = path.join(ctx.dataDir, 'log');
+    if (fs.existsSync(path.join(logDir, 'meta.properties'))) return;
+    // the cluster id must stay stable across restarts: made once, kept beside the data
+    const idFile = path.join(ctx.dataDir, 'cluster-id');
+    fs.mkdirSync(ctx.dataDir, { recursive: true });
+    if (!fs.existsSync(idFile)) {
+      const id = Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString('base64url');
+      fs.writeFileSync(idFile, id);
+    }
+    await runJava(ctx.java, {
+      name: 'kafka-storage-format',
+      mainClass: 'kafka.tools.StorageTool',
+      classpath: [libClasspath(ctx.libDir)],
+      jvmOptions: jvmOptions(ctx),
+      args: ['format', '-t', fs.readFileSync(idFile, 'utf8').trim(), '-c', path.join(ctx.confDir, 'server.properties'), '--ignore-formatted'],
+      logFile: path.join(ctx.logsDir, 'kafka.log'),
+    });
+  },
+
+  processes(ctx) {
+    const { host, port, controllerPort } = ctx.config.kafka;
+    return [
+      {
+        name: 'kafka',
+        mainClass: 'kafka.Kafka',
+        classpath: [libClasspath(ctx.libDir)],
+        jvmOptions: jvmOptions(ctx),
+        args: [path.join(ctx.confDir, 'server.properties')],
+        ports: [
+          { host, port },
+          { host, port: controllerPort },
+        ],
+      },
+    ];
+  },
+
+  async probe(config) {
+    const admin = kafkaClient(config).admin();
+    try {
+      await admin.connect();
+      const cluster = await admin.describeCluster();
+      if (cluster.brokers.length === 0) throw new Error('no broker registered');
+      const topics = await admin.listTopics();
+      return `${cluster.brokers.length} broker, ${topics.filter((t) => !t.startsWith('__')).length} topics`;
+    } finally {
+      await admin.disconnect();
+    }
+  },
+
+  async provision(config) {
+    const admin = kafkaClient(config).admin();
+    try {
+      await admin.connect();
+      const existing = new Set(await admin.listTopics());
+      const missing = config.kafka.topics.filter((t) => !existing.has(t.topic));
+      if (missing.length > 0) {
+        await admin.createTopics({
+          waitForLeaders: true,
+          topics: missing.map((t) => ({ topic: t.topic, numPartitions: t.numPartitions, replicationFactor: 1 })),
+        });
+      }
+    } finally {
+      await admin.disconnect();
+    }
+  },
+};

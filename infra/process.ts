@@ -1,0 +1,259 @@
+/**
+ * Local JVM processes of the stack. Every process we start carries two system properties,
+ * `-Dmoviereco.stack=<state dir>` and `-Dmoviereco.process=<name>`, so the stack is observed
+ * from /proc alone: no pid file can go stale, and `down` finds every process it started,
+ * including ones a crashed `up` left behind. (Linux only, like the rest of infra/.)
+ */
+import { spawn, execFile } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { StackError } from '../pipelines/shared/errors.ts';
+import { waitFor } from '../pipelines/shared/wait-for.ts';
+
+const execFileAsync = promisify(execFile);
+
+export interface JavaInfo {
+  bin: string;
+  home: string;
+  major: number;
+}
+
+export interface ProcessSpec {
+  /** unique within the stack, e.g. `hdfs-namenode` */
+  name: string;
+  mainClass: string;
+  classpath: string[];
+  jvmOptions: string[];
+  args: string[];
+  /** ports the process will listen on; checked before start */
+  ports: { host: string; port: number }[];
+  env?: Record<string, string>;
+}
+
+export interface RunningProcess {
+  name: string;
+  pid: number;
+}
+
+const STACK_MARK = '-Dmoviereco.stack=';
+const PROCESS_MARK = '-Dmoviereco.process=';
+
+/** Finds a Java 17 installation: JAVA_HOME, else the `java` on PATH. */
+export async function findJava(javaHome: string | undefined): Promise<JavaInfo> {
+  const bin = javaHome ? path.join(javaHome, 'bin', 'java') : 'java';
+  let output: string;
+  try {
+    const { stderr, stdout } = await execFileAsync(bin, ['-XshowSettings:properties', '-version']);
+    output = stderr + stdout;
+  } catch (error) {
+    throw new StackError('java', `no Java found at ${bin}: install a Java 17 JDK or set JAVA_HOME`, {
+      cause: error,
+    });
+  }
+  const version = /java\.specification\.version = (\d+)/.exec(output)?.[1];
+  const home = /java\.home = (.+)/.exec(output)?.[1]?.trim() ?? javaHome ?? '';
+  const major = Number(version);
+  if (major !== 17) {
+    throw new StackError(
+      'java',
+      `Java 17 is required (Kafka 4 brokers need 17 or newer, Cassandra 5.0 runs on 11 or 17 only); ` +
+        `found Java ${version ?? 'of unknown version'} at ${home || bin}. Set JAVA_HOME to a Java 17 installation.`,
+    );
+  }
+  return { bin: path.join(home, 'bin', 'java'), home, major };
+}
+
+export async function isPortFree(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen({ host, port, exclusive: true }, () => server.close(() => resolve(true)));
+  });
+}
+
+/** Is anything accepting TCP connections at host:port? */
+export function canConnect(host: string, port: number, timeoutMs = 1000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+function readCmdline(pid: number): string[] | undefined {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+  } catch {
+    return undefined;
+  }
+}
+
+/** Every live process started for this state directory. */
+export function listStackProcesses(stackDir: string): RunningProcess[] {
+  const found: RunningProcess[] = [];
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const args = readCmdline(Number(entry));
+    if (!args?.includes(STACK_MARK + stackDir)) continue;
+    const name = args.find((a) => a.startsWith(PROCESS_MARK))?.slice(PROCESS_MARK.length);
+    if (name && !isZombie(Number(entry))) found.push({ name, pid: Number(entry) });
+  }
+  return found;
+}
+
+function isZombie(pid: number): boolean {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+  } catch {
+    return true;
+  }
+}
+
+/** Resident memory of a process in MiB, or undefined when it is gone. */
+export function residentMb(pid: number): number | undefined {
+  try {
+    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = /VmRSS:\s+(\d+) kB/.exec(status)?.[1];
+    return kb === undefined ? undefined : Math.round(Number(kb) / 1024);
+  } catch {
+    return undefined;
+  }
+}
+
+export function logFileOf(logsDir: string, name: string): string {
+  return path.join(logsDir, `${name}.log`);
+}
+
+export interface Started {
+  pid: number;
+  /** resolves with the exit code if the process ends (only while this Node process lives) */
+  exited: Promise<number | null>;
+  logFile: string;
+}
+
+/** Starts a detached JVM whose output goes to `<logs>/<name>.log`. */
+export async function startProcess(
+  spec: ProcessSpec,
+  { java, stackDir, logsDir, cwd }: { java: JavaInfo; stackDir: string; logsDir: string; cwd: string },
+): Promise<Started> {
+  const logFile = logFileOf(logsDir, spec.name);
+  for (const { host, port } of spec.ports) {
+    if (!(await isPortFree(host, port))) {
+      throw new StackError(spec.name, `port ${port} on ${host} is already in use by another process; stop it or configure another port (docs/configuration.md)`, { logFile });
+    }
+  }
+  fs.mkdirSync(logsDir, { recursive: true });
+  fs.mkdirSync(cwd, { recursive: true });
+  const fd = fs.openSync(logFile, 'a');
+  fs.writeSync(fd, `\n==== ${new Date().toISOString()} starting ${spec.name} ====\n`);
+  const argv = [
+    STACK_MARK + stackDir,
+    PROCESS_MARK + spec.name,
+    ...spec.jvmOptions,
+    '-cp',
+    spec.classpath.join(':'),
+    spec.mainClass,
+    ...spec.args,
+  ];
+  const child = spawn(java.bin, argv, {
+    cwd,
+    detached: true,
+    stdio: ['ignore', fd, fd],
+    env: { ...process.env, JAVA_HOME: java.home, ...spec.env },
+  });
+  fs.closeSync(fd);
+  const exited = new Promise<number | null>((resolve) => {
+    child.once('exit', (code) => resolve(code));
+    child.once('error', () => resolve(-1));
+  });
+  child.unref();
+  if (child.pid === undefined) {
+    throw new StackError(spec.name, `could not start ${java.bin}`, { logFile });
+  }
+  return { pid: child.pid, exited, logFile };
+}
+
+/** Runs a short-lived Java tool in the foreground (storage format and the like). */
+export async function runJava(
+  java: JavaInfo,
+  { name, mainClass, classpath, jvmOptions = [], args = [], logFile }: {
+    name: string;
+    mainClass: string;
+    classpath: string[];
+    jvmOptions?: string[];
+    args?: string[];
+    logFile: string;
+  },
+): Promise<string> {
+  try {
+    const { stdout, stderr } = await execFileAsync(
+      java.bin,
+      [...jvmOptions, '-cp', classpath.join(':'), mainClass, ...args],
+      { maxBuffer: 64 * 1024 * 1024, env: { ...process.env, JAVA_HOME: java.home } },
+    );
+    fs.appendFileSync(logFile, `\n==== ${name} ====\n${stdout}${stderr}`);
+    return stdout + stderr;
+  } catch (error) {
+    const e = error as { stdout?: string; stderr?: string };
+    fs.appendFileSync(logFile, `\n==== ${name} (failed) ====\n${e.stdout ?? ''}${e.stderr ?? ''}`);
+    throw new StackError(name, `${mainClass} failed: ${lastLines(`${e.stderr ?? ''}${e.stdout ?? ''}`, 5)}`, {
+      logFile,
+      cause: error,
+    });
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return !isZombie(pid);
+  } catch {
+    return false;
+  }
+}
+
+/** SIGTERM, wait up to `graceMs`, then SIGKILL; resolves once the process is gone. */
+export async function stopProcess(pid: number, graceMs = 30_000): Promise<'stopped' | 'killed'> {
+  const signal = (sig: NodeJS.Signals) => {
+    try {
+      process.kill(pid, sig);
+    } catch {
+      /* already gone */
+    }
+  };
+  signal('SIGTERM');
+  try {
+    await waitFor(() => !alive(pid), { delayMs: 200, maxWaitMs: graceMs, description: `pid ${pid} exit` });
+    return 'stopped';
+  } catch {
+    signal('SIGKILL');
+    await waitFor(() => !alive(pid), { delayMs: 100, maxWaitMs: 10_000, description: `pid ${pid} exit after SIGKILL` });
+    return 'killed';
+  }
+}
+
+export function lastLines(text: string, count: number): string {
+  return text.trimEnd().split('\n').slice(-count).join('\n');
+}
+
+export function tailFile(file: string, count: number): string {
+  try {
+    const size = fs.statSync(file).size;
+    const length = Math.min(size, 256 * 1024);
+    const buffer = Buffer.alloc(length);
+    const fd = fs.openSync(file, 'r');
+    fs.readSync(fd, buffer, 0, length, size - length);
+    fs.closeSync(fd);
+    return lastLines(buffer.toString('utf8'), count);
+  } catch {
+    return '';
+  }
+}

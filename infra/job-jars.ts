@@ -1,0 +1,35 @@
+/**
+ * Builds the JVM job jars (flink-jobs/, spark-jobs/) with Maven when missing or older than
+ * their sources, so every command that deploys a job can call it without thinking.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { runMaven } from './install.ts';
+
+export type JobProject = 'flink-jobs' | 'spark-jobs';
+
+const repoRoot = path.resolve(import.meta.dirname, '..');
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) newest = Math.max(newest, fs.statSync(path.join(entry.parentPath, entry.name)).mtimeMs);
+  }
+  return newest;
+}
+
+export function jobJarPath(project: JobProject): string {
+  return path.join(repoRoot, project, 'target', `${project}-0.1.0.jar`);
+}
+
+/** Returns the jar's path, building it first if any source or pom is newer. */
+export async function ensureJobJar(project: JobProject, logFile: string, log: (line: string) => void = () => {}): Promise<string> {
+  const dir = path.join(repoRoot, project);
+  const jar = jobJarPath(project);
+  const sources = Math.max(newestMtime(path.join(dir, 'src')), fs.statSync(path.join(dir, 'pom.xml')).mtimeMs, fs.statSync(path.join(repoRoot, 'infra', 'engines', 'pom.xml')).mtimeMs);
+  if (fs.existsSync(jar) && fs.statSync(jar).mtimeMs >= sources) return jar;
+  log(`building ${project} with Maven`);
+  fs.mkdirSync(path.dirname(logFile), { recursive: true });
+  await runMaven(['-B', '-f', path.join(dir, 'pom.xml'), 'package', '-DskipTests'], logFile);
+  return jar;
+}

@@ -94,11 +94,11 @@ export function createStack({ config = loadConfig(), engines = ENGINES, log = co
     try {
       for (const engine of selected) {
         const ctx = engineContext(config, java, engine.name);
-        const specs = engine.processes(ctx);
-        const missing = specs.filter((s) => !running.some((r) => r.name === s.name));
-        if (missing.length === 0) continue;
+        const isMissing = (name: string) => !running.some((r) => r.name === name);
+        if (!engine.processes(ctx).some((s) => isMissing(s.name))) continue;
+        // prepare first: it writes the config (and Flink's memory flags) the process specs read
         await engine.prepare?.(ctx);
-        for (const spec of missing) {
+        for (const spec of engine.processes(ctx).filter((s) => isMissing(s.name))) {
           log(`${engine.name.padEnd(10)} starting ${spec.name}`);
           launched.push({ engine, name: spec.name, started: await startProcess(spec, { java, stackDir: config.stackDir, logsDir: config.dirs.logs, cwd: ctx.dataDir }) });
         }
@@ -140,7 +140,7 @@ export function createStack({ config = loadConfig(), engines = ENGINES, log = co
         }).catch((error: unknown) => {
           if (ctrl.signal.aborted) throw error;
           const reason = error instanceof Error && error.cause instanceof Error ? error.cause.message : 'no answer';
-          throw new StackError(engine.name, `did not become ready within ${Math.round(config.readyTimeoutMs / 1000)} s (last check: ${reason})`, { logFile, cause: error });
+          throw new StackError(engine.name, `did not become ready within ${config.readyTimeoutMs / 1000} s (last check: ${reason})`, { logFile, cause: error });
         }),
         ...exits,
       ]);

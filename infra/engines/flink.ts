@@ -155,6 +155,7 @@ export const flinkEngine: Engine = {
     };
     const overview = await get<{ taskmanagers: number; 'slots-total': number; 'jobs-running': number; 'flink-version': string }>('/overview');
     if (overview.taskmanagers < 1) throw new Error('no TaskManager registered');
+    if (overview['slots-total'] < 1) throw new Error('the TaskManager has not offered its slots yet');
     const dashboard = await get<{ features?: { 'web-submit'?: boolean } }>('/config');
     if (!dashboard.features?.['web-submit']) throw new Error('jar upload is not available (web.submit.enable or flink-runtime-web missing)');
     return `Flink ${overview['flink-version']}, ${overview.taskmanagers} TaskManager, ${overview['slots-total']} slots, ${overview['jobs-running']} jobs running`;

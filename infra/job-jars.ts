@@ -26,10 +26,15 @@ export function jobJarPath(project: JobProject): string {
 export async function ensureJobJar(project: JobProject, logFile: string, log: (line: string) => void = () => {}): Promise<string> {
   const dir = path.join(repoRoot, project);
   const jar = jobJarPath(project);
-  const sources = Math.max(newestMtime(path.join(dir, 'src')), fs.statSync(path.join(dir, 'pom.xml')).mtimeMs, fs.statSync(path.join(repoRoot, 'infra', 'engines', 'pom.xml')).mtimeMs);
+  // the jar bundles the Avro classes generated from schemas/, so those count as its sources too
+  const sources = Math.max(
+    newestMtime(path.join(dir, 'src')),
+    newestMtime(path.join(repoRoot, 'schemas', 'avro')),
+    ...[path.join(dir, 'pom.xml'), path.join(repoRoot, 'schemas', 'pom.xml'), path.join(repoRoot, 'infra', 'engines', 'pom.xml')].map((f) => fs.statSync(f).mtimeMs),
+  );
   if (fs.existsSync(jar) && fs.statSync(jar).mtimeMs >= sources) return jar;
   log(`building ${project} with Maven`);
   fs.mkdirSync(path.dirname(logFile), { recursive: true });
-  await runMaven(['-B', '-f', path.join(dir, 'pom.xml'), 'package', '-DskipTests'], logFile);
+  await runMaven(['-B', '-f', path.join(repoRoot, 'pom.xml'), '-pl', project, '-am', 'package', '-DskipTests'], logFile);
   return jar;
 }

@@ -1,0 +1,64 @@
+/**
+ * Writes schemas/test-vectors.json: values and their single-object encoded bytes, made once by
+ * the TypeScript codec and committed. The TypeScript and the Java tests both encode the values
+ * and decode the bytes and must match them exactly, so the two sides agree byte for byte.
+ * Regenerate only for a deliberate schema change: npm run gen:vectors.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { createCodec } from '../schemas/avro.ts';
+import type { SchemaName } from '../schemas/types.ts';
+
+export const VECTORS_FILE = path.resolve(import.meta.dirname, '..', 'schemas', 'test-vectors.json');
+
+/** JSON form of a value: Buffers as {"$bytes": hex}, everything else as is. */
+export function toJson(value: unknown): unknown {
+  if (Buffer.isBuffer(value)) return { $bytes: value.toString('hex') };
+  if (Array.isArray(value)) return value.map(toJson);
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toJson(v)]));
+  return value;
+}
+
+export function fromJson(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(fromJson);
+  if (value !== null && typeof value === 'object') {
+    if ('$bytes' in value) return Buffer.from((value as { $bytes: string }).$bytes, 'hex');
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, fromJson(v)]));
+  }
+  return value;
+}
+
+export const VALUES: { schema: SchemaName; value: unknown }[] = [
+  { schema: 'rating-event', value: { eventId: '1:31:964982703000', userId: 1, movieId: 31, rating: 2.5, ratedAt: 964_982_703_000, source: 'REPLAY' } },
+  { schema: 'rating-event', value: { eventId: '200948:209171:1697164224000', userId: 200_948, movieId: 209_171, rating: 5, ratedAt: 1_697_164_224_000, source: 'API' } },
+  { schema: 'rating-event', value: { eventId: 'é-ünïcode', userId: -1, movieId: 1_099_511_627_776, rating: 0.5, ratedAt: 0, source: 'GENERATOR' } },
+  {
+    schema: 'dead-letter',
+    value: {
+      reason: 'unknown writer schema fingerprint 0011223344556677',
+      stage: 'speed-recommender',
+      originTopic: 'ratings',
+      originPartition: 3,
+      originOffset: 123_456_789_012,
+      originTimestamp: 1_764_072_000_000,
+      originKey: Buffer.from('42'),
+      payload: Buffer.from([0xc3, 0x01, 0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0xff]),
+      failedAt: 1_764_072_000_500,
+    },
+  },
+  { schema: 'dead-letter', value: { reason: 'garbage', stage: 'archive', originTopic: 'ratings', originPartition: 0, originOffset: 0, originTimestamp: 0, originKey: null, payload: null, failedAt: 1 } },
+  {
+    schema: 'model-published',
+    value: { modelName: 'als', version: '20261125T120000Z', publishedAt: 1_764_072_000_000, dataCutoff: 1_537_799_250_000, path: 'hdfs://127.0.0.1:9000/models/als/20261125T120000Z/', rank: 32, metrics: { rmse: 0.8612, 'ndcg@10': 0.0521 } },
+  },
+];
+
+if (process.argv[1] === import.meta.filename) {
+  const vectors = VALUES.map(({ schema, value }) => {
+    const codec = createCodec(schema);
+    const typed = fromJson(toJson(value)) as never;
+    return { schema, fingerprint: codec.fingerprint, value: toJson(value), hex: codec.encode(typed).toString('hex') };
+  });
+  fs.writeFileSync(VECTORS_FILE, `${JSON.stringify(vectors, null, 2)}\n`);
+  console.log(`wrote ${vectors.length} vectors to ${path.relative(process.cwd(), VECTORS_FILE)}`);
+}

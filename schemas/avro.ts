@@ -15,6 +15,8 @@ import type { SchemaName, SchemaTypes } from './types.ts';
 
 export const SCHEMA_NAMES = ['rating-event', 'dead-letter', 'model-published'] as const satisfies readonly SchemaName[];
 
+type Resolver = ReturnType<avro.Type['createResolver']>;
+
 const schemasDir = import.meta.dirname;
 const MARKER = Buffer.from([0xc3, 0x01]);
 const HEADER_LENGTH = 10;
@@ -41,7 +43,7 @@ export function crc64Avro(bytes: Uint8Array): Buffer {
 
 /** The schema's Parsing Canonical Form, which fingerprints are taken of. */
 export function canonicalForm(type: avro.Type): string {
-  return JSON.stringify(type.getSchema());
+  return JSON.stringify(type.schema());
 }
 
 export function readSchemaFile(file: string): avro.Type {
@@ -76,7 +78,7 @@ export interface Codec<T> {
 export function createCodec<N extends SchemaName>(name: N): Codec<SchemaTypes[N]> {
   const type = readSchemaFile(schemaFile(name));
   const fingerprint = crc64Avro(Buffer.from(canonicalForm(type)));
-  const readers = new Map<string, avro.Type | avro.types.Resolver>([[fingerprint.toString('hex'), type]]);
+  const readers = new Map<string, avro.Type | Resolver>([[fingerprint.toString('hex'), type]]);
   for (const file of historyFiles(name)) {
     const writer = readSchemaFile(file);
     const fp = crc64Avro(Buffer.from(canonicalForm(writer))).toString('hex');
@@ -102,7 +104,7 @@ export function createCodec<N extends SchemaName>(name: N): Codec<SchemaTypes[N]
       try {
         return reader === type
           ? (type.fromBuffer(buf.subarray(HEADER_LENGTH)) as SchemaTypes[N])
-          : (type.fromBuffer(buf.subarray(HEADER_LENGTH), reader as avro.types.Resolver) as SchemaTypes[N]);
+          : (type.fromBuffer(buf.subarray(HEADER_LENGTH), reader as Resolver) as SchemaTypes[N]);
       } catch (error) {
         throw new SchemaError(`${name}: corrupt body: ${(error as Error).message}`, { cause: error });
       }

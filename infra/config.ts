@@ -33,6 +33,9 @@ const envSchema = z.object({
 
   CASSANDRA_CONTACT_POINTS: hostPortList.default(['127.0.0.1:9042']),
   CASSANDRA_DATACENTER: z.string().default('datacenter1'),
+  /** the product's keyspace: one per environment */
+  CASSANDRA_KEYSPACE: z.string().regex(/^[a-z][a-z0-9_]{0,47}$/, 'lower-case letters, digits and _').default('moviereco'),
+  CASSANDRA_REPLICATION: z.string().default("{'class': 'SimpleStrategy', 'replication_factor': 1}"),
   CASSANDRA_STORAGE_PORT: port.default(7000),
   CASSANDRA_JMX_PORT: port.default(7199),
   CASSANDRA_HEAP_MB: megabytes.default(1024),
@@ -122,6 +125,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       host: cassandra.host,
       port: cassandra.port,
       datacenter: e.CASSANDRA_DATACENTER,
+      keyspace: e.CASSANDRA_KEYSPACE,
+      replication: e.CASSANDRA_REPLICATION,
       storagePort: e.CASSANDRA_STORAGE_PORT,
       jmxPort: e.CASSANDRA_JMX_PORT,
       heapMb: e.CASSANDRA_HEAP_MB,

@@ -69,6 +69,8 @@ export interface Codec<T> {
   /** the current schema's fingerprint, hex */
   readonly fingerprint: string;
   encode(value: T): Buffer;
+  /** encodes many values into one shared allocation; each result is a view into it */
+  encodeBatch(values: readonly T[]): Buffer[];
   /** throws SchemaError for bytes it cannot read */
   decode(bytes: Uint8Array): T;
   /** checks a value against the schema; returns the problems (empty when valid) */
@@ -92,6 +94,25 @@ export function createCodec<N extends SchemaName>(name: N): Codec<SchemaTypes[N]
     fingerprint: fingerprint.toString('hex'),
     encode(value) {
       return Buffer.concat([header, type.toBuffer(value)]);
+    },
+    encodeBatch(values) {
+      let size = Math.max(4096, values.length * 96);
+      for (;;) {
+        const buf = Buffer.allocUnsafe(size);
+        const out: Buffer[] = new Array(values.length);
+        let pos = 0;
+        let i = 0;
+        for (; i < values.length; i++) {
+          if (pos + HEADER_LENGTH > size) break;
+          header.copy(buf, pos);
+          const end = type.encode(values[i], buf, pos + HEADER_LENGTH);
+          if (end < 0) break;
+          out[i] = buf.subarray(pos, end);
+          pos = end;
+        }
+        if (i === values.length) return out;
+        size *= 2; // a value did not fit: rare, so simply start over with twice the room
+      }
     },
     decode(bytes) {
       const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);

@@ -3,6 +3,7 @@
  * Writes follow the NameNode's redirect to a DataNode, as the protocol requires. (got, not fetch:
  * the DataNode answers `100 Continue` unasked, which undici's fetch rejects as a bad response.)
  */
+import fs from 'node:fs';
 import got, { RequestError, type Method, type Response } from 'got';
 import { PipelineError } from './errors.ts';
 
@@ -61,6 +62,21 @@ export function createWebHdfs({ baseUrl, user = 'moviereco', timeoutMs = 60_000 
     await request('PUT', url(path, 'CREATE', { overwrite: String(overwrite) }), content);
   }
 
+  /** Streams a local file into HDFS; `onProgress` gets the bytes sent so far. */
+  async function uploadFile(localPath: string, path: string, { overwrite = true, onProgress }: { overwrite?: boolean; onProgress?: (bytes: number) => void } = {}): Promise<void> {
+    // ask for the DataNode address first (noredirect), then stream the file body to it once
+    const answer = await request('PUT', url(path, 'CREATE', { overwrite: String(overwrite), noredirect: 'true' }));
+    const location = (JSON.parse(answer.body.toString()) as { Location?: string }).Location;
+    if (!location) throw new HdfsError(`[PUT] ${path}?op=CREATE: the NameNode gave no DataNode location`);
+    try {
+      const upload = got.put(location, { body: fs.createReadStream(localPath), timeout: { request: 60 * 60_000 }, retry: { limit: 0 } });
+      upload.on('uploadProgress', ({ transferred }: { transferred: number }) => onProgress?.(transferred));
+      await upload;
+    } catch (error) {
+      throw new HdfsError(`uploading ${localPath} to ${path} failed: ${(error as Error).message}`, { cause: error, retriable: true });
+    }
+  }
+
   async function readFile(path: string): Promise<Buffer> {
     return (await request('GET', url(path, 'OPEN'))).body;
   }
@@ -89,7 +105,7 @@ export function createWebHdfs({ baseUrl, user = 'moviereco', timeoutMs = 60_000 
     return body.boolean;
   }
 
-  return { writeFile, readFile, mkdirs, list, exists, remove };
+  return { writeFile, uploadFile, readFile, mkdirs, list, exists, remove };
 }
 
 export type WebHdfs = ReturnType<typeof createWebHdfs>;

@@ -9,6 +9,7 @@ import type { Codec } from '../../schemas/avro.ts';
 import type { RatingEvent, RatingSource } from '../../schemas/types.ts';
 import { createProgress, type Progress } from '../shared/progress.ts';
 import { createPacer } from './pacer.ts';
+import { createRatingBatchEncoder } from './rating-encoder.ts';
 import { isHeader, parseRatingLine, readLines, type RatingRow, type Reject } from './ratings-csv.ts';
 import type { RatingSink } from './rating-sink.ts';
 
@@ -79,15 +80,14 @@ export async function replayRatings(options: ReplayOptions): Promise<ReplaySumma
   let produced = 0;
   let skipped = 0;
   let stoppedEarly = false;
-  let batch: RatingEvent[] = [];
+  const encoder = createRatingBatchEncoder(codec, source, batchSize);
+  // without a time slice or pacing every line takes the fast path: line → bytes, no parsing into objects
+  const filtering = from !== undefined || until !== undefined || pacer.active;
   let inFlight: Promise<void> | undefined;
 
   const flush = async () => {
-    if (batch.length === 0) return;
-    const events = batch;
-    batch = [];
-    const values = codec.encodeBatch(events);
-    const records = events.map((e, i) => ({ key: Buffer.from(String(e.userId)), value: values[i]! }));
+    if (encoder.size === 0) return;
+    const records = encoder.take();
     // one batch in flight: wait for the previous acknowledgement before sending the next
     await inFlight;
     inFlight = sink.send(records).then(() => progress?.tick(records.length));
@@ -104,29 +104,37 @@ export async function replayRatings(options: ReplayOptions): Promise<ReplaySumma
           reject({ line: lineNo, reason: 'empty line', raw });
           continue;
         }
-        const row = parseRatingLine(raw);
-        if (typeof row === 'string') {
-          reject({ line: lineNo, reason: row, raw });
-          continue;
-        }
-        if ((from !== undefined && row.ratedAt < from) || (until !== undefined && row.ratedAt >= until)) {
-          skipped++;
-          continue;
-        }
         if (limit !== undefined && produced >= limit) {
           stoppedEarly = true;
           break outer;
         }
-        if (pacer.active) {
-          const wait = pacer.dueAt(produced, row.ratedAt) - (performance.now() - started);
-          if (wait > 0) {
-            await flush();
-            await sleep(wait);
+        if (!filtering) {
+          const reason = encoder.add(raw);
+          if (reason !== undefined) {
+            reject({ line: lineNo, reason, raw });
+            continue;
           }
+        } else {
+          const row = parseRatingLine(raw);
+          if (typeof row === 'string') {
+            reject({ line: lineNo, reason: row, raw });
+            continue;
+          }
+          if ((from !== undefined && row.ratedAt < from) || (until !== undefined && row.ratedAt >= until)) {
+            skipped++;
+            continue;
+          }
+          if (pacer.active) {
+            const wait = pacer.dueAt(produced, row.ratedAt) - (performance.now() - started);
+            if (wait > 0) {
+              await flush();
+              await sleep(wait);
+            }
+          }
+          encoder.addRow(row);
         }
-        batch.push(toRatingEvent(row, source));
         produced++;
-        if (batch.length >= batchSize) await flush();
+        if (encoder.size >= batchSize) await flush();
       }
       if (signal?.aborted) {
         stoppedEarly = true;

@@ -1,5 +1,10 @@
 /** Shared helpers for the integration tests. */
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { kafkaClient } from '../infra/engines/kafka.ts';
+import { ensureJobJar } from '../infra/job-jars.ts';
+import { createFlinkClient } from '../pipelines/control-plane/flink-client.ts';
 import { loadConfig } from '../infra/config.ts';
 
 /** The stack configuration the tests run against (the same environment as `npm start`). */
@@ -11,3 +16,81 @@ export function uniqueName(prefix: string): string {
 }
 
 export const silentLog = (): void => {};
+
+
+export async function createTopic(topic: string, numPartitions = 4): Promise<void> {
+  const admin = kafkaClient(config, 'it-admin').admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({ topics: [{ topic, numPartitions }], waitForLeaders: true });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+export async function deleteTopic(topic: string): Promise<void> {
+  const admin = kafkaClient(config, 'it-admin').admin();
+  await admin.connect();
+  try {
+    await admin.deleteTopics({ topics: [topic] });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+export interface ConsumedRecord {
+  partition: number;
+  key: Buffer | null;
+  value: Buffer;
+}
+
+/** Every record in the topic now, read from the beginning up to each partition's end offset. */
+export async function consumeAll(topic: string, timeoutMs = 120_000): Promise<ConsumedRecord[]> {
+  const kafka = kafkaClient(config, 'it-consumer');
+  const admin = kafka.admin();
+  await admin.connect();
+  const ends = new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, Number(p.high)]));
+  await admin.disconnect();
+  const records: ConsumedRecord[] = [];
+  const remaining = new Set([...ends].filter(([, high]) => high > 0).map(([p]) => p));
+  if (remaining.size === 0) return records;
+  const consumer = kafka.consumer({ groupId: uniqueName('it-consume'), maxBytes: 16 << 20, maxBytesPerPartition: 8 << 20 });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`consumeAll(${topic}): ${records.length} records after ${timeoutMs} ms, partitions ${[...remaining]} not finished`)), timeoutMs);
+    void consumer.run({
+      eachBatchAutoResolve: true,
+      eachBatch: async ({ batch }) => {
+        for (const m of batch.messages) records.push({ partition: batch.partition, key: m.key, value: m.value! });
+        const last = Number(batch.lastOffset());
+        if (last + 1 >= (ends.get(batch.partition) ?? 0)) remaining.delete(batch.partition);
+        if (remaining.size === 0) {
+          clearTimeout(timer);
+          resolve();
+        }
+      },
+    });
+  });
+  await consumer.disconnect();
+  return records;
+}
+
+/** Uploads the flink-jobs jar, runs a bounded job that writes to `--output`, returns its lines. */
+export async function runFlinkJobToLines(entryClass: string, args: string[]): Promise<string[]> {
+  const flink = createFlinkClient({ baseUrl: config.flink.restUrl });
+  const jarId = await flink.uploadJar(await ensureJobJar('flink-jobs', path.join(config.dirs.logs, 'test-build.log')));
+  const output = path.join(config.dirs.tmp, uniqueName('it-flink-out'));
+  try {
+    const jobId = await flink.runJar(jarId, { entryClass, programArgsList: [...args, '--output', `file://${output}`] });
+    await flink.waitForState(jobId, ['FINISHED'], 300_000);
+    return fs
+      .readdirSync(output, { recursive: true, withFileTypes: true })
+      .filter((f) => f.isFile() && !f.name.startsWith('.'))
+      .flatMap((f) => fs.readFileSync(path.join(f.parentPath, f.name), 'utf8').trim().split('\n'))
+      .filter(Boolean);
+  } finally {
+    await flink.deleteJar(jarId).catch(() => undefined);
+    fs.rmSync(output, { recursive: true, force: true });
+  }
+}

@@ -32,7 +32,8 @@ const Options = z.object({
   topic: z.string().default('ratings'),
   client: z.enum(SINK_CLIENTS).default('platformatic'),
   rejects: z.string().optional(),
-  batch: z.coerce.number().int().positive().default(10_000),
+  // a batch's records for one partition must stay under the broker's 1 MiB message.max.bytes
+  batch: z.coerce.number().int().positive().max(15_000).default(10_000),
 });
 
 async function main(argv: string[]) {

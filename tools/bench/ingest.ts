@@ -1,0 +1,139 @@
+/**
+ * Ingest benchmark: replay throughput (events/s, acks=all) of ml-latest-small and of a generated
+ * ml-32m-sized file, for each Node client behind the RatingSink interface, beside Kafka's own
+ * Java producer benchmark (org.apache.kafka.tools.ProducerPerformance) with the same record size,
+ * all in the same run against the running stack. Prints a table and writes bench-results/.
+ *
+ *   npm run bench:ingest [-- --other-limit 5000000 --java-records 5000000 --skip-32m]
+ */
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseArgs, promisify } from 'node:util';
+import { generateDataset, ML_32M } from '../../data/generator.ts';
+import { DATA_DIR, SHARED_DATASETS } from '../../data/dataset.ts';
+import { loadConfig } from '../../infra/config.ts';
+import { kafkaClient } from '../../infra/engines/kafka.ts';
+import { findJava } from '../../infra/process.ts';
+import { createRatingSink, type SinkClient } from '../../pipelines/ingest/rating-sink.ts';
+import { replayRatings } from '../../pipelines/ingest/replay.ts';
+import { createCodec } from '../../schemas/avro.ts';
+
+const config = loadConfig();
+const codec = createCodec('rating-event');
+const { values } = parseArgs({ options: { 'other-limit': { type: 'string' }, 'java-records': { type: 'string' }, 'skip-32m': { type: 'boolean' } } });
+const OTHER_LIMIT = Number(values['other-limit'] ?? 5_000_000);
+const JAVA_RECORDS = Number(values['java-records'] ?? 5_000_000);
+const PRIMARY: SinkClient = 'platformatic';
+const OTHER: SinkClient = 'kafkajs';
+
+interface Row {
+  run: string;
+  client: string;
+  events: number;
+  seconds: number;
+  eventsPerSec: number;
+  valueBytes: number;
+  peakRssMb: number;
+}
+
+async function withTopic<T>(fn: (topic: string) => Promise<T>): Promise<T> {
+  const topic = `bench-ingest-${Date.now().toString(36)}`;
+  const admin = kafkaClient(config, 'bench').admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic, numPartitions: config.kafka.topics[0]!.numPartitions }], waitForLeaders: true });
+  try {
+    return await fn(topic);
+  } finally {
+    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+    await admin.disconnect();
+  }
+}
+
+async function replayRun(run: string, file: string, client: SinkClient, limit?: number): Promise<Row> {
+  return withTopic(async (topic) => {
+    const sink = createRatingSink(client, { brokers: config.kafka.brokers, topic });
+    let peak = 0;
+    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 200);
+    try {
+      const s = await replayRatings({ file, sink, codec, rejectsFile: path.join(config.stackDir, 'rejects', `bench-${run}.jsonl`), limit, expectedEvents: limit });
+      const admin = kafkaClient(config, 'bench').admin();
+      await admin.connect();
+      const offsets = await admin.fetchTopicOffsets(topic);
+      await admin.disconnect();
+      const inTopic = offsets.reduce((n, p) => n + Number(p.high), 0);
+      if (inTopic !== s.produced) throw new Error(`${run}: produced ${s.produced} but the topic holds ${inTopic}`);
+      return { run, client, events: s.produced, seconds: s.durationMs / 1000, eventsPerSec: s.eventsPerSec, valueBytes: 0, peakRssMb: Math.round(peak / 2 ** 20) };
+    } finally {
+      clearInterval(sampler);
+      await sink.close();
+    }
+  });
+}
+
+/** Average encoded RatingEvent size of a file's first lines: what ProducerPerformance should send. */
+function averageValueBytes(file: string): number {
+  const lines = fs.readFileSync(file, 'utf8').slice(0, 4 << 20).split('\n').slice(1, -1);
+  let total = 0;
+  for (const line of lines) {
+    const [u, m, r, t] = line.split(',');
+    total += codec.encode({ eventId: `${u}:${m}:${Number(t) * 1000}`, userId: Number(u), movieId: Number(m), rating: Number(r), ratedAt: Number(t) * 1000, source: 'REPLAY' }).length;
+  }
+  return Math.round(total / lines.length);
+}
+
+async function javaProducerPerf(recordSize: number): Promise<Row> {
+  const java = await findJava(config.javaHome);
+  return withTopic(async (topic) => {
+    const { stdout } = await promisify(execFile)(java.bin, [
+      '-Xmx512m',
+      '-cp', path.join(config.dirs.lib, 'kafka', '*'),
+      `-Dlog4j2.configurationFile=file:${path.join(config.dirs.conf, 'kafka', 'log4j2.properties')}`,
+      '-Dlog4j2.level=WARN',
+      'org.apache.kafka.tools.ProducerPerformance',
+      '--topic', topic,
+      '--num-records', String(JAVA_RECORDS),
+      '--record-size', String(recordSize),
+      '--throughput', '-1',
+      '--producer-props', `bootstrap.servers=${config.kafka.brokers.join(',')}`, 'acks=all', 'enable.idempotence=true', 'linger.ms=5', 'batch.size=262144',
+    ], { maxBuffer: 16 << 20 });
+    const last = stdout.trim().split('\n').at(-1)!;
+    const match = /(\d+) records sent, ([\d.]+) records\/sec/.exec(last);
+    if (!match) throw new Error(`unexpected ProducerPerformance output: ${last}`);
+    const events = Number(match[1]);
+    const rate = Number(match[2]);
+    return { run: 'ProducerPerformance (Java)', client: 'kafka-clients (Java)', events, seconds: events / rate, eventsPerSec: rate, valueBytes: recordSize, peakRssMb: 0 };
+  });
+}
+
+const small = path.join(SHARED_DATASETS, 'ml-latest-small', 'ratings.csv');
+const bigDir = path.join(DATA_DIR, 'generated', 'generated-32m-s42');
+const big = path.join(bigDir, 'ratings.csv');
+if (!values['skip-32m'] && !fs.existsSync(big)) await generateDataset({ outDir: bigDir, ...ML_32M, seed: 42 });
+const recordSize = averageValueBytes(small);
+
+const rows: Row[] = [];
+rows.push(await replayRun('ml-latest-small', small, PRIMARY));
+rows.push(await replayRun('ml-latest-small', small, OTHER));
+if (!values['skip-32m']) {
+  rows.push(await replayRun('generated 32M (all)', big, PRIMARY));
+  rows.push(await replayRun(`generated 32M (first ${OTHER_LIMIT.toLocaleString('en-US')})`, big, OTHER, OTHER_LIMIT));
+}
+const javaRow = await javaProducerPerf(recordSize);
+rows.push(javaRow);
+for (const r of rows) r.valueBytes ||= recordSize;
+
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+const table = [
+  '| run | client | events | seconds | events/s | vs Java | peak RSS (MiB) |',
+  '|---|---|---:|---:|---:|---:|---:|',
+  ...rows.map((r) => `| ${r.run} | ${r.client} | ${fmt(r.events)} | ${r.seconds.toFixed(1)} | ${fmt(r.eventsPerSec)} | ${(r.eventsPerSec / javaRow.eventsPerSec).toFixed(2)} | ${r.peakRssMb || '-'} |`),
+].join('\n');
+const header = `Ingest benchmark ${new Date().toISOString()}: acks=all, idempotent producers, ${config.kafka.topics[0]!.numPartitions} partitions, values ${recordSize} bytes on average`;
+console.log(`\n${header}\n\n${table}\n`);
+const outDir = path.join(config.repoRoot, 'bench-results');
+fs.mkdirSync(outDir, { recursive: true });
+const stamp = new Date().toISOString().replace(/[:.]/g, '');
+fs.writeFileSync(path.join(outDir, `ingest-${stamp}.json`), JSON.stringify({ header, rows }, null, 2));
+fs.writeFileSync(path.join(outDir, `ingest-${stamp}.md`), `${header}\n\n${table}\n`);
+console.log(`results: bench-results/ingest-${stamp}.{json,md}`);

@@ -68,6 +68,8 @@ export function createStack({ config = loadConfig(), engines = ENGINES, log = co
   }
 
   async function upExternal(selected: Engine[]): Promise<void> {
+    // clusters are someone else's, but the client side of Spark (spark-submit) is installed here
+    if (selected.some((e) => e.name === 'spark')) await installEngines(config, ['spark'], log);
     for (const engine of selected) {
       const detail = await waitFor(async () => engine.probe(config), {
         maxWaitMs: Math.min(config.readyTimeoutMs, 30_000),

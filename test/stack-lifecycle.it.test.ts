@@ -106,3 +106,26 @@ describe('stack > failures say which engine, why, and where the log is', () => {
     expect((error as Error).message).toMatch(/^java: Java 17 is required .* found Java 2\d/);
   });
 });
+
+describe('stack > external clusters', () => {
+  it('with STACK=external the same code only probes the given endpoints and starts or stops nothing', async () => {
+    const main = createStack({ config: loadConfig(), log: () => {} });
+    const before = listStackProcesses(main.config.stackDir);
+    const lines: string[] = [];
+    // the "external" clusters here are the main local stack, addressed only through configuration
+    const external = createStack({ config: loadConfig({ ...process.env, STACK: 'external', STACK_DIR: stackDir }), log: (l) => lines.push(l) });
+    await external.up();
+    expect(lines.filter((l) => l.includes(' external '))).toHaveLength(5);
+    const rows = await external.status();
+    expect(rows.map((r) => [r.engine, r.process, r.state])).toEqual([
+      ['hdfs', '(external)', 'ready'],
+      ['cassandra', '(external)', 'ready'],
+      ['kafka', '(external)', 'ready'],
+      ['flink', '(external)', 'ready'],
+      ['spark', 'spark-submit', 'ready'],
+    ]);
+    await external.down();
+    expect(listStackProcesses(main.config.stackDir)).toEqual(before);
+    expect(listStackProcesses(stackDir)).toEqual([]);
+  });
+});

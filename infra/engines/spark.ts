@@ -73,14 +73,12 @@ export const sparkEngine: Engine = {
   processes: () => [],
 
   async probe(config) {
-    const master = /^spark:\/\/([^:/]+):(\d+)/.exec(config.spark.master);
-    if (master) {
-      if (!(await canConnect(master[1]!, Number(master[2])))) throw new Error(`Spark master ${config.spark.master} does not answer`);
-      return `Spark master ${config.spark.master}`;
-    }
+    // spark-submit needs the Spark jars here, whether the master is local or a cluster
     const lib = path.join(config.dirs.lib, 'spark');
     const core = fs.existsSync(lib) ? fs.readdirSync(lib).find((f) => f.startsWith('spark-core_')) : undefined;
-    if (!core) throw new Error('Spark is not installed (npm start installs it)');
+    if (!core) throw new Error(`the Spark client is not installed in ${lib} (npm start installs it)`);
+    const master = /^spark:\/\/([^:/]+):(\d+)/.exec(config.spark.master);
+    if (master && !(await canConnect(master[1]!, Number(master[2])))) throw new Error(`Spark master ${config.spark.master} does not answer`);
     return `${core.replace(/\.jar$/, '')}, spark-submit --master ${config.spark.master}`;
   },
 };

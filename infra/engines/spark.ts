@@ -1,7 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { StackConfig } from '../config.ts';
-import { canConnect, findJava, runJava } from '../process.ts';
+import { spawn } from 'node:child_process';
+import readline from 'node:readline';
+import { StackError } from '../../pipelines/shared/errors.ts';
+import { canConnect, findJava } from '../process.ts';
 import { libClasspath, type Engine } from './engine.ts';
 
 /**
@@ -44,17 +47,21 @@ export function stackSparkConf(config: StackConfig): Record<string, string> {
   };
 }
 
-/** Runs spark-submit to completion and returns its output; throws with the tail on failure. */
-export async function sparkSubmit(config: StackConfig, { jar, mainClass, args = [], conf = {}, logFile }: SparkSubmitOptions): Promise<string> {
+/** The java command line of spark-submit for a job on this stack. */
+export async function sparkSubmitCommand(config: StackConfig, { jar, mainClass, args = [], conf = {} }: Omit<SparkSubmitOptions, 'logFile'>): Promise<{ bin: string; argv: string[]; env: NodeJS.ProcessEnv }> {
   const java = await findJava(config.javaHome);
   const allConf = { ...stackSparkConf(config), ...conf };
   fs.mkdirSync(allConf['spark.local.dir']!, { recursive: true });
-  return runJava(java, {
-    name: 'spark-submit',
-    mainClass: 'org.apache.spark.deploy.SparkSubmit',
-    classpath: [libClasspath(path.join(config.dirs.lib, 'spark'))],
-    jvmOptions: [`-Xmx${config.spark.driverMb}m`, `-Djava.io.tmpdir=${config.dirs.tmp}`, ...SPARK_JAVA17],
-    args: [
+  return {
+    bin: java.bin,
+    env: { ...process.env, JAVA_HOME: java.home },
+    argv: [
+      `-Xmx${config.spark.driverMb}m`,
+      `-Djava.io.tmpdir=${config.dirs.tmp}`,
+      ...SPARK_JAVA17,
+      '-cp',
+      libClasspath(path.join(config.dirs.lib, 'spark')),
+      'org.apache.spark.deploy.SparkSubmit',
       '--master',
       config.spark.master,
       '--class',
@@ -63,8 +70,47 @@ export async function sparkSubmit(config: StackConfig, { jar, mainClass, args = 
       jar,
       ...args,
     ],
-    logFile,
+  };
+}
+
+export interface SparkRun {
+  pid: number;
+  /** resolves with the exit code (or the signal that ended it) */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/**
+ * Starts spark-submit; every output line goes to `logFile` and to `onLine`, so a caller can
+ * show the job's progress as it happens.
+ */
+export async function startSparkSubmit(config: StackConfig, options: SparkSubmitOptions, onLine: (line: string) => void = () => {}): Promise<SparkRun> {
+  const { bin, argv, env } = await sparkSubmitCommand(config, options);
+  fs.mkdirSync(path.dirname(options.logFile), { recursive: true });
+  const log = fs.createWriteStream(options.logFile, { flags: 'a' });
+  log.write(`\n==== ${new Date().toISOString()} spark-submit ${options.mainClass} ${(options.args ?? []).join(' ')} ====\n`);
+  const child = spawn(bin, argv, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  for (const stream of [child.stdout, child.stderr]) {
+    readline.createInterface({ input: stream }).on('line', (line) => {
+      log.write(`${line}\n`);
+      onLine(line);
+    });
+  }
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.once('close', (code, signal) => log.end(() => resolve({ code, signal })));
   });
+  return { pid: child.pid ?? -1, exited };
+}
+
+/** Runs spark-submit to completion and returns its output; throws with the last lines on failure. */
+export async function sparkSubmit(config: StackConfig, options: SparkSubmitOptions): Promise<string> {
+  const lines: string[] = [];
+  const run = await startSparkSubmit(config, options, (line) => lines.push(line));
+  const { code, signal } = await run.exited;
+  if (code !== 0) {
+    const tail = lines.filter((l) => /Exception|Error|error:/.test(l)).slice(0, 5).join('\n') || lines.slice(-5).join('\n');
+    throw new StackError('spark-submit', `${options.mainClass} failed (${signal ?? `exit ${code}`}): ${tail}`, { logFile: options.logFile });
+  }
+  return lines.join('\n');
 }
 
 export const sparkEngine: Engine = {

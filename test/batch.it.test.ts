@@ -1,0 +1,127 @@
+/**
+ * The batch layer on the real stack with ml-latest-small: a run publishes a model (rows for all
+ * 610 users, metrics, announcement on Kafka), a run killed mid-write leaves the old version
+ * current, the next run succeeds, rollback works, and empty input fails clearly.
+ */
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { SHARED_DATASETS } from '../data/dataset.ts';
+import { loadConfig } from '../infra/config.ts';
+import { cassandraClient } from '../infra/engines/cassandra.ts';
+import { loadBatchConfig } from '../pipelines/batch/config.ts';
+import { BatchError, createBatchRunner, type BatchResult } from '../pipelines/batch/runner.ts';
+import { createWebHdfs } from '../pipelines/shared/webhdfs.ts';
+import { createCodec } from '../schemas/avro.ts';
+import { config as baseConfig, consumeAll, uniqueName } from './helpers.ts';
+
+const keyspace = uniqueName('it_batch');
+const modelName = uniqueName('als').replaceAll('_', '-');
+const stack = loadConfig({ ...process.env, CASSANDRA_KEYSPACE: keyspace });
+const dataset = uniqueName('it-batch-ml');
+const batch = loadBatchConfig({ BATCH_DATASET: dataset, BATCH_MODEL_NAME: modelName, BATCH_KEEP_VERSIONS: '5' });
+const runner = createBatchRunner({ stack, batch, log: () => {} });
+const hdfs = createWebHdfs({ baseUrl: baseConfig.hdfs.webUrl, user: baseConfig.hdfs.user });
+const published = createCodec('model-published');
+
+async function current(): Promise<string | undefined> {
+  const client = cassandraClient(stack);
+  try {
+    return (await client.execute(`SELECT version FROM ${keyspace}.current_model WHERE model_name = ?`, [modelName], { prepare: true })).first()?.get('version');
+  } finally {
+    await client.shutdown();
+  }
+}
+
+async function announcements(): Promise<string[]> {
+  return (await consumeAll('model-updates')).filter((r) => r.key?.toString() === modelName).map((r) => published.decode(r.value).version);
+}
+
+beforeAll(async () => {
+  await hdfs.uploadFile(path.join(SHARED_DATASETS, 'ml-latest-small', 'ratings.csv'), `/movielens/${dataset}/ratings.csv`);
+});
+
+describe('batch > ALS over HDFS into Cassandra', () => {
+  let first: BatchResult;
+
+  it('a run publishes a model: rows for all 610 users without rated movies, metrics, factors, an announcement', async () => {
+    first = await runner.run({ version: 'v20260101T000000Z' });
+    expect(first.counts).toMatchObject({ ratings: 100_836, users: 610, recommended_users: 610, rejected: 0 });
+    expect(first.metrics.rmse).toBeLessThan(first.metrics.baseline_rmse!);
+    expect(first.metrics['ndcg@10']).toBeGreaterThan(0);
+    expect(first.metrics['popularity_ndcg@10']).toBeGreaterThan(0);
+    expect(await current()).toBe('v20260101T000000Z');
+
+    const client = cassandraClient(stack);
+    try {
+      const recs = (await client.execute(`SELECT user_id, items FROM ${keyspace}.batch_recommendations WHERE model_version = ? ALLOW FILTERING`, ['v20260101T000000Z'], { prepare: true })).rows;
+      expect(recs).toHaveLength(610);
+      const rated = new Map<string, Set<string>>();
+      for (const r of (await client.execute(`SELECT user_id, movie_id FROM ${keyspace}.user_ratings`, [], { fetchSize: 20_000, autoPage: true })).rows) {
+        const u = r.get('user_id').toString();
+        rated.set(u, (rated.get(u) ?? new Set()).add(r.get('movie_id').toString()));
+      }
+      expect([...rated.values()].reduce((n, s) => n + s.size, 0)).toBe(100_836);
+      for (const r of recs) {
+        const items = r.get('items') as { movie_id: { toString(): string }; score: number }[];
+        expect(items).toHaveLength(100);
+        expect(items.some((i) => rated.get(r.get('user_id').toString())!.has(i.movie_id.toString()))).toBe(false);
+        expect(items.map((i) => i.score)).toEqual([...items.map((i) => i.score)].sort((a, b) => b - a));
+      }
+      const model = (await client.execute(`SELECT status, metrics FROM ${keyspace}.models WHERE model_name = ? AND version = ?`, [modelName, 'v20260101T000000Z'], { prepare: true })).first();
+      expect(model?.get('status')).toBe('COMPLETE');
+      expect(Object.keys(model?.get('metrics'))).toEqual(expect.arrayContaining(['rmse', 'mae', 'baseline_rmse', 'precision@10', 'recall@10', 'ndcg@10', 'map@10', 'coverage@10', 'popularity_ndcg@10']));
+      const similar = (await client.execute(`SELECT items FROM ${keyspace}.similar_movies WHERE movie_id = 1`)).first();
+      expect(similar?.get('items')).toHaveLength(20);
+    } finally {
+      await client.shutdown();
+    }
+    expect((await hdfs.list(`/models/${modelName}/v20260101T000000Z`)).map((f) => f.pathSuffix).sort()).toEqual(['item-factors', 'metadata.json', 'user-factors']);
+    expect(await announcements()).toEqual(['v20260101T000000Z']);
+  });
+
+  it('a run killed mid-write leaves the old version current; the next run succeeds', async () => {
+    let pid = 0;
+    let killed = false;
+    const error = await runner
+      .run({
+        version: 'v20260102T000000Z',
+        onStart: (p) => (pid = p),
+        onLine: (line) => {
+          if (line === 'PHASE_START write' && !killed) {
+            killed = true;
+            setTimeout(() => process.kill(pid, 'SIGKILL'), 3000);
+          }
+        },
+      })
+      .catch((e: unknown) => e);
+    expect(killed).toBe(true);
+    expect(error).toBeInstanceOf(BatchError);
+    expect((error as Error).message).toMatch(/^batch v20260102T000000Z failed \(SIGKILL\) after .*; the current model keeps serving/);
+    expect(await current()).toBe('v20260101T000000Z');
+    const statuses = Object.fromEntries((await runner.status()).map((m) => [m.version, m.status]));
+    expect(statuses).toMatchObject({ v20260101T000000Z: 'COMPLETE', v20260102T000000Z: 'WRITING' });
+
+    const next = await runner.run({ version: 'v20260103T000000Z' });
+    expect(next.counts.recommended_users).toBe(610);
+    expect(await current()).toBe('v20260103T000000Z');
+    // the failed run's leftovers are cleaned up once a newer version is complete
+    expect((await runner.status()).map((m) => m.version)).toEqual(['v20260103T000000Z', 'v20260101T000000Z']);
+  });
+
+  it('rollback makes the older version current again and announces it', async () => {
+    await expect(runner.rollback('v20260103T000000Z')).rejects.toThrow('already current');
+    await expect(runner.rollback('v19990101T000000Z')).rejects.toThrow('no model version v19990101T000000Z');
+    await runner.rollback('v20260101T000000Z');
+    expect(await current()).toBe('v20260101T000000Z');
+    expect(await announcements()).toEqual(['v20260101T000000Z', 'v20260103T000000Z', 'v20260101T000000Z']);
+  });
+
+  it('empty input ends with a clear error and changes nothing', async () => {
+    const emptyDataset = uniqueName('it-empty');
+    await hdfs.writeFile(`/movielens/${emptyDataset}/ratings.csv`, 'userId,movieId,rating,timestamp\nnot,a,valid,row\n');
+    const emptyRunner = createBatchRunner({ stack, batch: loadBatchConfig({ BATCH_DATASET: emptyDataset, BATCH_MODEL_NAME: modelName }), log: () => {} });
+    const error = await emptyRunner.run({ version: 'v20260104T000000Z' }).catch((e: unknown) => e);
+    expect((error as Error).message).toMatch(/no valid ratings in \/movielens\/it-empty.*nothing to train on/);
+    expect(await current()).toBe('v20260101T000000Z');
+  });
+});

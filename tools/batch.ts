@@ -1,0 +1,55 @@
+/**
+ * npm run batch -- run [--cutoff <date>] | schedule | status | rollback <version>
+ */
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../infra/config.ts';
+import { loadBatchConfig } from '../pipelines/batch/config.ts';
+import { createBatchRunner } from '../pipelines/batch/runner.ts';
+import { ConfigError, describeError } from '../pipelines/shared/errors.ts';
+
+const USAGE = `usage: npm run batch -- <command>
+  run [--cutoff <date|epoch s>]   train ALS on the master dataset, publish a new model version
+  schedule                        run on BATCH_SCHEDULE (cron) until Ctrl-C, never overlapping
+  status                          model versions, their metrics, and which one is current
+  rollback <version>              make an older complete version current again`;
+
+async function main(argv: string[]) {
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { cutoff: { type: 'string' } } });
+  const runner = createBatchRunner({ stack: loadConfig(), batch: loadBatchConfig() });
+  switch (positionals[0]) {
+    case 'run': {
+      const cutoff = values.cutoff === undefined ? undefined : /^\d+$/.test(values.cutoff) ? Number(values.cutoff) * 1000 : Date.parse(values.cutoff);
+      if (cutoff !== undefined && Number.isNaN(cutoff)) throw new ConfigError(`--cutoff: not a date: ${values.cutoff}`);
+      await runner.run({ cutoff });
+      return;
+    }
+    case 'schedule': {
+      const ctrl = new AbortController();
+      process.once('SIGINT', () => ctrl.abort());
+      runner.schedule(ctrl.signal);
+      await new Promise((resolve) => ctrl.signal.addEventListener('abort', resolve));
+      return;
+    }
+    case 'status': {
+      const rows = await runner.status();
+      if (rows.length === 0) console.log('no model yet: npm run batch -- run');
+      for (const m of rows) {
+        const age = m.createdAt ? `${Math.round((Date.now() - m.createdAt.getTime()) / 60_000)} min ago` : '';
+        console.log(`${m.current ? '*' : ' '} ${m.version}  ${m.status.padEnd(8)}  ${age.padEnd(14)}  rmse ${m.metrics.rmse?.toFixed(4) ?? '-'}  ndcg@10 ${m.metrics['ndcg@10']?.toFixed(4) ?? '-'}  ratings ${m.counts.ratings ?? '-'}  ${m.path}`);
+      }
+      return;
+    }
+    case 'rollback':
+      if (!positionals[1]) throw new ConfigError(USAGE);
+      await runner.rollback(positionals[1]);
+      return;
+    default:
+      console.log(USAGE);
+      if (positionals[0] && positionals[0] !== 'help') process.exitCode = 2;
+  }
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  console.error(`error: ${describeError(error)}`);
+  process.exitCode = error instanceof ConfigError ? 2 : 1;
+});

@@ -56,7 +56,7 @@ describe('batch > ALS over HDFS into Cassandra', () => {
       const recs = (await client.execute(`SELECT user_id, items FROM ${keyspace}.batch_recommendations WHERE model_version = ? ALLOW FILTERING`, ['v20260101T000000Z'], { prepare: true })).rows;
       expect(recs).toHaveLength(610);
       const rated = new Map<string, Set<string>>();
-      for (const r of (await client.execute(`SELECT user_id, movie_id FROM ${keyspace}.user_ratings`, [], { fetchSize: 20_000, autoPage: true })).rows) {
+      for await (const r of await client.execute(`SELECT user_id, movie_id FROM ${keyspace}.user_ratings`, [], { fetchSize: 20_000 })) {
         const u = r.get('user_id').toString();
         rated.set(u, (rated.get(u) ?? new Set()).add(r.get('movie_id').toString()));
       }

@@ -226,8 +226,8 @@ export function createBatchRunner({ stack, batch, log = console.log }: { stack: 
     if (drop.length === 0) return [];
     const hdfs = createWebHdfs({ baseUrl: stack.hdfs.webUrl, user: stack.hdfs.user });
     await withCassandra(async (c) => {
-      const users = (await c.execute(`SELECT DISTINCT user_id FROM ${ks}.batch_recommendations`, [], { fetchSize: 5000, autoPage: true })).rows.map((r) => r.get(0));
-      const movies = (await c.execute(`SELECT DISTINCT movie_id FROM ${ks}.similar_movies`, [], { fetchSize: 5000, autoPage: true })).rows.map((r) => r.get(0));
+      const users = await allValues(c, `SELECT DISTINCT user_id FROM ${ks}.batch_recommendations`);
+      const movies = await allValues(c, `SELECT DISTINCT movie_id FROM ${ks}.similar_movies`);
       for (const m of drop) {
         await cassandra.concurrent.executeConcurrent(c, `DELETE FROM ${ks}.batch_recommendations WHERE user_id = ? AND model_version = ?`, users.map((u) => [u, m.version]), { concurrencyLevel: 64 });
         await cassandra.concurrent.executeConcurrent(c, `DELETE FROM ${ks}.similar_movies WHERE movie_id = ? AND model_version = ?`, movies.map((id) => [id, m.version]), { concurrencyLevel: 64 });
@@ -255,3 +255,10 @@ export function createBatchRunner({ stack, batch, log = console.log }: { stack: 
 }
 
 export type BatchRunner = ReturnType<typeof createBatchRunner>;
+
+/** The first column of every row of a query, all pages. */
+async function allValues(client: cassandra.Client, query: string): Promise<unknown[]> {
+  const values: unknown[] = [];
+  for await (const row of await client.execute(query, [], { fetchSize: 5000 })) values.push(row.get(0));
+  return values;
+}

@@ -8,7 +8,8 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { loadConfig } from '../infra/config.ts';
 import { cassandraClient } from '../infra/engines/cassandra.ts';
-import { ConfigError, describeError } from '../pipelines/shared/errors.ts';
+import { ConfigError } from '../pipelines/shared/errors.ts';
+import { runMain } from '../pipelines/shared/run-main.ts';
 import { createWebHdfs } from '../pipelines/shared/webhdfs.ts';
 import { DATA_DIR, findDataset } from './dataset.ts';
 import { ML_32M, ML_LATEST_SMALL, generateDataset } from './generator.ts';
@@ -85,7 +86,4 @@ async function main(argv: string[]) {
   }
 }
 
-main(process.argv.slice(2)).catch((error: unknown) => {
-  console.error(`error: ${describeError(error)}`);
-  process.exitCode = error instanceof ConfigError ? 2 : 1;
-});
+runMain(main);

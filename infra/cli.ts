@@ -3,7 +3,8 @@
  *                 | restart <engine...> | reset | spark-submit <jar> <main class> [args...]
  */
 import path from 'node:path';
-import { ConfigError, describeError } from '../pipelines/shared/errors.ts';
+import { ConfigError } from '../pipelines/shared/errors.ts';
+import { runMain } from '../pipelines/shared/run-main.ts';
 import { sparkSubmit } from './engines/spark.ts';
 import { createStack, formatStatus } from './stack.ts';
 
@@ -52,7 +53,4 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
-main(process.argv.slice(2)).catch((error: unknown) => {
-  console.error(`error: ${describeError(error)}`);
-  process.exitCode = error instanceof ConfigError ? 2 : 1;
-});
+runMain(main);

@@ -5,7 +5,8 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../infra/config.ts';
 import { loadBatchConfig } from '../pipelines/batch/config.ts';
 import { createBatchRunner } from '../pipelines/batch/runner.ts';
-import { ConfigError, describeError } from '../pipelines/shared/errors.ts';
+import { ConfigError } from '../pipelines/shared/errors.ts';
+import { runMain } from '../pipelines/shared/run-main.ts';
 
 const USAGE = `usage: npm run batch -- <command>
   run [--cutoff <date|epoch s>]   train ALS on the master dataset, publish a new model version
@@ -49,7 +50,4 @@ async function main(argv: string[]) {
   }
 }
 
-main(process.argv.slice(2)).catch((error: unknown) => {
-  console.error(`error: ${describeError(error)}`);
-  process.exitCode = error instanceof ConfigError ? 2 : 1;
-});
+runMain(main);

@@ -11,7 +11,8 @@ import { loadConfig } from '../infra/config.ts';
 import { kafkaClient } from '../infra/engines/kafka.ts';
 import { createRatingSink, SINK_CLIENTS } from '../pipelines/ingest/rating-sink.ts';
 import { replayRatings } from '../pipelines/ingest/replay.ts';
-import { ConfigError, describeError } from '../pipelines/shared/errors.ts';
+import { ConfigError } from '../pipelines/shared/errors.ts';
+import { runMain } from '../pipelines/shared/run-main.ts';
 import { createCodec } from '../schemas/avro.ts';
 
 const instant = z
@@ -82,7 +83,4 @@ async function checkTopic(config: ReturnType<typeof loadConfig>, topic: string):
   }
 }
 
-main(process.argv.slice(2)).catch((error: unknown) => {
-  console.error(`error: ${describeError(error)}`);
-  process.exitCode = error instanceof ConfigError ? 2 : 1;
-});
+runMain(main);

@@ -82,18 +82,24 @@ describe('batch > ALS over HDFS into Cassandra', () => {
   it('a run killed mid-write leaves the old version current; the next run succeeds', async () => {
     let pid = 0;
     let killed = false;
+    let overlap: unknown;
     const error = await runner
       .run({
         version: 'v20260102T000000Z',
-        onStart: (p) => (pid = p),
         onLine: (line) => {
           if (line === 'PHASE_START write' && !killed) {
             killed = true;
             setTimeout(() => process.kill(pid, 'SIGKILL'), 3000);
           }
         },
+        onStart: async (p) => {
+          pid = p;
+          // runs never overlap: a second one is refused while this one holds the lock
+          overlap = await runner.run({ version: 'v20260102T000001Z' }).catch((e: unknown) => e);
+        },
       })
       .catch((e: unknown) => e);
+    expect((overlap as Error).message).toMatch(/^a batch run is already in progress \(pid \d+/);
     expect(killed).toBe(true);
     expect(error).toBeInstanceOf(BatchError);
     expect((error as Error).message).toMatch(/^batch v20260102T000000Z failed \(SIGKILL\) after .*; the current model keeps serving/);

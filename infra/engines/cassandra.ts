@@ -101,6 +101,7 @@ export const cassandraEngine: Engine = {
           '-XX:G1RSetUpdatingPauseTimePercent=5',
           '-XX:MaxGCPauseMillis=300',
           '-XX:+HeapDumpOnOutOfMemoryError',
+          '-XX:+ExitOnOutOfMemoryError', // Cassandra's own advice: a node out of memory may corrupt data if it goes on
           `-XX:HeapDumpPath=${ctx.dataDir}`,
           '-Djava.net.preferIPv4Stack=true',
           '-Djdk.attach.allowAttachSelf=true',

@@ -8,7 +8,7 @@
 import type { Codec } from '../../schemas/avro.ts';
 import type { RatingEvent, RatingSource } from '../../schemas/types.ts';
 import type { KeyedRecord } from './rating-sink.ts';
-import { parseRatingLine, type RatingRow } from './ratings-csv.ts';
+import { parseRatingLine, ratingEventId, type RatingRow } from './ratings-csv.ts';
 
 const SOURCES: readonly RatingSource[] = ['UNKNOWN', 'REPLAY', 'API', 'GENERATOR'];
 const COMMA = 44;
@@ -81,7 +81,7 @@ export function createRatingBatchEncoder(codec: Codec<RatingEvent>, source: Rati
     pos += buf.write(String(userId), pos, 'latin1'); // key
     keyEnds.push(pos);
     pos += header.copy(buf, pos);
-    const eventId = `${userId}:${movieId}:${ratedAt}`;
+    const eventId = ratingEventId(userId, movieId, ratedAt);
     pos = writeVarLong(buf, pos, eventId.length);
     pos += buf.write(eventId, pos, 'latin1');
     pos = writeVarLong(buf, pos, userId);

@@ -22,6 +22,11 @@ export interface Reject {
   raw: string;
 }
 
+/** The id of a rating is its identity: the same (user, movie, time) always gives the same id. */
+export function ratingEventId(userId: number, movieId: number, ratedAt: number): string {
+  return `${userId}:${movieId}:${ratedAt}`;
+}
+
 const ID = /^\d{1,15}$/;
 const SECONDS = /^-?\d{1,12}$/;
 const DECIMAL = /^\d+(\.\d+)?$/;

@@ -10,7 +10,7 @@ import type { RatingEvent, RatingSource } from '../../schemas/types.ts';
 import { createProgress, type Progress } from '../shared/progress.ts';
 import { createPacer } from './pacer.ts';
 import { createRatingBatchEncoder } from './rating-encoder.ts';
-import { isHeader, parseRatingLine, readLines, type RatingRow, type Reject } from './ratings-csv.ts';
+import { isHeader, parseRatingLine, ratingEventId, readLines, type RatingRow, type Reject } from './ratings-csv.ts';
 import type { RatingSink } from './rating-sink.ts';
 
 export interface ReplayOptions {
@@ -49,13 +49,8 @@ export interface ReplaySummary {
   stoppedEarly: boolean;
 }
 
-/** The id of a rating is its identity: the same (user, movie, time) always gives the same id. */
-export function ratingEventId(row: Pick<RatingRow, 'userId' | 'movieId' | 'ratedAt'>): string {
-  return `${row.userId}:${row.movieId}:${row.ratedAt}`;
-}
-
 export function toRatingEvent(row: RatingRow, source: RatingSource): RatingEvent {
-  return { eventId: ratingEventId(row), userId: row.userId, movieId: row.movieId, rating: row.rating, ratedAt: row.ratedAt, source };
+  return { eventId: ratingEventId(row.userId, row.movieId, row.ratedAt), userId: row.userId, movieId: row.movieId, rating: row.rating, ratedAt: row.ratedAt, source };
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -10,6 +10,8 @@ import static org.apache.spark.sql.functions.least;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.max_by;
+import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.when;
 
 import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.spark.connector.cql.CassandraConnector;
@@ -37,6 +39,7 @@ import org.apache.spark.ml.evaluation.RegressionEvaluator;
 import org.apache.spark.ml.recommendation.ALS;
 import org.apache.spark.ml.recommendation.ALSModel;
 import org.apache.spark.mllib.evaluation.RankingMetrics;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -113,8 +116,12 @@ public final class AlsBatchJob {
           .option("columnNameOfCorruptRecord", "_corrupt").option("recursiveFileLookup", "true").csv(o.eventsPath);
       all = all.unionByName(archived.select(col("userId"), col("movieId"), col("rating"), col("ratedAt").as("ts"), col("_corrupt")));
     }
-    Dataset<Row> valid = all.filter(col("_corrupt").isNull().and(col("userId").gt(0)).and(col("movieId").gt(0))
-        .and(col("rating").between(0.5, 5.0)).and(col("ts").isNotNull()));
+    Column wellFormed = col("_corrupt").isNull().and(col("userId").gt(0)).and(col("movieId").gt(0))
+        .and(col("rating").between(0.5, 5.0)).and(col("ts").isNotNull());
+    // one pass counts what was read and what is malformed (rows after the cutoff are not rejects)
+    Row tally = all.agg(count(lit(1)), sum(when(wellFormed, 1).otherwise(0))).first();
+    counts.put("rejected", tally.getLong(0) - tally.getLong(1));
+    Dataset<Row> valid = all.filter(wellFormed);
     if (o.cutoff > 0) valid = valid.filter(col("ts").leq(o.cutoff));
     Dataset<Row> master = valid.groupBy(col("userId").as("user_id"), col("movieId").as("movie_id"))
         .agg(max_by(col("rating"), col("ts")).as("rating"), max(col("ts")).as("ts"))
@@ -122,9 +129,7 @@ public final class AlsBatchJob {
             col("user_id").cast("int").as("user"), col("movie_id").cast("int").as("movie"))
         .cache();
     long rows = master.count();
-    long read = all.count();
     counts.put("ratings", rows);
-    counts.put("rejected", read - valid.count());
     if (rows == 0) throw new IllegalStateException("no valid ratings in " + o.historyPath + " (and " + o.eventsPath + "): nothing to train on");
     Row span = master.agg(max(col("ts"))).first();
     long dataCutoff = o.cutoff > 0 ? o.cutoff : span.getLong(0);

@@ -355,6 +355,7 @@ public final class AlsBatchJob {
   static void writeMetadata(FileSystem fs, String modelPath, JobOptions o, long dataCutoff, double mean, Map<String, Double> metrics, Map<String, Long> counts) throws Exception {
     String json = "{\"modelName\":\"" + o.modelName + "\",\"version\":\"" + o.version + "\",\"dataCutoff\":" + dataCutoff
         + ",\"globalMean\":" + (o.biases ? mean : 0) + ",\"biases\":" + o.biases + ",\"reg\":" + o.reg
+        + ",\"userBiasDamping\":" + (o.biases ? Biases.USER_DAMPING : 0)
         + ",\"factorsFormat\":\"id,bias,f1..f" + o.rank + "\""
         + ",\"rank\":" + o.rank + ",\"params\":" + jsonMap(o.params()) + ",\"metrics\":" + jsonMap(metrics) + ",\"counts\":" + jsonMap(counts) + "}\n";
     try (OutputStream out = fs.create(new Path(URI.create(modelPath + "/metadata.json")), true)) {

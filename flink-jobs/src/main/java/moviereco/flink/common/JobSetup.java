@@ -1,0 +1,33 @@
+package moviereco.flink.common;
+
+import java.time.Duration;
+import org.apache.flink.api.java.utils.ParameterTool;
+import org.apache.flink.streaming.api.CheckpointingMode;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+/**
+ * What every streaming job sets up the same way. Flags: {@code --checkpoint.interval.ms} (10000),
+ * {@code --max.parallelism} (128: fixed, so that a rescale through a savepoint keeps key groups).
+ * The flags become the job's global parameters, so the control plane can read them back over REST
+ * ({@code GET /jobs/:id/config}) and tell whether a running job matches its declaration.
+ */
+public final class JobSetup {
+  private JobSetup() {}
+
+  public static StreamExecutionEnvironment streaming(ParameterTool params) {
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+    env.getConfig().setGlobalJobParameters(params);
+    env.setMaxParallelism(params.getInt("max.parallelism", 128));
+    env.enableCheckpointing(params.getLong("checkpoint.interval.ms", 10_000), CheckpointingMode.EXACTLY_ONCE);
+    env.getCheckpointConfig().setMinPauseBetweenCheckpoints(params.getLong("checkpoint.min.pause.ms", 1_000));
+    env.getCheckpointConfig().setCheckpointTimeout(Duration.ofMinutes(5).toMillis());
+    return env;
+  }
+
+  /** A required flag, with a message that names it. */
+  public static String required(ParameterTool params, String name, String what) {
+    String value = params.get(name);
+    if (value == null || value.isEmpty()) throw new IllegalArgumentException("missing --" + name + " (" + what + ")");
+    return value;
+  }
+}

@@ -1,0 +1,105 @@
+package moviereco.flink.common;
+
+import java.nio.ByteBuffer;
+import java.time.Instant;
+import java.util.Properties;
+import moviereco.avro.DeadLetter;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.java.utils.ParameterTool;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
+import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
+import org.apache.flink.util.Collector;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.OffsetResetStrategy;
+import org.apache.kafka.clients.producer.ProducerRecord;
+
+/**
+ * Kafka sources and sinks as the jobs use them. Flags: {@code --bootstrap.servers}
+ * (127.0.0.1:9092), {@code --group.id} (the job's name), {@code --starting.offsets}
+ * (committed: the group's committed offsets, else earliest | earliest | latest | a timestamp in ms).
+ * Offsets live in checkpoints and are committed to Kafka on each checkpoint (for lag monitoring).
+ */
+public final class Kafka {
+  private Kafka() {}
+
+  /** Raw records, not decoded: decoding is an operator, so that failures can be dead-lettered. */
+  public static KafkaSource<KafkaRecord> rawSource(ParameterTool params, String topic, String defaultGroupId) {
+    return KafkaSource.<KafkaRecord>builder()
+        .setBootstrapServers(params.get("bootstrap.servers", "127.0.0.1:9092"))
+        .setTopics(topic)
+        .setGroupId(params.get("group.id", defaultGroupId))
+        .setStartingOffsets(startingOffsets(params.get("starting.offsets", "committed")))
+        .setDeserializer(new RawRecordSchema())
+        .setProperty("commit.offsets.on.checkpoint", "true")
+        .setProperty("partition.discovery.interval.ms", "60000")
+        .build();
+  }
+
+  static OffsetsInitializer startingOffsets(String value) {
+    return switch (value) {
+      case "committed" -> OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST);
+      case "earliest" -> OffsetsInitializer.earliest();
+      case "latest" -> OffsetsInitializer.latest();
+      default -> {
+        try {
+          yield OffsetsInitializer.timestamp(Long.parseLong(value));
+        } catch (NumberFormatException e) {
+          throw new IllegalArgumentException("--starting.offsets must be committed, earliest, latest or a timestamp in ms, not " + value);
+        }
+      }
+    };
+  }
+
+  /** Dead letters to {@code --dlq.topic} (ratings-dlq), keyed by the original key, at least once. */
+  public static KafkaSink<Rejected> deadLetterSink(ParameterTool params) {
+    String topic = params.get("dlq.topic", "ratings-dlq");
+    Properties props = new Properties();
+    props.setProperty("enable.idempotence", "true");
+    return KafkaSink.<Rejected>builder()
+        .setBootstrapServers(params.get("bootstrap.servers", "127.0.0.1:9092"))
+        .setKafkaProducerConfig(props)
+        .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
+        .setRecordSerializer((KafkaRecordSerializationSchema<Rejected>) (r, context, timestamp) ->
+            new ProducerRecord<>(topic, null, r.failedAt, r.origin.key, encode(r)))
+        .build();
+  }
+
+  /** A rejected record as the DeadLetter contract (single-object encoding). */
+  public static byte[] encode(Rejected r) {
+    DeadLetter letter = DeadLetter.newBuilder()
+        .setReason(r.reason)
+        .setStage(r.stage)
+        .setOriginTopic(r.origin.topic)
+        .setOriginPartition(r.origin.partition)
+        .setOriginOffset(r.origin.offset)
+        .setOriginTimestamp(Instant.ofEpochMilli(r.origin.timestamp))
+        .setOriginKey(r.origin.key == null ? null : ByteBuffer.wrap(r.origin.key))
+        .setPayload(r.origin.value == null ? null : ByteBuffer.wrap(r.origin.value))
+        .setFailedAt(Instant.ofEpochMilli(r.failedAt))
+        .build();
+    try {
+      ByteBuffer buffer = DeadLetter.getEncoder().encode(letter);
+      byte[] bytes = new byte[buffer.remaining()];
+      buffer.get(bytes);
+      return bytes;
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  static final class RawRecordSchema implements KafkaRecordDeserializationSchema<KafkaRecord> {
+    @Override
+    public void deserialize(ConsumerRecord<byte[], byte[]> r, Collector<KafkaRecord> out) {
+      out.collect(new KafkaRecord(r.topic(), r.partition(), r.offset(), r.timestamp(), r.key(), r.value()));
+    }
+
+    @Override
+    public TypeInformation<KafkaRecord> getProducedType() {
+      return TypeInformation.of(KafkaRecord.class);
+    }
+  }
+}

@@ -1,0 +1,108 @@
+package moviereco.flink.speed;
+
+/**
+ * The speed layer's maths (docs/speed.md): for a user's ratings and fixed item factors Y, the
+ * batch model's user solve, exactly as the batch job's last ALS step does it:
+ *
+ * <pre>
+ *   b_u = Σ (r − μ − b_i) / (n + damping)
+ *   x_u = (Σ y yᵀ + λ n I)⁻¹ Σ (r − μ − b_u − b_i) y
+ *   score(i) = μ + b_u + b_i + x_u · y_i
+ * </pre>
+ *
+ * over the rated movies the model knows (n of them). Pure functions on arrays; no Flink here.
+ */
+public final class FoldIn {
+  private FoldIn() {}
+
+  /** A user's solved bias and vector. */
+  public record UserVector(double bias, double[] x, int n) {}
+
+  /** Folds in ratings of movies at model rows {@code rows} (entries of -1 are skipped). */
+  public static UserVector solve(Model m, int[] rows, float[] ratings) {
+    int k = m.rank;
+    int n = 0;
+    double biasSum = 0;
+    for (int j = 0; j < rows.length; j++) {
+      if (rows[j] < 0) continue;
+      n++;
+      biasSum += ratings[j] - m.globalMean - m.itemBias[rows[j]];
+    }
+    double[] x = new double[k];
+    if (n == 0) return new UserVector(0, x, 0);
+    double bu = Double.isNaN(m.userBiasDamping) ? 0 : biasSum / (n + m.userBiasDamping);
+
+    double[] a = new double[k * k];
+    double[] b = new double[k];
+    for (int j = 0; j < rows.length; j++) {
+      int row = rows[j];
+      if (row < 0) continue;
+      int off = row * k;
+      double residual = ratings[j] - m.globalMean - bu - m.itemBias[row];
+      for (int p = 0; p < k; p++) {
+        double yp = m.factors[off + p];
+        b[p] += residual * yp;
+        for (int q = 0; q <= p; q++) a[p * k + q] += yp * m.factors[off + q];
+      }
+    }
+    double lambda = m.reg * n;
+    for (int p = 0; p < k; p++) a[p * k + p] += lambda;
+    choleskySolve(a, b, k);
+    System.arraycopy(b, 0, x, 0, k);
+    return new UserVector(bu, x, n);
+  }
+
+  /**
+   * Solves A x = b in place for a symmetric positive definite A of which the lower triangle is
+   * filled (row-major k×k); b receives x.
+   */
+  static void choleskySolve(double[] a, double[] b, int k) {
+    for (int j = 0; j < k; j++) {
+      double d = a[j * k + j];
+      for (int p = 0; p < j; p++) d -= a[j * k + p] * a[j * k + p];
+      if (d <= 0) throw new ArithmeticException("matrix is not positive definite");
+      double l = Math.sqrt(d);
+      a[j * k + j] = l;
+      for (int i = j + 1; i < k; i++) {
+        double s = a[i * k + j];
+        for (int p = 0; p < j; p++) s -= a[i * k + p] * a[j * k + p];
+        a[i * k + j] = s / l;
+      }
+    }
+    for (int i = 0; i < k; i++) {
+      double s = b[i];
+      for (int p = 0; p < i; p++) s -= a[i * k + p] * b[p];
+      b[i] = s / a[i * k + i];
+    }
+    for (int i = k - 1; i >= 0; i--) {
+      double s = b[i];
+      for (int p = i + 1; p < k; p++) s -= a[p * k + i] * b[p];
+      b[i] = s / a[i * k + i];
+    }
+  }
+
+  /** The predicted rating of the movie at model row {@code row}. */
+  public static double score(Model m, UserVector u, int row) {
+    int off = row * m.rank;
+    double s = m.globalMean + u.bias() + m.itemBias[row];
+    for (int p = 0; p < m.rank; p++) s += u.x()[p] * m.factors[off + p];
+    return s;
+  }
+
+  /** The {@code n} best-scored movies, best first, skipping the rows in {@code exclude}. */
+  public static TopN.Result recommend(Model m, UserVector u, boolean[] exclude, int n) {
+    TopN top = new TopN(n);
+    int k = m.rank;
+    float[] y = m.factors;
+    float[] x = new float[k];
+    for (int p = 0; p < k; p++) x[p] = (float) u.x()[p];
+    float base = (float) (m.globalMean + u.bias());
+    for (int row = 0, off = 0; row < m.ids.length; row++, off += k) {
+      if (exclude != null && exclude[row]) continue;
+      float s = base + m.itemBias[row];
+      for (int p = 0; p < k; p++) s += x[p] * y[off + p];
+      top.offer(row, s);
+    }
+    return top.result(m.ids);
+  }
+}

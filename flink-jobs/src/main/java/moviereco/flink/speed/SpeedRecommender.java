@@ -1,0 +1,227 @@
+package moviereco.flink.speed;
+
+import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.cql.AsyncResultSet;
+import com.datastax.oss.driver.api.core.cql.PreparedStatement;
+import com.datastax.oss.driver.api.core.cql.Row;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import moviereco.flink.cassandra.CassandraOptions;
+import moviereco.flink.common.Rating;
+import org.apache.flink.api.common.state.BroadcastState;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.state.ReadOnlyBroadcastState;
+import org.apache.flink.api.common.state.StateTtlConfig;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.BasicTypeInfo;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The speed layer, keyed by user. Keeps each user's rating history in state (seeded once from
+ * Cassandra {@code user_ratings}, asynchronously, on first sight), coalesces a burst of one user's
+ * events behind a short processing-time timer, then folds in the whole history with the current
+ * model's item factors ({@link FoldIn}) and emits the top-N without rated movies. Every rating that
+ * changes the history is also emitted to {@link #USER_RATINGS}.
+ *
+ * <p>The current model arrives on the broadcast side (announcements from model-updates); only the
+ * reference is kept in (checkpointed) broadcast state, and each instance loads the factors from the
+ * model's path. On a new model, users whose streamed ratings are newer than its data cutoff are
+ * recomputed; the others are served by the new batch view. A rating older than the current model's
+ * cutoff only updates the history: the model has seen it.
+ */
+public class SpeedRecommender extends KeyedBroadcastProcessFunction<Long, Rating, ModelRef, SpeedRow> {
+  private static final Logger LOG = LoggerFactory.getLogger(SpeedRecommender.class);
+  public static final MapStateDescriptor<String, ModelRef> MODEL =
+      new MapStateDescriptor<>("model", BasicTypeInfo.STRING_TYPE_INFO, TypeInformation.of(ModelRef.class));
+  public static final OutputTag<UserRatingRow> USER_RATINGS = new OutputTag<>("user-ratings") {};
+  private static final String CURRENT = "current";
+  private static final long MODEL_RETRY_MS = 30_000;
+
+  private final CassandraOptions cassandra;
+  private final long coalesceMs;
+  private final int topN;
+  private final long stateTtlHours;
+
+  private transient ValueStateDescriptor<UserHistory> historyDescriptor;
+  private transient ValueState<UserHistory> history;
+  private transient ListState<Rating> pending;
+  private transient CqlSession session;
+  private transient PreparedStatement seedQuery;
+  private transient Map<Long, CompletableFuture<List<Row>>> seeds;
+  private transient Model model;
+  private transient boolean[] exclude;
+  private transient String failedVersion;
+  private transient long failedAt;
+  private transient Counter computed;
+  private transient Counter seeded;
+
+  public SpeedRecommender(CassandraOptions cassandra, long coalesceMs, int topN, long stateTtlHours) {
+    this.cassandra = cassandra;
+    this.coalesceMs = coalesceMs;
+    this.topN = topN;
+    this.stateTtlHours = stateTtlHours;
+  }
+
+  @Override
+  public void open(Configuration parameters) {
+    historyDescriptor = new ValueStateDescriptor<>("history", TypeInformation.of(UserHistory.class));
+    ListStateDescriptor<Rating> pendingDescriptor = new ListStateDescriptor<>("pending", TypeInformation.of(Rating.class));
+    if (stateTtlHours > 0) {
+      // an idle user's history is dropped after a while and seeded again from Cassandra when they return
+      StateTtlConfig ttl = StateTtlConfig.newBuilder(java.time.Duration.ofHours(stateTtlHours)).build();
+      historyDescriptor.enableTimeToLive(ttl);
+    }
+    history = getRuntimeContext().getState(historyDescriptor);
+    pending = getRuntimeContext().getListState(pendingDescriptor);
+    session = cassandra.open();
+    seedQuery = session.prepare("SELECT movie_id, rating, rated_at FROM user_ratings WHERE user_id = ?");
+    seeds = new HashMap<>();
+    computed = getRuntimeContext().getMetricGroup().counter("recommendationsComputed");
+    seeded = getRuntimeContext().getMetricGroup().counter("usersSeeded");
+  }
+
+  @Override
+  public void close() {
+    if (session != null) session.close();
+  }
+
+  @Override
+  public void processElement(Rating r, ReadOnlyContext ctx, Collector<SpeedRow> out) throws Exception {
+    UserHistory h = history.value();
+    if (h == null) h = new UserHistory();
+    if (!h.seeded) {
+      pending.add(r);
+      seeds.computeIfAbsent(r.userId, this::startSeed);
+      schedule(h, ctx);
+    } else {
+      apply(h, r, ctx.getBroadcastState(MODEL).get(CURRENT), ctx);
+      if (h.dirty) schedule(h, ctx);
+    }
+    history.update(h);
+  }
+
+  @Override
+  public void onTimer(long timestamp, OnTimerContext ctx, Collector<SpeedRow> out) throws Exception {
+    UserHistory h = history.value();
+    if (h == null) return; // expired
+    h.timerAt = 0;
+    ModelRef ref = ctx.getBroadcastState(MODEL).get(CURRENT);
+    long user = ctx.getCurrentKey();
+    if (!h.seeded) {
+      CompletableFuture<List<Row>> seed = seeds.remove(user);
+      for (Row row : seed != null ? seed.get() : startSeed(user).get()) {
+        Instant at = row.getInstant("rated_at");
+        h.apply(row.getLong("movie_id"), row.getFloat("rating"), at == null ? 0 : at.toEpochMilli());
+      }
+      h.seeded = true;
+      seeded.inc();
+      Iterable<Rating> waiting = pending.get();
+      if (waiting != null) for (Rating r : waiting) apply(h, r, ref, ctx);
+      pending.clear();
+    }
+    if (h.dirty && ref != null) {
+      Model m = model(ref);
+      if (m != null) {
+        out.collect(recommend(user, h, m));
+        h.dirty = false;
+      }
+    }
+    history.update(h);
+  }
+
+  @Override
+  public void processBroadcastElement(ModelRef ref, Context ctx, Collector<SpeedRow> out) throws Exception {
+    BroadcastState<String, ModelRef> state = ctx.getBroadcastState(MODEL);
+    ModelRef current = state.get(CURRENT);
+    if (current != null && current.version.equals(ref.version)) return;
+    state.put(CURRENT, ref);
+    LOG.info("model {} {} is current (data cutoff {})", ref.modelName, ref.version, Instant.ofEpochMilli(ref.dataCutoff));
+    int[] recomputed = {0};
+    ctx.applyToKeyedState(historyDescriptor, (user, userState) -> {
+      UserHistory h = userState.value();
+      if (h == null || !h.seeded) return; // its timer is due and will use the new model
+      if (h.lastEventAt > ref.dataCutoff) {
+        Model m = model(ref);
+        if (m == null) return;
+        out.collect(recommend(user, h, m));
+        recomputed[0]++;
+      }
+      h.dirty = false;
+      userState.update(h);
+    });
+    LOG.info("model {}: recomputed {} users with ratings newer than its cutoff", ref.version, recomputed[0]);
+  }
+
+  /** Applies a streamed rating; emits the user_ratings row if it changed the history. */
+  private void apply(UserHistory h, Rating r, ModelRef ref, ReadOnlyContext ctx) {
+    if (!h.apply(r.movieId, r.rating, r.ratedAt)) return;
+    ctx.output(USER_RATINGS, new UserRatingRow(r.userId, r.movieId, r.rating, r.ratedAt));
+    h.lastEventAt = Math.max(h.lastEventAt, r.ratedAt);
+    if (ref == null || r.ratedAt > ref.dataCutoff) h.dirty = true;
+  }
+
+  private void schedule(UserHistory h, ReadOnlyContext ctx) {
+    if (h.timerAt != 0) return;
+    h.timerAt = ctx.timerService().currentProcessingTime() + coalesceMs;
+    ctx.timerService().registerProcessingTimeTimer(h.timerAt);
+  }
+
+  private SpeedRow recommend(long user, UserHistory h, Model m) {
+    int[] rows = new int[h.size()];
+    for (int j = 0; j < rows.length; j++) {
+      rows[j] = m.indexOf(h.movies[j]);
+      if (rows[j] >= 0) exclude[rows[j]] = true;
+    }
+    try {
+      FoldIn.UserVector u = FoldIn.solve(m, rows, h.ratings);
+      TopN.Result top = FoldIn.recommend(m, u, exclude, topN);
+      computed.inc();
+      return new SpeedRow(user, m.version, System.currentTimeMillis(), top.ids(), top.scores());
+    } finally {
+      for (int row : rows) if (row >= 0) exclude[row] = false;
+    }
+  }
+
+  /** The loaded model for a reference, loading it if needed; null if it cannot be read (retried later). */
+  private Model model(ModelRef ref) {
+    if (model != null && model.version.equals(ref.version)) return model;
+    if (ref.version.equals(failedVersion) && System.currentTimeMillis() - failedAt < MODEL_RETRY_MS) return null;
+    try {
+      long start = System.currentTimeMillis();
+      model = ModelLoader.load(ref.path);
+      exclude = new boolean[model.size()];
+      failedVersion = null;
+      LOG.info("loaded model {} from {}: {} items of rank {} in {} ms", ref.version, ref.path, model.size(), model.rank, System.currentTimeMillis() - start);
+      return model;
+    } catch (Exception e) {
+      failedVersion = ref.version;
+      failedAt = System.currentTimeMillis();
+      LOG.error("cannot load model {} from {}; users stay on the batch view until it loads", ref.version, ref.path, e);
+      return null;
+    }
+  }
+
+  private CompletableFuture<List<Row>> startSeed(long user) {
+    return session.executeAsync(seedQuery.bind(user).setPageSize(5_000)).toCompletableFuture().thenCompose(rs -> collect(rs, new ArrayList<>()));
+  }
+
+  private static CompletableFuture<List<Row>> collect(AsyncResultSet rs, List<Row> rows) {
+    for (Row row : rs.currentPage()) rows.add(row);
+    if (!rs.hasMorePages()) return CompletableFuture.completedFuture(rows);
+    return rs.fetchNextPage().toCompletableFuture().thenCompose(next -> collect(next, rows));
+  }
+}

@@ -1,0 +1,55 @@
+package moviereco.flink.speed;
+
+import java.util.Arrays;
+
+/**
+ * One user's ratings as the speed layer keeps them in keyed state (a Flink POJO): every movie's
+ * latest rating, sorted by movie id. {@code seeded} says whether the history from Cassandra
+ * {@code user_ratings} has been merged in; {@code lastEventAt} is the newest streamed rating's
+ * time; {@code dirty} means the recommendations are out of date.
+ */
+public class UserHistory {
+  public long[] movies = new long[0];
+  public float[] ratings = new float[0];
+  public long[] ratedAt = new long[0];
+  public boolean seeded;
+  public boolean dirty;
+  public long lastEventAt = Long.MIN_VALUE;
+  /** the processing-time timer that will recompute, or 0 */
+  public long timerAt;
+
+  public UserHistory() {}
+
+  public int size() {
+    return movies.length;
+  }
+
+  /** Records a rating unless the history holds a newer one for that movie; true if anything changed. */
+  public boolean apply(long movieId, float rating, long at) {
+    int i = Arrays.binarySearch(movies, movieId);
+    if (i >= 0) {
+      if (ratedAt[i] > at || (ratedAt[i] == at && ratings[i] == rating)) return false;
+      ratings[i] = rating;
+      ratedAt[i] = at;
+      return true;
+    }
+    int at0 = -i - 1;
+    int n = movies.length;
+    long[] m = new long[n + 1];
+    float[] r = new float[n + 1];
+    long[] t = new long[n + 1];
+    System.arraycopy(movies, 0, m, 0, at0);
+    System.arraycopy(ratings, 0, r, 0, at0);
+    System.arraycopy(ratedAt, 0, t, 0, at0);
+    m[at0] = movieId;
+    r[at0] = rating;
+    t[at0] = at;
+    System.arraycopy(movies, at0, m, at0 + 1, n - at0);
+    System.arraycopy(ratings, at0, r, at0 + 1, n - at0);
+    System.arraycopy(ratedAt, at0, t, at0 + 1, n - at0);
+    movies = m;
+    ratings = r;
+    ratedAt = t;
+    return true;
+  }
+}

@@ -1,0 +1,59 @@
+package moviereco.flink.common;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.ByteBuffer;
+import java.time.Instant;
+import moviereco.avro.DeadLetter;
+import moviereco.avro.RatingEvent;
+import moviereco.avro.RatingSource;
+import org.junit.jupiter.api.Test;
+
+class RatingDecoderTest {
+  static byte[] encode(long user, long movie, float rating) throws Exception {
+    RatingEvent e = RatingEvent.newBuilder().setEventId(user + ":" + movie + ":1000").setUserId(user).setMovieId(movie)
+        .setRating(rating).setRatedAt(Instant.ofEpochMilli(1000)).setSource(RatingSource.API).build();
+    ByteBuffer b = RatingEvent.getEncoder().encode(e);
+    byte[] out = new byte[b.remaining()];
+    b.get(out);
+    return out;
+  }
+
+  static KafkaRecord record(byte[] value) {
+    return new KafkaRecord("ratings", 2, 41, 5000, "7".getBytes(), value);
+  }
+
+  @Test
+  void decodesAValidEvent() throws Exception {
+    Rating r = assertInstanceOf(Rating.class, RatingDecoder.decode(record(encode(7, 50, 3.5f))));
+    assertEquals(new Rating("7:50:1000", 7, 50, 3.5f, 1000, 5000), r);
+    assertEquals("7,50,3.5,1000,7:50:1000", r.toCsv());
+  }
+
+  @Test
+  void explainsWhyARecordIsRejected() throws Exception {
+    assertTrue(((String) RatingDecoder.decode(record("not avro at all".getBytes()))).startsWith("undecodable RatingEvent"));
+    assertEquals("empty value", RatingDecoder.decode(record(new byte[0])));
+    byte[] unknownFingerprint = encode(7, 50, 3.5f);
+    unknownFingerprint[5] ^= 0x55;
+    assertTrue(((String) RatingDecoder.decode(record(unknownFingerprint))).startsWith("undecodable RatingEvent"));
+    assertEquals("invalid RatingEvent: rating 3.3 is not 0.5 to 5.0 in half steps", RatingDecoder.decode(record(encode(7, 50, 3.3f))));
+    assertEquals("invalid RatingEvent: rating 5.5 is not 0.5 to 5.0 in half steps", RatingDecoder.decode(record(encode(7, 50, 5.5f))));
+    assertEquals("invalid RatingEvent: userId 0 is not positive", RatingDecoder.decode(record(encode(0, 50, 3f))));
+  }
+
+  @Test
+  void aDeadLetterCarriesTheReasonAndTheOrigin() throws Exception {
+    KafkaRecord origin = record("garbage".getBytes());
+    DeadLetter letter = DeadLetter.getDecoder().decode(Kafka.encode(new Rejected("why", "speed-recommender", origin, 9000)));
+    assertEquals("why", letter.getReason());
+    assertEquals("speed-recommender", letter.getStage());
+    assertEquals("ratings", letter.getOriginTopic());
+    assertEquals(2, letter.getOriginPartition());
+    assertEquals(41, letter.getOriginOffset());
+    assertEquals("garbage", new String(letter.getPayload().array()));
+    assertEquals("7", new String(letter.getOriginKey().array()));
+  }
+}

@@ -1,0 +1,23 @@
+package moviereco.flink.speed;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+class UserHistoryTest {
+  @Test
+  void keepsTheLatestRatingPerMovieSortedByMovie() {
+    UserHistory h = new UserHistory();
+    assertTrue(h.apply(30, 4f, 100));
+    assertTrue(h.apply(10, 3f, 100));
+    assertTrue(h.apply(20, 5f, 100));
+    assertArrayEquals(new long[] {10, 20, 30}, h.movies);
+    assertFalse(h.apply(20, 5f, 100), "the same rating again changes nothing (a replay)");
+    assertFalse(h.apply(20, 1f, 50), "an older rating loses");
+    assertTrue(h.apply(20, 2f, 200), "a newer rating wins");
+    assertArrayEquals(new float[] {3f, 2f, 4f}, h.ratings);
+    assertArrayEquals(new long[] {100, 200, 100}, h.ratedAt);
+  }
+}

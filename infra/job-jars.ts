@@ -2,6 +2,7 @@
  * Builds the JVM job jars (flink-jobs/, spark-jobs/) with Maven when missing or older than
  * their sources, so every command that deploys a job can call it without thinking.
  */
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { runMaven } from './install.ts';
@@ -20,6 +21,37 @@ function newestMtime(dir: string): number {
 
 export function jobJarPath(project: JobProject): string {
   return path.join(repoRoot, project, 'target', `${project}-0.1.0.jar`);
+}
+
+function sourceFiles(project: JobProject): string[] {
+  const dir = path.join(repoRoot, project);
+  const walk = (d: string) =>
+    fs
+      .readdirSync(d, { withFileTypes: true, recursive: true })
+      .filter((e) => e.isFile())
+      .map((e) => path.join(e.parentPath, e.name));
+  return [
+    ...walk(path.join(dir, 'src', 'main')),
+    ...walk(path.join(repoRoot, 'schemas', 'avro')),
+    path.join(dir, 'pom.xml'),
+    path.join(repoRoot, 'schemas', 'pom.xml'),
+    path.join(repoRoot, 'infra', 'engines', 'pom.xml'),
+  ].sort();
+}
+
+/**
+ * A hash of everything a job jar is built from (its main sources, the Avro schemas, the poms), 12
+ * hex digits. Maven jars are not byte-reproducible, so the control plane compares this instead:
+ * a running job whose hash differs runs other code.
+ */
+export function jobSourceHash(project: JobProject): string {
+  const hash = createHash('sha256');
+  for (const file of sourceFiles(project)) {
+    hash.update(path.relative(repoRoot, file));
+    hash.update('\0');
+    hash.update(fs.readFileSync(file));
+  }
+  return hash.digest('hex').slice(0, 12);
 }
 
 /** Returns the jar's path, building it first if any source or pom is newer. */

@@ -42,6 +42,12 @@ export interface JarFile {
   entry: { name: string; description: string | null }[];
 }
 
+export interface CheckpointSummary {
+  completed: number;
+  failed: number;
+  latest?: { id: number; path?: string; at: number; durationMs: number; sizeBytes: number };
+}
+
 export interface RunJarRequest {
   entryClass?: string;
   programArgsList?: string[];
@@ -86,10 +92,11 @@ export function createFlinkClient({ baseUrl, timeoutMs = 30_000, http = got }: F
     return call('GET', 'overview');
   }
 
-  async function uploadJar(jarPath: string): Promise<JarFile['id']> {
+  /** Uploads a jar, under `name` if given (what `listJars` then shows); returns its id. */
+  async function uploadJar(jarPath: string, name = path.basename(jarPath)): Promise<JarFile['id']> {
     const form = new FormData();
     const bytes = await fs.promises.readFile(jarPath);
-    form.append('jarfile', new Blob([bytes], { type: 'application/x-java-archive' }), path.basename(jarPath));
+    form.append('jarfile', new Blob([bytes], { type: 'application/x-java-archive' }), name);
     const result = await call<{ filename: string; status: string }>('POST', 'jars/upload', { body: form });
     return path.basename(result.filename);
   }
@@ -124,6 +131,56 @@ export function createFlinkClient({ baseUrl, timeoutMs = 30_000, http = got }: F
     return body.exceptionHistory?.entries[0]?.stacktrace.split('\n').slice(0, 3).join('\n');
   }
 
+  /** The job's global parameters (our jobs put their flags there) and its default parallelism. */
+  async function jobConfig(jobId: string): Promise<{ parallelism: number; params: Record<string, string> }> {
+    const body = await call<{ 'execution-config': { 'job-parallelism': number; 'user-config'?: Record<string, string> } }>('GET', `jobs/${jobId}/config`);
+    return { parallelism: body['execution-config']['job-parallelism'], params: body['execution-config']['user-config'] ?? {} };
+  }
+
+  /** The latest completed checkpoint (path, time), if any, and how many failed. */
+  async function checkpoints(jobId: string): Promise<CheckpointSummary> {
+    const body = await call<{
+      counts: { completed: number; failed: number; in_progress: number };
+      latest?: { completed?: { id: number; external_path?: string; latest_ack_timestamp: number; state_size?: number; end_to_end_duration?: number } | null };
+    }>('GET', `jobs/${jobId}/checkpoints`);
+    const latest = body.latest?.completed;
+    return {
+      completed: body.counts.completed,
+      failed: body.counts.failed,
+      latest: latest ? { id: latest.id, path: latest.external_path, at: latest.latest_ack_timestamp, durationMs: latest.end_to_end_duration ?? 0, sizeBytes: latest.state_size ?? 0 } : undefined,
+    };
+  }
+
+  /**
+   * Takes a savepoint into `targetDirectory` (else the cluster's state.savepoints.dir); with `stop`,
+   * stops the job with it (stop-with-savepoint). Returns the savepoint's path.
+   */
+  async function savepoint(jobId: string, { targetDirectory, stop = false, maxWaitMs = 300_000 }: { targetDirectory?: string; stop?: boolean; maxWaitMs?: number } = {}): Promise<string> {
+    const { 'request-id': trigger } = stop
+      ? await call<{ 'request-id': string }>('POST', `jobs/${jobId}/stop`, { json: { targetDirectory, drain: false } })
+      : await call<{ 'request-id': string }>('POST', `jobs/${jobId}/savepoints`, { json: { 'target-directory': targetDirectory, 'cancel-job': false } });
+    return waitFor(
+      async () => {
+        const status = await call<{ status: { id: string }; operation?: { location?: string; 'failure-cause'?: { 'stack-trace'?: string; class?: string } } }>(
+          'GET',
+          `jobs/${jobId}/savepoints/${trigger}`,
+        );
+        if (status.status.id !== 'COMPLETED') return undefined;
+        const failure = status.operation?.['failure-cause'];
+        if (failure || !status.operation?.location) {
+          const text = failure?.['stack-trace']?.split('\n').slice(0, 3).join('\n') ?? failure?.class ?? 'no location returned';
+          throw new FlinkRestError('GET', `${baseUrl}/jobs/${jobId}/savepoints/${trigger}`, 200, [`savepoint failed: ${text}`], { retriable: false });
+        }
+        return status.operation.location;
+      },
+      { delayMs: 500, maxWaitMs, description: `savepoint of job ${jobId}` },
+    ).catch((error: unknown) => {
+      const cause = error instanceof Error ? error.cause : undefined;
+      if (cause instanceof FlinkRestError && !cause.retriable) throw cause;
+      throw error;
+    });
+  }
+
   /** Waits until the job reaches one of `states`; a terminal state that was not wanted is an error. */
   async function waitForState(jobId: string, states: readonly JobState[], maxWaitMs = 120_000): Promise<JobDetails> {
     return waitFor(
@@ -144,7 +201,7 @@ export function createFlinkClient({ baseUrl, timeoutMs = 30_000, http = got }: F
     });
   }
 
-  return { overview, uploadJar, listJars, deleteJar, runJar, listJobs, job, cancel, rootException, waitForState };
+  return { overview, uploadJar, listJars, deleteJar, runJar, listJobs, job, jobConfig, checkpoints, savepoint, cancel, rootException, waitForState };
 }
 
 export type FlinkClient = ReturnType<typeof createFlinkClient>;

@@ -34,12 +34,32 @@ public final class ModelLoader {
     if (meta.path("params").path("implicit").asText("false").equals("true")) {
       throw new IOException(modelPath + " is an implicit-feedback model; the speed layer folds in explicit ratings only");
     }
+    Factors items = readFactors(new Path(root, "item-factors"), rank);
+    if (items.ids.length == 0) throw new IOException(modelPath + "/item-factors holds no factors");
+    return new Model(
+        meta.path("version").asText(),
+        meta.path("dataCutoff").asLong(),
+        rank,
+        meta.path("globalMean").asDouble(),
+        meta.path("reg").asDouble(),
+        meta.path("biases").asBoolean(true) ? meta.path("userBiasDamping").asDouble(DEFAULT_USER_BIAS_DAMPING) : Double.NaN,
+        items.ids,
+        items.bias,
+        items.factors);
+  }
+
+  /** Rows of a factor directory: ids, biases and row-major factors. */
+  public record Factors(long[] ids, float[] bias, float[] factors) {}
+
+  /** Reads {@code dir/part-*}: lines {@code id,bias,f1..fk}. */
+  public static Factors readFactors(Path dir, int rank) throws IOException {
+    FileSystem fs = dir.getFileSystem();
     long[] ids = new long[1024];
     float[] bias = new float[1024];
     float[] factors = new float[1024 * rank];
     int n = 0;
-    FileStatus[] parts = fs.listStatus(new Path(root, "item-factors"));
-    if (parts == null) throw new IOException(modelPath + "/item-factors is missing");
+    FileStatus[] parts = fs.listStatus(dir);
+    if (parts == null) throw new IOException(dir + " is missing");
     Arrays.sort(parts, (a, b) -> a.getPath().getName().compareTo(b.getPath().getName()));
     for (FileStatus part : parts) {
       if (!part.getPath().getName().startsWith("part-")) continue;
@@ -61,16 +81,6 @@ public final class ModelLoader {
         }
       }
     }
-    if (n == 0) throw new IOException(modelPath + "/item-factors holds no factors");
-    return new Model(
-        meta.path("version").asText(),
-        meta.path("dataCutoff").asLong(),
-        rank,
-        meta.path("globalMean").asDouble(),
-        meta.path("reg").asDouble(),
-        meta.path("biases").asBoolean(true) ? meta.path("userBiasDamping").asDouble(DEFAULT_USER_BIAS_DAMPING) : Double.NaN,
-        Arrays.copyOf(ids, n),
-        Arrays.copyOf(bias, n),
-        Arrays.copyOf(factors, n * rank));
+    return new Factors(Arrays.copyOf(ids, n), Arrays.copyOf(bias, n), Arrays.copyOf(factors, n * rank));
   }
 }

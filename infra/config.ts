@@ -56,7 +56,7 @@ const envSchema = z.object({
   FLINK_TASKMANAGER_DATA_PORT: port.default(6121),
   FLINK_JOBMANAGER_MB: megabytes.default(1024),
   FLINK_TASKMANAGER_MB: megabytes.default(2560),
-  FLINK_TASK_SLOTS: z.coerce.number().int().min(1).default(4),
+  FLINK_TASK_SLOTS: z.coerce.number().int().min(1).default(8),
 
   SPARK_MASTER: z.string().default('local[2]'),
   SPARK_DRIVER_MB: megabytes.default(3072),

@@ -29,7 +29,8 @@ const schema = z.object({
   SPEED_TOP_N: z.coerce.number().int().min(10).max(1000).default(100),
   SPEED_STATE_TTL_HOURS: z.coerce.number().int().min(0).default(24),
   ARCHIVE_ROLL_MS: z.coerce.number().int().min(1000).default(60_000),
-  ARCHIVE_PATH: z.string().default('/events/ratings'),
+  /** HDFS folder of the archived events (the batch layer reads the same key) */
+  ARCHIVE_PATH: z.string().regex(/^\/[\w./=-]*$/).default('/events/ratings'),
   TRENDING_WINDOW_MINUTES: z.coerce.number().int().min(1).default(1440),
   TRENDING_SLIDE_MINUTES: z.coerce.number().int().min(1).default(60),
   /** put before every job name: a second environment (or a test) runs its own copies beside the product's */

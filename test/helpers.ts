@@ -94,3 +94,16 @@ export async function runFlinkJobToLines(entryClass: string, args: string[]): Pr
     fs.rmSync(output, { recursive: true, force: true });
   }
 }
+
+/** Runs one of the project's command-line tools (tools/<script>.ts) with extra environment; returns stdout. */
+export async function runTool(script: string, args: string[], env: Record<string, string> = {}, timeoutMs = 600_000): Promise<string> {
+  const { execFile } = await import('node:child_process');
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', path.join(config.repoRoot, 'tools', `${script}.ts`), ...args],
+      { cwd: config.repoRoot, env: { ...process.env, ...env }, timeout: timeoutMs, maxBuffer: 16 << 20 },
+      (error, stdout, stderr) => (error ? reject(new Error(`${script} ${args.join(' ')} failed: ${error.message}\n${stdout}\n${stderr}`)) : resolve(stdout)),
+    );
+  });
+}

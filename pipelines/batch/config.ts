@@ -19,6 +19,8 @@ const schema = z.object({
   BATCH_SCHEDULE: z.string().default(''),
   BATCH_KEEP_VERSIONS: z.coerce.number().int().min(1).default(3),
   BATCH_MODEL_NAME: z.string().regex(/^[a-z][a-z0-9_-]*$/).default('als'),
+  /** where the archive job writes the streamed events (the same key the jobs read) */
+  ARCHIVE_PATH: z.string().regex(/^\/[\w./=-]*$/).default('/events/ratings'),
 });
 
 export type BatchConfig = ReturnType<typeof loadBatchConfig>;
@@ -43,5 +45,6 @@ export function loadBatchConfig(env: Record<string, string | undefined> = proces
     rankingUsers: e.BATCH_RANKING_USERS,
     schedule: e.BATCH_SCHEDULE,
     keepVersions: e.BATCH_KEEP_VERSIONS,
+    eventsPath: e.ARCHIVE_PATH,
   });
 }

@@ -67,7 +67,7 @@ export function newVersion(now = new Date()): string {
 export function jobArgs(stack: StackConfig, batch: BatchConfig, version: string, options: Pick<RunOptions, 'cutoff' | 'extraArgs'> = {}): string[] {
   const args: Record<string, string | number | boolean | undefined> = {
     history: `/movielens/${batch.dataset}/ratings.csv`,
-    events: '/events/ratings',
+    events: batch.eventsPath,
     models: `/models/${batch.modelName}`,
     keyspace: stack.cassandra.keyspace,
     'model-name': batch.modelName,

@@ -44,7 +44,7 @@ export function createControlPlane({ stack, jobs = loadJobsConfig(), flink = cre
   const buildLog = path.join(stack.dirs.logs, 'job-build.log');
 
   function declared(name: string): JobSpec {
-    const spec = declarations.find((d) => d.name === name);
+    const spec = declarations.find((d) => d.name === name || d.name === jobs.prefix + name);
     if (!spec) throw new PipelineError(`no declared job ${name}; declared: ${declarations.map((d) => d.name).join(', ')}`);
     return spec;
   }

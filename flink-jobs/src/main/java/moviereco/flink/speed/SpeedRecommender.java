@@ -150,6 +150,7 @@ public class SpeedRecommender extends KeyedBroadcastProcessFunction<Long, Rating
     if (current != null && current.version.equals(ref.version)) return;
     state.put(CURRENT, ref);
     LOG.info("model {} {} is current (data cutoff {})", ref.modelName, ref.version, Instant.ofEpochMilli(ref.dataCutoff));
+    model(ref); // load now, not on the first rating after it
     int[] recomputed = {0};
     ctx.applyToKeyedState(historyDescriptor, (user, userState) -> {
       UserHistory h = userState.value();

@@ -1,0 +1,274 @@
+/**
+ * The speed layer on the real stack, deployed through tools/submit-job.ts into its own keyspace,
+ * topics and archive folder, with a batch model trained on ml-latest-small:
+ * the fold-in reproduces the batch user vectors; a rating changes the user's speed row within
+ * moments; garbage goes to the DLQ while the job runs on; an upgrade through a savepoint keeps
+ * a user's history; trending windows are written; the archive holds each event exactly once
+ * after the TaskManager is killed mid-stream.
+ */
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SHARED_DATASETS } from '../data/dataset.ts';
+import { loadConfig } from '../infra/config.ts';
+import { cassandraClient } from '../infra/engines/cassandra.ts';
+import { createStack } from '../infra/stack.ts';
+import { loadBatchConfig } from '../pipelines/batch/config.ts';
+import { createBatchRunner, type BatchResult } from '../pipelines/batch/runner.ts';
+import { createFlinkClient } from '../pipelines/control-plane/flink-client.ts';
+import { createKafkaJsSink } from '../pipelines/ingest/rating-sink.ts';
+import { createWebHdfs } from '../pipelines/shared/webhdfs.ts';
+import { waitFor } from '../pipelines/shared/wait-for.ts';
+import { createCodec } from '../schemas/avro.ts';
+import type { RatingEvent } from '../schemas/types.ts';
+import { config as baseConfig, consumeAll, createTopic, deleteTopic, runFlinkJobToLines, runTool, silentLog, uniqueName } from './helpers.ts';
+
+const id = uniqueName('it_speed');
+const keyspace = id;
+const prefix = `${id.replaceAll('_', '-')}-`;
+const topics = { ratings: `${id}_ratings`, dlq: `${id}_dlq` };
+const modelName = id.replaceAll('_', '-');
+const dataset = `${id}-ml`;
+const archivePath = `/it/${id}/events`;
+const env: Record<string, string> = {
+  CASSANDRA_KEYSPACE: keyspace,
+  JOBS_NAME_PREFIX: prefix,
+  JOBS_TOPIC_RATINGS: topics.ratings,
+  JOBS_TOPIC_DLQ: topics.dlq,
+  BATCH_MODEL_NAME: modelName,
+  BATCH_DATASET: dataset,
+  ARCHIVE_PATH: archivePath,
+  ARCHIVE_ROLL_MS: '2000',
+  JOBS_CHECKPOINT_INTERVAL_MS: '2000',
+  TRENDING_WINDOW_MINUTES: '10',
+  TRENDING_SLIDE_MINUTES: '5',
+};
+const stack = loadConfig({ ...process.env, ...env });
+const hdfs = createWebHdfs({ baseUrl: baseConfig.hdfs.webUrl, user: baseConfig.hdfs.user });
+const flink = createFlinkClient({ baseUrl: baseConfig.flink.restUrl });
+const ratingCodec = createCodec('rating-event');
+const deadLetters = createCodec('dead-letter');
+const sink = createKafkaJsSink({ brokers: baseConfig.kafka.brokers, topic: topics.ratings, clientId: 'it-speed' });
+const cql = cassandraClient(stack, keyspace);
+let model: BatchResult;
+
+function event(userId: number, movieId: number, rating: number, ratedAt: number): RatingEvent {
+  return { eventId: `${userId}:${movieId}:${ratedAt}`, userId, movieId, rating, ratedAt, source: 'API' };
+}
+
+async function produce(events: RatingEvent[]): Promise<void> {
+  for (let i = 0; i < events.length; i += 500) {
+    await sink.send(events.slice(i, i + 500).map((e) => ({ key: Buffer.from(String(e.userId)), value: ratingCodec.encode(e) })));
+  }
+}
+
+interface SpeedRow {
+  version: string;
+  computedAt: number;
+  movies: number[];
+}
+
+async function speedRow(userId: number): Promise<SpeedRow | undefined> {
+  const row = (await cql.execute('SELECT model_version, computed_at, items FROM speed_recommendations WHERE user_id = ?', [userId], { prepare: true })).first();
+  if (!row) return undefined;
+  return { version: row.get('model_version'), computedAt: row.get('computed_at').getTime(), movies: (row.get('items') as { movie_id: { toNumber(): number } }[]).map((i) => i.movie_id.toNumber()) };
+}
+
+async function rated(userId: number): Promise<Map<number, number>> {
+  const rows = await cql.execute('SELECT movie_id, rating FROM user_ratings WHERE user_id = ?', [userId], { prepare: true, fetchSize: 10_000 });
+  return new Map(rows.rows.map((r) => [r.get('movie_id').toNumber(), r.get('rating')]));
+}
+
+/** Waits for a speed row of the user computed after `since`. */
+async function nextSpeedRow(userId: number, since: number, maxWaitMs = 20_000): Promise<SpeedRow> {
+  return waitFor(async () => {
+    const row = await speedRow(userId);
+    return row && row.computedAt >= since ? row : undefined;
+  }, { delayMs: 20, maxWaitMs, description: `a speed row for user ${userId}` });
+}
+
+async function batchMovies(userId: number): Promise<number[]> {
+  const row = (await cql.execute('SELECT items FROM batch_recommendations WHERE user_id = ? AND model_version = ?', [userId, model.version], { prepare: true })).first();
+  return (row!.get('items') as { movie_id: { toNumber(): number } }[]).map((i) => i.movie_id.toNumber());
+}
+
+async function jobId(name: string): Promise<string> {
+  const job = (await flink.listJobs()).find((j) => j.name === prefix + name && j.state === 'RUNNING');
+  if (!job) throw new Error(`${prefix + name} is not running`);
+  return job.jid;
+}
+
+beforeAll(async () => {
+  await Promise.all([createTopic(topics.ratings, 4), createTopic(topics.dlq, 1)]);
+  await hdfs.uploadFile(path.join(SHARED_DATASETS, 'ml-latest-small', 'ratings.csv'), `/movielens/${dataset}/ratings.csv`);
+  model = await createBatchRunner({ stack, batch: loadBatchConfig(env), log: silentLog }).run({ version: 'v20260201T000000Z' });
+  const out = await runTool('submit-job', ['deploy'], env);
+  expect(out).toMatch(/submit +.*speed-recommender/);
+}, 900_000);
+
+afterAll(async () => {
+  for (const j of await flink.listJobs()) if (j.name.startsWith(prefix) && j.state === 'RUNNING') await flink.cancel(j.jid).catch(() => undefined);
+  await sink.close();
+  await cql.shutdown();
+  await Promise.all([deleteTopic(topics.ratings), deleteTopic(topics.dlq)]).catch(() => undefined);
+});
+
+describe('speed layer > deploy', () => {
+  it('a second deploy changes nothing; status shows every job running as declared', async () => {
+    const out = await runTool('submit-job', ['deploy'], env);
+    expect(out.trim().split('\n')).toEqual([
+      expect.stringMatching(/^keep +.*speed-recommender .*running as declared$/),
+      expect.stringMatching(/^keep +.*archive .*running as declared$/),
+      expect.stringMatching(/^keep +.*trending .*running as declared$/),
+    ]);
+    const status = await runTool('submit-job', ['status'], env);
+    expect(status.match(/ RUNNING .* none$/gm)).toHaveLength(3);
+    const dry = await runTool('submit-job', ['rescale', 'speed-recommender', '2', '--dry-run'], { ...env, JOBS_NAME_PREFIX: prefix });
+    expect(dry).toMatch(/\(dry run\) upgrade .*stop-with-savepoint: parallelism 1 → 2/);
+  });
+
+  it('a bad job name or parallelism is refused with a clear message', async () => {
+    await expect(runTool('submit-job', ['upgrade', 'no-such-job'], env)).rejects.toThrow(/no declared job no-such-job; declared: /);
+    await expect(runTool('submit-job', ['rescale', 'speed-recommender', 'zero'], env)).rejects.toThrow(/parallelism must be a positive integer/);
+  });
+});
+
+describe('speed layer > fold-in', () => {
+  it("folding in a user's training ratings with the batch item factors reproduces the batch user vector (|Δ| < 1e-5)", async () => {
+    const lines = await runFlinkJobToLines('moviereco.flink.tools.FoldInCheckJob', ['--model', `${baseConfig.hdfs.url}/models/${modelName}/${model.version}`, '--ratings', `${baseConfig.hdfs.url}/movielens/${dataset}/ratings.csv`]);
+    const rows = lines.map((l) => l.split(',')).map(([user, n, dx, db]) => ({ user: Number(user), n: Number(n), dx: Number(dx), db: Number(db) }));
+    expect(rows).toHaveLength(610);
+    expect(rows.reduce((s, r) => s + r.n, 0)).toBe(100_836);
+    const worst = Math.max(...rows.map((r) => r.dx));
+    const worstBias = Math.max(...rows.map((r) => r.db));
+    console.log(`fold-in vs ALS user factors over 610 users: max |Δx| ${worst.toExponential(2)}, max |Δb_u| ${worstBias.toExponential(2)}`);
+    expect(worst).toBeLessThan(1e-5);
+    expect(worstBias).toBeLessThan(1e-5);
+  }, 300_000);
+});
+
+describe('speed layer > recommendations', () => {
+  it("a rating produced to Kafka changes that user's speed row; an event older than the model only updates history", async () => {
+    const before = await batchMovies(1);
+    const top = before[0]!;
+    const sent = Date.now();
+    // user 1 rates its best batch recommendation badly; user 2 rates a movie before the model's cutoff
+    await produce([event(1, top, 0.5, sent), event(2, 999_002, 4, model.dataCutoff - 86_400_000)]);
+    const row = await nextSpeedRow(1, sent);
+    console.log(`speed row of user 1 visible ${Date.now() - sent} ms after the rating was produced`);
+    expect(row.version).toBe(model.version);
+    expect(row.movies).toHaveLength(100);
+    expect(row.movies).not.toContain(top);
+    const history = await rated(1);
+    expect(history.get(top)).toBe(0.5);
+    for (const m of row.movies) expect(history.has(m)).toBe(false);
+    expect(row.movies).not.toEqual(before.filter((m) => m !== top).slice(0, 100));
+    // the old event reached user_ratings but computed nothing
+    await waitFor(async () => ((await rated(2)).get(999_002) === 4 ? true : undefined), { delayMs: 100, maxWaitMs: 10_000, description: 'user 2 history' });
+    expect(await speedRow(2)).toBeUndefined();
+  });
+
+  it('garbage bytes and invalid ratings land in the DLQ with their reason and origin while the job keeps running', async () => {
+    await sink.send([
+      { key: Buffer.from('42'), value: Buffer.from('this is not avro') },
+      { key: Buffer.from('43'), value: ratingCodec.encode(event(43, 1, 7, Date.now())) },
+    ]);
+    const sent = Date.now();
+    await produce([event(3, 1, 5, sent)]);
+    await nextSpeedRow(3, sent);
+    const letters = await waitFor(async () => {
+      const records = await consumeAll(topics.dlq);
+      return records.length >= 2 ? records : undefined;
+    }, { delayMs: 500, maxWaitMs: 30_000, description: 'two dead letters' });
+    const decoded = letters.map((r) => ({ key: r.key?.toString(), ...deadLetters.decode(r.value) }));
+    expect(decoded.map((d) => d.key).sort()).toEqual(['42', '43']);
+    for (const d of decoded) {
+      expect(d.stage).toBe(`${prefix}speed-recommender`);
+      expect(d.originTopic).toBe(topics.ratings);
+      expect(d.reason).toMatch(/^(undecodable|invalid) RatingEvent/);
+      expect(d.originOffset).toBeGreaterThanOrEqual(0);
+    }
+    expect(Buffer.from(decoded.find((d) => d.key === '42')!.payload!).toString()).toBe('this is not avro');
+    expect((await flink.job(await jobId('speed-recommender'))).state).toBe('RUNNING');
+  });
+
+  it("an upgrade through a savepoint keeps a user's history", async () => {
+    const user = 5;
+    const history = await rated(user);
+    const first = Date.now();
+    await produce([event(user, 999_005, 5, first)]);
+    await nextSpeedRow(user, first);
+    await waitFor(async () => ((await rated(user)).has(999_005) ? true : undefined), { delayMs: 100, maxWaitMs: 10_000, description: 'the rating in user_ratings' });
+    // Cassandra forgets the user: only the job's state still knows their history now
+    await cql.execute('DELETE FROM user_ratings WHERE user_id = ?', [user], { prepare: true });
+    const oldJid = await jobId('speed-recommender');
+    const out = await runTool('submit-job', ['upgrade', 'speed-recommender'], env);
+    expect(out).toMatch(/stopped .*speed-recommender with savepoint \S+/);
+    const newJid = await jobId('speed-recommender');
+    expect(newJid).not.toBe(oldJid);
+    const second = Date.now();
+    await produce([event(user, 999_006, 4, second)]);
+    const row = await nextSpeedRow(user, second, 60_000);
+    // every movie the user rated before the upgrade is still excluded: the history came through the savepoint
+    for (const m of [...history.keys(), 999_005]) expect(row.movies).not.toContain(m);
+    expect([...(await rated(user)).keys()]).toEqual([999_006]);
+    expect(await runTool('submit-job', ['deploy'], env)).not.toMatch(/submit|upgrade/);
+  }, 240_000);
+});
+
+describe('speed layer > trending', () => {
+  it('counts ratings per movie in event-time sliding windows and writes each closed window', async () => {
+    // event time ahead of every earlier test's events, or the watermark would already be past these windows
+    const t0 = Date.now() + 3_600_000;
+    const old = [
+      ...Array.from({ length: 20 }, (_, i) => event(100 + i, 888_001, 4, t0 + i)),
+      ...Array.from({ length: 10 }, (_, i) => event(100 + i, 888_002, 4, t0 + i)),
+    ];
+    // later events on every partition move the watermark past the old windows
+    const later = Array.from({ length: 40 }, (_, i) => event(200 + i, 888_003, 3, t0 + 2 * 3_600_000));
+    await produce([...old, ...later]);
+    const windowEnd = Math.floor(t0 / 300_000) * 300_000 + 300_000;
+    const row = await waitFor(async () => {
+      const r = (await cql.execute('SELECT items FROM trending WHERE window_name = ? AND window_end = ?', ['10m/5m', new Date(windowEnd)], { prepare: true })).first();
+      return r ?? undefined;
+    }, { delayMs: 500, maxWaitMs: 60_000, description: 'the trending row of the old window' });
+    const items = (row.get('items') as { movie_id: { toNumber(): number }; score: number }[]).map((i) => [i.movie_id.toNumber(), i.score]);
+    expect(items).toEqual([
+      [888_001, 20],
+      [888_002, 10],
+    ]);
+  }, 120_000);
+});
+
+describe('speed layer > archive', () => {
+  it('holds each event exactly once after the TaskManager is killed mid-stream', async () => {
+    const n = 4000;
+    const base = Date.UTC(2026, 0, 1);
+    const events = Array.from({ length: n }, (_, i) => event(1 + (i % 610), 500_000 + i, 3, base + i));
+    const stackCtl = createStack({ config: baseConfig, log: silentLog });
+    const tm = (await stackCtl.status()).find((r) => r.process === 'flink-taskmanager');
+    expect(tm?.pid).toBeGreaterThan(0);
+    // 4,000 events in 40 batches over about 10 s; the TaskManager dies a third of the way in
+    for (let b = 0; b < 40; b++) {
+      await produce(events.slice(b * 100, (b + 1) * 100));
+      if (b === 13) process.kill(tm!.pid!, 'SIGKILL');
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    await stackCtl.up(['flink']);
+    const wanted = new Set(events.map((e) => e.eventId));
+    const seen = await waitFor(async () => {
+      const counts = new Map<string, number>();
+      for (const day of await hdfs.list(archivePath).catch(() => [])) {
+        for (const file of await hdfs.list(`${archivePath}/${day.pathSuffix}`)) {
+          if (file.pathSuffix.startsWith('.')) continue;
+          for (const line of (await hdfs.readFile(`${archivePath}/${day.pathSuffix}/${file.pathSuffix}`)).toString().split('\n')) {
+            const eventId = line.split(',')[4];
+            if (eventId) counts.set(eventId, (counts.get(eventId) ?? 0) + 1);
+          }
+        }
+      }
+      return [...wanted].every((e) => counts.has(e)) ? counts : undefined;
+    }, { delayMs: 2000, maxWaitMs: 180_000, description: `all ${n} events in the archive` });
+    expect([...wanted].filter((e) => seen.get(e) !== 1)).toEqual([]);
+    expect([...seen.values()].filter((c) => c !== 1)).toEqual([]);
+  }, 420_000);
+});

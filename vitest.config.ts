@@ -7,7 +7,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['{infra,pipelines,tools,data,schemas}/**/*.test.ts'],
+          include: ['{api,infra,pipelines,tools,data,schemas}/**/*.test.ts'],
           environment: 'node',
         },
       },

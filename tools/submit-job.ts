@@ -11,7 +11,8 @@ import { runMain } from '../pipelines/shared/run-main.ts';
 
 const USAGE = `usage: npm run jobs -- <command> [--dry-run]
   deploy [job...] [--from <savepoint>]  run every declared job (or those named) as declared: submits what
-                                        is missing, upgrades what differs, leaves the rest alone
+         [--fresh]                      is missing (resuming a failed or cancelled run from its last checkpoint,
+                                        unless --fresh), upgrades what differs, leaves the rest alone
   upgrade <job>                         stop with a savepoint, start again from it (state kept)
   rescale <job> <parallelism>           the same, at another parallelism
   savepoint <job>                       take a savepoint, keep running
@@ -24,7 +25,7 @@ async function main(argv: string[]) {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { 'dry-run': { type: 'boolean', default: false }, from: { type: 'string' }, 'with-savepoint': { type: 'boolean', default: false } },
+    options: { 'dry-run': { type: 'boolean', default: false }, fresh: { type: 'boolean', default: false }, from: { type: 'string' }, 'with-savepoint': { type: 'boolean', default: false } },
   });
   const [command, ...rest] = positionals;
   const dryRun = values['dry-run'];
@@ -34,7 +35,7 @@ async function main(argv: string[]) {
   };
   switch (command) {
     case 'deploy':
-      await plane.deploy({ only: rest, dryRun, from: values.from });
+      await plane.deploy({ only: rest, dryRun, from: values.from, fresh: values.fresh });
       return;
     case 'upgrade':
       need(1);

@@ -61,6 +61,9 @@ function configYaml(ctx: EngineContext): string {
     'state.checkpoints.num-retained': 3,
     'restart-strategy.type': 'exponential-delay',
     'heartbeat.timeout': 20_000,
+    // in-flight data between tasks sized to about a second of throughput, not a fixed number of
+    // 32 KiB buffers: a busy operator then has seconds less queued in front of it (freshness)
+    'taskmanager.network.memory.buffer-debloat.enabled': true,
     // one DataNode: a write pipeline that hits an error (the archive's FileSink appending after a
     // recovery) must carry on with that node instead of failing for want of a replacement
     'flink.hadoop.dfs.client.block.write.replace-datanode-on-failure.enable': false,

@@ -129,7 +129,7 @@ export function createBatchRunner({ stack, batch, log = console.log }: { stack: 
       const version = options.version ?? newVersion();
       await withCassandra((c) => applyCassandraSchema(c, ks, stack.cassandra.replication));
       const jar = await ensureJobJar('spark-jobs', path.join(stack.dirs.logs, 'build.log'), log);
-      log(`batch ${version}: ALS rank ${batch.rank}, reg ${batch.reg}, ${batch.iterations} iterations on /movielens/${batch.dataset} + /events/ratings`);
+      log(`batch ${version}: ALS rank ${batch.rank}, reg ${batch.reg}, ${batch.iterations} iterations on /movielens/${batch.dataset} + ${batch.eventsPath}`);
       const started = performance.now();
       let result: BatchResult | undefined;
       const errors: string[] = [];

@@ -160,9 +160,11 @@ export function createControlPlane({ stack, jobs = loadJobsConfig(), flink = cre
     observe,
 
     /** Makes the cluster run the declared jobs (all, or those named). */
-    async deploy({ only = [], dryRun = false, from }: { only?: string[]; dryRun?: boolean; from?: string } = {}): Promise<ApplyResult[]> {
+    async deploy({ only = [], dryRun = false, from, fresh = false }: { only?: string[]; dryRun?: boolean; from?: string; fresh?: boolean } = {}): Promise<ApplyResult[]> {
       const specs = (only.length > 0 ? only.map(declared) : declarations).map(desired);
       let actions = planDeploy(specs, await observe());
+      // fresh: a job that is not running starts without the state of its last run
+      if (fresh) actions = actions.map((a) => (a.kind === 'submit' && a.restoreFrom ? { kind: 'submit', job: a.job, spec: a.spec, reason: 'not running; starts fresh (--fresh)' } : a));
       if (from) {
         if (specs.length !== 1) throw new PipelineError('--from needs exactly one job name');
         actions = actions.map((a) => (a.kind === 'submit' ? { ...a, restoreFrom: from, reason: `${a.reason}; restores ${from}` } : a));

@@ -1,8 +1,5 @@
 package moviereco.flink.speed;
 
-import java.util.HashMap;
-import java.util.Map;
-
 /**
  * A published batch model as the speed layer needs it: item factors and biases in flat arrays,
  * the global mean, the regularisation and the user-bias damping of the fold-in, and the data cutoff.
@@ -20,7 +17,10 @@ public final class Model {
   public final float[] itemBias;
   /** row-major: factors[i * rank + f] */
   public final float[] factors;
-  private final Map<Long, Integer> index;
+  /** open addressing, linear probing: movie id → row + 1 (0 = empty); no boxing on the hot path */
+  private final long[] keys;
+  private final int[] rows;
+  private final int mask;
 
   public Model(String version, long dataCutoff, int rank, double globalMean, double reg, double userBiasDamping, long[] ids, float[] itemBias, float[] factors) {
     if (itemBias.length != ids.length || factors.length != ids.length * rank) throw new IllegalArgumentException("factor arrays do not match " + ids.length + " items of rank " + rank);
@@ -33,8 +33,21 @@ public final class Model {
     this.ids = ids;
     this.itemBias = itemBias;
     this.factors = factors;
-    this.index = new HashMap<>(ids.length * 2);
-    for (int i = 0; i < ids.length; i++) index.put(ids[i], i);
+    int capacity = Integer.highestOneBit(Math.max(4, ids.length * 2 - 1)) << 1;
+    this.keys = new long[capacity];
+    this.rows = new int[capacity];
+    this.mask = capacity - 1;
+    for (int i = 0; i < ids.length; i++) {
+      int slot = slot(ids[i]);
+      while (rows[slot] != 0 && keys[slot] != ids[i]) slot = (slot + 1) & mask;
+      keys[slot] = ids[i];
+      rows[slot] = i + 1;
+    }
+  }
+
+  private int slot(long id) {
+    long h = id * 0x9E3779B97F4A7C15L;
+    return (int) (h ^ (h >>> 32)) & mask;
   }
 
   public int size() {
@@ -43,7 +56,9 @@ public final class Model {
 
   /** The row of a movie, or -1 if the model does not know it. */
   public int indexOf(long movieId) {
-    Integer i = index.get(movieId);
-    return i == null ? -1 : i;
+    for (int slot = slot(movieId); rows[slot] != 0; slot = (slot + 1) & mask) {
+      if (keys[slot] == movieId) return rows[slot] - 1;
+    }
+    return -1;
   }
 }

@@ -50,6 +50,7 @@ public class SpeedRecommender extends KeyedBroadcastProcessFunction<Long, Rating
   public static final OutputTag<UserRatingRow> USER_RATINGS = new OutputTag<>("user-ratings") {};
   private static final String CURRENT = "current";
   private static final long MODEL_RETRY_MS = 30_000;
+  private static final long SEED_RECHECK_MS = 5;
 
   private final CassandraOptions cassandra;
   private final long coalesceMs;
@@ -122,11 +123,27 @@ public class SpeedRecommender extends KeyedBroadcastProcessFunction<Long, Rating
     ModelRef ref = ctx.getBroadcastState(MODEL).get(CURRENT);
     long user = ctx.getCurrentKey();
     if (!h.seeded) {
-      CompletableFuture<List<Row>> seed = seeds.remove(user);
-      for (Row row : seed != null ? seed.get() : startSeed(user).get()) {
-        Instant at = row.getInstant("rated_at");
-        h.apply(row.getLong("movie_id"), row.getFloat("rating"), at == null ? 0 : at.toEpochMilli());
+      CompletableFuture<List<Row>> seed = seeds.get(user);
+      if (seed == null) seeds.put(user, seed = startSeed(user)); // e.g. after a restore
+      if (!seed.isDone()) {
+        // the history read is still out: look again shortly instead of blocking every other user
+        schedule(h, ctx, SEED_RECHECK_MS);
+        history.update(h);
+        return;
       }
+      seeds.remove(user);
+      List<Row> rows = seed.get();
+      long[] ids = new long[rows.size()];
+      float[] values = new float[rows.size()];
+      long[] times = new long[rows.size()];
+      for (int i = 0; i < ids.length; i++) {
+        Row row = rows.get(i);
+        Instant at = row.getInstant("rated_at");
+        ids[i] = row.getLong("movie_id");
+        values[i] = row.getFloat("rating");
+        times[i] = at == null ? 0 : at.toEpochMilli();
+      }
+      h.seed(ids, values, times);
       h.seeded = true;
       seeded.inc();
       Iterable<Rating> waiting = pending.get();
@@ -176,8 +193,12 @@ public class SpeedRecommender extends KeyedBroadcastProcessFunction<Long, Rating
   }
 
   private void schedule(UserHistory h, ReadOnlyContext ctx) {
+    schedule(h, ctx, coalesceMs);
+  }
+
+  private void schedule(UserHistory h, ReadOnlyContext ctx, long delayMs) {
     if (h.timerAt != 0) return;
-    h.timerAt = ctx.timerService().currentProcessingTime() + coalesceMs;
+    h.timerAt = ctx.timerService().currentProcessingTime() + delayMs;
     ctx.timerService().registerProcessingTimeTimer(h.timerAt);
   }
 

@@ -24,6 +24,28 @@ public class UserHistory {
     return movies.length;
   }
 
+  /**
+   * Starts the history from rows read elsewhere (one per movie), sorting once instead of inserting
+   * one by one; with a history already present it merges rating by rating.
+   */
+  public void seed(long[] movieIds, float[] values, long[] times) {
+    if (movies.length > 0) {
+      for (int i = 0; i < movieIds.length; i++) apply(movieIds[i], values[i], times[i]);
+      return;
+    }
+    Integer[] order = new Integer[movieIds.length];
+    for (int i = 0; i < order.length; i++) order[i] = i;
+    java.util.Arrays.sort(order, (a, b) -> Long.compare(movieIds[a], movieIds[b]));
+    movies = new long[order.length];
+    ratings = new float[order.length];
+    ratedAt = new long[order.length];
+    for (int i = 0; i < order.length; i++) {
+      movies[i] = movieIds[order[i]];
+      ratings[i] = values[order[i]];
+      ratedAt[i] = times[order[i]];
+    }
+  }
+
   /** Records a rating unless the history holds a newer one for that movie; true if anything changed. */
   public boolean apply(long movieId, float rating, long at) {
     int i = Arrays.binarySearch(movies, movieId);

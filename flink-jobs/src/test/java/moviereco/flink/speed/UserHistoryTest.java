@@ -20,4 +20,15 @@ class UserHistoryTest {
     assertArrayEquals(new float[] {3f, 2f, 4f}, h.ratings);
     assertArrayEquals(new long[] {100, 200, 100}, h.ratedAt);
   }
+
+  @Test
+  void seedsFromUnsortedRowsThenMergesLaterOnes() {
+    UserHistory h = new UserHistory();
+    h.seed(new long[] {30, 10, 20}, new float[] {3f, 1f, 2f}, new long[] {3, 1, 2});
+    assertArrayEquals(new long[] {10, 20, 30}, h.movies);
+    assertArrayEquals(new float[] {1f, 2f, 3f}, h.ratings);
+    h.seed(new long[] {20, 40}, new float[] {5f, 4f}, new long[] {9, 9});
+    assertArrayEquals(new long[] {10, 20, 30, 40}, h.movies);
+    assertArrayEquals(new float[] {1f, 5f, 3f, 4f}, h.ratings);
+  }
 }

@@ -1,0 +1,285 @@
+/**
+ * Every route and error of the API, in-process (`app.request`), over the in-memory store. The
+ * same app on the real stack is tested in test/api.it.test.ts.
+ */
+import { beforeEach, describe, expect, it } from 'vitest';
+import { createApp } from './app.ts';
+import { createSessions } from './auth.ts';
+import { loadApiConfig } from './config.ts';
+import { createMemoryEvents, createMemoryStore, type MemoryData } from './memory-store.ts';
+import { createMetrics } from './metrics.ts';
+import { createRateLimiter } from './rate-limit.ts';
+import { createServingState } from './serving-state.ts';
+import type { Movie } from './store.ts';
+
+const movie = (movieId: number, title: string, genres: string[], ratingCount: number): Movie => ({ movieId, title, year: 1995, genres, imdbId: '0114709', tmdbId: 862, ratingCount, ratingMean: 3.9 });
+const MOVIES = [
+  movie(1, 'Toy Story (1995)', ['Animation', 'Comedy'], 215),
+  movie(2, 'Jumanji (1995)', ['Adventure'], 110),
+  movie(3, 'Grumpier Old Men (1995)', ['Comedy', 'Romance'], 52),
+  movie(4, 'Heat (1995)', ['Action', 'Crime'], 102),
+  movie(5, 'Sabrina (1995)', ['Comedy', 'Romance'], 54),
+  movie(6, 'GoldenEye (1995)', ['Action'], 132),
+];
+const MODEL = { version: 'v2', dataCutoff: 1000, path: 'hdfs://nn:9000/models/als/v2', metrics: { rmse: 0.85 }, switchedAt: 2000 };
+const scored = (...ids: number[]) => ids.map((movieId, i) => ({ movieId, score: 5 - i / 10 }));
+
+let data: MemoryData;
+let events: ReturnType<typeof createMemoryEvents>;
+let app: ReturnType<typeof createApp>;
+const sessions = createSessions({ secret: 'test-secret-test-secret', hours: 1 });
+const config = loadApiConfig({ API_ADMIN_TOKEN: 'admin-token-123', API_RATE_LIMIT_PER_MIN: '3', API_MAX_BODY_BYTES: '512' });
+const admin = { runs: 0, runBatch: async () => ({ started: true, message: `run ${++admin.runs}` }), status: async () => ({ engines: 'ok' }) };
+
+beforeEach(async () => {
+  data = {
+    current: MODEL,
+    movies: MOVIES,
+    speed: new Map([[7, { modelVersion: 'v2', computedAt: 3000, items: scored(4, 2, 1, 3) }], [8, { modelVersion: 'v1', computedAt: 3000, items: scored(6) }]]),
+    batch: new Map([[8, { modelVersion: 'v2', computedAt: 2500, items: scored(2, 4, 5) }], [7, { modelVersion: 'v2', computedAt: 2500, items: scored(5) }]]),
+    ratings: new Map([[7, [{ movieId: 1, rating: 4, ratedAt: 100 }, { movieId: 6, rating: 5, ratedAt: 200 }]]]),
+    similar: new Map([[1, scored(2, 99, 3)]]),
+    trending: { window: '1440m/60m', windowEnd: 5000, items: scored(6, 1) },
+  };
+  events = createMemoryEvents();
+  const store = createMemoryStore(data);
+  const state = createServingState({ store, modelName: 'als', modelRefreshMs: 1000, catalogRefreshMs: 60_000 });
+  await state.refresh({ catalog: true });
+  const factors = { get: async () => ({ version: 'v2', get: (id: number) => ({ 1: [1, 0], 2: [0.9, 0.1], 4: [0, 1], 6: [0.1, 1] } as Record<number, number[]>)[id] && Float32Array.from(({ 1: [1, 0], 2: [0.9, 0.1], 4: [0, 1], 6: [0.1, 1] } as Record<number, number[]>)[id]!) }) };
+  app = createApp({ config, store, events, state, sessions, metrics: createMetrics(), limiter: createRateLimiter({ perMinute: 3 }), factors, admin, log: () => {} });
+});
+
+const json = async (res: Response) => ({ status: res.status, body: (await res.json()) as any });
+const get = async (path: string, headers: Record<string, string> = {}) => json(await app.request(path, { headers }));
+const post = async (path: string, body: unknown, headers: Record<string, string> = {}) =>
+  json(await app.request(path, { method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body), headers: { 'content-type': 'application/json', ...headers } }));
+const bearer = (userId: number) => ({ authorization: `Bearer ${sessions.issue(userId).token}` });
+
+describe('GET /users/:id/recommendations', () => {
+  it('serves the speed row of the current model, without rated movies, with metadata and links', async () => {
+    const { status, body } = await get('/users/7/recommendations?limit=2');
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ userId: 7, source: 'speed', modelVersion: 'v2', computedAt: new Date(3000).toISOString() });
+    expect(body.items.map((i: { movieId: number }) => i.movieId)).toEqual([4, 2]);
+    expect(body.items[0]).toMatchObject({ title: 'Heat (1995)', year: 1995, genres: ['Action', 'Crime'], score: 5, from: 'speed', links: { imdb: 'https://www.imdb.com/title/tt0114709/', tmdb: 'https://www.themoviedb.org/movie/862' } });
+  });
+
+  it('never serves a movie the user rated, even one the row still holds', async () => {
+    const { body } = await get('/users/7/recommendations?limit=10');
+    const ids = body.items.map((i: { movieId: number }) => i.movieId);
+    expect(ids).not.toContain(1);
+    expect(ids).not.toContain(6);
+    // the row had 4 unrated movies; popular ones fill the page, marked as such
+    expect(body.items.filter((i: { from: string }) => i.from === 'popular').map((i: { movieId: number }) => i.movieId)).toEqual([5]);
+  });
+
+  it('falls back to the batch row when the speed row belongs to another model', async () => {
+    const { body } = await get('/users/8/recommendations?limit=3');
+    expect(body).toMatchObject({ source: 'batch', modelVersion: 'v2', computedAt: new Date(2500).toISOString() });
+    expect(body.items.map((i: { movieId: number }) => i.movieId)).toEqual([2, 4, 5]);
+  });
+
+  it('serves popular movies to a user it knows nothing of (cold start), respecting the genre', async () => {
+    const { body } = await get('/users/123456/recommendations?limit=2&genre=comedy');
+    expect(body).toMatchObject({ source: 'popular', computedAt: null });
+    expect(body.items.map((i: { movieId: number }) => i.movieId)).toEqual([1, 5]);
+    data.current = undefined;
+    await app.request('/ready');
+  });
+
+  it('filters a row by genre and fills the page from popular movies of that genre', async () => {
+    const { body } = await get('/users/8/recommendations?limit=3&genre=Romance');
+    expect(body.items.map((i: { movieId: number; from: string }) => [i.movieId, i.from])).toEqual([
+      [5, 'batch'],
+      [3, 'popular'],
+    ]);
+  });
+
+  it('rejects malformed ids, limits and unknown genres with 400 and a message', async () => {
+    for (const path of ['/users/abc/recommendations', '/users/0/recommendations', '/users/-4/recommendations', '/users/1234567890123456/recommendations', '/users/7/recommendations?limit=0', '/users/7/recommendations?limit=500']) {
+      const { status, body } = await get(path);
+      expect(status, path).toBe(400);
+      expect(body.error.message, path).toMatch(/^invalid request: /);
+    }
+    const { status, body } = await get('/users/7/recommendations?genre=Polka');
+    expect(status).toBe(400);
+    expect(body.error.message).toMatch(/^unknown genre Polka; known: Action, Adventure/);
+  });
+
+  it('answers 503 with Retry-After while Cassandra is down, and recovers by itself', async () => {
+    data.down = new Error('NoHostAvailableError: All host(s) tried for query failed');
+    const res = await app.request('/users/7/recommendations');
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe('5');
+    expect(((await res.json()) as any).error.message).toBe('Cassandra is unavailable; try again in 5 s');
+    data.down = undefined;
+    expect((await get('/users/7/recommendations')).status).toBe(200);
+  });
+});
+
+describe('explanations', () => {
+  it("names the user's well-rated movies closest to a recommendation", async () => {
+    const { status, body } = await get('/users/7/recommendations/2/explanation');
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ userId: 7, movieId: 2, modelVersion: 'v2' });
+    expect(body.because.map((b: { movieId: number; title: string }) => [b.movieId, b.title])).toEqual([
+      [1, 'Toy Story (1995)'],
+      [6, 'GoldenEye (1995)'],
+    ]);
+    expect((await get('/users/7/recommendations/777/explanation')).status).toBe(404);
+  });
+});
+
+describe('ratings', () => {
+  it("lists a user's ratings, newest first, with titles", async () => {
+    const { body } = await get('/users/7/ratings');
+    expect(body.ratings.map((r: { movieId: number; title: string }) => [r.movieId, r.title])).toEqual([
+      [6, 'GoldenEye (1995)'],
+      [1, 'Toy Story (1995)'],
+    ]);
+  });
+
+  it('a signed-in user rates a movie: a RatingEvent is published and the answer is 202 with its eventId', async () => {
+    const session = await post('/session', { userId: 7 });
+    expect(session.status).toBe(200);
+    const { status, body } = await post('/users/7/ratings', { movieId: 3, rating: 4.5 }, { authorization: `Bearer ${session.body.token}` });
+    expect(status).toBe(202);
+    expect(body).toMatchObject({ userId: 7, movieId: 3, rating: 4.5, eventId: expect.stringMatching(/^7:3:\d+$/) });
+    expect(events.published).toEqual([{ eventId: body.eventId, userId: 7, movieId: 3, rating: 4.5, ratedAt: expect.any(Number) }]);
+  });
+
+  it('refuses to rate without a session (401), as someone else (403), or with a forged token (401)', async () => {
+    expect((await post('/users/7/ratings', { movieId: 3, rating: 4 })).status).toBe(401);
+    const other = await post('/users/7/ratings', { movieId: 3, rating: 4 }, bearer(8));
+    expect(other).toMatchObject({ status: 403, body: { error: { message: 'signed in as user 8; you can rate only as yourself' } } });
+    const forged = `${sessions.issue(7).token.slice(0, -2)}xx`;
+    expect((await post('/users/7/ratings', { movieId: 3, rating: 4 }, { authorization: `Bearer ${forged}` })).status).toBe(401);
+    expect(events.published).toEqual([]);
+  });
+
+  it('rejects ratings out of range or not in half steps, unknown fields, unknown movies and bad JSON', async () => {
+    for (const body of [{ movieId: 3, rating: 5.5 }, { movieId: 3, rating: 0 }, { movieId: 3, rating: 3.3 }, { movieId: 3 }, { movieId: -1, rating: 3 }, { movieId: 3, rating: 3, extra: 1 }, 'not json']) {
+      const res = await post('/users/7/ratings', body, bearer(7));
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(res.body.error.message).toMatch(/^invalid request|Malformed JSON/);
+    }
+    const unknown = await post('/users/7/ratings', { movieId: 999, rating: 3 }, bearer(7));
+    expect(unknown).toMatchObject({ status: 404, body: { error: { message: 'no movie 999' } } });
+    expect(events.published).toEqual([]);
+  });
+
+  it('refuses an oversized body with 413', async () => {
+    const res = await post('/users/7/ratings', { movieId: 3, rating: 3, pad: 'x'.repeat(2000) }, bearer(7));
+    expect(res.status).toBe(413);
+    expect(res.body.error.message).toMatch(/too large/);
+  });
+
+  it('limits how fast one user can rate (429 with Retry-After)', async () => {
+    for (let i = 0; i < 3; i++) expect((await post('/users/7/ratings', { movieId: 3, rating: 3 }, bearer(7))).status).toBe(202);
+    const res = await app.request('/users/7/ratings', { method: 'POST', body: JSON.stringify({ movieId: 3, rating: 3 }), headers: { 'content-type': 'application/json', ...bearer(7) } });
+    expect(res.status).toBe(429);
+    expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect((await post('/users/8/ratings', { movieId: 3, rating: 3 }, bearer(8))).status).toBe(202);
+  });
+
+  it('answers 503 with Retry-After when Kafka does not acknowledge', async () => {
+    events.down = new Error('KafkaJSConnectionError: Connection timeout');
+    const res = await app.request('/users/7/ratings', { method: 'POST', body: JSON.stringify({ movieId: 3, rating: 3 }), headers: { 'content-type': 'application/json', ...bearer(7) } });
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe('5');
+    expect(((await res.json()) as any).error.message).toBe('Kafka is unavailable; try again in 5 s');
+  });
+});
+
+describe('movies', () => {
+  it('searches titles by words and genre, most rated first, with paging', async () => {
+    expect((await get('/movies?search=the')).body.total).toBe(0);
+    const comedy = await get('/movies?genre=Comedy&limit=2');
+    expect(comedy.body.total).toBe(3);
+    expect(comedy.body.movies.map((m: { movieId: number }) => m.movieId)).toEqual([1, 5]);
+    expect((await get('/movies?search=old%20men')).body.movies.map((m: { movieId: number }) => m.movieId)).toEqual([3]);
+    expect((await get('/movies?genre=Comedy&limit=2&offset=2')).body.movies.map((m: { movieId: number }) => m.movieId)).toEqual([3]);
+    expect((await get('/movies?limit=1000')).status).toBe(400);
+  });
+
+  it('lists genres', async () => {
+    expect((await get('/movies/genres')).body.genres).toEqual(['Action', 'Adventure', 'Animation', 'Comedy', 'Crime', 'Romance']);
+  });
+
+  it('shows a movie with its similar movies of the current model (unknown ones skipped), 404 for an unknown id', async () => {
+    const { status, body } = await get('/movies/1');
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ movieId: 1, title: 'Toy Story (1995)', modelVersion: 'v2', links: { imdb: expect.any(String) } });
+    expect(body.similar.map((s: { movieId: number }) => s.movieId)).toEqual([2, 3]);
+    expect(await get('/movies/777')).toMatchObject({ status: 404, body: { error: { status: 404, message: 'no movie 777' } } });
+    expect((await get('/movies/x1')).status).toBe(400);
+  });
+
+  it('shows the latest trending window', async () => {
+    const { body } = await get('/movies/trending?limit=5');
+    expect(body).toMatchObject({ window: '1440m/60m', windowEnd: new Date(5000).toISOString() });
+    expect(body.movies.map((m: { movieId: number; ratingsInWindow: number }) => [m.movieId, m.ratingsInWindow])).toEqual([
+      [6, 5],
+      [1, 4.9],
+    ]);
+  });
+});
+
+describe('system', () => {
+  it('health always; ready only with Cassandra answering and a model current', async () => {
+    expect(await get('/health')).toEqual({ status: 200, body: { status: 'ok' } });
+    expect(await get('/ready')).toEqual({ status: 200, body: { status: 'ready', modelVersion: 'v2', movies: 6 } });
+    data.down = new Error('down');
+    const down = await app.request('/ready');
+    expect(down.status).toBe(503);
+    expect(down.headers.get('retry-after')).toBe('5');
+  });
+
+  it('is not ready before the first model', async () => {
+    const store = createMemoryStore({ ...data, current: undefined });
+    const state = createServingState({ store, modelName: 'als', modelRefreshMs: 1000, catalogRefreshMs: 1000 });
+    await state.refresh();
+    const bare = createApp({ config, store, events, state, sessions, metrics: createMetrics(), limiter: createRateLimiter({ perMinute: 3 }), log: () => {} });
+    const res = await bare.request('/ready');
+    expect(res.status).toBe(503);
+    expect(((await res.json()) as any).error.message).toMatch(/no model is current yet/);
+  });
+
+  it('exposes Prometheus metrics of the requests it served', async () => {
+    await get('/users/7/recommendations');
+    const res = await app.request('/metrics');
+    const text = await res.text();
+    expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
+    expect(text).toContain('http_requests_total{method="GET",route="/users/:id/recommendations",status="200"} 1');
+    expect(text).toMatch(/http_request_duration_seconds_bucket\{route="\/users\/:id\/recommendations",le="0.01"\} \d/);
+  });
+
+  it('publishes an OpenAPI document generated from the validators', async () => {
+    const { status, body } = await get('/openapi.json');
+    expect(status).toBe(200);
+    expect(body.openapi).toBe('3.1.0');
+    expect(Object.keys(body.paths)).toEqual(expect.arrayContaining(['/users/{id}/recommendations', '/users/{id}/ratings', '/movies', '/movies/{id}', '/movies/trending', '/session', '/ready', '/admin/batch']));
+    expect(body.paths['/users/{id}/ratings'].post.requestBody.content['application/json'].schema.$ref).toBe('#/components/schemas/NewRating');
+    expect(body.components.schemas.NewRating.properties.rating).toMatchObject({ minimum: 0.5, maximum: 5 });
+  });
+
+  it('answers unknown routes with a JSON 404', async () => {
+    expect(await get('/nope')).toEqual({ status: 404, body: { error: { status: 404, message: 'no route GET /nope' } } });
+  });
+
+  it('serves the web page', async () => {
+    const res = await app.request('/');
+    expect(res.headers.get('content-type')).toMatch(/text\/html/);
+    expect(await res.text()).toContain('<script type="module" src="/web/app.js">');
+    expect((await app.request('/web/app.js')).status).toBe(200);
+  });
+});
+
+describe('admin', () => {
+  it('needs the admin credential', async () => {
+    expect((await post('/admin/batch', {})).status).toBe(403);
+    expect((await post('/admin/batch', {}, { authorization: 'Bearer wrong-token-999' })).status).toBe(403);
+    expect(await post('/admin/batch', {}, { authorization: 'Bearer admin-token-123' })).toEqual({ status: 202, body: { started: true, message: 'run 1' } });
+    expect(await get('/admin/status', { authorization: 'Bearer admin-token-123' })).toEqual({ status: 200, body: { engines: 'ok' } });
+  });
+});

@@ -1,0 +1,71 @@
+/** The ServingStore on Cassandra: prepared statements only, every read paged where it can be long. */
+import type cassandra from 'cassandra-driver';
+import type { CurrentModel, Movie, RecommendationRow, Scored, ServingStore, TrendingRow, UserRating } from './store.ts';
+
+type Row = cassandra.types.Row;
+const num = (v: unknown): number => (v == null ? 0 : typeof v === 'number' ? v : Number((v as { toString(): string }).toString()));
+const scored = (items: unknown): Scored[] => ((items as { movie_id: unknown; score: number }[] | null) ?? []).map((i) => ({ movieId: num(i.movie_id), score: i.score }));
+const row = (r: Row | undefined): RecommendationRow | undefined =>
+  r ? { modelVersion: r.get('model_version'), computedAt: (r.get('computed_at') as Date | null)?.getTime() ?? 0, items: scored(r.get('items')) } : undefined;
+
+export function createCassandraStore({ client, trendingWindow }: { client: cassandra.Client; trendingWindow: string }): ServingStore {
+  const prepare = { prepare: true } as const;
+  return {
+    async currentModel(modelName) {
+      const pointer = (await client.execute('SELECT version, switched_at FROM current_model WHERE model_name = ?', [modelName], prepare)).first();
+      if (!pointer) return undefined;
+      const version = pointer.get('version') as string;
+      const model = (await client.execute('SELECT data_cutoff, path, metrics FROM models WHERE model_name = ? AND version = ?', [modelName, version], prepare)).first();
+      return {
+        version,
+        dataCutoff: (model?.get('data_cutoff') as Date | null)?.getTime() ?? 0,
+        path: model?.get('path') ?? '',
+        metrics: (model?.get('metrics') as Record<string, number> | null) ?? {},
+        switchedAt: (pointer.get('switched_at') as Date | null)?.getTime() ?? null,
+      } satisfies CurrentModel;
+    },
+    async speedRow(userId) {
+      return row((await client.execute('SELECT model_version, computed_at, items FROM speed_recommendations WHERE user_id = ?', [userId], prepare)).first());
+    },
+    async batchRow(userId, version) {
+      return row((await client.execute('SELECT model_version, computed_at, items FROM batch_recommendations WHERE user_id = ? AND model_version = ?', [userId, version], prepare)).first());
+    },
+    async userRatings(userId) {
+      const out: UserRating[] = [];
+      for await (const r of await client.execute('SELECT movie_id, rating, rated_at FROM user_ratings WHERE user_id = ?', [userId], { ...prepare, fetchSize: 5000 })) {
+        out.push({ movieId: num(r.get('movie_id')), rating: r.get('rating'), ratedAt: (r.get('rated_at') as Date | null)?.getTime() ?? 0 });
+      }
+      return out;
+    },
+    async allMovies() {
+      const out: Movie[] = [];
+      for await (const r of await client.execute('SELECT movie_id, title, year, genres, imdb_id, tmdb_id, rating_count, rating_mean FROM movies', [], { ...prepare, fetchSize: 5000 })) {
+        out.push({
+          movieId: num(r.get('movie_id')),
+          title: r.get('title') ?? '',
+          year: r.get('year') ?? null,
+          genres: r.get('genres') ?? [],
+          imdbId: r.get('imdb_id') ?? null,
+          tmdbId: r.get('tmdb_id') == null ? null : num(r.get('tmdb_id')),
+          ratingCount: num(r.get('rating_count')),
+          ratingMean: r.get('rating_mean') ?? null,
+        });
+      }
+      return out;
+    },
+    async similar(movieId, version) {
+      const r = (await client.execute('SELECT items FROM similar_movies WHERE movie_id = ? AND model_version = ?', [movieId, version], prepare)).first();
+      return r ? scored(r.get('items')) : [];
+    },
+    async trending() {
+      const r = (await client.execute('SELECT window_end, items FROM trending WHERE window_name = ? LIMIT 1', [trendingWindow], prepare)).first();
+      return r ? ({ window: trendingWindow, windowEnd: (r.get('window_end') as Date).getTime(), items: scored(r.get('items')) } satisfies TrendingRow) : undefined;
+    },
+    async ping() {
+      await client.execute('SELECT release_version FROM system.local', [], prepare);
+    },
+    async close() {
+      await client.shutdown();
+    },
+  };
+}

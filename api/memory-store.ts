@@ -1,0 +1,44 @@
+/** A ServingStore in memory: the in-process route tests and the API's own unit tests use it. */
+import type { CurrentModel, Movie, RatingEvents, RecommendationRow, Scored, ServingStore, TrendingRow, UserRating } from './store.ts';
+
+export interface MemoryData {
+  current?: CurrentModel;
+  movies: Movie[];
+  speed: Map<number, RecommendationRow>;
+  batch: Map<number, RecommendationRow>;
+  ratings: Map<number, UserRating[]>;
+  similar: Map<number, Scored[]>;
+  trending?: TrendingRow;
+  /** set to make every call fail, as a store that is down does */
+  down?: Error;
+}
+
+export function createMemoryStore(data: MemoryData): ServingStore {
+  const up = async () => {
+    if (data.down) throw data.down;
+  };
+  return {
+    currentModel: async () => (await up(), data.current),
+    speedRow: async (u) => (await up(), data.speed.get(u)),
+    batchRow: async (u, v) => (await up(), data.batch.get(u)?.modelVersion === v ? data.batch.get(u) : undefined),
+    userRatings: async (u) => (await up(), data.ratings.get(u) ?? []),
+    allMovies: async () => (await up(), data.movies),
+    similar: async (m) => (await up(), data.similar.get(m) ?? []),
+    trending: async () => (await up(), data.trending),
+    ping: up,
+    close: async () => {},
+  };
+}
+
+export function createMemoryEvents(): RatingEvents & { published: Parameters<RatingEvents['publish']>[0][]; down?: Error } {
+  const events = {
+    published: [] as Parameters<RatingEvents['publish']>[0][],
+    down: undefined as Error | undefined,
+    async publish(event: Parameters<RatingEvents['publish']>[0]) {
+      if (events.down) throw events.down;
+      events.published.push(event);
+    },
+    async close() {},
+  };
+  return events;
+}

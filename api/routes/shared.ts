@@ -1,0 +1,67 @@
+/** What the route files share: id parameters, the response schemas of movies, and dependency guards. */
+import { z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import type { AppEnv } from '../app.ts';
+import { ApiError, unavailable } from '../errors.ts';
+
+/** A positive integer id in the path, at most 15 digits (safe in JavaScript and a Cassandra bigint). */
+export const idParam = (name: string, example: string) =>
+  z
+    .string()
+    .regex(/^[1-9]\d{0,14}$/, `${name} must be a positive integer`)
+    .transform(Number)
+    .openapi({ param: { name, in: 'path' }, example });
+
+export const ErrorSchema = z
+  .object({ error: z.object({ status: z.number(), message: z.string(), issues: z.array(z.string()).optional() }) })
+  .openapi('Error');
+
+export const LinksSchema = z.object({ imdb: z.string().nullable(), tmdb: z.string().nullable() });
+
+export const MovieSchema = z
+  .object({
+    movieId: z.number(),
+    title: z.string(),
+    year: z.number().nullable(),
+    genres: z.array(z.string()),
+    ratingCount: z.number(),
+    ratingMean: z.number().nullable(),
+    links: LinksSchema,
+  })
+  .openapi('Movie');
+
+export const errors = (...statuses: (400 | 401 | 403 | 404 | 413 | 429 | 503)[]) =>
+  Object.fromEntries(statuses.map((s) => [s, { content: { 'application/json': { schema: ErrorSchema } }, description: DESCRIPTIONS[s] }]));
+
+const DESCRIPTIONS = {
+  400: 'invalid request',
+  401: 'not signed in',
+  403: 'signed in as another user, or admin credential missing',
+  404: 'no such movie',
+  413: 'request body too large',
+  429: 'too many ratings; see Retry-After',
+  503: 'a dependency is down or no model yet; see Retry-After',
+} as const;
+
+/** Runs a store call; a store that does not answer becomes 503 with Retry-After. */
+export async function fromStore<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    if (error instanceof ApiError) throw error;
+    throw unavailable(what, error);
+  }
+}
+
+export function deps(c: Context<AppEnv>) {
+  return c.get('deps');
+}
+
+/** The signed-in user of the request (Authorization: Bearer <token>), else 401. */
+export function signedInUser(c: Context<AppEnv>): number {
+  const header = c.req.header('authorization');
+  const token = header?.startsWith('Bearer ') ? header.slice(7) : undefined;
+  const user = deps(c).sessions.verify(token);
+  if (user === undefined) throw new ApiError(401, token ? 'the session token is invalid or expired; sign in again' : 'sign in first: POST /session, then send Authorization: Bearer <token>');
+  return user;
+}

@@ -1,0 +1,37 @@
+/** Liveness, readiness and Prometheus metrics. */
+import { createRoute, z } from '@hono/zod-openapi';
+import { newRouter } from '../app.ts';
+import { ApiError } from '../errors.ts';
+import { deps, errors, fromStore } from './shared.ts';
+
+const health = createRoute({
+  method: 'get',
+  path: '/health',
+  summary: 'The process answers',
+  responses: { 200: { content: { 'application/json': { schema: z.object({ status: z.literal('ok') }) } }, description: 'alive' } },
+});
+
+const ready = createRoute({
+  method: 'get',
+  path: '/ready',
+  summary: 'Cassandra answers and a model is current (503 until then)',
+  responses: {
+    200: { content: { 'application/json': { schema: z.object({ status: z.literal('ready'), modelVersion: z.string(), movies: z.number() }) } }, description: 'ready' },
+    ...errors(503),
+  },
+});
+
+export function systemRoutes() {
+  const app = newRouter();
+  app.openapi(health, (c) => c.json({ status: 'ok' as const }, 200));
+  app.openapi(ready, async (c) => {
+    const { store, state } = deps(c);
+    await fromStore('Cassandra', () => store.ping());
+    const current = state.current();
+    if (!current) throw new ApiError(503, 'no model is current yet: run a batch (npm run batch -- run)', 10);
+    if (state.catalog().size === 0) throw new ApiError(503, 'the movie catalogue is empty: load a dataset (npm run data -- load)', 10);
+    return c.json({ status: 'ready' as const, modelVersion: current.version, movies: state.catalog().size }, 200);
+  });
+  app.get('/metrics', (c) => c.text(deps(c).metrics.render(), 200, { 'content-type': 'text/plain; version=0.0.4' }));
+  return app;
+}

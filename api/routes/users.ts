@@ -1,0 +1,167 @@
+/** Sign-in, a user's recommendations (with explanations) and ratings. */
+import { createRoute, z } from '@hono/zod-openapi';
+import { newRouter } from '../app.ts';
+import { ApiError, unavailable } from '../errors.ts';
+import { chooseRecommendations, explain } from '../recommend.ts';
+import { deps, errors, fromStore, idParam, LinksSchema, signedInUser } from './shared.ts';
+
+const RecommendationsSchema = z
+  .object({
+    userId: z.number(),
+    source: z.enum(['speed', 'batch', 'popular']).openapi({ description: 'which view served: the speed row of the current model, its batch row, or popular movies (cold start)' }),
+    modelVersion: z.string().nullable(),
+    computedAt: z.string().nullable(),
+    items: z.array(
+      z.object({
+        movieId: z.number(),
+        title: z.string(),
+        year: z.number().nullable(),
+        genres: z.array(z.string()),
+        score: z.number().nullable(),
+        from: z.enum(['speed', 'batch', 'popular']),
+        links: LinksSchema,
+      }),
+    ),
+  })
+  .openapi('Recommendations');
+
+const RatingSchema = z.object({ movieId: z.number(), title: z.string().nullable(), rating: z.number(), ratedAt: z.string() }).openapi('Rating');
+
+const NewRating = z
+  .object({
+    movieId: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+    rating: z
+      .number()
+      .min(0.5)
+      .max(5)
+      .refine((r) => Number.isInteger(r * 2), 'rating must be in half steps (0.5, 1.0, … 5.0)'),
+  })
+  .strict()
+  .openapi('NewRating');
+
+const session = createRoute({
+  method: 'post',
+  path: '/session',
+  summary: 'Demo sign-in: a token to rate as this user (no password; a demo)',
+  request: { body: { content: { 'application/json': { schema: z.object({ userId: z.number().int().positive().max(Number.MAX_SAFE_INTEGER) }).strict() } }, required: true } },
+  responses: { 200: { content: { 'application/json': { schema: z.object({ userId: z.number(), token: z.string(), expiresAt: z.string() }) } }, description: 'signed in' }, ...errors(400, 413) },
+});
+
+const recommendations = createRoute({
+  method: 'get',
+  path: '/users/{id}/recommendations',
+  summary: "A user's recommendations: speed row of the current model, else batch row, else popular",
+  request: {
+    params: z.object({ id: idParam('id', '42') }),
+    query: z.object({
+      limit: z.coerce.number().int().min(1).max(100).default(10),
+      genre: z.string().max(40).optional(),
+    }),
+  },
+  responses: { 200: { content: { 'application/json': { schema: RecommendationsSchema } }, description: 'recommendations' }, ...errors(400, 503) },
+});
+
+const explanation = createRoute({
+  method: 'get',
+  path: '/users/{id}/recommendations/{movieId}/explanation',
+  summary: "Which of the user's well-rated movies a movie is closest to (cosine of item factors)",
+  request: { params: z.object({ id: idParam('id', '42'), movieId: idParam('movieId', '1') }) },
+  responses: {
+    200: {
+      content: { 'application/json': { schema: z.object({ userId: z.number(), movieId: z.number(), modelVersion: z.string(), because: z.array(z.object({ movieId: z.number(), title: z.string().nullable(), rating: z.number(), similarity: z.number() })) }) } },
+      description: 'explanation',
+    },
+    ...errors(400, 404, 503),
+  },
+});
+
+const listRatings = createRoute({
+  method: 'get',
+  path: '/users/{id}/ratings',
+  summary: "A user's ratings, newest first",
+  request: { params: z.object({ id: idParam('id', '42') }) },
+  responses: { 200: { content: { 'application/json': { schema: z.object({ userId: z.number(), ratings: z.array(RatingSchema) }) } }, description: 'ratings' }, ...errors(400, 503) },
+});
+
+const rate = createRoute({
+  method: 'post',
+  path: '/users/{id}/ratings',
+  summary: 'Rate a movie as the signed-in user: a RatingEvent to Kafka',
+  security: [{ session: [] }],
+  request: { params: z.object({ id: idParam('id', '42') }), body: { content: { 'application/json': { schema: NewRating } }, required: true } },
+  responses: { 202: { content: { 'application/json': { schema: z.object({ eventId: z.string(), userId: z.number(), movieId: z.number(), rating: z.number() }) } }, description: 'accepted: on its way through Kafka' }, ...errors(400, 401, 403, 404, 413, 429, 503) },
+});
+
+export function userRoutes() {
+  const app = newRouter();
+
+  app.openapi(session, (c) => {
+    const { userId } = c.req.valid('json');
+    const { token, expiresAt } = deps(c).sessions.issue(userId);
+    return c.json({ userId, token, expiresAt: new Date(expiresAt).toISOString() }, 200);
+  });
+
+  app.openapi(recommendations, async (c) => {
+    const { id } = c.req.valid('param');
+    const { limit, genre } = c.req.valid('query');
+    const { store, state } = deps(c);
+    const catalog = state.catalog();
+    if (genre && !catalog.genres.some((g) => g.toLowerCase() === genre.toLowerCase())) {
+      throw new ApiError(400, `unknown genre ${genre}; known: ${catalog.genres.join(', ')}`);
+    }
+    const current = state.current();
+    const [speed, batch, rated] = await fromStore('Cassandra', () =>
+      Promise.all([store.speedRow(id), current ? store.batchRow(id, current.version) : Promise.resolve(undefined), store.userRatings(id)]),
+    );
+    return c.json(chooseRecommendations({ userId: id, current, speed, batch, rated, catalog, genre, limit }), 200);
+  });
+
+  app.openapi(explanation, async (c) => {
+    const { id, movieId } = c.req.valid('param');
+    const { store, state, factors } = deps(c);
+    const catalog = state.catalog();
+    if (!catalog.get(movieId)) throw new ApiError(404, `no movie ${movieId}`);
+    const current = state.current();
+    if (!current || !factors) throw new ApiError(503, 'no model is current yet', 30);
+    const [rated, model] = await Promise.all([
+      fromStore('Cassandra', () => store.userRatings(id)),
+      factors.get(current.version, current.path).catch((error: unknown) => {
+        throw unavailable('the model files (HDFS)', error);
+      }),
+    ]);
+    const because = explain(model.get(movieId), (m) => model.get(m), rated).map((b) => ({ ...b, title: catalog.get(b.movieId)?.title ?? null }));
+    return c.json({ userId: id, movieId, modelVersion: current.version, because }, 200);
+  });
+
+  app.openapi(listRatings, async (c) => {
+    const { id } = c.req.valid('param');
+    const { store, state } = deps(c);
+    const rated = await fromStore('Cassandra', () => store.userRatings(id));
+    const catalog = state.catalog();
+    const ratings = rated.sort((a, b) => b.ratedAt - a.ratedAt).map((r) => ({ movieId: r.movieId, title: catalog.get(r.movieId)?.title ?? null, rating: r.rating, ratedAt: new Date(r.ratedAt).toISOString() }));
+    return c.json({ userId: id, ratings }, 200);
+  });
+
+  app.openapi(rate, async (c) => {
+    const { id } = c.req.valid('param');
+    const signedIn = signedInUser(c);
+    if (signedIn !== id) throw new ApiError(403, `signed in as user ${signedIn}; you can rate only as yourself`);
+    const { movieId, rating } = c.req.valid('json');
+    const { events, state, limiter, metrics } = deps(c);
+    if (!state.catalog().get(movieId)) throw new ApiError(404, `no movie ${movieId}`);
+    const wait = limiter.take(`rate:${id}`);
+    if (wait > 0) throw new ApiError(429, `too many ratings from user ${id}; try again in ${wait} s`, wait);
+    const ratedAt = Date.now();
+    const eventId = `${id}:${movieId}:${ratedAt}`;
+    try {
+      await events.publish({ eventId, userId: id, movieId, rating, ratedAt });
+    } catch (error) {
+      throw unavailable('Kafka', error);
+    }
+    metrics.count('ratings_published_total', 'Ratings the API produced to Kafka.');
+    return c.json({ eventId, userId: id, movieId, rating }, 202);
+  });
+
+  return app;
+}
+

@@ -1,0 +1,69 @@
+/**
+ * The serving layer's edge: what the API reads and writes, as one small interface. The Cassandra
+ * implementation is `cassandra-store.ts`; the in-process route tests use `memory-store.ts`.
+ */
+
+export interface Movie {
+  movieId: number;
+  title: string;
+  year: number | null;
+  genres: string[];
+  imdbId: string | null;
+  tmdbId: number | null;
+  ratingCount: number;
+  ratingMean: number | null;
+}
+
+export interface Scored {
+  movieId: number;
+  score: number;
+}
+
+export interface CurrentModel {
+  version: string;
+  dataCutoff: number;
+  /** where the model's files are, e.g. hdfs://host:9000/models/als/<version> */
+  path: string;
+  metrics: Record<string, number>;
+  switchedAt: number | null;
+}
+
+export interface RecommendationRow {
+  modelVersion: string;
+  computedAt: number;
+  items: Scored[];
+}
+
+export interface UserRating {
+  movieId: number;
+  rating: number;
+  ratedAt: number;
+}
+
+export interface TrendingRow {
+  window: string;
+  windowEnd: number;
+  items: Scored[];
+}
+
+export interface ServingStore {
+  /** the current model of a model name, or undefined before the first batch */
+  currentModel(modelName: string): Promise<CurrentModel | undefined>;
+  speedRow(userId: number): Promise<RecommendationRow | undefined>;
+  batchRow(userId: number, version: string): Promise<RecommendationRow | undefined>;
+  userRatings(userId: number): Promise<UserRating[]>;
+  /** every movie: the API keeps the catalogue in memory */
+  allMovies(): Promise<Movie[]>;
+  similar(movieId: number, version: string): Promise<Scored[]>;
+  trending(): Promise<TrendingRow | undefined>;
+  /** answers when the store answers */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Where a rating posted to the API goes (Kafka `ratings`). */
+export interface RatingEvents {
+  /** resolves once the event is acknowledged */
+  publish(event: { eventId: string; userId: number; movieId: number; rating: number; ratedAt: number }): Promise<void>;
+  close(): Promise<void>;
+}

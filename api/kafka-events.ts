@@ -12,6 +12,8 @@ export function createKafkaEvents({ kafka, topic, timeoutMs = 3000 }: { kafka: K
     connected = undefined;
     throw error;
   }));
+  // connect now, so the first rating does not pay for it; a failure here is retried on publish
+  connect().catch(() => undefined);
   return {
     async publish(e) {
       let timer: NodeJS.Timeout | undefined;

@@ -64,6 +64,8 @@ function configYaml(ctx: EngineContext): string {
     // in-flight data between tasks sized to about a second of throughput, not a fixed number of
     // 32 KiB buffers: a busy operator then has seconds less queued in front of it (freshness)
     'taskmanager.network.memory.buffer-debloat.enabled': true,
+    // REST metrics at most a second old (default 10 s): the status command and the benchmarks read them
+    'metrics.fetcher.update-interval': 1000,
     // one DataNode: a write pipeline that hits an error (the archive's FileSink appending after a
     // recovery) must carry on with that node instead of failing for want of a replacement
     'flink.hadoop.dfs.client.block.write.replace-datanode-on-failure.enable': false,

@@ -1,0 +1,179 @@
+/**
+ * The serving layer on the real stack: a batch model of ml-latest-small, the movies loaded, the
+ * speed job deployed, the API started in-process on a free port. The API answers from Cassandra;
+ * a rating posted through it reaches Kafka, the speed layer and back within seconds; a browser
+ * (playwright-core driving Debian's Chromium) rates a movie in the page and sees the list change;
+ * with Cassandra stopped the API answers 503 with Retry-After and recovers by itself.
+ */
+import path from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadApiConfig } from '../api/config.ts';
+import { startApi, type RunningApi } from '../api/server.ts';
+import { SHARED_DATASETS } from '../data/dataset.ts';
+import { loadDataset } from '../data/load.ts';
+import { ensureChromium } from '../infra/browser.ts';
+import { loadConfig } from '../infra/config.ts';
+import { cassandraClient } from '../infra/engines/cassandra.ts';
+import { createStack } from '../infra/stack.ts';
+import { loadBatchConfig } from '../pipelines/batch/config.ts';
+import { createBatchRunner, type BatchResult } from '../pipelines/batch/runner.ts';
+import { createControlPlane } from '../pipelines/control-plane/control-plane.ts';
+import { createFlinkClient } from '../pipelines/control-plane/flink-client.ts';
+import { loadJobsConfig } from '../pipelines/jobs.ts';
+import { createWebHdfs } from '../pipelines/shared/webhdfs.ts';
+import { waitFor } from '../pipelines/shared/wait-for.ts';
+import { config as baseConfig, createTopic, deleteTopic, silentLog, uniqueName } from './helpers.ts';
+
+const id = uniqueName('it_serve');
+const prefix = `${id.replaceAll('_', '-')}-`;
+const env: Record<string, string> = {
+  CASSANDRA_KEYSPACE: id,
+  JOBS_NAME_PREFIX: prefix,
+  JOBS_TOPIC_RATINGS: `${id}_ratings`,
+  JOBS_TOPIC_DLQ: `${id}_dlq`,
+  BATCH_MODEL_NAME: id.replaceAll('_', '-'),
+  BATCH_DATASET: id,
+  ARCHIVE_PATH: `/it/${id}/events`,
+  API_PORT: '0',
+  API_MODEL_REFRESH_MS: '500',
+};
+const stack = loadConfig({ ...process.env, ...env });
+const flink = createFlinkClient({ baseUrl: baseConfig.flink.restUrl });
+let model: BatchResult;
+let api: RunningApi;
+
+async function call(pathname: string, init: RequestInit = {}): Promise<{ status: number; headers: Headers; body: any }> {
+  const res = await fetch(`${api.url}${pathname}`, { ...init, headers: { 'content-type': 'application/json', ...(init.headers ?? {}) } });
+  return { status: res.status, headers: res.headers, body: await res.json().catch(() => undefined) };
+}
+
+async function signIn(userId: number): Promise<string> {
+  return (await call('/session', { method: 'POST', body: JSON.stringify({ userId }) })).body.token;
+}
+
+beforeAll(async () => {
+  await Promise.all([createTopic(env.JOBS_TOPIC_RATINGS!, 4), createTopic(env.JOBS_TOPIC_DLQ!, 1)]);
+  const hdfs = createWebHdfs({ baseUrl: baseConfig.hdfs.webUrl, user: baseConfig.hdfs.user });
+  const cql = cassandraClient(stack);
+  try {
+    await loadDataset({ dataset: { name: id, dir: path.join(SHARED_DATASETS, 'ml-latest-small'), source: 'shared' }, hdfs, cassandra: cql, keyspace: id, rejectsFile: path.join(baseConfig.dirs.tmp, `${id}-rejects.csv`), log: silentLog });
+  } finally {
+    await cql.shutdown();
+  }
+  model = await createBatchRunner({ stack, batch: loadBatchConfig(env), log: silentLog }).run({ version: 'v20260301T000000Z' });
+  await createControlPlane({ stack, jobs: loadJobsConfig(env), log: silentLog }).deploy({ only: ['speed-recommender'] });
+  api = await startApi({ stack, api: loadApiConfig(env), env, log: silentLog });
+}, 900_000);
+
+afterAll(async () => {
+  await api?.stop();
+  for (const j of await flink.listJobs()) if (j.name.startsWith(prefix) && j.state === 'RUNNING') await flink.cancel(j.jid).catch(() => undefined);
+  await Promise.all([deleteTopic(env.JOBS_TOPIC_RATINGS!), deleteTopic(env.JOBS_TOPIC_DLQ!)]).catch(() => undefined);
+});
+
+describe('serving > API on the real stack', () => {
+  it('is ready and serves batch recommendations with movie metadata, and movie pages with similar movies', async () => {
+    expect((await call('/ready')).body).toEqual({ status: 'ready', modelVersion: model.version, movies: 9742 });
+    const recs = await call('/users/1/recommendations?limit=10');
+    expect(recs.status).toBe(200);
+    expect(recs.body).toMatchObject({ userId: 1, source: 'batch', modelVersion: model.version });
+    expect(recs.body.items).toHaveLength(10);
+    expect(recs.body.items[0]).toMatchObject({ title: expect.any(String), genres: expect.any(Array), from: 'batch', links: { imdb: expect.stringMatching(/^https:\/\/www\.imdb\.com\/title\/tt\d{7,}\/$/) } });
+    const rated = new Set((await call('/users/1/ratings')).body.ratings.map((r: { movieId: number }) => r.movieId));
+    expect(rated.size).toBe(232);
+    for (const item of recs.body.items) expect(rated.has(item.movieId)).toBe(false);
+    const comedy = await call('/users/1/recommendations?limit=10&genre=Comedy');
+    for (const item of comedy.body.items) expect(item.genres).toContain('Comedy');
+    const toyStory = await call('/movies/1');
+    expect(toyStory.body).toMatchObject({ title: 'Toy Story', year: 1995, links: { tmdb: 'https://www.themoviedb.org/movie/862' } });
+    expect(toyStory.body.similar).toHaveLength(20);
+    expect((await call('/movies?search=toy%20story')).body.movies.map((m: { title: string }) => m.title)).toContain('Toy Story 2');
+    expect((await call('/users/1/recommendations/1/explanation')).status).toBe(200);
+  });
+
+  it('a rating posted through the API changes the recommendations within 2 seconds (served from the speed row)', async () => {
+    const token = await signIn(3);
+    const before = (await call('/users/3/recommendations?limit=10')).body;
+    const target = before.items[0].movieId;
+    const posted = performance.now();
+    const res = await call('/users/3/ratings', { method: 'POST', body: JSON.stringify({ movieId: target, rating: 1 }), headers: { authorization: `Bearer ${token}` } });
+    expect(res.status).toBe(202);
+    const after = await waitFor(async () => {
+      const r = (await call('/users/3/recommendations?limit=10')).body;
+      return r.source === 'speed' ? r : undefined;
+    }, { delayMs: 50, maxWaitMs: 10_000, description: 'speed recommendations for user 3' });
+    const ms = performance.now() - posted;
+    console.log(`API rating → speed-served recommendations in ${ms.toFixed(0)} ms`);
+    expect(ms).toBeLessThan(2000);
+    expect(after.items.map((i: { movieId: number }) => i.movieId)).not.toContain(target);
+    expect(after.modelVersion).toBe(model.version);
+    expect((await call('/users/3/ratings')).body.ratings[0]).toMatchObject({ movieId: target, rating: 1 });
+  });
+
+  it('rejects bad input on the real stack too: 400, 401, 403, 404', async () => {
+    const token = await signIn(4);
+    const auth = { authorization: `Bearer ${token}` };
+    expect((await call('/users/4/ratings', { method: 'POST', body: JSON.stringify({ movieId: 1, rating: 6 }), headers: auth })).status).toBe(400);
+    expect((await call('/users/4/ratings', { method: 'POST', body: JSON.stringify({ movieId: 424242424, rating: 4 }), headers: auth })).status).toBe(404);
+    expect((await call('/users/5/ratings', { method: 'POST', body: JSON.stringify({ movieId: 1, rating: 4 }), headers: auth })).status).toBe(403);
+    expect((await call('/users/4/ratings', { method: 'POST', body: JSON.stringify({ movieId: 1, rating: 4 }) })).status).toBe(401);
+  });
+});
+
+describe('serving > web page in a browser', () => {
+  let browser: Browser;
+  beforeAll(async () => {
+    browser = await chromium.launch({ executablePath: await ensureChromium(silentLog), args: ['--no-sandbox'] });
+  }, 600_000);
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('a person signs in, rates a recommended movie, and sees the recommendations change without reloading', async () => {
+    const page = await browser.newPage();
+    await page.goto(api.url);
+    await page.getByLabel('User id').fill('6');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByTestId('who').filter({ hasText: 'Signed in as user 6' }).waitFor();
+    const first = page.locator('[data-testid="recs"] > li').first();
+    await first.waitFor();
+    await expect.poll(() => page.getByTestId('source').textContent()).toBe('batch');
+    const movieId = Number(await first.getAttribute('data-movie'));
+    const before = await page.locator('[data-testid="recs"] > li').evaluateAll((items) => items.map((i) => i.getAttribute('data-movie')));
+    await page.getByTestId(`rating-${movieId}`).selectOption('1');
+    await page.getByTestId(`rate-${movieId}`).click();
+    await page.getByTestId('freshness').filter({ hasText: /recommendations updated \d+ ms after your rating/ }).waitFor({ timeout: 15_000 });
+    const after = await page.locator('[data-testid="recs"] > li').evaluateAll((items) => items.map((i) => i.getAttribute('data-movie')));
+    expect(after).not.toEqual(before);
+    expect(after).not.toContain(String(movieId));
+    expect(await page.getByTestId('source').textContent()).toBe('speed');
+    console.log(`browser: ${await page.getByTestId('freshness').textContent()}`);
+    // the movie page shows similar movies and links
+    await page.locator('[data-testid="recs"] > li .title').first().click();
+    await page.getByTestId('similar').locator('li').first().waitFor();
+    expect(await page.getByRole('link', { name: 'IMDb' }).getAttribute('href')).toMatch(/^https:\/\/www\.imdb\.com\/title\/tt/);
+  }, 120_000);
+});
+
+describe('serving > faults', () => {
+  it('with Cassandra stopped the API answers 503 with Retry-After, then recovers by itself', async () => {
+    const engines = createStack({ config: baseConfig, log: silentLog });
+    await engines.down(['cassandra']);
+    try {
+      const down = await call('/users/1/recommendations');
+      expect(down.status).toBe(503);
+      expect(Number(down.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(down.body.error.message).toMatch(/Cassandra is unavailable/);
+      expect((await call('/ready')).status).toBe(503);
+      expect((await call('/health')).status).toBe(200);
+    } finally {
+      await engines.up(['cassandra']);
+    }
+    const back = await waitFor(async () => {
+      const r = await call('/users/1/recommendations');
+      return r.status === 200 ? r : undefined;
+    }, { delayMs: 1000, maxWaitMs: 120_000, description: 'recommendations after Cassandra is back' });
+    expect(back.body.items).toHaveLength(10);
+  }, 300_000);
+});

@@ -37,6 +37,11 @@ export function createCassandraStore({ client, trendingWindow }: { client: cassa
       }
       return out;
     },
+    async ratedAmong(userId, movieIds) {
+      if (movieIds.length === 0) return new Set();
+      const rows = await client.execute('SELECT movie_id FROM user_ratings WHERE user_id = ? AND movie_id IN ?', [userId, movieIds], prepare);
+      return new Set(rows.rows.map((r) => num(r.get('movie_id'))));
+    },
     async allMovies() {
       const out: Movie[] = [];
       for await (const r of await client.execute('SELECT movie_id, title, year, genres, imdb_id, tmdb_id, rating_count, rating_mean FROM movies', [], { ...prepare, fetchSize: 5000 })) {

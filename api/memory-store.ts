@@ -22,6 +22,7 @@ export function createMemoryStore(data: MemoryData): ServingStore {
     speedRow: async (u) => (await up(), data.speed.get(u)),
     batchRow: async (u, v) => (await up(), data.batch.get(u)?.modelVersion === v ? data.batch.get(u) : undefined),
     userRatings: async (u) => (await up(), data.ratings.get(u) ?? []),
+    ratedAmong: async (u, ids) => (await up(), new Set((data.ratings.get(u) ?? []).map((r) => r.movieId).filter((m) => ids.includes(m)))),
     allMovies: async () => (await up(), data.movies),
     similar: async (m) => (await up(), data.similar.get(m) ?? []),
     trending: async () => (await up(), data.trending),

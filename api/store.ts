@@ -52,6 +52,8 @@ export interface ServingStore {
   speedRow(userId: number): Promise<RecommendationRow | undefined>;
   batchRow(userId: number, version: string): Promise<RecommendationRow | undefined>;
   userRatings(userId: number): Promise<UserRating[]>;
+  /** which of `movieIds` the user has rated (one partition slice, however long the history) */
+  ratedAmong(userId: number, movieIds: readonly number[]): Promise<Set<number>>;
   /** every movie: the API keeps the catalogue in memory */
   allMovies(): Promise<Movie[]>;
   similar(movieId: number, version: string): Promise<Scored[]>;

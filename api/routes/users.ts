@@ -3,7 +3,28 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { newRouter } from '../app.ts';
 import { ApiError, unavailable } from '../errors.ts';
 import { chooseRecommendations, explain } from '../recommend.ts';
+import type { RecommendationRow } from '../store.ts';
 import { deps, errors, fromStore, idParam, LinksSchema, signedInUser } from './shared.ts';
+
+/** A small LRU of batch rows; a miss reads through, a failed read is not cached. */
+function createRowCache(max: number) {
+  const rows = new Map<string, RecommendationRow | undefined>();
+  return {
+    async get(userId: number, version: string, read: () => Promise<RecommendationRow | undefined>) {
+      const key = `${userId}@${version}`;
+      if (rows.has(key)) {
+        const hit = rows.get(key);
+        rows.delete(key);
+        rows.set(key, hit);
+        return hit;
+      }
+      const value = await read();
+      rows.set(key, value);
+      if (rows.size > max) rows.delete(rows.keys().next().value!);
+      return value;
+    },
+  };
+}
 
 const RecommendationsSchema = z
   .object({
@@ -94,6 +115,8 @@ const rate = createRoute({
 
 export function userRoutes() {
   const app = newRouter();
+  // a batch row never changes once written: keep the recent ones (keyed by user and version)
+  const batchRows = createRowCache(50_000);
 
   app.openapi(session, (c) => {
     const { userId } = c.req.valid('json');
@@ -110,9 +133,12 @@ export function userRoutes() {
       throw new ApiError(400, `unknown genre ${genre}; known: ${catalog.genres.join(', ')}`);
     }
     const current = state.current();
-    const [speed, batch, rated] = await fromStore('Cassandra', () =>
-      Promise.all([store.speedRow(id), current ? store.batchRow(id, current.version) : Promise.resolve(undefined), store.userRatings(id)]),
-    );
+    const [speed, batch] = await fromStore('Cassandra', () => Promise.all([store.speedRow(id), current ? batchRows.get(id, current.version, () => store.batchRow(id, current.version)) : Promise.resolve(undefined)]));
+    // rated movies never appear: check the candidates (the row's movies and the popular fill) against the user's ratings
+    const row = current && speed?.modelVersion === current.version ? speed : batch;
+    const candidates = [...(row?.items ?? []).map((i) => i.movieId), ...catalog.popular(genre, limit * 2).map((m) => m.movieId)];
+    const ratedIds = await fromStore('Cassandra', () => store.ratedAmong(id, [...new Set(candidates)]));
+    const rated = [...ratedIds].map((movieId) => ({ movieId, rating: 0, ratedAt: 0 }));
     return c.json(chooseRecommendations({ userId: id, current, speed, batch, rated, catalog, genre, limit }), 200);
   });
 

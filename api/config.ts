@@ -1,7 +1,7 @@
 /** The API's settings, read once from the environment; documented in docs/configuration.md. */
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { ConfigError } from '../pipelines/shared/errors.ts';
+import { parseEnv } from '../pipelines/shared/env-config.ts';
 
 const schema = z.object({
   API_HOST: z.string().default('127.0.0.1'),
@@ -26,10 +26,7 @@ const schema = z.object({
 export type ApiConfig = ReturnType<typeof loadApiConfig>;
 
 export function loadApiConfig(env: Record<string, string | undefined> = process.env) {
-  const defined = Object.fromEntries(Object.entries(env).filter(([k, v]) => k in schema.shape && v !== undefined && v !== ''));
-  const parsed = schema.safeParse(defined);
-  if (!parsed.success) throw new ConfigError('invalid API configuration', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
-  const e = parsed.data;
+  const e = parseEnv(schema, env, 'API');
   return Object.freeze({
     host: e.API_HOST,
     port: e.API_PORT,

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import type { StackConfig } from '../infra/config.ts';
 import type { JobProject } from '../infra/job-jars.ts';
-import { ConfigError } from './shared/errors.ts';
+import { parseEnv } from './shared/env-config.ts';
 
 export interface JobSpec {
   /** the Flink job name: unique on the cluster, how the control plane finds the running job */
@@ -45,10 +45,7 @@ const schema = z.object({
 export type JobsConfig = ReturnType<typeof loadJobsConfig>;
 
 export function loadJobsConfig(env: Record<string, string | undefined> = process.env) {
-  const defined = Object.fromEntries(Object.entries(env).filter(([k, v]) => k in schema.shape && v !== undefined && v !== ''));
-  const parsed = schema.safeParse(defined);
-  if (!parsed.success) throw new ConfigError('invalid jobs configuration', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
-  const e = parsed.data;
+  const e = parseEnv(schema, env, 'jobs');
   return Object.freeze({
     prefix: e.JOBS_NAME_PREFIX,
     topics: { ratings: e.JOBS_TOPIC_RATINGS, updates: e.JOBS_TOPIC_MODEL_UPDATES, dlq: e.JOBS_TOPIC_DLQ },

@@ -1,6 +1,6 @@
 /** The batch layer's settings, read once from the environment; documented in docs/configuration.md. */
 import { z } from 'zod';
-import { ConfigError } from '../shared/errors.ts';
+import { parseEnv } from '../shared/env-config.ts';
 
 const schema = z.object({
   /** the imported history: HDFS /movielens/<dataset>/ratings.csv */
@@ -26,10 +26,7 @@ const schema = z.object({
 export type BatchConfig = ReturnType<typeof loadBatchConfig>;
 
 export function loadBatchConfig(env: Record<string, string | undefined> = process.env) {
-  const defined = Object.fromEntries(Object.entries(env).filter(([k, v]) => k in schema.shape && v !== undefined && v !== ''));
-  const parsed = schema.safeParse(defined);
-  if (!parsed.success) throw new ConfigError('invalid batch configuration', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
-  const e = parsed.data;
+  const e = parseEnv(schema, env, 'batch');
   return Object.freeze({
     dataset: e.BATCH_DATASET,
     modelName: e.BATCH_MODEL_NAME,

@@ -8,7 +8,6 @@ import moviereco.flink.common.JobSetup;
 import moviereco.flink.common.Kafka;
 import moviereco.flink.common.Rating;
 import moviereco.flink.common.RatingDecoder;
-import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.serialization.SimpleStringEncoder;
 import org.apache.flink.api.java.utils.ParameterTool;
 import org.apache.flink.configuration.MemorySize;
@@ -44,10 +43,7 @@ public final class ArchiveJob {
     long rollMs = params.getLong("roll.ms", 60_000);
     StreamExecutionEnvironment env = JobSetup.streaming(params);
 
-    SingleOutputStreamOperator<Rating> ratings = env
-        .fromSource(Kafka.rawSource(params, params.get("ratings.topic", "ratings"), name), WatermarkStrategy.noWatermarks(), "ratings-source")
-        .uid("ratings-source")
-        .process(new RatingDecoder(name)).name("decode").uid("decode");
+    SingleOutputStreamOperator<Rating> ratings = Kafka.ratings(env, params, name);
     if (!params.get("dlq.topic", "").isEmpty()) {
       ratings.getSideOutput(RatingDecoder.REJECTED).sinkTo(Kafka.deadLetterSink(params)).name("dead-letters").uid("dead-letters");
     }

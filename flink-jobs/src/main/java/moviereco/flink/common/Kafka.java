@@ -4,6 +4,7 @@ import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.Properties;
 import moviereco.avro.DeadLetter;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.java.utils.ParameterTool;
 import org.apache.flink.connector.base.DeliveryGuarantee;
@@ -12,6 +13,8 @@ import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.util.Collector;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
@@ -25,6 +28,17 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  */
 public final class Kafka {
   private Kafka() {}
+
+  /**
+   * The {@code --ratings.topic} (ratings) as valid ratings: a Kafka source (uid ratings-source) and
+   * the decoder (uid decode), whose rejects are on {@link RatingDecoder#REJECTED}.
+   */
+  public static SingleOutputStreamOperator<Rating> ratings(StreamExecutionEnvironment env, ParameterTool params, String jobName) {
+    return env
+        .fromSource(rawSource(params, params.get("ratings.topic", "ratings"), jobName), WatermarkStrategy.noWatermarks(), "ratings-source")
+        .uid("ratings-source")
+        .process(new RatingDecoder(jobName)).name("decode").uid("decode");
+  }
 
   /** Raw records, not decoded: decoding is an operator, so that failures can be dead-lettered. */
   public static KafkaSource<KafkaRecord> rawSource(ParameterTool params, String topic, String defaultGroupId) {

@@ -1,15 +1,10 @@
 package moviereco.flink.speed;
 
-import com.datastax.oss.driver.api.core.cql.PreparedStatement;
-import com.datastax.oss.driver.api.core.data.UdtValue;
-import com.datastax.oss.driver.api.core.type.ListType;
-import com.datastax.oss.driver.api.core.type.UserDefinedType;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
 import moviereco.avro.ModelPublished;
 import moviereco.flink.cassandra.CassandraOptions;
 import moviereco.flink.cassandra.CassandraSink;
+import moviereco.flink.cassandra.ScoredMovies;
 import moviereco.flink.common.JobSetup;
 import moviereco.flink.common.Kafka;
 import moviereco.flink.common.KafkaRecord;
@@ -46,10 +41,7 @@ public final class SpeedRecommenderJob {
     int maxInFlight = params.getInt("max.in.flight", 64);
     StreamExecutionEnvironment env = JobSetup.streaming(params);
 
-    SingleOutputStreamOperator<Rating> ratings = env
-        .fromSource(Kafka.rawSource(params, params.get("ratings.topic", "ratings"), name), WatermarkStrategy.noWatermarks(), "ratings-source")
-        .uid("ratings-source")
-        .process(new RatingDecoder(name)).name("decode").uid("decode");
+    SingleOutputStreamOperator<Rating> ratings = Kafka.ratings(env, params, name);
     ratings.getSideOutput(RatingDecoder.REJECTED).sinkTo(Kafka.deadLetterSink(params)).name("dead-letters").uid("dead-letters");
 
     // every announcement from the beginning: the last one for this model name is the current model
@@ -69,7 +61,7 @@ public final class SpeedRecommenderJob {
 
     rows.sinkTo(new CassandraSink<SpeedRow>(cassandra,
             "INSERT INTO speed_recommendations (user_id, model_version, computed_at, items) VALUES (?, ?, ?, ?)",
-            (statement, row) -> statement.bind(row.userId, row.modelVersion, Instant.ofEpochMilli(row.computedAt), items(statement, row)),
+            (statement, row) -> statement.bind(row.userId, row.modelVersion, Instant.ofEpochMilli(row.computedAt), ScoredMovies.items(statement, row.movieIds, row.scores)),
             maxInFlight))
         .name("speed-view").uid("speed-view");
     rows.getSideOutput(SpeedRecommender.USER_RATINGS)
@@ -80,14 +72,6 @@ public final class SpeedRecommenderJob {
         .name("user-ratings").uid("user-ratings");
 
     env.execute(name);
-  }
-
-  /** The items column: list<frozen<scored_movie>>, its UDT taken from the prepared statement. */
-  static List<UdtValue> items(PreparedStatement statement, SpeedRow row) {
-    UserDefinedType type = (UserDefinedType) ((ListType) statement.getVariableDefinitions().get("items").getType()).getElementType();
-    List<UdtValue> items = new ArrayList<>(row.movieIds.length);
-    for (int i = 0; i < row.movieIds.length; i++) items.add(type.newValue(row.movieIds[i], row.scores[i]));
-    return items;
   }
 
   /** ModelPublished → ModelRef for one model name; an undecodable announcement is logged and skipped. */

@@ -1,19 +1,13 @@
 package moviereco.flink.trending;
 
-import com.datastax.oss.driver.api.core.cql.PreparedStatement;
-import com.datastax.oss.driver.api.core.data.UdtValue;
-import com.datastax.oss.driver.api.core.type.ListType;
-import com.datastax.oss.driver.api.core.type.UserDefinedType;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
 import moviereco.flink.cassandra.CassandraOptions;
 import moviereco.flink.cassandra.CassandraSink;
+import moviereco.flink.cassandra.ScoredMovies;
 import moviereco.flink.common.JobSetup;
 import moviereco.flink.common.Kafka;
 import moviereco.flink.common.Rating;
-import moviereco.flink.common.RatingDecoder;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.functions.AggregateFunction;
 import org.apache.flink.api.java.utils.ParameterTool;
@@ -51,10 +45,7 @@ public final class TrendingJob {
         .withTimestampAssigner((r, previous) -> r.ratedAt)
         .withIdleness(Duration.ofSeconds(params.getLong("idleness.seconds", 30)));
 
-    SingleOutputStreamOperator<Rating> ratings = env
-        .fromSource(Kafka.rawSource(params, params.get("ratings.topic", "ratings"), name), WatermarkStrategy.noWatermarks(), "ratings-source")
-        .uid("ratings-source")
-        .process(new RatingDecoder(name)).name("decode").uid("decode")
+    SingleOutputStreamOperator<Rating> ratings = Kafka.ratings(env, params, name)
         .assignTimestampsAndWatermarks(watermarks).name("event-time").uid("event-time");
 
     ratings
@@ -65,17 +56,16 @@ public final class TrendingJob {
         .process(new TopMovies(window, params.getInt("top.n", 100))).name("top-movies").uid("top-movies")
         .sinkTo(new CassandraSink<TrendingRow>(CassandraOptions.from(params),
             "INSERT INTO trending (window_name, window_end, items) VALUES (?, ?, ?) USING TTL " + ttlSeconds,
-            (statement, row) -> statement.bind(row.window, Instant.ofEpochMilli(row.windowEnd), items(statement, row)),
+            (statement, row) -> statement.bind(row.window, Instant.ofEpochMilli(row.windowEnd), ScoredMovies.items(statement, row.movieIds, scores(row.counts))),
             params.getInt("max.in.flight", 16)))
         .name("trending-view").uid("trending-view");
     env.execute(name);
   }
 
-  static List<UdtValue> items(PreparedStatement statement, TrendingRow row) {
-    UserDefinedType type = (UserDefinedType) ((ListType) statement.getVariableDefinitions().get("items").getType()).getElementType();
-    List<UdtValue> items = new ArrayList<>(row.movieIds.length);
-    for (int i = 0; i < row.movieIds.length; i++) items.add(type.newValue(row.movieIds[i], (float) row.counts[i]));
-    return items;
+  static float[] scores(long[] counts) {
+    float[] out = new float[counts.length];
+    for (int i = 0; i < counts.length; i++) out[i] = counts[i];
+    return out;
   }
 
   static final class Count implements AggregateFunction<Rating, Long, Long> {

@@ -108,10 +108,16 @@ export function listStackProcesses(stackDir: string): RunningProcess[] {
   return found;
 }
 
+/**
+ * Gone but not yet reaped. A JVM whose main thread has ended while other threads still run (its
+ * shutdown hooks, say) also shows state Z, yet holds its ports: only a zombie with no thread left counts.
+ */
 function isZombie(pid: number): boolean {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+    if (!stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) return false;
+    const threads = Number(/^Threads:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 1);
+    return threads <= 1;
   } catch {
     return true;
   }
@@ -146,6 +152,8 @@ export async function startProcess(
 ): Promise<Started> {
   const logFile = logFileOf(logsDir, spec.name);
   for (const { host, port } of spec.ports) {
+    // a process stopped a moment ago may still be letting go of its ports
+    for (let i = 0; i < 20 && !(await isPortFree(host, port)); i++) await new Promise((r) => setTimeout(r, 500));
     if (!(await isPortFree(host, port))) {
       throw new StackError(spec.name, `port ${port} on ${host} is already in use by another process; stop it or configure another port (docs/configuration.md)`, { logFile });
     }

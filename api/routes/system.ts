@@ -32,6 +32,8 @@ export function systemRoutes() {
     if (state.catalog().size === 0) throw new ApiError(503, 'the movie catalogue is empty: load a dataset (npm run data -- load)', 10);
     return c.json({ status: 'ready' as const, modelVersion: current.version, movies: state.catalog().size }, 200);
   });
+  // the last minute in one line, for status displays (npm run status)
+  app.get('/metrics/summary', (c) => c.json(deps(c).metrics.recent(), 200));
   app.get('/metrics', (c) => c.text(deps(c).metrics.render(), 200, { 'content-type': 'text/plain; version=0.0.4' }));
   return app;
 }

@@ -9,6 +9,7 @@ import { applyCassandraSchema } from '../../schemas/cassandra.ts';
 import { ensureJobJar, jobSourceHash, type JobProject } from '../../infra/job-jars.ts';
 import { jobDeclarations, loadJobsConfig, programArgs, type JobSpec, type JobsConfig } from '../jobs.ts';
 import { PipelineError } from '../shared/errors.ts';
+import { waitFor } from '../shared/wait-for.ts';
 import { createFlinkClient, type FlinkClient } from './flink-client.ts';
 import { ACTIVE_STATES, describeAction, desiredArgs, differences, planDeploy, planRescale, planUpgrade, type Action, type DesiredJob, type ObservedJob } from './plan.ts';
 
@@ -100,6 +101,8 @@ export function createControlPlane({ stack, jobs = loadJobsConfig(), flink = cre
       allowNonRestoredState: false,
     });
     await flink.waitForState(jid, ['RUNNING'], 180_000);
+    // the job is RUNNING before its tasks are: wait until every task runs (sources reading, sinks connected)
+    await waitFor(async () => ((await flink.job(jid)).vertices.every((v) => v.status === 'RUNNING') ? true : undefined), { delayMs: 250, maxWaitMs: 120_000, description: `every task of ${spec.name} running` });
     return jid;
   }
 

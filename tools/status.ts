@@ -1,0 +1,67 @@
+/**
+ * npm run status: the whole system at a glance: each engine, the Flink jobs (state, last
+ * checkpoint, Kafka consumer lag), the current model (version, age, metrics), the API's request
+ * rate and latency over the last minute.
+ */
+import { loadApiConfig } from '../api/config.ts';
+import { loadConfig } from '../infra/config.ts';
+import { kafkaClient } from '../infra/engines/kafka.ts';
+import { createStack, formatStatus } from '../infra/stack.ts';
+import { loadBatchConfig } from '../pipelines/batch/config.ts';
+import { createBatchRunner } from '../pipelines/batch/runner.ts';
+import { createControlPlane } from '../pipelines/control-plane/control-plane.ts';
+import { loadJobsConfig } from '../pipelines/jobs.ts';
+import { describeError } from '../pipelines/shared/errors.ts';
+import { formatDuration } from '../pipelines/shared/progress.ts';
+import { runMain } from '../pipelines/shared/run-main.ts';
+
+runMain(async () => {
+  const stack = loadConfig();
+  const jobs = loadJobsConfig();
+  const api = loadApiConfig();
+  console.log('engines');
+  console.log(formatStatus(await createStack({ config: stack, log: () => {} }).status()));
+
+  console.log('\nFlink jobs');
+  const lagOf = async (group: string, topic: string): Promise<number | undefined> => {
+    const admin = kafkaClient(stack, 'moviereco-status').admin();
+    await admin.connect();
+    try {
+      const [ends, committed] = await Promise.all([admin.fetchTopicOffsets(topic), admin.fetchOffsets({ groupId: group, topics: [topic] })]);
+      const end = new Map(ends.map((p) => [p.partition, Number(p.high)]));
+      const parts = committed[0]?.partitions ?? [];
+      if (parts.every((p) => Number(p.offset) < 0)) return undefined;
+      return parts.reduce((sum, p) => sum + Math.max(0, (end.get(p.partition) ?? 0) - Math.max(0, Number(p.offset))), 0);
+    } finally {
+      await admin.disconnect();
+    }
+  };
+  try {
+    for (const j of await createControlPlane({ stack, jobs, log: () => {} }).status()) {
+      const lag = j.jid ? await lagOf(j.name, jobs.topics.ratings).catch(() => undefined) : undefined;
+      const cp = j.lastCheckpointAgeMs === undefined ? '-' : `${formatDuration(j.lastCheckpointAgeMs)} ago`;
+      console.log(`  ${j.name.padEnd(22)} ${j.state.padEnd(13)} checkpoint ${cp.padEnd(12)} lag ${lag === undefined ? '-' : lag.toLocaleString('en-US')} (as of the last checkpoint)${j.drift.length ? `  drift: ${j.drift.join('; ')}` : ''}`);
+    }
+  } catch (error) {
+    console.log(`  unavailable: ${describeError(error).split('\n')[0]}`);
+  }
+
+  console.log('\nmodel');
+  try {
+    const models = await createBatchRunner({ stack, batch: loadBatchConfig(), log: () => {} }).status();
+    const current = models.find((m) => m.current);
+    console.log(current ? `  ${current.version} current for ${formatDuration(Date.now() - current.createdAt.getTime())}, data up to ${current.dataCutoff?.toISOString() ?? '-'}, RMSE ${current.metrics.rmse?.toFixed(4) ?? '-'}, NDCG@10 ${current.metrics['ndcg@10']?.toFixed(4) ?? '-'} (${models.length} versions kept)` : '  none yet: npm run batch -- run');
+  } catch (error) {
+    console.log(`  unavailable: ${describeError(error).split('\n')[0]}`);
+  }
+
+  console.log('\nAPI');
+  try {
+    const url = `http://${api.host}:${api.port}`;
+    const summary = (await (await fetch(`${url}/metrics/summary`)).json()) as { perSecond: number; p50Ms: number; p99Ms: number };
+    const ready = await fetch(`${url}/ready`);
+    console.log(`  ${url} ${ready.ok ? 'ready' : `not ready (${ready.status})`}: ${summary.perSecond.toFixed(1)} req/s over the last minute, p50 ${summary.p50Ms.toFixed(1)} ms, p99 ${summary.p99Ms.toFixed(1)} ms`);
+  } catch {
+    console.log('  not running (npm start, or npm run api)');
+  }
+});

@@ -270,5 +270,10 @@ describe('speed layer > archive', () => {
     }, { delayMs: 2000, maxWaitMs: 180_000, description: `all ${n} events in the archive` });
     expect([...wanted].filter((e) => seen.get(e) !== 1)).toEqual([]);
     expect([...seen.values()].filter((c) => c !== 1)).toEqual([]);
-  }, 420_000);
+
+    // the next batch run reads the archive: the 4,000 streamed ratings (new user-movie pairs) are in the model
+    const next = await createBatchRunner({ stack, batch: loadBatchConfig(env), log: silentLog }).run({ version: 'v20260202T000000Z' });
+    expect(next.counts.ratings).toBeGreaterThanOrEqual(100_836 + n);
+    expect(next.counts.rejected).toBe(0);
+  }, 600_000);
 });

@@ -99,7 +99,8 @@ export async function replayRatings(options: ReplayOptions): Promise<ReplaySumma
           reject({ line: lineNo, reason: 'empty line', raw });
           continue;
         }
-        if (limit !== undefined && produced >= limit) {
+        if ((limit !== undefined && produced >= limit) || signal?.aborted) {
+          // checked per line: a paced replay reads a chunk of lines in minutes
           stoppedEarly = true;
           break outer;
         }
@@ -130,10 +131,6 @@ export async function replayRatings(options: ReplayOptions): Promise<ReplaySumma
         }
         produced++;
         if (encoder.size >= batchSize) await flush();
-      }
-      if (signal?.aborted) {
-        stoppedEarly = true;
-        break;
       }
     }
     await flush();

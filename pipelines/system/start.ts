@@ -43,6 +43,8 @@ interface StartState {
   historyFraction: number;
   split?: Split;
   loaded?: boolean;
+  /** the first batch ran on this history */
+  trained?: boolean;
   /** ratedAt (ms) of the last replayed event */
   replayedUntil?: number;
   replayed?: number;
@@ -102,9 +104,11 @@ export async function startSystem(o: StartOptions): Promise<RunningSystem> {
 
   const runner = createBatchRunner({ stack, batch: loadBatchConfig(env), log });
   const models = await runner.status().catch(() => []);
-  if (!models.some((m) => m.current)) {
-    log('4/7 first batch run');
+  if (!state.trained || !models.some((m) => m.current)) {
+    log('4/7 first batch run on the history');
     await runner.run();
+    state.trained = true;
+    save(state);
   } else log(`4/7 model ${models.find((m) => m.current)!.version} is current`);
 
   log('5/7 Flink jobs');
@@ -142,12 +146,15 @@ export async function startSystem(o: StartOptions): Promise<RunningSystem> {
     throw error;
   });
 
+  // the replay position is saved every few seconds, so even a hard kill resumes close to where it was
+  const saver = setInterval(() => save(state), 5000);
   return {
     api,
     replay,
     replayed: () => replayed,
     liveTotal: state.split.live,
     async stop() {
+      clearInterval(saver);
       await replay.catch(() => undefined);
       save(state);
       await sink.close().catch(() => undefined);

@@ -108,7 +108,7 @@ public final class AlsBatchJob {
     // ---- read
     phase("read");
     Dataset<Row> history = spark.read().schema(HISTORY_SCHEMA).option("header", "true")
-        .option("mode", "PERMISSIVE").option("columnNameOfCorruptRecord", "_corrupt").csv(o.historyPath).cache();
+        .option("mode", "PERMISSIVE").option("columnNameOfCorruptRecord", "_corrupt").csv(o.historyPath);
     Dataset<Row> all = history.select(col("userId"), col("movieId"), col("rating"), col("timestamp").multiply(1000L).as("ts"), col("_corrupt"));
     Path events = new Path(o.eventsPath);
     if (fs.exists(events)) {

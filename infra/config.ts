@@ -52,7 +52,8 @@ const envSchema = z.object({
   FLINK_REST_URL: z.url().default('http://127.0.0.1:8081'),
   FLINK_RPC_PORT: port.default(6123),
   FLINK_BLOB_PORT: port.default(6124),
-  FLINK_TASKMANAGER_RPC_PORT: port.default(6122),
+  /** 0: any free port. A TaskManager restarted on the address of one that just died is refused by the JobManager ("read-only association") until the old one times out */
+  FLINK_TASKMANAGER_RPC_PORT: z.coerce.number().int().min(0).max(65_535).default(0),
   FLINK_TASKMANAGER_DATA_PORT: port.default(6121),
   FLINK_JOBMANAGER_MB: megabytes.default(1024),
   FLINK_TASKMANAGER_MB: megabytes.default(2560),

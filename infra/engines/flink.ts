@@ -150,7 +150,7 @@ export const flinkEngine: Engine = {
         classpath: [libClasspath(ctx.libDir)],
         jvmOptions: [...params.taskmanager.jvm, ...common('flink-taskmanager')],
         args: ['--configDir', ctx.confDir, ...params.taskmanager.dynamic],
-        ports: [f.taskManagerRpcPort, f.taskManagerDataPort].map((port) => ({ host: f.host, port })),
+        ports: [f.taskManagerRpcPort, f.taskManagerDataPort].filter((port) => port > 0).map((port) => ({ host: f.host, port })),
       },
     ];
   },

@@ -71,7 +71,9 @@ async function findOrGenerate(name: string, log: (line: string) => void): Promis
 
 export async function startSystem(o: StartOptions): Promise<RunningSystem> {
   const { stack, log } = o;
-  const stateFile = path.join(stack.dirs.run, 'start.json');
+  // one state file per keyspace: a test or a second environment resumes its own run
+  const stateFile = path.join(stack.dirs.run, stack.cassandra.keyspace === 'moviereco' ? 'start.json' : `start-${stack.cassandra.keyspace}.json`);
+  fs.mkdirSync(stack.dirs.run, { recursive: true });
   const saved: StartState | undefined = fs.existsSync(stateFile) ? JSON.parse(fs.readFileSync(stateFile, 'utf8')) : undefined;
   const save = (s: StartState) => fs.writeFileSync(stateFile, `${JSON.stringify(s, null, 2)}\n`);
 

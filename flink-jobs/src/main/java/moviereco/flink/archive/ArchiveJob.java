@@ -56,6 +56,8 @@ public final class ArchiveJob {
             .withInactivityInterval(Duration.ofMillis(rollMs))
             .withMaxPartSize(MemorySize.ofMebiBytes(128))
             .build())
+        // the rolling policy's clock is only looked at every bucket check (60 s by default)
+        .withBucketCheckInterval(Math.min(rollMs, 60_000))
         .withOutputFileConfig(OutputFileConfig.builder().withPartPrefix("part-" + name).withPartSuffix(".csv").build())
         .build();
     ratings

@@ -62,8 +62,9 @@ export function createControlPlane({ stack, jobs = loadJobsConfig(), flink = cre
       jobsOnCluster.map(async (j): Promise<ObservedJob> => {
         const base = { jid: j.jid, name: j.name, state: j.state, startTime: j['start-time'], params: {}, parallelism: 0 };
         if (ACTIVE_STATES.includes(j.state)) {
-          const [cfg, details] = await Promise.all([flink.jobConfig(j.jid), flink.job(j.jid)]);
-          return { ...base, params: cfg.params, parallelism: Math.max(cfg.parallelism, ...details.vertices.filter((v) => !v.name.includes('model-updates') && !v.name.includes('decode-model')).map((v) => v.parallelism)) };
+          // the job's parallelism as submitted (operators pinned to 1, like the model-updates source, do not count)
+          const cfg = await flink.jobConfig(j.jid);
+          return { ...base, params: cfg.params, parallelism: cfg.parallelism };
         }
         const active = jobsOnCluster.some((o) => o.name === j.name && ACTIVE_STATES.includes(o.state));
         if (active || seenEnded.has(j.name)) return base;

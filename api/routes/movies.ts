@@ -4,7 +4,7 @@ import { newRouter } from '../app.ts';
 import { ApiError } from '../errors.ts';
 import { movieLinks } from '../recommend.ts';
 import type { Movie } from '../store.ts';
-import { deps, errors, fromStore, idParam, MovieSchema } from './shared.ts';
+import { deps, errors, fromStore, idParam, MovieSchema, requireKnownGenre } from './shared.ts';
 
 const view = (m: Movie) => ({ movieId: m.movieId, title: m.title, year: m.year, genres: m.genres, ratingCount: m.ratingCount, ratingMean: m.ratingMean, links: movieLinks(m) });
 
@@ -58,7 +58,7 @@ export function movieRoutes() {
   app.openapi(search, (c) => {
     const { search: q, genre, limit, offset } = c.req.valid('query');
     const catalog = deps(c).state.catalog();
-    if (genre && !catalog.genres.some((g) => g.toLowerCase() === genre.toLowerCase())) throw new ApiError(400, `unknown genre ${genre}; known: ${catalog.genres.join(', ')}`);
+    requireKnownGenre(catalog, genre);
     const { total, movies } = catalog.search(q, genre, limit, offset);
     return c.json({ total, movies: movies.map(view) }, 200);
   });

@@ -2,6 +2,7 @@
 import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { AppEnv } from '../app.ts';
+import type { Catalog } from '../catalog.ts';
 import { ApiError, unavailable } from '../errors.ts';
 
 /** A positive integer id in the path, at most 15 digits (safe in JavaScript and a Cassandra bigint). */
@@ -64,4 +65,9 @@ export function signedInUser(c: Context<AppEnv>): number {
   const user = deps(c).sessions.verify(token);
   if (user === undefined) throw new ApiError(401, token ? 'the session token is invalid or expired; sign in again' : 'sign in first: POST /session, then send Authorization: Bearer <token>');
   return user;
+}
+
+/** A genre filter must name a genre of the catalogue (any case); else 400 listing the known ones. */
+export function requireKnownGenre(catalog: Catalog, genre: string | undefined): void {
+  if (genre && !catalog.genres.some((g) => g.toLowerCase() === genre.toLowerCase())) throw new ApiError(400, `unknown genre ${genre}; known: ${catalog.genres.join(', ')}`);
 }

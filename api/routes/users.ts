@@ -4,7 +4,7 @@ import { newRouter } from '../app.ts';
 import { ApiError, unavailable } from '../errors.ts';
 import { chooseRecommendations, explain } from '../recommend.ts';
 import type { RecommendationRow } from '../store.ts';
-import { deps, errors, fromStore, idParam, LinksSchema, signedInUser } from './shared.ts';
+import { deps, errors, fromStore, idParam, LinksSchema, requireKnownGenre, signedInUser } from './shared.ts';
 
 /** A small LRU of batch rows; a miss reads through, a failed read is not cached. */
 function createRowCache(max: number) {
@@ -129,9 +129,7 @@ export function userRoutes() {
     const { limit, genre } = c.req.valid('query');
     const { store, state } = deps(c);
     const catalog = state.catalog();
-    if (genre && !catalog.genres.some((g) => g.toLowerCase() === genre.toLowerCase())) {
-      throw new ApiError(400, `unknown genre ${genre}; known: ${catalog.genres.join(', ')}`);
-    }
+    requireKnownGenre(catalog, genre);
     const current = state.current();
     const [speed, batch] = await fromStore('Cassandra', () => Promise.all([store.speedRow(id), current ? batchRows.get(id, current.version, () => store.batchRow(id, current.version)) : Promise.resolve(undefined)]));
     // rated movies never appear: check the candidates (the row's movies and the popular fill) against the user's ratings

@@ -12,6 +12,7 @@ import { createBatchRunner } from '../pipelines/batch/runner.ts';
 import { createControlPlane } from '../pipelines/control-plane/control-plane.ts';
 import { loadJobsConfig } from '../pipelines/jobs.ts';
 import { describeError } from '../pipelines/shared/errors.ts';
+import { consumerLag } from '../pipelines/shared/kafka-admin.ts';
 import { formatDuration } from '../pipelines/shared/progress.ts';
 import { runMain } from '../pipelines/shared/run-main.ts';
 
@@ -23,22 +24,9 @@ runMain(async () => {
   console.log(formatStatus(await createStack({ config: stack, log: () => {} }).status()));
 
   console.log('\nFlink jobs');
-  const lagOf = async (group: string, topic: string): Promise<number | undefined> => {
-    const admin = kafkaClient(stack, 'moviereco-status').admin();
-    await admin.connect();
-    try {
-      const [ends, committed] = await Promise.all([admin.fetchTopicOffsets(topic), admin.fetchOffsets({ groupId: group, topics: [topic] })]);
-      const end = new Map(ends.map((p) => [p.partition, Number(p.high)]));
-      const parts = committed[0]?.partitions ?? [];
-      if (parts.every((p) => Number(p.offset) < 0)) return undefined;
-      return parts.reduce((sum, p) => sum + Math.max(0, (end.get(p.partition) ?? 0) - Math.max(0, Number(p.offset))), 0);
-    } finally {
-      await admin.disconnect();
-    }
-  };
   try {
     for (const j of await createControlPlane({ stack, jobs, log: () => {} }).status()) {
-      const lag = j.jid ? await lagOf(j.name, jobs.topics.ratings).catch(() => undefined) : undefined;
+      const lag = j.jid ? await consumerLag(kafkaClient(stack, 'moviereco-status'), j.name, jobs.topics.ratings).catch(() => undefined) : undefined;
       const cp = j.lastCheckpointAgeMs === undefined ? '-' : `${formatDuration(j.lastCheckpointAgeMs)} ago`;
       console.log(`  ${j.name.padEnd(22)} ${j.state.padEnd(13)} checkpoint ${cp.padEnd(12)} lag ${lag === undefined ? '-' : lag.toLocaleString('en-US')} (as of the last checkpoint)${j.drift.length ? `  drift: ${j.drift.join('; ')}` : ''}`);
     }

@@ -46,6 +46,8 @@ export interface CheckpointSummary {
   completed: number;
   failed: number;
   latest?: { id: number; path?: string; at: number; durationMs: number; sizeBytes: number };
+  /** the checkpoint or savepoint this run of the job last restored its state from */
+  restored?: { id: number; at: number; savepoint: boolean; path?: string };
 }
 
 export interface RunJarRequest {
@@ -141,13 +143,18 @@ export function createFlinkClient({ baseUrl, timeoutMs = 30_000, http = got }: F
   async function checkpoints(jobId: string): Promise<CheckpointSummary> {
     const body = await call<{
       counts: { completed: number; failed: number; in_progress: number };
-      latest?: { completed?: { id: number; external_path?: string; latest_ack_timestamp: number; state_size?: number; end_to_end_duration?: number } | null };
+      latest?: {
+        completed?: { id: number; external_path?: string; latest_ack_timestamp: number; state_size?: number; end_to_end_duration?: number } | null;
+        restored?: { id: number; restore_timestamp: number; is_savepoint: boolean; external_path?: string } | null;
+      };
     }>('GET', `jobs/${jobId}/checkpoints`);
     const latest = body.latest?.completed;
+    const restored = body.latest?.restored;
     return {
       completed: body.counts.completed,
       failed: body.counts.failed,
       latest: latest ? { id: latest.id, path: latest.external_path, at: latest.latest_ack_timestamp, durationMs: latest.end_to_end_duration ?? 0, sizeBytes: latest.state_size ?? 0 } : undefined,
+      restored: restored ? { id: restored.id, at: restored.restore_timestamp, savepoint: restored.is_savepoint, path: restored.external_path } : undefined,
     };
   }
 

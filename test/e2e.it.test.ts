@@ -10,6 +10,7 @@ import { loadConfig } from '../infra/config.ts';
 import { loadBatchConfig } from '../pipelines/batch/config.ts';
 import { createBatchRunner } from '../pipelines/batch/runner.ts';
 import { createFlinkClient } from '../pipelines/control-plane/flink-client.ts';
+import { archivedEvents } from '../pipelines/shared/archive.ts';
 import { waitFor } from '../pipelines/shared/wait-for.ts';
 import { createWebHdfs } from '../pipelines/shared/webhdfs.ts';
 import { startSystem, type RunningSystem } from '../pipelines/system/start.ts';
@@ -81,16 +82,7 @@ describe('end to end', () => {
     expect(replay?.produced).toBe(system.liveTotal);
     // wait until every replayed rating has reached the archive (part files roll every 2 s, then a checkpoint)
     const hdfs = createWebHdfs({ baseUrl: baseConfig.hdfs.webUrl, user: baseConfig.hdfs.user });
-    const archived = async () => {
-      let lines = 0;
-      for (const day of await hdfs.list(env.ARCHIVE_PATH!).catch(() => [])) {
-        for (const file of await hdfs.list(`${env.ARCHIVE_PATH}/${day.pathSuffix}`)) {
-          if (!file.pathSuffix.startsWith('.')) lines += (await hdfs.readFile(`${env.ARCHIVE_PATH}/${day.pathSuffix}/${file.pathSuffix}`)).toString().split('\n').filter(Boolean).length;
-        }
-      }
-      return lines;
-    };
-    await waitFor(async () => ((await archived()) >= system.liveTotal + 5 ? true : undefined), { delayMs: 2000, maxWaitMs: 180_000, description: 'the replayed ratings in the archive' });
+    await waitFor(async () => ([...(await archivedEvents(hdfs, env.ARCHIVE_PATH!)).values()].reduce((a, b) => a + b, 0) >= system.liveTotal + 5 ? true : undefined), { delayMs: 2000, maxWaitMs: 180_000, description: 'the replayed ratings in the archive' });
     const failures: string[] = [];
     let requests = 0;
     let stop = false;

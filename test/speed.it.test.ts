@@ -3,15 +3,14 @@
  * topics and archive folder, with a batch model trained on ml-latest-small:
  * the fold-in reproduces the batch user vectors; a rating changes the user's speed row within
  * moments; garbage goes to the DLQ while the job runs on; an upgrade through a savepoint keeps
- * a user's history; trending windows are written; the archive holds each event exactly once
- * after the TaskManager is killed mid-stream.
+ * a user's history; trending windows are written. The TaskManager killed mid-stream is
+ * the taskmanager drill (test/drills.it.test.ts); the batch over the archive is in e2e.it.test.ts.
  */
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SHARED_DATASETS } from '../data/dataset.ts';
 import { loadConfig } from '../infra/config.ts';
 import { cassandraClient } from '../infra/engines/cassandra.ts';
-import { createStack } from '../infra/stack.ts';
 import { loadBatchConfig } from '../pipelines/batch/config.ts';
 import { createBatchRunner, type BatchResult } from '../pipelines/batch/runner.ts';
 import { createFlinkClient } from '../pipelines/control-plane/flink-client.ts';
@@ -238,43 +237,4 @@ describe('speed layer > trending', () => {
       [888_002, 10],
     ]);
   }, 120_000);
-});
-
-describe('speed layer > archive', () => {
-  it('holds each event exactly once after the TaskManager is killed mid-stream', async () => {
-    const n = 4000;
-    const base = Date.UTC(2026, 0, 1);
-    const events = Array.from({ length: n }, (_, i) => event(1 + (i % 610), 500_000 + i, 3, base + i));
-    const stackCtl = createStack({ config: baseConfig, log: silentLog });
-    const tm = (await stackCtl.status()).find((r) => r.process === 'flink-taskmanager');
-    expect(tm?.pid).toBeGreaterThan(0);
-    // 4,000 events in 40 batches over about 10 s; the TaskManager dies a third of the way in
-    for (let b = 0; b < 40; b++) {
-      await produce(events.slice(b * 100, (b + 1) * 100));
-      if (b === 13) process.kill(tm!.pid!, 'SIGKILL');
-      await new Promise((r) => setTimeout(r, 250));
-    }
-    await stackCtl.up(['flink']);
-    const wanted = new Set(events.map((e) => e.eventId));
-    const seen = await waitFor(async () => {
-      const counts = new Map<string, number>();
-      for (const day of await hdfs.list(archivePath).catch(() => [])) {
-        for (const file of await hdfs.list(`${archivePath}/${day.pathSuffix}`)) {
-          if (file.pathSuffix.startsWith('.')) continue;
-          for (const line of (await hdfs.readFile(`${archivePath}/${day.pathSuffix}/${file.pathSuffix}`)).toString().split('\n')) {
-            const eventId = line.split(',')[4];
-            if (eventId) counts.set(eventId, (counts.get(eventId) ?? 0) + 1);
-          }
-        }
-      }
-      return [...wanted].every((e) => counts.has(e)) ? counts : undefined;
-    }, { delayMs: 2000, maxWaitMs: 180_000, description: `all ${n} events in the archive` });
-    expect([...wanted].filter((e) => seen.get(e) !== 1)).toEqual([]);
-    expect([...seen.values()].filter((c) => c !== 1)).toEqual([]);
-
-    // the next batch run reads the archive: the 4,000 streamed ratings (new user-movie pairs) are in the model
-    const next = await createBatchRunner({ stack, batch: loadBatchConfig(env), log: silentLog }).run({ version: 'v20260202T000000Z' });
-    expect(next.counts.ratings).toBeGreaterThanOrEqual(100_836 + n);
-    expect(next.counts.rejected).toBe(0);
-  }, 600_000);
 });

@@ -1,0 +1,52 @@
+/**
+ * npm run drills [-- --only taskmanager,kafka,cassandra,batch]: the failure drills of
+ * pipelines/drills/drills.ts against a system of their own (keyspace `drills`, jobs `drills-*`,
+ * topics `drills_ratings`/`drills_dlq`, model `drills`, archive `/drills/events`), started as
+ * `npm start` would and resumed on the next run. Prints what each drill verified; exits 1 when a
+ * check fails. The Cassandra and Kafka drills stop those engines for a while: every other user of
+ * the stack (a running `npm start`) sees that outage too.
+ */
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../infra/config.ts';
+import { DRILLS, drills, formatChecks, startDrillSystem, stopDrillSystem, type DrillName } from '../pipelines/drills/drills.ts';
+import { PipelineError } from '../pipelines/shared/errors.ts';
+import { runMain } from '../pipelines/shared/run-main.ts';
+
+runMain(async () => {
+  const { values } = parseArgs({ options: { only: { type: 'string', default: DRILLS.join(',') } } });
+  const chosen = values.only.split(',').map((s) => s.trim()) as DrillName[];
+  const unknown = chosen.filter((d) => !DRILLS.includes(d));
+  if (unknown.length > 0) throw new PipelineError(`unknown drill ${unknown.join(', ')}; drills: ${DRILLS.join(', ')}`);
+  const env = {
+    ...process.env,
+    CASSANDRA_KEYSPACE: 'drills',
+    JOBS_NAME_PREFIX: 'drills-',
+    JOBS_TOPIC_RATINGS: 'drills_ratings',
+    JOBS_TOPIC_DLQ: 'drills_dlq',
+    BATCH_MODEL_NAME: 'drills',
+    ARCHIVE_PATH: '/drills/events',
+    ARCHIVE_ROLL_MS: '2000',
+    JOBS_CHECKPOINT_INTERVAL_MS: '2000',
+    API_PORT: '0',
+    API_MODEL_REFRESH_MS: '500',
+  };
+  const stack = loadConfig(env);
+  const log = (line: string) => console.log(line);
+  const controller = new AbortController();
+  const system = await startDrillSystem({ stack, env, log, signal: controller.signal });
+  let failed = 0;
+  try {
+    for (const name of chosen) {
+      console.log(`\ndrill ${name}: running`);
+      const started = performance.now();
+      const checks = await drills[name]({ stack, env, apiUrl: system.api.url, log });
+      failed += checks.filter((c) => !c.ok).length;
+      console.log(formatChecks(name, checks, (performance.now() - started) / 1000));
+    }
+  } finally {
+    controller.abort();
+    await stopDrillSystem(system, { stack, env });
+  }
+  console.log(failed === 0 ? `\nall ${chosen.length} drills passed` : `\n${failed} check(s) failed`);
+  if (failed > 0) process.exitCode = 1;
+});

@@ -35,6 +35,8 @@ const env: Record<string, string> = {
   JOBS_TOPIC_DLQ: topics.dlq,
   BATCH_MODEL_NAME: modelName,
   BATCH_DATASET: dataset,
+  // explicit ALS with biases here (the fold-in of b_u is checked); the implicit fold-in has its own check below
+  BATCH_IMPLICIT: 'false',
   ARCHIVE_PATH: archivePath,
   ARCHIVE_ROLL_MS: '2000',
   JOBS_CHECKPOINT_INTERVAL_MS: '2000',
@@ -143,6 +145,19 @@ describe('speed layer > fold-in', () => {
     expect(worst).toBeLessThan(1e-5);
     expect(worstBias).toBeLessThan(1e-5);
   }, 300_000);
+
+  it("and for an implicit-feedback model: the confidence-weighted fold-in reproduces the batch user vector (|Δ| < 1e-5)", async () => {
+    const implicitEnv = { ...env, BATCH_IMPLICIT: 'true', BATCH_MODEL_NAME: `${modelName}-implicit` };
+    const implicit = await createBatchRunner({ stack, batch: loadBatchConfig(implicitEnv), log: silentLog }).run({ version: 'v20260201T000001Z' });
+    expect(implicit.metrics.rmse).toBeUndefined(); // preferences, not ratings
+    expect(implicit.metrics['ndcg@10']).toBeGreaterThan(0);
+    const lines = await runFlinkJobToLines('moviereco.flink.tools.FoldInCheckJob', ['--model', `${baseConfig.hdfs.url}/models/${modelName}-implicit/${implicit.version}`, '--ratings', `${baseConfig.hdfs.url}/movielens/${dataset}/ratings.csv`]);
+    const rows = lines.map((l) => l.split(',')).map(([user, n, dx]) => ({ user: Number(user), n: Number(n), dx: Number(dx) }));
+    expect(rows).toHaveLength(610);
+    const worst = Math.max(...rows.map((r) => r.dx));
+    console.log(`implicit fold-in vs ALS user factors over 610 users: max |Δx| ${worst.toExponential(2)}; NDCG@10 ${implicit.metrics['ndcg@10']!.toFixed(4)} (popularity ${implicit.metrics['popularity_ndcg@10']!.toFixed(4)})`);
+    expect(worst).toBeLessThan(1e-5);
+  }, 600_000);
 });
 
 describe('speed layer > recommendations', () => {

@@ -10,7 +10,15 @@ package moviereco.flink.speed;
  *   score(i) = μ + b_u + b_i + x_u · y_i
  * </pre>
  *
- * over the rated movies the model knows (n of them). Pure functions on arrays; no Flink here.
+ * over the rated movies the model knows (n of them). For an implicit-feedback model (no biases,
+ * μ = 0; Hu, Koren, Volinsky 2008, with Spark's λ n weighting):
+ *
+ * <pre>
+ *   x_u = (Yᵀ Y + Σ α r y yᵀ + λ n I)⁻¹ Σ (1 + α r) y
+ *   score(i) = x_u · y_i
+ * </pre>
+ *
+ * Pure functions on arrays; no Flink here.
  */
 public final class FoldIn {
   private FoldIn() {}
@@ -30,6 +38,7 @@ public final class FoldIn {
     }
     double[] x = new double[k];
     if (n == 0) return new UserVector(0, x, 0);
+    if (m.implicit) return solveImplicit(m, rows, ratings, n);
     double bu = Double.isNaN(m.userBiasDamping) ? 0 : biasSum / (n + m.userBiasDamping);
 
     double[] a = new double[k * k];
@@ -50,6 +59,27 @@ public final class FoldIn {
     choleskySolve(a, b, k);
     System.arraycopy(b, 0, x, 0, k);
     return new UserVector(bu, x, n);
+  }
+
+  private static UserVector solveImplicit(Model m, int[] rows, float[] ratings, int n) {
+    int k = m.rank;
+    double[] a = m.gram.clone();
+    double[] b = new double[k];
+    for (int j = 0; j < rows.length; j++) {
+      int row = rows[j];
+      if (row < 0) continue;
+      int off = row * k;
+      double c1 = m.alpha * Math.abs(ratings[j]);
+      for (int p = 0; p < k; p++) {
+        double yp = m.factors[off + p];
+        b[p] += (1 + c1) * yp;
+        for (int q = 0; q <= p; q++) a[p * k + q] += c1 * yp * m.factors[off + q];
+      }
+    }
+    double lambda = m.reg * n;
+    for (int p = 0; p < k; p++) a[p * k + p] += lambda;
+    choleskySolve(a, b, k);
+    return new UserVector(0, b, n);
   }
 
   /**

@@ -3,6 +3,8 @@ package moviereco.flink.speed;
 /**
  * A published batch model as the speed layer needs it: item factors and biases in flat arrays,
  * the global mean, the regularisation and the user-bias damping of the fold-in, and the data cutoff.
+ * An implicit-feedback model also carries its confidence weight alpha and Yᵀ Y, the Gram matrix of
+ * all item factors that every implicit user solve starts from.
  */
 public final class Model {
   public final String version;
@@ -17,12 +19,22 @@ public final class Model {
   public final float[] itemBias;
   /** row-major: factors[i * rank + f] */
   public final float[] factors;
+  /** implicit feedback: a rating r is preference 1 with confidence 1 + alpha r (no biases, mean 0) */
+  public final boolean implicit;
+  public final double alpha;
+  /** Yᵀ Y over all items, row-major rank × rank; null for an explicit model */
+  public final double[] gram;
   /** open addressing, linear probing: movie id → row + 1 (0 = empty); no boxing on the hot path */
   private final long[] keys;
   private final int[] rows;
   private final int mask;
 
+  /** An explicit-feedback model. */
   public Model(String version, long dataCutoff, int rank, double globalMean, double reg, double userBiasDamping, long[] ids, float[] itemBias, float[] factors) {
+    this(version, dataCutoff, rank, globalMean, reg, userBiasDamping, false, Double.NaN, ids, itemBias, factors);
+  }
+
+  public Model(String version, long dataCutoff, int rank, double globalMean, double reg, double userBiasDamping, boolean implicit, double alpha, long[] ids, float[] itemBias, float[] factors) {
     if (itemBias.length != ids.length || factors.length != ids.length * rank) throw new IllegalArgumentException("factor arrays do not match " + ids.length + " items of rank " + rank);
     this.version = version;
     this.dataCutoff = dataCutoff;
@@ -33,6 +45,9 @@ public final class Model {
     this.ids = ids;
     this.itemBias = itemBias;
     this.factors = factors;
+    this.implicit = implicit;
+    this.alpha = alpha;
+    this.gram = implicit ? gram(factors, rank) : null;
     int capacity = Integer.highestOneBit(Math.max(4, ids.length * 2 - 1)) << 1;
     this.keys = new long[capacity];
     this.rows = new int[capacity];
@@ -43,6 +58,18 @@ public final class Model {
       keys[slot] = ids[i];
       rows[slot] = i + 1;
     }
+  }
+
+  private static double[] gram(float[] factors, int rank) {
+    double[] g = new double[rank * rank];
+    for (int off = 0; off < factors.length; off += rank) {
+      for (int p = 0; p < rank; p++) {
+        double yp = factors[off + p];
+        for (int q = 0; q <= p; q++) g[p * rank + q] += yp * factors[off + q];
+      }
+    }
+    for (int p = 0; p < rank; p++) for (int q = p + 1; q < rank; q++) g[p * rank + q] = g[q * rank + p];
+    return g;
   }
 
   private int slot(long id) {

@@ -31,9 +31,8 @@ public final class ModelLoader {
     }
     int rank = meta.path("rank").asInt(0);
     if (rank <= 0) throw new IOException(modelPath + "/metadata.json has no rank");
-    if (meta.path("params").path("implicit").asText("false").equals("true")) {
-      throw new IOException(modelPath + " is an implicit-feedback model; the speed layer folds in explicit ratings only");
-    }
+    boolean implicit = meta.path("implicit").asBoolean(meta.path("params").path("implicit").asText("false").equals("true"));
+    double alpha = meta.path("alpha").asDouble(Double.parseDouble(meta.path("params").path("alpha").asText("1.0")));
     Factors items = readFactors(new Path(root, "item-factors"), rank);
     if (items.ids.length == 0) throw new IOException(modelPath + "/item-factors holds no factors");
     return new Model(
@@ -43,6 +42,8 @@ public final class ModelLoader {
         meta.path("globalMean").asDouble(),
         meta.path("reg").asDouble(),
         meta.path("biases").asBoolean(true) ? meta.path("userBiasDamping").asDouble(DEFAULT_USER_BIAS_DAMPING) : Double.NaN,
+        implicit,
+        alpha,
         items.ids,
         items.bias,
         items.factors);

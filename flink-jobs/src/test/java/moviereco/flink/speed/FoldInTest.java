@@ -140,4 +140,46 @@ class FoldInTest {
       if (i > 0) assertTrue(top.scores()[i - 1] >= top.scores()[i]);
     }
   }
+
+  @Test
+  void implicitSolveSatisfiesTheConfidenceWeightedNormalEquations() {
+    Random random = new Random(7);
+    Model e = randomModel(random, 40, 5, 0, 0.1);
+    Model m = new Model("v1", 0, 5, 0, 0.1, Double.NaN, true, 2.0, e.ids, new float[e.size()], e.factors);
+    int[] rows = {3, 8, 15, 22, 31, 39};
+    float[] ratings = {5f, 4.5f, 1f, 3f, 0.5f, 4f};
+    FoldIn.UserVector u = FoldIn.solve(m, rows, ratings);
+    assertEquals(0, u.bias());
+    assertEquals(rows.length, u.n());
+    // A x computed densely, with Yᵀ Y summed over every item of the model: A x must equal b
+    int k = m.rank;
+    double[] ax = new double[k];
+    double[] b = new double[k];
+    for (int i = 0; i < m.size(); i++) {
+      double c1 = 0;
+      boolean rated = false;
+      for (int j = 0; j < rows.length; j++) {
+        if (rows[j] == i) {
+          c1 = m.alpha * ratings[j];
+          rated = true;
+        }
+      }
+      double dot = 0;
+      for (int f = 0; f < k; f++) dot += m.factors[i * k + f] * u.x()[f];
+      for (int p = 0; p < k; p++) {
+        ax[p] += (1 + c1) * m.factors[i * k + p] * dot;
+        if (rated) b[p] += (1 + c1) * m.factors[i * k + p];
+      }
+    }
+    for (int p = 0; p < k; p++) ax[p] += m.reg * rows.length * u.x()[p];
+    assertArrayEquals(b, ax, 1e-9);
+    // scores are preferences: x · y, no mean or biases
+    assertEquals(dotRow(m, u, 3), FoldIn.score(m, u, 3), 1e-12);
+  }
+
+  private static double dotRow(Model m, FoldIn.UserVector u, int row) {
+    double s = 0;
+    for (int f = 0; f < m.rank; f++) s += u.x()[f] * m.factors[row * m.rank + f];
+    return s;
+  }
 }

@@ -150,18 +150,21 @@ public final class AlsBatchJob {
     Dataset<Row> test = split[1].cache();
     Biases trainBiases = Biases.fit(train);
     ALSModel evalModel = als(o).fit(target(train, trainBiases, o));
-    Dataset<Row> predicted = predict(evalModel, test, trainBiases, o).cache();
-    RegressionEvaluator rmse = new RegressionEvaluator().setMetricName("rmse").setLabelCol("rating").setPredictionCol("prediction");
-    RegressionEvaluator mae = new RegressionEvaluator().setMetricName("mae").setLabelCol("rating").setPredictionCol("prediction");
-    metrics.put("rmse", rmse.evaluate(predicted));
-    metrics.put("mae", mae.evaluate(predicted));
-    // the baseline is judged on exactly the rows ALS predicted
-    Dataset<Row> baseline = trainBiases.attach(predicted.select("user", "movie", "rating"))
-        .withColumn("prediction", least(lit(5.0), greatest(lit(0.5), trainBiases.baseline())));
-    metrics.put("baseline_rmse", rmse.evaluate(baseline));
-    metrics.put("baseline_mae", mae.evaluate(baseline));
+    // an implicit model predicts preferences (0..1), not ratings: RMSE and MAE only mean something for explicit ones
+    if (!o.implicit) {
+      Dataset<Row> predicted = predict(evalModel, test, trainBiases, o).cache();
+      RegressionEvaluator rmse = new RegressionEvaluator().setMetricName("rmse").setLabelCol("rating").setPredictionCol("prediction");
+      RegressionEvaluator mae = new RegressionEvaluator().setMetricName("mae").setLabelCol("rating").setPredictionCol("prediction");
+      metrics.put("rmse", rmse.evaluate(predicted));
+      metrics.put("mae", mae.evaluate(predicted));
+      // the baseline is judged on exactly the rows ALS predicted
+      Dataset<Row> baseline = trainBiases.attach(predicted.select("user", "movie", "rating"))
+          .withColumn("prediction", least(lit(5.0), greatest(lit(0.5), trainBiases.baseline())));
+      metrics.put("baseline_rmse", rmse.evaluate(baseline));
+      metrics.put("baseline_mae", mae.evaluate(baseline));
+      counts.put("test_predicted", predicted.count());
+    }
     counts.put("test_ratings", test.count());
-    counts.put("test_predicted", predicted.count());
     rankingMetrics(spark, jsc, o, train, test, evalModel, trainBiases, metrics);
     endPhase("evaluate");
     if (o.evaluateOnly) {
@@ -354,7 +357,7 @@ public final class AlsBatchJob {
 
   static void writeMetadata(FileSystem fs, String modelPath, JobOptions o, long dataCutoff, double mean, Map<String, Double> metrics, Map<String, Long> counts) throws Exception {
     String json = "{\"modelName\":\"" + o.modelName + "\",\"version\":\"" + o.version + "\",\"dataCutoff\":" + dataCutoff
-        + ",\"globalMean\":" + (o.biases ? mean : 0) + ",\"biases\":" + o.biases + ",\"reg\":" + o.reg
+        + ",\"globalMean\":" + (o.biases ? mean : 0) + ",\"biases\":" + o.biases + ",\"implicit\":" + o.implicit + ",\"alpha\":" + o.alpha + ",\"reg\":" + o.reg
         + ",\"userBiasDamping\":" + (o.biases ? Biases.USER_DAMPING : 0)
         + ",\"factorsFormat\":\"id,bias,f1..f" + o.rank + "\""
         + ",\"rank\":" + o.rank + ",\"params\":" + jsonMap(o.params()) + ",\"metrics\":" + jsonMap(metrics) + ",\"counts\":" + jsonMap(counts) + "}\n";

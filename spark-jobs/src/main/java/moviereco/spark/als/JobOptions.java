@@ -21,8 +21,9 @@ public final class JobOptions implements Serializable {
   public int rank = 10;
   public double reg = 0.15;
   public int iterations = 20;
+  /** implicit feedback (Hu, Koren, Volinsky 2008): a rating r is a preference with confidence 1 + alpha r */
   public boolean implicit = false;
-  /** learn mean + user and movie biases first, factorise what they leave (see docs/batch.md) */
+  /** learn mean + user and movie biases first, factorise what they leave (see docs/batch.md); off by default for implicit */
   public boolean biases = true;
   public double alpha = 1.0;
   /** random or temporal */
@@ -51,6 +52,7 @@ public final class JobOptions implements Serializable {
       values.put(args[i].substring(2), args[++i]);
     }
     JobOptions o = new JobOptions();
+    boolean biasesGiven = false;
     for (Map.Entry<String, String> e : values.entrySet()) {
       String v = e.getValue();
       switch (e.getKey()) {
@@ -65,7 +67,10 @@ public final class JobOptions implements Serializable {
         case "reg" -> o.reg = Double.parseDouble(v);
         case "iterations" -> o.iterations = Integer.parseInt(v);
         case "implicit" -> o.implicit = Boolean.parseBoolean(v);
-        case "biases" -> o.biases = Boolean.parseBoolean(v);
+        case "biases" -> {
+          o.biases = Boolean.parseBoolean(v);
+          biasesGiven = true;
+        }
         case "alpha" -> o.alpha = Double.parseDouble(v);
         case "split" -> o.split = v;
         case "test-fraction" -> o.testFraction = Double.parseDouble(v);
@@ -81,6 +86,8 @@ public final class JobOptions implements Serializable {
         default -> throw new IllegalArgumentException("unknown flag --" + e.getKey());
       }
     }
+    // an implicit model factorises preferences with confidences, not what biases leave of a rating
+    if (o.implicit && !biasesGiven) o.biases = false;
     if (!o.split.equals("random") && !o.split.equals("temporal")) throw new IllegalArgumentException("--split must be random or temporal");
     if (!o.finalFit.equals("all") && !o.finalFit.equals("train")) throw new IllegalArgumentException("--final-fit must be all or train");
     if (o.version.isEmpty()) throw new IllegalArgumentException("--version is required");
@@ -94,6 +101,7 @@ public final class JobOptions implements Serializable {
     p.put("iterations", String.valueOf(iterations));
     p.put("implicit", String.valueOf(implicit));
     p.put("biases", String.valueOf(biases));
+    p.put("alpha", String.valueOf(alpha));
     p.put("split", split);
     p.put("testFraction", String.valueOf(testFraction));
     p.put("seed", String.valueOf(seed));

@@ -18,7 +18,8 @@ const keyspace = uniqueName('it_batch');
 const modelName = uniqueName('als').replaceAll('_', '-');
 const stack = loadConfig({ ...process.env, CASSANDRA_KEYSPACE: keyspace });
 const dataset = uniqueName('it-batch-ml');
-const batch = loadBatchConfig({ BATCH_DATASET: dataset, BATCH_MODEL_NAME: modelName, BATCH_KEEP_VERSIONS: '5' });
+// explicit ALS: the model whose RMSE is checked (the default, implicit, is run by the other tests)
+const batch = loadBatchConfig({ BATCH_DATASET: dataset, BATCH_MODEL_NAME: modelName, BATCH_KEEP_VERSIONS: '5', BATCH_IMPLICIT: 'false' });
 const runner = createBatchRunner({ stack, batch, log: () => {} });
 const hdfs = createWebHdfs({ baseUrl: baseConfig.hdfs.webUrl, user: baseConfig.hdfs.user });
 const published = createCodec('model-published');
@@ -125,7 +126,7 @@ describe('batch > ALS over HDFS into Cassandra', () => {
   it('empty input ends with a clear error and changes nothing', async () => {
     const emptyDataset = uniqueName('it-empty');
     await hdfs.writeFile(`/movielens/${emptyDataset}/ratings.csv`, 'userId,movieId,rating,timestamp\nnot,a,valid,row\n');
-    const emptyRunner = createBatchRunner({ stack, batch: loadBatchConfig({ BATCH_DATASET: emptyDataset, BATCH_MODEL_NAME: modelName }), log: () => {} });
+    const emptyRunner = createBatchRunner({ stack, batch: loadBatchConfig({ BATCH_DATASET: emptyDataset, BATCH_MODEL_NAME: modelName, BATCH_IMPLICIT: 'false' }), log: () => {} });
     const error = await emptyRunner.run({ version: 'v20260104T000000Z' }).catch((e: unknown) => e);
     expect((error as Error).message).toMatch(/no valid ratings in \/movielens\/it-empty.*nothing to train on/);
     expect(await current()).toBe('v20260101T000000Z');

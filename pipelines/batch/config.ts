@@ -8,7 +8,10 @@ const schema = z.object({
   BATCH_RANK: z.coerce.number().int().min(1).max(500).default(10),
   BATCH_REG: z.coerce.number().positive().default(0.15),
   BATCH_ITERATIONS: z.coerce.number().int().min(1).max(100).default(20),
-  BATCH_IMPLICIT: z.enum(['true', 'false']).default('false'),
+  /** implicit feedback (ratings as confidences; ranks far better than explicit ALS), or explicit (predicts ratings: RMSE) */
+  BATCH_IMPLICIT: z.enum(['true', 'false']).default('true'),
+  /** implicit only: a rating r is a preference with confidence 1 + alpha·r */
+  BATCH_ALPHA: z.coerce.number().positive().default(1),
   BATCH_SPLIT: z.enum(['random', 'temporal']).default('random'),
   BATCH_TEST_FRACTION: z.coerce.number().gt(0).lt(1).default(0.2),
   BATCH_FINAL_FIT: z.enum(['all', 'train']).default('all'),
@@ -34,6 +37,7 @@ export function loadBatchConfig(env: Record<string, string | undefined> = proces
     reg: e.BATCH_REG,
     iterations: e.BATCH_ITERATIONS,
     implicit: e.BATCH_IMPLICIT === 'true',
+    alpha: e.BATCH_ALPHA,
     split: e.BATCH_SPLIT,
     testFraction: e.BATCH_TEST_FRACTION,
     finalFit: e.BATCH_FINAL_FIT,

@@ -17,6 +17,8 @@ describe('batch > job arguments', () => {
       '--rank': '12',
       '--reg': '0.15',
       '--iterations': '20',
+      '--implicit': 'true',
+      '--alpha': '1',
       '--kafka-brokers': '127.0.0.1:9092',
       '--final-fit': 'all',
     });

@@ -77,6 +77,7 @@ export function jobArgs(stack: StackConfig, batch: BatchConfig, version: string,
     reg: batch.reg,
     iterations: batch.iterations,
     implicit: batch.implicit,
+    alpha: batch.alpha,
     split: batch.split,
     'test-fraction': batch.testFraction,
     'top-n': batch.topN,
@@ -153,7 +154,7 @@ export function createBatchRunner({ stack, batch, log = console.log }: { stack: 
       }
       result.seconds = seconds;
       const m = result.metrics;
-      log(`batch ${version}: ${result.counts.ratings?.toLocaleString('en-US')} ratings, RMSE ${m.rmse?.toFixed(4)} (bias baseline ${m.baseline_rmse?.toFixed(4)}), NDCG@10 ${m['ndcg@10']?.toFixed(4)} (popularity ${m['popularity_ndcg@10']?.toFixed(4)}), in ${formatDuration(seconds * 1000)}`);
+      log(`batch ${version}: ${result.counts.ratings?.toLocaleString('en-US')} ratings, ${m.rmse === undefined ? 'implicit' : `RMSE ${m.rmse.toFixed(4)} (bias baseline ${m.baseline_rmse?.toFixed(4)})`}, NDCG@10 ${m['ndcg@10']?.toFixed(4)} (popularity ${m['popularity_ndcg@10']?.toFixed(4)}), in ${formatDuration(seconds * 1000)}`);
       if (!options.extraArgs?.includes('--evaluate-only')) await cleanup();
       return result;
     } finally {

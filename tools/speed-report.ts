@@ -1,8 +1,9 @@
 /**
- * npm run report [-- --dataset ml-latest-small --history 0.9 --k 10]: what the speed layer buys
+ * npm run report [-- --dataset ml-latest-small --history 0.9 --k 10 --implicit]: what the speed layer buys
  * (pipelines/report/speed-report.ts). Runs against the stack in its own keyspace `report`, jobs
  * `report-*`, topics `report_ratings`/`report_dlq`, model `report` and archive `/report/events`,
- * so the system `npm start` runs is left alone. Prints a table; writes bench-results/speed-report.json.
+ * so the system `npm start` runs is left alone. `--implicit` trains implicit-feedback models
+ * (BATCH_IMPLICIT=true). Prints a table; writes bench-results/speed-report[-implicit].json.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -12,7 +13,7 @@ import { formatSpeedReport, runSpeedReport } from '../pipelines/report/speed-rep
 import { runMain } from '../pipelines/shared/run-main.ts';
 
 runMain(async () => {
-  const { values } = parseArgs({ options: { dataset: { type: 'string', default: 'ml-latest-small' }, history: { type: 'string', default: '0.9' }, k: { type: 'string', default: '10' } } });
+  const { values } = parseArgs({ options: { dataset: { type: 'string', default: 'ml-latest-small' }, history: { type: 'string', default: '0.9' }, k: { type: 'string', default: '10' }, implicit: { type: 'boolean', default: false } } });
   const env = {
     ...process.env,
     CASSANDRA_KEYSPACE: 'report',
@@ -23,12 +24,14 @@ runMain(async () => {
     ARCHIVE_PATH: '/report/events',
     ARCHIVE_ROLL_MS: '2000',
     JOBS_CHECKPOINT_INTERVAL_MS: '2000',
+    ...(values.implicit ? { BATCH_IMPLICIT: 'true' } : {}),
   };
   const stack = loadConfig(env);
   const report = await runSpeedReport({ stack, env, dataset: values.dataset, historyFraction: Number(values.history), k: Number(values.k) });
   console.log(`\n${formatSpeedReport(report)}`);
   const outDir = path.join(stack.repoRoot, 'bench-results');
   fs.mkdirSync(outDir, { recursive: true });
-  fs.writeFileSync(path.join(outDir, 'speed-report.json'), `${JSON.stringify({ at: new Date().toISOString(), ...report }, null, 2)}\n`);
-  console.log(`\nwritten to ${path.join('bench-results', 'speed-report.json')}`);
+  const file = `speed-report${values.implicit ? '-implicit' : ''}.json`;
+  fs.writeFileSync(path.join(outDir, file), `${JSON.stringify({ at: new Date().toISOString(), ...report }, null, 2)}\n`);
+  console.log(`\nwritten to ${path.join('bench-results', file)}`);
 });

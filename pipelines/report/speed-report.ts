@@ -69,6 +69,8 @@ export interface SegmentScores {
 
 export interface SpeedReport {
   dataset: string;
+  /** the batch models' kind (BATCH_IMPLICIT) */
+  feedback: 'explicit' | 'implicit';
   k: number;
   splitAt: string;
   history: number;
@@ -238,6 +240,7 @@ export async function runSpeedReport(o: SpeedReportOptions): Promise<SpeedReport
     });
     const report: SpeedReport = {
       dataset: found.name,
+      feedback: loadBatchConfig(batchEnv).implicit ? 'implicit' : 'explicit',
       k,
       splitAt: new Date(split.splitAt * 1000).toISOString(),
       history: split.history,
@@ -262,7 +265,7 @@ export async function runSpeedReport(o: SpeedReportOptions): Promise<SpeedReport
 /** The report as a table: one row per segment and list, the metrics at k, and the ratio to the stale model's NDCG. */
 export function formatSpeedReport(r: SpeedReport): string {
   const lines = [
-    `speed-layer report on ${r.dataset}: history before ${r.splitAt.slice(0, 10)} (${r.history.toLocaleString('en-US')} ratings, model ${r.models.stale.version}); ${r.replayed.toLocaleString('en-US')} newer ratings replayed, ${r.heldOut.toLocaleString('en-US')} held out; retrain ${r.models.retrain.version} on ${r.models.retrain.ratings.toLocaleString('en-US')} ratings`,
+    `speed-layer report on ${r.dataset}, ${r.feedback}-feedback ALS: history before ${r.splitAt.slice(0, 10)} (${r.history.toLocaleString('en-US')} ratings, model ${r.models.stale.version}); ${r.replayed.toLocaleString('en-US')} newer ratings replayed, ${r.heldOut.toLocaleString('en-US')} held out; retrain ${r.models.retrain.version} on ${r.models.retrain.ratings.toLocaleString('en-US')} ratings`,
     `speed lists served from: ${Object.entries(r.speedSources).map(([s, n]) => `${s} ${n}`).join(', ')}`,
     '',
     `segment  users  served by  precision@${r.k}  recall@${r.k}  NDCG@${r.k} ± s.e.  hit@${r.k}  NDCG vs stale`,

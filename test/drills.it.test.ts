@@ -6,23 +6,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../infra/config.ts';
 import { DRILLS, drills, formatChecks, startDrillSystem, stopDrillSystem } from '../pipelines/drills/drills.ts';
+import { isolatedEnv } from '../pipelines/system/environment.ts';
 import type { RunningSystem } from '../pipelines/system/start.ts';
 import { deleteTopic, silentLog, uniqueName } from './helpers.ts';
 
 const id = uniqueName('it_drill');
-const env: Record<string, string | undefined> = {
-  ...process.env,
-  CASSANDRA_KEYSPACE: id,
-  JOBS_NAME_PREFIX: `${id.replaceAll('_', '-')}-`,
-  JOBS_TOPIC_RATINGS: `${id}_ratings`,
-  JOBS_TOPIC_DLQ: `${id}_dlq`,
-  BATCH_MODEL_NAME: id.replaceAll('_', '-'),
-  ARCHIVE_PATH: `/it/${id}/events`,
-  ARCHIVE_ROLL_MS: '2000',
-  JOBS_CHECKPOINT_INTERVAL_MS: '2000',
-  API_PORT: '0',
-  API_MODEL_REFRESH_MS: '500',
-};
+const env = isolatedEnv(id, { archiveRoot: '/it' });
 const stack = loadConfig(env);
 const controller = new AbortController();
 let system: RunningSystem;

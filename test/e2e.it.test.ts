@@ -13,24 +13,13 @@ import { createFlinkClient } from '../pipelines/control-plane/flink-client.ts';
 import { archivedEvents } from '../pipelines/shared/archive.ts';
 import { waitFor } from '../pipelines/shared/wait-for.ts';
 import { createWebHdfs } from '../pipelines/shared/webhdfs.ts';
+import { isolatedEnv } from '../pipelines/system/environment.ts';
 import { startSystem, type RunningSystem } from '../pipelines/system/start.ts';
 import { config as baseConfig, createTopic, deleteTopic, silentLog, uniqueName } from './helpers.ts';
 
 const id = uniqueName('it_e2e');
-const prefix = `${id.replaceAll('_', '-')}-`;
-const env: Record<string, string | undefined> = {
-  ...process.env,
-  CASSANDRA_KEYSPACE: id,
-  JOBS_NAME_PREFIX: prefix,
-  JOBS_TOPIC_RATINGS: `${id}_ratings`,
-  JOBS_TOPIC_DLQ: `${id}_dlq`,
-  BATCH_MODEL_NAME: id.replaceAll('_', '-'),
-  ARCHIVE_PATH: `/it/${id}/events`,
-  ARCHIVE_ROLL_MS: '2000',
-  JOBS_CHECKPOINT_INTERVAL_MS: '2000',
-  API_PORT: '0',
-  API_MODEL_REFRESH_MS: '500',
-};
+const env = isolatedEnv(id, { archiveRoot: '/it' });
+const prefix = env.JOBS_NAME_PREFIX!;
 const stack = loadConfig(env);
 const controller = new AbortController();
 let system: RunningSystem;

@@ -11,25 +11,14 @@ import { loadConfig } from '../infra/config.ts';
 import { DRILLS, drills, formatChecks, startDrillSystem, stopDrillSystem, type DrillName } from '../pipelines/drills/drills.ts';
 import { PipelineError } from '../pipelines/shared/errors.ts';
 import { runMain } from '../pipelines/shared/run-main.ts';
+import { isolatedEnv } from '../pipelines/system/environment.ts';
 
 runMain(async () => {
   const { values } = parseArgs({ options: { only: { type: 'string', default: DRILLS.join(',') } } });
   const chosen = values.only.split(',').map((s) => s.trim()) as DrillName[];
   const unknown = chosen.filter((d) => !DRILLS.includes(d));
   if (unknown.length > 0) throw new PipelineError(`unknown drill ${unknown.join(', ')}; drills: ${DRILLS.join(', ')}`);
-  const env = {
-    ...process.env,
-    CASSANDRA_KEYSPACE: 'drills',
-    JOBS_NAME_PREFIX: 'drills-',
-    JOBS_TOPIC_RATINGS: 'drills_ratings',
-    JOBS_TOPIC_DLQ: 'drills_dlq',
-    BATCH_MODEL_NAME: 'drills',
-    ARCHIVE_PATH: '/drills/events',
-    ARCHIVE_ROLL_MS: '2000',
-    JOBS_CHECKPOINT_INTERVAL_MS: '2000',
-    API_PORT: '0',
-    API_MODEL_REFRESH_MS: '500',
-  };
+  const env = isolatedEnv('drills');
   const stack = loadConfig(env);
   const log = (line: string) => console.log(line);
   const controller = new AbortController();

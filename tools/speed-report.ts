@@ -11,21 +11,11 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../infra/config.ts';
 import { formatSpeedReport, runSpeedReport } from '../pipelines/report/speed-report.ts';
 import { runMain } from '../pipelines/shared/run-main.ts';
+import { isolatedEnv } from '../pipelines/system/environment.ts';
 
 runMain(async () => {
   const { values } = parseArgs({ options: { dataset: { type: 'string', default: 'ml-latest-small' }, history: { type: 'string', default: '0.9' }, k: { type: 'string', default: '10' }, implicit: { type: 'boolean', default: false } } });
-  const env = {
-    ...process.env,
-    CASSANDRA_KEYSPACE: 'report',
-    JOBS_NAME_PREFIX: 'report-',
-    JOBS_TOPIC_RATINGS: 'report_ratings',
-    JOBS_TOPIC_DLQ: 'report_dlq',
-    BATCH_MODEL_NAME: 'report',
-    ARCHIVE_PATH: '/report/events',
-    ARCHIVE_ROLL_MS: '2000',
-    JOBS_CHECKPOINT_INTERVAL_MS: '2000',
-    ...(values.implicit ? { BATCH_IMPLICIT: 'true' } : {}),
-  };
+  const env = { ...isolatedEnv('report'), ...(values.implicit ? { BATCH_IMPLICIT: 'true' } : {}) };
   const stack = loadConfig(env);
   const report = await runSpeedReport({ stack, env, dataset: values.dataset, historyFraction: Number(values.history), k: Number(values.k) });
   console.log(`\n${formatSpeedReport(report)}`);

@@ -16,7 +16,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { createCassandraStore } from '../../api/cassandra-store.ts';
-import type { RecommendationRow, ServingStore } from '../../api/store.ts';
+import type { ServingStore } from '../../api/store.ts';
 import type { StackConfig } from '../../infra/config.ts';
 import { cassandraClient } from '../../infra/engines/cassandra.ts';
 import { kafkaClient } from '../../infra/engines/kafka.ts';
@@ -30,8 +30,8 @@ import { createRatingSink } from '../ingest/rating-sink.ts';
 import { ratingEventId } from '../ingest/ratings-csv.ts';
 import { replayRatings } from '../ingest/replay.ts';
 import { loadJobsConfig } from '../jobs.ts';
-import { archivedEvents } from '../shared/archive.ts';
 import { consumerLag, ensureTopics } from '../shared/kafka-admin.ts';
+import { archivedAll, settledSpeedRows } from '../system/settle.ts';
 import { startSystem, type RunningSystem } from '../system/start.ts';
 import { ACTIVE_STATES } from '../control-plane/plan.ts';
 import { waitFor } from '../shared/wait-for.ts';
@@ -94,43 +94,6 @@ async function runningJob(ctx: DrillContext, name: string): Promise<{ jid: strin
   return jobs.filter((j) => j.name === name).sort((a, b) => b['start-time'] - a['start-time'])[0];
 }
 
-/** Waits until the speed job has committed everything and the users' rows stopped changing for 3 s. */
-async function settledSpeedRows(ctx: DrillContext, store: ServingStore, users: readonly number[], maxWaitMs = 300_000): Promise<Map<number, RecommendationRow>> {
-  const { kafka, speedJob, jobs } = parts(ctx);
-  let last = '';
-  let since = Date.now();
-  return waitFor(
-    async () => {
-      const lag = await consumerLag(kafka, speedJob, jobs.topics.ratings).catch(() => undefined);
-      const rows = new Map<number, RecommendationRow>();
-      for (const u of users) {
-        const row = await store.speedRow(u);
-        if (row) rows.set(u, row);
-      }
-      const signature = users.map((u) => rows.get(u)?.computedAt ?? '-').join(',');
-      if (signature !== last || lag !== 0) {
-        last = signature;
-        since = Date.now();
-        return undefined;
-      }
-      return rows.size === users.length && Date.now() - since >= 3000 ? rows : undefined;
-    },
-    { delayMs: 1000, maxWaitMs, description: `settled speed rows of ${users.length} users` },
-  );
-}
-
-/** Waits until every id is in the archive; returns how often each landed there. */
-async function archivedAll(ctx: DrillContext, ids: readonly string[], maxWaitMs = 300_000): Promise<Map<string, number>> {
-  const { hdfs, jobs } = parts(ctx);
-  return waitFor(
-    async () => {
-      const counts = await archivedEvents(hdfs, jobs.archive.path);
-      return ids.every((id) => counts.has(id)) ? counts : undefined;
-    },
-    { delayMs: 2000, maxWaitMs, description: `${ids.length} events in the archive` },
-  );
-}
-
 function exactlyOnce(counts: Map<string, number>, ids: readonly string[]): DrillCheck {
   const missing = ids.filter((id) => !counts.has(id)).length;
   const duplicated = ids.filter((id) => (counts.get(id) ?? 0) > 1).length;
@@ -145,7 +108,7 @@ async function popularMovies(ctx: DrillContext): Promise<number[]> {
 }
 
 async function taskmanager(ctx: DrillContext): Promise<DrillCheck[]> {
-  const { jobs, speedJob, engines, flink } = parts(ctx);
+  const { jobs, speedJob, engines, flink, kafka, hdfs } = parts(ctx);
   const codec = createCodec('rating-event');
   const sink = createRatingSink('kafkajs', { brokers: ctx.stack.kafka.brokers, topic: jobs.topics.ratings, clientId: 'moviereco-drill-tm' });
   const movies = await popularMovies(ctx);
@@ -170,7 +133,7 @@ async function taskmanager(ctx: DrillContext): Promise<DrillCheck[]> {
   try {
     return await withStore(ctx, async (store) => {
       await send(a);
-      const rowsA = await settledSpeedRows(ctx, store, usersA);
+      const rowsA = await settledSpeedRows({ kafka, jobs, store }, usersA);
       const before = await runningJob(ctx, speedJob);
       const tm = (await engines.status()).find((r) => r.process === 'flink-taskmanager');
       if (!tm?.pid) return [check('a TaskManager is running', false, 'none found')];
@@ -187,7 +150,7 @@ async function taskmanager(ctx: DrillContext): Promise<DrillCheck[]> {
       }
       await engines.up(['flink']);
       const newTm = (await engines.status()).find((r) => r.process === 'flink-taskmanager');
-      const rowsB = await settledSpeedRows(ctx, store, usersB);
+      const rowsB = await settledSpeedRows({ kafka, jobs, store }, usersB);
       const after = await runningJob(ctx, speedJob);
       const restored = after ? (await flink.checkpoints(after.jid)).restored : undefined;
       const differing = usersB.filter((u, i) => {
@@ -196,7 +159,7 @@ async function taskmanager(ctx: DrillContext): Promise<DrillCheck[]> {
         // equal lists; a swap of two items whose scores tie to 1e-5 is rounding, not a difference
         return x.length !== y.length || x.some((item, k) => item.movieId !== y[k]!.movieId && Math.abs(item.score - y[k]!.score) > 1e-5);
       });
-      const counts = await archivedAll(ctx, [...a, ...b].map((e) => e.eventId));
+      const counts = await archivedAll({ hdfs, jobs }, [...a, ...b].map((e) => e.eventId));
       return [
         check('the TaskManager was killed mid-stream and a new one took its place', newTm?.pid !== undefined && newTm.pid !== tm.pid, `pid ${tm.pid} killed after ${fmt(11 * batch)} of ${fmt(b.length)} events; new pid ${newTm?.pid}`),
         check('the speed job restarted from its last checkpoint', after?.state === 'RUNNING' && restored !== undefined && !restored.savepoint && restored.at >= killedAt, `job ${before?.jid === after?.jid ? 'restarted in place' : 'resubmitted'}, restored checkpoint ${restored?.id ?? '-'} ${restored ? `${((restored.at - killedAt) / 1000).toFixed(1)} s after the kill` : ''}, state ${after?.state}`),
@@ -210,7 +173,7 @@ async function taskmanager(ctx: DrillContext): Promise<DrillCheck[]> {
 }
 
 async function kafkaDrill(ctx: DrillContext): Promise<DrillCheck[]> {
-  const { jobs, speedJob, engines, kafka } = parts(ctx);
+  const { jobs, speedJob, engines, kafka, hdfs } = parts(ctx);
   // 3,000 ratings of the dataset's users, one a second of rating time apart, replayed at 300/s
   const movies = await popularMovies(ctx);
   const rand = prng(7);
@@ -228,7 +191,7 @@ async function kafkaDrill(ctx: DrillContext): Promise<DrillCheck[]> {
   const summary = await replay.finally(() => sink.close());
   fs.rmSync(file, { force: true });
   const ids = rows.map((r) => ratingEventId(r.userId, r.movieId, r.ratedAt * 1000));
-  const counts = await archivedAll(ctx, ids);
+  const counts = await archivedAll({ hdfs, jobs }, ids);
   const lag = await waitFor(async () => ((await consumerLag(kafka, speedJob, jobs.topics.ratings).catch(() => undefined)) === 0 ? 0 : undefined), { delayMs: 1000, maxWaitMs: 300_000, description: 'the speed job caught up' });
   return [
     check('the replay ran through a broker restart and produced every row', summary.produced === rows.length && summary.rejected === 0, `${fmt(summary.produced)} of ${fmt(rows.length)} produced, ${summary.rejected} rejected; the broker was down and back in ${restartSeconds.toFixed(1)} s`),

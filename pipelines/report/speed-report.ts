@@ -35,12 +35,11 @@ import { createRatingSink } from '../ingest/rating-sink.ts';
 import { ratingEventId } from '../ingest/ratings-csv.ts';
 import { replayRatings } from '../ingest/replay.ts';
 import { loadJobsConfig } from '../jobs.ts';
-import { archivedEvents } from '../shared/archive.ts';
 import { PipelineError } from '../shared/errors.ts';
-import { consumerLag, recreateTopics } from '../shared/kafka-admin.ts';
+import { recreateTopics } from '../shared/kafka-admin.ts';
 import { formatDuration } from '../shared/progress.ts';
-import { waitFor } from '../shared/wait-for.ts';
 import { createWebHdfs } from '../shared/webhdfs.ts';
+import { archivedAll, settledSpeedRows } from '../system/settle.ts';
 import { splitByTime } from '../system/split.ts';
 import { meanScores, rankingAt, splitPerUser, standardError, type RankingScores, type TimedRating } from './ranking.ts';
 
@@ -171,36 +170,11 @@ export async function runSpeedReport(o: SpeedReportOptions): Promise<SpeedReport
     const sink = createRatingSink('kafkajs', { brokers: stack.kafka.brokers, topic: jobs.topics.ratings, clientId: 'moviereco-report' });
     const summary = await replayRatings({ file: replayFile, sink, codec: createCodec('rating-event'), rejectsFile: path.join(stack.dirs.logs, 'report-replay-rejects.jsonl'), progress: false }).finally(() => sink.close());
     if (summary.produced !== replay.length) throw new PipelineError(`the replay produced ${summary.produced} of ${replay.length} ratings (${summary.rejected} rejected)`);
-    const speedJob = plane.declarations.find((d) => d.name.endsWith('speed-recommender'))!.name;
-    // settled: the job has committed everything, every judged user has a row, and no row changed for 3 s
-    let last = '';
-    let stableSince = 0;
-    const speedRows = await waitFor(
-      async () => {
-        const lag = await consumerLag(kafka, speedJob, jobs.topics.ratings);
-        const rows = new Map<number, RecommendationRow | undefined>();
-        for (const user of judged) rows.set(user, await store.speedRow(user));
-        const signature = judged.map((u) => rows.get(u)?.computedAt ?? '-').join(',');
-        if (signature !== last || lag !== 0) {
-          last = signature;
-          stableSince = Date.now();
-          return undefined;
-        }
-        return [...rows.values()].every(Boolean) && Date.now() - stableSince >= 3000 ? rows : undefined;
-      },
-      { delayMs: 1000, maxWaitMs: 300_000, description: `speed rows of ${judged.length} users, settled` },
-    );
+    const speedRows = await settledSpeedRows({ kafka, jobs, store }, judged);
     log(`   speed rows of ${judged.length} users settled`);
 
     log('7/8 the archive, and a full retrain over history + archive');
-    const replayedIds = new Set(replay.map((r) => ratingEventId(r.userId, r.movieId, r.ratedAt * 1000)));
-    await waitFor(
-      async () => {
-        const archived = await archivedEvents(hdfs, jobs.archive.path);
-        return [...replayedIds].every((id) => archived.has(id)) || undefined;
-      },
-      { delayMs: 2000, maxWaitMs: 300_000, description: `all ${replay.length} replayed ratings in the archive` },
-    );
+    await archivedAll({ hdfs, jobs }, replay.map((r) => ratingEventId(r.userId, r.movieId, r.ratedAt * 1000)));
     const retrain = await runner.run();
     const after = await snapshot();
     await Promise.all(plane.declarations.map((d) => plane.cancel(d.name).catch(() => undefined)));

@@ -47,9 +47,9 @@ const result = await runner.run({ onStart: (p) => (pid = p) });
 clearInterval(sampler);
 
 const rows = Object.entries(result.phases).map(([phase, s]) => `| ${phase} | ${s.toFixed(1)} |`);
-const header = `Batch benchmark ${new Date().toISOString()}: ${result.counts.ratings?.toLocaleString('en-US')} ratings, ${result.counts.users?.toLocaleString('en-US')} users, ${result.counts.movies?.toLocaleString('en-US')} movies; rank ${batch.rank}, reg ${batch.reg}, ${batch.iterations} iterations, final fit ${batch.finalFit}, master ${stack.spark.master}, driver ${stack.spark.driverMb} MiB`;
+const header = `Batch benchmark ${new Date().toISOString()}: ${result.counts.ratings?.toLocaleString('en-US')} ratings, ${result.counts.users?.toLocaleString('en-US')} users, ${result.counts.movies?.toLocaleString('en-US')} movies; ${batch.implicit ? `implicit (alpha ${batch.alpha})` : 'explicit'}, rank ${batch.rank}, reg ${batch.reg}, ${batch.iterations} iterations, final fit ${batch.finalFit}, master ${stack.spark.master}, driver ${stack.spark.driverMb} MiB`;
 const table = ['| phase | seconds |', '|---|---:|', ...rows, `| **total (spark-submit wall)** | **${result.seconds.toFixed(1)}** |`].join('\n');
-const summary = `${header}\n\n${table}\n\nPeak RSS of the Spark JVM: ${Math.round(peakKb / 1024).toLocaleString('en-US')} MiB. RMSE ${result.metrics.rmse?.toFixed(4)} (bias baseline ${result.metrics.baseline_rmse?.toFixed(4)}), NDCG@10 ${result.metrics['ndcg@10']?.toFixed(4)} (popularity ${result.metrics['popularity_ndcg@10']?.toFixed(4)}) on ${result.metrics.ranking_users} users.\n`;
+const summary = `${header}\n\n${table}\n\nPeak RSS of the Spark JVM: ${Math.round(peakKb / 1024).toLocaleString('en-US')} MiB. ${result.metrics.rmse === undefined ? 'Implicit model' : `RMSE ${result.metrics.rmse.toFixed(4)} (bias baseline ${result.metrics.baseline_rmse?.toFixed(4)})`}, NDCG@10 ${result.metrics['ndcg@10']?.toFixed(4)} (popularity ${result.metrics['popularity_ndcg@10']?.toFixed(4)}) on ${result.metrics.ranking_users} users.\n`;
 console.log(`\n${summary}`);
 const outDir = path.join(stack.repoRoot, 'bench-results');
 fs.mkdirSync(outDir, { recursive: true });

@@ -1,9 +1,10 @@
 /**
- * npm run report [-- --dataset ml-latest-small --history 0.9 --k 10 --implicit]: what the speed layer buys
+ * npm run report [-- --dataset ml-latest-small --history 0.9 --k 10 --explicit]: what the speed layer buys
  * (pipelines/report/speed-report.ts). Runs against the stack in its own keyspace `report`, jobs
  * `report-*`, topics `report_ratings`/`report_dlq`, model `report` and archive `/report/events`,
- * so the system `npm start` runs is left alone. `--implicit` trains implicit-feedback models
- * (BATCH_IMPLICIT=true). Prints a table; writes bench-results/speed-report[-implicit].json.
+ * so the system `npm start` runs is left alone. The models are the configured kind (BATCH_IMPLICIT,
+ * implicit by default); `--explicit` trains explicit ones. Prints a table; writes
+ * bench-results/speed-report-<implicit|explicit>.json.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -14,14 +15,14 @@ import { runMain } from '../pipelines/shared/run-main.ts';
 import { isolatedEnv } from '../pipelines/system/environment.ts';
 
 runMain(async () => {
-  const { values } = parseArgs({ options: { dataset: { type: 'string', default: 'ml-latest-small' }, history: { type: 'string', default: '0.9' }, k: { type: 'string', default: '10' }, implicit: { type: 'boolean', default: false } } });
-  const env = { ...isolatedEnv('report'), ...(values.implicit ? { BATCH_IMPLICIT: 'true' } : {}) };
+  const { values } = parseArgs({ options: { dataset: { type: 'string', default: 'ml-latest-small' }, history: { type: 'string', default: '0.9' }, k: { type: 'string', default: '10' }, explicit: { type: 'boolean', default: false } } });
+  const env = { ...isolatedEnv('report'), ...(values.explicit ? { BATCH_IMPLICIT: 'false' } : {}) };
   const stack = loadConfig(env);
   const report = await runSpeedReport({ stack, env, dataset: values.dataset, historyFraction: Number(values.history), k: Number(values.k) });
   console.log(`\n${formatSpeedReport(report)}`);
   const outDir = path.join(stack.repoRoot, 'bench-results');
   fs.mkdirSync(outDir, { recursive: true });
-  const file = `speed-report${values.implicit ? '-implicit' : ''}.json`;
+  const file = `speed-report-${report.feedback}.json`;
   fs.writeFileSync(path.join(outDir, file), `${JSON.stringify({ at: new Date().toISOString(), ...report }, null, 2)}\n`);
   console.log(`\nwritten to ${path.join('bench-results', file)}`);
 });

@@ -58,6 +58,11 @@ export function loadJobsConfig(env: Record<string, string | undefined> = process
   });
 }
 
+/** The speed job's name, which is also its Kafka consumer group. */
+export function speedJobName(jobs: JobsConfig): string {
+  return `${jobs.prefix}speed-recommender`;
+}
+
 /** The declared jobs, named `<JOBS_NAME_PREFIX><name>`. */
 export function jobDeclarations(stack: StackConfig, jobs: JobsConfig = loadJobsConfig()): JobSpec[] {
   const { prefix, topics } = jobs;

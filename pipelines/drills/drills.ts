@@ -25,11 +25,11 @@ import { createCodec } from '../../schemas/avro.ts';
 import type { RatingEvent } from '../../schemas/types.ts';
 import { loadBatchConfig } from '../batch/config.ts';
 import { BatchError, createBatchRunner } from '../batch/runner.ts';
-import { createFlinkClient } from '../control-plane/flink-client.ts';
+import { createFlinkClient, type FlinkClient } from '../control-plane/flink-client.ts';
 import { createRatingSink } from '../ingest/rating-sink.ts';
 import { ratingEventId } from '../ingest/ratings-csv.ts';
 import { replayRatings } from '../ingest/replay.ts';
-import { loadJobsConfig } from '../jobs.ts';
+import { loadJobsConfig, speedJobName } from '../jobs.ts';
 import { consumerLag, ensureTopics } from '../shared/kafka-admin.ts';
 import { archivedAll, settledSpeedRows } from '../system/settle.ts';
 import { startSystem, type RunningSystem } from '../system/start.ts';
@@ -72,7 +72,7 @@ function prng(seed: number): () => number {
 
 function parts(ctx: DrillContext) {
   const jobs = loadJobsConfig(ctx.env);
-  const speedJob = `${jobs.prefix}speed-recommender`;
+  const speedJob = speedJobName(jobs);
   const kafka = kafkaClient(ctx.stack, 'moviereco-drills');
   const hdfs = createWebHdfs({ baseUrl: ctx.stack.hdfs.webUrl, user: ctx.stack.hdfs.user });
   const flink = createFlinkClient({ baseUrl: ctx.stack.flink.restUrl });
@@ -89,8 +89,8 @@ async function withStore<T>(ctx: DrillContext, fn: (store: ServingStore) => Prom
   }
 }
 
-async function runningJob(ctx: DrillContext, name: string): Promise<{ jid: string; state: string } | undefined> {
-  const jobs = await parts(ctx).flink.listJobs();
+async function runningJob(flink: FlinkClient, name: string): Promise<{ jid: string; state: string } | undefined> {
+  const jobs = await flink.listJobs();
   return jobs.filter((j) => j.name === name).sort((a, b) => b['start-time'] - a['start-time'])[0];
 }
 
@@ -134,7 +134,7 @@ async function taskmanager(ctx: DrillContext): Promise<DrillCheck[]> {
     return await withStore(ctx, async (store) => {
       await send(a);
       const rowsA = await settledSpeedRows({ kafka, jobs, store }, usersA);
-      const before = await runningJob(ctx, speedJob);
+      const before = await runningJob(flink, speedJob);
       const tm = (await engines.status()).find((r) => r.process === 'flink-taskmanager');
       if (!tm?.pid) return [check('a TaskManager is running', false, 'none found')];
       // B's events in 30 batches over about 9 s; the TaskManager is killed a third of the way in
@@ -151,7 +151,7 @@ async function taskmanager(ctx: DrillContext): Promise<DrillCheck[]> {
       await engines.up(['flink']);
       const newTm = (await engines.status()).find((r) => r.process === 'flink-taskmanager');
       const rowsB = await settledSpeedRows({ kafka, jobs, store }, usersB);
-      const after = await runningJob(ctx, speedJob);
+      const after = await runningJob(flink, speedJob);
       const restored = after ? (await flink.checkpoints(after.jid)).restored : undefined;
       const differing = usersB.filter((u, i) => {
         const x = rowsB.get(u)!.items;

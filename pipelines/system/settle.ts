@@ -5,7 +5,7 @@
  */
 import type { Kafka } from 'kafkajs';
 import type { RecommendationRow, ServingStore } from '../../api/store.ts';
-import type { JobsConfig } from '../jobs.ts';
+import { speedJobName, type JobsConfig } from '../jobs.ts';
 import { archivedEvents } from '../shared/archive.ts';
 import { consumerLag } from '../shared/kafka-admin.ts';
 import { waitFor } from '../shared/wait-for.ts';
@@ -20,7 +20,7 @@ export async function settledSpeedRows(
   users: readonly number[],
   { quietMs = 3000, maxWaitMs = 300_000 } = {},
 ): Promise<Map<number, RecommendationRow>> {
-  const group = `${jobs.prefix}speed-recommender`;
+  const group = speedJobName(jobs);
   let last = '';
   let since = Date.now();
   return waitFor(

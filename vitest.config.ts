@@ -7,7 +7,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['{api,infra,pipelines,tools,data,schemas}/**/*.test.ts'],
+          include: ['{lib,infra,schemas,ingest,batch,speed,serving,system,tools}/**/*.test.ts'],
           environment: 'node',
         },
       },

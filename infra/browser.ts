@@ -5,7 +5,7 @@
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import { promisify } from 'node:util';
-import { StackError } from '../pipelines/shared/errors.ts';
+import { StackError } from '../lib/errors.ts';
 
 const run = promisify(execFile);
 export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../pipelines/shared/errors.ts';
+import { ConfigError } from '../lib/errors.ts';
 import { loadConfig } from './config.ts';
 
 describe('infra > config', () => {

@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
-import { ConfigError } from '../pipelines/shared/errors.ts';
+import { ConfigError } from '../lib/errors.ts';
 
 const repoRoot = path.resolve(import.meta.dirname, '..');
 

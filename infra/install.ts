@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
-import { StackError } from '../pipelines/shared/errors.ts';
+import { StackError } from '../lib/errors.ts';
 import type { StackConfig } from './config.ts';
 import type { EngineName } from './engines/engine.ts';
 

@@ -9,8 +9,8 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { StackError } from '../pipelines/shared/errors.ts';
-import { waitFor } from '../pipelines/shared/wait-for.ts';
+import { StackError } from '../lib/errors.ts';
+import { waitFor } from '../lib/wait-for.ts';
 
 const execFileAsync = promisify(execFile);
 

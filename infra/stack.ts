@@ -3,8 +3,8 @@
  * answers through its own protocol, stop everything it started. `up` is idempotent.
  */
 import fs from 'node:fs';
-import { StackError, describeError } from '../pipelines/shared/errors.ts';
-import { waitFor } from '../pipelines/shared/wait-for.ts';
+import { StackError, describeError } from '../lib/errors.ts';
+import { waitFor } from '../lib/wait-for.ts';
 import { loadConfig, type StackConfig } from './config.ts';
 import { engineContext, type Engine, type EngineName } from './engines/engine.ts';
 import { ENGINES } from './engines/index.ts';

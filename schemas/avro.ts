@@ -10,7 +10,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import avro from 'avsc';
-import { PipelineError } from '../pipelines/shared/errors.ts';
+import { PipelineError } from '../lib/errors.ts';
 import type { SchemaName, SchemaTypes } from './types.ts';
 
 export const SCHEMA_NAMES = ['rating-event', 'dead-letter', 'model-published'] as const satisfies readonly SchemaName[];

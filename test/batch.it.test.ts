@@ -5,12 +5,12 @@
  */
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { SHARED_DATASETS } from '../data/dataset.ts';
+import { SHARED_DATASETS } from '../ingest/datasets/dataset.ts';
 import { loadConfig } from '../infra/config.ts';
 import { cassandraClient } from '../infra/engines/cassandra.ts';
-import { loadBatchConfig } from '../pipelines/batch/config.ts';
-import { BatchError, createBatchRunner, type BatchResult } from '../pipelines/batch/runner.ts';
-import { createWebHdfs } from '../pipelines/shared/webhdfs.ts';
+import { loadBatchConfig } from '../batch/config.ts';
+import { BatchError, createBatchRunner, type BatchResult } from '../batch/runner.ts';
+import { createWebHdfs } from '../lib/webhdfs.ts';
 import { createCodec } from '../schemas/avro.ts';
 import { config as baseConfig, consumeAll, uniqueName } from './helpers.ts';
 

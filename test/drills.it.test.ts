@@ -1,13 +1,13 @@
 /**
- * The failure drills (pipelines/drills/drills.ts, also `npm run drills`) on the real stack, in a
+ * The failure drills (system/drills.ts, also `npm run drills`) on the real stack, in a
  * system of their own: the TaskManager killed during a stream, Kafka restarted during a replay,
  * Cassandra stopped under the API, a batch run killed while it writes. Each prints what it verified.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../infra/config.ts';
-import { DRILLS, drills, formatChecks, startDrillSystem, stopDrillSystem } from '../pipelines/drills/drills.ts';
-import { isolatedEnv } from '../pipelines/system/environment.ts';
-import type { RunningSystem } from '../pipelines/system/start.ts';
+import { DRILLS, drills, formatChecks, startDrillSystem, stopDrillSystem } from '../system/drills.ts';
+import { isolatedEnv } from '../system/environment.ts';
+import type { RunningSystem } from '../system/start.ts';
 import { deleteTopic, silentLog, uniqueName } from './helpers.ts';
 
 const id = uniqueName('it_drill');

@@ -7,14 +7,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../infra/config.ts';
-import { loadBatchConfig } from '../pipelines/batch/config.ts';
-import { createBatchRunner } from '../pipelines/batch/runner.ts';
-import { createFlinkClient } from '../pipelines/control-plane/flink-client.ts';
-import { archivedEvents } from '../pipelines/shared/archive.ts';
-import { waitFor } from '../pipelines/shared/wait-for.ts';
-import { createWebHdfs } from '../pipelines/shared/webhdfs.ts';
-import { isolatedEnv } from '../pipelines/system/environment.ts';
-import { startSystem, type RunningSystem } from '../pipelines/system/start.ts';
+import { loadBatchConfig } from '../batch/config.ts';
+import { createBatchRunner } from '../batch/runner.ts';
+import { createFlinkClient } from '../speed/flink-client.ts';
+import { archivedEvents } from '../system/archive.ts';
+import { waitFor } from '../lib/wait-for.ts';
+import { createWebHdfs } from '../lib/webhdfs.ts';
+import { isolatedEnv } from '../system/environment.ts';
+import { startSystem, type RunningSystem } from '../system/start.ts';
 import { config as baseConfig, createTopic, deleteTopic, silentLog, uniqueName } from './helpers.ts';
 
 const id = uniqueName('it_e2e');

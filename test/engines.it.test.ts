@@ -6,9 +6,9 @@ import { kafkaClient } from '../infra/engines/kafka.ts';
 import { sparkSubmit } from '../infra/engines/spark.ts';
 import { ensureJobJar } from '../infra/job-jars.ts';
 import { createStack } from '../infra/stack.ts';
-import { createFlinkClient } from '../pipelines/control-plane/flink-client.ts';
-import { FlinkRestError } from '../pipelines/shared/errors.ts';
-import { createWebHdfs } from '../pipelines/shared/webhdfs.ts';
+import { createFlinkClient } from '../speed/flink-client.ts';
+import { FlinkRestError } from '../lib/errors.ts';
+import { createWebHdfs } from '../lib/webhdfs.ts';
 import { config, silentLog, uniqueName } from './helpers.ts';
 
 const buildLog = path.join(config.dirs.logs, 'test-build.log');

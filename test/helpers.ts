@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { kafkaClient } from '../infra/engines/kafka.ts';
 import { ensureJobJar } from '../infra/job-jars.ts';
-import { createFlinkClient } from '../pipelines/control-plane/flink-client.ts';
+import { createFlinkClient } from '../speed/flink-client.ts';
 import { loadConfig } from '../infra/config.ts';
 
 /** The stack configuration the tests run against (the same environment as `npm start`). */

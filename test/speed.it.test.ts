@@ -8,15 +8,15 @@
  */
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SHARED_DATASETS } from '../data/dataset.ts';
+import { SHARED_DATASETS } from '../ingest/datasets/dataset.ts';
 import { loadConfig } from '../infra/config.ts';
 import { cassandraClient } from '../infra/engines/cassandra.ts';
-import { loadBatchConfig } from '../pipelines/batch/config.ts';
-import { createBatchRunner, type BatchResult } from '../pipelines/batch/runner.ts';
-import { createFlinkClient } from '../pipelines/control-plane/flink-client.ts';
-import { createKafkaJsSink } from '../pipelines/ingest/rating-sink.ts';
-import { createWebHdfs } from '../pipelines/shared/webhdfs.ts';
-import { waitFor } from '../pipelines/shared/wait-for.ts';
+import { loadBatchConfig } from '../batch/config.ts';
+import { createBatchRunner, type BatchResult } from '../batch/runner.ts';
+import { createFlinkClient } from '../speed/flink-client.ts';
+import { createKafkaJsSink } from '../ingest/rating-sink.ts';
+import { createWebHdfs } from '../lib/webhdfs.ts';
+import { waitFor } from '../lib/wait-for.ts';
 import { createCodec } from '../schemas/avro.ts';
 import type { RatingEvent } from '../schemas/types.ts';
 import { config as baseConfig, consumeAll, createTopic, deleteTopic, runFlinkJobToLines, runTool, silentLog, uniqueName } from './helpers.ts';

@@ -12,7 +12,7 @@ import { loadConfig } from '../infra/config.ts';
 import { kafkaEngine } from '../infra/engines/kafka.ts';
 import { isPortFree, listStackProcesses } from '../infra/process.ts';
 import { createStack } from '../infra/stack.ts';
-import { StackError } from '../pipelines/shared/errors.ts';
+import { StackError } from '../lib/errors.ts';
 
 const stackDir = fs.mkdtempSync(path.join(os.tmpdir(), 'moviereco-stack-'));
 const PORT = 19_092;

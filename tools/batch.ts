@@ -3,10 +3,10 @@
  */
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../infra/config.ts';
-import { loadBatchConfig } from '../pipelines/batch/config.ts';
-import { createBatchRunner } from '../pipelines/batch/runner.ts';
-import { ConfigError } from '../pipelines/shared/errors.ts';
-import { runMain } from '../pipelines/shared/run-main.ts';
+import { loadBatchConfig } from '../batch/config.ts';
+import { createBatchRunner } from '../batch/runner.ts';
+import { ConfigError } from '../lib/errors.ts';
+import { runMain } from '../lib/run-main.ts';
 
 const USAGE = `usage: npm run batch -- <command>
   run [--cutoff <date|epoch s>]   train ALS on the master dataset, publish a new model version

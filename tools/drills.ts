@@ -1,6 +1,6 @@
 /**
  * npm run drills [-- --only taskmanager,kafka,cassandra,batch]: the failure drills of
- * pipelines/drills/drills.ts against a system of their own (keyspace `drills`, jobs `drills-*`,
+ * system/drills.ts against a system of their own (keyspace `drills`, jobs `drills-*`,
  * topics `drills_ratings`/`drills_dlq`, model `drills`, archive `/drills/events`), started as
  * `npm start` would and resumed on the next run. Prints what each drill verified; exits 1 when a
  * check fails. The Cassandra and Kafka drills stop those engines for a while: every other user of
@@ -8,10 +8,10 @@
  */
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../infra/config.ts';
-import { DRILLS, drills, formatChecks, startDrillSystem, stopDrillSystem, type DrillName } from '../pipelines/drills/drills.ts';
-import { PipelineError } from '../pipelines/shared/errors.ts';
-import { runMain } from '../pipelines/shared/run-main.ts';
-import { isolatedEnv } from '../pipelines/system/environment.ts';
+import { DRILLS, drills, formatChecks, startDrillSystem, stopDrillSystem, type DrillName } from '../system/drills.ts';
+import { PipelineError } from '../lib/errors.ts';
+import { runMain } from '../lib/run-main.ts';
+import { isolatedEnv } from '../system/environment.ts';
 
 runMain(async () => {
   const { values } = parseArgs({ options: { only: { type: 'string', default: DRILLS.join(',') } } });

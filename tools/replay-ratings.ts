@@ -9,10 +9,10 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { loadConfig } from '../infra/config.ts';
 import { kafkaClient } from '../infra/engines/kafka.ts';
-import { createRatingSink, SINK_CLIENTS } from '../pipelines/ingest/rating-sink.ts';
-import { replayRatings } from '../pipelines/ingest/replay.ts';
-import { ConfigError } from '../pipelines/shared/errors.ts';
-import { runMain } from '../pipelines/shared/run-main.ts';
+import { createRatingSink, SINK_CLIENTS } from '../ingest/rating-sink.ts';
+import { replayRatings } from '../ingest/replay.ts';
+import { ConfigError } from '../lib/errors.ts';
+import { runMain } from '../lib/run-main.ts';
 import { createCodec } from '../schemas/avro.ts';
 
 const instant = z

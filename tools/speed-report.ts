@@ -1,6 +1,6 @@
 /**
  * npm run report [-- --dataset ml-latest-small --history 0.9 --k 10 --explicit]: what the speed layer buys
- * (pipelines/report/speed-report.ts). Runs against the stack in its own keyspace `report`, jobs
+ * (system/report/speed-report.ts). Runs against the stack in its own keyspace `report`, jobs
  * `report-*`, topics `report_ratings`/`report_dlq`, model `report` and archive `/report/events`,
  * so the system `npm start` runs is left alone. The models are the configured kind (BATCH_IMPLICIT,
  * implicit by default); `--explicit` trains explicit ones. Prints a table; writes
@@ -10,9 +10,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../infra/config.ts';
-import { formatSpeedReport, runSpeedReport } from '../pipelines/report/speed-report.ts';
-import { runMain } from '../pipelines/shared/run-main.ts';
-import { isolatedEnv } from '../pipelines/system/environment.ts';
+import { formatSpeedReport, runSpeedReport } from '../system/report/speed-report.ts';
+import { runMain } from '../lib/run-main.ts';
+import { isolatedEnv } from '../system/environment.ts';
 
 runMain(async () => {
   const { values } = parseArgs({ options: { dataset: { type: 'string', default: 'ml-latest-small' }, history: { type: 'string', default: '0.9' }, k: { type: 'string', default: '10' }, explicit: { type: 'boolean', default: false } } });

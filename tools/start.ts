@@ -1,14 +1,14 @@
 /**
  * npm start [-- --dataset ml-latest-small --history 0.9 --rate 20]: the whole recommender on this
- * machine (see pipelines/system/start.ts), then a live status line. Ctrl-C stops the replay and
+ * machine (see system/start.ts), then a live status line. Ctrl-C stops the replay and
  * the API cleanly; the engines and Flink jobs keep running (npm run stack -- down stops them),
  * and running it again resumes.
  */
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../infra/config.ts';
-import { ConfigError } from '../pipelines/shared/errors.ts';
-import { runMain } from '../pipelines/shared/run-main.ts';
-import { startSystem } from '../pipelines/system/start.ts';
+import { ConfigError } from '../lib/errors.ts';
+import { runMain } from '../lib/run-main.ts';
+import { startSystem } from '../system/start.ts';
 
 runMain(async (argv) => {
   const { values } = parseArgs({ args: argv, options: { dataset: { type: 'string', default: 'ml-latest-small' }, history: { type: 'string', default: '0.9' }, rate: { type: 'string', default: '20' } } });

@@ -3,18 +3,18 @@
  * checkpoint, Kafka consumer lag), the current model (version, age, metrics), the API's request
  * rate and latency over the last minute.
  */
-import { loadApiConfig } from '../api/config.ts';
+import { loadApiConfig } from '../serving/config.ts';
 import { loadConfig } from '../infra/config.ts';
 import { kafkaClient } from '../infra/engines/kafka.ts';
 import { createStack, formatStatus } from '../infra/stack.ts';
-import { loadBatchConfig } from '../pipelines/batch/config.ts';
-import { createBatchRunner } from '../pipelines/batch/runner.ts';
-import { createControlPlane } from '../pipelines/control-plane/control-plane.ts';
-import { loadJobsConfig } from '../pipelines/jobs.ts';
-import { describeError } from '../pipelines/shared/errors.ts';
-import { consumerLag } from '../pipelines/shared/kafka-admin.ts';
-import { formatDuration } from '../pipelines/shared/progress.ts';
-import { runMain } from '../pipelines/shared/run-main.ts';
+import { loadBatchConfig } from '../batch/config.ts';
+import { createBatchRunner } from '../batch/runner.ts';
+import { createControlPlane } from '../speed/control-plane.ts';
+import { loadJobsConfig } from '../speed/jobs.ts';
+import { describeError } from '../lib/errors.ts';
+import { consumerLag } from '../lib/kafka-admin.ts';
+import { formatDuration } from '../lib/progress.ts';
+import { runMain } from '../lib/run-main.ts';
 
 runMain(async () => {
   const stack = loadConfig();

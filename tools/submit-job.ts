@@ -1,13 +1,13 @@
 /**
  * npm run jobs -- <command>: deploys and manages the speed layer's Flink jobs over Flink's REST API.
- * The jobs are declared in pipelines/jobs.ts; see docs/speed.md.
+ * The jobs are declared in speed/jobs.ts; see docs/speed.md.
  */
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../infra/config.ts';
-import { createControlPlane } from '../pipelines/control-plane/control-plane.ts';
-import { formatDuration } from '../pipelines/shared/progress.ts';
-import { ConfigError } from '../pipelines/shared/errors.ts';
-import { runMain } from '../pipelines/shared/run-main.ts';
+import { createControlPlane } from '../speed/control-plane.ts';
+import { formatDuration } from '../lib/progress.ts';
+import { ConfigError } from '../lib/errors.ts';
+import { runMain } from '../lib/run-main.ts';
 
 const USAGE = `usage: npm run jobs -- <command> [--dry-run]
   deploy [job...] [--from <savepoint>]  run every declared job (or those named) as declared: submits what

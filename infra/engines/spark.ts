@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { StackConfig } from '../config.ts';
 import { spawn } from 'node:child_process';
 import readline from 'node:readline';
-import { StackError } from '../../pipelines/shared/errors.ts';
+import { StackError } from '../../lib/errors.ts';
 import { canConnect, findJava } from '../process.ts';
 import { libClasspath, type Engine } from './engine.ts';
 

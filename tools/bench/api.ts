@@ -13,14 +13,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import { findDataset } from '../../data/dataset.ts';
-import { loadDataset } from '../../data/load.ts';
+import { findDataset } from '../../ingest/datasets/dataset.ts';
+import { loadDataset } from '../../ingest/datasets/load.ts';
 import { loadConfig } from '../../infra/config.ts';
 import { cassandraClient } from '../../infra/engines/cassandra.ts';
-import { loadBatchConfig } from '../../pipelines/batch/config.ts';
-import { createBatchRunner } from '../../pipelines/batch/runner.ts';
-import { createWebHdfs } from '../../pipelines/shared/webhdfs.ts';
-import { waitFor } from '../../pipelines/shared/wait-for.ts';
+import { loadBatchConfig } from '../../batch/config.ts';
+import { createBatchRunner } from '../../batch/runner.ts';
+import { createWebHdfs } from '../../lib/webhdfs.ts';
+import { waitFor } from '../../lib/wait-for.ts';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '20' }, connections: { type: 'string', default: '16' }, rate: { type: 'string', default: '2000' } } });
 const seconds = Number(values.seconds);
@@ -38,7 +38,7 @@ if (!hasTitles) await loadDataset({ dataset, hdfs: createWebHdfs({ baseUrl: stac
 await cql.shutdown();
 if (!hasModel) await createBatchRunner({ stack, batch: loadBatchConfig(env) }).run();
 
-const server = spawn(process.execPath, ['--import', 'tsx', path.join(stack.repoRoot, 'api', 'main.ts')], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+const server = spawn(process.execPath, ['--import', 'tsx', path.join(stack.repoRoot, 'tools', 'api.ts')], { env, stdio: ['ignore', 'pipe', 'inherit'] });
 const url = 'http://127.0.0.1:3100';
 await waitFor(async () => ((await fetch(`${url}/ready`).catch(() => undefined))?.ok ? true : undefined), { delayMs: 500, maxWaitMs: 60_000, description: 'the API ready' });
 

@@ -8,12 +8,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { DATA_DIR } from '../../data/dataset.ts';
-import { generateDataset, ML_32M } from '../../data/generator.ts';
+import { DATA_DIR } from '../../ingest/datasets/dataset.ts';
+import { generateDataset, ML_32M } from '../../ingest/datasets/generator.ts';
 import { loadConfig } from '../../infra/config.ts';
-import { loadBatchConfig } from '../../pipelines/batch/config.ts';
-import { createBatchRunner } from '../../pipelines/batch/runner.ts';
-import { createWebHdfs } from '../../pipelines/shared/webhdfs.ts';
+import { loadBatchConfig } from '../../batch/config.ts';
+import { createBatchRunner } from '../../batch/runner.ts';
+import { createWebHdfs } from '../../lib/webhdfs.ts';
 
 const { values } = parseArgs({ options: { ratings: { type: 'string' } } });
 const ratings = Number(values.ratings ?? ML_32M.ratings);

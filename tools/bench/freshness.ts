@@ -11,17 +11,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { findDataset } from '../../data/dataset.ts';
+import { findDataset } from '../../ingest/datasets/dataset.ts';
 import { loadConfig } from '../../infra/config.ts';
 import { cassandraClient } from '../../infra/engines/cassandra.ts';
 import { kafkaClient } from '../../infra/engines/kafka.ts';
-import { loadBatchConfig } from '../../pipelines/batch/config.ts';
-import { createBatchRunner } from '../../pipelines/batch/runner.ts';
-import { createControlPlane } from '../../pipelines/control-plane/control-plane.ts';
-import { createFlinkClient } from '../../pipelines/control-plane/flink-client.ts';
-import { loadJobsConfig } from '../../pipelines/jobs.ts';
-import { createRatingSink } from '../../pipelines/ingest/rating-sink.ts';
-import { createWebHdfs } from '../../pipelines/shared/webhdfs.ts';
+import { loadBatchConfig } from '../../batch/config.ts';
+import { createBatchRunner } from '../../batch/runner.ts';
+import { createControlPlane } from '../../speed/control-plane.ts';
+import { createFlinkClient } from '../../speed/flink-client.ts';
+import { loadJobsConfig } from '../../speed/jobs.ts';
+import { createRatingSink } from '../../ingest/rating-sink.ts';
+import { createWebHdfs } from '../../lib/webhdfs.ts';
 import { createCodec } from '../../schemas/avro.ts';
 import type { RatingEvent } from '../../schemas/types.ts';
 

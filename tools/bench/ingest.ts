@@ -10,13 +10,13 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs, promisify } from 'node:util';
-import { generateDataset, ML_32M } from '../../data/generator.ts';
-import { DATA_DIR, SHARED_DATASETS } from '../../data/dataset.ts';
+import { generateDataset, ML_32M } from '../../ingest/datasets/generator.ts';
+import { DATA_DIR, SHARED_DATASETS } from '../../ingest/datasets/dataset.ts';
 import { loadConfig } from '../../infra/config.ts';
 import { kafkaClient } from '../../infra/engines/kafka.ts';
 import { findJava } from '../../infra/process.ts';
-import { createRatingSink, type SinkClient } from '../../pipelines/ingest/rating-sink.ts';
-import { replayRatings } from '../../pipelines/ingest/replay.ts';
+import { createRatingSink, type SinkClient } from '../../ingest/rating-sink.ts';
+import { replayRatings } from '../../ingest/replay.ts';
 import { createCodec } from '../../schemas/avro.ts';
 
 const config = loadConfig();

@@ -1,0 +1,51 @@
+/** The batch layer's settings, read once from the environment; documented in docs/configuration.md. */
+import { z } from 'zod';
+import { parseEnv } from '../lib/env-config.ts';
+
+const schema = z.object({
+  /** the imported history: HDFS /movielens/<dataset>/ratings.csv */
+  BATCH_DATASET: z.string().regex(/^[\w.-]+$/).default('ml-latest-small'),
+  BATCH_RANK: z.coerce.number().int().min(1).max(500).default(10),
+  BATCH_REG: z.coerce.number().positive().default(0.15),
+  BATCH_ITERATIONS: z.coerce.number().int().min(1).max(100).default(20),
+  /** implicit feedback (ratings as confidences; ranks far better than explicit ALS), or explicit (predicts ratings: RMSE) */
+  BATCH_IMPLICIT: z.enum(['true', 'false']).default('true'),
+  /** implicit only: a rating r is a preference with confidence 1 + alpha·r */
+  BATCH_ALPHA: z.coerce.number().positive().default(1),
+  BATCH_SPLIT: z.enum(['random', 'temporal']).default('random'),
+  BATCH_TEST_FRACTION: z.coerce.number().gt(0).lt(1).default(0.2),
+  BATCH_FINAL_FIT: z.enum(['all', 'train']).default('all'),
+  BATCH_TOP_N: z.coerce.number().int().min(10).max(1000).default(100),
+  BATCH_SIMILAR_N: z.coerce.number().int().min(1).max(200).default(20),
+  BATCH_RANKING_USERS: z.coerce.number().int().min(1).default(20_000),
+  /** cron expression (5 or 6 fields) for `batch schedule`; empty = none */
+  BATCH_SCHEDULE: z.string().default(''),
+  BATCH_KEEP_VERSIONS: z.coerce.number().int().min(1).default(3),
+  BATCH_MODEL_NAME: z.string().regex(/^[a-z][a-z0-9_-]*$/).default('als'),
+  /** where the archive job writes the streamed events (the same key the jobs read) */
+  ARCHIVE_PATH: z.string().regex(/^\/[\w./=-]*$/).default('/events/ratings'),
+});
+
+export type BatchConfig = ReturnType<typeof loadBatchConfig>;
+
+export function loadBatchConfig(env: Record<string, string | undefined> = process.env) {
+  const e = parseEnv(schema, env, 'batch');
+  return Object.freeze({
+    dataset: e.BATCH_DATASET,
+    modelName: e.BATCH_MODEL_NAME,
+    rank: e.BATCH_RANK,
+    reg: e.BATCH_REG,
+    iterations: e.BATCH_ITERATIONS,
+    implicit: e.BATCH_IMPLICIT === 'true',
+    alpha: e.BATCH_ALPHA,
+    split: e.BATCH_SPLIT,
+    testFraction: e.BATCH_TEST_FRACTION,
+    finalFit: e.BATCH_FINAL_FIT,
+    topN: e.BATCH_TOP_N,
+    similarN: e.BATCH_SIMILAR_N,
+    rankingUsers: e.BATCH_RANKING_USERS,
+    schedule: e.BATCH_SCHEDULE,
+    keepVersions: e.BATCH_KEEP_VERSIONS,
+    eventsPath: e.ARCHIVE_PATH,
+  });
+}

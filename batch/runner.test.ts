@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../infra/config.ts';
+import { loadBatchConfig } from './config.ts';
+import { jobArgs, newVersion } from './runner.ts';
+
+describe('batch > job arguments', () => {
+  it('passes every setting to the Spark job as --flag value pairs', () => {
+    const args = jobArgs(loadConfig({}), loadBatchConfig({ BATCH_DATASET: 'ml-32m', BATCH_RANK: '12' }), 'v1', { cutoff: 1_500_000_000_000, extraArgs: ['--evaluate-only', 'true'] });
+    const flags = Object.fromEntries(args.slice(0, -2).reduce<[string, string][]>((pairs, a, i, all) => (i % 2 === 0 ? [...pairs, [a, all[i + 1]!]] : pairs), []));
+    expect(flags).toMatchObject({
+      '--history': '/movielens/ml-32m/ratings.csv',
+      '--events': '/events/ratings',
+      '--models': '/models/als',
+      '--keyspace': 'moviereco',
+      '--version': 'v1',
+      '--cutoff': '1500000000000',
+      '--rank': '12',
+      '--reg': '0.15',
+      '--iterations': '20',
+      '--implicit': 'true',
+      '--alpha': '1',
+      '--kafka-brokers': '127.0.0.1:9092',
+      '--final-fit': 'all',
+    });
+    expect(args.slice(-2)).toEqual(['--evaluate-only', 'true']);
+  });
+
+  it('leaves out a cutoff that is not given', () => {
+    expect(jobArgs(loadConfig({}), loadBatchConfig({}), 'v1')).not.toContain('--cutoff');
+  });
+
+  it('versions sort by time', () => {
+    expect(newVersion(new Date('2026-11-25T12:49:00.123Z'))).toBe('20261125T124900Z');
+    expect(newVersion(new Date('2026-01-02T00:00:00Z')) < newVersion(new Date('2026-01-10T00:00:00Z'))).toBe(true);
+  });
+
+  it('rejects invalid settings, listing them', () => {
+    expect(() => loadBatchConfig({ BATCH_RANK: '0', BATCH_SPLIT: 'sideways' })).toThrow(/BATCH_RANK.*\n.*BATCH_SPLIT|BATCH_SPLIT.*\n.*BATCH_RANK/s);
+  });
+});

@@ -1,0 +1,265 @@
+/**
+ * The batch layer's control: run the Spark ALS job (one run at a time), report its phases,
+ * keep the last few versions, roll back to one, and run on a cron schedule. The job itself
+ * switches the current-model pointer and announces the version; rollback does the same for an
+ * older version.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import cassandra from 'cassandra-driver';
+import { Cron } from 'croner';
+import type { StackConfig } from '../infra/config.ts';
+import { cassandraClient } from '../infra/engines/cassandra.ts';
+import { startSparkSubmit } from '../infra/engines/spark.ts';
+import { ensureJobJar } from '../infra/job-jars.ts';
+import { createCodec } from '../schemas/avro.ts';
+import { applyCassandraSchema } from '../schemas/cassandra.ts';
+import { createRatingSink } from '../ingest/rating-sink.ts';
+import { PipelineError } from '../lib/errors.ts';
+import { formatDuration } from '../lib/progress.ts';
+import { createWebHdfs } from '../lib/webhdfs.ts';
+import type { BatchConfig } from './config.ts';
+
+export class BatchError extends PipelineError {}
+
+export const MAIN_CLASS = 'moviereco.spark.als.AlsBatchJob';
+export const PHASES = ['read', 'evaluate', 'train', 'recommend', 'write', 'switch'] as const;
+
+export interface BatchResult {
+  version: string;
+  dataCutoff: number;
+  path: string;
+  metrics: Record<string, number>;
+  counts: Record<string, number>;
+  phases: Record<string, number>;
+  seconds: number;
+}
+
+export interface ModelRow {
+  version: string;
+  status: string;
+  createdAt: Date;
+  dataCutoff: Date | null;
+  path: string;
+  params: Record<string, string>;
+  metrics: Record<string, number>;
+  counts: Record<string, number>;
+  current: boolean;
+}
+
+export interface RunOptions {
+  version?: string;
+  /** only ratings up to this instant (epoch ms) */
+  cutoff?: number;
+  /** extra job flags, e.g. ['--evaluate-only', 'true'] */
+  extraArgs?: string[];
+  /** called with the pid once spark-submit runs (tests use it to kill a run) */
+  onStart?: (pid: number) => void;
+  onLine?: (line: string) => void;
+}
+
+/** A sortable, unique version id: UTC time to the second, e.g. 20261125T124900Z. */
+export function newVersion(now = new Date()): string {
+  return now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+}
+
+/** The job's flags for a run. Pure, so it is unit-tested. */
+export function jobArgs(stack: StackConfig, batch: BatchConfig, version: string, options: Pick<RunOptions, 'cutoff' | 'extraArgs'> = {}): string[] {
+  const args: Record<string, string | number | boolean | undefined> = {
+    history: `/movielens/${batch.dataset}/ratings.csv`,
+    events: batch.eventsPath,
+    models: `/models/${batch.modelName}`,
+    keyspace: stack.cassandra.keyspace,
+    'model-name': batch.modelName,
+    version,
+    cutoff: options.cutoff,
+    rank: batch.rank,
+    reg: batch.reg,
+    iterations: batch.iterations,
+    implicit: batch.implicit,
+    alpha: batch.alpha,
+    split: batch.split,
+    'test-fraction': batch.testFraction,
+    'top-n': batch.topN,
+    'similar-n': batch.similarN,
+    'ranking-users': batch.rankingUsers,
+    'final-fit': batch.finalFit,
+    'kafka-brokers': stack.kafka.brokers.join(','),
+    'updates-topic': 'model-updates',
+  };
+  return [...Object.entries(args).flatMap(([k, v]) => (v === undefined ? [] : [`--${k}`, String(v)])), ...(options.extraArgs ?? [])];
+}
+
+export function createBatchRunner({ stack, batch, log = console.log }: { stack: StackConfig; batch: BatchConfig; log?: (line: string) => void }) {
+  const lockFile = path.join(stack.dirs.run, 'batch.lock');
+  const ks = stack.cassandra.keyspace;
+
+  async function withCassandra<T>(fn: (client: cassandra.Client) => Promise<T>): Promise<T> {
+    const client = cassandraClient(stack);
+    try {
+      await client.connect();
+      return await fn(client);
+    } finally {
+      await client.shutdown();
+    }
+  }
+
+  /** One run at a time, across processes: a lock file holding the pid of the run. */
+  function acquireLock(): () => void {
+    fs.mkdirSync(path.dirname(lockFile), { recursive: true });
+    try {
+      fs.writeFileSync(lockFile, String(process.pid), { flag: 'wx' });
+    } catch {
+      const holder = Number(fs.readFileSync(lockFile, 'utf8'));
+      let alive = false;
+      try {
+        process.kill(holder, 0);
+        alive = true;
+      } catch {
+        /* stale lock: its process is gone */
+      }
+      if (alive) throw new BatchError(`a batch run is already in progress (pid ${holder}, ${lockFile})`, { retriable: true });
+      fs.writeFileSync(lockFile, String(process.pid));
+    }
+    return () => fs.rmSync(lockFile, { force: true });
+  }
+
+  async function run(options: RunOptions = {}): Promise<BatchResult> {
+    const release = acquireLock();
+    try {
+      const version = options.version ?? newVersion();
+      await withCassandra((c) => applyCassandraSchema(c, ks, stack.cassandra.replication));
+      const jar = await ensureJobJar('spark-jobs', path.join(stack.dirs.logs, 'build.log'), log);
+      log(`batch ${version}: ALS rank ${batch.rank}, reg ${batch.reg}, ${batch.iterations} iterations on /movielens/${batch.dataset} + ${batch.eventsPath}`);
+      const started = performance.now();
+      let result: BatchResult | undefined;
+      const errors: string[] = [];
+      const job = await startSparkSubmit(
+        stack,
+        { jar, mainClass: MAIN_CLASS, args: jobArgs(stack, batch, version, options), logFile: path.join(stack.dirs.logs, 'batch.log') },
+        (line) => {
+          options.onLine?.(line);
+          const phase = /^PHASE (\w+) ([\d.]+)$/.exec(line);
+          if (phase) log(`  ${phase[1]!.padEnd(10)} done in ${phase[2]} s`);
+          else if (line.startsWith('PHASE_START ')) log(`  ${line.slice(12).padEnd(10)} …`);
+          else if (line.startsWith('RESULT ')) result = { ...(JSON.parse(line.slice(7)) as Omit<BatchResult, 'seconds'>), seconds: 0 };
+          else if (/^(Exception|Caused by|.*Exception: )/.test(line) && errors.length < 4) errors.push(line);
+        },
+      );
+      options.onStart?.(job.pid);
+      const { code, signal } = await job.exited;
+      const seconds = (performance.now() - started) / 1000;
+      if (code !== 0 || !result) {
+        throw new BatchError(`batch ${version} failed (${signal ?? `exit ${code}`}) after ${formatDuration(seconds * 1000)}; the current model keeps serving.\n${errors.join('\n') || 'no error line; see the log'}\n  log: ${path.join(stack.dirs.logs, 'batch.log')}`);
+      }
+      result.seconds = seconds;
+      const m = result.metrics;
+      log(`batch ${version}: ${result.counts.ratings?.toLocaleString('en-US')} ratings, ${m.rmse === undefined ? 'implicit' : `RMSE ${m.rmse.toFixed(4)} (bias baseline ${m.baseline_rmse?.toFixed(4)})`}, NDCG@10 ${m['ndcg@10']?.toFixed(4)} (popularity ${m['popularity_ndcg@10']?.toFixed(4)}), in ${formatDuration(seconds * 1000)}`);
+      if (!options.extraArgs?.includes('--evaluate-only')) await cleanup();
+      return result;
+    } finally {
+      release();
+    }
+  }
+
+  async function status(): Promise<ModelRow[]> {
+    return withCassandra(async (c) => {
+      const current = (await c.execute(`SELECT version FROM ${ks}.current_model WHERE model_name = ?`, [batch.modelName], { prepare: true })).first()?.get('version') as string | undefined;
+      const rows = (await c.execute(`SELECT * FROM ${ks}.models WHERE model_name = ?`, [batch.modelName], { prepare: true })).rows;
+      return rows.map((r) => ({
+        version: r.get('version') as string,
+        status: r.get('status') as string,
+        createdAt: r.get('created_at') as Date,
+        dataCutoff: r.get('data_cutoff') as Date | null,
+        path: r.get('path') as string,
+        params: (r.get('params') ?? {}) as Record<string, string>,
+        metrics: (r.get('metrics') ?? {}) as Record<string, number>,
+        counts: Object.fromEntries(Object.entries((r.get('counts') ?? {}) as Record<string, cassandra.types.Long>).map(([k, v]) => [k, Number(v)])),
+        current: r.get('version') === current,
+      }));
+    });
+  }
+
+  /** Makes an older COMPLETE version current again and announces it on model-updates. */
+  async function rollback(version: string): Promise<ModelRow> {
+    const release = acquireLock();
+    try {
+      const target = (await status()).find((m) => m.version === version);
+      if (!target) throw new BatchError(`no model version ${version}`);
+      if (target.status !== 'COMPLETE') throw new BatchError(`model version ${version} is ${target.status}, not COMPLETE: it cannot serve`);
+      if (target.current) throw new BatchError(`model version ${version} is already current`);
+      await withCassandra((c) => c.execute(`INSERT INTO ${ks}.current_model (model_name, version, switched_at) VALUES (?, ?, ?)`, [batch.modelName, version, new Date()], { prepare: true }));
+      await announce(target);
+      log(`rolled back: ${version} is current`);
+      return { ...target, current: true };
+    } finally {
+      release();
+    }
+  }
+
+  async function announce(model: ModelRow): Promise<void> {
+    const codec = createCodec('model-published');
+    const sink = createRatingSink('kafkajs', { brokers: stack.kafka.brokers, topic: 'model-updates' });
+    try {
+      const value = codec.encode({
+        modelName: batch.modelName,
+        version: model.version,
+        publishedAt: Date.now(),
+        dataCutoff: model.dataCutoff?.getTime() ?? 0,
+        path: model.path,
+        rank: Number(model.params.rank ?? batch.rank),
+        metrics: model.metrics,
+      });
+      await sink.send([{ key: Buffer.from(batch.modelName), value }]);
+    } finally {
+      await sink.close();
+    }
+  }
+
+  /** Keeps the newest `keepVersions` COMPLETE versions and the current one; deletes the rest (HDFS and Cassandra). */
+  async function cleanup(): Promise<string[]> {
+    const models = await status();
+    const complete = models.filter((m) => m.status === 'COMPLETE').sort((a, b) => b.version.localeCompare(a.version));
+    const keep = new Set([...complete.slice(0, batch.keepVersions).map((m) => m.version), ...models.filter((m) => m.current).map((m) => m.version)]);
+    const newestKept = complete[0]?.version ?? '';
+    // WRITING rows older than the newest complete version are remains of failed runs
+    const drop = models.filter((m) => !keep.has(m.version) && (m.status === 'COMPLETE' || m.version < newestKept));
+    if (drop.length === 0) return [];
+    const hdfs = createWebHdfs({ baseUrl: stack.hdfs.webUrl, user: stack.hdfs.user });
+    await withCassandra(async (c) => {
+      const users = await allValues(c, `SELECT DISTINCT user_id FROM ${ks}.batch_recommendations`);
+      const movies = await allValues(c, `SELECT DISTINCT movie_id FROM ${ks}.similar_movies`);
+      for (const m of drop) {
+        await cassandra.concurrent.executeConcurrent(c, `DELETE FROM ${ks}.batch_recommendations WHERE user_id = ? AND model_version = ?`, users.map((u) => [u, m.version]), { concurrencyLevel: 64 });
+        await cassandra.concurrent.executeConcurrent(c, `DELETE FROM ${ks}.similar_movies WHERE movie_id = ? AND model_version = ?`, movies.map((id) => [id, m.version]), { concurrencyLevel: 64 });
+        await c.execute(`DELETE FROM ${ks}.models WHERE model_name = ? AND version = ?`, [batch.modelName, m.version], { prepare: true });
+        await hdfs.remove(new URL(m.path).pathname).catch(() => false);
+      }
+    });
+    log(`removed old model versions: ${drop.map((m) => m.version).join(', ')}`);
+    return drop.map((m) => m.version);
+  }
+
+  /** Runs on the cron schedule until the signal aborts; a run never overlaps the previous one. */
+  function schedule(signal?: AbortSignal): Cron {
+    if (!batch.schedule) throw new BatchError('no schedule: set BATCH_SCHEDULE to a cron expression, e.g. "0 3 * * *"');
+    const job = new Cron(batch.schedule, { protect: true, catch: (e: unknown) => log(`batch failed: ${(e as Error).message}`) }, async () => {
+      await run().catch((e: unknown) => log((e as Error).message));
+      log(`next batch run: ${job.nextRun()?.toISOString()}`);
+    });
+    log(`batch scheduled "${batch.schedule}": next run ${job.nextRun()?.toISOString()}`);
+    signal?.addEventListener('abort', () => job.stop());
+    return job;
+  }
+
+  return { run, status, rollback, cleanup, schedule, announce };
+}
+
+export type BatchRunner = ReturnType<typeof createBatchRunner>;
+
+/** The first column of every row of a query, all pages. */
+async function allValues(client: cassandra.Client, query: string): Promise<unknown[]> {
+  const values: unknown[] = [];
+  for await (const row of await client.execute(query, [], { fetchSize: 5000 })) values.push(row.get(0));
+  return values;
+}

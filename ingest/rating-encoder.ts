@@ -1,0 +1,143 @@
+/**
+ * The replay's hot path: a ratings.csv line straight to its Kafka key and Avro single-object
+ * encoded RatingEvent value, written into one buffer per batch, without building a RatingEvent
+ * object or splitting the line. Anything unusual falls back to `parseRatingLine`, which gives the
+ * reject reason, so both paths accept and reject exactly the same lines; a unit test checks the
+ * bytes against the avsc codec.
+ */
+import type { Codec } from '../schemas/avro.ts';
+import type { RatingEvent, RatingSource } from '../schemas/types.ts';
+import type { KeyedRecord } from './rating-sink.ts';
+import { parseRatingLine, ratingEventId, type RatingRow } from './ratings-csv.ts';
+
+const SOURCES: readonly RatingSource[] = ['UNKNOWN', 'REPLAY', 'API', 'GENERATOR'];
+const COMMA = 44;
+const DOT = 46;
+const ZERO = 48;
+const NINE = 57;
+const MINUS = 45;
+/** longest value: header 10 + eventId (1 + 15 + 1 + 15 + 1 + 16) + 3 longs × 10 + float 4 + enum 1 */
+const MAX_RECORD = 120;
+
+export interface RatingBatchEncoder {
+  /** encodes one line into the current batch; returns the reject reason, or undefined when added */
+  add(line: string): string | undefined;
+  /** encodes an already parsed row */
+  addRow(row: RatingRow): void;
+  /** the event time (epoch ms) of the line most recently added */
+  readonly lastRatedAt: number;
+  readonly size: number;
+  /** the records added since the last take(); starts a new batch */
+  take(): KeyedRecord[];
+}
+
+function writeVarLong(buf: Buffer, pos: number, n: number): number {
+  // zig-zag, with arithmetic rather than bit operators: values go beyond 32 bits
+  let z = n >= 0 ? n * 2 : -n * 2 - 1;
+  while (z >= 0x80) {
+    buf[pos++] = (z % 0x80) | 0x80;
+    z = Math.floor(z / 0x80);
+  }
+  buf[pos++] = z;
+  return pos;
+}
+
+/** Parses digits [start, end) of `line` as a non-negative integer; -1 if anything else is there. */
+function digits(line: string, start: number, end: number): number {
+  if (end <= start || end - start > 15) return -1;
+  let n = 0;
+  for (let i = start; i < end; i++) {
+    const c = line.charCodeAt(i);
+    if (c < ZERO || c > NINE) return -1;
+    n = n * 10 + (c - ZERO);
+  }
+  return n;
+}
+
+export function createRatingBatchEncoder(codec: Codec<RatingEvent>, source: RatingSource, capacity: number): RatingBatchEncoder {
+  const header = Buffer.concat([Buffer.from([0xc3, 0x01]), Buffer.from(codec.fingerprint, 'hex')]);
+  const sourceIndex = SOURCES.indexOf(source);
+  if (sourceIndex < 0) throw new Error(`unknown source ${source}`);
+  let buf = Buffer.allocUnsafe(capacity * MAX_RECORD);
+  let pos = 0;
+  let starts: number[] = [];
+  let keyEnds: number[] = [];
+  let lastRatedAt = 0;
+
+  function slow(line: string): string | undefined {
+    const row = parseRatingLine(line);
+    if (typeof row === 'string') return row;
+    return write(row.userId, row.movieId, row.rating, row.ratedAt);
+  }
+
+  function write(userId: number, movieId: number, rating: number, ratedAt: number): undefined {
+    if (pos + MAX_RECORD > buf.length) {
+      // only reached when a caller adds more than `capacity`: grow, keeping what is written
+      const bigger = Buffer.allocUnsafe(buf.length * 2);
+      buf.copy(bigger, 0, 0, pos);
+      buf = bigger;
+    }
+    starts.push(pos);
+    pos += buf.write(String(userId), pos, 'latin1'); // key
+    keyEnds.push(pos);
+    pos += header.copy(buf, pos);
+    const eventId = ratingEventId(userId, movieId, ratedAt);
+    pos = writeVarLong(buf, pos, eventId.length);
+    pos += buf.write(eventId, pos, 'latin1');
+    pos = writeVarLong(buf, pos, userId);
+    pos = writeVarLong(buf, pos, movieId);
+    pos = buf.writeFloatLE(rating, pos);
+    pos = writeVarLong(buf, pos, ratedAt);
+    buf[pos++] = sourceIndex * 2;
+    lastRatedAt = ratedAt;
+    return undefined;
+  }
+
+  return {
+    get lastRatedAt() {
+      return lastRatedAt;
+    },
+    get size() {
+      return starts.length;
+    },
+    add(line) {
+      const end = line.charCodeAt(line.length - 1) === 13 ? line.length - 1 : line.length;
+      const c1 = line.indexOf(',');
+      const c2 = c1 < 0 ? -1 : line.indexOf(',', c1 + 1);
+      const c3 = c2 < 0 ? -1 : line.indexOf(',', c2 + 1);
+      if (c3 < 0 || line.indexOf(',', c3 + 1) >= 0 || line.charCodeAt(c3 + 1) === MINUS) return slow(line);
+      const userId = digits(line, 0, c1);
+      const movieId = digits(line, c1 + 1, c2);
+      const seconds = digits(line, c3 + 1, end);
+      if (userId <= 0 || movieId <= 0 || seconds < 0 || end - c3 - 1 > 12) return slow(line);
+      // rating: "d", "d.d" or "d.d0": anything else takes the slow path
+      const r0 = line.charCodeAt(c2 + 1) - ZERO;
+      const len = c3 - c2 - 1;
+      let tenths: number;
+      if (len === 1) tenths = r0 * 10;
+      else if (len === 3 && line.charCodeAt(c2 + 2) === DOT) {
+        const r1 = line.charCodeAt(c2 + 3) - ZERO;
+        if (r1 < 0 || r1 > 9) return slow(line);
+        tenths = r0 * 10 + r1;
+      } else return slow(line);
+      if (r0 < 0 || r0 > 9 || tenths < 5 || tenths > 50 || tenths % 5 !== 0) return slow(line);
+      return write(userId, movieId, tenths / 10, seconds * 1000);
+    },
+    addRow(row) {
+      write(row.userId, row.movieId, row.rating, row.ratedAt);
+    },
+    take() {
+      const records: KeyedRecord[] = new Array(starts.length);
+      for (let i = 0; i < starts.length; i++) {
+        const valueEnd = i + 1 < starts.length ? starts[i + 1]! : pos;
+        records[i] = { key: buf.subarray(starts[i]!, keyEnds[i]!), value: buf.subarray(keyEnds[i]!, valueEnd) };
+      }
+      // the records still point into this buffer while they are in flight: start a new one
+      buf = Buffer.allocUnsafe(capacity * MAX_RECORD);
+      pos = 0;
+      starts = [];
+      keyEnds = [];
+      return records;
+    },
+  };
+}

@@ -1,0 +1,104 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createCodec } from '../schemas/avro.ts';
+import type { RatingEvent } from '../schemas/types.ts';
+import type { KeyedRecord, RatingSink } from './rating-sink.ts';
+import { replayRatings, type ReplayOptions } from './replay.ts';
+
+const codec = createCodec('rating-event');
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'replay-'));
+
+/** A test double behind the same interface as the Kafka sinks: keeps what it is sent. */
+function memorySink(): RatingSink & { records: KeyedRecord[]; batches: number } {
+  const records: KeyedRecord[] = [];
+  const sink = {
+    client: 'kafkajs' as const,
+    records,
+    batches: 0,
+    async send(batch: readonly KeyedRecord[]) {
+      sink.batches++;
+      records.push(...batch);
+    },
+    async close() {},
+  };
+  return sink;
+}
+
+function csv(name: string, lines: string[]): string {
+  const file = path.join(dir, name);
+  fs.writeFileSync(file, `${lines.join('\n')}\n`);
+  return file;
+}
+
+async function replay(file: string, options: Partial<ReplayOptions> = {}) {
+  const sink = memorySink();
+  const rejectsFile = path.join(dir, `${path.basename(file)}.rejects.jsonl`);
+  const summary = await replayRatings({ file, sink, codec, rejectsFile, progress: false, ...options });
+  const events = sink.records.map((r) => ({ key: r.key.toString(), event: codec.decode(r.value) as RatingEvent }));
+  const rejects = fs.readFileSync(rejectsFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { line: number; reason: string; raw: string });
+  return { summary, events, rejects, sink };
+}
+
+describe('ingest > replay', () => {
+  it('sends every valid row as a RatingEvent keyed by user; bad rows go to the rejects file with line and reason', async () => {
+    const file = csv('mixed.csv', [
+      'userId,movieId,rating,timestamp',
+      '1,1,4.0,964982703',
+      '1,3,4.5,964981247',
+      '1,6', // 4
+      '2,x,3.0,964982224', // 5
+      '', // 6
+      '2,47,5.5,964983815', // 7
+      '2,50,3.3,964982931', // 8
+      '3,70,3.0,964982400',
+      '3,101,5.0,964980868,oops', // 10
+    ]);
+    const { summary, events, rejects } = await replay(file);
+    expect(events.map((e) => [e.key, e.event.eventId])).toEqual([
+      ['1', '1:1:964982703000'],
+      ['1', '1:3:964981247000'],
+      ['3', '3:70:964982400000'],
+    ]);
+    expect(events[1]!.event).toEqual({ eventId: '1:3:964981247000', userId: 1, movieId: 3, rating: 4.5, ratedAt: 964_981_247_000, source: 'REPLAY' });
+    expect(rejects).toEqual([
+      { line: 4, reason: 'expected 4 columns (userId,movieId,rating,timestamp), found 2', raw: '1,6' },
+      { line: 5, reason: 'movieId is not a positive integer: "x"', raw: '2,x,3.0,964982224' },
+      { line: 6, reason: 'empty line', raw: '' },
+      { line: 7, reason: 'rating 5.5 is outside 0.5 to 5.0', raw: '2,47,5.5,964983815' },
+      { line: 8, reason: 'rating 3.3 is not in half steps', raw: '2,50,3.3,964982931' },
+      { line: 10, reason: 'expected 4 columns (userId,movieId,rating,timestamp), found 5', raw: '3,101,5.0,964980868,oops' },
+    ]);
+    expect(summary).toMatchObject({ lines: 10, produced: 3, rejected: 6, skipped: 0, stoppedEarly: false });
+  });
+
+  it('keeps only the time slice [from, until) and stops at the limit', async () => {
+    const lines = ['userId,movieId,rating,timestamp', ...Array.from({ length: 100 }, (_, i) => `${i + 1},1,3.0,${1000 + i}`)];
+    const file = csv('slice.csv', lines);
+    const sliced = await replay(file, { from: 1010_000, until: 1020_000 });
+    expect(sliced.events.map((e) => e.event.userId)).toEqual([11, 12, 13, 14, 15, 16, 17, 18, 19, 20]);
+    expect(sliced.summary.skipped).toBe(90);
+    const limited = await replay(file, { limit: 7, batchSize: 3 });
+    expect(limited.events.map((e) => e.event.userId)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(limited.sink.batches).toBe(3);
+    expect(limited.summary.stoppedEarly).toBe(true);
+  });
+
+  it('a rate limit spreads the events over time', async () => {
+    const file = csv('paced.csv', Array.from({ length: 40 }, (_, i) => `${i + 1},1,3.0,${1000 + i}`));
+    const started = performance.now();
+    const { events } = await replay(file, { ratePerSec: 200 });
+    // 40 events at 200/s: the 40th is due 195 ms after the first
+    expect(performance.now() - started).toBeGreaterThanOrEqual(190);
+    expect(events).toHaveLength(40);
+  });
+
+  it('a file without header and with Windows line ends is read the same way', async () => {
+    const file = path.join(dir, 'crlf.csv');
+    fs.writeFileSync(file, '5,10,2.0,100\r\n6,11,3.5,200\r\n');
+    const { events, rejects } = await replay(file);
+    expect(events.map((e) => e.event.eventId)).toEqual(['5:10:100000', '6:11:200000']);
+    expect(rejects).toEqual([]);
+  });
+});

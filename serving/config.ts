@@ -1,0 +1,43 @@
+/** The API's settings, read once from the environment; documented in docs/configuration.md. */
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import { parseEnv } from '../lib/env-config.ts';
+
+const schema = z.object({
+  API_HOST: z.string().default('127.0.0.1'),
+  API_PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
+  /** signs the demo sign-in tokens; unset: a random one per process (tokens end with the process) */
+  API_SESSION_SECRET: z.string().min(16).optional(),
+  API_SESSION_HOURS: z.coerce.number().positive().default(12),
+  /** bearer token of the admin routes; unset: admin routes are refused */
+  API_ADMIN_TOKEN: z.string().min(12).optional(),
+  /** ratings a user may post per minute */
+  API_RATE_LIMIT_PER_MIN: z.coerce.number().int().min(1).default(60),
+  API_MAX_BODY_BYTES: z.coerce.number().int().min(256).default(4096),
+  /** how often the current model and the movie catalogue are re-read */
+  API_MODEL_REFRESH_MS: z.coerce.number().int().min(100).default(1000),
+  API_CATALOG_REFRESH_MS: z.coerce.number().int().min(1000).default(300_000),
+  /** the batch model the API serves (the batch layer's key) */
+  BATCH_MODEL_NAME: z.string().regex(/^[a-z][a-z0-9_-]*$/).default('als'),
+  /** where ratings posted through the API go */
+  JOBS_TOPIC_RATINGS: z.string().default('ratings'),
+});
+
+export type ApiConfig = ReturnType<typeof loadApiConfig>;
+
+export function loadApiConfig(env: Record<string, string | undefined> = process.env) {
+  const e = parseEnv(schema, env, 'API');
+  return Object.freeze({
+    host: e.API_HOST,
+    port: e.API_PORT,
+    sessionSecret: e.API_SESSION_SECRET ?? randomBytes(32).toString('hex'),
+    sessionHours: e.API_SESSION_HOURS,
+    adminToken: e.API_ADMIN_TOKEN,
+    rateLimitPerMin: e.API_RATE_LIMIT_PER_MIN,
+    maxBodyBytes: e.API_MAX_BODY_BYTES,
+    modelRefreshMs: e.API_MODEL_REFRESH_MS,
+    catalogRefreshMs: e.API_CATALOG_REFRESH_MS,
+    modelName: e.BATCH_MODEL_NAME,
+    ratingsTopic: e.JOBS_TOPIC_RATINGS,
+  });
+}

@@ -1,0 +1,111 @@
+/**
+ * The Flink jobs of the speed layer, one declaration each: which jar and entry class, the flags
+ * it runs with, its parallelism, and how it is upgraded. The control plane deploys exactly this
+ * (tools/submit-job.ts); settings come from the environment, read once (docs/configuration.md).
+ */
+import { z } from 'zod';
+import type { StackConfig } from '../infra/config.ts';
+import type { JobProject } from '../infra/job-jars.ts';
+import { parseEnv } from '../lib/env-config.ts';
+
+export interface JobSpec {
+  /** the Flink job name: unique on the cluster, how the control plane finds the running job */
+  name: string;
+  project: JobProject;
+  entryClass: string;
+  /** flags, passed as `--key value`; the job echoes them as its global parameters */
+  args: Readonly<Record<string, string>>;
+  parallelism: number;
+  /** savepoint: an upgrade stops with a savepoint and restarts from it (state kept); none: cancel and start fresh */
+  savepointPolicy: 'savepoint' | 'none';
+}
+
+const schema = z.object({
+  JOBS_PARALLELISM: z.coerce.number().int().min(1).max(128).default(1),
+  JOBS_CHECKPOINT_INTERVAL_MS: z.coerce.number().int().min(500).default(10_000),
+  /** where Kafka reading starts when a job has no checkpoint: committed (else earliest), earliest, latest */
+  JOBS_STARTING_OFFSETS: z.enum(['committed', 'earliest', 'latest']).default('committed'),
+  SPEED_COALESCE_MS: z.coerce.number().int().min(0).default(50),
+  SPEED_TOP_N: z.coerce.number().int().min(10).max(1000).default(100),
+  SPEED_STATE_TTL_HOURS: z.coerce.number().int().min(0).default(24),
+  ARCHIVE_ROLL_MS: z.coerce.number().int().min(1000).default(60_000),
+  /** HDFS folder of the archived events (the batch layer reads the same key) */
+  ARCHIVE_PATH: z.string().regex(/^\/[\w./=-]*$/).default('/events/ratings'),
+  TRENDING_WINDOW_MINUTES: z.coerce.number().int().min(1).default(1440),
+  TRENDING_SLIDE_MINUTES: z.coerce.number().int().min(1).default(60),
+  /** put before every job name: a second environment (or a test) runs its own copies beside the product's */
+  JOBS_NAME_PREFIX: z.string().regex(/^[\w-]*$/).default(''),
+  JOBS_TOPIC_RATINGS: z.string().default('ratings'),
+  JOBS_TOPIC_MODEL_UPDATES: z.string().default('model-updates'),
+  JOBS_TOPIC_DLQ: z.string().default('ratings-dlq'),
+  /** the batch model the speed layer folds in with (the batch layer's BATCH_MODEL_NAME) */
+  BATCH_MODEL_NAME: z.string().regex(/^[a-z][a-z0-9_-]*$/).default('als'),
+});
+
+export type JobsConfig = ReturnType<typeof loadJobsConfig>;
+
+export function loadJobsConfig(env: Record<string, string | undefined> = process.env) {
+  const e = parseEnv(schema, env, 'jobs');
+  return Object.freeze({
+    prefix: e.JOBS_NAME_PREFIX,
+    topics: { ratings: e.JOBS_TOPIC_RATINGS, updates: e.JOBS_TOPIC_MODEL_UPDATES, dlq: e.JOBS_TOPIC_DLQ },
+    parallelism: e.JOBS_PARALLELISM,
+    checkpointIntervalMs: e.JOBS_CHECKPOINT_INTERVAL_MS,
+    startingOffsets: e.JOBS_STARTING_OFFSETS,
+    speed: { coalesceMs: e.SPEED_COALESCE_MS, topN: e.SPEED_TOP_N, stateTtlHours: e.SPEED_STATE_TTL_HOURS, modelName: e.BATCH_MODEL_NAME },
+    archive: { rollMs: e.ARCHIVE_ROLL_MS, path: e.ARCHIVE_PATH },
+    trending: { windowMinutes: e.TRENDING_WINDOW_MINUTES, slideMinutes: e.TRENDING_SLIDE_MINUTES },
+  });
+}
+
+/** The speed job's name, which is also its Kafka consumer group. */
+export function speedJobName(jobs: JobsConfig): string {
+  return `${jobs.prefix}speed-recommender`;
+}
+
+/** The declared jobs, named `<JOBS_NAME_PREFIX><name>`. */
+export function jobDeclarations(stack: StackConfig, jobs: JobsConfig = loadJobsConfig()): JobSpec[] {
+  const { prefix, topics } = jobs;
+  const kafka = { 'bootstrap.servers': stack.kafka.brokers.join(','), 'ratings.topic': topics.ratings, 'starting.offsets': jobs.startingOffsets };
+  const cassandra = {
+    'cassandra.contact.points': stack.cassandra.contactPoints.join(','),
+    'cassandra.datacenter': stack.cassandra.datacenter,
+    'cassandra.keyspace': stack.cassandra.keyspace,
+  };
+  const common = { 'checkpoint.interval.ms': String(jobs.checkpointIntervalMs) };
+  const spec = (name: string, entryClass: string, args: Record<string, string>): JobSpec => ({
+    name: prefix + name,
+    project: 'flink-jobs',
+    entryClass,
+    args: { 'job.name': prefix + name, ...kafka, ...common, ...args },
+    parallelism: jobs.parallelism,
+    savepointPolicy: 'savepoint',
+  });
+  return [
+    spec('speed-recommender', 'moviereco.flink.speed.SpeedRecommenderJob', {
+      ...cassandra,
+      'updates.topic': topics.updates,
+      'dlq.topic': topics.dlq,
+      'model.name': jobs.speed.modelName,
+      'coalesce.ms': String(jobs.speed.coalesceMs),
+      'top.n': String(jobs.speed.topN),
+      'state.ttl.hours': String(jobs.speed.stateTtlHours),
+    }),
+    spec('archive', 'moviereco.flink.archive.ArchiveJob', {
+      output: `${stack.hdfs.url.replace(/\/$/, '')}${jobs.archive.path}`,
+      'roll.ms': String(jobs.archive.rollMs),
+    }),
+    spec('trending', 'moviereco.flink.trending.TrendingJob', {
+      ...cassandra,
+      'window.size.minutes': String(jobs.trending.windowMinutes),
+      'window.slide.minutes': String(jobs.trending.slideMinutes),
+    }),
+  ];
+}
+
+/** `--key value` pairs in a stable order. */
+export function programArgs(args: Readonly<Record<string, string>>): string[] {
+  return Object.keys(args)
+    .sort()
+    .flatMap((k) => [`--${k}`, args[k]!]);
+}

@@ -1,0 +1,93 @@
+/**
+ * Wires the API to the real stack: Cassandra, Kafka, WebHDFS, the batch runner and the control
+ * plane. `startApi()` is what `npm run api` and the end-to-end tests run; `stop()` closes all.
+ */
+import { serve } from '@hono/node-server';
+import type { AddressInfo } from 'node:net';
+import type { StackConfig } from '../infra/config.ts';
+import { cassandraClient } from '../infra/engines/cassandra.ts';
+import { kafkaClient } from '../infra/engines/kafka.ts';
+import { createStack } from '../infra/stack.ts';
+import { loadBatchConfig } from '../batch/config.ts';
+import { createBatchRunner } from '../batch/runner.ts';
+import { createControlPlane } from '../speed/control-plane.ts';
+import { loadJobsConfig } from '../speed/jobs.ts';
+import { describeError } from '../lib/errors.ts';
+import { createWebHdfs } from '../lib/webhdfs.ts';
+import { createApp } from '../serving/app.ts';
+import { createSessions } from '../serving/auth.ts';
+import { createCassandraStore } from '../serving/cassandra-store.ts';
+import type { ApiConfig } from '../serving/config.ts';
+import { createFactorCache } from '../serving/factors.ts';
+import { createKafkaEvents } from '../serving/kafka-events.ts';
+import { createMetrics } from '../serving/metrics.ts';
+import { createRateLimiter } from '../serving/rate-limit.ts';
+import { createServingState } from '../serving/serving-state.ts';
+
+export interface RunningApi {
+  url: string;
+  app: ReturnType<typeof createApp>;
+  state: ReturnType<typeof createServingState>;
+  metrics: ReturnType<typeof createMetrics>;
+  stop(): Promise<void>;
+}
+
+export async function startApi({ stack, api, env = process.env, log = (line: string) => console.error(line) }: { stack: StackConfig; api: ApiConfig; env?: Record<string, string | undefined>; log?: (line: string) => void }): Promise<RunningApi> {
+  const jobs = loadJobsConfig(env);
+  const store = createCassandraStore({ client: cassandraClient(stack, stack.cassandra.keyspace), trendingWindow: `${jobs.trending.windowMinutes}m/${jobs.trending.slideMinutes}m` });
+  const events = createKafkaEvents({ kafka: kafkaClient(stack, 'moviereco-api'), topic: api.ratingsTopic });
+  const state = createServingState({ store, modelName: api.modelName, modelRefreshMs: api.modelRefreshMs, catalogRefreshMs: api.catalogRefreshMs, log });
+  const metrics = createMetrics();
+  const hdfs = createWebHdfs({ baseUrl: stack.hdfs.webUrl, user: stack.hdfs.user });
+  const batch = createBatchRunner({ stack, batch: loadBatchConfig(env), log: () => {} });
+  let batchRun: Promise<unknown> | undefined;
+  const admin = {
+    async runBatch() {
+      if (batchRun) return { started: false, message: 'a batch run started by this API is still running' };
+      batchRun = batch.run().then(
+        (r) => log(`admin batch run: ${r.version} published`),
+        (e: unknown) => log(`admin batch run failed: ${describeError(e).split('\n')[0]}`),
+      ).finally(() => (batchRun = undefined));
+      return { started: true, message: 'batch run started; GET /admin/status shows the model versions' };
+    },
+    async status() {
+      const [engines, jobStatus, models] = await Promise.all([
+        createStack({ config: stack, log: () => {} }).status(),
+        createControlPlane({ stack, jobs, log: () => {} }).status().catch((e: unknown) => describeError(e)),
+        batch.status().catch((e: unknown) => describeError(e)),
+      ]);
+      return { engines, jobs: jobStatus, models, api: metrics.recent() };
+    },
+  };
+  const app = createApp({
+    config: api,
+    store,
+    events,
+    state,
+    sessions: createSessions({ secret: api.sessionSecret, hours: api.sessionHours }),
+    metrics,
+    limiter: createRateLimiter({ perMinute: api.rateLimitPerMin }),
+    factors: createFactorCache(hdfs),
+    admin,
+    log,
+  });
+  await state.refresh({ catalog: true }).catch((error: unknown) => log(`first read of the serving store failed (retrying): ${describeError(error).split('\n')[0]}`));
+  state.start();
+  const server = serve({ fetch: app.fetch, hostname: api.host, port: api.port });
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://${api.host}:${port}`,
+    app,
+    state,
+    metrics,
+    async stop() {
+      state.stop();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await Promise.all([events.close(), store.close()]);
+    },
+  };
+}

@@ -1,0 +1,318 @@
+/**
+ * Failure drills against a running system (the one startSystem brings up): each breaks one part
+ * on purpose while work flows, and returns what it verified afterwards, check by check.
+ *
+ *   taskmanager  kill -9 the Flink TaskManager while ratings stream in: the jobs restart from their
+ *                last checkpoint; the speed rows of users who rated during the failure equal those
+ *                of twin users who rated the same movies without one; the archive holds every
+ *                produced event exactly once
+ *   kafka        restart the Kafka broker during a replay: every row arrives, once, in the archive,
+ *                and the speed job catches up
+ *   cassandra    stop Cassandra: the API answers 503 with Retry-After while /health stays up; after
+ *                Cassandra is back the API serves again and the speed job writes again, by themselves
+ *   batch        kill a batch run in its write phase: the old model stays current and the API keeps
+ *                serving it without a failed request
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { createCassandraStore } from '../serving/cassandra-store.ts';
+import type { ServingStore } from '../serving/store.ts';
+import type { StackConfig } from '../infra/config.ts';
+import { cassandraClient } from '../infra/engines/cassandra.ts';
+import { kafkaClient } from '../infra/engines/kafka.ts';
+import { createStack } from '../infra/stack.ts';
+import { createCodec } from '../schemas/avro.ts';
+import type { RatingEvent } from '../schemas/types.ts';
+import { loadBatchConfig } from '../batch/config.ts';
+import { BatchError, createBatchRunner } from '../batch/runner.ts';
+import { createFlinkClient, type FlinkClient } from '../speed/flink-client.ts';
+import { createRatingSink } from '../ingest/rating-sink.ts';
+import { ratingEventId } from '../ingest/ratings-csv.ts';
+import { replayRatings } from '../ingest/replay.ts';
+import { loadJobsConfig, speedJobName } from '../speed/jobs.ts';
+import { consumerLag, ensureTopics } from '../lib/kafka-admin.ts';
+import { archivedAll, settledSpeedRows } from './settle.ts';
+import { startSystem, type RunningSystem } from './start.ts';
+import { ACTIVE_STATES } from '../speed/plan.ts';
+import { waitFor } from '../lib/wait-for.ts';
+import { createWebHdfs } from '../lib/webhdfs.ts';
+
+export const DRILLS = ['taskmanager', 'kafka', 'cassandra', 'batch'] as const;
+export type DrillName = (typeof DRILLS)[number];
+
+export interface DrillCheck {
+  what: string;
+  ok: boolean;
+  detail: string;
+}
+
+export interface DrillContext {
+  stack: StackConfig;
+  /** the environment the system runs with (keyspace, topics, job prefix, model, archive) */
+  env: Record<string, string | undefined>;
+  /** the running API, e.g. http://127.0.0.1:8080 */
+  apiUrl: string;
+  log: (line: string) => void;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const fmt = (n: number) => n.toLocaleString('en-US');
+const check = (what: string, ok: boolean, detail: string): DrillCheck => ({ what, ok, detail });
+
+/** A small deterministic generator, so a drill's twin users get the same ratings run after run. */
+function prng(seed: number): () => number {
+  let s = seed >>> 0 || 1;
+  return () => {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    return (s >>> 0) / 2 ** 32;
+  };
+}
+
+function parts(ctx: DrillContext) {
+  const jobs = loadJobsConfig(ctx.env);
+  const speedJob = speedJobName(jobs);
+  const kafka = kafkaClient(ctx.stack, 'moviereco-drills');
+  const hdfs = createWebHdfs({ baseUrl: ctx.stack.hdfs.webUrl, user: ctx.stack.hdfs.user });
+  const flink = createFlinkClient({ baseUrl: ctx.stack.flink.restUrl });
+  const engines = createStack({ config: ctx.stack, log: () => {} });
+  return { jobs, speedJob, kafka, hdfs, flink, engines };
+}
+
+async function withStore<T>(ctx: DrillContext, fn: (store: ServingStore) => Promise<T>): Promise<T> {
+  const store = createCassandraStore({ client: cassandraClient(ctx.stack, ctx.stack.cassandra.keyspace), trendingWindow: '-' });
+  try {
+    return await fn(store);
+  } finally {
+    await store.close();
+  }
+}
+
+async function runningJob(flink: FlinkClient, name: string): Promise<{ jid: string; state: string } | undefined> {
+  const jobs = await flink.listJobs();
+  return jobs.filter((j) => j.name === name).sort((a, b) => b['start-time'] - a['start-time'])[0];
+}
+
+function exactlyOnce(counts: Map<string, number>, ids: readonly string[]): DrillCheck {
+  const missing = ids.filter((id) => !counts.has(id)).length;
+  const duplicated = ids.filter((id) => (counts.get(id) ?? 0) > 1).length;
+  const archived = ids.reduce((n, id) => n + (counts.get(id) ?? 0), 0);
+  return check('the archive holds every produced event exactly once', missing === 0 && duplicated === 0 && archived === ids.length, `${fmt(ids.length)} produced, ${fmt(archived)} archived, ${missing} missing, ${duplicated} duplicated`);
+}
+
+async function popularMovies(ctx: DrillContext): Promise<number[]> {
+  const res = await fetch(`${ctx.apiUrl}/movies?limit=100`);
+  const body = (await res.json()) as { movies: { movieId: number }[] };
+  return body.movies.map((m) => m.movieId);
+}
+
+async function taskmanager(ctx: DrillContext): Promise<DrillCheck[]> {
+  const { jobs, speedJob, engines, flink, kafka, hdfs } = parts(ctx);
+  const codec = createCodec('rating-event');
+  const sink = createRatingSink('kafkajs', { brokers: ctx.stack.kafka.brokers, topic: jobs.topics.ratings, clientId: 'moviereco-drill-tm' });
+  const movies = await popularMovies(ctx);
+  // twin groups of new users: A rates with the system healthy, B the same movies while the TaskManager dies
+  const users = 40;
+  const perUser = 15;
+  const base = 900_000_000 + (Math.floor(Date.now() / 1000) % 100_000) * 1000;
+  const start = Date.now() - 3_600_000;
+  const ratingsOf = (i: number) => {
+    const rand = prng(i + 1);
+    const picked = new Set<number>();
+    while (picked.size < perUser) picked.add(movies[Math.floor(rand() * movies.length)]!);
+    return [...picked].map((movieId) => ({ movieId, rating: 1 + Math.floor(rand() * 9) / 2 }));
+  };
+  const events = (group: number): RatingEvent[] =>
+    Array.from({ length: users }, (_, i) => ratingsOf(i).map((r, j) => ({ userId: base + group * 500 + i, ...r, ratedAt: start + group * 100_000 + i * 100 + j }))).flat().map((e) => ({ ...e, eventId: ratingEventId(e.userId, e.movieId, e.ratedAt), source: 'API' as const }));
+  const send = (list: RatingEvent[]) => sink.send(list.map((e) => ({ key: Buffer.from(String(e.userId)), value: codec.encode(e) })));
+  const a = events(0);
+  const b = events(1);
+  const usersA = Array.from({ length: users }, (_, i) => base + i);
+  const usersB = Array.from({ length: users }, (_, i) => base + 500 + i);
+  try {
+    return await withStore(ctx, async (store) => {
+      await send(a);
+      const rowsA = await settledSpeedRows({ kafka, jobs, store }, usersA);
+      const before = await runningJob(flink, speedJob);
+      const tm = (await engines.status()).find((r) => r.process === 'flink-taskmanager');
+      if (!tm?.pid) return [check('a TaskManager is running', false, 'none found')];
+      // B's events in 30 batches over about 9 s; the TaskManager is killed a third of the way in
+      const batch = Math.ceil(b.length / 30);
+      let killedAt = Infinity;
+      for (let i = 0; i < 30; i++) {
+        await send(b.slice(i * batch, (i + 1) * batch));
+        if (i === 10) {
+          process.kill(tm.pid, 'SIGKILL');
+          killedAt = Date.now();
+        }
+        await sleep(300);
+      }
+      await engines.up(['flink']);
+      const newTm = (await engines.status()).find((r) => r.process === 'flink-taskmanager');
+      const rowsB = await settledSpeedRows({ kafka, jobs, store }, usersB);
+      const after = await runningJob(flink, speedJob);
+      const restored = after ? (await flink.checkpoints(after.jid)).restored : undefined;
+      const differing = usersB.filter((u, i) => {
+        const x = rowsB.get(u)!.items;
+        const y = rowsA.get(usersA[i]!)!.items;
+        // equal lists; a swap of two items whose scores tie to 1e-5 is rounding, not a difference
+        return x.length !== y.length || x.some((item, k) => item.movieId !== y[k]!.movieId && Math.abs(item.score - y[k]!.score) > 1e-5);
+      });
+      const counts = await archivedAll({ hdfs, jobs }, [...a, ...b].map((e) => e.eventId));
+      return [
+        check('the TaskManager was killed mid-stream and a new one took its place', newTm?.pid !== undefined && newTm.pid !== tm.pid, `pid ${tm.pid} killed after ${fmt(11 * batch)} of ${fmt(b.length)} events; new pid ${newTm?.pid}`),
+        check('the speed job restarted from its last checkpoint', after?.state === 'RUNNING' && restored !== undefined && !restored.savepoint && restored.at >= killedAt, `job ${before?.jid === after?.jid ? 'restarted in place' : 'resubmitted'}, restored checkpoint ${restored?.id ?? '-'} ${restored ? `${((restored.at - killedAt) / 1000).toFixed(1)} s after the kill` : ''}, state ${after?.state}`),
+        check('speed rows of users who rated during the failure equal those of twins who rated the same without one', differing.length === 0, `${users - differing.length} of ${users} users equal (${perUser} ratings each)`),
+        exactlyOnce(counts, [...a, ...b].map((e) => e.eventId)),
+      ];
+    });
+  } finally {
+    await sink.close();
+  }
+}
+
+async function kafkaDrill(ctx: DrillContext): Promise<DrillCheck[]> {
+  const { jobs, speedJob, engines, kafka, hdfs } = parts(ctx);
+  // 3,000 ratings of the dataset's users, one a second of rating time apart, replayed at 300/s
+  const movies = await popularMovies(ctx);
+  const rand = prng(7);
+  const first = Math.floor(Date.now() / 1000) - 86_400;
+  const rows = Array.from({ length: 3000 }, (_, i) => ({ userId: 1 + Math.floor(rand() * 610), movieId: movies[Math.floor(rand() * movies.length)]!, rating: 1 + Math.floor(rand() * 9) / 2, ratedAt: first + i }));
+  const file = path.join(ctx.stack.dirs.tmp, `drill-kafka-${first}.csv`);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, `userId,movieId,rating,timestamp\n${rows.map((r) => `${r.userId},${r.movieId},${r.rating},${r.ratedAt}`).join('\n')}\n`);
+  const sink = createRatingSink('kafkajs', { brokers: ctx.stack.kafka.brokers, topic: jobs.topics.ratings, clientId: 'moviereco-drill-kafka' });
+  const replay = replayRatings({ file, sink, codec: createCodec('rating-event'), rejectsFile: path.join(ctx.stack.dirs.logs, 'drill-kafka-rejects.jsonl'), ratePerSec: 300, progress: false });
+  await sleep(3000);
+  const restartStarted = performance.now();
+  await engines.restart(['kafka']);
+  const restartSeconds = (performance.now() - restartStarted) / 1000;
+  const summary = await replay.finally(() => sink.close());
+  fs.rmSync(file, { force: true });
+  const ids = rows.map((r) => ratingEventId(r.userId, r.movieId, r.ratedAt * 1000));
+  const counts = await archivedAll({ hdfs, jobs }, ids);
+  const lag = await waitFor(async () => ((await consumerLag(kafka, speedJob, jobs.topics.ratings).catch(() => undefined)) === 0 ? 0 : undefined), { delayMs: 1000, maxWaitMs: 300_000, description: 'the speed job caught up' });
+  return [
+    check('the replay ran through a broker restart and produced every row', summary.produced === rows.length && summary.rejected === 0, `${fmt(summary.produced)} of ${fmt(rows.length)} produced, ${summary.rejected} rejected; the broker was down and back in ${restartSeconds.toFixed(1)} s`),
+    exactlyOnce(counts, ids),
+    check('the speed job caught up after the restart', lag === 0, `consumer lag ${lag} on ${jobs.topics.ratings}`),
+  ];
+}
+
+async function cassandraDrill(ctx: DrillContext): Promise<DrillCheck[]> {
+  const { jobs, engines } = parts(ctx);
+  const get = async (p: string) => {
+    const res = await fetch(`${ctx.apiUrl}${p}`);
+    return { status: res.status, retryAfter: res.headers.get('retry-after'), body: (await res.json().catch(() => undefined)) as { error?: { message: string } } | undefined };
+  };
+  await engines.down(['cassandra']);
+  let down: Awaited<ReturnType<typeof get>>;
+  let ready: number;
+  let health: number;
+  try {
+    down = await get('/users/1/recommendations');
+    ready = (await get('/ready')).status;
+    health = (await get('/health')).status;
+  } finally {
+    await engines.up(['cassandra']);
+  }
+  const back = performance.now();
+  const apiBack = await waitFor(async () => ((await get('/users/1/recommendations')).status === 200 ? true : undefined), { delayMs: 250, maxWaitMs: 120_000, description: 'the API serving again' }).catch(() => false);
+  const apiSeconds = (performance.now() - back) / 1000;
+  // the speed job fails while Cassandra is away and restarts by itself: a new rating reaches a speed row
+  const codec = createCodec('rating-event');
+  const sink = createRatingSink('kafkajs', { brokers: ctx.stack.kafka.brokers, topic: jobs.topics.ratings, clientId: 'moviereco-drill-cassandra' });
+  const userId = 990_000_000 + (Math.floor(Date.now() / 1000) % 100_000);
+  const movies = await popularMovies(ctx);
+  const ratedAt = Date.now();
+  try {
+    await sink.send(movies.slice(0, 5).map((movieId, i) => ({ key: Buffer.from(String(userId)), value: codec.encode({ eventId: ratingEventId(userId, movieId, ratedAt + i), userId, movieId, rating: 5, ratedAt: ratedAt + i, source: 'API' }) })));
+  } finally {
+    await sink.close();
+  }
+  const row = await withStore(ctx, (store) => waitFor(async () => store.speedRow(userId), { delayMs: 500, maxWaitMs: 300_000, description: `a speed row for user ${userId}` }).catch(() => undefined));
+  const speedSeconds = (performance.now() - back) / 1000;
+  return [
+    check('with Cassandra down the API answers 503 with Retry-After and says why', down.status === 503 && Number(down.retryAfter) > 0 && /Cassandra is unavailable/.test(down.body?.error?.message ?? ''), `${down.status}, Retry-After ${down.retryAfter}: ${down.body?.error?.message ?? '-'}`),
+    check('readiness fails and liveness holds while Cassandra is down', ready === 503 && health === 200, `/ready ${ready}, /health ${health}`),
+    check('the API serves again by itself once Cassandra is back', apiBack, apiBack ? `200 again ${apiSeconds.toFixed(1)} s after Cassandra was up` : 'still failing 120 s after Cassandra was up'),
+    check('the speed job writes again by itself', row !== undefined, row ? `a new user's speed row ${speedSeconds.toFixed(1)} s after Cassandra was up` : 'no speed row within 5 min'),
+  ];
+}
+
+async function batchDrill(ctx: DrillContext): Promise<DrillCheck[]> {
+  const runner = createBatchRunner({ stack: ctx.stack, batch: loadBatchConfig(ctx.env), log: () => {} });
+  const current = async () => (await runner.status()).find((m) => m.current)?.version;
+  const old = await current();
+  if (!old) return [check('a model is current before the drill', false, 'none')];
+  // the API is polled through the whole run: every answer must be a 200 from the old model
+  const seen = { requests: 0, failed: 0, versions: new Set<string>() };
+  let polling = true;
+  const poller = (async () => {
+    while (polling) {
+      const res = await fetch(`${ctx.apiUrl}/users/${1 + (seen.requests % 610)}/recommendations`).catch(() => undefined);
+      seen.requests++;
+      if (res?.status !== 200) seen.failed++;
+      else seen.versions.add(((await res.json()) as { modelVersion: string }).modelVersion);
+      await sleep(100);
+    }
+  })();
+  let pid = 0;
+  let killedAt: string | undefined;
+  const error = await runner
+    .run({
+      onStart: (p) => (pid = p),
+      onLine: (line) => {
+        if (line === 'PHASE_START write' && !killedAt) {
+          killedAt = 'write';
+          setTimeout(() => process.kill(pid, 'SIGKILL'), 3000);
+        }
+      },
+    })
+    .then(() => undefined)
+    .catch((e: unknown) => e);
+  polling = false;
+  await poller;
+  const after = await current();
+  return [
+    check('the batch run was killed in its write phase and failed with a clear error', killedAt === 'write' && error instanceof BatchError, error instanceof Error ? error.message.split('\n')[0]! : 'the run was not killed'),
+    check('the old model is still current', after === old, `current ${after}, before ${old}`),
+    check('the API kept serving the old model through the run, no failed request', seen.failed === 0 && seen.versions.size === 1 && seen.versions.has(old), `${fmt(seen.requests)} requests, ${seen.failed} failed, versions served: ${[...seen.versions].join(', ')}`),
+  ];
+}
+
+export const drills: Record<DrillName, (ctx: DrillContext) => Promise<DrillCheck[]>> = {
+  taskmanager,
+  kafka: kafkaDrill,
+  cassandra: cassandraDrill,
+  batch: batchDrill,
+};
+
+export function formatChecks(name: string, checks: readonly DrillCheck[], seconds: number): string {
+  return [`drill ${name} (${seconds.toFixed(0)} s)`, ...checks.map((c) => `  ${c.ok ? 'ok  ' : 'FAIL'} ${c.what}: ${c.detail}`)].join('\n');
+}
+
+/**
+ * The system the drills break: what `npm start` runs (ml-latest-small split by time, first batch,
+ * Flink jobs, API), in the given environment, with its replay run to the end first.
+ */
+export async function startDrillSystem({ stack, env, log, signal }: { stack: StackConfig; env: Record<string, string | undefined>; log: (line: string) => void; signal: AbortSignal }): Promise<RunningSystem> {
+  const jobs = loadJobsConfig(env);
+  await createStack({ config: stack, log }).up();
+  await ensureTopics(kafkaClient(stack, 'moviereco-drills'), [
+    { topic: jobs.topics.ratings, partitions: 4 },
+    { topic: jobs.topics.dlq, partitions: 1 },
+  ]);
+  const system = await startSystem({ stack, env, dataset: 'ml-latest-small', historyFraction: 0.9, rate: 2000, log, signal });
+  await system.replay;
+  return system;
+}
+
+/** Stops the API and cancels the environment's jobs (their last checkpoints stay for the next deploy). */
+export async function stopDrillSystem(system: RunningSystem | undefined, { stack, env }: { stack: StackConfig; env: Record<string, string | undefined> }): Promise<void> {
+  await system?.stop();
+  const { prefix } = loadJobsConfig(env);
+  const flink = createFlinkClient({ baseUrl: stack.flink.restUrl });
+  for (const j of await flink.listJobs()) if (j.name.startsWith(prefix) && ACTIVE_STATES.includes(j.state)) await flink.cancel(j.jid).catch(() => undefined);
+}

@@ -1,0 +1,166 @@
+/**
+ * The whole system in one call (what `npm start` runs): the stack, a dataset split by time, the
+ * history loaded and trained on, the Flink jobs, the API and web page, and a gentle replay of the
+ * newer ratings. Each step is skipped when already done (`<state>/run/start.json`), so running it
+ * again resumes: the replay continues where it stopped.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { loadApiConfig } from '../serving/config.ts';
+import { startApi, type RunningApi } from './api-server.ts';
+import { DATA_DIR, findDataset, type FoundDataset } from '../ingest/datasets/dataset.ts';
+import { generateDataset, ML_LATEST_SMALL } from '../ingest/datasets/generator.ts';
+import { loadDataset } from '../ingest/datasets/load.ts';
+import type { StackConfig } from '../infra/config.ts';
+import { cassandraClient } from '../infra/engines/cassandra.ts';
+import { createStack } from '../infra/stack.ts';
+import { loadBatchConfig } from '../batch/config.ts';
+import { createBatchRunner } from '../batch/runner.ts';
+import { createControlPlane } from '../speed/control-plane.ts';
+import { createRatingSink, type RatingSink } from '../ingest/rating-sink.ts';
+import { replayRatings, type ReplaySummary } from '../ingest/replay.ts';
+import { loadJobsConfig } from '../speed/jobs.ts';
+import { describeError } from '../lib/errors.ts';
+import { createWebHdfs } from '../lib/webhdfs.ts';
+import { createCodec } from '../schemas/avro.ts';
+import { splitByTime, type Split } from './split.ts';
+
+export interface StartOptions {
+  stack: StackConfig;
+  env: Record<string, string | undefined>;
+  /** a MovieLens name or path; when it cannot be found or downloaded, a generated set of the same shape */
+  dataset: string;
+  historyFraction: number;
+  /** replay rate, events/s */
+  rate: number;
+  log: (line: string) => void;
+  signal: AbortSignal;
+}
+
+interface StartState {
+  dataset: string;
+  datasetDir: string;
+  historyFraction: number;
+  split?: Split;
+  loaded?: boolean;
+  /** the first batch ran on this history */
+  trained?: boolean;
+  /** ratedAt (ms) of the last replayed event */
+  replayedUntil?: number;
+  replayed?: number;
+}
+
+export interface RunningSystem {
+  api: RunningApi;
+  replay: Promise<ReplaySummary | undefined>;
+  replayed(): number;
+  liveTotal: number;
+  stop(): Promise<void>;
+}
+
+async function findOrGenerate(name: string, log: (line: string) => void): Promise<FoundDataset> {
+  try {
+    return await findDataset(name, { log });
+  } catch (error) {
+    log(`${name} not found or downloadable (${describeError(error).split('\n')[0]}); generating a MovieLens-shaped set instead`);
+    const dir = path.join(DATA_DIR, 'generated', 'generated-small-s42');
+    if (!fs.existsSync(path.join(dir, 'ratings.csv'))) await generateDataset({ outDir: dir, ratings: ML_LATEST_SMALL.ratings, users: ML_LATEST_SMALL.users, movies: ML_LATEST_SMALL.movies, seed: 42 });
+    return { name: 'generated-small-s42', dir, source: 'path' };
+  }
+}
+
+export async function startSystem(o: StartOptions): Promise<RunningSystem> {
+  const { stack, log } = o;
+  // one state file per keyspace: a test or a second environment resumes its own run
+  const stateFile = path.join(stack.dirs.run, stack.cassandra.keyspace === 'moviereco' ? 'start.json' : `start-${stack.cassandra.keyspace}.json`);
+  fs.mkdirSync(stack.dirs.run, { recursive: true });
+  const saved: StartState | undefined = fs.existsSync(stateFile) ? JSON.parse(fs.readFileSync(stateFile, 'utf8')) : undefined;
+  const save = (s: StartState) => fs.writeFileSync(stateFile, `${JSON.stringify(s, null, 2)}\n`);
+
+  log('1/7 stack');
+  await createStack({ config: stack, log }).up();
+
+  log('2/7 dataset');
+  const resume = saved && (saved.dataset === o.dataset || saved.datasetDir === o.dataset) && saved.historyFraction === o.historyFraction && saved.split && fs.existsSync(saved.split.liveFile);
+  const dataset = resume ? { name: path.basename(saved.datasetDir), dir: saved.datasetDir, source: 'path' as const } : await findOrGenerate(o.dataset, log);
+  const state: StartState = resume ? saved : { dataset: o.dataset, datasetDir: dataset.dir, historyFraction: o.historyFraction };
+  if (!state.split) {
+    state.split = await splitByTime(dataset.dir, path.join(DATA_DIR, 'demo', dataset.name), o.historyFraction);
+    log(`   ${dataset.name}: ${state.split.history.toLocaleString('en-US')} ratings before ${new Date(state.split.splitAt * 1000).toISOString().slice(0, 10)} as history, ${state.split.live.toLocaleString('en-US')} newer ones to replay`);
+    save(state);
+  } else log(`   ${dataset.name}: split done before (${state.replayed ?? 0} of ${state.split.live} replayed)`);
+
+  const historyName = `${dataset.name}-history`;
+  const env = { ...o.env, BATCH_DATASET: historyName };
+  if (!state.loaded) {
+    log('3/7 history into HDFS and movies into Cassandra');
+    const client = cassandraClient(stack);
+    try {
+      await loadDataset({ dataset: { name: historyName, dir: state.split.historyDir, source: 'path' }, hdfs: createWebHdfs({ baseUrl: stack.hdfs.webUrl, user: stack.hdfs.user }), cassandra: client, keyspace: stack.cassandra.keyspace, replication: stack.cassandra.replication, rejectsFile: path.join(stack.dirs.logs, 'load-rejects.jsonl'), log });
+    } finally {
+      await client.shutdown();
+    }
+    state.loaded = true;
+    save(state);
+  } else log('3/7 history loaded before');
+
+  const runner = createBatchRunner({ stack, batch: loadBatchConfig(env), log });
+  const models = await runner.status().catch(() => []);
+  if (!state.trained || !models.some((m) => m.current)) {
+    log('4/7 first batch run on the history');
+    await runner.run();
+    state.trained = true;
+    save(state);
+  } else log(`4/7 model ${models.find((m) => m.current)!.version} is current`);
+
+  log('5/7 Flink jobs');
+  await createControlPlane({ stack, jobs: loadJobsConfig(env), log: (l) => log(`   ${l}`) }).deploy();
+
+  log('6/7 API and web page');
+  const api = await startApi({ stack, api: loadApiConfig(env), env, log: (l) => log(`   api: ${l}`) });
+
+  log(`7/7 replay of the newer ratings at ${o.rate} events/s`);
+  const codec = createCodec('rating-event');
+  const inner = createRatingSink('kafkajs', { brokers: stack.kafka.brokers, topic: loadJobsConfig(env).topics.ratings, clientId: 'moviereco-start' });
+  let replayed = state.replayed ?? 0;
+  const sink: RatingSink = {
+    client: inner.client,
+    async send(records) {
+      await inner.send(records);
+      replayed += records.length;
+      state.replayed = replayed;
+      state.replayedUntil = codec.decode(records[records.length - 1]!.value).ratedAt;
+    },
+    close: () => inner.close(),
+  };
+  const replay = replayRatings({
+    file: state.split.liveFile,
+    sink,
+    codec,
+    rejectsFile: path.join(stack.dirs.logs, 'start-replay-rejects.jsonl'),
+    ratePerSec: o.rate,
+    // events of the same millisecond as the last one sent are sent again: downstream they change nothing
+    from: state.replayedUntil,
+    progress: false,
+    signal: o.signal,
+  }).catch((error: unknown) => {
+    if (o.signal.aborted) return undefined;
+    throw error;
+  });
+
+  // the replay position is saved every few seconds, so even a hard kill resumes close to where it was
+  const saver = setInterval(() => save(state), 5000);
+  return {
+    api,
+    replay,
+    replayed: () => replayed,
+    liveTotal: state.split.live,
+    async stop() {
+      clearInterval(saver);
+      await replay.catch(() => undefined);
+      save(state);
+      await sink.close().catch(() => undefined);
+      await api.stop();
+    },
+  };
+}

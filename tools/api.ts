@@ -1,0 +1,15 @@
+/** npm run api: the serving API and web page on the running stack. */
+import { loadConfig } from '../infra/config.ts';
+import { runMain } from '../lib/run-main.ts';
+import { loadApiConfig } from '../serving/config.ts';
+import { startApi } from '../system/api-server.ts';
+
+runMain(async () => {
+  const running = await startApi({ stack: loadConfig(), api: loadApiConfig() });
+  console.log(`API and web page on ${running.url} (OpenAPI: ${running.url}/openapi.json)`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await running.stop();
+});

@@ -8,17 +8,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import cassandra from 'cassandra-driver';
 import { Cron } from 'croner';
-import type { StackConfig } from '../infra/config.ts';
-import { cassandraClient } from '../infra/engines/cassandra.ts';
-import { startSparkSubmit } from '../infra/engines/spark.ts';
-import { ensureJobJar } from '../infra/job-jars.ts';
 import { createCodec } from '../schemas/avro.ts';
 import { applyCassandraSchema } from '../schemas/cassandra.ts';
-import { createRatingSink } from '../ingest/rating-sink.ts';
 import { PipelineError } from '../lib/errors.ts';
 import { formatDuration } from '../lib/progress.ts';
 import { createWebHdfs } from '../lib/webhdfs.ts';
 import type { BatchConfig } from './config.ts';
+import { cassandraClient, kafkaClient, type Endpoints, type Platform } from '../lib/platform.ts';
 
 export class BatchError extends PipelineError {}
 
@@ -64,7 +60,7 @@ export function newVersion(now = new Date()): string {
 }
 
 /** The job's flags for a run. Pure, so it is unit-tested. */
-export function jobArgs(stack: StackConfig, batch: BatchConfig, version: string, options: Pick<RunOptions, 'cutoff' | 'extraArgs'> = {}): string[] {
+export function jobArgs(stack: Endpoints, batch: BatchConfig, version: string, options: Pick<RunOptions, 'cutoff' | 'extraArgs'> = {}): string[] {
   const args: Record<string, string | number | boolean | undefined> = {
     history: `/movielens/${batch.dataset}/ratings.csv`,
     events: batch.eventsPath,
@@ -90,7 +86,7 @@ export function jobArgs(stack: StackConfig, batch: BatchConfig, version: string,
   return [...Object.entries(args).flatMap(([k, v]) => (v === undefined ? [] : [`--${k}`, String(v)])), ...(options.extraArgs ?? [])];
 }
 
-export function createBatchRunner({ stack, batch, log = console.log }: { stack: StackConfig; batch: BatchConfig; log?: (line: string) => void }) {
+export function createBatchRunner({ platform: stack, batch, log = console.log }: { platform: Platform; batch: BatchConfig; log?: (line: string) => void }) {
   const lockFile = path.join(stack.dirs.run, 'batch.lock');
   const ks = stack.cassandra.keyspace;
 
@@ -129,13 +125,12 @@ export function createBatchRunner({ stack, batch, log = console.log }: { stack: 
     try {
       const version = options.version ?? newVersion();
       await withCassandra((c) => applyCassandraSchema(c, ks, stack.cassandra.replication));
-      const jar = await ensureJobJar('spark-jobs', path.join(stack.dirs.logs, 'build.log'), log);
+      const jar = await stack.jobJar('spark-jobs', log);
       log(`batch ${version}: ALS rank ${batch.rank}, reg ${batch.reg}, ${batch.iterations} iterations on /movielens/${batch.dataset} + ${batch.eventsPath}`);
       const started = performance.now();
       let result: BatchResult | undefined;
       const errors: string[] = [];
-      const job = await startSparkSubmit(
-        stack,
+      const job = await stack.startSparkSubmit(
         { jar, mainClass: MAIN_CLASS, args: jobArgs(stack, batch, version, options), logFile: path.join(stack.dirs.logs, 'batch.log') },
         (line) => {
           options.onLine?.(line);
@@ -199,7 +194,8 @@ export function createBatchRunner({ stack, batch, log = console.log }: { stack: 
 
   async function announce(model: ModelRow): Promise<void> {
     const codec = createCodec('model-published');
-    const sink = createRatingSink('kafkajs', { brokers: stack.kafka.brokers, topic: 'model-updates' });
+    const producer = kafkaClient(stack, 'moviereco-batch').producer({ idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
     try {
       const value = codec.encode({
         modelName: batch.modelName,
@@ -210,9 +206,9 @@ export function createBatchRunner({ stack, batch, log = console.log }: { stack: 
         rank: Number(model.params.rank ?? batch.rank),
         metrics: model.metrics,
       });
-      await sink.send([{ key: Buffer.from(batch.modelName), value }]);
+      await producer.send({ topic: 'model-updates', acks: -1, messages: [{ key: batch.modelName, value }] });
     } finally {
-      await sink.close();
+      await producer.disconnect();
     }
   }
 

@@ -5,9 +5,9 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import type { JobProject } from '../lib/platform.ts';
 import { runMaven } from './install.ts';
 
-export type JobProject = 'flink-jobs' | 'spark-jobs';
 
 const repoRoot = path.resolve(import.meta.dirname, '..');
 

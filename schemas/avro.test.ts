@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import avro from 'avsc';
 import { describe, expect, it } from 'vitest';
-import { fromJson, VECTORS_FILE } from '../tools/gen-test-vectors.ts';
-import { generateTypes, TYPES_FILE } from '../tools/gen-schema-types.ts';
+import { fromJson, VECTORS_FILE } from './vectors.ts';
+import { generateTypes, TYPES_FILE } from './generate-types.ts';
 import { SCHEMA_NAMES, SchemaError, createCodec, historyFiles, readSchemaFile, schemaFile } from './avro.ts';
 import { compatibilityProblems } from './compatibility.ts';
 import type { SchemaName } from './types.ts';

@@ -3,57 +3,17 @@
  * dependency passed in (so tests run it in-process with `app.request`). One sub-app per resource,
  * zod validation that also generates the OpenAPI document, one error handler.
  */
-import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { describeError } from '../lib/errors.ts';
-import type { Sessions } from './auth.ts';
-import type { ApiConfig } from './config.ts';
 import { ApiError } from './errors.ts';
-import type { createFactorCache } from './factors.ts';
-import type { Metrics } from './metrics.ts';
-import type { RateLimiter } from './rate-limit.ts';
-import { adminRoutes, type AdminActions } from './routes/admin.ts';
+import { adminRoutes } from './routes/admin.ts';
 import { movieRoutes } from './routes/movies.ts';
 import { systemRoutes } from './routes/system.ts';
 import { userRoutes } from './routes/users.ts';
 import { webRoutes } from './routes/web.ts';
-import type { ServingState } from './serving-state.ts';
-import type { RatingEvents, ServingStore } from './store.ts';
-
-export interface AppDeps {
-  config: ApiConfig;
-  store: ServingStore;
-  events: RatingEvents;
-  state: ServingState;
-  sessions: Sessions;
-  metrics: Metrics;
-  limiter: RateLimiter;
-  factors?: ReturnType<typeof createFactorCache>;
-  admin?: AdminActions;
-  log?: (line: string) => void;
-}
-
-export type AppEnv = { Variables: { deps: AppDeps } };
-
-/** The JSON body of every error. */
-export function errorBody(status: number, message: string, issues?: string[]) {
-  return { error: { status, message, ...(issues ? { issues } : {}) } };
-}
-
-/** Validation failures of any route: 400 with each problem listed. */
-export function newRouter() {
-  return new OpenAPIHono<AppEnv>({
-    defaultHook: (result, c) => {
-      if (!result.success) {
-        const issues = result.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`);
-        return c.json(errorBody(400, `invalid request: ${issues.join('; ')}`, issues), 400);
-      }
-      return undefined;
-    },
-  });
-}
+import { errorBody, newRouter, type AppDeps } from './router.ts';
 
 export function createApp(deps: AppDeps) {
   const app = newRouter();

@@ -3,18 +3,16 @@
  * pure functions of plan.ts, apply. Every command can be a dry run (plan only).
  */
 import path from 'node:path';
-import type { StackConfig } from '../infra/config.ts';
-import { cassandraClient } from '../infra/engines/cassandra.ts';
 import { applyCassandraSchema } from '../schemas/cassandra.ts';
-import { ensureJobJar, jobSourceHash, type JobProject } from '../infra/job-jars.ts';
 import { jobDeclarations, loadJobsConfig, programArgs, type JobSpec, type JobsConfig } from './jobs.ts';
 import { PipelineError } from '../lib/errors.ts';
 import { waitFor } from '../lib/wait-for.ts';
 import { createFlinkClient, type FlinkClient } from './flink-client.ts';
 import { ACTIVE_STATES, describeAction, desiredArgs, differences, planDeploy, planRescale, planUpgrade, type Action, type DesiredJob, type ObservedJob } from './plan.ts';
+import { cassandraClient, type JobProject, type Platform } from '../lib/platform.ts';
 
 export interface ControlPlaneOptions {
-  stack: StackConfig;
+  platform: Platform;
   jobs?: JobsConfig;
   flink?: FlinkClient;
   log?: (line: string) => void;
@@ -40,9 +38,8 @@ export interface JobStatus {
   drift: string[];
 }
 
-export function createControlPlane({ stack, jobs = loadJobsConfig(), flink = createFlinkClient({ baseUrl: stack.flink.restUrl }), log = (line) => console.log(line) }: ControlPlaneOptions) {
+export function createControlPlane({ platform: stack, jobs = loadJobsConfig(), flink = createFlinkClient({ baseUrl: stack.flink.restUrl }), log = (line) => console.log(line) }: ControlPlaneOptions) {
   const declarations = jobDeclarations(stack, jobs);
-  const buildLog = path.join(stack.dirs.logs, 'job-build.log');
 
   function declared(name: string): JobSpec {
     const spec = declarations.find((d) => d.name === name || d.name === jobs.prefix + name);
@@ -51,7 +48,7 @@ export function createControlPlane({ stack, jobs = loadJobsConfig(), flink = cre
   }
 
   function desired(spec: JobSpec): DesiredJob {
-    return { ...spec, jarHash: jobSourceHash(spec.project) };
+    return { ...spec, jarHash: stack.jobSourceHash(spec.project) };
   }
 
   /** Every job the cluster knows, with parameters for active ones and the last checkpoint for the latest ended run of each name. */
@@ -80,8 +77,8 @@ export function createControlPlane({ stack, jobs = loadJobsConfig(), flink = cre
     const name = `${project}-${hash}.jar`;
     const known = jarIds.get(name) ?? (await flink.listJars()).find((j) => j.name === name)?.id;
     if (known) return known;
-    const jarPath = await ensureJobJar(project, buildLog, log);
-    if (jobSourceHash(project) !== hash) throw new PipelineError(`${project} sources changed while deploying; deploy again`);
+    const jarPath = await stack.jobJar(project, log);
+    if (stack.jobSourceHash(project) !== hash) throw new PipelineError(`${project} sources changed while deploying; deploy again`);
     log(`uploading ${name}`);
     const id = await flink.uploadJar(jarPath, name);
     jarIds.set(name, id);

@@ -4,8 +4,7 @@
  * (tools/submit-job.ts); settings come from the environment, read once (docs/configuration.md).
  */
 import { z } from 'zod';
-import type { StackConfig } from '../infra/config.ts';
-import type { JobProject } from '../infra/job-jars.ts';
+import type { Endpoints, JobProject } from '../lib/platform.ts';
 import { parseEnv } from '../lib/env-config.ts';
 
 export interface JobSpec {
@@ -64,7 +63,7 @@ export function speedJobName(jobs: JobsConfig): string {
 }
 
 /** The declared jobs, named `<JOBS_NAME_PREFIX><name>`. */
-export function jobDeclarations(stack: StackConfig, jobs: JobsConfig = loadJobsConfig()): JobSpec[] {
+export function jobDeclarations(stack: Endpoints, jobs: JobsConfig = loadJobsConfig()): JobSpec[] {
   const { prefix, topics } = jobs;
   const kafka = { 'bootstrap.servers': stack.kafka.brokers.join(','), 'ratings.topic': topics.ratings, 'starting.offsets': jobs.startingOffsets };
   const cassandra = {

@@ -5,8 +5,6 @@
 import { serve } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
 import type { StackConfig } from '../infra/config.ts';
-import { cassandraClient } from '../infra/engines/cassandra.ts';
-import { kafkaClient } from '../infra/engines/kafka.ts';
 import { createStack } from '../infra/stack.ts';
 import { loadBatchConfig } from '../batch/config.ts';
 import { createBatchRunner } from '../batch/runner.ts';
@@ -23,6 +21,8 @@ import { createKafkaEvents } from '../serving/kafka-events.ts';
 import { createMetrics } from '../serving/metrics.ts';
 import { createRateLimiter } from '../serving/rate-limit.ts';
 import { createServingState } from '../serving/serving-state.ts';
+import { cassandraClient, kafkaClient } from '../lib/platform.ts';
+import { platformOf } from '../infra/platform.ts';
 
 export interface RunningApi {
   url: string;
@@ -39,7 +39,7 @@ export async function startApi({ stack, api, env = process.env, log = (line: str
   const state = createServingState({ store, modelName: api.modelName, modelRefreshMs: api.modelRefreshMs, catalogRefreshMs: api.catalogRefreshMs, log });
   const metrics = createMetrics();
   const hdfs = createWebHdfs({ baseUrl: stack.hdfs.webUrl, user: stack.hdfs.user });
-  const batch = createBatchRunner({ stack, batch: loadBatchConfig(env), log: () => {} });
+  const batch = createBatchRunner({ platform: platformOf(stack), batch: loadBatchConfig(env), log: () => {} });
   let batchRun: Promise<unknown> | undefined;
   const admin = {
     async runBatch() {
@@ -53,7 +53,7 @@ export async function startApi({ stack, api, env = process.env, log = (line: str
     async status() {
       const [engines, jobStatus, models] = await Promise.all([
         createStack({ config: stack, log: () => {} }).status(),
-        createControlPlane({ stack, jobs, log: () => {} }).status().catch((e: unknown) => describeError(e)),
+        createControlPlane({ platform: platformOf(stack), jobs, log: () => {} }).status().catch((e: unknown) => describeError(e)),
         batch.status().catch((e: unknown) => describeError(e)),
       ]);
       return { engines, jobs: jobStatus, models, api: metrics.recent() };

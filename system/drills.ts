@@ -18,8 +18,6 @@ import path from 'node:path';
 import { createCassandraStore } from '../serving/cassandra-store.ts';
 import type { ServingStore } from '../serving/store.ts';
 import type { StackConfig } from '../infra/config.ts';
-import { cassandraClient } from '../infra/engines/cassandra.ts';
-import { kafkaClient } from '../infra/engines/kafka.ts';
 import { createStack } from '../infra/stack.ts';
 import { createCodec } from '../schemas/avro.ts';
 import type { RatingEvent } from '../schemas/types.ts';
@@ -36,6 +34,8 @@ import { startSystem, type RunningSystem } from './start.ts';
 import { ACTIVE_STATES } from '../speed/plan.ts';
 import { waitFor } from '../lib/wait-for.ts';
 import { createWebHdfs } from '../lib/webhdfs.ts';
+import { cassandraClient, kafkaClient } from '../lib/platform.ts';
+import { platformOf } from '../infra/platform.ts';
 
 export const DRILLS = ['taskmanager', 'kafka', 'cassandra', 'batch'] as const;
 export type DrillName = (typeof DRILLS)[number];
@@ -242,7 +242,7 @@ async function cassandraDrill(ctx: DrillContext): Promise<DrillCheck[]> {
 }
 
 async function batchDrill(ctx: DrillContext): Promise<DrillCheck[]> {
-  const runner = createBatchRunner({ stack: ctx.stack, batch: loadBatchConfig(ctx.env), log: () => {} });
+  const runner = createBatchRunner({ platform: platformOf(ctx.stack), batch: loadBatchConfig(ctx.env), log: () => {} });
   const current = async () => (await runner.status()).find((m) => m.current)?.version;
   const old = await current();
   if (!old) return [check('a model is current before the drill', false, 'none')];

@@ -12,7 +12,6 @@ import { DATA_DIR, findDataset, type FoundDataset } from '../ingest/datasets/dat
 import { generateDataset, ML_LATEST_SMALL } from '../ingest/datasets/generator.ts';
 import { loadDataset } from '../ingest/datasets/load.ts';
 import type { StackConfig } from '../infra/config.ts';
-import { cassandraClient } from '../infra/engines/cassandra.ts';
 import { createStack } from '../infra/stack.ts';
 import { loadBatchConfig } from '../batch/config.ts';
 import { createBatchRunner } from '../batch/runner.ts';
@@ -24,6 +23,8 @@ import { describeError } from '../lib/errors.ts';
 import { createWebHdfs } from '../lib/webhdfs.ts';
 import { createCodec } from '../schemas/avro.ts';
 import { splitByTime, type Split } from './split.ts';
+import { cassandraClient } from '../lib/platform.ts';
+import { platformOf } from '../infra/platform.ts';
 
 export interface StartOptions {
   stack: StackConfig;
@@ -104,7 +105,7 @@ export async function startSystem(o: StartOptions): Promise<RunningSystem> {
     save(state);
   } else log('3/7 history loaded before');
 
-  const runner = createBatchRunner({ stack, batch: loadBatchConfig(env), log });
+  const runner = createBatchRunner({ platform: platformOf(stack), batch: loadBatchConfig(env), log });
   const models = await runner.status().catch(() => []);
   if (!state.trained || !models.some((m) => m.current)) {
     log('4/7 first batch run on the history');
@@ -114,7 +115,7 @@ export async function startSystem(o: StartOptions): Promise<RunningSystem> {
   } else log(`4/7 model ${models.find((m) => m.current)!.version} is current`);
 
   log('5/7 Flink jobs');
-  await createControlPlane({ stack, jobs: loadJobsConfig(env), log: (l) => log(`   ${l}`) }).deploy();
+  await createControlPlane({ platform: platformOf(stack), jobs: loadJobsConfig(env), log: (l) => log(`   ${l}`) }).deploy();
 
   log('6/7 API and web page');
   const api = await startApi({ stack, api: loadApiConfig(env), env, log: (l) => log(`   api: ${l}`) });

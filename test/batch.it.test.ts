@@ -7,12 +7,13 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SHARED_DATASETS } from '../ingest/datasets/dataset.ts';
 import { loadConfig } from '../infra/config.ts';
-import { cassandraClient } from '../infra/engines/cassandra.ts';
 import { loadBatchConfig } from '../batch/config.ts';
 import { BatchError, createBatchRunner, type BatchResult } from '../batch/runner.ts';
 import { createWebHdfs } from '../lib/webhdfs.ts';
 import { createCodec } from '../schemas/avro.ts';
 import { config as baseConfig, consumeAll, uniqueName } from './helpers.ts';
+import { cassandraClient } from '../lib/platform.ts';
+import { platformOf } from '../infra/platform.ts';
 
 const keyspace = uniqueName('it_batch');
 const modelName = uniqueName('als').replaceAll('_', '-');
@@ -20,7 +21,7 @@ const stack = loadConfig({ ...process.env, CASSANDRA_KEYSPACE: keyspace });
 const dataset = uniqueName('it-batch-ml');
 // explicit ALS: the model whose RMSE is checked (the default, implicit, is run by the other tests)
 const batch = loadBatchConfig({ BATCH_DATASET: dataset, BATCH_MODEL_NAME: modelName, BATCH_KEEP_VERSIONS: '5', BATCH_IMPLICIT: 'false' });
-const runner = createBatchRunner({ stack, batch, log: () => {} });
+const runner = createBatchRunner({ platform: platformOf(stack), batch, log: () => {} });
 const hdfs = createWebHdfs({ baseUrl: baseConfig.hdfs.webUrl, user: baseConfig.hdfs.user });
 const published = createCodec('model-published');
 
@@ -126,7 +127,7 @@ describe('batch > ALS over HDFS into Cassandra', () => {
   it('empty input ends with a clear error and changes nothing', async () => {
     const emptyDataset = uniqueName('it-empty');
     await hdfs.writeFile(`/movielens/${emptyDataset}/ratings.csv`, 'userId,movieId,rating,timestamp\nnot,a,valid,row\n');
-    const emptyRunner = createBatchRunner({ stack, batch: loadBatchConfig({ BATCH_DATASET: emptyDataset, BATCH_MODEL_NAME: modelName, BATCH_IMPLICIT: 'false' }), log: () => {} });
+    const emptyRunner = createBatchRunner({ platform: platformOf(stack), batch: loadBatchConfig({ BATCH_DATASET: emptyDataset, BATCH_MODEL_NAME: modelName, BATCH_IMPLICIT: 'false' }), log: () => {} });
     const error = await emptyRunner.run({ version: 'v20260104T000000Z' }).catch((e: unknown) => e);
     expect((error as Error).message).toMatch(/no valid ratings in \/movielens\/it-empty.*nothing to train on/);
     expect(await current()).toBe('v20260101T000000Z');

@@ -16,6 +16,7 @@ import { createWebHdfs } from '../lib/webhdfs.ts';
 import { isolatedEnv } from '../system/environment.ts';
 import { startSystem, type RunningSystem } from '../system/start.ts';
 import { config as baseConfig, createTopic, deleteTopic, silentLog, uniqueName } from './helpers.ts';
+import { platformOf } from '../infra/platform.ts';
 
 const id = uniqueName('it_e2e');
 const env = isolatedEnv(id, { archiveRoot: '/it' });
@@ -83,7 +84,7 @@ describe('end to end', () => {
         await new Promise((res) => setTimeout(res, 20));
       }
     })();
-    const next = await createBatchRunner({ stack, batch: loadBatchConfig({ ...env, BATCH_DATASET: 'ml-latest-small-history' }), log: silentLog }).run();
+    const next = await createBatchRunner({ platform: platformOf(stack), batch: loadBatchConfig({ ...env, BATCH_DATASET: 'ml-latest-small-history' }), log: silentLog }).run();
     await waitFor(async () => (system.api.state.current()?.version === next.version ? true : undefined), { delayMs: 100, maxWaitMs: 10_000, description: 'the API on the new model' });
     await new Promise((r) => setTimeout(r, 2000));
     stop = true;

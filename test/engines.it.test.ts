@@ -1,8 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cassandraClient } from '../infra/engines/cassandra.ts';
-import { kafkaClient } from '../infra/engines/kafka.ts';
 import { sparkSubmit } from '../infra/engines/spark.ts';
 import { ensureJobJar } from '../infra/job-jars.ts';
 import { createStack } from '../infra/stack.ts';
@@ -10,6 +8,7 @@ import { createFlinkClient } from '../speed/flink-client.ts';
 import { FlinkRestError } from '../lib/errors.ts';
 import { createWebHdfs } from '../lib/webhdfs.ts';
 import { config, silentLog, uniqueName } from './helpers.ts';
+import { cassandraClient, kafkaClient } from '../lib/platform.ts';
 
 const buildLog = path.join(config.dirs.logs, 'test-build.log');
 

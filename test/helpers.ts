@@ -2,10 +2,10 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { kafkaClient } from '../infra/engines/kafka.ts';
 import { ensureJobJar } from '../infra/job-jars.ts';
 import { createFlinkClient } from '../speed/flink-client.ts';
 import { loadConfig } from '../infra/config.ts';
+import { kafkaClient } from '../lib/platform.ts';
 
 /** The stack configuration the tests run against (the same environment as `npm start`). */
 export const config = loadConfig();

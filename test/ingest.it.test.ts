@@ -10,13 +10,13 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { generateDataset } from '../ingest/datasets/generator.ts';
 import { SHARED_DATASETS } from '../ingest/datasets/dataset.ts';
 import { loadDataset } from '../ingest/datasets/load.ts';
-import { cassandraClient } from '../infra/engines/cassandra.ts';
 import { createStack } from '../infra/stack.ts';
 import { createRatingSink, type SinkClient } from '../ingest/rating-sink.ts';
 import { replayRatings } from '../ingest/replay.ts';
 import { createWebHdfs } from '../lib/webhdfs.ts';
 import { createCodec } from '../schemas/avro.ts';
 import { config, consumeAll, createTopic, deleteTopic, runFlinkJobToLines, silentLog, uniqueName } from './helpers.ts';
+import { cassandraClient } from '../lib/platform.ts';
 
 const codec = createCodec('rating-event');
 const SMALL = path.join(SHARED_DATASETS, 'ml-latest-small');

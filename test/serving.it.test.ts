@@ -14,7 +14,6 @@ import { SHARED_DATASETS } from '../ingest/datasets/dataset.ts';
 import { loadDataset } from '../ingest/datasets/load.ts';
 import { ensureChromium } from '../infra/browser.ts';
 import { loadConfig } from '../infra/config.ts';
-import { cassandraClient } from '../infra/engines/cassandra.ts';
 import { loadBatchConfig } from '../batch/config.ts';
 import { createBatchRunner, type BatchResult } from '../batch/runner.ts';
 import { createControlPlane } from '../speed/control-plane.ts';
@@ -23,6 +22,8 @@ import { loadJobsConfig } from '../speed/jobs.ts';
 import { createWebHdfs } from '../lib/webhdfs.ts';
 import { waitFor } from '../lib/wait-for.ts';
 import { config as baseConfig, createTopic, deleteTopic, silentLog, uniqueName } from './helpers.ts';
+import { cassandraClient } from '../lib/platform.ts';
+import { platformOf } from '../infra/platform.ts';
 
 const id = uniqueName('it_serve');
 const prefix = `${id.replaceAll('_', '-')}-`;
@@ -60,8 +61,8 @@ beforeAll(async () => {
   } finally {
     await cql.shutdown();
   }
-  model = await createBatchRunner({ stack, batch: loadBatchConfig(env), log: silentLog }).run({ version: 'v20260301T000000Z' });
-  await createControlPlane({ stack, jobs: loadJobsConfig(env), log: silentLog }).deploy({ only: ['speed-recommender'] });
+  model = await createBatchRunner({ platform: platformOf(stack), batch: loadBatchConfig(env), log: silentLog }).run({ version: 'v20260301T000000Z' });
+  await createControlPlane({ platform: platformOf(stack), jobs: loadJobsConfig(env), log: silentLog }).deploy({ only: ['speed-recommender'] });
   api = await startApi({ stack, api: loadApiConfig(env), env, log: silentLog });
 }, 900_000);
 

@@ -10,7 +10,6 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SHARED_DATASETS } from '../ingest/datasets/dataset.ts';
 import { loadConfig } from '../infra/config.ts';
-import { cassandraClient } from '../infra/engines/cassandra.ts';
 import { loadBatchConfig } from '../batch/config.ts';
 import { createBatchRunner, type BatchResult } from '../batch/runner.ts';
 import { createFlinkClient } from '../speed/flink-client.ts';
@@ -20,6 +19,8 @@ import { waitFor } from '../lib/wait-for.ts';
 import { createCodec } from '../schemas/avro.ts';
 import type { RatingEvent } from '../schemas/types.ts';
 import { config as baseConfig, consumeAll, createTopic, deleteTopic, runFlinkJobToLines, runTool, silentLog, uniqueName } from './helpers.ts';
+import { cassandraClient } from '../lib/platform.ts';
+import { platformOf } from '../infra/platform.ts';
 
 const id = uniqueName('it_speed');
 const keyspace = id;
@@ -101,7 +102,7 @@ async function jobId(name: string): Promise<string> {
 beforeAll(async () => {
   await Promise.all([createTopic(topics.ratings, 4), createTopic(topics.dlq, 1)]);
   await hdfs.uploadFile(path.join(SHARED_DATASETS, 'ml-latest-small', 'ratings.csv'), `/movielens/${dataset}/ratings.csv`);
-  model = await createBatchRunner({ stack, batch: loadBatchConfig(env), log: silentLog }).run({ version: 'v20260201T000000Z' });
+  model = await createBatchRunner({ platform: platformOf(stack), batch: loadBatchConfig(env), log: silentLog }).run({ version: 'v20260201T000000Z' });
   const out = await runTool('submit-job', ['deploy'], env);
   expect(out).toMatch(/submit +.*speed-recommender/);
 }, 900_000);
@@ -148,7 +149,7 @@ describe('speed layer > fold-in', () => {
 
   it("and for an implicit-feedback model: the confidence-weighted fold-in reproduces the batch user vector (|Δ| < 1e-5)", async () => {
     const implicitEnv = { ...env, BATCH_IMPLICIT: 'true', BATCH_MODEL_NAME: `${modelName}-implicit` };
-    const implicit = await createBatchRunner({ stack, batch: loadBatchConfig(implicitEnv), log: silentLog }).run({ version: 'v20260201T000001Z' });
+    const implicit = await createBatchRunner({ platform: platformOf(stack), batch: loadBatchConfig(implicitEnv), log: silentLog }).run({ version: 'v20260201T000001Z' });
     expect(implicit.metrics.rmse).toBeUndefined(); // preferences, not ratings
     expect(implicit.metrics['ndcg@10']).toBeGreaterThan(0);
     const lines = await runFlinkJobToLines('moviereco.flink.tools.FoldInCheckJob', ['--model', `${baseConfig.hdfs.url}/models/${modelName}-implicit/${implicit.version}`, '--ratings', `${baseConfig.hdfs.url}/movielens/${dataset}/ratings.csv`]);

@@ -7,6 +7,7 @@ import { loadBatchConfig } from '../batch/config.ts';
 import { createBatchRunner } from '../batch/runner.ts';
 import { ConfigError } from '../lib/errors.ts';
 import { runMain } from '../lib/run-main.ts';
+import { platformOf } from '../infra/platform.ts';
 
 const USAGE = `usage: npm run batch -- <command>
   run [--cutoff <date|epoch s>]   train ALS on the master dataset, publish a new model version
@@ -16,7 +17,7 @@ const USAGE = `usage: npm run batch -- <command>
 
 async function main(argv: string[]) {
   const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { cutoff: { type: 'string' } } });
-  const runner = createBatchRunner({ stack: loadConfig(), batch: loadBatchConfig() });
+  const runner = createBatchRunner({ platform: platformOf(loadConfig()), batch: loadBatchConfig() });
   switch (positionals[0]) {
     case 'run': {
       const cutoff = values.cutoff === undefined ? undefined : /^\d+$/.test(values.cutoff) ? Number(values.cutoff) * 1000 : Date.parse(values.cutoff);

@@ -7,13 +7,13 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { loadConfig } from '../infra/config.ts';
-import { cassandraClient } from '../infra/engines/cassandra.ts';
 import { ConfigError } from '../lib/errors.ts';
 import { runMain } from '../lib/run-main.ts';
 import { createWebHdfs } from '../lib/webhdfs.ts';
 import { DATA_DIR, findDataset } from '../ingest/datasets/dataset.ts';
 import { ML_32M, ML_LATEST_SMALL, generateDataset } from '../ingest/datasets/generator.ts';
 import { loadDataset } from '../ingest/datasets/load.ts';
+import { cassandraClient } from '../lib/platform.ts';
 
 const USAGE = `usage: npm run data -- <command>
   find <name|path> [--no-download]   locate a MovieLens dataset (path, data/, ../shared/datasets, or GroupLens)

@@ -8,25 +8,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createCodec } from '../schemas/avro.ts';
 import type { SchemaName } from '../schemas/types.ts';
+import { fromJson, toJson, VECTORS_FILE } from '../schemas/vectors.ts';
 
-export const VECTORS_FILE = path.resolve(import.meta.dirname, '..', 'schemas', 'test-vectors.json');
-
-/** JSON form of a value: Buffers as {"$bytes": hex}, everything else as is. */
-export function toJson(value: unknown): unknown {
-  if (Buffer.isBuffer(value)) return { $bytes: value.toString('hex') };
-  if (Array.isArray(value)) return value.map(toJson);
-  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toJson(v)]));
-  return value;
-}
-
-export function fromJson(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(fromJson);
-  if (value !== null && typeof value === 'object') {
-    if ('$bytes' in value) return Buffer.from((value as { $bytes: string }).$bytes, 'hex');
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, fromJson(v)]));
-  }
-  return value;
-}
 
 export const VALUES: { schema: SchemaName; value: unknown }[] = [
   { schema: 'rating-event', value: { eventId: '1:31:964982703000', userId: 1, movieId: 31, rating: 2.5, ratedAt: 964_982_703_000, source: 'REPLAY' } },

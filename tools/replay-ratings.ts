@@ -8,12 +8,12 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { loadConfig } from '../infra/config.ts';
-import { kafkaClient } from '../infra/engines/kafka.ts';
 import { createRatingSink, SINK_CLIENTS } from '../ingest/rating-sink.ts';
 import { replayRatings } from '../ingest/replay.ts';
 import { ConfigError } from '../lib/errors.ts';
 import { runMain } from '../lib/run-main.ts';
 import { createCodec } from '../schemas/avro.ts';
+import { kafkaClient } from '../lib/platform.ts';
 
 const instant = z
   .string()

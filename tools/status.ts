@@ -5,7 +5,6 @@
  */
 import { loadApiConfig } from '../serving/config.ts';
 import { loadConfig } from '../infra/config.ts';
-import { kafkaClient } from '../infra/engines/kafka.ts';
 import { createStack, formatStatus } from '../infra/stack.ts';
 import { loadBatchConfig } from '../batch/config.ts';
 import { createBatchRunner } from '../batch/runner.ts';
@@ -15,6 +14,8 @@ import { describeError } from '../lib/errors.ts';
 import { consumerLag } from '../lib/kafka-admin.ts';
 import { formatDuration } from '../lib/progress.ts';
 import { runMain } from '../lib/run-main.ts';
+import { kafkaClient } from '../lib/platform.ts';
+import { platformOf } from '../infra/platform.ts';
 
 runMain(async () => {
   const stack = loadConfig();
@@ -25,7 +26,7 @@ runMain(async () => {
 
   console.log('\nFlink jobs');
   try {
-    for (const j of await createControlPlane({ stack, jobs, log: () => {} }).status()) {
+    for (const j of await createControlPlane({ platform: platformOf(stack), jobs, log: () => {} }).status()) {
       const lag = j.jid ? await consumerLag(kafkaClient(stack, 'moviereco-status'), j.name, jobs.topics.ratings).catch(() => undefined) : undefined;
       const cp = j.lastCheckpointAgeMs === undefined ? '-' : `${formatDuration(j.lastCheckpointAgeMs)} ago`;
       console.log(`  ${j.name.padEnd(22)} ${j.state.padEnd(13)} checkpoint ${cp.padEnd(12)} lag ${lag === undefined ? '-' : lag.toLocaleString('en-US')} (as of the last checkpoint)${j.drift.length ? `  drift: ${j.drift.join('; ')}` : ''}`);
@@ -36,7 +37,7 @@ runMain(async () => {
 
   console.log('\nmodel');
   try {
-    const models = await createBatchRunner({ stack, batch: loadBatchConfig(), log: () => {} }).status();
+    const models = await createBatchRunner({ platform: platformOf(stack), batch: loadBatchConfig(), log: () => {} }).status();
     const current = models.find((m) => m.current);
     console.log(current ? `  ${current.version} current for ${formatDuration(Date.now() - current.createdAt.getTime())}, data up to ${current.dataCutoff?.toISOString() ?? '-'}, RMSE ${current.metrics.rmse?.toFixed(4) ?? '-'}, NDCG@10 ${current.metrics['ndcg@10']?.toFixed(4) ?? '-'} (${models.length} versions kept)` : '  none yet: npm run batch -- run');
   } catch (error) {

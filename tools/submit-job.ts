@@ -8,6 +8,7 @@ import { createControlPlane } from '../speed/control-plane.ts';
 import { formatDuration } from '../lib/progress.ts';
 import { ConfigError } from '../lib/errors.ts';
 import { runMain } from '../lib/run-main.ts';
+import { platformOf } from '../infra/platform.ts';
 
 const USAGE = `usage: npm run jobs -- <command> [--dry-run]
   deploy [job...] [--from <savepoint>]  run every declared job (or those named) as declared: submits what
@@ -29,7 +30,7 @@ async function main(argv: string[]) {
   });
   const [command, ...rest] = positionals;
   const dryRun = values['dry-run'];
-  const plane = createControlPlane({ stack: loadConfig() });
+  const plane = createControlPlane({ platform: platformOf(loadConfig() )});
   const need = (n: number) => {
     if (rest.length < n) throw new ConfigError(USAGE);
   };

@@ -1,7 +1,7 @@
 import path from 'node:path';
-import cassandra from 'cassandra-driver';
 import type { StackConfig } from '../config.ts';
 import { findJar, libClasspath, writeFiles, type Engine, type EngineContext } from './engine.ts';
+import { cassandraClient } from '../../lib/platform.ts';
 
 /** Cassandra 5.0, one node, on Java 17 (never newer: it calls System.setSecurityManager). */
 
@@ -59,15 +59,6 @@ const logback = `<configuration scan="false">
   <root level="INFO"><appender-ref ref="STDOUT"/></root>
 </configuration>
 `;
-
-export function cassandraClient(config: StackConfig, keyspace?: string): cassandra.Client {
-  return new cassandra.Client({
-    contactPoints: [...config.cassandra.contactPoints],
-    localDataCenter: config.cassandra.datacenter,
-    keyspace,
-    socketOptions: { connectTimeout: 3000, readTimeout: 12_000 },
-  });
-}
 
 export const cassandraEngine: Engine = {
   name: 'cassandra',

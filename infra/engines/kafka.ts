@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
 import type { StackConfig } from '../config.ts';
 import { runJava } from '../process.ts';
 import { libClasspath, log4j2Console, properties, writeFiles, type Engine, type EngineContext } from './engine.ts';
+import { kafkaClient } from '../../lib/platform.ts';
 
 /** Kafka 4 in KRaft mode: one process that is both broker and controller. */
 
@@ -46,16 +46,6 @@ function jvmOptions(ctx: EngineContext): string[] {
     `-Dlog4j2.configurationFile=file:${path.join(ctx.confDir, 'log4j2.properties')}`,
     `-Dkafka.logs.dir=${ctx.logsDir}`,
   ];
-}
-
-export function kafkaClient(config: StackConfig, clientId = 'moviereco-infra'): Kafka {
-  return new Kafka({
-    clientId,
-    brokers: [...config.kafka.brokers],
-    logLevel: logLevel.NOTHING,
-    connectionTimeout: 3000,
-    retry: { retries: 2, initialRetryTime: 200 },
-  });
 }
 
 export const kafkaEngine: Engine = {

@@ -6,6 +6,7 @@ import readline from 'node:readline';
 import { StackError } from '../../lib/errors.ts';
 import { canConnect, findJava } from '../process.ts';
 import { libClasspath, type Engine } from './engine.ts';
+import type { SparkRun, SparkSubmitOptions } from '../../lib/platform.ts';
 
 /**
  * Spark 3.5 for `spark-submit`: no daemon. Locally, the driver and executors run inside the
@@ -23,16 +24,6 @@ export const SPARK_JAVA17 = [
   '-Djdk.reflect.useDirectMethodHandle=false',
   '-Dio.netty.tryReflectionSetAccessible=true',
 ];
-
-export interface SparkSubmitOptions {
-  jar: string;
-  mainClass: string;
-  args?: string[];
-  /** extra `--conf key=value` pairs */
-  conf?: Record<string, string>;
-  /** where spark-submit's output goes */
-  logFile: string;
-}
 
 /** The Spark conf that points a job at this stack's HDFS and Cassandra. */
 export function stackSparkConf(config: StackConfig): Record<string, string> {
@@ -71,12 +62,6 @@ export async function sparkSubmitCommand(config: StackConfig, { jar, mainClass, 
       ...args,
     ],
   };
-}
-
-export interface SparkRun {
-  pid: number;
-  /** resolves with the exit code (or the signal that ended it) */
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
 /**

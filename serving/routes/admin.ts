@@ -2,16 +2,9 @@
 import { timingSafeEqual } from 'node:crypto';
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { newRouter, type AppEnv } from '../app.ts';
+import { newRouter, type AdminActions, type AppEnv } from '../router.ts';
 import { ApiError } from '../errors.ts';
 import { deps, errors } from './shared.ts';
-
-export interface AdminActions {
-  /** starts a batch run in the background; false if one is running */
-  runBatch(): Promise<{ started: boolean; message: string }>;
-  /** engines, jobs and models, for a person to read */
-  status(): Promise<unknown>;
-}
 
 function requireAdmin(c: Context<AppEnv>): AdminActions {
   const { config, admin } = deps(c);

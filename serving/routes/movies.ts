@@ -1,6 +1,6 @@
 /** Browse and search movies; one movie with its similar movies; trending movies. */
 import { createRoute, z } from '@hono/zod-openapi';
-import { newRouter } from '../app.ts';
+import { newRouter } from '../router.ts';
 import { ApiError } from '../errors.ts';
 import { movieLinks } from '../recommend.ts';
 import type { Movie } from '../store.ts';

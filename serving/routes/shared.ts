@@ -1,7 +1,7 @@
 /** What the route files share: id parameters, the response schemas of movies, and dependency guards. */
 import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import type { AppEnv } from '../app.ts';
+import type { AppEnv } from '../router.ts';
 import type { Catalog } from '../catalog.ts';
 import { ApiError, unavailable } from '../errors.ts';
 

@@ -1,6 +1,6 @@
 /** Liveness, readiness and Prometheus metrics. */
 import { createRoute, z } from '@hono/zod-openapi';
-import { newRouter } from '../app.ts';
+import { newRouter } from '../router.ts';
 import { ApiError } from '../errors.ts';
 import { deps, errors, fromStore } from './shared.ts';
 

@@ -1,6 +1,6 @@
 /** Sign-in, a user's recommendations (with explanations) and ratings. */
 import { createRoute, z } from '@hono/zod-openapi';
-import { newRouter } from '../app.ts';
+import { newRouter } from '../router.ts';
 import { ApiError, unavailable } from '../errors.ts';
 import { chooseRecommendations, explain } from '../recommend.ts';
 import type { RecommendationRow } from '../store.ts';

@@ -22,8 +22,6 @@ import type { CurrentModel, RecommendationRow, UserRating } from '../../serving/
 import { DATA_DIR, findDataset } from '../../ingest/datasets/dataset.ts';
 import { loadDataset } from '../../ingest/datasets/load.ts';
 import type { StackConfig } from '../../infra/config.ts';
-import { cassandraClient } from '../../infra/engines/cassandra.ts';
-import { kafkaClient } from '../../infra/engines/kafka.ts';
 import { createStack } from '../../infra/stack.ts';
 import { createCodec } from '../../schemas/avro.ts';
 import { loadBatchConfig } from '../../batch/config.ts';
@@ -42,6 +40,8 @@ import { createWebHdfs } from '../../lib/webhdfs.ts';
 import { archivedAll, settledSpeedRows } from '../settle.ts';
 import { splitByTime } from '../split.ts';
 import { meanScores, rankingAt, splitPerUser, standardError, type RankingScores, type TimedRating } from './ranking.ts';
+import { cassandraClient, kafkaClient } from '../../lib/platform.ts';
+import { platformOf } from '../../infra/platform.ts';
 
 export interface SpeedReportOptions {
   stack: StackConfig;
@@ -148,7 +148,7 @@ export async function runSpeedReport(o: SpeedReportOptions): Promise<SpeedReport
   } finally {
     await client.shutdown();
   }
-  const runner = createBatchRunner({ stack, batch: loadBatchConfig(batchEnv), log: (l) => log(`   ${l}`) });
+  const runner = createBatchRunner({ platform: platformOf(stack), batch: loadBatchConfig(batchEnv), log: (l) => log(`   ${l}`) });
   const stale = await runner.run();
 
   const store = createCassandraStore({ client: cassandraClient(stack, keyspace), trendingWindow: `${jobs.trending.windowMinutes}m/${jobs.trending.slideMinutes}m` });
@@ -163,7 +163,7 @@ export async function runSpeedReport(o: SpeedReportOptions): Promise<SpeedReport
     const before = await snapshot();
 
     log('5/8 the speed layer');
-    const plane = createControlPlane({ stack, jobs, log: (l) => log(`   ${l}`) });
+    const plane = createControlPlane({ platform: platformOf(stack), jobs, log: (l) => log(`   ${l}`) });
     await plane.deploy({ fresh: true });
 
     log(`6/8 replay of ${replay.length.toLocaleString('en-US')} ratings`);

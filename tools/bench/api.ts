@@ -16,11 +16,12 @@ import autocannon from 'autocannon';
 import { findDataset } from '../../ingest/datasets/dataset.ts';
 import { loadDataset } from '../../ingest/datasets/load.ts';
 import { loadConfig } from '../../infra/config.ts';
-import { cassandraClient } from '../../infra/engines/cassandra.ts';
 import { loadBatchConfig } from '../../batch/config.ts';
 import { createBatchRunner } from '../../batch/runner.ts';
 import { createWebHdfs } from '../../lib/webhdfs.ts';
 import { waitFor } from '../../lib/wait-for.ts';
+import { cassandraClient } from '../../lib/platform.ts';
+import { platformOf } from '../../infra/platform.ts';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '20' }, connections: { type: 'string', default: '16' }, rate: { type: 'string', default: '2000' } } });
 const seconds = Number(values.seconds);
@@ -36,7 +37,7 @@ const hasModel = await cql.execute('SELECT version FROM bench_speed.current_mode
 const hasTitles = await cql.execute('SELECT title FROM bench_speed.movies WHERE movie_id = 1', [], { prepare: true }).then((r) => !!r.first()?.get('title')).catch(() => false);
 if (!hasTitles) await loadDataset({ dataset, hdfs: createWebHdfs({ baseUrl: stack.hdfs.webUrl, user: stack.hdfs.user }), cassandra: cql, keyspace: 'bench_speed', rejectsFile: path.join(stack.dirs.tmp, 'bench-api-rejects.csv') });
 await cql.shutdown();
-if (!hasModel) await createBatchRunner({ stack, batch: loadBatchConfig(env) }).run();
+if (!hasModel) await createBatchRunner({ platform: platformOf(stack), batch: loadBatchConfig(env) }).run();
 
 const server = spawn(process.execPath, ['--import', 'tsx', path.join(stack.repoRoot, 'tools', 'api.ts')], { env, stdio: ['ignore', 'pipe', 'inherit'] });
 const url = 'http://127.0.0.1:3100';

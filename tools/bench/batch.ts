@@ -14,6 +14,7 @@ import { loadConfig } from '../../infra/config.ts';
 import { loadBatchConfig } from '../../batch/config.ts';
 import { createBatchRunner } from '../../batch/runner.ts';
 import { createWebHdfs } from '../../lib/webhdfs.ts';
+import { platformOf } from '../../infra/platform.ts';
 
 const { values } = parseArgs({ options: { ratings: { type: 'string' } } });
 const ratings = Number(values.ratings ?? ML_32M.ratings);
@@ -32,7 +33,7 @@ if (!(await hdfs.exists(hdfsFile)) || (await hdfs.list(`/movielens/${name}`)).fi
 }
 
 const batch = loadBatchConfig({ ...process.env, BATCH_DATASET: name, BATCH_MODEL_NAME: 'als-bench' });
-const runner = createBatchRunner({ stack, batch });
+const runner = createBatchRunner({ platform: platformOf(stack), batch });
 let pid = 0;
 let peakKb = 0;
 const sampler = setInterval(() => {

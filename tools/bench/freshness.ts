@@ -13,8 +13,6 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { findDataset } from '../../ingest/datasets/dataset.ts';
 import { loadConfig } from '../../infra/config.ts';
-import { cassandraClient } from '../../infra/engines/cassandra.ts';
-import { kafkaClient } from '../../infra/engines/kafka.ts';
 import { loadBatchConfig } from '../../batch/config.ts';
 import { createBatchRunner } from '../../batch/runner.ts';
 import { createControlPlane } from '../../speed/control-plane.ts';
@@ -24,6 +22,8 @@ import { createRatingSink } from '../../ingest/rating-sink.ts';
 import { createWebHdfs } from '../../lib/webhdfs.ts';
 import { createCodec } from '../../schemas/avro.ts';
 import type { RatingEvent } from '../../schemas/types.ts';
+import { cassandraClient, kafkaClient } from '../../lib/platform.ts';
+import { platformOf } from '../../infra/platform.ts';
 
 const { values } = parseArgs({ options: { rates: { type: 'string', default: '500,1000,2000' }, seconds: { type: 'string', default: '30' }, ladder: { type: 'string', default: '1000,2000,3000,4000,6000,8000' } } });
 const rates = values.rates.split(',').map(Number);
@@ -55,12 +55,12 @@ const current = await cql
   .execute('SELECT version FROM current_model WHERE model_name = ?', ['als-bench-speed'], { prepare: true })
   .then((r) => r.first()?.get('version') as string | undefined)
   .catch(() => undefined);
-if (!current) await createBatchRunner({ stack, batch: loadBatchConfig(env) }).run();
+if (!current) await createBatchRunner({ platform: platformOf(stack), batch: loadBatchConfig(env) }).run();
 const admin = kafkaClient(stack, 'bench-admin').admin();
 await admin.connect();
 await admin.createTopics({ topics: [{ topic: 'bench_ratings', numPartitions: 4 }, { topic: 'bench_ratings_dlq', numPartitions: 1 }], waitForLeaders: true });
 await admin.disconnect();
-const plane = createControlPlane({ stack, jobs: loadJobsConfig(env), log });
+const plane = createControlPlane({ platform: platformOf(stack), jobs: loadJobsConfig(env), log });
 // every run starts from the model's history: no state from the last run, and the dataset users'
 // ratings in Cassandra put back to the dataset's (earlier runs added to them)
 const datasetRatings = fs.readFileSync(path.join(dataset.dir, 'ratings.csv'), 'utf8').split('\n').slice(1).filter(Boolean).map((l) => l.split(','));

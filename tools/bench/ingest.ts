@@ -13,11 +13,11 @@ import { parseArgs, promisify } from 'node:util';
 import { generateDataset, ML_32M } from '../../ingest/datasets/generator.ts';
 import { DATA_DIR, SHARED_DATASETS } from '../../ingest/datasets/dataset.ts';
 import { loadConfig } from '../../infra/config.ts';
-import { kafkaClient } from '../../infra/engines/kafka.ts';
 import { findJava } from '../../infra/process.ts';
 import { createRatingSink, type SinkClient } from '../../ingest/rating-sink.ts';
 import { replayRatings } from '../../ingest/replay.ts';
 import { createCodec } from '../../schemas/avro.ts';
+import { kafkaClient } from '../../lib/platform.ts';
 
 const config = loadConfig();
 const codec = createCodec('rating-event');

@@ -1,0 +1,53 @@
+/**
+ * What every route of the API shares: the dependencies `createApp` is given (`AppDeps`), the Hono
+ * environment that carries them, the router with one validation hook, and the error body.
+ */
+import { OpenAPIHono } from '@hono/zod-openapi';
+import type { Sessions } from './auth.ts';
+import type { ApiConfig } from './config.ts';
+import type { createFactorCache } from './factors.ts';
+import type { Metrics } from './metrics.ts';
+import type { RateLimiter } from './rate-limit.ts';
+import type { ServingState } from './serving-state.ts';
+import type { RatingEvents, ServingStore } from './store.ts';
+
+export interface AdminActions {
+  /** starts a batch run in the background; false if one is running */
+  runBatch(): Promise<{ started: boolean; message: string }>;
+  /** engines, jobs and models, for a person to read */
+  status(): Promise<unknown>;
+}
+
+export interface AppDeps {
+  config: ApiConfig;
+  store: ServingStore;
+  events: RatingEvents;
+  state: ServingState;
+  sessions: Sessions;
+  metrics: Metrics;
+  limiter: RateLimiter;
+  factors?: ReturnType<typeof createFactorCache>;
+  admin?: AdminActions;
+  log?: (line: string) => void;
+}
+
+export type AppEnv = { Variables: { deps: AppDeps } };
+
+/** The JSON body of every error. */
+export function errorBody(status: number, message: string, issues?: string[]) {
+  return { error: { status, message, ...(issues ? { issues } : {}) } };
+}
+
+/** Validation failures of any route: 400 with each problem listed. */
+export function newRouter() {
+  return new OpenAPIHono<AppEnv>({
+    defaultHook: (result, c) => {
+      if (!result.success) {
+        const issues = result.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`);
+        return c.json(errorBody(400, `invalid request: ${issues.join('; ')}`, issues), 400);
+      }
+      return undefined;
+    },
+  });
+}
+

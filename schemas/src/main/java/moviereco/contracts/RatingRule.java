@@ -1,0 +1,48 @@
+package moviereco.contracts;
+
+/**
+ * When a rating is valid, for every JVM entry (the speed layer's decoder, the batch job's reader):
+ * userId and movieId in {@value #MIN_ID}..{@value #MAX_ID} (ALS needs int ids), a rating of
+ * {@value #MIN_RATING} to {@value #MAX_RATING} in half steps, and a time not before the epoch and
+ * not after now plus an allowed clock skew. The batch job states the same rule as a Spark column
+ * built from these constants.
+ */
+public final class RatingRule {
+  private RatingRule() {}
+
+  public static final long MIN_ID = 1;
+  public static final long MAX_ID = Integer.MAX_VALUE;
+  public static final double MIN_RATING = 0.5;
+  public static final double MAX_RATING = 5.0;
+  /** ratings are whole multiples of this */
+  public static final double RATING_STEP = 0.5;
+  public static final long MIN_RATED_AT_MILLIS = 0;
+
+  /** Null for a valid rating, else why it is not one (starting with the field's name). */
+  public static String problem(
+      long userId, long movieId, double rating, long ratedAtMillis, long nowMillis, long maxFutureSkewMillis) {
+    if (!validId(userId)) return "userId " + userId + " is not in " + MIN_ID + ".." + MAX_ID;
+    if (!validId(movieId)) return "movieId " + movieId + " is not in " + MIN_ID + ".." + MAX_ID;
+    if (!validRating(rating)) {
+      return "rating " + rating + " is not " + MIN_RATING + " to " + MAX_RATING + " in half steps";
+    }
+    if (ratedAtMillis < MIN_RATED_AT_MILLIS) return "ratedAt " + ratedAtMillis + " is before 1970";
+    long latest =
+        maxFutureSkewMillis > 0 && nowMillis > Long.MAX_VALUE - maxFutureSkewMillis
+            ? Long.MAX_VALUE
+            : nowMillis + maxFutureSkewMillis;
+    if (ratedAtMillis > latest) {
+      return "ratedAt " + ratedAtMillis + " is in the future (after now " + nowMillis + " + " + maxFutureSkewMillis + " ms)";
+    }
+    return null;
+  }
+
+  public static boolean validId(long id) {
+    return id >= MIN_ID && id <= MAX_ID;
+  }
+
+  public static boolean validRating(double rating) {
+    double steps = rating / RATING_STEP;
+    return rating >= MIN_RATING && rating <= MAX_RATING && steps == Math.rint(steps);
+  }
+}

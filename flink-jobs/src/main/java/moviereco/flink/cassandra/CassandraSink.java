@@ -5,12 +5,16 @@ import com.datastax.oss.driver.api.core.cql.BoundStatement;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import java.io.IOException;
 import java.io.Serializable;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.sink2.SinkWriter;
 import org.apache.flink.api.connector.sink2.WriterInitContext;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.groups.SinkWriterMetricGroup;
 
 /**
  * Writes each element with one prepared statement, asynchronously, with at most
@@ -18,9 +22,16 @@ import org.apache.flink.metrics.Counter;
  * and at the end of input) waits until all of them are acknowledged, so a completed checkpoint
  * means every earlier write landed. Statements must be idempotent (upserts of the same values),
  * so replaying from a checkpoint leaves the same rows. A failed write fails the job, which then
- * restarts from its last checkpoint.
+ * restarts from its last checkpoint; so does a write, a wait for a free slot or a flush that
+ * takes longer than the deadline ({@link CassandraOptions#deadlineMs()}).
+ *
+ * <p>Metrics of the writer (operator {@code <sink name>: Writer}): {@value #ROWS_WRITTEN}, rows
+ * Cassandra acknowledged, and Flink's standard {@code numRecordsSend} / {@code numRecordsSendErrors}.
  */
 public final class CassandraSink<T> implements Sink<T> {
+  /** The counter of rows Cassandra acknowledged. */
+  public static final String ROWS_WRITTEN = "cassandraRowsWritten";
+
   /** Binds one element to the prepared statement. */
   @FunctionalInterface
   public interface Binder<T> extends Serializable {
@@ -41,47 +52,110 @@ public final class CassandraSink<T> implements Sink<T> {
 
   @Override
   @SuppressWarnings("deprecation")
-  public SinkWriter<T> createWriter(InitContext context) {
-    return new Writer<>(options.open(), cql, binder, maxInFlight, null);
+  public SinkWriter<T> createWriter(InitContext context) throws IOException {
+    return create(context.metricGroup());
   }
 
   @Override
-  public SinkWriter<T> createWriter(WriterInitContext context) {
-    return new Writer<>(options.open(), cql, binder, maxInFlight, context.metricGroup().counter("cassandraWrites"));
+  public SinkWriter<T> createWriter(WriterInitContext context) throws IOException {
+    return create(context.metricGroup());
   }
 
+  private SinkWriter<T> create(SinkWriterMetricGroup metrics) throws IOException {
+    try {
+      CqlSession session = options.open();
+      try {
+        PreparedStatement statement = options.prepare(session, cql);
+        return new Writer<>(
+            element -> session.executeAsync(binder.bind(statement, element)),
+            "the Cassandra write '" + cql + "'",
+            maxInFlight,
+            options.deadlineMs(),
+            metrics.counter(ROWS_WRITTEN),
+            metrics.getNumRecordsSendCounter(),
+            metrics.getNumRecordsSendErrorsCounter(),
+            () -> options.close(session));
+      } catch (TimeoutException | RuntimeException e) {
+        options.close(session);
+        throw e;
+      }
+    } catch (TimeoutException e) {
+      throw new IOException(e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while connecting to Cassandra", e);
+    }
+  }
+
+  /** Sends one element; the stage completes when Cassandra acknowledged it. */
+  @FunctionalInterface
+  interface Request<T> {
+    CompletionStage<?> send(T element);
+  }
+
+  /** The writer: bounded in-flight requests, each with a deadline. It knows nothing of Cassandra itself. */
   static final class Writer<T> implements SinkWriter<T> {
-    private final CqlSession session;
-    private final PreparedStatement statement;
-    private final Binder<T> binder;
+    private final Request<T> request;
+    private final String what;
     private final int maxInFlight;
+    private final long deadlineMs;
     private final Semaphore permits;
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
-    private final Counter writes;
+    private final Counter rowsWritten;
+    private final Counter sent;
+    private final Counter errors;
+    private final AutoCloseable onClose;
 
-    Writer(CqlSession session, String cql, Binder<T> binder, int maxInFlight, Counter writes) {
-      this.session = session;
-      this.statement = session.prepare(cql);
-      this.binder = binder;
+    Writer(Request<T> request, String what, int maxInFlight, long deadlineMs, Counter rowsWritten, Counter sent, Counter errors, AutoCloseable onClose) {
+      this.request = request;
+      this.what = what;
       this.maxInFlight = maxInFlight;
+      this.deadlineMs = deadlineMs;
       this.permits = new Semaphore(maxInFlight);
-      this.writes = writes;
+      this.rowsWritten = rowsWritten;
+      this.sent = sent;
+      this.errors = errors;
+      this.onClose = onClose;
     }
 
     @Override
     public void write(T element, Context context) throws IOException, InterruptedException {
       rethrow();
-      permits.acquire();
-      session.executeAsync(binder.bind(statement, element)).whenComplete((result, error) -> {
-        if (error != null) failure.compareAndSet(null, error);
-        else if (writes != null) writes.inc();
+      if (!permits.tryAcquire(deadlineMs, TimeUnit.MILLISECONDS)) {
+        rethrow();
+        throw timeout(Deadline.exceeded("a free slot for " + what + " (" + maxInFlight + " writes outstanding)", deadlineMs));
+      }
+      try {
+        rethrow(); // a write that failed while this one waited
+      } catch (IOException e) {
+        permits.release();
+        throw e;
+      }
+      CompletionStage<?> sending;
+      try {
+        sending = request.send(element);
+      } catch (RuntimeException e) {
+        permits.release();
+        throw e;
+      }
+      Deadline.within(sending, deadlineMs, what).whenComplete((result, error) -> {
+        if (error != null) {
+          failure.compareAndSet(null, error);
+          errors.inc();
+        } else {
+          rowsWritten.inc();
+          sent.inc();
+        }
         permits.release();
       });
     }
 
     @Override
     public void flush(boolean endOfInput) throws IOException, InterruptedException {
-      permits.acquire(maxInFlight);
+      if (!permits.tryAcquire(maxInFlight, deadlineMs, TimeUnit.MILLISECONDS)) {
+        rethrow();
+        throw timeout(Deadline.exceeded("the outstanding writes of " + what + " before a checkpoint", deadlineMs));
+      }
       permits.release(maxInFlight);
       rethrow();
     }
@@ -91,12 +165,16 @@ public final class CassandraSink<T> implements Sink<T> {
       if (error != null) throw new IOException("Cassandra write failed: " + error.getMessage(), error);
     }
 
+    private static IOException timeout(TimeoutException e) {
+      return new IOException(e.getMessage(), e);
+    }
+
     @Override
     public void close() throws Exception {
       try {
         flush(true);
       } finally {
-        session.close();
+        onClose.close();
       }
     }
   }

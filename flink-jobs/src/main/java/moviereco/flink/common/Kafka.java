@@ -13,6 +13,7 @@ import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
+import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.util.Collector;
@@ -34,10 +35,19 @@ public final class Kafka {
    * the decoder (uid decode), whose rejects are on {@link RatingDecoder#REJECTED}.
    */
   public static SingleOutputStreamOperator<Rating> ratings(StreamExecutionEnvironment env, ParameterTool params, String jobName) {
+    return decode(rawRatings(env, params, jobName), jobName);
+  }
+
+  /** The {@code --ratings.topic} (ratings) as raw records: the Kafka source, uid ratings-source. */
+  public static DataStream<KafkaRecord> rawRatings(StreamExecutionEnvironment env, ParameterTool params, String jobName) {
     return env
         .fromSource(rawSource(params, params.get("ratings.topic", "ratings"), jobName), WatermarkStrategy.noWatermarks(), "ratings-source")
-        .uid("ratings-source")
-        .process(new RatingDecoder(jobName)).name("decode").uid("decode");
+        .uid("ratings-source");
+  }
+
+  /** Raw records as valid ratings: the decoder (uid decode), whose rejects are on {@link RatingDecoder#REJECTED}. */
+  public static SingleOutputStreamOperator<Rating> decode(DataStream<KafkaRecord> records, String jobName) {
+    return records.process(new RatingDecoder(jobName)).name("decode").uid("decode");
   }
 
   /** Raw records, not decoded: decoding is an operator, so that failures can be dead-lettered. */

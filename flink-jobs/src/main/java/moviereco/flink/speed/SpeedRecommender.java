@@ -1,16 +1,15 @@
 package moviereco.flink.speed;
 
-import com.datastax.oss.driver.api.core.CqlSession;
-import com.datastax.oss.driver.api.core.cql.AsyncResultSet;
-import com.datastax.oss.driver.api.core.cql.PreparedStatement;
-import com.datastax.oss.driver.api.core.cql.Row;
+import java.io.IOException;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import moviereco.flink.cassandra.CassandraOptions;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import moviereco.flink.cassandra.Deadline;
 import moviereco.flink.common.Rating;
 import org.apache.flink.api.common.state.BroadcastState;
 import org.apache.flink.api.common.state.ListState;
@@ -24,6 +23,7 @@ import org.apache.flink.api.common.typeinfo.BasicTypeInfo;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Gauge;
 import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
@@ -32,7 +32,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The speed layer, keyed by user. Keeps each user's rating history in state (seeded once from
- * Cassandra {@code user_ratings}, asynchronously, on first sight), coalesces a burst of one user's
+ * a {@link HistoryReader}, Cassandra {@code user_ratings} in the job, asynchronously, on first
+ * sight), coalesces a burst of one user's
  * events behind a short processing-time timer, then folds in the whole history with the current
  * model's item factors ({@link FoldIn}) and emits the top-N without rated movies. Every rating that
  * changes the history is also emitted to {@link #USER_RATINGS}.
@@ -41,7 +42,16 @@ import org.slf4j.LoggerFactory;
  * reference is kept in (checkpointed) broadcast state, and each instance loads the factors from the
  * model's path. On a new model, users whose streamed ratings are newer than its data cutoff are
  * recomputed; the others are served by the new batch view. A rating older than the current model's
- * cutoff only updates the history: the model has seen it.
+ * cutoff only updates the history: the model has seen it. *
+ * <p>History reads are bounded: at most {@code maxSeedsInFlight} per parallel instance are
+ * outstanding (a new user waits for a free slot, at most {@code seedDeadlineMs}), and each must
+ * complete within {@code seedDeadlineMs}, checked both on the read's future and, in processing
+ * time, by the timer that waits for it. A read that fails or misses its deadline fails the task
+ * with an exception naming the user; Flink restarts from the last checkpoint (nothing is lost:
+ * the waiting ratings are in checkpointed state, the Kafka offsets in the checkpoint).
+ *
+ * <p>Metrics: {@value #RECOMMENDATIONS_COMPUTED}, {@value #USERS_SEEDED} (counters),
+ * {@value #SEEDS_IN_FLIGHT} (gauge: history reads outstanding).
  */
 public class SpeedRecommender extends KeyedBroadcastProcessFunction<Long, Rating, ModelRef, SpeedRow> {
   private static final Logger LOG = LoggerFactory.getLogger(SpeedRecommender.class);
@@ -50,19 +60,24 @@ public class SpeedRecommender extends KeyedBroadcastProcessFunction<Long, Rating
   public static final OutputTag<UserRatingRow> USER_RATINGS = new OutputTag<>("user-ratings") {};
   private static final String CURRENT = "current";
   private static final long MODEL_RETRY_MS = 30_000;
-  private static final long SEED_RECHECK_MS = 5;
+  static final long SEED_RECHECK_MS = 5;
+  public static final String RECOMMENDATIONS_COMPUTED = "recommendationsComputed";
+  public static final String USERS_SEEDED = "usersSeeded";
+  public static final String SEEDS_IN_FLIGHT = "historyReadsInFlight";
 
-  private final CassandraOptions cassandra;
+  private final HistoryReader historyReader;
   private final long coalesceMs;
   private final int topN;
   private final long stateTtlHours;
+  private final long seedDeadlineMs;
+  private final int maxSeedsInFlight;
 
   private transient ValueStateDescriptor<UserHistory> historyDescriptor;
   private transient ValueState<UserHistory> history;
   private transient ListState<Rating> pending;
-  private transient CqlSession session;
-  private transient PreparedStatement seedQuery;
-  private transient Map<Long, CompletableFuture<List<Row>>> seeds;
+  /** the history reads of this instance, by user: started, not yet merged */
+  private transient Map<Long, Seed> seeds;
+  private transient Semaphore seedSlots;
   private transient Model model;
   private transient boolean[] exclude;
   private transient String failedVersion;
@@ -70,15 +85,22 @@ public class SpeedRecommender extends KeyedBroadcastProcessFunction<Long, Rating
   private transient Counter computed;
   private transient Counter seeded;
 
-  public SpeedRecommender(CassandraOptions cassandra, long coalesceMs, int topN, long stateTtlHours) {
-    this.cassandra = cassandra;
+  /** A history read: its result, bounded by the deadline, and when it started (processing time). */
+  private record Seed(CompletableFuture<HistoryReader.Stored> result, long startedAt) {}
+
+  public SpeedRecommender(HistoryReader historyReader, long coalesceMs, int topN, long stateTtlHours, long seedDeadlineMs, int maxSeedsInFlight) {
+    if (seedDeadlineMs <= 0) throw new IllegalArgumentException("the history read deadline must be positive, not " + seedDeadlineMs);
+    if (maxSeedsInFlight <= 0) throw new IllegalArgumentException("--seed.max.in.flight must be positive, not " + maxSeedsInFlight);
+    this.historyReader = historyReader;
     this.coalesceMs = coalesceMs;
     this.topN = topN;
     this.stateTtlHours = stateTtlHours;
+    this.seedDeadlineMs = seedDeadlineMs;
+    this.maxSeedsInFlight = maxSeedsInFlight;
   }
 
   @Override
-  public void open(Configuration parameters) {
+  public void open(Configuration parameters) throws Exception {
     historyDescriptor = new ValueStateDescriptor<>("history", TypeInformation.of(UserHistory.class));
     ListStateDescriptor<Rating> pendingDescriptor = new ListStateDescriptor<>("pending", TypeInformation.of(Rating.class));
     if (stateTtlHours > 0) {
@@ -88,16 +110,17 @@ public class SpeedRecommender extends KeyedBroadcastProcessFunction<Long, Rating
     }
     history = getRuntimeContext().getState(historyDescriptor);
     pending = getRuntimeContext().getListState(pendingDescriptor);
-    session = cassandra.open();
-    seedQuery = session.prepare("SELECT movie_id, rating, rated_at FROM user_ratings WHERE user_id = ?");
+    historyReader.open();
     seeds = new HashMap<>();
-    computed = getRuntimeContext().getMetricGroup().counter("recommendationsComputed");
-    seeded = getRuntimeContext().getMetricGroup().counter("usersSeeded");
+    seedSlots = new Semaphore(maxSeedsInFlight);
+    computed = getRuntimeContext().getMetricGroup().counter(RECOMMENDATIONS_COMPUTED);
+    seeded = getRuntimeContext().getMetricGroup().counter(USERS_SEEDED);
+    getRuntimeContext().getMetricGroup().gauge(SEEDS_IN_FLIGHT, (Gauge<Integer>) () -> maxSeedsInFlight - seedSlots.availablePermits());
   }
 
   @Override
-  public void close() {
-    if (session != null) session.close();
+  public void close() throws Exception {
+    historyReader.close();
   }
 
   @Override
@@ -106,7 +129,7 @@ public class SpeedRecommender extends KeyedBroadcastProcessFunction<Long, Rating
     if (h == null) h = new UserHistory();
     if (!h.seeded) {
       pending.add(r);
-      seeds.computeIfAbsent(r.userId, this::startSeed);
+      if (!seeds.containsKey(r.userId)) startSeed(r.userId, ctx.timerService().currentProcessingTime());
       schedule(h, ctx);
     } else {
       apply(h, r, ctx.getBroadcastState(MODEL).get(CURRENT), ctx);
@@ -118,32 +141,34 @@ public class SpeedRecommender extends KeyedBroadcastProcessFunction<Long, Rating
   @Override
   public void onTimer(long timestamp, OnTimerContext ctx, Collector<SpeedRow> out) throws Exception {
     UserHistory h = history.value();
-    if (h == null) return; // expired
+    long user = ctx.getCurrentKey();
+    if (h == null) { // expired
+      seeds.remove(user);
+      return;
+    }
     h.timerAt = 0;
     ModelRef ref = ctx.getBroadcastState(MODEL).get(CURRENT);
-    long user = ctx.getCurrentKey();
     if (!h.seeded) {
-      CompletableFuture<List<Row>> seed = seeds.get(user);
-      if (seed == null) seeds.put(user, seed = startSeed(user)); // e.g. after a restore
-      if (!seed.isDone()) {
+      long now = ctx.timerService().currentProcessingTime();
+      Seed seed = seeds.get(user);
+      if (seed == null) seed = startSeed(user, now); // e.g. after a restore
+      if (!seed.result.isDone()) {
+        if (now - seed.startedAt >= seedDeadlineMs) throw Deadline.exceeded(readOf(user), seedDeadlineMs);
         // the history read is still out: look again shortly instead of blocking every other user
         schedule(h, ctx, SEED_RECHECK_MS);
         history.update(h);
         return;
       }
       seeds.remove(user);
-      List<Row> rows = seed.get();
-      long[] ids = new long[rows.size()];
-      float[] values = new float[rows.size()];
-      long[] times = new long[rows.size()];
-      for (int i = 0; i < ids.length; i++) {
-        Row row = rows.get(i);
-        Instant at = row.getInstant("rated_at");
-        ids[i] = row.getLong("movie_id");
-        values[i] = row.getFloat("rating");
-        times[i] = at == null ? 0 : at.toEpochMilli();
+      HistoryReader.Stored stored;
+      try {
+        stored = seed.result.join();
+      } catch (RuntimeException e) {
+        Throwable cause = Deadline.cause(e);
+        if (cause instanceof TimeoutException timeout) throw timeout;
+        throw new IOException(readOf(user) + " failed: " + cause, cause);
       }
-      h.seed(ids, values, times);
+      h.seed(stored.movieIds(), stored.ratings(), stored.ratedAt());
       h.seeded = true;
       seeded.inc();
       Iterable<Rating> waiting = pending.get();
@@ -237,13 +262,29 @@ public class SpeedRecommender extends KeyedBroadcastProcessFunction<Long, Rating
     }
   }
 
-  private CompletableFuture<List<Row>> startSeed(long user) {
-    return session.executeAsync(seedQuery.bind(user).setPageSize(5_000)).toCompletableFuture().thenCompose(rs -> collect(rs, new ArrayList<>()));
+  /**
+   * Starts reading a user's history: waits for a free slot (at most the deadline: a slot frees
+   * when a read completes, fails or passes its own deadline), then reads with a deadline.
+   */
+  private Seed startSeed(long user, long now) throws TimeoutException, InterruptedException, IOException {
+    if (!seedSlots.tryAcquire(seedDeadlineMs, TimeUnit.MILLISECONDS)) {
+      throw Deadline.exceeded("a free slot for " + readOf(user) + " (" + maxSeedsInFlight + " reads outstanding)", seedDeadlineMs);
+    }
+    CompletionStage<HistoryReader.Stored> reading;
+    try {
+      reading = historyReader.read(user);
+    } catch (RuntimeException e) {
+      seedSlots.release();
+      throw new IOException(readOf(user) + " failed: " + e, e);
+    }
+    CompletableFuture<HistoryReader.Stored> result = Deadline.within(reading, seedDeadlineMs, readOf(user));
+    result.whenComplete((stored, error) -> seedSlots.release());
+    Seed seed = new Seed(result, now);
+    seeds.put(user, seed);
+    return seed;
   }
 
-  private static CompletableFuture<List<Row>> collect(AsyncResultSet rs, List<Row> rows) {
-    for (Row row : rs.currentPage()) rows.add(row);
-    if (!rs.hasMorePages()) return CompletableFuture.completedFuture(rows);
-    return rs.fetchNextPage().toCompletableFuture().thenCompose(next -> collect(next, rows));
+  private static String readOf(long user) {
+    return "reading the history of user " + user;
   }
 }

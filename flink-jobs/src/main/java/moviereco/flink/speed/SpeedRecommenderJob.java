@@ -1,5 +1,6 @@
 package moviereco.flink.speed;
 
+import java.io.Serializable;
 import java.time.Instant;
 import moviereco.avro.ModelPublished;
 import moviereco.flink.cassandra.CassandraOptions;
@@ -10,10 +11,13 @@ import moviereco.flink.common.Kafka;
 import moviereco.flink.common.KafkaRecord;
 import moviereco.flink.common.Rating;
 import moviereco.flink.common.RatingDecoder;
+import moviereco.flink.common.Rejected;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.functions.FlatMapFunction;
+import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.java.utils.ParameterTool;
 import org.apache.flink.streaming.api.datastream.BroadcastStream;
+import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.util.Collector;
@@ -24,54 +28,97 @@ import org.slf4j.LoggerFactory;
  * The speed recommender: ratings (Kafka) → decode (rejects → DLQ) → per user: history, coalesce,
  * fold-in with the current model → speed_recommendations and user_ratings (Cassandra).
  *
+ * <p>The pipeline ({@link #pipeline}) takes its inputs, its outputs and the history reader as
+ * arguments; {@code main} wires Kafka and Cassandra to it.
+ *
  * <p>Flags (defaults): {@code --job.name} speed-recommender, {@code --ratings.topic} ratings,
  * {@code --updates.topic} model-updates, {@code --dlq.topic} ratings-dlq, {@code --model.name} als,
  * {@code --coalesce.ms} 50, {@code --top.n} 100, {@code --state.ttl.hours} 24 (0 = keep forever),
- * {@code --max.in.flight} 64, and those of {@link Kafka}, {@link JobSetup}, {@link CassandraOptions}.
+ * {@code --max.in.flight} 64 (writes outstanding per sink instance), {@code --seed.max.in.flight}
+ * 64 (history reads outstanding per instance; each has the {@code --cassandra.deadline.ms}), and
+ * those of {@link Kafka}, {@link JobSetup}, {@link CassandraOptions} (whose timeouts are required).
  */
 public final class SpeedRecommenderJob {
   private static final Logger LOG = LoggerFactory.getLogger(SpeedRecommenderJob.class);
 
   private SpeedRecommenderJob() {}
 
+  /** The pipeline's knobs. */
+  public record Settings(String jobName, String modelName, long coalesceMs, int topN, long stateTtlHours, long seedDeadlineMs, int maxSeedsInFlight)
+      implements Serializable {
+    public static Settings from(ParameterTool params, CassandraOptions cassandra) {
+      return new Settings(
+          params.get("job.name", "speed-recommender"),
+          params.get("model.name", "als"),
+          params.getLong("coalesce.ms", 50),
+          params.getInt("top.n", 100),
+          params.getLong("state.ttl.hours", 24),
+          cassandra.deadlineMs(),
+          params.getInt("seed.max.in.flight", 64));
+    }
+  }
+
+  /** Where the pipeline's results go. */
+  public record Sinks(Sink<SpeedRow> speedView, Sink<UserRatingRow> userRatings, Sink<Rejected> deadLetters) {}
+
   public static void main(String[] args) throws Exception {
     ParameterTool params = ParameterTool.fromArgs(args);
-    String name = params.get("job.name", "speed-recommender");
-    CassandraOptions cassandra = CassandraOptions.from(params);
-    int maxInFlight = params.getInt("max.in.flight", 64);
     StreamExecutionEnvironment env = JobSetup.streaming(params);
+    define(env, params);
+    env.execute(params.get("job.name", "speed-recommender"));
+  }
 
-    SingleOutputStreamOperator<Rating> ratings = Kafka.ratings(env, params, name);
-    ratings.getSideOutput(RatingDecoder.REJECTED).sinkTo(Kafka.deadLetterSink(params)).name("dead-letters").uid("dead-letters");
+  /** The job as it runs: Kafka in, Cassandra and the dead-letter topic out. */
+  static void define(StreamExecutionEnvironment env, ParameterTool params) {
+    CassandraOptions cassandra = CassandraOptions.from(params);
+    Settings settings = Settings.from(params, cassandra);
+    String name = settings.jobName();
+    int maxInFlight = params.getInt("max.in.flight", 64);
 
+    DataStream<KafkaRecord> ratings = Kafka.rawRatings(env, params, name);
     // every announcement from the beginning: the last one for this model name is the current model
     ParameterTool updatesParams = params.mergeWith(ParameterTool.fromArgs(new String[] {"--starting.offsets", "earliest", "--group.id", name + "-models"}));
-    BroadcastStream<ModelRef> models = env
+    DataStream<KafkaRecord> updates = env
         .fromSource(Kafka.rawSource(updatesParams, params.get("updates.topic", "model-updates"), name + "-models"), WatermarkStrategy.noWatermarks(), "model-updates-source")
-        .uid("model-updates-source")
-        .flatMap(new DecodeModelRef(params.get("model.name", "als"))).name("decode-model").uid("decode-model")
+        .uid("model-updates-source");
+
+    Sinks sinks = new Sinks(
+        new CassandraSink<SpeedRow>(cassandra,
+            "INSERT INTO speed_recommendations (user_id, model_version, computed_at, items) VALUES (?, ?, ?, ?)",
+            (statement, row) -> statement.bind(row.userId, row.modelVersion, Instant.ofEpochMilli(row.computedAt), ScoredMovies.items(statement, row.movieIds, row.scores)),
+            maxInFlight),
+        new CassandraSink<UserRatingRow>(cassandra,
+            "INSERT INTO user_ratings (user_id, movie_id, rating, rated_at) VALUES (?, ?, ?, ?)",
+            (statement, row) -> statement.bind(row.userId, row.movieId, row.rating, Instant.ofEpochMilli(row.ratedAt)),
+            maxInFlight),
+        Kafka.deadLetterSink(params));
+    pipeline(ratings, updates, new CassandraHistoryReader(cassandra), sinks, settings);
+  }
+
+  /**
+   * The speed layer from raw rating records and model announcements: decode (uid decode; rejects
+   * to {@code sinks.deadLetters}, uid dead-letters), decode-model (parallelism 1) → broadcast,
+   * fold-in keyed by user (uid fold-in) → speed-view and user-ratings. Returns the fold-in's rows.
+   */
+  public static SingleOutputStreamOperator<SpeedRow> pipeline(
+      DataStream<KafkaRecord> ratingRecords, DataStream<KafkaRecord> modelUpdates, HistoryReader history, Sinks sinks, Settings settings) {
+    SingleOutputStreamOperator<Rating> ratings = Kafka.decode(ratingRecords, settings.jobName());
+    ratings.getSideOutput(RatingDecoder.REJECTED).sinkTo(sinks.deadLetters()).name("dead-letters").uid("dead-letters");
+
+    BroadcastStream<ModelRef> models = modelUpdates
+        .flatMap(new DecodeModelRef(settings.modelName())).name("decode-model").uid("decode-model")
         .setParallelism(1)
         .broadcast(SpeedRecommender.MODEL);
 
     SingleOutputStreamOperator<SpeedRow> rows = ratings
         .keyBy(r -> r.userId)
         .connect(models)
-        .process(new SpeedRecommender(cassandra, params.getLong("coalesce.ms", 50), params.getInt("top.n", 100), params.getLong("state.ttl.hours", 24)))
+        .process(new SpeedRecommender(history, settings.coalesceMs(), settings.topN(), settings.stateTtlHours(), settings.seedDeadlineMs(), settings.maxSeedsInFlight()))
         .name("fold-in").uid("fold-in");
 
-    rows.sinkTo(new CassandraSink<SpeedRow>(cassandra,
-            "INSERT INTO speed_recommendations (user_id, model_version, computed_at, items) VALUES (?, ?, ?, ?)",
-            (statement, row) -> statement.bind(row.userId, row.modelVersion, Instant.ofEpochMilli(row.computedAt), ScoredMovies.items(statement, row.movieIds, row.scores)),
-            maxInFlight))
-        .name("speed-view").uid("speed-view");
-    rows.getSideOutput(SpeedRecommender.USER_RATINGS)
-        .sinkTo(new CassandraSink<UserRatingRow>(cassandra,
-            "INSERT INTO user_ratings (user_id, movie_id, rating, rated_at) VALUES (?, ?, ?, ?)",
-            (statement, row) -> statement.bind(row.userId, row.movieId, row.rating, Instant.ofEpochMilli(row.ratedAt)),
-            maxInFlight))
-        .name("user-ratings").uid("user-ratings");
-
-    env.execute(name);
+    rows.sinkTo(sinks.speedView()).name("speed-view").uid("speed-view");
+    rows.getSideOutput(SpeedRecommender.USER_RATINGS).sinkTo(sinks.userRatings()).name("user-ratings").uid("user-ratings");
+    return rows;
   }
 
   /** ModelPublished → ModelRef for one model name; an undecodable announcement is logged and skipped. */

@@ -27,14 +27,17 @@ public final class RatingRule {
       return "rating " + rating + " is not " + MIN_RATING + " to " + MAX_RATING + " in half steps";
     }
     if (ratedAtMillis < MIN_RATED_AT_MILLIS) return "ratedAt " + ratedAtMillis + " is before 1970";
-    long latest =
-        maxFutureSkewMillis > 0 && nowMillis > Long.MAX_VALUE - maxFutureSkewMillis
-            ? Long.MAX_VALUE
-            : nowMillis + maxFutureSkewMillis;
-    if (ratedAtMillis > latest) {
+    if (ratedAtMillis > latestRatedAt(nowMillis, maxFutureSkewMillis)) {
       return "ratedAt " + ratedAtMillis + " is in the future (after now " + nowMillis + " + " + maxFutureSkewMillis + " ms)";
     }
     return null;
+  }
+
+  /** The latest valid ratedAt: now plus the skew (saturating, so a huge skew means no limit). */
+  public static long latestRatedAt(long nowMillis, long maxFutureSkewMillis) {
+    return maxFutureSkewMillis > 0 && nowMillis > Long.MAX_VALUE - maxFutureSkewMillis
+        ? Long.MAX_VALUE
+        : nowMillis + maxFutureSkewMillis;
   }
 
   public static boolean validId(long id) {

@@ -1,97 +1,145 @@
 package moviereco.spark.als;
 
 import java.io.Serializable;
-import java.util.HashMap;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
- * Flags of the batch job, each with its default. {@code --name value} pairs; unknown flags are an
- * error so that a typo never silently trains with a default.
+ * Flags of the batch job as {@code --name value} pairs. Every flag is required except the ones in
+ * {@link #OPTIONAL}: the defaults live in one place, the runner's configuration
+ * (batch/config.ts), so a flag the runner forgets is an error here rather than a silent default.
+ * Unknown flags are an error too, so that a typo never silently trains with something else. A flag
+ * given twice takes its last value.
  */
 public final class JobOptions implements Serializable {
-  public String historyPath = "/movielens/ml-latest-small/ratings.csv";
-  public String eventsPath = "/events/ratings";
-  public String modelsPath = "/models/als";
-  public String keyspace = "moviereco";
-  public String modelName = "als";
-  public String version = "";
-  /** only ratings with ratedAt up to this instant (epoch ms); 0 = all */
-  public long cutoff = 0;
-  public int rank = 10;
-  public double reg = 0.15;
-  public int iterations = 20;
+  public String historyPath;
+  public String eventsPath;
+  public String modelsPath;
+  public String keyspace;
+  public String modelName;
+  public String version;
+  /** only ratings with ratedAt up to this instant (epoch ms); 0 or absent = all */
+  public long cutoff;
+  public int rank;
+  public double reg;
+  public int iterations;
   /** implicit feedback (Hu, Koren, Volinsky 2008): a rating r is a preference with confidence 1 + alpha r */
-  public boolean implicit = false;
-  /** learn mean + user and movie biases first, factorise what they leave (see docs/batch.md); off by default for implicit */
-  public boolean biases = true;
-  public double alpha = 1.0;
+  public boolean implicit;
+  /** learn mean + user and movie biases first, factorise what they leave (see docs/batch.md) */
+  public boolean biases;
+  public double alpha;
   /** random or temporal */
-  public String split = "random";
-  public double testFraction = 0.2;
-  public long seed = 42;
-  public int topN = 100;
-  public int similarN = 20;
+  public String split;
+  public double testFraction;
+  public long seed;
+  public int topN;
+  public int similarN;
   /** users whose ranking metrics are computed (a sample on large data) */
-  public int rankingUsers = 20_000;
+  public int rankingUsers;
   /** all: the served model is trained again on all data; train: the evaluated model serves */
-  public String finalFit = "all";
-  public String kafkaBrokers = "";
-  public String updatesTopic = "model-updates";
+  public String finalFit;
+  /** empty: the new model is not announced on Kafka */
+  public String kafkaBrokers;
+  public String updatesTopic;
+  /** a rating whose ratedAt is later than the run's start plus this is rejected (RatingRule) */
+  public long maxFutureSkewMs;
   /** stop after the evaluation: for tuning hyperparameters */
-  public boolean evaluateOnly = false;
+  public boolean evaluateOnly;
   /** for tests of failure handling: sleep this long (ms) before the pointer flips */
-  public long pauseBeforeSwitchMs = 0;
+  public long pauseBeforeSwitchMs;
+
+  /** Flags that may be left out: absent means no cutoff, a full run, no pause. */
+  public static final Set<String> OPTIONAL = Set.of("cutoff", "evaluate-only", "pause-before-switch-ms");
+
+  /** Every flag, in the order of the usage message. */
+  public static final List<String> FLAGS =
+      List.of(
+          "history", "events", "models", "keyspace", "model-name", "version", "cutoff", "rank", "reg", "iterations",
+          "implicit", "biases", "alpha", "split", "test-fraction", "seed", "top-n", "similar-n", "ranking-users",
+          "final-fit", "kafka-brokers", "updates-topic", "max-future-skew-ms", "evaluate-only",
+          "pause-before-switch-ms");
 
   public static JobOptions parse(String[] args) {
-    Map<String, String> values = new HashMap<>();
+    Map<String, String> values = new LinkedHashMap<>();
     for (int i = 0; i < args.length; i++) {
       if (!args[i].startsWith("--") || i + 1 >= args.length) {
         throw new IllegalArgumentException("expected --name value pairs, got: " + String.join(" ", args));
       }
-      values.put(args[i].substring(2), args[++i]);
+      String name = args[i].substring(2);
+      if (!FLAGS.contains(name)) throw new IllegalArgumentException("unknown flag --" + name);
+      values.put(name, args[++i]);
     }
+    List<String> missing = new ArrayList<>();
+    for (String flag : FLAGS) {
+      if (!OPTIONAL.contains(flag) && !values.containsKey(flag)) missing.add("--" + flag);
+    }
+    if (!missing.isEmpty()) throw new IllegalArgumentException("missing required flags: " + String.join(", ", missing));
+
     JobOptions o = new JobOptions();
-    boolean biasesGiven = false;
-    for (Map.Entry<String, String> e : values.entrySet()) {
-      String v = e.getValue();
-      switch (e.getKey()) {
-        case "history" -> o.historyPath = v;
-        case "events" -> o.eventsPath = v;
-        case "models" -> o.modelsPath = v;
-        case "keyspace" -> o.keyspace = v;
-        case "model-name" -> o.modelName = v;
-        case "version" -> o.version = v;
-        case "cutoff" -> o.cutoff = Long.parseLong(v);
-        case "rank" -> o.rank = Integer.parseInt(v);
-        case "reg" -> o.reg = Double.parseDouble(v);
-        case "iterations" -> o.iterations = Integer.parseInt(v);
-        case "implicit" -> o.implicit = Boolean.parseBoolean(v);
-        case "biases" -> {
-          o.biases = Boolean.parseBoolean(v);
-          biasesGiven = true;
-        }
-        case "alpha" -> o.alpha = Double.parseDouble(v);
-        case "split" -> o.split = v;
-        case "test-fraction" -> o.testFraction = Double.parseDouble(v);
-        case "seed" -> o.seed = Long.parseLong(v);
-        case "top-n" -> o.topN = Integer.parseInt(v);
-        case "similar-n" -> o.similarN = Integer.parseInt(v);
-        case "ranking-users" -> o.rankingUsers = Integer.parseInt(v);
-        case "final-fit" -> o.finalFit = v;
-        case "kafka-brokers" -> o.kafkaBrokers = v;
-        case "updates-topic" -> o.updatesTopic = v;
-        case "pause-before-switch-ms" -> o.pauseBeforeSwitchMs = Long.parseLong(v);
-        case "evaluate-only" -> o.evaluateOnly = Boolean.parseBoolean(v);
-        default -> throw new IllegalArgumentException("unknown flag --" + e.getKey());
-      }
-    }
-    // an implicit model factorises preferences with confidences, not what biases leave of a rating
-    if (o.implicit && !biasesGiven) o.biases = false;
+    o.historyPath = values.get("history");
+    o.eventsPath = values.get("events");
+    o.modelsPath = values.get("models");
+    o.keyspace = values.get("keyspace");
+    o.modelName = values.get("model-name");
+    o.version = values.get("version");
+    o.cutoff = parseLong(values, "cutoff", 0);
+    o.rank = parseInt(values, "rank");
+    o.reg = parseDouble(values, "reg");
+    o.iterations = parseInt(values, "iterations");
+    o.implicit = parseBoolean(values, "implicit", false);
+    o.biases = parseBoolean(values, "biases", false);
+    o.alpha = parseDouble(values, "alpha");
+    o.split = values.get("split");
+    o.testFraction = parseDouble(values, "test-fraction");
+    o.seed = parseLong(values, "seed", 0);
+    o.topN = parseInt(values, "top-n");
+    o.similarN = parseInt(values, "similar-n");
+    o.rankingUsers = parseInt(values, "ranking-users");
+    o.finalFit = values.get("final-fit");
+    o.kafkaBrokers = values.get("kafka-brokers");
+    o.updatesTopic = values.get("updates-topic");
+    o.maxFutureSkewMs = parseLong(values, "max-future-skew-ms", 0);
+    o.evaluateOnly = parseBoolean(values, "evaluate-only", false);
+    o.pauseBeforeSwitchMs = parseLong(values, "pause-before-switch-ms", 0);
+
     if (!o.split.equals("random") && !o.split.equals("temporal")) throw new IllegalArgumentException("--split must be random or temporal");
     if (!o.finalFit.equals("all") && !o.finalFit.equals("train")) throw new IllegalArgumentException("--final-fit must be all or train");
-    if (o.version.isEmpty()) throw new IllegalArgumentException("--version is required");
+    if (o.version.isEmpty()) throw new IllegalArgumentException("--version must not be empty");
+    if (o.maxFutureSkewMs < 0) throw new IllegalArgumentException("--max-future-skew-ms must not be negative");
     return o;
+  }
+
+  private static int parseInt(Map<String, String> values, String flag) {
+    try {
+      return Integer.parseInt(values.get(flag));
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("--" + flag + " must be an integer, got '" + values.get(flag) + "'");
+    }
+  }
+
+  private static long parseLong(Map<String, String> values, String flag, long absent) {
+    if (!values.containsKey(flag)) return absent;
+    try {
+      return Long.parseLong(values.get(flag));
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("--" + flag + " must be an integer, got '" + values.get(flag) + "'");
+    }
+  }
+
+  private static double parseDouble(Map<String, String> values, String flag) {
+    try {
+      return Double.parseDouble(values.get(flag));
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("--" + flag + " must be a number, got '" + values.get(flag) + "'");
+    }
+  }
+
+  /** Like Boolean.parseBoolean (anything but "true" is false), as before. */
+  private static boolean parseBoolean(Map<String, String> values, String flag, boolean absent) {
+    return values.containsKey(flag) ? Boolean.parseBoolean(values.get(flag)) : absent;
   }
 
   public Map<String, String> params() {

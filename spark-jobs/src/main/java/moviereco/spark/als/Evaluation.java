@@ -1,0 +1,110 @@
+package moviereco.spark.als;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.collect_list;
+import static org.apache.spark.sql.functions.greatest;
+import static org.apache.spark.sql.functions.least;
+import static org.apache.spark.sql.functions.lit;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import moviereco.contracts.TopN;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.ml.evaluation.RegressionEvaluator;
+import org.apache.spark.ml.recommendation.ALSModel;
+import org.apache.spark.mllib.evaluation.RankingMetrics;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import scala.Tuple2;
+
+/**
+ * A model trained on a split of the master dataset and judged on the held-out rest, beside the
+ * baselines: RMSE and MAE against mean and biases (explicit models only: an implicit one predicts
+ * preferences, not ratings), ranking metrics against popularity.
+ */
+record Evaluation(Dataset<Row> train, Dataset<Row> test, Biases trainBiases, ALSModel model) {
+
+  static Evaluation run(JavaSparkContext jsc, MasterData master, JobOptions o, Map<String, Double> metrics, Map<String, Long> counts) {
+    Dataset<Row>[] split = split(master.ratings(), o);
+    Dataset<Row> train = split[0].cache();
+    Dataset<Row> test = split[1].cache();
+    Biases trainBiases = Biases.fit(train);
+    ALSModel model = Training.als(o).fit(Training.target(train, trainBiases, o));
+    if (!o.implicit) {
+      Dataset<Row> predicted = Training.predict(model, test, trainBiases, o).cache();
+      RegressionEvaluator rmse = new RegressionEvaluator().setMetricName("rmse").setLabelCol("rating").setPredictionCol("prediction");
+      RegressionEvaluator mae = new RegressionEvaluator().setMetricName("mae").setLabelCol("rating").setPredictionCol("prediction");
+      metrics.put("rmse", rmse.evaluate(predicted));
+      metrics.put("mae", mae.evaluate(predicted));
+      // the baseline is judged on exactly the rows ALS predicted
+      Dataset<Row> baseline = trainBiases.attach(predicted.select("user", "movie", "rating"))
+          .withColumn("prediction", least(lit(5.0), greatest(lit(0.5), trainBiases.baseline())));
+      metrics.put("baseline_rmse", rmse.evaluate(baseline));
+      metrics.put("baseline_mae", mae.evaluate(baseline));
+      counts.put("test_predicted", predicted.count());
+    }
+    counts.put("test_ratings", test.count());
+    Evaluation evaluation = new Evaluation(train, test, trainBiases, model);
+    evaluation.rankingMetrics(jsc, o, metrics);
+    return evaluation;
+  }
+
+  /** random: a seeded random split; temporal: the newest test fraction of ratings is held out. */
+  @SuppressWarnings("unchecked")
+  static Dataset<Row>[] split(Dataset<Row> master, JobOptions o) {
+    if (o.split.equals("random")) return master.randomSplit(new double[] {1 - o.testFraction, o.testFraction}, o.seed);
+    double boundary = master.stat().approxQuantile("ts", new double[] {1 - o.testFraction}, 0.001)[0];
+    return new Dataset[] {master.filter(col("ts").leq(boundary)), master.filter(col("ts").gt(boundary))};
+  }
+
+  /**
+   * precision, recall, NDCG and MAP at 10 and catalogue coverage for ALS and for the popularity
+   * baseline, on a sample of test users; relevant = test ratings of 4 stars or more.
+   */
+  void rankingMetrics(JavaSparkContext jsc, JobOptions o, Map<String, Double> metrics) {
+    int k = 10;
+    Dataset<Row> relevant = test.filter(col("rating").geq(4.0)).groupBy("user").agg(collect_list(col("movie_id")).as("relevant"));
+    Dataset<Row> seen = train.groupBy("user").agg(collect_list(col("movie_id")).as("seen"));
+    Dataset<Row> users = relevant.join(seen, "user").orderBy(org.apache.spark.sql.functions.hash(col("user"), lit(o.seed))).limit(o.rankingUsers);
+    Dataset<Row> factors = Training.userFactors(model, trainBiases, o);
+    Dataset<Row> input = users.join(factors, users.col("user").equalTo(factors.col("id")));
+    Broadcast<ItemMatrix> itemsB = jsc.broadcast(ItemMatrix.fromRows(Training.itemFactors(model, trainBiases, o).collectAsList(), o.rank));
+    List<Row> popularRows = train.groupBy("movie_id").count().orderBy(col("count").desc(), col("movie_id")).limit(2000).collectAsList();
+    long[] popular = popularRows.stream().mapToLong(r -> r.getLong(0)).toArray();
+    Broadcast<long[]> popularB = jsc.broadcast(popular);
+
+    JavaRDD<Tuple2<List<Long>, List<Long>>[]> pairs = input.toJavaRDD().map(r -> {
+      long[] seenIds = SparkRows.toSortedLongs(r.getList(r.fieldIndex("seen")));
+      List<Long> truth = r.getList(r.fieldIndex("relevant"));
+      TopN.Result s = itemsB.value().topN(SparkRows.toFloats(r.getList(r.fieldIndex("features"))), r.getFloat(r.fieldIndex("offset")), seenIds, k);
+      List<Long> als = new ArrayList<>();
+      for (long id : s.ids()) als.add(id);
+      List<Long> pop = new ArrayList<>();
+      for (long id : popularB.value()) {
+        if (pop.size() == k) break;
+        if (Arrays.binarySearch(seenIds, id) < 0) pop.add(id);
+      }
+      @SuppressWarnings("unchecked")
+      Tuple2<List<Long>, List<Long>>[] out = new Tuple2[] {new Tuple2<>(als, truth), new Tuple2<>(pop, truth)};
+      return out;
+    }).cache();
+    long catalogue = train.select("movie").distinct().count();
+    String[] names = {"", "popularity_"};
+    for (int m = 0; m < 2; m++) {
+      int which = m;
+      JavaRDD<Tuple2<List<Long>, List<Long>>> forModel = pairs.map(p -> p[which]);
+      RankingMetrics<Long> rm = RankingMetrics.of(forModel);
+      metrics.put(names[m] + "precision@10", rm.precisionAt(k));
+      metrics.put(names[m] + "recall@10", rm.recallAt(k));
+      metrics.put(names[m] + "ndcg@10", rm.ndcgAt(k));
+      metrics.put(names[m] + "map@10", rm.meanAveragePrecisionAt(k));
+      long distinct = forModel.flatMap(p -> p._1().iterator()).distinct().count();
+      metrics.put(names[m] + "coverage@10", (double) distinct / catalogue);
+    }
+    metrics.put("ranking_users", (double) pairs.count());
+  }
+}

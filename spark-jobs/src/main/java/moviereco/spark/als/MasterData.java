@@ -1,0 +1,94 @@
+package moviereco.spark.als;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.max;
+import static org.apache.spark.sql.functions.max_by;
+import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.when;
+
+import java.util.Map;
+import moviereco.contracts.ArchiveLine;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * The master dataset: imported history (MovieLens ratings.csv, seconds) plus archived events
+ * ({@link ArchiveLine}s, milliseconds), valid ratings only ({@link ValidRating}), the latest rating
+ * per user and movie. Columns user_id, movie_id (bigint), rating, ts (epoch ms), user, movie (int,
+ * for ALS).
+ */
+record MasterData(Dataset<Row> ratings, long dataCutoff) {
+  static final StructType HISTORY_SCHEMA =
+      new StructType()
+          .add("userId", DataTypes.LongType)
+          .add("movieId", DataTypes.LongType)
+          .add("rating", DataTypes.FloatType)
+          .add("timestamp", DataTypes.LongType)
+          .add("_corrupt", DataTypes.StringType);
+
+  /** The archive's columns in {@link ArchiveLine#COLUMNS} order. */
+  static final StructType EVENTS_SCHEMA =
+      new StructType()
+          .add(ArchiveLine.COLUMNS.get(0), DataTypes.LongType)
+          .add(ArchiveLine.COLUMNS.get(1), DataTypes.LongType)
+          .add(ArchiveLine.COLUMNS.get(2), DataTypes.FloatType)
+          .add(ArchiveLine.COLUMNS.get(3), DataTypes.LongType)
+          .add(ArchiveLine.COLUMNS.get(4), DataTypes.StringType)
+          .add("_corrupt", DataTypes.StringType);
+
+  /**
+   * Reads it; counts rejected (malformed or invalid rows; rows after the cutoff are not rejects),
+   * ratings, users and movies.
+   */
+  static MasterData read(SparkSession spark, FileSystem fs, JobOptions o, long nowMillis, Map<String, Long> counts)
+      throws Exception {
+    Dataset<Row> history =
+        spark.read().schema(HISTORY_SCHEMA).option("header", "true").option("mode", "PERMISSIVE")
+            .option("columnNameOfCorruptRecord", "_corrupt").csv(o.historyPath);
+    Dataset<Row> all =
+        history.select(col("userId"), col("movieId"), col("rating"), col("timestamp").multiply(1000L).as("ts"), col("_corrupt"));
+    if (fs.exists(new Path(o.eventsPath))) {
+      Dataset<Row> archived =
+          spark.read().schema(EVENTS_SCHEMA).option("mode", "PERMISSIVE").option("columnNameOfCorruptRecord", "_corrupt")
+              .option("recursiveFileLookup", "true").csv(o.eventsPath);
+      all =
+          all.unionByName(
+              archived.select(
+                  col(ArchiveLine.COLUMNS.get(0)).as("userId"),
+                  col(ArchiveLine.COLUMNS.get(1)).as("movieId"),
+                  col(ArchiveLine.COLUMNS.get(2)).as("rating"),
+                  col(ArchiveLine.COLUMNS.get(3)).as("ts"),
+                  col("_corrupt")));
+    }
+    Column valid = ValidRating.column(nowMillis, o.maxFutureSkewMs);
+    // one pass counts what was read and what is rejected
+    Row tally = all.agg(count(lit(1)), sum(when(valid, 1).otherwise(0))).first();
+    counts.put("rejected", tally.getLong(0) - tally.getLong(1));
+    Dataset<Row> kept = all.filter(valid);
+    if (o.cutoff > 0) kept = kept.filter(col("ts").leq(o.cutoff));
+    Dataset<Row> master =
+        kept.groupBy(col("userId").as("user_id"), col("movieId").as("movie_id"))
+            .agg(max_by(col("rating"), col("ts")).as("rating"), max(col("ts")).as("ts"))
+            .select(col("user_id"), col("movie_id"), col("rating"), col("ts"),
+                col("user_id").cast("int").as("user"), col("movie_id").cast("int").as("movie"))
+            .cache();
+    long rows = master.count();
+    counts.put("ratings", rows);
+    if (rows == 0) {
+      throw new IllegalStateException(
+          "no valid ratings in " + o.historyPath + " (and " + o.eventsPath + "): nothing to train on");
+    }
+    long dataCutoff = o.cutoff > 0 ? o.cutoff : master.agg(max(col("ts"))).first().getLong(0);
+    counts.put("users", master.select("user").distinct().count());
+    counts.put("movies", master.select("movie").distinct().count());
+    return new MasterData(master, dataCutoff);
+  }
+}

@@ -1,0 +1,59 @@
+package moviereco.spark.als;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import moviereco.contracts.Cql;
+import moviereco.contracts.TopN;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+
+/** Conversions between Spark rows and the plain arrays of the scoring loops, and the Cassandra writer. */
+final class SparkRows {
+  private SparkRows() {}
+
+  /** A ranked list's entry as a struct: Cassandra's scored_movie. */
+  static final StructType SCORED =
+      new StructType()
+          .add(Cql.SCORED_MOVIE_FIELDS.get(0), DataTypes.LongType)
+          .add(Cql.SCORED_MOVIE_FIELDS.get(1), DataTypes.FloatType);
+
+  /** (key column, items array of scored_movie): the schema of the recommendations and similar movies rows. */
+  static StructType rankedLists(String key) {
+    return new StructType().add(key, DataTypes.LongType).add("items", DataTypes.createArrayType(SCORED));
+  }
+
+  /** A ranked list as the array<struct<movie_id, score>> column (a Scala Seq, as Row wants it). */
+  static scala.collection.Seq<Row> scoredRows(TopN.Result s) {
+    List<Row> out = new ArrayList<>(s.ids().length);
+    for (int i = 0; i < s.ids().length; i++) out.add(RowFactory.create(s.ids()[i], s.scores()[i]));
+    return scala.collection.JavaConverters.asScalaBuffer(out).toList();
+  }
+
+  static float[] toFloats(List<?> values) {
+    float[] out = new float[values.size()];
+    for (int i = 0; i < out.length; i++) out[i] = ((Number) values.get(i)).floatValue();
+    return out;
+  }
+
+  static long[] toSortedLongs(List<?> values) {
+    long[] out = new long[values.size()];
+    for (int i = 0; i < out.length; i++) out[i] = ((Number) values.get(i)).longValue();
+    Arrays.sort(out);
+    return out;
+  }
+
+  /** Appends the rows to a table; they must have exactly the table's columns the job writes. */
+  static void writeCassandra(Dataset<Row> rows, String keyspace, Cql.Table table) {
+    rows.select(table.columns().get(0), table.columns().subList(1, table.columns().size()).toArray(new String[0]))
+        .write()
+        .format("org.apache.spark.sql.cassandra")
+        .option("keyspace", keyspace)
+        .option("table", table.name())
+        .mode("append")
+        .save();
+  }
+}

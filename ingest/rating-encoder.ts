@@ -8,7 +8,8 @@
 import type { Codec } from '../schemas/avro.ts';
 import type { RatingEvent, RatingSource } from '../schemas/types.ts';
 import type { KeyedRecord } from './rating-sink.ts';
-import { parseRatingLine, ratingEventId, type RatingRow } from './ratings-csv.ts';
+import { MAX_ID, type RatingClock } from '../schemas/rating-rule.ts';
+import { ANY_TIME, parseRatingLine, ratingEventId, type RatingRow } from './ratings-csv.ts';
 
 const SOURCES: readonly RatingSource[] = ['UNKNOWN', 'REPLAY', 'API', 'GENERATOR'];
 const COMMA = 44;
@@ -54,7 +55,9 @@ function digits(line: string, start: number, end: number): number {
   return n;
 }
 
-export function createRatingBatchEncoder(codec: Codec<RatingEvent>, source: RatingSource, capacity: number): RatingBatchEncoder {
+/** `clock`: the latest time accepted is `nowMs + maxFutureSkewMs` (the rating rule); later lines are rejects. */
+export function createRatingBatchEncoder(codec: Codec<RatingEvent>, source: RatingSource, capacity: number, clock: RatingClock = ANY_TIME): RatingBatchEncoder {
+  const latestMs = clock.nowMs + clock.maxFutureSkewMs;
   const header = Buffer.concat([Buffer.from([0xc3, 0x01]), Buffer.from(codec.fingerprint, 'hex')]);
   const sourceIndex = SOURCES.indexOf(source);
   if (sourceIndex < 0) throw new Error(`unknown source ${source}`);
@@ -65,7 +68,7 @@ export function createRatingBatchEncoder(codec: Codec<RatingEvent>, source: Rati
   let lastRatedAt = 0;
 
   function slow(line: string): string | undefined {
-    const row = parseRatingLine(line);
+    const row = parseRatingLine(line, clock);
     if (typeof row === 'string') return row;
     return write(row.userId, row.movieId, row.rating, row.ratedAt);
   }
@@ -109,7 +112,7 @@ export function createRatingBatchEncoder(codec: Codec<RatingEvent>, source: Rati
       const userId = digits(line, 0, c1);
       const movieId = digits(line, c1 + 1, c2);
       const seconds = digits(line, c3 + 1, end);
-      if (userId <= 0 || movieId <= 0 || seconds < 0 || end - c3 - 1 > 12) return slow(line);
+      if (userId <= 0 || userId > MAX_ID || movieId <= 0 || movieId > MAX_ID || seconds < 0 || end - c3 - 1 > 12 || seconds * 1000 > latestMs) return slow(line);
       // rating: "d", "d.d" or "d.d0": anything else takes the slow path
       const r0 = line.charCodeAt(c2 + 1) - ZERO;
       const len = c3 - c2 - 1;

@@ -4,6 +4,7 @@
  * rest of the file goes on.
  */
 import fs from 'node:fs';
+import { ratingProblem, type RatingClock } from '../schemas/rating-rule.ts';
 
 export const RATINGS_HEADER = 'userId,movieId,rating,timestamp';
 
@@ -31,8 +32,11 @@ const ID = /^\d{1,15}$/;
 const SECONDS = /^-?\d{1,12}$/;
 const DECIMAL = /^\d+(\.\d+)?$/;
 
-/** Parses one data line; returns the row, or the reason it is rejected. */
-export function parseRatingLine(raw: string): RatingRow | string {
+/** No limit on how far ahead a time may be: for reading history whose clock is not this machine's. */
+export const ANY_TIME: RatingClock = { nowMs: 0, maxFutureSkewMs: Number.POSITIVE_INFINITY };
+
+/** Parses one data line; returns the row, or the reason it is rejected (the rating rule, schemas/rating-rule.ts). */
+export function parseRatingLine(raw: string, clock: RatingClock = ANY_TIME): RatingRow | string {
   const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
   const cols = line.split(',');
   if (cols.length !== 4) return `expected 4 columns (${RATINGS_HEADER}), found ${cols.length}`;
@@ -41,13 +45,8 @@ export function parseRatingLine(raw: string): RatingRow | string {
   if (!ID.test(m)) return `movieId is not a positive integer: "${m}"`;
   if (!DECIMAL.test(r)) return `rating is not a number: "${r}"`;
   if (!SECONDS.test(t)) return `timestamp is not an integer (epoch seconds): "${t}"`;
-  const userId = Number(u);
-  const movieId = Number(m);
-  const rating = Number(r);
-  if (userId === 0 || movieId === 0) return `${userId === 0 ? 'userId' : 'movieId'} must be at least 1`;
-  if (rating < 0.5 || rating > 5) return `rating ${r} is outside 0.5 to 5.0`;
-  if (rating * 2 !== Math.round(rating * 2)) return `rating ${r} is not in half steps`;
-  return { userId, movieId, rating, ratedAt: Number(t) * 1000 };
+  const row = { userId: Number(u), movieId: Number(m), rating: Number(r), ratedAt: Number(t) * 1000 };
+  return ratingProblem(row, clock) ?? row;
 }
 
 export interface ReadOptions {

@@ -66,8 +66,8 @@ describe('ingest > replay', () => {
       { line: 4, reason: 'expected 4 columns (userId,movieId,rating,timestamp), found 2', raw: '1,6' },
       { line: 5, reason: 'movieId is not a positive integer: "x"', raw: '2,x,3.0,964982224' },
       { line: 6, reason: 'empty line', raw: '' },
-      { line: 7, reason: 'rating 5.5 is outside 0.5 to 5.0', raw: '2,47,5.5,964983815' },
-      { line: 8, reason: 'rating 3.3 is not in half steps', raw: '2,50,3.3,964982931' },
+      { line: 7, reason: 'rating 5.5 is not 0.5 to 5 in half steps', raw: '2,47,5.5,964983815' },
+      { line: 8, reason: 'rating 3.3 is not 0.5 to 5 in half steps', raw: '2,50,3.3,964982931' },
       { line: 10, reason: 'expected 4 columns (userId,movieId,rating,timestamp), found 5', raw: '3,101,5.0,964980868,oops' },
     ]);
     expect(summary).toMatchObject({ lines: 10, produced: 3, rejected: 6, skipped: 0, stoppedEarly: false });

@@ -12,6 +12,7 @@ import { createPacer } from './pacer.ts';
 import { createRatingBatchEncoder } from './rating-encoder.ts';
 import { isHeader, parseRatingLine, ratingEventId, readLines, type RatingRow, type Reject } from './ratings-csv.ts';
 import type { RatingSink } from './rating-sink.ts';
+import { DEFAULT_MAX_FUTURE_SKEW_MS } from '../schemas/rating-rule.ts';
 
 export interface ReplayOptions {
   file: string;
@@ -29,6 +30,8 @@ export interface ReplayOptions {
   /** stop after this many events */
   limit?: number;
   source?: RatingSource;
+  /** a rating dated more than this ahead of the replay's start is a reject (the rating rule) */
+  maxFutureSkewMs?: number;
   /** total lines, for the progress bar's percentage (optional) */
   expectedEvents?: number;
   progress?: Progress | false;
@@ -75,7 +78,8 @@ export async function replayRatings(options: ReplayOptions): Promise<ReplaySumma
   let produced = 0;
   let skipped = 0;
   let stoppedEarly = false;
-  const encoder = createRatingBatchEncoder(codec, source, batchSize);
+  const clock = { nowMs: Date.now(), maxFutureSkewMs: options.maxFutureSkewMs ?? DEFAULT_MAX_FUTURE_SKEW_MS };
+  const encoder = createRatingBatchEncoder(codec, source, batchSize, clock);
   // without a time slice or pacing every line takes the fast path: line → bytes, no parsing into objects
   const filtering = from !== undefined || until !== undefined || pacer.active;
   let inFlight: Promise<void> | undefined;
@@ -111,7 +115,7 @@ export async function replayRatings(options: ReplayOptions): Promise<ReplaySumma
             continue;
           }
         } else {
-          const row = parseRatingLine(raw);
+          const row = parseRatingLine(raw, clock);
           if (typeof row === 'string') {
             reject({ line: lineNo, reason: row, raw });
             continue;

@@ -96,7 +96,7 @@ describe('GET /users/:id/recommendations', () => {
   });
 
   it('rejects malformed ids, limits and unknown genres with 400 and a message', async () => {
-    for (const path of ['/users/abc/recommendations', '/users/0/recommendations', '/users/-4/recommendations', '/users/1234567890123456/recommendations', '/users/7/recommendations?limit=0', '/users/7/recommendations?limit=500']) {
+    for (const path of ['/users/abc/recommendations', '/users/0/recommendations', '/users/-4/recommendations', '/users/1234567890123456/recommendations', '/users/2147483648/recommendations', '/users/4294967338/recommendations', '/users/7/recommendations?limit=0', '/users/7/recommendations?limit=500']) {
       const { status, body } = await get(path);
       expect(status, path).toBe(400);
       expect(body.error.message, path).toMatch(/^invalid request: /);
@@ -158,7 +158,7 @@ describe('ratings', () => {
   });
 
   it('rejects ratings out of range or not in half steps, unknown fields, unknown movies and bad JSON', async () => {
-    for (const body of [{ movieId: 3, rating: 5.5 }, { movieId: 3, rating: 0 }, { movieId: 3, rating: 3.3 }, { movieId: 3 }, { movieId: -1, rating: 3 }, { movieId: 3, rating: 3, extra: 1 }, 'not json']) {
+    for (const body of [{ movieId: 3, rating: 5.5 }, { movieId: 3, rating: 0 }, { movieId: 3, rating: 3.3 }, { movieId: 3 }, { movieId: -1, rating: 3 }, { movieId: 0, rating: 3 }, { movieId: 4_294_967_338, rating: 3 }, { movieId: 3, rating: 3, extra: 1 }, 'not json']) {
       const res = await post('/users/7/ratings', body, bearer(7));
       expect(res.status, JSON.stringify(body)).toBe(400);
       expect(res.body.error.message).toMatch(/^invalid request|Malformed JSON/);

@@ -70,8 +70,8 @@ describe('ingest > replay into Kafka', () => {
       [10, '1,50', 'expected 4 columns (userId,movieId,rating,timestamp), found 2'],
       [500, 'abc,50,4.0,964982931', 'userId is not a positive integer: "abc"'],
       [1000, '7,50,six,964982931', 'rating is not a number: "six"'],
-      [1500, '7,51,9.0,964982931', 'rating 9.0 is outside 0.5 to 5.0'],
-      [1750, '7,52,2.25,964982931', 'rating 2.25 is not in half steps'],
+      [1500, '7,51,9.0,964982931', 'rating 9 is not 0.5 to 5 in half steps'],
+      [1750, '7,52,2.25,964982931', 'rating 2.25 is not 0.5 to 5 in half steps'],
       [1999, '7,53,2.0,last-week', 'timestamp is not an integer (epoch seconds): "last-week"'],
     ];
     const lines = [...good];

@@ -4,14 +4,19 @@ import type { Context } from 'hono';
 import type { AppEnv } from '../router.ts';
 import type { Catalog } from '../catalog.ts';
 import { ApiError, unavailable } from '../errors.ts';
+import { MAX_ID, MIN_ID, validId } from '../../schemas/rating-rule.ts';
 
-/** A positive integer id in the path, at most 15 digits (safe in JavaScript and a Cassandra bigint). */
+/** An id in the path: an integer in the ids' range of the rating rule (1..2^31-1). */
 export const idParam = (name: string, example: string) =>
   z
     .string()
-    .regex(/^[1-9]\d{0,14}$/, `${name} must be a positive integer`)
+    .regex(/^[1-9]\d{0,9}$/, `${name} must be a positive integer`)
     .transform(Number)
+    .refine(validId, `${name} must be at most ${MAX_ID}`)
     .openapi({ param: { name, in: 'path' }, example });
+
+/** An id in a body, with the same range. */
+export const idField = (name: string) => z.number().int(`${name} must be an integer`).min(MIN_ID, `${name} must be at least ${MIN_ID}`).max(MAX_ID, `${name} must be at most ${MAX_ID}`);
 
 export const ErrorSchema = z
   .object({ error: z.object({ status: z.number(), message: z.string(), issues: z.array(z.string()).optional() }) })

@@ -4,7 +4,8 @@ import { newRouter } from '../router.ts';
 import { ApiError, unavailable } from '../errors.ts';
 import { chooseRecommendations, explain } from '../recommend.ts';
 import type { RecommendationRow } from '../store.ts';
-import { deps, errors, fromStore, idParam, LinksSchema, requireKnownGenre, signedInUser } from './shared.ts';
+import { deps, errors, fromStore, idField, idParam, LinksSchema, requireKnownGenre, signedInUser } from './shared.ts';
+import { MAX_RATING, MIN_RATING, validRating } from '../../schemas/rating-rule.ts';
 
 /** A small LRU of batch rows; a miss reads through, a failed read is not cached. */
 function createRowCache(max: number) {
@@ -50,12 +51,8 @@ const RatingSchema = z.object({ movieId: z.number(), title: z.string().nullable(
 
 const NewRating = z
   .object({
-    movieId: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
-    rating: z
-      .number()
-      .min(0.5)
-      .max(5)
-      .refine((r) => Number.isInteger(r * 2), 'rating must be in half steps (0.5, 1.0, … 5.0)'),
+    movieId: idField('movieId'),
+    rating: z.number().min(MIN_RATING).max(MAX_RATING).refine(validRating, `rating must be ${MIN_RATING} to ${MAX_RATING} in half steps (0.5, 1.0, … 5.0)`),
   })
   .strict()
   .openapi('NewRating');
@@ -64,7 +61,7 @@ const session = createRoute({
   method: 'post',
   path: '/session',
   summary: 'Demo sign-in: a token to rate as this user (no password; a demo)',
-  request: { body: { content: { 'application/json': { schema: z.object({ userId: z.number().int().positive().max(Number.MAX_SAFE_INTEGER) }).strict() } }, required: true } },
+  request: { body: { content: { 'application/json': { schema: z.object({ userId: idField('userId') }).strict() } }, required: true } },
   responses: { 200: { content: { 'application/json': { schema: z.object({ userId: z.number(), token: z.string(), expiresAt: z.string() }) } }, description: 'signed in' }, ...errors(400, 413) },
 });
 

@@ -18,8 +18,8 @@ import org.apache.flink.api.java.utils.ParameterTool;
  * {@code --cassandra.keyspace} (moviereco), and two the caller must give (no defaults):
  * {@code --cassandra.request.timeout.ms}, the driver's timeout of one request, and
  * {@code --cassandra.deadline.ms}, the hard deadline of anything the jobs wait for from Cassandra
- * (connecting, preparing, a whole history read with all its pages, a write, a free write slot,
- * the flush before a checkpoint). When it passes, the task fails with a TimeoutException naming
+ * (connecting, preparing, a whole history read with all its pages, a write; waits for a free
+ * slot or for the flush before a checkpoint, which depend on those, give up after two). When it passes, the task fails with a TimeoutException naming
  * what did not complete, and Flink restarts the job from its last checkpoint.
  */
 public record CassandraOptions(String contactPoints, String datacenter, String keyspace, long requestTimeoutMs, long deadlineMs) implements Serializable {

@@ -121,9 +121,11 @@ public final class CassandraSink<T> implements Sink<T> {
     @Override
     public void write(T element, Context context) throws IOException, InterruptedException {
       rethrow();
-      if (!permits.tryAcquire(deadlineMs, TimeUnit.MILLISECONDS)) {
+      // a slot frees within one deadline (every write completes, fails or times out by then); the
+      // wait gives up after two, so the write that timed out is what the error names
+      if (!permits.tryAcquire(2 * deadlineMs, TimeUnit.MILLISECONDS)) {
         rethrow();
-        throw timeout(Deadline.exceeded("a free slot for " + what + " (" + maxInFlight + " writes outstanding)", deadlineMs));
+        throw timeout(Deadline.exceeded("a free slot for " + what + " (" + maxInFlight + " writes outstanding)", 2 * deadlineMs));
       }
       try {
         rethrow(); // a write that failed while this one waited
@@ -152,9 +154,9 @@ public final class CassandraSink<T> implements Sink<T> {
 
     @Override
     public void flush(boolean endOfInput) throws IOException, InterruptedException {
-      if (!permits.tryAcquire(maxInFlight, deadlineMs, TimeUnit.MILLISECONDS)) {
+      if (!permits.tryAcquire(maxInFlight, 2 * deadlineMs, TimeUnit.MILLISECONDS)) {
         rethrow();
-        throw timeout(Deadline.exceeded("the outstanding writes of " + what + " before a checkpoint", deadlineMs));
+        throw timeout(Deadline.exceeded("the outstanding writes of " + what + " before a checkpoint", 2 * deadlineMs));
       }
       permits.release(maxInFlight);
       rethrow();

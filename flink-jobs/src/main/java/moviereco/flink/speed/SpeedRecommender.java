@@ -44,7 +44,7 @@ import org.slf4j.LoggerFactory;
  * recomputed; the others are served by the new batch view. A rating older than the current model's
  * cutoff only updates the history: the model has seen it. *
  * <p>History reads are bounded: at most {@code maxSeedsInFlight} per parallel instance are
- * outstanding (a new user waits for a free slot, at most {@code seedDeadlineMs}), and each must
+ * outstanding (a new user's event waits for a free slot, which frees within one deadline), and each must
  * complete within {@code seedDeadlineMs}, checked both on the read's future and, in processing
  * time, by the timer that waits for it. A read that fails or misses its deadline fails the task
  * with an exception naming the user; Flink restarts from the last checkpoint (nothing is lost:
@@ -263,12 +263,14 @@ public class SpeedRecommender extends KeyedBroadcastProcessFunction<Long, Rating
   }
 
   /**
-   * Starts reading a user's history: waits for a free slot (at most the deadline: a slot frees
-   * when a read completes, fails or passes its own deadline), then reads with a deadline.
+   * Starts reading a user's history: waits for a free slot, then reads with a deadline. A slot
+   * frees when a read completes, fails or passes its deadline, so the wait is bounded by one
+   * deadline; it gives up after two (and the user whose read passed its deadline fails the task
+   * with the clearer message first, when its timer fires).
    */
   private Seed startSeed(long user, long now) throws TimeoutException, InterruptedException, IOException {
-    if (!seedSlots.tryAcquire(seedDeadlineMs, TimeUnit.MILLISECONDS)) {
-      throw Deadline.exceeded("a free slot for " + readOf(user) + " (" + maxSeedsInFlight + " reads outstanding)", seedDeadlineMs);
+    if (!seedSlots.tryAcquire(2 * seedDeadlineMs, TimeUnit.MILLISECONDS)) {
+      throw Deadline.exceeded("a free slot for " + readOf(user) + " (" + maxSeedsInFlight + " reads outstanding)", 2 * seedDeadlineMs);
     }
     CompletionStage<HistoryReader.Stored> reading;
     try {

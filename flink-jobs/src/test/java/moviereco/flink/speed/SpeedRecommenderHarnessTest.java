@@ -1,0 +1,312 @@
+package moviereco.flink.speed;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
+import moviereco.flink.common.Rating;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.streaming.api.operators.co.CoBroadcastWithKeyedOperator;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.KeyedBroadcastOperatorTestHarness;
+import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The speed recommender's state, timers and model broadcast, with Flink's operator test harness:
+ * processing time and state TTL time are set by the test, the history reader is scripted.
+ */
+class SpeedRecommenderHarnessTest {
+  static final long COALESCE_MS = 50;
+  static final long START = 1_000;
+
+  @TempDir Path dir;
+  ScriptedReader reader;
+  KeyedBroadcastOperatorTestHarness<Long, Rating, ModelRef, SpeedRow> harness;
+
+  /** History reads answered by the test: each user's future, and how often each user was read. */
+  static final class ScriptedReader implements HistoryReader {
+    /** what read(user) returns: a future the test completes, or completed at once with no history */
+    final transient Map<Long, CompletableFuture<Stored>> answers = new ConcurrentHashMap<>();
+    final transient Map<Long, AtomicInteger> calls = new ConcurrentHashMap<>();
+    boolean opened;
+    boolean closed;
+
+    @Override
+    public void open() {
+      opened = true;
+    }
+
+    @Override
+    public CompletionStage<Stored> read(long userId) {
+      calls.computeIfAbsent(userId, u -> new AtomicInteger()).incrementAndGet();
+      return answers.getOrDefault(userId, CompletableFuture.completedFuture(Stored.NONE));
+    }
+
+    @Override
+    public void close() {
+      closed = true;
+    }
+
+    int calls(long user) {
+      AtomicInteger n = calls.get(user);
+      return n == null ? 0 : n.get();
+    }
+
+    CompletableFuture<Stored> pending(long user) {
+      return answers.computeIfAbsent(user, u -> new CompletableFuture<>());
+    }
+  }
+
+  @BeforeEach
+  void setUp() throws Exception {
+    reader = new ScriptedReader();
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    if (harness != null) harness.close();
+  }
+
+  KeyedBroadcastOperatorTestHarness<Long, Rating, ModelRef, SpeedRow> open(SpeedRecommender function) throws Exception {
+    harness = ProcessFunctionTestHarnesses.forKeyedBroadcastProcessFunction(function, r -> r.userId, Types.LONG, SpeedRecommender.MODEL);
+    harness.setProcessingTime(START);
+    harness.setStateTtlProcessingTime(START);
+    return harness;
+  }
+
+  KeyedBroadcastOperatorTestHarness<Long, Rating, ModelRef, SpeedRow> open() throws Exception {
+    return open(recommender(reader, 60_000, 64, 24));
+  }
+
+  static SpeedRecommender recommender(HistoryReader reader, long deadlineMs, int maxSeeds, long ttlHours) {
+    return new SpeedRecommender(reader, COALESCE_MS, 3, ttlHours, deadlineMs, maxSeeds);
+  }
+
+  /** An implicit model of rank 2 over movies 10..60, written as the batch layer writes one. */
+  ModelRef model(String version, long dataCutoff) throws IOException {
+    Path root = dir.resolve(version);
+    Files.createDirectories(root.resolve("item-factors"));
+    Files.writeString(root.resolve("metadata.json"),
+        "{\"version\":\"" + version + "\",\"dataCutoff\":" + dataCutoff + ",\"rank\":2,\"globalMean\":3.5,\"reg\":0.1,\"implicit\":true,\"alpha\":1.0}");
+    StringBuilder lines = new StringBuilder();
+    for (int i = 1; i <= 6; i++) lines.append(10 * i).append(",0.0,").append(0.1f * i).append(',').append(0.3f - 0.05f * i).append('\n');
+    Files.writeString(root.resolve("item-factors").resolve("part-00000"), lines.toString());
+    return new ModelRef("als", version, root.toUri().toString(), dataCutoff);
+  }
+
+  static Rating rating(long user, long movie, float value, long ratedAt) {
+    return new Rating(user + ":" + movie + ":" + ratedAt, user, movie, value, ratedAt, ratedAt);
+  }
+
+  List<SpeedRow> rows() {
+    return harness.extractOutputValues();
+  }
+
+  List<UserRatingRow> userRatings() {
+    var side = harness.getSideOutput(SpeedRecommender.USER_RATINGS);
+    return side == null ? List.of() : side.stream().map(StreamRecord::getValue).collect(Collectors.toList());
+  }
+
+  static boolean contains(long[] ids, long id) {
+    for (long x : ids) if (x == id) return true;
+    return false;
+  }
+
+  @Test
+  void aRatingBeforeAnyModelOnlyUpdatesTheHistoryUntilAModelArrives() throws Exception {
+    open();
+    harness.processElement(rating(1, 10, 4f, 5_000), START);
+    harness.setProcessingTime(START + COALESCE_MS);
+    assertEquals(1, userRatings().size(), "the rating is stored");
+    assertTrue(rows().isEmpty(), "no model yet: no speed row");
+    assertTrue(reader.opened);
+
+    // a model older than the rating: the user is recomputed with it at once
+    harness.processBroadcastElement(model("v1", 2_000), START + 60);
+    assertEquals(1, rows().size());
+    SpeedRow row = rows().get(0);
+    assertEquals(1L, row.userId);
+    assertEquals("v1", row.modelVersion);
+    assertEquals(3, row.movieIds.length);
+    assertFalse(contains(row.movieIds, 10), "a rated movie is not recommended");
+
+    // the same announcement again changes nothing; a model that has seen the rating does not recompute
+    harness.processBroadcastElement(model("v1", 2_000), START + 70);
+    harness.processBroadcastElement(model("v2", 6_000), START + 80);
+    assertEquals(1, rows().size());
+  }
+
+  @Test
+  void aModelThenRatingsInsideTheCoalescingWindowGiveOneRowWithThatModelsVersion() throws Exception {
+    open();
+    harness.processBroadcastElement(model("v7", 2_000), START);
+    harness.processElement(rating(1, 10, 5f, 5_000), START);
+    harness.setProcessingTime(START + 10);
+    harness.processElement(rating(1, 20, 4f, 5_001), START + 10);
+    harness.setProcessingTime(START + 40);
+    harness.processElement(rating(1, 30, 3f, 5_002), START + 40);
+    assertEquals(1, harness.numProcessingTimeTimers(), "one timer for the whole burst");
+
+    harness.setProcessingTime(START + COALESCE_MS - 1);
+    assertTrue(rows().isEmpty());
+    harness.setProcessingTime(START + COALESCE_MS);
+    assertEquals(1, rows().size(), "one solve for three ratings");
+    SpeedRow row = rows().get(0);
+    assertEquals("v7", row.modelVersion);
+    for (long rated : new long[] {10, 20, 30}) assertFalse(contains(row.movieIds, rated));
+    assertArrayEquals(new long[] {40, 50, 60}, java.util.Arrays.stream(row.movieIds).sorted().toArray());
+    assertEquals(3, userRatings().size());
+    assertEquals(1, reader.calls(1), "the history is read once");
+
+    // a replay of the same event changes nothing and writes nothing
+    harness.processElement(rating(1, 30, 3f, 5_002), START + 60);
+    harness.setProcessingTime(START + 200);
+    assertEquals(1, rows().size());
+    assertEquals(3, userRatings().size());
+    assertEquals(0, harness.numProcessingTimeTimers());
+  }
+
+  @Test
+  void theStoredHistoryIsReadOnceAndMergedBeforeTheWaitingRatings() throws Exception {
+    open();
+    harness.processBroadcastElement(model("v1", 2_000), START);
+    CompletableFuture<HistoryReader.Stored> read = reader.pending(1);
+    harness.processElement(rating(1, 10, 4f, 5_000), START);
+    harness.processElement(rating(1, 20, 4f, 5_001), START + 1);
+    assertEquals(1, reader.calls(1), "one read for the user, however many ratings wait");
+
+    harness.setProcessingTime(START + COALESCE_MS);
+    harness.setProcessingTime(START + COALESCE_MS + SpeedRecommender.SEED_RECHECK_MS);
+    assertTrue(rows().isEmpty(), "still waiting for the read");
+    assertTrue(userRatings().isEmpty());
+    assertEquals(1, harness.numProcessingTimeTimers(), "the timer looks again shortly");
+
+    // stored: movie 30, and movie 20 with a newer rating than the streamed one
+    read.complete(new HistoryReader.Stored(new long[] {30, 20}, new float[] {5f, 1f}, new long[] {100, 9_000}));
+    harness.setProcessingTime(START + COALESCE_MS + 2 * SpeedRecommender.SEED_RECHECK_MS);
+    assertEquals(1, rows().size());
+    SpeedRow row = rows().get(0);
+    for (long rated : new long[] {10, 20, 30}) assertFalse(contains(row.movieIds, rated));
+    assertEquals(List.of(10L), userRatings().stream().map(r -> r.movieId).collect(Collectors.toList()),
+        "the streamed rating of 20 is older than the stored one: only 10 is written");
+
+    harness.processElement(rating(1, 40, 2f, 5_002), START + 100);
+    harness.setProcessingTime(START + 200);
+    assertEquals(1, reader.calls(1), "a seeded user is not read again");
+    assertEquals(2, rows().size());
+  }
+
+  @Test
+  void anExpiredHistoryIsReadAgainWhenTheUserReturns() throws Exception {
+    open(recommender(reader, 60_000, 64, 1));
+    harness.processBroadcastElement(model("v1", 2_000), START);
+    harness.processElement(rating(1, 10, 4f, 5_000), START);
+    harness.setProcessingTime(START + COALESCE_MS);
+    assertEquals(1, reader.calls(1));
+
+    harness.setStateTtlProcessingTime(START + 3_600_000 + COALESCE_MS + 1);
+    harness.processElement(rating(1, 20, 4f, 6_000), START + 100);
+    assertEquals(2, reader.calls(1), "seeded again after the TTL");
+    harness.setProcessingTime(START + 200);
+    assertEquals(2, rows().size());
+  }
+
+  @Test
+  void aHistoryReadThatNeverCompletesFailsTheTaskAtTheDeadline() throws Exception {
+    open(recommender(reader, 1_000, 64, 24));
+    harness.processBroadcastElement(model("v1", 2_000), START);
+    reader.pending(1); // never completes
+    harness.processElement(rating(1, 10, 4f, 5_000), START);
+    harness.setProcessingTime(START + 500);
+    assertTrue(rows().isEmpty());
+    Exception e = assertThrows(Exception.class, () -> harness.setProcessingTime(START + 1_000));
+    TimeoutException timeout = find(e, TimeoutException.class);
+    assertEquals("reading the history of user 1 did not complete within 1000 ms", timeout.getMessage());
+    harness = null; // failed: not closed again
+  }
+
+  @Test
+  void aFailedHistoryReadFailsTheTaskNamingTheUser() throws Exception {
+    open();
+    reader.answers.put(7L, CompletableFuture.failedFuture(new IllegalStateException("All host(s) tried for query failed")));
+    harness.processElement(rating(7, 10, 4f, 5_000), START);
+    Exception e = assertThrows(Exception.class, () -> harness.setProcessingTime(START + COALESCE_MS));
+    IOException failure = find(e, IOException.class);
+    assertTrue(failure.getMessage().startsWith("reading the history of user 7 failed"), failure.getMessage());
+    harness = null;
+  }
+
+  @Test
+  void noMoreHistoryReadsAreOutstandingThanTheBound() throws Exception {
+    open(recommender(reader, 300, 1, 24));
+    CompletableFuture<HistoryReader.Stored> first = reader.pending(1);
+    harness.processElement(rating(1, 10, 4f, 5_000), START);
+    first.complete(HistoryReader.Stored.NONE); // frees the only slot
+    harness.processElement(rating(2, 10, 4f, 5_000), START);
+    assertEquals(1, reader.calls(2));
+
+    reader.pending(3); // user 3's read takes the slot and never completes (in real time, until its deadline)
+    harness.processElement(rating(3, 10, 4f, 5_000), START);
+    harness.processElement(rating(3, 20, 4f, 5_001), START);
+    assertEquals(1, reader.calls(3));
+    reader.pending(4);
+    // user 4 waits for the slot; it frees when user 3's read passes its deadline, then user 4's read starts
+    harness.processElement(rating(4, 10, 4f, 5_000), START);
+    assertEquals(1, reader.calls(4));
+  }
+
+  @Test
+  void aRestoredUserWhoseReadWasOutIsReadAgainAndNothingIsLost() throws Exception {
+    open();
+    harness.processBroadcastElement(model("v1", 2_000), START);
+    reader.pending(1);
+    harness.processElement(rating(1, 10, 4f, 5_000), START);
+    harness.processElement(rating(1, 20, 3f, 5_001), START);
+    OperatorSubtaskState snapshot = harness.snapshot(1, START + 10);
+    harness.close();
+
+    ScriptedReader after = new ScriptedReader();
+    harness = new KeyedBroadcastOperatorTestHarness<>(
+        new CoBroadcastWithKeyedOperator<>(recommender(after, 60_000, 64, 24), List.of(SpeedRecommender.MODEL)), r -> r.userId, Types.LONG, 1, 1, 0);
+    harness.setup();
+    harness.initializeState(snapshot);
+    harness.open();
+    harness.setProcessingTime(START + COALESCE_MS);
+    assertEquals(1, after.calls(1), "the restored timer starts the read again");
+    harness.setProcessingTime(START + COALESCE_MS + SpeedRecommender.SEED_RECHECK_MS);
+    assertEquals(2, userRatings().size(), "both waiting ratings survived the restore");
+    assertEquals(1, rows().size());
+    assertEquals("v1", rows().get(0).modelVersion, "the current model is restored from broadcast state");
+  }
+
+  static <T extends Throwable> T find(Throwable e, Class<T> type) {
+    for (Throwable t = e; t != null; t = t.getCause()) if (type.isInstance(t)) return type.cast(t);
+    throw new AssertionError("no " + type.getSimpleName() + " in " + e, e);
+  }
+
+  @Test
+  void theReaderIsClosedWithTheOperator() throws Exception {
+    open();
+    harness.close();
+    harness = null;
+    assertTrue(reader.closed);
+  }
+}

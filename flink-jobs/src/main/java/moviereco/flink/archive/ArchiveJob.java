@@ -9,11 +9,13 @@ import moviereco.flink.common.Kafka;
 import moviereco.flink.common.Rating;
 import moviereco.flink.common.RatingDecoder;
 import org.apache.flink.api.common.serialization.SimpleStringEncoder;
+import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.java.utils.ParameterTool;
 import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.connector.file.sink.FileSink;
 import org.apache.flink.core.fs.Path;
 import org.apache.flink.core.io.SimpleVersionedSerializer;
+import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.sink.filesystem.BucketAssigner;
@@ -32,24 +34,40 @@ import org.apache.flink.streaming.api.functions.sink.filesystem.rollingpolicies.
  * <p>Flags (defaults): {@code --job.name} archive, {@code --ratings.topic} ratings,
  * {@code --output} hdfs://127.0.0.1:9000/events/ratings, {@code --roll.ms} 60000 (a part file's
  * longest life and idle time), {@code --dlq.topic} (empty: rejects are only counted; the speed
- * job dead-letters them), and those of {@link Kafka} and {@link JobSetup}.
+ * job dead-letters them), and those of {@link Kafka} and {@link JobSetup}. The pipeline
+ * ({@link #pipeline}) takes its ratings and its sink as arguments; {@code main} wires Kafka and HDFS.
  */
 public final class ArchiveJob {
   private ArchiveJob() {}
 
   public static void main(String[] args) throws Exception {
     ParameterTool params = ParameterTool.fromArgs(args);
-    String name = params.get("job.name", "archive");
-    long rollMs = params.getLong("roll.ms", 60_000);
     StreamExecutionEnvironment env = JobSetup.streaming(params);
+    define(env, params);
+    env.execute(params.get("job.name", "archive"));
+  }
 
+  /** The job as it runs: Kafka in (rejects to the DLQ if {@code --dlq.topic} is given), HDFS out. */
+  static void define(StreamExecutionEnvironment env, ParameterTool params) {
+    String name = params.get("job.name", "archive");
     SingleOutputStreamOperator<Rating> ratings = Kafka.ratings(env, params, name);
     if (!params.get("dlq.topic", "").isEmpty()) {
       ratings.getSideOutput(RatingDecoder.REJECTED).sinkTo(Kafka.deadLetterSink(params)).name("dead-letters").uid("dead-letters");
     }
+    pipeline(ratings, fileSink(params.get("output", "hdfs://127.0.0.1:9000/events/ratings"), params.getLong("roll.ms", 60_000), name));
+  }
 
-    FileSink<String> sink = FileSink
-        .forRowFormat(new Path(params.get("output", "hdfs://127.0.0.1:9000/events/ratings")), new SimpleStringEncoder<String>())
+  /** Valid ratings as archive lines (uid to-csv) into the sink (uid hdfs-archive). */
+  public static void pipeline(DataStream<Rating> ratings, Sink<String> archive) {
+    ratings
+        .map(Rating::toCsv).name("to-csv").uid("to-csv")
+        .sinkTo(archive).name("hdfs-archive").uid("hdfs-archive");
+  }
+
+  /** Part files under {@code output/date=YYYY-MM-DD/}, rolled after {@code rollMs} or 128 MiB. */
+  static FileSink<String> fileSink(String output, long rollMs, String name) {
+    return FileSink
+        .forRowFormat(new Path(output), new SimpleStringEncoder<String>())
         .withBucketAssigner(new IngestDate())
         .withRollingPolicy(DefaultRollingPolicy.builder()
             .withRolloverInterval(Duration.ofMillis(rollMs))
@@ -60,10 +78,6 @@ public final class ArchiveJob {
         .withBucketCheckInterval(Math.min(rollMs, 60_000))
         .withOutputFileConfig(OutputFileConfig.builder().withPartPrefix("part-" + name).withPartSuffix(".csv").build())
         .build();
-    ratings
-        .map(Rating::toCsv).name("to-csv").uid("to-csv")
-        .sinkTo(sink).name("hdfs-archive").uid("hdfs-archive");
-    env.execute(name);
   }
 
   /** {@code date=YYYY-MM-DD} of the Kafka timestamp, in UTC. */

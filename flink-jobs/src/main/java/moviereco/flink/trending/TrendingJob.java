@@ -1,5 +1,6 @@
 package moviereco.flink.trending;
 
+import java.io.Serializable;
 import java.time.Duration;
 import java.time.Instant;
 import moviereco.flink.cassandra.CassandraOptions;
@@ -10,8 +11,9 @@ import moviereco.flink.common.Kafka;
 import moviereco.flink.common.Rating;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.functions.AggregateFunction;
+import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.java.utils.ParameterTool;
-import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.windowing.ProcessWindowFunction;
 import org.apache.flink.streaming.api.windowing.assigners.SlidingEventTimeWindows;
@@ -26,40 +28,66 @@ import org.apache.flink.util.Collector;
  * <p>Flags (defaults): {@code --job.name} trending, {@code --ratings.topic} ratings,
  * {@code --window.size.minutes} 1440, {@code --window.slide.minutes} 60,
  * {@code --out.of.orderness.seconds} 60, {@code --idleness.seconds} 30, {@code --top.n} 100,
- * {@code --ttl.days} 7, and those of {@link Kafka}, {@link JobSetup}, {@link CassandraOptions}.
+ * {@code --ttl.days} 7, {@code --max.in.flight} 16, and those of {@link Kafka}, {@link JobSetup},
+ * {@link CassandraOptions} (whose timeouts are required). The pipeline ({@link #pipeline}) takes
+ * its ratings and its sink as arguments; {@code main} wires Kafka and Cassandra.
  */
 public final class TrendingJob {
   private TrendingJob() {}
 
+  /** The pipeline's knobs. */
+  public record Settings(long windowSizeMinutes, long windowSlideMinutes, long outOfOrdernessSeconds, long idlenessSeconds, int topN) implements Serializable {
+    public static Settings from(ParameterTool params) {
+      return new Settings(
+          params.getLong("window.size.minutes", 1440),
+          params.getLong("window.slide.minutes", 60),
+          params.getLong("out.of.orderness.seconds", 60),
+          params.getLong("idleness.seconds", 30),
+          params.getInt("top.n", 100));
+    }
+
+    /** The window's name in the rows, e.g. {@code 1440m/60m}. */
+    public String window() {
+      return windowSizeMinutes + "m/" + windowSlideMinutes + "m";
+    }
+  }
+
   public static void main(String[] args) throws Exception {
     ParameterTool params = ParameterTool.fromArgs(args);
-    String name = params.get("job.name", "trending");
-    long size = params.getLong("window.size.minutes", 1440);
-    long slide = params.getLong("window.slide.minutes", 60);
-    String window = size + "m/" + slide + "m";
-    int ttlSeconds = (int) Duration.ofDays(params.getLong("ttl.days", 7)).toSeconds();
     StreamExecutionEnvironment env = JobSetup.streaming(params);
+    define(env, params);
+    env.execute(params.get("job.name", "trending"));
+  }
 
+  /** The job as it runs: Kafka in, Cassandra {@code trending} out. */
+  static void define(StreamExecutionEnvironment env, ParameterTool params) {
+    String name = params.get("job.name", "trending");
+    int ttlSeconds = (int) Duration.ofDays(params.getLong("ttl.days", 7)).toSeconds();
+    CassandraSink<TrendingRow> sink = new CassandraSink<TrendingRow>(CassandraOptions.from(params),
+        "INSERT INTO trending (window_name, window_end, items) VALUES (?, ?, ?) USING TTL " + ttlSeconds,
+        (statement, row) -> statement.bind(row.window, Instant.ofEpochMilli(row.windowEnd), ScoredMovies.items(statement, row.movieIds, scores(row.counts))),
+        params.getInt("max.in.flight", 16));
+    pipeline(Kafka.ratings(env, params, name), sink, Settings.from(params));
+  }
+
+  /**
+   * Valid ratings → event time (uid event-time) → counts per movie and window (uid
+   * count-per-movie) → the top N of each window (uid top-movies) → the sink (uid trending-view).
+   */
+  public static void pipeline(DataStream<Rating> ratings, Sink<TrendingRow> sink, Settings settings) {
     WatermarkStrategy<Rating> watermarks = WatermarkStrategy
-        .<Rating>forBoundedOutOfOrderness(Duration.ofSeconds(params.getLong("out.of.orderness.seconds", 60)))
+        .<Rating>forBoundedOutOfOrderness(Duration.ofSeconds(settings.outOfOrdernessSeconds()))
         .withTimestampAssigner((r, previous) -> r.ratedAt)
-        .withIdleness(Duration.ofSeconds(params.getLong("idleness.seconds", 30)));
-
-    SingleOutputStreamOperator<Rating> ratings = Kafka.ratings(env, params, name)
-        .assignTimestampsAndWatermarks(watermarks).name("event-time").uid("event-time");
+        .withIdleness(Duration.ofSeconds(settings.idlenessSeconds()));
 
     ratings
+        .assignTimestampsAndWatermarks(watermarks).name("event-time").uid("event-time")
         .keyBy(r -> r.movieId)
-        .window(SlidingEventTimeWindows.of(Duration.ofMinutes(size), Duration.ofMinutes(slide)))
+        .window(SlidingEventTimeWindows.of(Duration.ofMinutes(settings.windowSizeMinutes()), Duration.ofMinutes(settings.windowSlideMinutes())))
         .aggregate(new Count(), new WithWindowEnd()).name("count-per-movie").uid("count-per-movie")
         .keyBy(c -> c.windowEnd)
-        .process(new TopMovies(window, params.getInt("top.n", 100))).name("top-movies").uid("top-movies")
-        .sinkTo(new CassandraSink<TrendingRow>(CassandraOptions.from(params),
-            "INSERT INTO trending (window_name, window_end, items) VALUES (?, ?, ?) USING TTL " + ttlSeconds,
-            (statement, row) -> statement.bind(row.window, Instant.ofEpochMilli(row.windowEnd), ScoredMovies.items(statement, row.movieIds, scores(row.counts))),
-            params.getInt("max.in.flight", 16)))
-        .name("trending-view").uid("trending-view");
-    env.execute(name);
+        .process(new TopMovies(settings.window(), settings.topN())).name("top-movies").uid("top-movies")
+        .sinkTo(sink).name("trending-view").uid("trending-view");
   }
 
   static float[] scores(long[] counts) {

@@ -10,14 +10,18 @@ import java.util.regex.Pattern;
  * The rating is written with {@code Float.toString} (4.0, 3.5). A well-formed line may still be an
  * invalid rating: that is {@link RatingRule}'s call.
  */
-public record ArchiveLine(long userId, long movieId, float rating, long ratedAtMillis, String eventId) {
+public record ArchiveLine(
+    long userId, long movieId, float rating, long ratedAtMillis, String eventId) {
   /** The fields in line order (also the batch job's column names). */
-  public static final List<String> COLUMNS = List.of("userId", "movieId", "rating", "ratedAtMillis", "eventId");
+  public static final List<String> COLUMNS =
+      List.of("userId", "movieId", "rating", "ratedAtMillis", "eventId");
 
   private static final Pattern INTEGER = Pattern.compile("-?\\d{1,19}");
-  private static final Pattern DECIMAL = Pattern.compile("-?(\\d+(\\.\\d*)?|\\.\\d+)([eE][-+]?\\d+)?");
+  private static final Pattern DECIMAL =
+      Pattern.compile("-?(\\d+(\\.\\d*)?|\\.\\d+)([eE][-+]?\\d+)?");
 
-  public static String format(long userId, long movieId, float rating, long ratedAtMillis, String eventId) {
+  public static String format(
+      long userId, long movieId, float rating, long ratedAtMillis, String eventId) {
     return userId + "," + movieId + "," + rating + "," + ratedAtMillis + "," + eventId;
   }
 
@@ -33,11 +37,13 @@ public record ArchiveLine(long userId, long movieId, float rating, long ratedAtM
   public static ArchiveLine parse(String line) {
     String[] cells = line.split(",", -1);
     if (cells.length != COLUMNS.size()) {
-      throw malformed(line, "expected 5 fields " + String.join(",", COLUMNS) + ", got " + cells.length);
+      throw malformed(
+          line, "expected 5 fields " + String.join(",", COLUMNS) + ", got " + cells.length);
     }
     long userId = integer(line, "userId", cells[0]);
     long movieId = integer(line, "movieId", cells[1]);
-    if (!DECIMAL.matcher(cells[2]).matches()) throw malformed(line, "rating '" + cells[2] + "' is not a number");
+    if (!DECIMAL.matcher(cells[2]).matches())
+      throw malformed(line, "rating '" + cells[2] + "' is not a number");
     float rating = Float.parseFloat(cells[2]);
     long ratedAt = integer(line, "ratedAtMillis", cells[3]);
     if (cells[4].isEmpty()) throw malformed(line, "eventId is empty");

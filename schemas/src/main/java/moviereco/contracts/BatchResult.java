@@ -54,9 +54,12 @@ public final class BatchResult {
       if (version != null) sb.append("\"version\":").append(Json.quote(version)).append(',');
       if (dataCutoff != null) sb.append("\"dataCutoff\":").append(dataCutoff).append(',');
       if (path != null) sb.append("\"path\":").append(Json.quote(path)).append(',');
-      return sb.append("\"metrics\":").append(Json.object(metrics))
-          .append(",\"counts\":").append(Json.object(counts))
-          .append(",\"phases\":").append(Json.object(phases))
+      return sb.append("\"metrics\":")
+          .append(Json.object(metrics))
+          .append(",\"counts\":")
+          .append(Json.object(counts))
+          .append(",\"phases\":")
+          .append(Json.object(phases))
           .append('}')
           .toString();
     }
@@ -75,13 +78,15 @@ public final class BatchResult {
   public static Line parse(String line) {
     if (line.startsWith(PHASE_START)) {
       String name = line.substring(PHASE_START.length());
-      if (!name.matches("\\w+")) throw new IllegalArgumentException("malformed PHASE_START line: '" + line + "'");
+      if (!name.matches("\\w+"))
+        throw new IllegalArgumentException("malformed PHASE_START line: '" + line + "'");
       return new PhaseStart(name);
     }
     if (line.startsWith(PHASE)) {
       String[] parts = line.split(" ", -1);
       if (parts.length != 3 || !parts[1].matches("\\w+") || !parts[2].matches("\\d+\\.\\d")) {
-        throw new IllegalArgumentException("malformed PHASE line, expected PHASE <name> <seconds>: '" + line + "'");
+        throw new IllegalArgumentException(
+            "malformed PHASE line, expected PHASE <name> <seconds>: '" + line + "'");
       }
       return new PhaseEnd(parts[1], Double.parseDouble(parts[2]));
     }
@@ -96,19 +101,22 @@ public final class BatchResult {
   }
 
   private static Result readResult(Map<String, Object> m) {
-      Map<String, Double> metrics = new LinkedHashMap<>();
-      ModelFiles.map(m, "metrics").forEach((k, v) -> metrics.put(k, ModelFiles.toDouble("metrics." + k, v)));
-      Map<String, Long> counts = new LinkedHashMap<>();
-      ModelFiles.map(m, "counts").forEach((k, v) -> counts.put(k, ModelFiles.integer("counts." + k, v)));
-      Map<String, Double> phases = new LinkedHashMap<>();
-      ModelFiles.map(m, "phases").forEach((k, v) -> phases.put(k, ModelFiles.toDouble("phases." + k, v)));
-      return new Result(
-          m.containsKey("version") ? ModelFiles.string(m, "version") : null,
-          m.containsKey("dataCutoff") ? ModelFiles.integer(m, "dataCutoff") : null,
-          m.containsKey("path") ? ModelFiles.string(m, "path") : null,
-          metrics,
-          counts,
-          phases);
+    Map<String, Double> metrics = new LinkedHashMap<>();
+    ModelFiles.map(m, "metrics")
+        .forEach((k, v) -> metrics.put(k, ModelFiles.toDouble("metrics." + k, v)));
+    Map<String, Long> counts = new LinkedHashMap<>();
+    ModelFiles.map(m, "counts")
+        .forEach((k, v) -> counts.put(k, ModelFiles.integer("counts." + k, v)));
+    Map<String, Double> phases = new LinkedHashMap<>();
+    ModelFiles.map(m, "phases")
+        .forEach((k, v) -> phases.put(k, ModelFiles.toDouble("phases." + k, v)));
+    return new Result(
+        m.containsKey("version") ? ModelFiles.string(m, "version") : null,
+        m.containsKey("dataCutoff") ? ModelFiles.integer(m, "dataCutoff") : null,
+        m.containsKey("path") ? ModelFiles.string(m, "path") : null,
+        metrics,
+        counts,
+        phases);
   }
 
   /** Times the phases of a run and prints their lines; keeps each phase's seconds in order. */
@@ -144,7 +152,12 @@ public final class BatchResult {
     }
 
     /** Prints the RESULT line. */
-    public void result(String version, Long dataCutoff, String path, Map<String, Double> metrics, Map<String, Long> counts) {
+    public void result(
+        String version,
+        Long dataCutoff,
+        String path,
+        Map<String, Double> metrics,
+        Map<String, Long> counts) {
       out.println(new Result(version, dataCutoff, path, metrics, counts, seconds).format());
     }
   }

@@ -3,9 +3,9 @@ package moviereco.contracts;
 import java.util.List;
 
 /**
- * The tables, columns and statements the JVM jobs use in the serving store; the tables are
- * defined in schemas/cassandra.cql. Statements that take a keyspace name it; the speed layer's
- * run in a session whose keyspace is set and name none.
+ * The tables, columns and statements the JVM jobs use in the serving store; the tables are defined
+ * in schemas/cassandra.cql. Statements that take a keyspace name it; the speed layer's run in a
+ * session whose keyspace is set and name none.
  */
 public final class Cql {
   private Cql() {}
@@ -23,21 +23,49 @@ public final class Cql {
   public static final List<String> SCORED_MOVIE_FIELDS = List.of("movie_id", "score");
 
   public static final Table MODELS =
-      new Table("models", List.of("model_name", "version", "status", "created_at", "data_cutoff", "path", "params", "metrics", "counts"));
-  public static final Table CURRENT_MODEL = new Table("current_model", List.of("model_name", "version", "switched_at"));
+      new Table(
+          "models",
+          List.of(
+              "model_name",
+              "version",
+              "status",
+              "created_at",
+              "data_cutoff",
+              "path",
+              "params",
+              "metrics",
+              "counts"));
+  public static final Table CURRENT_MODEL =
+      new Table("current_model", List.of("model_name", "version", "switched_at"));
   public static final Table BATCH_RECOMMENDATIONS =
-      new Table("batch_recommendations", List.of("user_id", "model_version", "computed_at", "items"));
-  public static final Table SIMILAR_MOVIES = new Table("similar_movies", List.of("movie_id", "model_version", "items"));
+      new Table(
+          "batch_recommendations", List.of("user_id", "model_version", "computed_at", "items"));
+  public static final Table SIMILAR_MOVIES =
+      new Table("similar_movies", List.of("movie_id", "model_version", "items"));
+
   /** the columns the batch job writes (the rest come from movies.csv) */
-  public static final Table MOVIE_STATISTICS = new Table("movies", List.of("movie_id", "rating_count", "rating_mean"));
-  public static final Table USER_RATINGS = new Table("user_ratings", List.of("user_id", "movie_id", "rating", "rated_at"));
+  public static final Table MOVIE_STATISTICS =
+      new Table("movies", List.of("movie_id", "rating_count", "rating_mean"));
+
+  public static final Table USER_RATINGS =
+      new Table("user_ratings", List.of("user_id", "movie_id", "rating", "rated_at"));
   public static final Table SPEED_RECOMMENDATIONS =
-      new Table("speed_recommendations", List.of("user_id", "model_version", "computed_at", "items"));
-  public static final Table TRENDING = new Table("trending", List.of("window_name", "window_end", "items"));
+      new Table(
+          "speed_recommendations", List.of("user_id", "model_version", "computed_at", "items"));
+  public static final Table TRENDING =
+      new Table("trending", List.of("window_name", "window_end", "items"));
 
   /** Every table above, for checks against cassandra.cql. */
   public static final List<Table> TABLES =
-      List.of(MODELS, CURRENT_MODEL, BATCH_RECOMMENDATIONS, SIMILAR_MOVIES, MOVIE_STATISTICS, USER_RATINGS, SPEED_RECOMMENDATIONS, TRENDING);
+      List.of(
+          MODELS,
+          CURRENT_MODEL,
+          BATCH_RECOMMENDATIONS,
+          SIMILAR_MOVIES,
+          MOVIE_STATISTICS,
+          USER_RATINGS,
+          SPEED_RECOMMENDATIONS,
+          TRENDING);
 
   public static final String STATUS_WRITING = "WRITING";
   public static final String STATUS_COMPLETE = "COMPLETE";
@@ -46,18 +74,28 @@ public final class Cql {
 
   /** Binds model_name, version, created_at, data_cutoff, path, params, metrics, counts. */
   public static String insertModelWriting(String keyspace) {
-    return "INSERT INTO " + keyspace + ".models (model_name, version, status, created_at, data_cutoff, path, params, metrics, counts)"
-        + " VALUES (?, ?, '" + STATUS_WRITING + "', ?, ?, ?, ?, ?, ?)";
+    return "INSERT INTO "
+        + keyspace
+        + ".models (model_name, version, status, created_at, data_cutoff, path, params, metrics, counts)"
+        + " VALUES (?, ?, '"
+        + STATUS_WRITING
+        + "', ?, ?, ?, ?, ?, ?)";
   }
 
   /** Binds counts, model_name, version. */
   public static String completeModel(String keyspace) {
-    return "UPDATE " + keyspace + ".models SET status = '" + STATUS_COMPLETE + "', counts = ? WHERE model_name = ? AND version = ?";
+    return "UPDATE "
+        + keyspace
+        + ".models SET status = '"
+        + STATUS_COMPLETE
+        + "', counts = ? WHERE model_name = ? AND version = ?";
   }
 
   /** Binds model_name, version, switched_at. */
   public static String insertCurrentModel(String keyspace) {
-    return "INSERT INTO " + keyspace + ".current_model (model_name, version, switched_at) VALUES (?, ?, ?)";
+    return "INSERT INTO "
+        + keyspace
+        + ".current_model (model_name, version, switched_at) VALUES (?, ?, ?)";
   }
 
   /** Binds model_name; selects version. */
@@ -74,11 +112,14 @@ public final class Cql {
 
   public static final String INSERT_SPEED_RECOMMENDATIONS =
       "INSERT INTO speed_recommendations (user_id, model_version, computed_at, items) VALUES (?, ?, ?, ?)";
-  public static final String INSERT_USER_RATING = "INSERT INTO user_ratings (user_id, movie_id, rating, rated_at) VALUES (?, ?, ?, ?)";
-  public static final String SELECT_USER_RATINGS = "SELECT movie_id, rating, rated_at FROM user_ratings WHERE user_id = ?";
+  public static final String INSERT_USER_RATING =
+      "INSERT INTO user_ratings (user_id, movie_id, rating, rated_at) VALUES (?, ?, ?, ?)";
+  public static final String SELECT_USER_RATINGS =
+      "SELECT movie_id, rating, rated_at FROM user_ratings WHERE user_id = ?";
 
   /** Binds window_name, window_end, items; rows expire after ttlSeconds. */
   public static String insertTrending(int ttlSeconds) {
-    return "INSERT INTO trending (window_name, window_end, items) VALUES (?, ?, ?) USING TTL " + ttlSeconds;
+    return "INSERT INTO trending (window_name, window_end, items) VALUES (?, ?, ?) USING TTL "
+        + ttlSeconds;
   }
 }

@@ -71,7 +71,8 @@ public final class Json {
   @SuppressWarnings("unchecked")
   public static Map<String, Object> parseObject(String text) {
     Object v = parse(text);
-    if (!(v instanceof Map)) throw new IllegalArgumentException("JSON: expected an object, got " + text);
+    if (!(v instanceof Map))
+      throw new IllegalArgumentException("JSON: expected an object, got " + text);
     return (Map<String, Object>) v;
   }
 

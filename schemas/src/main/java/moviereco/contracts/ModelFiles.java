@@ -6,9 +6,9 @@ import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
- * A model folder as the batch job writes it and the speed layer and the API read it:
- * {@code <path>/metadata.json} ({@link Metadata}) and the factors as text, one line
- * {@code id,bias,f1,...,fk} per user in {@code user-factors/part-*} and per movie in {@code
+ * A model folder as the batch job writes it and the speed layer and the API read it: {@code
+ * <path>/metadata.json} ({@link Metadata}) and the factors as text, one line {@code
+ * id,bias,f1,...,fk} per user in {@code user-factors/part-*} and per movie in {@code
  * item-factors/part-*}. Floats are written with {@code Float.toString}, so they read back exactly.
  */
 public final class ModelFiles {
@@ -31,7 +31,8 @@ public final class ModelFiles {
 
   /** One line of a factors file. */
   public static String formatFactorLine(long id, float bias, float[] factors) {
-    StringBuilder sb = new StringBuilder(16 + factors.length * 12).append(id).append(',').append(bias);
+    StringBuilder sb =
+        new StringBuilder(16 + factors.length * 12).append(id).append(',').append(bias);
     for (float f : factors) sb.append(',').append(f);
     return sb.toString();
   }
@@ -65,9 +66,12 @@ public final class ModelFiles {
   public static FactorLine parseFactorLine(String line, int rank) {
     String[] cells = line.split(",", -1);
     if (cells.length != rank + 2) {
-      throw malformed(line, "expected " + (rank + 2) + " fields " + factorsFormat(rank) + ", got " + cells.length);
+      throw malformed(
+          line,
+          "expected " + (rank + 2) + " fields " + factorsFormat(rank) + ", got " + cells.length);
     }
-    if (!INTEGER.matcher(cells[0]).matches()) throw malformed(line, "id '" + cells[0] + "' is not an integer");
+    if (!INTEGER.matcher(cells[0]).matches())
+      throw malformed(line, "id '" + cells[0] + "' is not an integer");
     long id;
     try {
       id = Long.parseLong(cells[0]);
@@ -81,7 +85,8 @@ public final class ModelFiles {
   }
 
   private static float number(String line, String field, String text) {
-    if (!FLOAT.matcher(text).matches()) throw malformed(line, field + " '" + text + "' is not a number");
+    if (!FLOAT.matcher(text).matches())
+      throw malformed(line, field + " '" + text + "' is not a number");
     return Float.parseFloat(text);
   }
 
@@ -90,8 +95,8 @@ public final class ModelFiles {
   }
 
   /**
-   * {@code metadata.json}. {@code globalMean} and {@code userBiasDamping} are 0 for a model
-   * without biases; {@code factorsFormat} follows from the rank. Maps keep their order.
+   * {@code metadata.json}. {@code globalMean} and {@code userBiasDamping} are 0 for a model without
+   * biases; {@code factorsFormat} follows from the rank. Maps keep their order.
    */
   public record Metadata(
       String modelName,
@@ -114,20 +119,34 @@ public final class ModelFiles {
 
     /** The file's text (one line, newline-terminated). */
     public String toJson() {
-      return "{\"modelName\":" + Json.quote(modelName)
-          + ",\"version\":" + Json.quote(version)
-          + ",\"dataCutoff\":" + dataCutoff
-          + ",\"globalMean\":" + Json.value(globalMean)
-          + ",\"biases\":" + biases
-          + ",\"implicit\":" + implicit
-          + ",\"alpha\":" + Json.value(alpha)
-          + ",\"reg\":" + Json.value(reg)
-          + ",\"userBiasDamping\":" + Json.value(userBiasDamping)
-          + ",\"factorsFormat\":" + Json.quote(factorsFormat())
-          + ",\"rank\":" + rank
-          + ",\"params\":" + Json.object(params)
-          + ",\"metrics\":" + Json.object(metrics)
-          + ",\"counts\":" + Json.object(counts)
+      return "{\"modelName\":"
+          + Json.quote(modelName)
+          + ",\"version\":"
+          + Json.quote(version)
+          + ",\"dataCutoff\":"
+          + dataCutoff
+          + ",\"globalMean\":"
+          + Json.value(globalMean)
+          + ",\"biases\":"
+          + biases
+          + ",\"implicit\":"
+          + implicit
+          + ",\"alpha\":"
+          + Json.value(alpha)
+          + ",\"reg\":"
+          + Json.value(reg)
+          + ",\"userBiasDamping\":"
+          + Json.value(userBiasDamping)
+          + ",\"factorsFormat\":"
+          + Json.quote(factorsFormat())
+          + ",\"rank\":"
+          + rank
+          + ",\"params\":"
+          + Json.object(params)
+          + ",\"metrics\":"
+          + Json.object(metrics)
+          + ",\"counts\":"
+          + Json.object(counts)
           + "}\n";
     }
 
@@ -149,7 +168,8 @@ public final class ModelFiles {
       if (rank <= 0) throw new IllegalArgumentException("rank " + rank + " is not positive");
       Object format = m.get("factorsFormat");
       if (format != null && !ModelFiles.factorsFormat(rank).equals(format)) {
-        throw new IllegalArgumentException("factorsFormat '" + format + "' is not " + ModelFiles.factorsFormat(rank));
+        throw new IllegalArgumentException(
+            "factorsFormat '" + format + "' is not " + ModelFiles.factorsFormat(rank));
       }
       Map<String, String> params = new LinkedHashMap<>();
       map(m, "params").forEach((k, v) -> params.put(k, String.valueOf(v)));
@@ -196,7 +216,8 @@ public final class ModelFiles {
   /** A number, or NaN and the infinities as the strings JSON writes them as. */
   static double toDouble(String key, Object v) {
     if (v instanceof Number n) return n.doubleValue();
-    if (v instanceof String s && (s.equals("NaN") || s.equals("Infinity") || s.equals("-Infinity"))) {
+    if (v instanceof String s
+        && (s.equals("NaN") || s.equals("Infinity") || s.equals("-Infinity"))) {
       return Double.parseDouble(s);
     }
     throw mistyped(key, "a number", v);
@@ -209,6 +230,7 @@ public final class ModelFiles {
   }
 
   private static IllegalArgumentException mistyped(String key, String expected, Object got) {
-    return new IllegalArgumentException(key + (got == null ? " is missing" : " is not " + expected + ": " + got));
+    return new IllegalArgumentException(
+        key + (got == null ? " is missing" : " is not " + expected + ": " + got));
   }
 }

@@ -2,10 +2,10 @@ package moviereco.contracts;
 
 /**
  * When a rating is valid, for every JVM entry (the speed layer's decoder, the batch job's reader):
- * userId and movieId in {@value #MIN_ID}..{@value #MAX_ID} (ALS needs int ids), a rating of
- * {@value #MIN_RATING} to {@value #MAX_RATING} in half steps, and a time not before the epoch and
- * not after now plus an allowed clock skew. The batch job states the same rule as a Spark column
- * built from these constants.
+ * userId and movieId in {@value #MIN_ID}..{@value #MAX_ID} (ALS needs int ids), a rating of {@value
+ * #MIN_RATING} to {@value #MAX_RATING} in half steps, and a time not before the epoch and not after
+ * now plus an allowed clock skew. The batch job states the same rule as a Spark column built from
+ * these constants.
  */
 public final class RatingRule {
   private RatingRule() {}
@@ -14,13 +14,20 @@ public final class RatingRule {
   public static final long MAX_ID = Integer.MAX_VALUE;
   public static final double MIN_RATING = 0.5;
   public static final double MAX_RATING = 5.0;
+
   /** ratings are whole multiples of this */
   public static final double RATING_STEP = 0.5;
+
   public static final long MIN_RATED_AT_MILLIS = 0;
 
   /** Null for a valid rating, else why it is not one (starting with the field's name). */
   public static String problem(
-      long userId, long movieId, double rating, long ratedAtMillis, long nowMillis, long maxFutureSkewMillis) {
+      long userId,
+      long movieId,
+      double rating,
+      long ratedAtMillis,
+      long nowMillis,
+      long maxFutureSkewMillis) {
     if (!validId(userId)) return "userId " + userId + " is not in " + MIN_ID + ".." + MAX_ID;
     if (!validId(movieId)) return "movieId " + movieId + " is not in " + MIN_ID + ".." + MAX_ID;
     if (!validRating(rating)) {
@@ -28,7 +35,13 @@ public final class RatingRule {
     }
     if (ratedAtMillis < MIN_RATED_AT_MILLIS) return "ratedAt " + ratedAtMillis + " is before 1970";
     if (ratedAtMillis > latestRatedAt(nowMillis, maxFutureSkewMillis)) {
-      return "ratedAt " + ratedAtMillis + " is in the future (after now " + nowMillis + " + " + maxFutureSkewMillis + " ms)";
+      return "ratedAt "
+          + ratedAtMillis
+          + " is in the future (after now "
+          + nowMillis
+          + " + "
+          + maxFutureSkewMillis
+          + " ms)";
     }
     return null;
   }

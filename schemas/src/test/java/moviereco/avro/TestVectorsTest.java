@@ -47,7 +47,12 @@ class TestVectorsTest {
   static Stream<Vector> vectors() throws Exception {
     List<Vector> out = new ArrayList<>();
     for (JsonNode v : JSON.readTree(new File("test-vectors.json"))) {
-      out.add(new Vector(v.get("schema").asText(), v.get("fingerprint").asText(), v.get("value"), HEX.parseHex(v.get("hex").asText())));
+      out.add(
+          new Vector(
+              v.get("schema").asText(),
+              v.get("fingerprint").asText(),
+              v.get("value"),
+              HEX.parseHex(v.get("hex").asText())));
     }
     return out.stream();
   }
@@ -55,19 +60,22 @@ class TestVectorsTest {
   /** rating-event -> moviereco.avro.RatingEvent */
   static Schema schemaOf(String name) throws Exception {
     StringBuilder cls = new StringBuilder("moviereco.avro.");
-    for (String part : name.split("-")) cls.append(Character.toUpperCase(part.charAt(0))).append(part.substring(1));
+    for (String part : name.split("-"))
+      cls.append(Character.toUpperCase(part.charAt(0))).append(part.substring(1));
     return (Schema) Class.forName(cls.toString()).getField("SCHEMA$").get(null);
   }
 
   /** the generated class's own decoder and encoder (with its logical type conversions) */
   @SuppressWarnings("unchecked")
   static BinaryMessageDecoder<SpecificRecordBase> decoder(Schema schema) throws Exception {
-    return (BinaryMessageDecoder<SpecificRecordBase>) SpecificData.get().getClass(schema).getMethod("getDecoder").invoke(null);
+    return (BinaryMessageDecoder<SpecificRecordBase>)
+        SpecificData.get().getClass(schema).getMethod("getDecoder").invoke(null);
   }
 
   @SuppressWarnings("unchecked")
   static BinaryMessageEncoder<SpecificRecordBase> encoder(Schema schema) throws Exception {
-    return (BinaryMessageEncoder<SpecificRecordBase>) SpecificData.get().getClass(schema).getMethod("getEncoder").invoke(null);
+    return (BinaryMessageEncoder<SpecificRecordBase>)
+        SpecificData.get().getClass(schema).getMethod("getEncoder").invoke(null);
   }
 
   @ParameterizedTest(name = "{0}")
@@ -101,7 +109,9 @@ class TestVectorsTest {
     byte[] bytes = vectors().findFirst().orElseThrow().bytes().clone();
     bytes[2] ^= 0x55; // corrupt the fingerprint
     assertThrows(MissingSchemaException.class, () -> decoder(schema).decode(bytes));
-    assertThrows(BadHeaderException.class, () -> decoder(schema).decode(new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}));
+    assertThrows(
+        BadHeaderException.class,
+        () -> decoder(schema).decode(new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}));
   }
 
   /** A specific record from the vectors' JSON form (bytes as {"$bytes": hex}). */
@@ -133,16 +143,20 @@ class TestVectorsTest {
         return ByteBuffer.wrap(HEX.parseHex(node.get("$bytes").asText()));
       case ENUM:
         return SpecificData.get().createEnum(node.asText(), s);
-      case MAP: {
-        Map<String, Object> map = new LinkedHashMap<>();
-        node.fields().forEachRemaining(e -> map.put(e.getKey(), fromJson(e.getValue(), s.getValueType())));
-        return map;
-      }
-      case RECORD: {
-        SpecificRecordBase record = (SpecificRecordBase) SpecificData.get().newRecord(null, s);
-        for (Schema.Field f : s.getFields()) record.put(f.pos(), fromJson(node.get(f.name()), f.schema()));
-        return record;
-      }
+      case MAP:
+        {
+          Map<String, Object> map = new LinkedHashMap<>();
+          node.fields()
+              .forEachRemaining(e -> map.put(e.getKey(), fromJson(e.getValue(), s.getValueType())));
+          return map;
+        }
+      case RECORD:
+        {
+          SpecificRecordBase record = (SpecificRecordBase) SpecificData.get().newRecord(null, s);
+          for (Schema.Field f : s.getFields())
+            record.put(f.pos(), fromJson(node.get(f.name()), f.schema()));
+          return record;
+        }
       default:
         throw new IllegalArgumentException("unsupported type " + s);
     }

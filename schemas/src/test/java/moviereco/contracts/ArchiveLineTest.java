@@ -38,7 +38,9 @@ class ArchiveLineTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource
   void invalid(String name, JsonNode c) {
-    var e = assertThrows(IllegalArgumentException.class, () -> ArchiveLine.parse(c.get("line").asText()));
+    var e =
+        assertThrows(
+            IllegalArgumentException.class, () -> ArchiveLine.parse(c.get("line").asText()));
     assertTrue(e.getMessage().contains(c.get("error").asText()), e.getMessage());
   }
 }

@@ -58,7 +58,9 @@ class BatchResultTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource
   void invalid(String name, JsonNode c) {
-    var e = assertThrows(IllegalArgumentException.class, () -> BatchResult.parse(c.get("line").asText()));
+    var e =
+        assertThrows(
+            IllegalArgumentException.class, () -> BatchResult.parse(c.get("line").asText()));
     assertTrue(e.getMessage().contains(c.get("error").asText()), e.getMessage());
   }
 
@@ -66,7 +68,9 @@ class BatchResultTest {
   void phasesPrintTheirLinesAndTheResult() {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     long[] clock = {0};
-    BatchResult.Phases phases = new BatchResult.Phases(new PrintStream(bytes, true, StandardCharsets.UTF_8), () -> clock[0]);
+    BatchResult.Phases phases =
+        new BatchResult.Phases(
+            new PrintStream(bytes, true, StandardCharsets.UTF_8), () -> clock[0]);
     phases.start("read");
     clock[0] = 1_250_000_000L;
     phases.end("read");

@@ -19,7 +19,9 @@ class CqlTest {
     String cql = Files.readString(Path.of("cassandra.cql"));
     Map<String, Set<String>> tables = new LinkedHashMap<>();
     Matcher m =
-        Pattern.compile("CREATE (?:TABLE|TYPE) IF NOT EXISTS \\{keyspace}\\.(\\w+) \\((.*?)\\n\\)", Pattern.DOTALL)
+        Pattern.compile(
+                "CREATE (?:TABLE|TYPE) IF NOT EXISTS \\{keyspace}\\.(\\w+) \\((.*?)\\n\\)",
+                Pattern.DOTALL)
             .matcher(cql);
     while (m.find()) {
       Set<String> columns = new LinkedHashSet<>();
@@ -37,7 +39,8 @@ class CqlTest {
     Map<String, Set<String>> defined = definedTables();
     for (Cql.Table t : Cql.TABLES) {
       assertTrue(defined.containsKey(t.name()), t.name() + " is not in cassandra.cql");
-      assertTrue(defined.get(t.name()).containsAll(t.columns()), t + " vs " + defined.get(t.name()));
+      assertTrue(
+          defined.get(t.name()).containsAll(t.columns()), t + " vs " + defined.get(t.name()));
     }
     assertEquals(Set.copyOf(Cql.SCORED_MOVIE_FIELDS), defined.get(Cql.SCORED_MOVIE));
   }
@@ -46,9 +49,15 @@ class CqlTest {
   void statementsNameOnlyKnownColumns() throws Exception {
     Map<String, Set<String>> defined = definedTables();
     String[] statements = {
-      Cql.insertModelWriting("ks"), Cql.completeModel("ks"), Cql.insertCurrentModel("ks"),
-      Cql.selectCurrentVersion("ks"), Cql.selectDataCutoff("ks"), Cql.INSERT_SPEED_RECOMMENDATIONS,
-      Cql.INSERT_USER_RATING, Cql.SELECT_USER_RATINGS, Cql.insertTrending(60)
+      Cql.insertModelWriting("ks"),
+      Cql.completeModel("ks"),
+      Cql.insertCurrentModel("ks"),
+      Cql.selectCurrentVersion("ks"),
+      Cql.selectDataCutoff("ks"),
+      Cql.INSERT_SPEED_RECOMMENDATIONS,
+      Cql.INSERT_USER_RATING,
+      Cql.SELECT_USER_RATINGS,
+      Cql.insertTrending(60)
     };
     for (String s : statements) {
       Matcher table = Pattern.compile("(?:INTO|FROM|UPDATE) (?:ks\\.)?(\\w+)").matcher(s);

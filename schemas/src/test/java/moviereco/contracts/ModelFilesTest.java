@@ -60,7 +60,10 @@ class ModelFilesTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource
   void invalidMetadata(String name, JsonNode c) {
-    var e = assertThrows(IllegalArgumentException.class, () -> ModelFiles.Metadata.parse(c.get("json").asText()));
+    var e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> ModelFiles.Metadata.parse(c.get("json").asText()));
     assertTrue(e.getMessage().contains(c.get("error").asText()), e.getMessage());
   }
 
@@ -81,7 +84,10 @@ class ModelFilesTest {
   @MethodSource
   void invalidFactorLines(String name, JsonNode c) {
     String line = c.get("line").asText();
-    var e = assertThrows(IllegalArgumentException.class, () -> ModelFiles.parseFactorLine(line, c.get("rank").asInt()));
+    var e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> ModelFiles.parseFactorLine(line, c.get("rank").asInt()));
     assertTrue(e.getMessage().contains(c.get("error").asText()), e.getMessage());
     assertTrue(e.getMessage().contains("'" + line + "'"), "quotes the line: " + e.getMessage());
   }
@@ -90,7 +96,11 @@ class ModelFilesTest {
   void everyFloatRoundTripsExactly() {
     Random random = new Random(7);
     for (int i = 0; i < 10_000; i++) {
-      float[] f = {Float.intBitsToFloat(random.nextInt()), random.nextFloat() - 0.5f, (float) random.nextGaussian()};
+      float[] f = {
+        Float.intBitsToFloat(random.nextInt()),
+        random.nextFloat() - 0.5f,
+        (float) random.nextGaussian()
+      };
       if (Float.isNaN(f[0])) f[0] = 1f;
       float bias = (float) random.nextGaussian();
       String line = ModelFiles.formatFactorLine(i, bias, f);

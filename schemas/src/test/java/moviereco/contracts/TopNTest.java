@@ -28,7 +28,8 @@ class TopNTest {
     List<JsonNode> offers = new ArrayList<>();
     c.get("offers").forEach(offers::add);
     long[] expectedIds = new long[c.get("expected").get("ids").size()];
-    for (int i = 0; i < expectedIds.length; i++) expectedIds[i] = c.get("expected").get("ids").get(i).asLong();
+    for (int i = 0; i < expectedIds.length; i++)
+      expectedIds[i] = c.get("expected").get("ids").get(i).asLong();
     float[] expectedScores = Vectors.floats(c.get("expected").get("scores"));
     TopN top = new TopN(c.get("n").asInt()).exclude(exclude);
     for (int pass = 0; pass < 2; pass++) {

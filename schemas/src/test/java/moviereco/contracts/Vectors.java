@@ -20,7 +20,8 @@ final class Vectors {
   static JsonNode read(String file) {
     try {
       JsonNode root = JSON.readTree(new File("contracts", file));
-      if (!root.path("description").isTextual()) throw new AssertionError(file + " has no description");
+      if (!root.path("description").isTextual())
+        throw new AssertionError(file + " has no description");
       return root;
     } catch (IOException e) {
       throw new AssertionError("cannot read contracts/" + file, e);

@@ -14,8 +14,8 @@ import org.apache.spark.sql.SparkSession;
  * <p>Phases (each prints {@code PHASE_START <name>} and {@code PHASE <name> <seconds>}, see {@link
  * BatchResult}): read the master dataset ({@link MasterData}); evaluate on a held-out split against
  * baselines ({@link Evaluation}); train the served model ({@link Training}); recommend for every
- * user and find similar movies ({@link Recommendations}); write model files to HDFS and the rows
- * to Cassandra ({@link ModelWriter}); only then mark the version COMPLETE, switch the current-model
+ * user and find similar movies ({@link Recommendations}); write model files to HDFS and the rows to
+ * Cassandra ({@link ModelWriter}); only then mark the version COMPLETE, switch the current-model
  * pointer and announce it on Kafka ({@link ModelSwitch}). A run that dies before the switch leaves
  * the current model serving. The last line is {@code RESULT <json>}. See {@link JobOptions} for the
  * flags.

@@ -28,7 +28,12 @@ import scala.Tuple2;
  */
 record Evaluation(Dataset<Row> train, Dataset<Row> test, Biases trainBiases, ALSModel model) {
 
-  static Evaluation run(JavaSparkContext jsc, MasterData master, JobOptions o, Map<String, Double> metrics, Map<String, Long> counts) {
+  static Evaluation run(
+      JavaSparkContext jsc,
+      MasterData master,
+      JobOptions o,
+      Map<String, Double> metrics,
+      Map<String, Long> counts) {
     Dataset<Row>[] split = split(master.ratings(), o);
     Dataset<Row> train = split[0].cache();
     Dataset<Row> test = split[1].cache();
@@ -36,13 +41,24 @@ record Evaluation(Dataset<Row> train, Dataset<Row> test, Biases trainBiases, ALS
     ALSModel model = Training.als(o).fit(Training.target(train, trainBiases, o));
     if (!o.implicit) {
       Dataset<Row> predicted = Training.predict(model, test, trainBiases, o).cache();
-      RegressionEvaluator rmse = new RegressionEvaluator().setMetricName("rmse").setLabelCol("rating").setPredictionCol("prediction");
-      RegressionEvaluator mae = new RegressionEvaluator().setMetricName("mae").setLabelCol("rating").setPredictionCol("prediction");
+      RegressionEvaluator rmse =
+          new RegressionEvaluator()
+              .setMetricName("rmse")
+              .setLabelCol("rating")
+              .setPredictionCol("prediction");
+      RegressionEvaluator mae =
+          new RegressionEvaluator()
+              .setMetricName("mae")
+              .setLabelCol("rating")
+              .setPredictionCol("prediction");
       metrics.put("rmse", rmse.evaluate(predicted));
       metrics.put("mae", mae.evaluate(predicted));
       // the baseline is judged on exactly the rows ALS predicted
-      Dataset<Row> baseline = trainBiases.attach(predicted.select("user", "movie", "rating"))
-          .withColumn("prediction", least(lit(5.0), greatest(lit(0.5), trainBiases.baseline())));
+      Dataset<Row> baseline =
+          trainBiases
+              .attach(predicted.select("user", "movie", "rating"))
+              .withColumn(
+                  "prediction", least(lit(5.0), greatest(lit(0.5), trainBiases.baseline())));
       metrics.put("baseline_rmse", rmse.evaluate(baseline));
       metrics.put("baseline_mae", mae.evaluate(baseline));
       counts.put("test_predicted", predicted.count());
@@ -56,9 +72,13 @@ record Evaluation(Dataset<Row> train, Dataset<Row> test, Biases trainBiases, ALS
   /** random: a seeded random split; temporal: the newest test fraction of ratings is held out. */
   @SuppressWarnings("unchecked")
   static Dataset<Row>[] split(Dataset<Row> master, JobOptions o) {
-    if (o.split.equals("random")) return master.randomSplit(new double[] {1 - o.testFraction, o.testFraction}, o.seed);
-    double boundary = master.stat().approxQuantile("ts", new double[] {1 - o.testFraction}, 0.001)[0];
-    return new Dataset[] {master.filter(col("ts").leq(boundary)), master.filter(col("ts").gt(boundary))};
+    if (o.split.equals("random"))
+      return master.randomSplit(new double[] {1 - o.testFraction, o.testFraction}, o.seed);
+    double boundary =
+        master.stat().approxQuantile("ts", new double[] {1 - o.testFraction}, 0.001)[0];
+    return new Dataset[] {
+      master.filter(col("ts").leq(boundary)), master.filter(col("ts").gt(boundary))
+    };
   }
 
   /**
@@ -67,31 +87,60 @@ record Evaluation(Dataset<Row> train, Dataset<Row> test, Biases trainBiases, ALS
    */
   void rankingMetrics(JavaSparkContext jsc, JobOptions o, Map<String, Double> metrics) {
     int k = 10;
-    Dataset<Row> relevant = test.filter(col("rating").geq(4.0)).groupBy("user").agg(collect_list(col("movie_id")).as("relevant"));
+    Dataset<Row> relevant =
+        test.filter(col("rating").geq(4.0))
+            .groupBy("user")
+            .agg(collect_list(col("movie_id")).as("relevant"));
     Dataset<Row> seen = train.groupBy("user").agg(collect_list(col("movie_id")).as("seen"));
-    Dataset<Row> users = relevant.join(seen, "user").orderBy(org.apache.spark.sql.functions.hash(col("user"), lit(o.seed))).limit(o.rankingUsers);
+    Dataset<Row> users =
+        relevant
+            .join(seen, "user")
+            .orderBy(org.apache.spark.sql.functions.hash(col("user"), lit(o.seed)))
+            .limit(o.rankingUsers);
     Dataset<Row> factors = Training.userFactors(model, trainBiases, o);
     Dataset<Row> input = users.join(factors, users.col("user").equalTo(factors.col("id")));
-    Broadcast<ItemMatrix> itemsB = jsc.broadcast(ItemMatrix.fromRows(Training.itemFactors(model, trainBiases, o).collectAsList(), o.rank));
-    List<Row> popularRows = train.groupBy("movie_id").count().orderBy(col("count").desc(), col("movie_id")).limit(2000).collectAsList();
+    Broadcast<ItemMatrix> itemsB =
+        jsc.broadcast(
+            ItemMatrix.fromRows(
+                Training.itemFactors(model, trainBiases, o).collectAsList(), o.rank));
+    List<Row> popularRows =
+        train
+            .groupBy("movie_id")
+            .count()
+            .orderBy(col("count").desc(), col("movie_id"))
+            .limit(2000)
+            .collectAsList();
     long[] popular = popularRows.stream().mapToLong(r -> r.getLong(0)).toArray();
     Broadcast<long[]> popularB = jsc.broadcast(popular);
 
-    JavaRDD<Tuple2<List<Long>, List<Long>>[]> pairs = input.toJavaRDD().map(r -> {
-      long[] seenIds = SparkRows.toSortedLongs(r.getList(r.fieldIndex("seen")));
-      List<Long> truth = r.getList(r.fieldIndex("relevant"));
-      TopN.Result s = itemsB.value().topN(SparkRows.toFloats(r.getList(r.fieldIndex("features"))), r.getFloat(r.fieldIndex("offset")), seenIds, k);
-      List<Long> als = new ArrayList<>();
-      for (long id : s.ids()) als.add(id);
-      List<Long> pop = new ArrayList<>();
-      for (long id : popularB.value()) {
-        if (pop.size() == k) break;
-        if (Arrays.binarySearch(seenIds, id) < 0) pop.add(id);
-      }
-      @SuppressWarnings("unchecked")
-      Tuple2<List<Long>, List<Long>>[] out = new Tuple2[] {new Tuple2<>(als, truth), new Tuple2<>(pop, truth)};
-      return out;
-    }).cache();
+    JavaRDD<Tuple2<List<Long>, List<Long>>[]> pairs =
+        input
+            .toJavaRDD()
+            .map(
+                r -> {
+                  long[] seenIds = SparkRows.toSortedLongs(r.getList(r.fieldIndex("seen")));
+                  List<Long> truth = r.getList(r.fieldIndex("relevant"));
+                  TopN.Result s =
+                      itemsB
+                          .value()
+                          .topN(
+                              SparkRows.toFloats(r.getList(r.fieldIndex("features"))),
+                              r.getFloat(r.fieldIndex("offset")),
+                              seenIds,
+                              k);
+                  List<Long> als = new ArrayList<>();
+                  for (long id : s.ids()) als.add(id);
+                  List<Long> pop = new ArrayList<>();
+                  for (long id : popularB.value()) {
+                    if (pop.size() == k) break;
+                    if (Arrays.binarySearch(seenIds, id) < 0) pop.add(id);
+                  }
+                  @SuppressWarnings("unchecked")
+                  Tuple2<List<Long>, List<Long>>[] out =
+                      new Tuple2[] {new Tuple2<>(als, truth), new Tuple2<>(pop, truth)};
+                  return out;
+                })
+            .cache();
     long catalogue = train.select("movie").distinct().count();
     String[] names = {"", "popularity_"};
     for (int m = 0; m < 2; m++) {

@@ -6,14 +6,16 @@ import moviereco.contracts.TopN;
 import org.apache.spark.sql.Row;
 
 /**
- * Item factors as one flat float array, small enough to broadcast (87,585 movies × rank 10 is
- * 3.5 MB), with the scoring loops of the batch layer: top-N for a user and nearest movies.
+ * Item factors as one flat float array, small enough to broadcast (87,585 movies × rank 10 is 3.5
+ * MB), with the scoring loops of the batch layer: top-N for a user and nearest movies.
  */
 public final class ItemMatrix implements Serializable {
   final long[] ids;
   final float[] factors;
+
   /** per-movie bias added to every score (all zero without biases) */
   final float[] bias;
+
   final float[] norms;
   final int rank;
 

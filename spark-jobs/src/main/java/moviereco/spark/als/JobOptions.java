@@ -9,10 +9,10 @@ import java.util.Set;
 
 /**
  * Flags of the batch job as {@code --name value} pairs. Every flag is required except the ones in
- * {@link #OPTIONAL}: the defaults live in one place, the runner's configuration
- * (batch/config.ts), so a flag the runner forgets is an error here rather than a silent default.
- * Unknown flags are an error too, so that a typo never silently trains with something else. A flag
- * given twice takes its last value.
+ * {@link #OPTIONAL}: the defaults live in one place, the runner's configuration (batch/config.ts),
+ * so a flag the runner forgets is an error here rather than a silent default. Unknown flags are an
+ * error too, so that a typo never silently trains with something else. A flag given twice takes its
+ * last value.
  */
 public final class JobOptions implements Serializable {
   public String historyPath;
@@ -21,52 +21,92 @@ public final class JobOptions implements Serializable {
   public String keyspace;
   public String modelName;
   public String version;
+
   /** only ratings with ratedAt up to this instant (epoch ms); 0 or absent = all */
   public long cutoff;
+
   public int rank;
   public double reg;
   public int iterations;
-  /** implicit feedback (Hu, Koren, Volinsky 2008): a rating r is a preference with confidence 1 + alpha r */
+
+  /**
+   * implicit feedback (Hu, Koren, Volinsky 2008): a rating r is a preference with confidence 1 +
+   * alpha r
+   */
   public boolean implicit;
+
   /** learn mean + user and movie biases first, factorise what they leave (see docs/batch.md) */
   public boolean biases;
+
   public double alpha;
+
   /** random or temporal */
   public String split;
+
   public double testFraction;
   public long seed;
   public int topN;
   public int similarN;
+
   /** users whose ranking metrics are computed (a sample on large data) */
   public int rankingUsers;
+
   /** all: the served model is trained again on all data; train: the evaluated model serves */
   public String finalFit;
+
   /** empty: the new model is not announced on Kafka */
   public String kafkaBrokers;
+
   public String updatesTopic;
+
   /** a rating whose ratedAt is later than the run's start plus this is rejected (RatingRule) */
   public long maxFutureSkewMs;
+
   /** stop after the evaluation: for tuning hyperparameters */
   public boolean evaluateOnly;
+
   /** for tests of failure handling: sleep this long (ms) before the pointer flips */
   public long pauseBeforeSwitchMs;
 
   /** Flags that may be left out: absent means no cutoff, a full run, no pause. */
-  public static final Set<String> OPTIONAL = Set.of("cutoff", "evaluate-only", "pause-before-switch-ms");
+  public static final Set<String> OPTIONAL =
+      Set.of("cutoff", "evaluate-only", "pause-before-switch-ms");
 
   /** Every flag, in the order of the usage message. */
   public static final List<String> FLAGS =
       List.of(
-          "history", "events", "models", "keyspace", "model-name", "version", "cutoff", "rank", "reg", "iterations",
-          "implicit", "biases", "alpha", "split", "test-fraction", "seed", "top-n", "similar-n", "ranking-users",
-          "final-fit", "kafka-brokers", "updates-topic", "max-future-skew-ms", "evaluate-only",
+          "history",
+          "events",
+          "models",
+          "keyspace",
+          "model-name",
+          "version",
+          "cutoff",
+          "rank",
+          "reg",
+          "iterations",
+          "implicit",
+          "biases",
+          "alpha",
+          "split",
+          "test-fraction",
+          "seed",
+          "top-n",
+          "similar-n",
+          "ranking-users",
+          "final-fit",
+          "kafka-brokers",
+          "updates-topic",
+          "max-future-skew-ms",
+          "evaluate-only",
           "pause-before-switch-ms");
 
   public static JobOptions parse(String[] args) {
     Map<String, String> values = new LinkedHashMap<>();
     for (int i = 0; i < args.length; i++) {
       if (!args[i].startsWith("--") || i + 1 >= args.length) {
-        throw new IllegalArgumentException("expected --name value pairs, got: " + String.join(" ", args));
+        throw new IllegalArgumentException(
+            "expected --name value pairs, got: " + String.join(" ", args));
       }
       String name = args[i].substring(2);
       if (!FLAGS.contains(name)) throw new IllegalArgumentException("unknown flag --" + name);
@@ -76,7 +116,8 @@ public final class JobOptions implements Serializable {
     for (String flag : FLAGS) {
       if (!OPTIONAL.contains(flag) && !values.containsKey(flag)) missing.add("--" + flag);
     }
-    if (!missing.isEmpty()) throw new IllegalArgumentException("missing required flags: " + String.join(", ", missing));
+    if (!missing.isEmpty())
+      throw new IllegalArgumentException("missing required flags: " + String.join(", ", missing));
 
     JobOptions o = new JobOptions();
     o.historyPath = values.get("history");
@@ -105,10 +146,13 @@ public final class JobOptions implements Serializable {
     o.evaluateOnly = parseBoolean(values, "evaluate-only", false);
     o.pauseBeforeSwitchMs = parseLong(values, "pause-before-switch-ms", 0);
 
-    if (!o.split.equals("random") && !o.split.equals("temporal")) throw new IllegalArgumentException("--split must be random or temporal");
-    if (!o.finalFit.equals("all") && !o.finalFit.equals("train")) throw new IllegalArgumentException("--final-fit must be all or train");
+    if (!o.split.equals("random") && !o.split.equals("temporal"))
+      throw new IllegalArgumentException("--split must be random or temporal");
+    if (!o.finalFit.equals("all") && !o.finalFit.equals("train"))
+      throw new IllegalArgumentException("--final-fit must be all or train");
     if (o.version.isEmpty()) throw new IllegalArgumentException("--version must not be empty");
-    if (o.maxFutureSkewMs < 0) throw new IllegalArgumentException("--max-future-skew-ms must not be negative");
+    if (o.maxFutureSkewMs < 0)
+      throw new IllegalArgumentException("--max-future-skew-ms must not be negative");
     return o;
   }
 
@@ -116,7 +160,8 @@ public final class JobOptions implements Serializable {
     try {
       return Integer.parseInt(values.get(flag));
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("--" + flag + " must be an integer, got '" + values.get(flag) + "'");
+      throw new IllegalArgumentException(
+          "--" + flag + " must be an integer, got '" + values.get(flag) + "'");
     }
   }
 
@@ -125,7 +170,8 @@ public final class JobOptions implements Serializable {
     try {
       return Long.parseLong(values.get(flag));
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("--" + flag + " must be an integer, got '" + values.get(flag) + "'");
+      throw new IllegalArgumentException(
+          "--" + flag + " must be an integer, got '" + values.get(flag) + "'");
     }
   }
 
@@ -133,7 +179,8 @@ public final class JobOptions implements Serializable {
     try {
       return Double.parseDouble(values.get(flag));
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("--" + flag + " must be a number, got '" + values.get(flag) + "'");
+      throw new IllegalArgumentException(
+          "--" + flag + " must be a number, got '" + values.get(flag) + "'");
     }
   }
 

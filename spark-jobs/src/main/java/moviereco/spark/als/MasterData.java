@@ -48,17 +48,33 @@ record MasterData(Dataset<Row> ratings, long dataCutoff) {
    * Reads it; counts rejected (malformed or invalid rows; rows after the cutoff are not rejects),
    * ratings, users and movies.
    */
-  static MasterData read(SparkSession spark, FileSystem fs, JobOptions o, long nowMillis, Map<String, Long> counts)
+  static MasterData read(
+      SparkSession spark, FileSystem fs, JobOptions o, long nowMillis, Map<String, Long> counts)
       throws Exception {
     Dataset<Row> history =
-        spark.read().schema(HISTORY_SCHEMA).option("header", "true").option("mode", "PERMISSIVE")
-            .option("columnNameOfCorruptRecord", "_corrupt").csv(o.historyPath);
+        spark
+            .read()
+            .schema(HISTORY_SCHEMA)
+            .option("header", "true")
+            .option("mode", "PERMISSIVE")
+            .option("columnNameOfCorruptRecord", "_corrupt")
+            .csv(o.historyPath);
     Dataset<Row> all =
-        history.select(col("userId"), col("movieId"), col("rating"), col("timestamp").multiply(1000L).as("ts"), col("_corrupt"));
+        history.select(
+            col("userId"),
+            col("movieId"),
+            col("rating"),
+            col("timestamp").multiply(1000L).as("ts"),
+            col("_corrupt"));
     if (fs.exists(new Path(o.eventsPath))) {
       Dataset<Row> archived =
-          spark.read().schema(EVENTS_SCHEMA).option("mode", "PERMISSIVE").option("columnNameOfCorruptRecord", "_corrupt")
-              .option("recursiveFileLookup", "true").csv(o.eventsPath);
+          spark
+              .read()
+              .schema(EVENTS_SCHEMA)
+              .option("mode", "PERMISSIVE")
+              .option("columnNameOfCorruptRecord", "_corrupt")
+              .option("recursiveFileLookup", "true")
+              .csv(o.eventsPath);
       all =
           all.unionByName(
               archived.select(
@@ -77,14 +93,23 @@ record MasterData(Dataset<Row> ratings, long dataCutoff) {
     Dataset<Row> master =
         kept.groupBy(col("userId").as("user_id"), col("movieId").as("movie_id"))
             .agg(max_by(col("rating"), col("ts")).as("rating"), max(col("ts")).as("ts"))
-            .select(col("user_id"), col("movie_id"), col("rating"), col("ts"),
-                col("user_id").cast("int").as("user"), col("movie_id").cast("int").as("movie"))
+            .select(
+                col("user_id"),
+                col("movie_id"),
+                col("rating"),
+                col("ts"),
+                col("user_id").cast("int").as("user"),
+                col("movie_id").cast("int").as("movie"))
             .cache();
     long rows = master.count();
     counts.put("ratings", rows);
     if (rows == 0) {
       throw new IllegalStateException(
-          "no valid ratings in " + o.historyPath + " (and " + o.eventsPath + "): nothing to train on");
+          "no valid ratings in "
+              + o.historyPath
+              + " (and "
+              + o.eventsPath
+              + "): nothing to train on");
     }
     long dataCutoff = o.cutoff > 0 ? o.cutoff : master.agg(max(col("ts"))).first().getLong(0);
     counts.put("users", master.select("user").distinct().count());

@@ -20,8 +20,14 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 final class ModelSwitch {
   private ModelSwitch() {}
 
-  static void run(CassandraConnector cassandra, JobOptions o, String modelPath, long dataCutoff, Map<String, Double> metrics,
-      Map<String, Long> counts) throws Exception {
+  static void run(
+      CassandraConnector cassandra,
+      JobOptions o,
+      String modelPath,
+      long dataCutoff,
+      Map<String, Double> metrics,
+      Map<String, Long> counts)
+      throws Exception {
     if (o.pauseBeforeSwitchMs > 0) {
       System.out.println("PAUSE before switch " + o.pauseBeforeSwitchMs + " ms");
       Thread.sleep(o.pauseBeforeSwitchMs);
@@ -33,21 +39,33 @@ final class ModelSwitch {
     if (!o.kafkaBrokers.isEmpty()) announce(o, modelPath, dataCutoff, metrics);
   }
 
-  static void announce(JobOptions o, String modelPath, long dataCutoff, Map<String, Double> metrics) throws Exception {
+  static void announce(JobOptions o, String modelPath, long dataCutoff, Map<String, Double> metrics)
+      throws Exception {
     Properties props = new Properties();
     props.put("bootstrap.servers", o.kafkaBrokers);
     props.put("acks", "all");
     props.put("enable.idempotence", "true");
     props.put("key.serializer", "org.apache.kafka.common.serialization.ByteArraySerializer");
     props.put("value.serializer", "org.apache.kafka.common.serialization.ByteArraySerializer");
-    ModelPublished event = ModelPublished.newBuilder().setModelName(o.modelName).setVersion(o.version)
-        .setPublishedAt(Instant.now()).setDataCutoff(Instant.ofEpochMilli(dataCutoff)).setPath(modelPath)
-        .setRank(o.rank).setMetrics(new HashMap<>(metrics)).build();
+    ModelPublished event =
+        ModelPublished.newBuilder()
+            .setModelName(o.modelName)
+            .setVersion(o.version)
+            .setPublishedAt(Instant.now())
+            .setDataCutoff(Instant.ofEpochMilli(dataCutoff))
+            .setPath(modelPath)
+            .setRank(o.rank)
+            .setMetrics(new HashMap<>(metrics))
+            .build();
     ByteBuffer bytes = ModelPublished.getEncoder().encode(event);
     byte[] value = new byte[bytes.remaining()];
     bytes.get(value);
     try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props)) {
-      producer.send(new ProducerRecord<>(o.updatesTopic, o.modelName.getBytes(StandardCharsets.UTF_8), value)).get();
+      producer
+          .send(
+              new ProducerRecord<>(
+                  o.updatesTopic, o.modelName.getBytes(StandardCharsets.UTF_8), value))
+          .get();
     }
   }
 }

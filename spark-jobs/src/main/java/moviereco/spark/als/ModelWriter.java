@@ -30,13 +30,32 @@ import org.apache.spark.sql.Row;
 final class ModelWriter {
   private ModelWriter() {}
 
-  /** Writes everything; returns the model's path (the file system's URI, the models folder, the version). */
-  static String write(FileSystem fs, CassandraConnector cassandra, MasterData master, Training model, Recommendations recs,
-      JobOptions o, Map<String, Double> metrics, Map<String, Long> counts) throws Exception {
+  /**
+   * Writes everything; returns the model's path (the file system's URI, the models folder, the
+   * version).
+   */
+  static String write(
+      FileSystem fs,
+      CassandraConnector cassandra,
+      MasterData master,
+      Training model,
+      Recommendations recs,
+      JobOptions o,
+      Map<String, Double> metrics,
+      Map<String, Long> counts)
+      throws Exception {
     String modelPath = fs.getUri() + o.modelsPath + "/" + o.version;
     try (CqlSession session = cassandra.openSession()) {
-      session.execute(Cql.insertModelWriting(o.keyspace), o.modelName, o.version, Instant.now(),
-          Instant.ofEpochMilli(master.dataCutoff()), modelPath, o.params(), metrics, counts);
+      session.execute(
+          Cql.insertModelWriting(o.keyspace),
+          o.modelName,
+          o.version,
+          Instant.now(),
+          Instant.ofEpochMilli(master.dataCutoff()),
+          modelPath,
+          o.params(),
+          metrics,
+          counts);
     }
     writeFactors(model.userFactors(), modelPath + "/" + ModelFiles.USER_FACTORS);
     writeFactors(model.itemFactors(), modelPath + "/" + ModelFiles.ITEM_FACTORS);
@@ -44,14 +63,24 @@ final class ModelWriter {
     SparkRows.writeCassandra(recs.similar(), o.keyspace, Cql.SIMILAR_MOVIES);
     Dataset<Row> ratings = master.ratings();
     SparkRows.writeCassandra(
-        ratings.groupBy("movie_id").agg(count(lit(1)).as("rating_count"), avg("rating").cast("float").as("rating_mean")),
-        o.keyspace, Cql.MOVIE_STATISTICS);
+        ratings
+            .groupBy("movie_id")
+            .agg(count(lit(1)).as("rating_count"), avg("rating").cast("float").as("rating_mean")),
+        o.keyspace,
+        Cql.MOVIE_STATISTICS);
     long since = previousCutoff(cassandra, o);
-    Dataset<Row> newRatings = ratings.filter(col("ts").gt(since))
-        .select(col("user_id"), col("movie_id"), col("rating"), col("ts").divide(1000).cast("timestamp").as("rated_at"));
+    Dataset<Row> newRatings =
+        ratings
+            .filter(col("ts").gt(since))
+            .select(
+                col("user_id"),
+                col("movie_id"),
+                col("rating"),
+                col("ts").divide(1000).cast("timestamp").as("rated_at"));
     counts.put("user_ratings_written", newRatings.count());
     SparkRows.writeCassandra(newRatings, o.keyspace, Cql.USER_RATINGS);
-    writeMetadata(fs, modelPath, metadata(o, master.dataCutoff(), model.biases().mean, metrics, counts));
+    writeMetadata(
+        fs, modelPath, metadata(o, master.dataCutoff(), model.biases().mean, metrics, counts));
     return modelPath;
   }
 
@@ -60,26 +89,58 @@ final class ModelWriter {
     try (CqlSession session = cassandra.openSession()) {
       var current = session.execute(Cql.selectCurrentVersion(o.keyspace), o.modelName).one();
       if (current == null) return Long.MIN_VALUE;
-      var model = session.execute(Cql.selectDataCutoff(o.keyspace), o.modelName, current.getString(0)).one();
-      return model == null || model.getInstant(0) == null ? Long.MIN_VALUE : model.getInstant(0).toEpochMilli();
+      var model =
+          session
+              .execute(Cql.selectDataCutoff(o.keyspace), o.modelName, current.getString(0))
+              .one();
+      return model == null || model.getInstant(0) == null
+          ? Long.MIN_VALUE
+          : model.getInstant(0).toEpochMilli();
     }
   }
 
   /** Factors (id, features, bias) as {@link ModelFiles} factor lines, in one file. */
   static void writeFactors(Dataset<Row> factors, String path) {
-    factors.select("id", "features", "bias")
-        .map((MapFunction<Row, String>) r -> ModelFiles.formatFactorLine(r.getInt(0), r.getFloat(2), SparkRows.toFloats(r.getList(1))),
+    factors
+        .select("id", "features", "bias")
+        .map(
+            (MapFunction<Row, String>)
+                r ->
+                    ModelFiles.formatFactorLine(
+                        r.getInt(0), r.getFloat(2), SparkRows.toFloats(r.getList(1))),
             Encoders.STRING())
-        .coalesce(1).write().mode("overwrite").text(path);
+        .coalesce(1)
+        .write()
+        .mode("overwrite")
+        .text(path);
   }
 
-  static ModelFiles.Metadata metadata(JobOptions o, long dataCutoff, double mean, Map<String, Double> metrics, Map<String, Long> counts) {
-    return new ModelFiles.Metadata(o.modelName, o.version, dataCutoff, o.biases ? mean : 0, o.biases, o.implicit, o.alpha, o.reg,
-        o.biases ? Biases.USER_DAMPING : 0, o.rank, o.params(), metrics, counts);
+  static ModelFiles.Metadata metadata(
+      JobOptions o,
+      long dataCutoff,
+      double mean,
+      Map<String, Double> metrics,
+      Map<String, Long> counts) {
+    return new ModelFiles.Metadata(
+        o.modelName,
+        o.version,
+        dataCutoff,
+        o.biases ? mean : 0,
+        o.biases,
+        o.implicit,
+        o.alpha,
+        o.reg,
+        o.biases ? Biases.USER_DAMPING : 0,
+        o.rank,
+        o.params(),
+        metrics,
+        counts);
   }
 
-  static void writeMetadata(FileSystem fs, String modelPath, ModelFiles.Metadata metadata) throws Exception {
-    try (OutputStream out = fs.create(new Path(URI.create(modelPath + "/" + ModelFiles.METADATA)), true)) {
+  static void writeMetadata(FileSystem fs, String modelPath, ModelFiles.Metadata metadata)
+      throws Exception {
+    try (OutputStream out =
+        fs.create(new Path(URI.create(modelPath + "/" + ModelFiles.METADATA)), true)) {
       out.write(metadata.toJson().getBytes(StandardCharsets.UTF_8));
     }
   }

@@ -11,7 +11,10 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
-/** Conversions between Spark rows and the plain arrays of the scoring loops, and the Cassandra writer. */
+/**
+ * Conversions between Spark rows and the plain arrays of the scoring loops, and the Cassandra
+ * writer.
+ */
 final class SparkRows {
   private SparkRows() {}
 
@@ -21,9 +24,14 @@ final class SparkRows {
           .add(Cql.SCORED_MOVIE_FIELDS.get(0), DataTypes.LongType)
           .add(Cql.SCORED_MOVIE_FIELDS.get(1), DataTypes.FloatType);
 
-  /** (key column, items array of scored_movie): the schema of the recommendations and similar movies rows. */
+  /**
+   * (key column, items array of scored_movie): the schema of the recommendations and similar movies
+   * rows.
+   */
   static StructType rankedLists(String key) {
-    return new StructType().add(key, DataTypes.LongType).add("items", DataTypes.createArrayType(SCORED));
+    return new StructType()
+        .add(key, DataTypes.LongType)
+        .add("items", DataTypes.createArrayType(SCORED));
   }
 
   /** A ranked list as the array<struct<movie_id, score>> column (a Scala Seq, as Row wants it). */
@@ -48,7 +56,9 @@ final class SparkRows {
 
   /** Appends the rows to a table; they must have exactly the table's columns the job writes. */
   static void writeCassandra(Dataset<Row> rows, String keyspace, Cql.Table table) {
-    rows.select(table.columns().get(0), table.columns().subList(1, table.columns().size()).toArray(new String[0]))
+    rows.select(
+            table.columns().get(0),
+            table.columns().subList(1, table.columns().size()).toArray(new String[0]))
         .write()
         .format("org.apache.spark.sql.cassandra")
         .option("keyspace", keyspace)

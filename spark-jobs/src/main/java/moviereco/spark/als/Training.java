@@ -15,22 +15,37 @@ import org.apache.spark.sql.Row;
  * The served model: ALS on what the biases leave of each rating (or on the ratings), its factors
  * with biases as the model files and the scoring loops want them.
  */
-record Training(Biases biases, Dataset<Row> itemFactors, Dataset<Row> userFactors, ItemMatrix items) {
+record Training(
+    Biases biases, Dataset<Row> itemFactors, Dataset<Row> userFactors, ItemMatrix items) {
 
-  /** Trains on all data again ({@code --final-fit all}) or keeps the evaluated model ({@code train}). */
+  /**
+   * Trains on all data again ({@code --final-fit all}) or keeps the evaluated model ({@code
+   * train}).
+   */
   static Training train(MasterData master, Evaluation evaluation, JobOptions o) {
     boolean all = o.finalFit.equals("all");
     Biases biases = all ? Biases.fit(master.ratings()) : evaluation.trainBiases();
     ALSModel model = all ? als(o).fit(target(master.ratings(), biases, o)) : evaluation.model();
     Dataset<Row> itemFactors = itemFactors(model, biases, o).cache();
     Dataset<Row> userFactors = userFactors(model, biases, o).cache();
-    return new Training(biases, itemFactors, userFactors, ItemMatrix.fromRows(itemFactors.collectAsList(), o.rank));
+    return new Training(
+        biases, itemFactors, userFactors, ItemMatrix.fromRows(itemFactors.collectAsList(), o.rank));
   }
 
   static ALS als(JobOptions o) {
-    return new ALS().setRank(o.rank).setRegParam(o.reg).setMaxIter(o.iterations).setImplicitPrefs(o.implicit).setAlpha(o.alpha)
-        .setUserCol("user").setItemCol("movie").setRatingCol("target").setColdStartStrategy("drop")
-        .setSeed(o.seed).setCheckpointInterval(10).setNumBlocks(4);
+    return new ALS()
+        .setRank(o.rank)
+        .setRegParam(o.reg)
+        .setMaxIter(o.iterations)
+        .setImplicitPrefs(o.implicit)
+        .setAlpha(o.alpha)
+        .setUserCol("user")
+        .setItemCol("movie")
+        .setRatingCol("target")
+        .setColdStartStrategy("drop")
+        .setSeed(o.seed)
+        .setCheckpointInterval(10)
+        .setNumBlocks(4);
   }
 
   /** What ALS learns: the rating, or with biases what mean and biases leave of it. */
@@ -39,10 +54,14 @@ record Training(Biases biases, Dataset<Row> itemFactors, Dataset<Row> userFactor
     return biases.attach(ratings).withColumn("target", col("rating").minus(biases.baseline()));
   }
 
-  /** Predicted ratings for (user, movie) rows: ALS's part plus, with biases, mean and biases; clipped to 0.5..5. */
+  /**
+   * Predicted ratings for (user, movie) rows: ALS's part plus, with biases, mean and biases;
+   * clipped to 0.5..5.
+   */
   static Dataset<Row> predict(ALSModel model, Dataset<Row> rows, Biases biases, JobOptions o) {
     Dataset<Row> p = model.transform(rows);
-    if (o.biases) p = biases.attach(p).withColumn("prediction", col("prediction").plus(biases.baseline()));
+    if (o.biases)
+      p = biases.attach(p).withColumn("prediction", col("prediction").plus(biases.baseline()));
     return p.withColumn("prediction", least(lit(5.0), greatest(lit(0.5), col("prediction"))));
   }
 
@@ -54,7 +73,10 @@ record Training(Biases biases, Dataset<Row> itemFactors, Dataset<Row> userFactor
         .select(col("id"), col("features"), coalesce(col("bi"), lit(0.0)).cast("float").as("bias"));
   }
 
-  /** (id, features, bias, offset): the user's factors, bias, and the constant added to every score (mean + bias). */
+  /**
+   * (id, features, bias, offset): the user's factors, bias, and the constant added to every score
+   * (mean + bias).
+   */
   static Dataset<Row> userFactors(ALSModel model, Biases biases, JobOptions o) {
     Dataset<Row> f = model.userFactors();
     if (!o.biases) return f.withColumn("bias", lit(0f)).withColumn("offset", lit(0f));

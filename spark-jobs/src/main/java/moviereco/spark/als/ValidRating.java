@@ -16,12 +16,17 @@ final class ValidRating {
 
   static Column column(long nowMillis, long maxFutureSkewMillis) {
     Column steps = col("rating").divide(RatingRule.RATING_STEP);
-    return col("_corrupt").isNull()
+    return col("_corrupt")
+        .isNull()
         .and(col("userId").between(RatingRule.MIN_ID, RatingRule.MAX_ID))
         .and(col("movieId").between(RatingRule.MIN_ID, RatingRule.MAX_ID))
         .and(col("rating").between(RatingRule.MIN_RATING, RatingRule.MAX_RATING))
         .and(steps.equalTo(floor(steps)))
         .and(col("ts").isNotNull())
-        .and(col("ts").between(RatingRule.MIN_RATED_AT_MILLIS, RatingRule.latestRatedAt(nowMillis, maxFutureSkewMillis)));
+        .and(
+            col("ts")
+                .between(
+                    RatingRule.MIN_RATED_AT_MILLIS,
+                    RatingRule.latestRatedAt(nowMillis, maxFutureSkewMillis)));
   }
 }

@@ -22,10 +22,15 @@ public final class SmokeJob {
     SparkSession spark = SparkSession.builder().appName("smoke-ratings-per-movie").getOrCreate();
     try {
       Dataset<Row> counts =
-          spark.read().option("header", "true").csv(args[0])
-              .groupBy("movieId").count()
+          spark
+              .read()
+              .option("header", "true")
+              .csv(args[0])
+              .groupBy("movieId")
+              .count()
               .select(col("movieId").cast("int").as("movie_id"), col("count").as("ratings"));
-      counts.write()
+      counts
+          .write()
           .format("org.apache.spark.sql.cassandra")
           .option("keyspace", args[1])
           .option("table", args[2])

@@ -9,7 +9,10 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.junit.jupiter.api.Test;
 
-/** The batch layer's scoring, without Spark: top-N per user and similar movies, with TopN's tie rule. */
+/**
+ * The batch layer's scoring, without Spark: top-N per user and similar movies, with TopN's tie
+ * rule.
+ */
 class ItemMatrixTest {
   /** Movies 10..14, rank 2. */
   static ItemMatrix matrix() {
@@ -62,9 +65,8 @@ class ItemMatrixTest {
 
   @Test
   void fromRowsReadsIdsFactorsAndBias() {
-    List<Row> rows = List.of(
-        RowFactory.create(7, seq(1f, 2f), 0.5f),
-        RowFactory.create(3, seq(0f, 1f), null));
+    List<Row> rows =
+        List.of(RowFactory.create(7, seq(1f, 2f), 0.5f), RowFactory.create(3, seq(0f, 1f), null));
     ItemMatrix m = ItemMatrix.fromRows(rows, 2);
     assertEquals(2, m.size());
     assertArrayEquals(new long[] {7, 3}, m.ids);

@@ -42,17 +42,27 @@ class JobOptionsTest {
 
   static String[] args(Map<String, String> flags, String... extra) {
     List<String> out = new ArrayList<>();
-    flags.forEach((k, v) -> {
-      out.add("--" + k);
-      out.add(v);
-    });
+    flags.forEach(
+        (k, v) -> {
+          out.add("--" + k);
+          out.add(v);
+        });
     out.addAll(List.of(extra));
     return out.toArray(new String[0]);
   }
 
   @Test
   void readsEveryFlag() {
-    JobOptions o = JobOptions.parse(args(required(), "--cutoff", "1500000000000", "--evaluate-only", "true", "--pause-before-switch-ms", "250"));
+    JobOptions o =
+        JobOptions.parse(
+            args(
+                required(),
+                "--cutoff",
+                "1500000000000",
+                "--evaluate-only",
+                "true",
+                "--pause-before-switch-ms",
+                "250"));
     assertEquals("/movielens/ml-latest-small/ratings.csv", o.historyPath);
     assertEquals("/events/ratings", o.eventsPath);
     assertEquals("/models/als", o.modelsPath);
@@ -102,7 +112,8 @@ class JobOptionsTest {
     for (String flag : required().keySet()) {
       Map<String, String> flags = required();
       flags.remove(flag);
-      var e = assertThrows(IllegalArgumentException.class, () -> JobOptions.parse(args(flags)), flag);
+      var e =
+          assertThrows(IllegalArgumentException.class, () -> JobOptions.parse(args(flags)), flag);
       assertTrue(e.getMessage().contains("--" + flag), e.getMessage());
     }
     assertEquals(JobOptions.FLAGS.size(), required().size() + JobOptions.OPTIONAL.size());
@@ -115,14 +126,26 @@ class JobOptionsTest {
 
   @Test
   void rejectsUnknownFlagsBadValuesAndBrokenPairs() {
-    assertThrows(IllegalArgumentException.class, () -> JobOptions.parse(args(required(), "--rnak", "3")));
-    assertThrows(IllegalArgumentException.class, () -> JobOptions.parse(args(required(), "--split", "sideways")));
-    assertThrows(IllegalArgumentException.class, () -> JobOptions.parse(args(required(), "--final-fit", "some")));
-    assertThrows(IllegalArgumentException.class, () -> JobOptions.parse(args(required(), "--version", "")));
-    assertThrows(IllegalArgumentException.class, () -> JobOptions.parse(args(required(), "--max-future-skew-ms", "-1")));
-    var e = assertThrows(IllegalArgumentException.class, () -> JobOptions.parse(args(required(), "--rank", "ten")));
+    assertThrows(
+        IllegalArgumentException.class, () -> JobOptions.parse(args(required(), "--rnak", "3")));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> JobOptions.parse(args(required(), "--split", "sideways")));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> JobOptions.parse(args(required(), "--final-fit", "some")));
+    assertThrows(
+        IllegalArgumentException.class, () -> JobOptions.parse(args(required(), "--version", "")));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> JobOptions.parse(args(required(), "--max-future-skew-ms", "-1")));
+    var e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> JobOptions.parse(args(required(), "--rank", "ten")));
     assertEquals("--rank must be an integer, got 'ten'", e.getMessage());
-    assertThrows(IllegalArgumentException.class, () -> JobOptions.parse(args(required(), "--rank")));
+    assertThrows(
+        IllegalArgumentException.class, () -> JobOptions.parse(args(required(), "--rank")));
   }
 
   @Test

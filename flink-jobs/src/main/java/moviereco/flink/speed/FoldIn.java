@@ -1,5 +1,7 @@
 package moviereco.flink.speed;
 
+import moviereco.contracts.TopN;
+
 /**
  * The speed layer's maths (docs/speed.md): for a user's ratings and fixed item factors Y, the
  * batch model's user solve, exactly as the batch job's last ALS step does it:
@@ -119,7 +121,10 @@ public final class FoldIn {
     return s;
   }
 
-  /** The {@code n} best-scored movies, best first, skipping the rows in {@code exclude}. */
+  /**
+   * The {@code n} best-scored movies, best first (equal scores: the smaller movie id first, the
+   * shared {@link TopN} rule), skipping the rows in {@code exclude}.
+   */
   public static TopN.Result recommend(Model m, UserVector u, boolean[] exclude, int n) {
     TopN top = new TopN(n);
     int k = m.rank;
@@ -131,8 +136,8 @@ public final class FoldIn {
       if (exclude != null && exclude[row]) continue;
       float s = base + m.itemBias[row];
       for (int p = 0; p < k; p++) s += x[p] * y[off + p];
-      top.offer(row, s);
+      top.offer(m.ids[row], s);
     }
-    return top.result(m.ids);
+    return top.result();
   }
 }

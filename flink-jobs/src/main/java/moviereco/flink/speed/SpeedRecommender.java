@@ -9,6 +9,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import moviereco.contracts.TopN;
 import moviereco.flink.cassandra.Deadline;
 import moviereco.flink.common.Rating;
 import org.apache.flink.api.common.state.BroadcastState;

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Random;
+import moviereco.contracts.TopN;
 import org.junit.jupiter.api.Test;
 
 class FoldInTest {
@@ -181,5 +182,19 @@ class FoldInTest {
     double s = 0;
     for (int f = 0; f < m.rank; f++) s += u.x()[f] * m.factors[row * m.rank + f];
     return s;
+  }
+
+  @Test
+  void equalScoresRankTheSmallerMovieIdFirst() {
+    // every movie has the same factors and no bias: every score is equal
+    long[] ids = {70, 20, 50, 10, 40};
+    float[] factors = new float[ids.length * 2];
+    java.util.Arrays.fill(factors, 0.5f);
+    Model m = new Model("v", 0, 2, 3, 0.1, 15, ids, new float[ids.length], factors);
+    FoldIn.UserVector u = FoldIn.solve(m, new int[] {m.indexOf(20)}, new float[] {4});
+    boolean[] exclude = new boolean[m.size()];
+    exclude[m.indexOf(20)] = true;
+    TopN.Result top = FoldIn.recommend(m, u, exclude, 3);
+    assertArrayEquals(new long[] {10, 40, 50}, top.ids());
   }
 }

@@ -1,6 +1,9 @@
 /** The batch layer's settings, read once from the environment; documented in docs/configuration.md. */
 import { z } from 'zod';
 import { parseEnv } from '../lib/env-config.ts';
+import { archiveSettings } from '../schemas/archive.ts';
+import { modelSettings } from '../schemas/model-files.ts';
+import { topicSettings } from '../schemas/topics.ts';
 
 const schema = z.object({
   /** the imported history: HDFS /movielens/<dataset>/ratings.csv */
@@ -21,9 +24,11 @@ const schema = z.object({
   /** cron expression (5 or 6 fields) for `batch schedule`; empty = none */
   BATCH_SCHEDULE: z.string().default(''),
   BATCH_KEEP_VERSIONS: z.coerce.number().int().min(1).default(3),
-  BATCH_MODEL_NAME: z.string().regex(/^[a-z][a-z0-9_-]*$/).default('als'),
-  /** where the archive job writes the streamed events (the same key the jobs read) */
-  ARCHIVE_PATH: z.string().regex(/^\/[\w./=-]*$/).default('/events/ratings'),
+  ...modelSettings,
+  /** the batch job reads the streamed events where the archive job writes them */
+  ...archiveSettings,
+  /** the batch job announces each model on JOBS_TOPIC_MODEL_UPDATES */
+  ...topicSettings,
 });
 
 export type BatchConfig = ReturnType<typeof loadBatchConfig>;
@@ -47,5 +52,6 @@ export function loadBatchConfig(env: Record<string, string | undefined> = proces
     schedule: e.BATCH_SCHEDULE,
     keepVersions: e.BATCH_KEEP_VERSIONS,
     eventsPath: e.ARCHIVE_PATH,
+    updatesTopic: e.JOBS_TOPIC_MODEL_UPDATES,
   });
 }

@@ -15,21 +15,14 @@ import { formatDuration } from '../lib/progress.ts';
 import { createWebHdfs } from '../lib/webhdfs.ts';
 import type { BatchConfig } from './config.ts';
 import { cassandraClient, kafkaClient, type Endpoints, type Platform } from '../lib/platform.ts';
+import { parseBatchLine, type BatchJobResult, type BatchLine } from '../schemas/batch-result.ts';
 
 export class BatchError extends PipelineError {}
 
 export const MAIN_CLASS = 'moviereco.spark.als.AlsBatchJob';
-export const PHASES = ['read', 'evaluate', 'train', 'recommend', 'write', 'switch'] as const;
 
-export interface BatchResult {
-  version: string;
-  dataCutoff: number;
-  path: string;
-  metrics: Record<string, number>;
-  counts: Record<string, number>;
-  phases: Record<string, number>;
-  seconds: number;
-}
+/** What a run produced: the job's RESULT (schemas/batch-result.ts) and how long the run took. */
+export type BatchResult = Required<Pick<BatchJobResult, 'version' | 'dataCutoff' | 'path'>> & Omit<BatchJobResult, 'metrics'> & { metrics: Record<string, number>; seconds: number };
 
 export interface ModelRow {
   version: string;
@@ -81,7 +74,7 @@ export function jobArgs(stack: Endpoints, batch: BatchConfig, version: string, o
     'ranking-users': batch.rankingUsers,
     'final-fit': batch.finalFit,
     'kafka-brokers': stack.kafka.brokers.join(','),
-    'updates-topic': 'model-updates',
+    'updates-topic': batch.updatesTopic,
   };
   return [...Object.entries(args).flatMap(([k, v]) => (v === undefined ? [] : [`--${k}`, String(v)])), ...(options.extraArgs ?? [])];
 }
@@ -134,10 +127,16 @@ export function createBatchRunner({ platform: stack, batch, log = console.log }:
         { jar, mainClass: MAIN_CLASS, args: jobArgs(stack, batch, version, options), logFile: path.join(stack.dirs.logs, 'batch.log') },
         (line) => {
           options.onLine?.(line);
-          const phase = /^PHASE (\w+) ([\d.]+)$/.exec(line);
-          if (phase) log(`  ${phase[1]!.padEnd(10)} done in ${phase[2]} s`);
-          else if (line.startsWith('PHASE_START ')) log(`  ${line.slice(12).padEnd(10)} …`);
-          else if (line.startsWith('RESULT ')) result = { ...(JSON.parse(line.slice(7)) as Omit<BatchResult, 'seconds'>), seconds: 0 };
+          let parsed: BatchLine;
+          try {
+            parsed = parseBatchLine(line);
+          } catch (error) {
+            if (errors.length < 4) errors.push((error as Error).message);
+            return;
+          }
+          if (parsed.kind === 'PHASE') log(`  ${parsed.value.name.padEnd(10)} done in ${parsed.value.seconds.toFixed(1)} s`);
+          else if (parsed.kind === 'PHASE_START') log(`  ${parsed.value.name.padEnd(10)} …`);
+          else if (parsed.kind === 'RESULT') result = { ...(parsed.value as BatchResult), seconds: 0 };
           else if (/^(Exception|Caused by|.*Exception: )/.test(line) && errors.length < 4) errors.push(line);
         },
       );
@@ -175,7 +174,7 @@ export function createBatchRunner({ platform: stack, batch, log = console.log }:
     });
   }
 
-  /** Makes an older COMPLETE version current again and announces it on model-updates. */
+  /** Makes an older COMPLETE version current again and announces it on the model-updates topic. */
   async function rollback(version: string): Promise<ModelRow> {
     const release = acquireLock();
     try {
@@ -206,7 +205,7 @@ export function createBatchRunner({ platform: stack, batch, log = console.log }:
         rank: Number(model.params.rank ?? batch.rank),
         metrics: model.metrics,
       });
-      await producer.send({ topic: 'model-updates', acks: -1, messages: [{ key: batch.modelName, value }] });
+      await producer.send({ topic: batch.updatesTopic, acks: -1, messages: [{ key: batch.modelName, value }] });
     } finally {
       await producer.disconnect();
     }

@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../lib/errors.ts';
+import { topicSettings } from '../schemas/topics.ts';
 
 const repoRoot = path.resolve(import.meta.dirname, '..');
 
@@ -30,6 +31,8 @@ const envSchema = z.object({
   KAFKA_CONTROLLER_PORT: port.default(9093),
   KAFKA_HEAP_MB: megabytes.default(768),
   KAFKA_TOPIC_RATINGS_PARTITIONS: z.coerce.number().int().min(1).default(4),
+  /** the topics the stack creates are the product's (schemas/topics.ts) */
+  ...topicSettings,
 
   CASSANDRA_CONTACT_POINTS: hostPortList.default(['127.0.0.1:9042']),
   CASSANDRA_DATACENTER: z.string().default('datacenter1'),
@@ -116,9 +119,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       controllerPort: e.KAFKA_CONTROLLER_PORT,
       heapMb: e.KAFKA_HEAP_MB,
       topics: Object.freeze([
-        { topic: 'ratings', numPartitions: e.KAFKA_TOPIC_RATINGS_PARTITIONS },
-        { topic: 'ratings-dlq', numPartitions: 1 },
-        { topic: 'model-updates', numPartitions: 1 },
+        { topic: e.JOBS_TOPIC_RATINGS, numPartitions: e.KAFKA_TOPIC_RATINGS_PARTITIONS },
+        { topic: e.JOBS_TOPIC_DLQ, numPartitions: 1 },
+        { topic: e.JOBS_TOPIC_MODEL_UPDATES, numPartitions: 1 },
       ]),
     }),
     cassandra: Object.freeze({

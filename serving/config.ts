@@ -2,6 +2,8 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { parseEnv } from '../lib/env-config.ts';
+import { modelSettings } from '../schemas/model-files.ts';
+import { topicSettings } from '../schemas/topics.ts';
 
 const schema = z.object({
   API_HOST: z.string().default('127.0.0.1'),
@@ -17,10 +19,10 @@ const schema = z.object({
   /** how often the current model and the movie catalogue are re-read */
   API_MODEL_REFRESH_MS: z.coerce.number().int().min(100).default(1000),
   API_CATALOG_REFRESH_MS: z.coerce.number().int().min(1000).default(300_000),
-  /** the batch model the API serves (the batch layer's key) */
-  BATCH_MODEL_NAME: z.string().regex(/^[a-z][a-z0-9_-]*$/).default('als'),
-  /** where ratings posted through the API go */
-  JOBS_TOPIC_RATINGS: z.string().default('ratings'),
+  /** the batch model the API serves */
+  ...modelSettings,
+  /** ratings posted through the API go to JOBS_TOPIC_RATINGS */
+  ...topicSettings,
 });
 
 export type ApiConfig = ReturnType<typeof loadApiConfig>;

@@ -1,5 +1,6 @@
-/** Item factors of the current model, read from HDFS (WebHDFS) once per version, for explanations. */
+/** Item factors of the current model (schemas/model-files.ts), read from HDFS (WebHDFS) once per version, for explanations. */
 import type { WebHdfs } from '../lib/webhdfs.ts';
+import { parseFactorLine, parseModelMetadata } from '../schemas/model-files.ts';
 
 export interface ItemFactors {
   version: string;
@@ -10,14 +11,16 @@ export function createFactorCache(hdfs: WebHdfs) {
   let cached: { version: string; loading: Promise<ItemFactors> } | undefined;
 
   async function load(version: string, modelPath: string): Promise<ItemFactors> {
-    const dir = `${new URL(modelPath).pathname.replace(/\/$/, '')}/item-factors`;
+    const root = new URL(modelPath).pathname.replace(/\/$/, '');
+    const { rank } = parseModelMetadata((await hdfs.readFile(`${root}/metadata.json`)).toString('utf8'));
+    const dir = `${root}/item-factors`;
     const map = new Map<number, Float32Array>();
     for (const file of await hdfs.list(dir)) {
       if (!file.pathSuffix.startsWith('part-')) continue;
       for (const line of (await hdfs.readFile(`${dir}/${file.pathSuffix}`)).toString('utf8').split('\n')) {
         if (!line) continue;
-        const cells = line.split(',');
-        map.set(Number(cells[0]), Float32Array.from(cells.slice(2), Number));
+        const row = parseFactorLine(line, rank);
+        map.set(row.id, row.factors);
       }
     }
     return { version, get: (id) => map.get(id) };

@@ -6,6 +6,9 @@
 import { z } from 'zod';
 import type { Endpoints, JobProject } from '../lib/platform.ts';
 import { parseEnv } from '../lib/env-config.ts';
+import { archiveSettings } from '../schemas/archive.ts';
+import { modelSettings } from '../schemas/model-files.ts';
+import { topicSettings, topicsFrom } from '../schemas/topics.ts';
 
 export interface JobSpec {
   /** the Flink job name: unique on the cluster, how the control plane finds the running job */
@@ -28,17 +31,14 @@ const schema = z.object({
   SPEED_TOP_N: z.coerce.number().int().min(10).max(1000).default(100),
   SPEED_STATE_TTL_HOURS: z.coerce.number().int().min(0).default(24),
   ARCHIVE_ROLL_MS: z.coerce.number().int().min(1000).default(60_000),
-  /** HDFS folder of the archived events (the batch layer reads the same key) */
-  ARCHIVE_PATH: z.string().regex(/^\/[\w./=-]*$/).default('/events/ratings'),
+  ...archiveSettings,
   TRENDING_WINDOW_MINUTES: z.coerce.number().int().min(1).default(1440),
   TRENDING_SLIDE_MINUTES: z.coerce.number().int().min(1).default(60),
   /** put before every job name: a second environment (or a test) runs its own copies beside the product's */
   JOBS_NAME_PREFIX: z.string().regex(/^[\w-]*$/).default(''),
-  JOBS_TOPIC_RATINGS: z.string().default('ratings'),
-  JOBS_TOPIC_MODEL_UPDATES: z.string().default('model-updates'),
-  JOBS_TOPIC_DLQ: z.string().default('ratings-dlq'),
-  /** the batch model the speed layer folds in with (the batch layer's BATCH_MODEL_NAME) */
-  BATCH_MODEL_NAME: z.string().regex(/^[a-z][a-z0-9_-]*$/).default('als'),
+  ...topicSettings,
+  /** the batch model the speed layer folds in with */
+  ...modelSettings,
 });
 
 export type JobsConfig = ReturnType<typeof loadJobsConfig>;
@@ -47,7 +47,7 @@ export function loadJobsConfig(env: Record<string, string | undefined> = process
   const e = parseEnv(schema, env, 'jobs');
   return Object.freeze({
     prefix: e.JOBS_NAME_PREFIX,
-    topics: { ratings: e.JOBS_TOPIC_RATINGS, updates: e.JOBS_TOPIC_MODEL_UPDATES, dlq: e.JOBS_TOPIC_DLQ },
+    topics: topicsFrom(e),
     parallelism: e.JOBS_PARALLELISM,
     checkpointIntervalMs: e.JOBS_CHECKPOINT_INTERVAL_MS,
     startingOffsets: e.JOBS_STARTING_OFFSETS,

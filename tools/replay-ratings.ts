@@ -14,6 +14,8 @@ import { ConfigError } from '../lib/errors.ts';
 import { runMain } from '../lib/run-main.ts';
 import { createCodec } from '../schemas/avro.ts';
 import { kafkaClient } from '../lib/platform.ts';
+import { parseEnv } from '../lib/env-config.ts';
+import { topicSettings, topicsFrom } from '../schemas/topics.ts';
 
 const instant = z
   .string()
@@ -30,7 +32,8 @@ const Options = z.object({
   from: instant.optional(),
   until: instant.optional(),
   limit: z.coerce.number().int().positive().optional(),
-  topic: z.string().default('ratings'),
+  /** default: the product's ratings topic (JOBS_TOPIC_RATINGS) */
+  topic: z.string().optional(),
   client: z.enum(SINK_CLIENTS).default('platformatic'),
   rejects: z.string().optional(),
   // a batch's records for one partition must stay under the broker's 1 MiB message.max.bytes
@@ -47,8 +50,9 @@ async function main(argv: string[]) {
   if (!parsed.success) throw new ConfigError('usage: npm run replay -- <ratings.csv> [options]', parsed.error.issues.map((i) => `${i.path.join('.') || 'file'}: ${i.message}`));
   const o = parsed.data;
   const config = loadConfig();
-  await checkTopic(config, o.topic);
-  const sink = createRatingSink(o.client, { brokers: config.kafka.brokers, topic: o.topic });
+  const topic = o.topic ?? topicsFrom(parseEnv(z.object(topicSettings), process.env, 'topics')).ratings;
+  await checkTopic(config, topic);
+  const sink = createRatingSink(o.client, { brokers: config.kafka.brokers, topic });
   const ctrl = new AbortController();
   process.once('SIGINT', () => ctrl.abort());
   try {

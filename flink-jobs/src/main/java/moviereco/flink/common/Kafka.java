@@ -24,7 +24,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 /**
  * Kafka sources and sinks as the jobs use them. Flags: {@code --bootstrap.servers}
  * (127.0.0.1:9092), {@code --group.id} (the job's name), {@code --starting.offsets}
- * (committed: the group's committed offsets, else earliest | earliest | latest | a timestamp in ms).
+ * (committed: the group's committed offsets, else earliest | earliest | latest | a timestamp in ms),
+ * and, for the rating decoder, {@code --max.future.skew.ms} (required; see {@link #maxFutureSkewMs}).
  * Offsets live in checkpoints and are committed to Kafka on each checkpoint (for lag monitoring).
  */
 public final class Kafka {
@@ -35,7 +36,22 @@ public final class Kafka {
    * the decoder (uid decode), whose rejects are on {@link RatingDecoder#REJECTED}.
    */
   public static SingleOutputStreamOperator<Rating> ratings(StreamExecutionEnvironment env, ParameterTool params, String jobName) {
-    return decode(rawRatings(env, params, jobName), jobName);
+    return decode(rawRatings(env, params, jobName), jobName, maxFutureSkewMs(params));
+  }
+
+  /**
+   * {@code --max.future.skew.ms}, required: how far ahead of the decoder's clock a rating's time
+   * may be (the shared RatingRule; the other layers are given the same value).
+   */
+  public static long maxFutureSkewMs(ParameterTool params) {
+    String value = JobSetup.required(params, "max.future.skew.ms", "how far ahead of now a rating's time may be");
+    try {
+      long skew = Long.parseLong(value.trim());
+      if (skew >= 0) return skew;
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new IllegalArgumentException("--max.future.skew.ms must be a number of milliseconds, 0 or more, not " + value);
   }
 
   /** The {@code --ratings.topic} (ratings) as raw records: the Kafka source, uid ratings-source. */
@@ -46,8 +62,8 @@ public final class Kafka {
   }
 
   /** Raw records as valid ratings: the decoder (uid decode), whose rejects are on {@link RatingDecoder#REJECTED}. */
-  public static SingleOutputStreamOperator<Rating> decode(DataStream<KafkaRecord> records, String jobName) {
-    return records.process(new RatingDecoder(jobName)).name("decode").uid("decode");
+  public static SingleOutputStreamOperator<Rating> decode(DataStream<KafkaRecord> records, String jobName, long maxFutureSkewMs) {
+    return records.process(new RatingDecoder(jobName, maxFutureSkewMs)).name("decode").uid("decode");
   }
 
   /** Raw records, not decoded: decoding is an operator, so that failures can be dead-lettered. */

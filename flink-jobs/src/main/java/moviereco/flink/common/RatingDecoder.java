@@ -1,6 +1,7 @@
 package moviereco.flink.common;
 
 import moviereco.avro.RatingEvent;
+import moviereco.contracts.RatingRule;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
@@ -8,41 +9,52 @@ import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
 
 /**
- * Decodes Kafka values as RatingEvents (Avro single-object encoding) and checks them. A record
- * that cannot be decoded, or decodes to an invalid rating, goes to the {@link #REJECTED} side
- * output with its reason and origin; it never fails the job.
+ * Decodes Kafka values as RatingEvents (Avro single-object encoding) and checks them with the
+ * shared {@link RatingRule} (ids 1..2³¹−1, 0.5 to 5.0 in half steps, not after now plus
+ * {@code maxFutureSkewMs}) and for an eventId. A record that cannot be decoded, or decodes to an
+ * invalid rating, goes to the {@link #REJECTED} side output with its reason and origin; it never
+ * fails the job.
+ *
+ * <p>Metrics: {@value #VALID} and {@value #REJECTED_COUNT} (counters).
  */
 public class RatingDecoder extends ProcessFunction<KafkaRecord, Rating> {
   public static final OutputTag<Rejected> REJECTED = new OutputTag<>("rejected") {};
+  /** The counter of valid ratings passed on. */
+  public static final String VALID = "ratingsValid";
+  /** The counter of records rejected. */
+  public static final String REJECTED_COUNT = "ratingsRejected";
 
   private final String stage;
+  private final long maxFutureSkewMs;
   private transient Counter valid;
   private transient Counter rejected;
 
-  public RatingDecoder(String stage) {
+  public RatingDecoder(String stage, long maxFutureSkewMs) {
     this.stage = stage;
+    this.maxFutureSkewMs = maxFutureSkewMs;
   }
 
   @Override
   public void open(Configuration parameters) {
-    valid = getRuntimeContext().getMetricGroup().counter("ratingsValid");
-    rejected = getRuntimeContext().getMetricGroup().counter("ratingsRejected");
+    valid = getRuntimeContext().getMetricGroup().counter(VALID);
+    rejected = getRuntimeContext().getMetricGroup().counter(REJECTED_COUNT);
   }
 
   @Override
   public void processElement(KafkaRecord record, Context ctx, Collector<Rating> out) {
-    Object result = decode(record);
+    long now = System.currentTimeMillis();
+    Object result = decode(record, now, maxFutureSkewMs);
     if (result instanceof Rating rating) {
       valid.inc();
       out.collect(rating);
     } else {
       rejected.inc();
-      ctx.output(REJECTED, new Rejected((String) result, stage, record, System.currentTimeMillis()));
+      ctx.output(REJECTED, new Rejected((String) result, stage, record, now));
     }
   }
 
-  /** The decoded rating, or the reason (a String) why the record is not one. */
-  public static Object decode(KafkaRecord record) {
+  /** The decoded rating, or the reason (a String) why the record is not one, at {@code nowMillis}. */
+  public static Object decode(KafkaRecord record, long nowMillis, long maxFutureSkewMs) {
     if (record.value == null || record.value.length == 0) return "empty value";
     RatingEvent event;
     try {
@@ -50,18 +62,17 @@ public class RatingDecoder extends ProcessFunction<KafkaRecord, Rating> {
     } catch (Exception e) {
       return "undecodable RatingEvent: " + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
     }
-    String problem = problem(event);
+    String problem = problem(event, nowMillis, maxFutureSkewMs);
     if (problem != null) return problem;
     return new Rating(event.getEventId(), event.getUserId(), event.getMovieId(), event.getRating(), event.getRatedAt().toEpochMilli(), record.timestamp);
   }
 
-  /** Why a decoded event is invalid, or null: ids positive, rating 0.5 to 5.0 in half steps, an eventId. */
-  public static String problem(RatingEvent e) {
+  /** Why a decoded event is invalid, or null: an eventId, and {@link RatingRule}. */
+  public static String problem(RatingEvent e, long nowMillis, long maxFutureSkewMs) {
     if (e.getEventId() == null || e.getEventId().isEmpty()) return "invalid RatingEvent: empty eventId";
-    if (e.getUserId() <= 0) return "invalid RatingEvent: userId " + e.getUserId() + " is not positive";
-    if (e.getMovieId() <= 0) return "invalid RatingEvent: movieId " + e.getMovieId() + " is not positive";
-    float r = e.getRating();
-    if (!(r >= 0.5f && r <= 5.0f) || r * 2 != Math.rint(r * 2)) return "invalid RatingEvent: rating " + r + " is not 0.5 to 5.0 in half steps";
-    return null;
+    // the float as written (3.3, not 3.2999999523): the same verdict, since every half step is a float and a double
+    double rating = Double.parseDouble(Float.toString(e.getRating()));
+    String problem = RatingRule.problem(e.getUserId(), e.getMovieId(), rating, e.getRatedAt().toEpochMilli(), nowMillis, maxFutureSkewMs);
+    return problem == null ? null : "invalid RatingEvent: " + problem;
   }
 }

@@ -44,12 +44,14 @@ public final class SpeedRecommenderJob {
   private SpeedRecommenderJob() {}
 
   /** The pipeline's knobs. */
-  public record Settings(String jobName, String modelName, long coalesceMs, int topN, long stateTtlHours, long seedDeadlineMs, int maxSeedsInFlight)
+  public record Settings(
+      String jobName, String modelName, long maxFutureSkewMs, long coalesceMs, int topN, long stateTtlHours, long seedDeadlineMs, int maxSeedsInFlight)
       implements Serializable {
     public static Settings from(ParameterTool params, CassandraOptions cassandra) {
       return new Settings(
           params.get("job.name", "speed-recommender"),
           params.get("model.name", "als"),
+          Kafka.maxFutureSkewMs(params),
           params.getLong("coalesce.ms", 50),
           params.getInt("top.n", 100),
           params.getLong("state.ttl.hours", 24),
@@ -102,7 +104,7 @@ public final class SpeedRecommenderJob {
    */
   public static SingleOutputStreamOperator<SpeedRow> pipeline(
       DataStream<KafkaRecord> ratingRecords, DataStream<KafkaRecord> modelUpdates, HistoryReader history, Sinks sinks, Settings settings) {
-    SingleOutputStreamOperator<Rating> ratings = Kafka.decode(ratingRecords, settings.jobName());
+    SingleOutputStreamOperator<Rating> ratings = Kafka.decode(ratingRecords, settings.jobName(), settings.maxFutureSkewMs());
     ratings.getSideOutput(RatingDecoder.REJECTED).sinkTo(sinks.deadLetters()).name("dead-letters").uid("dead-letters");
 
     BroadcastStream<ModelRef> models = modelUpdates

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 class ArchiveJobTest {
   static Set<String> uids(String... args) {
     // a local output: the HDFS file system is the cluster's, not on the test's classpath
-    ParameterTool params = ParameterTool.fromArgs(new String[] {"--output", "file:///tmp/archive-job-test"}).mergeWith(ParameterTool.fromArgs(args));
+    ParameterTool params = ParameterTool.fromArgs(new String[] {"--output", "file:///tmp/archive-job-test", "--max.future.skew.ms", "300000"}).mergeWith(ParameterTool.fromArgs(args));
     StreamExecutionEnvironment env = JobSetup.streaming(params);
     ArchiveJob.define(env, params);
     Set<String> out = new TreeSet<>();

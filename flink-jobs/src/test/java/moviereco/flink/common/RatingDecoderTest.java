@@ -12,9 +12,20 @@ import moviereco.avro.RatingSource;
 import org.junit.jupiter.api.Test;
 
 class RatingDecoderTest {
+  static final long NOW = 1_000_000;
+  static final long SKEW = 300_000;
+
+  static Object decode(KafkaRecord record) {
+    return RatingDecoder.decode(record, NOW, SKEW);
+  }
+
   static byte[] encode(long user, long movie, float rating) throws Exception {
-    RatingEvent e = RatingEvent.newBuilder().setEventId(user + ":" + movie + ":1000").setUserId(user).setMovieId(movie)
-        .setRating(rating).setRatedAt(Instant.ofEpochMilli(1000)).setSource(RatingSource.API).build();
+    return encode(user, movie, rating, 1000);
+  }
+
+  static byte[] encode(long user, long movie, float rating, long ratedAt) throws Exception {
+    RatingEvent e = RatingEvent.newBuilder().setEventId(user + ":" + movie + ":" + ratedAt).setUserId(user).setMovieId(movie)
+        .setRating(rating).setRatedAt(Instant.ofEpochMilli(ratedAt)).setSource(RatingSource.API).build();
     ByteBuffer b = RatingEvent.getEncoder().encode(e);
     byte[] out = new byte[b.remaining()];
     b.get(out);
@@ -27,21 +38,29 @@ class RatingDecoderTest {
 
   @Test
   void decodesAValidEvent() throws Exception {
-    Rating r = assertInstanceOf(Rating.class, RatingDecoder.decode(record(encode(7, 50, 3.5f))));
+    Rating r = assertInstanceOf(Rating.class, decode(record(encode(7, 50, 3.5f))));
     assertEquals(new Rating("7:50:1000", 7, 50, 3.5f, 1000, 5000), r);
     assertEquals("7,50,3.5,1000,7:50:1000", r.toCsv());
   }
 
   @Test
   void explainsWhyARecordIsRejected() throws Exception {
-    assertTrue(((String) RatingDecoder.decode(record("not avro at all".getBytes()))).startsWith("undecodable RatingEvent"));
-    assertEquals("empty value", RatingDecoder.decode(record(new byte[0])));
+    assertTrue(((String) decode(record("not avro at all".getBytes()))).startsWith("undecodable RatingEvent"));
+    assertEquals("empty value", decode(record(new byte[0])));
     byte[] unknownFingerprint = encode(7, 50, 3.5f);
     unknownFingerprint[5] ^= 0x55;
-    assertTrue(((String) RatingDecoder.decode(record(unknownFingerprint))).startsWith("undecodable RatingEvent"));
-    assertEquals("invalid RatingEvent: rating 3.3 is not 0.5 to 5.0 in half steps", RatingDecoder.decode(record(encode(7, 50, 3.3f))));
-    assertEquals("invalid RatingEvent: rating 5.5 is not 0.5 to 5.0 in half steps", RatingDecoder.decode(record(encode(7, 50, 5.5f))));
-    assertEquals("invalid RatingEvent: userId 0 is not positive", RatingDecoder.decode(record(encode(0, 50, 3f))));
+    assertTrue(((String) decode(record(unknownFingerprint))).startsWith("undecodable RatingEvent"));
+    assertEquals("invalid RatingEvent: rating 3.3 is not 0.5 to 5.0 in half steps", decode(record(encode(7, 50, 3.3f))));
+    assertEquals("invalid RatingEvent: rating 5.5 is not 0.5 to 5.0 in half steps", decode(record(encode(7, 50, 5.5f))));
+    assertEquals("invalid RatingEvent: userId 0 is not in 1..2147483647", decode(record(encode(0, 50, 3f))));
+    assertEquals("invalid RatingEvent: movieId 4294967338 is not in 1..2147483647", decode(record(encode(7, 4_294_967_338L, 3f))));
+  }
+
+  @Test
+  void aRatingTooFarInTheFutureIsRejected() throws Exception {
+    assertInstanceOf(Rating.class, decode(record(encode(7, 50, 4f, NOW + SKEW))));
+    assertEquals("invalid RatingEvent: ratedAt " + (NOW + SKEW + 1) + " is in the future (after now " + NOW + " + " + SKEW + " ms)",
+        decode(record(encode(7, 50, 4f, NOW + SKEW + 1))));
   }
 
   @Test

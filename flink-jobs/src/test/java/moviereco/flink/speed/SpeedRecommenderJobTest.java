@@ -20,7 +20,7 @@ import org.apache.flink.util.Collector;
 import org.junit.jupiter.api.Test;
 
 class SpeedRecommenderJobTest {
-  static final String[] FLAGS = {"--cassandra.request.timeout.ms", "10000", "--cassandra.deadline.ms", "30000"};
+  static final String[] FLAGS = {"--cassandra.request.timeout.ms", "10000", "--cassandra.deadline.ms", "30000", "--max.future.skew.ms", "300000"};
 
   /** uid → name of every operator of the job as main builds it (nothing connects until it runs). */
   static Map<String, String> operators(String... args) {
@@ -46,11 +46,13 @@ class SpeedRecommenderJobTest {
   }
 
   @Test
-  void theCassandraTimeoutsMustBeGiven() {
+  void theCassandraTimeoutsAndTheFutureSkewMustBeGiven() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> operators("--cassandra.deadline.ms", "30000"));
     assertEquals("missing --cassandra.request.timeout.ms (the Cassandra driver's timeout of one request)", e.getMessage());
     e = assertThrows(IllegalArgumentException.class, () -> operators("--cassandra.request.timeout.ms", "10000"));
     assertTrue(e.getMessage().startsWith("missing --cassandra.deadline.ms"), e.getMessage());
+    e = assertThrows(IllegalArgumentException.class, () -> operators("--cassandra.request.timeout.ms", "10000", "--cassandra.deadline.ms", "30000"));
+    assertTrue(e.getMessage().startsWith("missing --max.future.skew.ms"), e.getMessage());
   }
 
   @Test

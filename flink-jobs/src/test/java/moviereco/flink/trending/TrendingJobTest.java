@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 class TrendingJobTest {
   @Test
   void everyOperatorKeepsItsUid() {
-    ParameterTool params = ParameterTool.fromArgs(new String[] {"--cassandra.request.timeout.ms", "10000", "--cassandra.deadline.ms", "30000"});
+    ParameterTool params = ParameterTool.fromArgs(new String[] {"--cassandra.request.timeout.ms", "10000", "--cassandra.deadline.ms", "30000", "--max.future.skew.ms", "300000"});
     StreamExecutionEnvironment env = JobSetup.streaming(params);
     TrendingJob.define(env, params);
     Set<String> uids = new TreeSet<>();

@@ -4,6 +4,7 @@ import { parseEnv } from '../lib/env-config.ts';
 import { archiveSettings } from '../schemas/archive.ts';
 import { modelSettings } from '../schemas/model-files.ts';
 import { topicSettings } from '../schemas/topics.ts';
+import { ratingRuleSettings } from '../schemas/rating-rule.ts';
 
 const schema = z.object({
   /** the imported history: HDFS /movielens/<dataset>/ratings.csv */
@@ -15,6 +16,10 @@ const schema = z.object({
   BATCH_IMPLICIT: z.enum(['true', 'false']).default('true'),
   /** implicit only: a rating r is a preference with confidence 1 + alpha·r */
   BATCH_ALPHA: z.coerce.number().positive().default(1),
+  /** learn a mean and user and movie biases beside the factors; unset: yes for explicit, no for implicit */
+  BATCH_BIASES: z.enum(['true', 'false']).optional(),
+  /** the seed of ALS's initial factors and of the evaluation split */
+  BATCH_SEED: z.coerce.number().int().default(42),
   BATCH_SPLIT: z.enum(['random', 'temporal']).default('random'),
   BATCH_TEST_FRACTION: z.coerce.number().gt(0).lt(1).default(0.2),
   BATCH_FINAL_FIT: z.enum(['all', 'train']).default('all'),
@@ -29,6 +34,8 @@ const schema = z.object({
   ...archiveSettings,
   /** the batch job announces each model on JOBS_TOPIC_MODEL_UPDATES */
   ...topicSettings,
+  /** the batch job counts ratings dated beyond its start plus this skew as rejects */
+  ...ratingRuleSettings,
 });
 
 export type BatchConfig = ReturnType<typeof loadBatchConfig>;
@@ -43,6 +50,9 @@ export function loadBatchConfig(env: Record<string, string | undefined> = proces
     iterations: e.BATCH_ITERATIONS,
     implicit: e.BATCH_IMPLICIT === 'true',
     alpha: e.BATCH_ALPHA,
+    biases: e.BATCH_BIASES === undefined ? e.BATCH_IMPLICIT !== 'true' : e.BATCH_BIASES === 'true',
+    seed: e.BATCH_SEED,
+    maxFutureSkewMs: e.RATINGS_MAX_FUTURE_SKEW_MS,
     split: e.BATCH_SPLIT,
     testFraction: e.BATCH_TEST_FRACTION,
     finalFit: e.BATCH_FINAL_FIT,

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -17,6 +16,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
+import moviereco.contracts.ModelFiles;
 import moviereco.flink.common.Rating;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
@@ -102,14 +102,15 @@ class SpeedRecommenderHarnessTest {
 
   /** An implicit model of rank 2 over movies 10..60, written as the batch layer writes one. */
   ModelRef model(String version, long dataCutoff) throws IOException {
-    Path root = dir.resolve(version);
-    Files.createDirectories(root.resolve("item-factors"));
-    Files.writeString(root.resolve("metadata.json"),
-        "{\"version\":\"" + version + "\",\"dataCutoff\":" + dataCutoff + ",\"rank\":2,\"globalMean\":3.5,\"reg\":0.1,\"implicit\":true,\"alpha\":1.0}");
-    StringBuilder lines = new StringBuilder();
-    for (int i = 1; i <= 6; i++) lines.append(10 * i).append(",0.0,").append(0.1f * i).append(',').append(0.3f - 0.05f * i).append('\n');
-    Files.writeString(root.resolve("item-factors").resolve("part-00000"), lines.toString());
-    return new ModelRef("als", version, root.toUri().toString(), dataCutoff);
+    long[] ids = new long[6];
+    float[] bias = new float[6];
+    float[][] factors = new float[6][];
+    for (int i = 0; i < 6; i++) {
+      ids[i] = 10L * (i + 1);
+      factors[i] = new float[] {0.1f * (i + 1), 0.3f - 0.05f * (i + 1)};
+    }
+    ModelFiles.Metadata meta = new ModelFiles.Metadata("als", version, dataCutoff, 0, false, true, 1.0, 0.1, 0, 2, Map.of(), Map.of(), Map.of());
+    return new ModelRef("als", version, ModelLoaderTest.write(dir.resolve(version), meta, ids, bias, factors), dataCutoff);
   }
 
   static Rating rating(long user, long movie, float value, long ratedAt) {

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import moviereco.contracts.ArchiveLine;
 import moviereco.flink.common.JobSetup;
 import moviereco.flink.common.Kafka;
 import moviereco.flink.common.Rating;
@@ -25,7 +26,7 @@ import org.apache.flink.streaming.api.functions.sink.filesystem.rollingpolicies.
 
 /**
  * The archive: every valid event of {@code ratings} into {@code <output>/date=YYYY-MM-DD/} as the
- * lines the batch job reads ({@code userId,movieId,rating,ratedAtMillis,eventId}), exactly once.
+ * lines the batch job reads ({@link ArchiveLine}: {@code userId,movieId,rating,ratedAtMillis,eventId}), exactly once.
  * The date is the day (UTC) the event entered Kafka, so one bucket is open at a time and a replay
  * of old ratings does not open thousands. Part files become visible when they roll and the next
  * checkpoint completes; in-progress files are hidden (a leading dot), so the batch never reads half
@@ -57,11 +58,16 @@ public final class ArchiveJob {
     pipeline(ratings, fileSink(params.get("output", "hdfs://127.0.0.1:9000/events/ratings"), params.getLong("roll.ms", 60_000), name));
   }
 
-  /** Valid ratings as archive lines (uid to-csv) into the sink (uid hdfs-archive). */
+  /** Valid ratings as {@link ArchiveLine}s (uid to-csv) into the sink (uid hdfs-archive). */
   public static void pipeline(DataStream<Rating> ratings, Sink<String> archive) {
     ratings
-        .map(Rating::toCsv).name("to-csv").uid("to-csv")
+        .map(ArchiveJob::line).name("to-csv").uid("to-csv")
         .sinkTo(archive).name("hdfs-archive").uid("hdfs-archive");
+  }
+
+  /** A rating's archive line. */
+  static String line(Rating r) {
+    return ArchiveLine.format(r.userId, r.movieId, r.rating, r.ratedAt, r.eventId);
   }
 
   /** Part files under {@code output/date=YYYY-MM-DD/}, rolled after {@code rollMs} or 128 MiB. */

@@ -1,6 +1,7 @@
 package moviereco.flink.common;
 
 import java.util.Objects;
+import moviereco.contracts.ArchiveLine;
 
 /**
  * A decoded, valid RatingEvent as a Flink POJO: what flows between operators (the Avro classes
@@ -25,9 +26,9 @@ public class Rating {
     this.ingestedAt = ingestedAt;
   }
 
-  /** The archive's line: {@code userId,movieId,rating,ratedAtMillis,eventId} (what the batch job reads). */
+  /** The archive's line, {@link ArchiveLine}: {@code userId,movieId,rating,ratedAtMillis,eventId} (what the batch job reads). */
   public String toCsv() {
-    return userId + "," + movieId + "," + rating + "," + ratedAt + "," + eventId;
+    return ArchiveLine.format(userId, movieId, rating, ratedAt, eventId);
   }
 
   @Override

@@ -8,6 +8,7 @@ import java.time.Instant;
 import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import moviereco.contracts.Cql;
 import moviereco.flink.cassandra.CassandraOptions;
 
 /**
@@ -16,7 +17,6 @@ import moviereco.flink.cassandra.CassandraOptions;
  * {@link SpeedRecommender}.
  */
 public final class CassandraHistoryReader implements HistoryReader {
-  static final String QUERY = "SELECT movie_id, rating, rated_at FROM user_ratings WHERE user_id = ?";
   private static final int PAGE_SIZE = 5_000;
 
   private final CassandraOptions options;
@@ -30,7 +30,7 @@ public final class CassandraHistoryReader implements HistoryReader {
   @Override
   public void open() throws Exception {
     session = options.open();
-    query = options.prepare(session, QUERY);
+    query = options.prepare(session, Cql.SELECT_USER_RATINGS);
   }
 
   @Override

@@ -3,6 +3,7 @@ package moviereco.flink.speed;
 import java.io.Serializable;
 import java.time.Instant;
 import moviereco.avro.ModelPublished;
+import moviereco.contracts.Cql;
 import moviereco.flink.cassandra.CassandraOptions;
 import moviereco.flink.cassandra.CassandraSink;
 import moviereco.flink.cassandra.ScoredMovies;
@@ -86,11 +87,11 @@ public final class SpeedRecommenderJob {
 
     Sinks sinks = new Sinks(
         new CassandraSink<SpeedRow>(cassandra,
-            "INSERT INTO speed_recommendations (user_id, model_version, computed_at, items) VALUES (?, ?, ?, ?)",
+            Cql.INSERT_SPEED_RECOMMENDATIONS,
             (statement, row) -> statement.bind(row.userId, row.modelVersion, Instant.ofEpochMilli(row.computedAt), ScoredMovies.items(statement, row.movieIds, row.scores)),
             maxInFlight),
         new CassandraSink<UserRatingRow>(cassandra,
-            "INSERT INTO user_ratings (user_id, movie_id, rating, rated_at) VALUES (?, ?, ?, ?)",
+            Cql.INSERT_USER_RATING,
             (statement, row) -> statement.bind(row.userId, row.movieId, row.rating, Instant.ofEpochMilli(row.ratedAt)),
             maxInFlight),
         Kafka.deadLetterSink(params));

@@ -3,6 +3,7 @@ package moviereco.flink.trending;
 import java.io.Serializable;
 import java.time.Duration;
 import java.time.Instant;
+import moviereco.contracts.Cql;
 import moviereco.flink.cassandra.CassandraOptions;
 import moviereco.flink.cassandra.CassandraSink;
 import moviereco.flink.cassandra.ScoredMovies;
@@ -64,7 +65,7 @@ public final class TrendingJob {
     String name = params.get("job.name", "trending");
     int ttlSeconds = (int) Duration.ofDays(params.getLong("ttl.days", 7)).toSeconds();
     CassandraSink<TrendingRow> sink = new CassandraSink<TrendingRow>(CassandraOptions.from(params),
-        "INSERT INTO trending (window_name, window_end, items) VALUES (?, ?, ?) USING TTL " + ttlSeconds,
+        Cql.insertTrending(ttlSeconds),
         (statement, row) -> statement.bind(row.window, Instant.ofEpochMilli(row.windowEnd), ScoredMovies.items(statement, row.movieIds, scores(row.counts))),
         params.getInt("max.in.flight", 16));
     pipeline(Kafka.ratings(env, params, name), sink, Settings.from(params));

@@ -4,7 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.Set;
 import java.util.TreeSet;
+import moviereco.contracts.ArchiveLine;
 import moviereco.flink.common.JobSetup;
+import moviereco.flink.common.Rating;
 import org.apache.flink.api.java.utils.ParameterTool;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.graph.StreamNode;
@@ -28,5 +30,13 @@ class ArchiveJobTest {
     for (String uid : new String[] {"ratings-source", "decode", "to-csv", "hdfs-archive"}) assertEquals(true, uids.contains(uid), uid + " in " + uids);
     assertEquals(false, uids.contains("dead-letters"));
     assertEquals(true, uids("--dlq.topic", "ratings-dlq").contains("dead-letters"));
+  }
+
+  @Test
+  void aRatingBecomesTheArchiveLineTheBatchJobReads() {
+    String line = ArchiveJob.line(new Rating("e-1", 42, 318, 4.5f, 1_700_000_000_000L, 1_700_000_000_500L));
+    assertEquals("42,318,4.5,1700000000000,e-1", line);
+    assertEquals(new ArchiveLine(42, 318, 4.5f, 1_700_000_000_000L, "e-1"), ArchiveLine.parse(line));
+    assertEquals("7,1,4.0,0,x", ArchiveJob.line(new Rating("x", 7, 1, 4f, 0, 0)));
   }
 }

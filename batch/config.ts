@@ -8,7 +8,10 @@ import { ratingRuleSettings } from '../schemas/rating-rule.ts';
 
 const schema = z.object({
   /** the imported history: HDFS /movielens/<dataset>/ratings.csv */
-  BATCH_DATASET: z.string().regex(/^[\w.-]+$/).default('ml-latest-small'),
+  BATCH_DATASET: z
+    .string()
+    .regex(/^[\w.-]+$/)
+    .default('ml-latest-small'),
   BATCH_RANK: z.coerce.number().int().min(1).max(500).default(10),
   BATCH_REG: z.coerce.number().positive().default(0.15),
   BATCH_ITERATIONS: z.coerce.number().int().min(1).max(100).default(20),

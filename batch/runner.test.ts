@@ -5,7 +5,12 @@ import { jobArgs, newVersion } from './runner.ts';
 
 const endpoints: Endpoints = {
   kafka: { brokers: ['127.0.0.1:9092'] },
-  cassandra: { contactPoints: ['127.0.0.1:9042'], datacenter: 'datacenter1', keyspace: 'moviereco', replication: "{'class': 'SimpleStrategy', 'replication_factor': 1}" },
+  cassandra: {
+    contactPoints: ['127.0.0.1:9042'],
+    datacenter: 'datacenter1',
+    keyspace: 'moviereco',
+    replication: "{'class': 'SimpleStrategy', 'replication_factor': 1}",
+  },
   hdfs: { url: 'hdfs://127.0.0.1:9000', webUrl: 'http://127.0.0.1:9870', user: 'moviereco' },
   flink: { restUrl: 'http://127.0.0.1:8081' },
   dirs: { run: '/tmp/run', logs: '/tmp/logs' },
@@ -13,8 +18,12 @@ const endpoints: Endpoints = {
 
 describe('batch > job arguments', () => {
   it('passes every setting to the Spark job as --flag value pairs', () => {
-    const args = jobArgs(endpoints, loadBatchConfig({ BATCH_DATASET: 'ml-32m', BATCH_RANK: '12' }), 'v1', { cutoff: 1_500_000_000_000, extraArgs: ['--evaluate-only', 'true'] });
-    const flags = Object.fromEntries(args.slice(0, -2).reduce<[string, string][]>((pairs, a, i, all) => (i % 2 === 0 ? [...pairs, [a, all[i + 1]!]] : pairs), []));
+    const args = jobArgs(endpoints, loadBatchConfig({ BATCH_DATASET: 'ml-32m', BATCH_RANK: '12' }), 'v1', {
+      cutoff: 1_500_000_000_000,
+      extraArgs: ['--evaluate-only', 'true'],
+    });
+    const pairs = args.slice(0, -2);
+    const flags = Object.fromEntries(pairs.flatMap((a, i) => (i % 2 === 0 ? [[a, pairs[i + 1]!]] : [])));
     expect(flags).toMatchObject({
       '--history': '/movielens/ml-32m/ratings.csv',
       '--events': '/events/ratings',

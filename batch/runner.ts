@@ -22,7 +22,8 @@ export class BatchError extends PipelineError {}
 export const MAIN_CLASS = 'moviereco.spark.als.AlsBatchJob';
 
 /** What a run produced: the job's RESULT (schemas/batch-result.ts) and how long the run took. */
-export type BatchResult = Required<Pick<BatchJobResult, 'version' | 'dataCutoff' | 'path'>> & Omit<BatchJobResult, 'metrics'> & { metrics: Record<string, number>; seconds: number };
+export type BatchResult = Required<Pick<BatchJobResult, 'version' | 'dataCutoff' | 'path'>> &
+  Omit<BatchJobResult, 'metrics'> & { metrics: Record<string, number>; seconds: number };
 
 export interface ModelRow {
   version: string;
@@ -49,7 +50,10 @@ export interface RunOptions {
 
 /** A sortable, unique version id: UTC time to the second, e.g. 20261125T124900Z. */
 export function newVersion(now = new Date()): string {
-  return now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
 }
 
 /** The job's flags for a run. Pure, so it is unit-tested. */
@@ -147,11 +151,15 @@ export function createBatchRunner({ platform: stack, batch, log = console.log }:
       const { code, signal } = await job.exited;
       const seconds = (performance.now() - started) / 1000;
       if (code !== 0 || !result) {
-        throw new BatchError(`batch ${version} failed (${signal ?? `exit ${code}`}) after ${formatDuration(seconds * 1000)}; the current model keeps serving.\n${errors.join('\n') || 'no error line; see the log'}\n  log: ${path.join(stack.dirs.logs, 'batch.log')}`);
+        throw new BatchError(
+          `batch ${version} failed (${signal ?? `exit ${code}`}) after ${formatDuration(seconds * 1000)}; the current model keeps serving.\n${errors.join('\n') || 'no error line; see the log'}\n  log: ${path.join(stack.dirs.logs, 'batch.log')}`,
+        );
       }
       result.seconds = seconds;
       const m = result.metrics;
-      log(`batch ${version}: ${result.counts.ratings?.toLocaleString('en-US')} ratings, ${m.rmse === undefined ? 'implicit' : `RMSE ${m.rmse.toFixed(4)} (bias baseline ${m.baseline_rmse?.toFixed(4)})`}, NDCG@10 ${m['ndcg@10']?.toFixed(4)} (popularity ${m['popularity_ndcg@10']?.toFixed(4)}), in ${formatDuration(seconds * 1000)}`);
+      log(
+        `batch ${version}: ${result.counts.ratings?.toLocaleString('en-US')} ratings, ${m.rmse === undefined ? 'implicit' : `RMSE ${m.rmse.toFixed(4)} (bias baseline ${m.baseline_rmse?.toFixed(4)})`}, NDCG@10 ${m['ndcg@10']?.toFixed(4)} (popularity ${m['popularity_ndcg@10']?.toFixed(4)}), in ${formatDuration(seconds * 1000)}`,
+      );
       if (!options.extraArgs?.includes('--evaluate-only')) await cleanup();
       return result;
     } finally {
@@ -161,7 +169,9 @@ export function createBatchRunner({ platform: stack, batch, log = console.log }:
 
   async function status(): Promise<ModelRow[]> {
     return withCassandra(async (c) => {
-      const current = (await c.execute(`SELECT version FROM ${ks}.current_model WHERE model_name = ?`, [batch.modelName], { prepare: true })).first()?.get('version') as string | undefined;
+      const current = (await c.execute(`SELECT version FROM ${ks}.current_model WHERE model_name = ?`, [batch.modelName], { prepare: true }))
+        .first()
+        ?.get('version') as string | undefined;
       const rows = (await c.execute(`SELECT * FROM ${ks}.models WHERE model_name = ?`, [batch.modelName], { prepare: true })).rows;
       return rows.map((r) => ({
         version: r.get('version') as string,
@@ -185,7 +195,11 @@ export function createBatchRunner({ platform: stack, batch, log = console.log }:
       if (!target) throw new BatchError(`no model version ${version}`);
       if (target.status !== 'COMPLETE') throw new BatchError(`model version ${version} is ${target.status}, not COMPLETE: it cannot serve`);
       if (target.current) throw new BatchError(`model version ${version} is already current`);
-      await withCassandra((c) => c.execute(`INSERT INTO ${ks}.current_model (model_name, version, switched_at) VALUES (?, ?, ?)`, [batch.modelName, version, new Date()], { prepare: true }));
+      await withCassandra((c) =>
+        c.execute(`INSERT INTO ${ks}.current_model (model_name, version, switched_at) VALUES (?, ?, ?)`, [batch.modelName, version, new Date()], {
+          prepare: true,
+        }),
+      );
       await announce(target);
       log(`rolled back: ${version} is current`);
       return { ...target, current: true };
@@ -228,8 +242,18 @@ export function createBatchRunner({ platform: stack, batch, log = console.log }:
       const users = await allValues(c, `SELECT DISTINCT user_id FROM ${ks}.batch_recommendations`);
       const movies = await allValues(c, `SELECT DISTINCT movie_id FROM ${ks}.similar_movies`);
       for (const m of drop) {
-        await cassandra.concurrent.executeConcurrent(c, `DELETE FROM ${ks}.batch_recommendations WHERE user_id = ? AND model_version = ?`, users.map((u) => [u, m.version]), { concurrencyLevel: 64 });
-        await cassandra.concurrent.executeConcurrent(c, `DELETE FROM ${ks}.similar_movies WHERE movie_id = ? AND model_version = ?`, movies.map((id) => [id, m.version]), { concurrencyLevel: 64 });
+        await cassandra.concurrent.executeConcurrent(
+          c,
+          `DELETE FROM ${ks}.batch_recommendations WHERE user_id = ? AND model_version = ?`,
+          users.map((u) => [u, m.version]),
+          { concurrencyLevel: 64 },
+        );
+        await cassandra.concurrent.executeConcurrent(
+          c,
+          `DELETE FROM ${ks}.similar_movies WHERE movie_id = ? AND model_version = ?`,
+          movies.map((id) => [id, m.version]),
+          { concurrencyLevel: 64 },
+        );
         await c.execute(`DELETE FROM ${ks}.models WHERE model_name = ? AND version = ?`, [batch.modelName, m.version], { prepare: true });
         await hdfs.remove(new URL(m.path).pathname).catch(() => false);
       }

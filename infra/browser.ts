@@ -12,7 +12,8 @@ export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 
 export async function ensureChromium(log: (line: string) => void = console.error): Promise<string> {
   if (fs.existsSync(CHROMIUM)) return CHROMIUM;
-  if (process.getuid?.() !== 0) throw new StackError('chromium', `${CHROMIUM} is missing and installing it needs root: run  sudo apt-get install -y chromium  (or set CHROMIUM_PATH)`);
+  if (process.getuid?.() !== 0)
+    throw new StackError('chromium', `${CHROMIUM} is missing and installing it needs root: run  sudo apt-get install -y chromium  (or set CHROMIUM_PATH)`);
   log('installing Debian chromium with apt-get (once)');
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   try {

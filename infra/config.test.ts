@@ -17,7 +17,15 @@ describe('infra > config', () => {
   it('the whole local stack stays well under 16 GiB by default', () => {
     const c = loadConfig({});
     // heaps plus typical JVM overhead (metaspace, threads, direct buffers): about +300 MiB per JVM
-    const total = c.kafka.heapMb + c.cassandra.heapMb * 1.5 + c.hdfs.nameNodeHeapMb + c.hdfs.dataNodeHeapMb + c.flink.jobManagerMb + c.flink.taskManagerMb + c.spark.driverMb + 5 * 300;
+    const total =
+      c.kafka.heapMb +
+      c.cassandra.heapMb * 1.5 +
+      c.hdfs.nameNodeHeapMb +
+      c.hdfs.dataNodeHeapMb +
+      c.flink.jobManagerMb +
+      c.flink.taskManagerMb +
+      c.spark.driverMb +
+      5 * 300;
     expect(total).toBeLessThan(12 * 1024);
   });
 

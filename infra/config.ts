@@ -11,12 +11,15 @@ const repoRoot = path.resolve(import.meta.dirname, '..');
 
 const port = z.coerce.number().int().min(1).max(65_535);
 const megabytes = z.coerce.number().int().min(64);
-const hostPort = z
-  .string()
-  .regex(/^[^\s:,]+:\d{1,5}$/, 'expected host:port');
+const hostPort = z.string().regex(/^[^\s:,]+:\d{1,5}$/, 'expected host:port');
 const hostPortList = z
   .string()
-  .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
+  .transform((s) =>
+    s
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean),
+  )
   .pipe(z.array(hostPort).min(1));
 
 const envSchema = z.object({
@@ -37,7 +40,10 @@ const envSchema = z.object({
   CASSANDRA_CONTACT_POINTS: hostPortList.default(['127.0.0.1:9042']),
   CASSANDRA_DATACENTER: z.string().default('datacenter1'),
   /** the product's keyspace: one per environment */
-  CASSANDRA_KEYSPACE: z.string().regex(/^[a-z][a-z0-9_]{0,47}$/, 'lower-case letters, digits and _').default('moviereco'),
+  CASSANDRA_KEYSPACE: z
+    .string()
+    .regex(/^[a-z][a-z0-9_]{0,47}$/, 'lower-case letters, digits and _')
+    .default('moviereco'),
   CASSANDRA_REPLICATION: z.string().default("{'class': 'SimpleStrategy', 'replication_factor': 1}"),
   CASSANDRA_STORAGE_PORT: port.default(7000),
   CASSANDRA_JMX_PORT: port.default(7199),
@@ -80,9 +86,7 @@ function urlPort(url: URL): number {
 
 export function loadConfig(env: Record<string, string | undefined> = process.env) {
   // unset and empty variables both mean "use the default"
-  const defined = Object.fromEntries(
-    Object.entries(env).filter(([key, value]) => key in envSchema.shape && value !== undefined && value !== ''),
-  );
+  const defined = Object.fromEntries(Object.entries(env).filter(([key, value]) => key in envSchema.shape && value !== undefined && value !== ''));
   const parsed = envSchema.safeParse(defined);
   if (!parsed.success) {
     throw new ConfigError(

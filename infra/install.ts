@@ -31,11 +31,7 @@ export function isInstalled(config: StackConfig, name: EngineName): boolean {
 }
 
 /** Installs the engines that are missing or out of date; returns the ones it installed. */
-export async function installEngines(
-  config: StackConfig,
-  names: readonly EngineName[],
-  log: (line: string) => void,
-): Promise<EngineName[]> {
+export async function installEngines(config: StackConfig, names: readonly EngineName[], log: (line: string) => void): Promise<EngineName[]> {
   const todo = names.filter((n) => !isInstalled(config, n));
   if (todo.length === 0) return [];
   log(`installing ${todo.join(', ')} from Maven Central (cached in ~/.m2; the first install downloads about 500 MB)`);
@@ -82,14 +78,15 @@ export function runMaven(args: string[], logFile: string, progress?: (downloads:
     };
     readline.createInterface({ input: child.stdout }).on('line', onLine);
     readline.createInterface({ input: child.stderr }).on('line', onLine);
-    child.once('error', (error) =>
-      reject(new StackError('maven', 'could not run mvn: install Maven 3.8+ (apt-get install maven)', { cause: error, logFile })),
-    );
+    child.once('error', (error) => reject(new StackError('maven', 'could not run mvn: install Maven 3.8+ (apt-get install maven)', { cause: error, logFile })));
     child.once('close', (code) => {
       out.end();
       if (code === 0) resolve();
       else {
-        const errors = tail.filter((l) => l.includes('ERROR')).slice(0, 3).join('\n');
+        const errors = tail
+          .filter((l) => l.includes('ERROR'))
+          .slice(0, 3)
+          .join('\n');
         reject(new StackError('maven', `mvn ${args.slice(-3).join(' ')} failed (exit ${code}):\n${errors}`, { logFile, retriable: true }));
       }
     });

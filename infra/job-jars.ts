@@ -8,7 +8,6 @@ import path from 'node:path';
 import type { JobProject } from '../lib/platform.ts';
 import { runMaven } from './install.ts';
 
-
 const repoRoot = path.resolve(import.meta.dirname, '..');
 
 function newestMtime(dir: string): number {
@@ -62,7 +61,9 @@ export async function ensureJobJar(project: JobProject, logFile: string, log: (l
   const sources = Math.max(
     newestMtime(path.join(dir, 'src')),
     newestMtime(path.join(repoRoot, 'schemas', 'avro')),
-    ...[path.join(dir, 'pom.xml'), path.join(repoRoot, 'schemas', 'pom.xml'), path.join(repoRoot, 'infra', 'engines', 'pom.xml')].map((f) => fs.statSync(f).mtimeMs),
+    ...[path.join(dir, 'pom.xml'), path.join(repoRoot, 'schemas', 'pom.xml'), path.join(repoRoot, 'infra', 'engines', 'pom.xml')].map(
+      (f) => fs.statSync(f).mtimeMs,
+    ),
   );
   if (fs.existsSync(jar) && fs.statSync(jar).mtimeMs >= sources) return jar;
   log(`building ${project} with Maven`);

@@ -155,22 +155,18 @@ export async function startProcess(
     // a process stopped a moment ago may still be letting go of its ports
     for (let i = 0; i < 20 && !(await isPortFree(host, port)); i++) await new Promise((r) => setTimeout(r, 500));
     if (!(await isPortFree(host, port))) {
-      throw new StackError(spec.name, `port ${port} on ${host} is already in use by another process; stop it or configure another port (docs/configuration.md)`, { logFile });
+      throw new StackError(
+        spec.name,
+        `port ${port} on ${host} is already in use by another process; stop it or configure another port (docs/configuration.md)`,
+        { logFile },
+      );
     }
   }
   fs.mkdirSync(logsDir, { recursive: true });
   fs.mkdirSync(cwd, { recursive: true });
   const fd = fs.openSync(logFile, 'a');
   fs.writeSync(fd, `\n==== ${new Date().toISOString()} starting ${spec.name} ====\n`);
-  const argv = [
-    STACK_MARK + stackDir,
-    PROCESS_MARK + spec.name,
-    ...spec.jvmOptions,
-    '-cp',
-    spec.classpath.join(':'),
-    spec.mainClass,
-    ...spec.args,
-  ];
+  const argv = [STACK_MARK + stackDir, PROCESS_MARK + spec.name, ...spec.jvmOptions, '-cp', spec.classpath.join(':'), spec.mainClass, ...spec.args];
   const child = spawn(java.bin, argv, {
     cwd,
     detached: true,
@@ -192,7 +188,14 @@ export async function startProcess(
 /** Runs a short-lived Java tool in the foreground (storage format and the like). */
 export async function runJava(
   java: JavaInfo,
-  { name, mainClass, classpath, jvmOptions = [], args = [], logFile }: {
+  {
+    name,
+    mainClass,
+    classpath,
+    jvmOptions = [],
+    args = [],
+    logFile,
+  }: {
     name: string;
     mainClass: string;
     classpath: string[];
@@ -202,11 +205,10 @@ export async function runJava(
   },
 ): Promise<string> {
   try {
-    const { stdout, stderr } = await execFileAsync(
-      java.bin,
-      [...jvmOptions, '-cp', classpath.join(':'), mainClass, ...args],
-      { maxBuffer: 64 * 1024 * 1024, env: { ...process.env, JAVA_HOME: java.home } },
-    );
+    const { stdout, stderr } = await execFileAsync(java.bin, [...jvmOptions, '-cp', classpath.join(':'), mainClass, ...args], {
+      maxBuffer: 64 * 1024 * 1024,
+      env: { ...process.env, JAVA_HOME: java.home },
+    });
     fs.appendFileSync(logFile, `\n==== ${name} ====\n${stdout}${stderr}`);
     return stdout + stderr;
   } catch (error) {

@@ -9,16 +9,7 @@ import { loadConfig, type StackConfig } from './config.ts';
 import { engineContext, type Engine, type EngineName } from './engines/engine.ts';
 import { ENGINES } from './engines/index.ts';
 import { installEngines, isInstalled } from './install.ts';
-import {
-  findJava,
-  listStackProcesses,
-  logFileOf,
-  residentMb,
-  startProcess,
-  stopProcess,
-  tailFile,
-  type Started,
-} from './process.ts';
+import { findJava, listStackProcesses, logFileOf, residentMb, startProcess, stopProcess, tailFile, type Started } from './process.ts';
 
 export interface StatusRow {
   engine: EngineName;
@@ -88,7 +79,11 @@ export function createStack({ config = loadConfig(), engines = ENGINES, log = co
     if (config.mode === 'external') return upExternal(selected);
     const started = Date.now();
     const java = await findJava(config.javaHome);
-    await installEngines(config, selected.map((e) => e.name), log);
+    await installEngines(
+      config,
+      selected.map((e) => e.name),
+      log,
+    );
     for (const dir of Object.values(config.dirs)) fs.mkdirSync(dir, { recursive: true });
 
     const running = listStackProcesses(config.stackDir);
@@ -102,10 +97,21 @@ export function createStack({ config = loadConfig(), engines = ENGINES, log = co
         await engine.prepare?.(ctx);
         for (const spec of engine.processes(ctx).filter((s) => isMissing(s.name))) {
           log(`${engine.name.padEnd(10)} starting ${spec.name}`);
-          launched.push({ engine, name: spec.name, started: await startProcess(spec, { java, stackDir: config.stackDir, logsDir: config.dirs.logs, cwd: ctx.dataDir }) });
+          launched.push({
+            engine,
+            name: spec.name,
+            started: await startProcess(spec, { java, stackDir: config.stackDir, logsDir: config.dirs.logs, cwd: ctx.dataDir }),
+          });
         }
       }
-      await Promise.all(selected.map((engine) => waitReady(engine, launched.filter((l) => l.engine === engine))));
+      await Promise.all(
+        selected.map((engine) =>
+          waitReady(
+            engine,
+            launched.filter((l) => l.engine === engine),
+          ),
+        ),
+      );
     } catch (error) {
       // leave nothing half-started behind: stop what this call started
       await Promise.all(launched.map((l) => stopProcess(l.started.pid, 10_000).catch(() => undefined)));
@@ -189,11 +195,27 @@ export function createStack({ config = loadConfig(), engines = ENGINES, log = co
         const probed = names.length > 0 || config.mode === 'external' ? await probe(engine) : undefined;
         if (names.length === 0) {
           const state = config.mode === 'external' ? (probed?.ok ? 'ready' : 'unreachable') : isInstalled(config, engine.name) ? 'installed' : 'not installed';
-          rows.push({ engine: engine.name, process: 'spark-submit', pid: undefined, address: engine.address(config), state, memoryMb: undefined, detail: probed?.detail ?? '' });
+          rows.push({
+            engine: engine.name,
+            process: 'spark-submit',
+            pid: undefined,
+            address: engine.address(config),
+            state,
+            memoryMb: undefined,
+            detail: probed?.detail ?? '',
+          });
           return;
         }
         if (config.mode === 'external') {
-          rows.push({ engine: engine.name, process: '(external)', pid: undefined, address: engine.address(config), state: probed!.ok ? 'ready' : 'unreachable', memoryMb: undefined, detail: probed!.detail });
+          rows.push({
+            engine: engine.name,
+            process: '(external)',
+            pid: undefined,
+            address: engine.address(config),
+            state: probed!.ok ? 'ready' : 'unreachable',
+            memoryMb: undefined,
+            detail: probed!.detail,
+          });
           return;
         }
         for (const name of names) {
@@ -231,9 +253,7 @@ export function createStack({ config = loadConfig(), engines = ENGINES, log = co
   function logs(name: string, lines = 80): string {
     const engine = engines.find((e) => e.name === name);
     const names = engine ? processNamesOf(engine) : [name];
-    return names
-      .map((n) => `==> ${logFileOf(config.dirs.logs, n)} <==\n${tailFile(logFileOf(config.dirs.logs, n), lines) || '(empty)'}`)
-      .join('\n\n');
+    return names.map((n) => `==> ${logFileOf(config.dirs.logs, n)} <==\n${tailFile(logFileOf(config.dirs.logs, n), lines) || '(empty)'}`).join('\n\n');
   }
 
   return { config, up, down, status, restart, reset, logs };

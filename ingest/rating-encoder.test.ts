@@ -49,7 +49,10 @@ describe('ingest > fast line encoder', () => {
   });
 
   it('agrees with avsc on the first 20,000 lines of ml-latest-small', () => {
-    const lines = fs.readFileSync(new URL('../../shared/datasets/ml-latest-small/ratings.csv', import.meta.url), 'utf8').split('\n').slice(1, 20_001);
+    const lines = fs
+      .readFileSync(new URL('../../shared/datasets/ml-latest-small/ratings.csv', import.meta.url), 'utf8')
+      .split('\n')
+      .slice(1, 20_001);
     expect(fast(lines)).toEqual(lines.map((l) => reference(l)));
   });
 
@@ -58,7 +61,14 @@ describe('ingest > fast line encoder', () => {
     encoder.add('610,170875,3.0,1493846415');
     const [record] = encoder.take();
     expect(record!.key.toString()).toBe('610');
-    expect(codec.decode(record!.value)).toEqual({ eventId: '610:170875:1493846415000', userId: 610, movieId: 170_875, rating: 3, ratedAt: 1_493_846_415_000, source: 'REPLAY' });
+    expect(codec.decode(record!.value)).toEqual({
+      eventId: '610:170875:1493846415000',
+      userId: 610,
+      movieId: 170_875,
+      rating: 3,
+      ratedAt: 1_493_846_415_000,
+      source: 'REPLAY',
+    });
   });
 
   it('grows past its capacity, and a batch in flight is untouched by the next one', () => {

@@ -12,7 +12,6 @@ import { MAX_ID, type RatingClock } from '../schemas/rating-rule.ts';
 import { ANY_TIME, parseRatingLine, ratingEventId, type RatingRow } from './ratings-csv.ts';
 
 const SOURCES: readonly RatingSource[] = ['UNKNOWN', 'REPLAY', 'API', 'GENERATOR'];
-const COMMA = 44;
 const DOT = 46;
 const ZERO = 48;
 const NINE = 57;
@@ -112,7 +111,8 @@ export function createRatingBatchEncoder(codec: Codec<RatingEvent>, source: Rati
       const userId = digits(line, 0, c1);
       const movieId = digits(line, c1 + 1, c2);
       const seconds = digits(line, c3 + 1, end);
-      if (userId <= 0 || userId > MAX_ID || movieId <= 0 || movieId > MAX_ID || seconds < 0 || end - c3 - 1 > 12 || seconds * 1000 > latestMs) return slow(line);
+      if (userId <= 0 || userId > MAX_ID || movieId <= 0 || movieId > MAX_ID || seconds < 0 || end - c3 - 1 > 12 || seconds * 1000 > latestMs)
+        return slow(line);
       // rating: "d", "d.d" or "d.d0": anything else takes the slow path
       const r0 = line.charCodeAt(c2 + 1) - ZERO;
       const len = c3 - c2 - 1;

@@ -41,7 +41,11 @@ export function createKafkaJsSink({ brokers, topic, clientId = 'moviereco-replay
     logLevel: logLevel.NOTHING,
     retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 5000 },
   });
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 5000 } });
+  const producer = kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 5000 },
+  });
   let connected: Promise<void> | undefined;
   return {
     client: 'kafkajs',
@@ -51,7 +55,10 @@ export function createKafkaJsSink({ brokers, topic, clientId = 'moviereco-replay
       try {
         await withTimeout(producer.send({ topic, acks: -1, messages: records.map(({ key, value }) => ({ key, value })) }), maxRetryTimeMs);
       } catch (error) {
-        throw new ProduceError(`kafkajs: producing ${records.length} records to ${topic} failed: ${(error as Error).message}`, { cause: error, retriable: false });
+        throw new ProduceError(`kafkajs: producing ${records.length} records to ${topic} failed: ${(error as Error).message}`, {
+          cause: error,
+          retriable: false,
+        });
       }
     },
     async close() {
@@ -78,7 +85,10 @@ export function createPlatformaticSink({ brokers, topic, clientId = 'moviereco-r
         await producer.send({ messages: records.map(({ key, value }) => ({ topic, key, value })) });
       } catch (error) {
         const inner = (error as { errors?: Error[] }).errors?.[0];
-        throw new ProduceError(`@platformatic/kafka: producing ${records.length} records to ${topic} failed: ${(error as Error).message}${inner ? ` (${inner.message})` : ''}`, { cause: error, retriable: false });
+        throw new ProduceError(
+          `@platformatic/kafka: producing ${records.length} records to ${topic} failed: ${(error as Error).message}${inner ? ` (${inner.message})` : ''}`,
+          { cause: error, retriable: false },
+        );
       }
     },
     async close() {

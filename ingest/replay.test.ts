@@ -37,7 +37,11 @@ async function replay(file: string, options: Partial<ReplayOptions> = {}) {
   const rejectsFile = path.join(dir, `${path.basename(file)}.rejects.jsonl`);
   const summary = await replayRatings({ file, sink, codec, rejectsFile, progress: false, ...options });
   const events = sink.records.map((r) => ({ key: r.key.toString(), event: codec.decode(r.value) as RatingEvent }));
-  const rejects = fs.readFileSync(rejectsFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { line: number; reason: string; raw: string });
+  const rejects = fs
+    .readFileSync(rejectsFile, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { line: number; reason: string; raw: string });
   return { summary, events, rejects, sink };
 }
 
@@ -86,7 +90,10 @@ describe('ingest > replay', () => {
   });
 
   it('a rate limit spreads the events over time', async () => {
-    const file = csv('paced.csv', Array.from({ length: 40 }, (_, i) => `${i + 1},1,3.0,${1000 + i}`));
+    const file = csv(
+      'paced.csv',
+      Array.from({ length: 40 }, (_, i) => `${i + 1},1,3.0,${1000 + i}`),
+    );
     const started = performance.now();
     const { events } = await replay(file, { ratePerSec: 200 });
     // 40 events at 200/s: the 40th is due 195 ms after the first

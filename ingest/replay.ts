@@ -53,7 +53,14 @@ export interface ReplaySummary {
 }
 
 export function toRatingEvent(row: RatingRow, source: RatingSource): RatingEvent {
-  return { eventId: ratingEventId(row.userId, row.movieId, row.ratedAt), userId: row.userId, movieId: row.movieId, rating: row.rating, ratedAt: row.ratedAt, source };
+  return {
+    eventId: ratingEventId(row.userId, row.movieId, row.ratedAt),
+    userId: row.userId,
+    movieId: row.movieId,
+    rating: row.rating,
+    ratedAt: row.ratedAt,
+    source,
+  };
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -62,8 +69,13 @@ export async function replayRatings(options: ReplayOptions): Promise<ReplaySumma
   const { file, sink, codec, rejectsFile, from, until, limit, source = 'REPLAY', signal } = options;
   const pacer = createPacer({ ratePerSec: options.ratePerSec, speedup: options.speedup });
   // a paced replay sends small batches so that events flow evenly
-  const batchSize = pacer.active ? Math.max(1, Math.min(options.batchSize ?? 10_000, Math.ceil((options.ratePerSec ?? 1000) / 20))) : (options.batchSize ?? 10_000);
-  const progress = options.progress === false ? undefined : (options.progress ?? createProgress({ label: `replay ${path.basename(file)}`, unit: 'events', total: options.expectedEvents }));
+  const batchSize = pacer.active
+    ? Math.max(1, Math.min(options.batchSize ?? 10_000, Math.ceil((options.ratePerSec ?? 1000) / 20)))
+    : (options.batchSize ?? 10_000);
+  const progress =
+    options.progress === false
+      ? undefined
+      : (options.progress ?? createProgress({ label: `replay ${path.basename(file)}`, unit: 'events', total: options.expectedEvents }));
 
   fs.mkdirSync(path.dirname(rejectsFile), { recursive: true });
   const rejects = fs.createWriteStream(rejectsFile);
@@ -155,6 +167,8 @@ export async function replayRatings(options: ReplayOptions): Promise<ReplaySumma
     rejectsFile,
     stoppedEarly,
   };
-  progress?.done(`${rejected.toLocaleString('en-US')} rejected${rejected ? ` (see ${rejectsFile})` : ''}, ${skipped.toLocaleString('en-US')} outside the time slice`);
+  progress?.done(
+    `${rejected.toLocaleString('en-US')} rejected${rejected ? ` (see ${rejectsFile})` : ''}, ${skipped.toLocaleString('en-US')} outside the time slice`,
+  );
   return summary;
 }

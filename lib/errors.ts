@@ -35,10 +35,7 @@ export class StackError extends PipelineError {
     message: string,
     readonly details: { logFile?: string; cause?: unknown; retriable?: boolean } = {},
   ) {
-    super(
-      `${engine}: ${message}${details.logFile ? `\n  log: ${details.logFile}` : ''}`,
-      { cause: details.cause, retriable: details.retriable ?? false },
-    );
+    super(`${engine}: ${message}${details.logFile ? `\n  log: ${details.logFile}` : ''}`, { cause: details.cause, retriable: details.retriable ?? false });
   }
 }
 
@@ -71,12 +68,7 @@ export class TimeoutError extends PipelineError {
 
 /** Errors that are bugs, not conditions: never retried. */
 export function isProgrammerError(error: unknown): boolean {
-  return (
-    error instanceof TypeError ||
-    error instanceof ReferenceError ||
-    error instanceof SyntaxError ||
-    error instanceof RangeError
-  );
+  return error instanceof TypeError || error instanceof ReferenceError || error instanceof SyntaxError || error instanceof RangeError;
 }
 
 export function isRetriable(error: unknown): boolean {

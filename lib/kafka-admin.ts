@@ -33,7 +33,11 @@ export function recreateTopics(kafka: Kafka, topics: readonly TopicSpec[]): Prom
     if (stale.length > 0) {
       await admin.deleteTopics({ topics: stale, timeout: 30_000 });
       // deletion is asynchronous in the broker: wait until the names are free again
-      await waitFor(async () => !(await admin.listTopics()).some((t) => stale.includes(t)) || undefined, { delayMs: 200, maxWaitMs: 30_000, description: `deletion of ${stale.join(', ')}` });
+      await waitFor(async () => !(await admin.listTopics()).some((t) => stale.includes(t)) || undefined, {
+        delayMs: 200,
+        maxWaitMs: 30_000,
+        description: `deletion of ${stale.join(', ')}`,
+      });
     }
     await admin.createTopics({ topics: topics.map((t) => ({ topic: t.topic, numPartitions: t.partitions })), waitForLeaders: true });
   });

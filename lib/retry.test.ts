@@ -30,27 +30,58 @@ describe('shared > retry', () => {
   it('never retries errors marked not retriable, nor programmer errors', async () => {
     let calls = 0;
     const fatal = new PipelineError('bad config');
-    await expect(retry(async () => { calls++; throw fatal; }, { sleep: noSleep })).rejects.toBe(fatal);
-    await expect(retry(async () => { calls++; throw new TypeError('x is undefined'); }, { sleep: noSleep })).rejects.toBeInstanceOf(TypeError);
+    await expect(
+      retry(
+        async () => {
+          calls++;
+          throw fatal;
+        },
+        { sleep: noSleep },
+      ),
+    ).rejects.toBe(fatal);
+    await expect(
+      retry(
+        async () => {
+          calls++;
+          throw new TypeError('x is undefined');
+        },
+        { sleep: noSleep },
+      ),
+    ).rejects.toBeInstanceOf(TypeError);
     expect(calls).toBe(2);
   });
 
   it('bail stops at once with the given error', async () => {
     let calls = 0;
     const reason = new Error('stop');
-    await expect(retry(async (bail) => { calls++; bail(reason); }, { sleep: noSleep })).rejects.toBe(reason);
+    await expect(
+      retry(
+        async (bail) => {
+          calls++;
+          bail(reason);
+        },
+        { sleep: noSleep },
+      ),
+    ).rejects.toBe(reason);
     expect(calls).toBe(1);
   });
 
   it('backs off exponentially up to maxDelayMs, with jitter inside its bounds', async () => {
     const delays: number[] = [];
-    await retry(async () => { throw new PipelineError('x', { retriable: true }); }, {
-      retries: 5,
-      initialDelayMs: 100,
-      maxDelayMs: 500,
-      jitter: 0.2,
-      sleep: async (ms) => { delays.push(ms); },
-    }).catch(() => undefined);
+    await retry(
+      async () => {
+        throw new PipelineError('x', { retriable: true });
+      },
+      {
+        retries: 5,
+        initialDelayMs: 100,
+        maxDelayMs: 500,
+        jitter: 0.2,
+        sleep: async (ms) => {
+          delays.push(ms);
+        },
+      },
+    ).catch(() => undefined);
     const bases = [100, 200, 400, 500, 500];
     expect(delays).toHaveLength(5);
     delays.forEach((d, i) => {

@@ -4,7 +4,7 @@
  * the DataNode answers `100 Continue` unasked, which undici's fetch rejects as a bad response.)
  */
 import fs from 'node:fs';
-import got, { RequestError, type Method, type Response } from 'got';
+import got, { type RequestError, type Method, type Response } from 'got';
 import { PipelineError } from './errors.ts';
 
 export interface WebHdfsOptions {
@@ -35,7 +35,15 @@ export function createWebHdfs({ baseUrl, user = 'moviereco', timeoutMs = 60_000 
   async function request(method: Method, target: URL, body?: Uint8Array | string): Promise<Response<Buffer>> {
     let response: Response<Buffer>;
     try {
-      response = await got(target, { method, body, responseType: 'buffer', followRedirect: false, throwHttpErrors: false, timeout: { request: timeoutMs }, retry: { limit: 0 } });
+      response = await got(target, {
+        method,
+        body,
+        responseType: 'buffer',
+        followRedirect: false,
+        throwHttpErrors: false,
+        timeout: { request: timeoutMs },
+        retry: { limit: 0 },
+      });
       // CREATE and OPEN answer with a redirect to a DataNode
       const location = response.headers.location;
       if (response.statusCode === 307 && location) {
@@ -63,7 +71,11 @@ export function createWebHdfs({ baseUrl, user = 'moviereco', timeoutMs = 60_000 
   }
 
   /** Streams a local file into HDFS; `onProgress` gets the bytes sent so far. */
-  async function uploadFile(localPath: string, path: string, { overwrite = true, onProgress }: { overwrite?: boolean; onProgress?: (bytes: number) => void } = {}): Promise<void> {
+  async function uploadFile(
+    localPath: string,
+    path: string,
+    { overwrite = true, onProgress }: { overwrite?: boolean; onProgress?: (bytes: number) => void } = {},
+  ): Promise<void> {
     // ask for the DataNode address first (noredirect), then stream the file body to it once
     const answer = await request('PUT', url(path, 'CREATE', { overwrite: String(overwrite), noredirect: 'true' }));
     const location = (JSON.parse(answer.body.toString()) as { Location?: string }).Location;

@@ -10,7 +10,10 @@ import { ContractError, integerField, javaFloatString, numberField } from './jav
 /** The one declaration of where the archive is: the speed layer writes there, the batch layer reads there. */
 export const archiveSettings = {
   /** HDFS folder of the archived events */
-  ARCHIVE_PATH: z.string().regex(/^\/[\w./=-]*$/).default('/events/ratings'),
+  ARCHIVE_PATH: z
+    .string()
+    .regex(/^\/[\w./=-]*$/)
+    .default('/events/ratings'),
 };
 
 export interface ArchivedRating {

@@ -69,7 +69,10 @@ describe('schemas > evolution', () => {
     const schema = v1.schema() as { fields: { name: string; type: unknown; default?: unknown }[] };
     const withoutDefault = avro.Type.forSchema({ ...schema, fields: [...schema.fields, { name: 'sessionId', type: 'string' }] } as avro.Schema);
     const retyped = avro.Type.forSchema({ ...schema, fields: schema.fields.map((f) => (f.name === 'userId' ? { ...f, type: 'string' } : f)) } as avro.Schema);
-    const withDefault = avro.Type.forSchema({ ...schema, fields: [...schema.fields, { name: 'sessionId', type: ['null', 'string'], default: null }] } as avro.Schema);
+    const withDefault = avro.Type.forSchema({
+      ...schema,
+      fields: [...schema.fields, { name: 'sessionId', type: ['null', 'string'], default: null }],
+    } as avro.Schema);
     expect(compatibilityProblems(withoutDefault, v1)).toHaveLength(1);
     expect(compatibilityProblems(retyped, v1)).toHaveLength(2);
     expect(compatibilityProblems(withDefault, v1)).toEqual([]);

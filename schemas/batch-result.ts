@@ -46,7 +46,9 @@ export function parseBatchLine(line: string): BatchLine {
     }
     const parsed = resultSchema.safeParse(json);
     if (!parsed.success) {
-      const problems = parsed.error.issues.map((i) => (i.code === 'invalid_type' && i.input === undefined ? `${i.path.join('.')} is missing` : `${i.path.join('.')}: ${i.message}`));
+      const problems = parsed.error.issues.map((i) =>
+        i.code === 'invalid_type' && i.input === undefined ? `${i.path.join('.')} is missing` : `${i.path.join('.')}: ${i.message}`,
+      );
       throw new ContractError(`malformed RESULT line: ${problems.join('; ')}`);
     }
     return { kind: 'RESULT', value: parsed.data };

@@ -3,7 +3,7 @@
  * version in schemas/history/ (new readers read old data, old readers read new data), by
  * Avro's resolution rules. Release a version by copying the .avsc to history/<name>.v<N+1>.avsc.
  */
-import avro from 'avsc';
+import type avro from 'avsc';
 
 /** Problems that stop `current` and `released` from reading each other's data; empty if none. */
 export function compatibilityProblems(current: avro.Type, released: avro.Type): string[] {

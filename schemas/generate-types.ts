@@ -13,7 +13,16 @@ type Json = string | { type: string | Json[]; [k: string]: unknown } | Json[];
 function tsType(t: Json, out: Map<string, string>): string {
   if (Array.isArray(t)) return t.map((x) => tsType(x, out)).join(' | ');
   if (typeof t === 'string') {
-    const primitive: Record<string, string> = { null: 'null', boolean: 'boolean', int: 'number', long: 'number', float: 'number', double: 'number', bytes: 'Buffer', string: 'string' };
+    const primitive: Record<string, string> = {
+      null: 'null',
+      boolean: 'boolean',
+      int: 'number',
+      long: 'number',
+      float: 'number',
+      double: 'number',
+      bytes: 'Buffer',
+      string: 'string',
+    };
     return primitive[t] ?? t;
   }
   switch (t.type) {
@@ -37,7 +46,10 @@ function tsType(t: Json, out: Map<string, string>): string {
 }
 
 export function generateTypes(): string {
-  const files = fs.readdirSync(path.join(schemasDir, 'avro')).filter((f) => f.endsWith('.avsc')).sort();
+  const files = fs
+    .readdirSync(path.join(schemasDir, 'avro'))
+    .filter((f) => f.endsWith('.avsc'))
+    .sort();
   const out = new Map<string, string>();
   const names: [string, string][] = [];
   for (const file of files) {

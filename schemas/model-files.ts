@@ -10,7 +10,10 @@ import { ContractError, integerField, javaFloatString, numberField } from './jav
 /** The one declaration of the model name: the batch layer writes it, the speed layer and the API read it. */
 export const modelSettings = {
   /** the batch model's name: its HDFS folder /models/<name> and its rows in Cassandra */
-  BATCH_MODEL_NAME: z.string().regex(/^[a-z][a-z0-9_-]*$/).default('als'),
+  BATCH_MODEL_NAME: z
+    .string()
+    .regex(/^[a-z][a-z0-9_-]*$/)
+    .default('als'),
 };
 
 const metric = z.union([z.number(), z.enum(['NaN', 'Infinity', '-Infinity'])]);
@@ -44,12 +47,15 @@ export function parseModelMetadata(text: string): ModelMetadata {
   }
   const parsed = metadataSchema.safeParse(json);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => (i.code === 'invalid_type' && i.input === undefined ? `${i.path.join('.')} is missing` : `${i.path.join('.')}: ${i.message}`));
+    const problems = parsed.error.issues.map((i) =>
+      i.code === 'invalid_type' && i.input === undefined ? `${i.path.join('.')} is missing` : `${i.path.join('.')}: ${i.message}`,
+    );
     throw new ContractError(`metadata.json: ${problems.join('; ')}`);
   }
   const meta = parsed.data;
   const expected = factorsFormat(meta.rank);
-  if (meta.factorsFormat !== expected) throw new ContractError(`metadata.json: factorsFormat '${meta.factorsFormat}' is not '${expected}' for rank ${meta.rank}`);
+  if (meta.factorsFormat !== expected)
+    throw new ContractError(`metadata.json: factorsFormat '${meta.factorsFormat}' is not '${expected}' for rank ${meta.rank}`);
   return meta;
 }
 

@@ -3,12 +3,27 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ratingProblem } from './rating-rule.ts';
 
-interface Case { name: string; userId: number; movieId: number; rating: number; ratedAtMillis: number; valid: boolean; reason: string | null }
-const vectors = JSON.parse(fs.readFileSync(path.join(import.meta.dirname, 'contracts', 'ratings.json'), 'utf8')) as { nowMillis: number; maxFutureSkewMillis: number; cases: Case[] };
+interface Case {
+  name: string;
+  userId: number;
+  movieId: number;
+  rating: number;
+  ratedAtMillis: number;
+  valid: boolean;
+  reason: string | null;
+}
+const vectors = JSON.parse(fs.readFileSync(path.join(import.meta.dirname, 'contracts', 'ratings.json'), 'utf8')) as {
+  nowMillis: number;
+  maxFutureSkewMillis: number;
+  cases: Case[];
+};
 
 describe('the rating rule (the same cases as moviereco.contracts.RatingRule)', () => {
   it.each(vectors.cases.map((c) => [c.name, c] as const))('%s', (_, c) => {
-    const problem = ratingProblem({ userId: c.userId, movieId: c.movieId, rating: c.rating, ratedAt: c.ratedAtMillis }, { nowMs: vectors.nowMillis, maxFutureSkewMs: vectors.maxFutureSkewMillis });
+    const problem = ratingProblem(
+      { userId: c.userId, movieId: c.movieId, rating: c.rating, ratedAt: c.ratedAtMillis },
+      { nowMs: vectors.nowMillis, maxFutureSkewMs: vectors.maxFutureSkewMillis },
+    );
     if (c.valid) expect(problem).toBeNull();
     else expect(problem).toContain(c.reason);
   });

@@ -12,7 +12,16 @@ import { createRateLimiter } from './rate-limit.ts';
 import { createServingState } from './serving-state.ts';
 import type { Movie } from './store.ts';
 
-const movie = (movieId: number, title: string, genres: string[], ratingCount: number): Movie => ({ movieId, title, year: 1995, genres, imdbId: '0114709', tmdbId: 862, ratingCount, ratingMean: 3.9 });
+const movie = (movieId: number, title: string, genres: string[], ratingCount: number): Movie => ({
+  movieId,
+  title,
+  year: 1995,
+  genres,
+  imdbId: '0114709',
+  tmdbId: 862,
+  ratingCount,
+  ratingMean: 3.9,
+});
 const MOVIES = [
   movie(1, 'Toy Story (1995)', ['Animation', 'Comedy'], 215),
   movie(2, 'Jumanji (1995)', ['Adventure'], 110),
@@ -35,9 +44,23 @@ beforeEach(async () => {
   data = {
     current: MODEL,
     movies: MOVIES,
-    speed: new Map([[7, { modelVersion: 'v2', computedAt: 3000, items: scored(4, 2, 1, 3) }], [8, { modelVersion: 'v1', computedAt: 3000, items: scored(6) }]]),
-    batch: new Map([[8, { modelVersion: 'v2', computedAt: 2500, items: scored(2, 4, 5) }], [7, { modelVersion: 'v2', computedAt: 2500, items: scored(5) }]]),
-    ratings: new Map([[7, [{ movieId: 1, rating: 4, ratedAt: 100 }, { movieId: 6, rating: 5, ratedAt: 200 }]]]),
+    speed: new Map([
+      [7, { modelVersion: 'v2', computedAt: 3000, items: scored(4, 2, 1, 3) }],
+      [8, { modelVersion: 'v1', computedAt: 3000, items: scored(6) }],
+    ]),
+    batch: new Map([
+      [8, { modelVersion: 'v2', computedAt: 2500, items: scored(2, 4, 5) }],
+      [7, { modelVersion: 'v2', computedAt: 2500, items: scored(5) }],
+    ]),
+    ratings: new Map([
+      [
+        7,
+        [
+          { movieId: 1, rating: 4, ratedAt: 100 },
+          { movieId: 6, rating: 5, ratedAt: 200 },
+        ],
+      ],
+    ]),
     similar: new Map([[1, scored(2, 99, 3)]]),
     trending: { window: '1440m/60m', windowEnd: 5000, items: scored(6, 1) },
   };
@@ -45,14 +68,38 @@ beforeEach(async () => {
   const store = createMemoryStore(data);
   const state = createServingState({ store, modelName: 'als', modelRefreshMs: 1000, catalogRefreshMs: 60_000 });
   await state.refresh({ catalog: true });
-  const factors = { get: async () => ({ version: 'v2', get: (id: number) => ({ 1: [1, 0], 2: [0.9, 0.1], 4: [0, 1], 6: [0.1, 1] } as Record<number, number[]>)[id] && Float32Array.from(({ 1: [1, 0], 2: [0.9, 0.1], 4: [0, 1], 6: [0.1, 1] } as Record<number, number[]>)[id]!) }) };
-  app = createApp({ config, store, events, state, sessions, metrics: createMetrics(), limiter: createRateLimiter({ perMinute: 3 }), factors, admin, log: () => {} });
+  const factors = {
+    get: async () => ({
+      version: 'v2',
+      get: (id: number) =>
+        (({ 1: [1, 0], 2: [0.9, 0.1], 4: [0, 1], 6: [0.1, 1] }) as Record<number, number[]>)[id] &&
+        Float32Array.from(({ 1: [1, 0], 2: [0.9, 0.1], 4: [0, 1], 6: [0.1, 1] } as Record<number, number[]>)[id]!),
+    }),
+  };
+  app = createApp({
+    config,
+    store,
+    events,
+    state,
+    sessions,
+    metrics: createMetrics(),
+    limiter: createRateLimiter({ perMinute: 3 }),
+    factors,
+    admin,
+    log: () => {},
+  });
 });
 
 const json = async (res: Response) => ({ status: res.status, body: (await res.json()) as any });
 const get = async (path: string, headers: Record<string, string> = {}) => json(await app.request(path, { headers }));
 const post = async (path: string, body: unknown, headers: Record<string, string> = {}) =>
-  json(await app.request(path, { method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body), headers: { 'content-type': 'application/json', ...headers } }));
+  json(
+    await app.request(path, {
+      method: 'POST',
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+      headers: { 'content-type': 'application/json', ...headers },
+    }),
+  );
 const bearer = (userId: number) => ({ authorization: `Bearer ${sessions.issue(userId).token}` });
 
 describe('GET /users/:id/recommendations', () => {
@@ -61,7 +108,14 @@ describe('GET /users/:id/recommendations', () => {
     expect(status).toBe(200);
     expect(body).toMatchObject({ userId: 7, source: 'speed', modelVersion: 'v2', computedAt: new Date(3000).toISOString() });
     expect(body.items.map((i: { movieId: number }) => i.movieId)).toEqual([4, 2]);
-    expect(body.items[0]).toMatchObject({ title: 'Heat (1995)', year: 1995, genres: ['Action', 'Crime'], score: 5, from: 'speed', links: { imdb: 'https://www.imdb.com/title/tt0114709/', tmdb: 'https://www.themoviedb.org/movie/862' } });
+    expect(body.items[0]).toMatchObject({
+      title: 'Heat (1995)',
+      year: 1995,
+      genres: ['Action', 'Crime'],
+      score: 5,
+      from: 'speed',
+      links: { imdb: 'https://www.imdb.com/title/tt0114709/', tmdb: 'https://www.themoviedb.org/movie/862' },
+    });
   });
 
   it('never serves a movie the user rated, even one the row still holds', async () => {
@@ -96,7 +150,16 @@ describe('GET /users/:id/recommendations', () => {
   });
 
   it('rejects malformed ids, limits and unknown genres with 400 and a message', async () => {
-    for (const path of ['/users/abc/recommendations', '/users/0/recommendations', '/users/-4/recommendations', '/users/1234567890123456/recommendations', '/users/2147483648/recommendations', '/users/4294967338/recommendations', '/users/7/recommendations?limit=0', '/users/7/recommendations?limit=500']) {
+    for (const path of [
+      '/users/abc/recommendations',
+      '/users/0/recommendations',
+      '/users/-4/recommendations',
+      '/users/1234567890123456/recommendations',
+      '/users/2147483648/recommendations',
+      '/users/4294967338/recommendations',
+      '/users/7/recommendations?limit=0',
+      '/users/7/recommendations?limit=500',
+    ]) {
       const { status, body } = await get(path);
       expect(status, path).toBe(400);
       expect(body.error.message, path).toMatch(/^invalid request: /);
@@ -158,7 +221,17 @@ describe('ratings', () => {
   });
 
   it('rejects ratings out of range or not in half steps, unknown fields, unknown movies and bad JSON', async () => {
-    for (const body of [{ movieId: 3, rating: 5.5 }, { movieId: 3, rating: 0 }, { movieId: 3, rating: 3.3 }, { movieId: 3 }, { movieId: -1, rating: 3 }, { movieId: 0, rating: 3 }, { movieId: 4_294_967_338, rating: 3 }, { movieId: 3, rating: 3, extra: 1 }, 'not json']) {
+    for (const body of [
+      { movieId: 3, rating: 5.5 },
+      { movieId: 3, rating: 0 },
+      { movieId: 3, rating: 3.3 },
+      { movieId: 3 },
+      { movieId: -1, rating: 3 },
+      { movieId: 0, rating: 3 },
+      { movieId: 4_294_967_338, rating: 3 },
+      { movieId: 3, rating: 3, extra: 1 },
+      'not json',
+    ]) {
       const res = await post('/users/7/ratings', body, bearer(7));
       expect(res.status, JSON.stringify(body)).toBe(400);
       expect(res.body.error.message).toMatch(/^invalid request|Malformed JSON/);
@@ -176,7 +249,11 @@ describe('ratings', () => {
 
   it('limits how fast one user can rate (429 with Retry-After)', async () => {
     for (let i = 0; i < 3; i++) expect((await post('/users/7/ratings', { movieId: 3, rating: 3 }, bearer(7))).status).toBe(202);
-    const res = await app.request('/users/7/ratings', { method: 'POST', body: JSON.stringify({ movieId: 3, rating: 3 }), headers: { 'content-type': 'application/json', ...bearer(7) } });
+    const res = await app.request('/users/7/ratings', {
+      method: 'POST',
+      body: JSON.stringify({ movieId: 3, rating: 3 }),
+      headers: { 'content-type': 'application/json', ...bearer(7) },
+    });
     expect(res.status).toBe(429);
     expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
     expect((await post('/users/8/ratings', { movieId: 3, rating: 3 }, bearer(8))).status).toBe(202);
@@ -184,7 +261,11 @@ describe('ratings', () => {
 
   it('answers 503 with Retry-After when Kafka does not acknowledge', async () => {
     events.down = new Error('KafkaJSConnectionError: Connection timeout');
-    const res = await app.request('/users/7/ratings', { method: 'POST', body: JSON.stringify({ movieId: 3, rating: 3 }), headers: { 'content-type': 'application/json', ...bearer(7) } });
+    const res = await app.request('/users/7/ratings', {
+      method: 'POST',
+      body: JSON.stringify({ movieId: 3, rating: 3 }),
+      headers: { 'content-type': 'application/json', ...bearer(7) },
+    });
     expect(res.status).toBe(503);
     expect(res.headers.get('retry-after')).toBe('5');
     expect(((await res.json()) as any).error.message).toBe('Kafka is unavailable; try again in 5 s');
@@ -258,7 +339,18 @@ describe('system', () => {
     const { status, body } = await get('/openapi.json');
     expect(status).toBe(200);
     expect(body.openapi).toBe('3.1.0');
-    expect(Object.keys(body.paths)).toEqual(expect.arrayContaining(['/users/{id}/recommendations', '/users/{id}/ratings', '/movies', '/movies/{id}', '/movies/trending', '/session', '/ready', '/admin/batch']));
+    expect(Object.keys(body.paths)).toEqual(
+      expect.arrayContaining([
+        '/users/{id}/recommendations',
+        '/users/{id}/ratings',
+        '/movies',
+        '/movies/{id}',
+        '/movies/trending',
+        '/session',
+        '/ready',
+        '/admin/batch',
+      ]),
+    );
     expect(body.paths['/users/{id}/ratings'].post.requestBody.content['application/json'].schema.$ref).toBe('#/components/schemas/NewRating');
     expect(body.components.schemas.NewRating.properties.rating).toMatchObject({ minimum: 0.5, maximum: 5 });
   });

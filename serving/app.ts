@@ -26,7 +26,13 @@ export function createApp(deps: AppDeps) {
     deps.metrics.observeRequest(c.req.method, c.req.routePath, c.res.status, (performance.now() - started) / 1000);
   });
 
-  app.use('*', bodyLimit({ maxSize: deps.config.maxBodyBytes, onError: (c) => c.json(errorBody(413, `request body too large: at most ${deps.config.maxBodyBytes} bytes`), 413) }));
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: deps.config.maxBodyBytes,
+      onError: (c) => c.json(errorBody(413, `request body too large: at most ${deps.config.maxBodyBytes} bytes`), 413),
+    }),
+  );
 
   app.route('/', systemRoutes());
   app.route('/', userRoutes());

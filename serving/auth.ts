@@ -21,7 +21,7 @@ export function createSessions({ secret, hours }: { secret: string; hours: numbe
     },
     verify(token, now = Date.now()) {
       const parts = token?.split('.');
-      if (!parts || parts.length !== 3) return undefined;
+      if (parts?.length !== 3) return undefined;
       const [user, expires, signature] = parts as [string, string, string];
       const expected = Buffer.from(sign(`${user}.${expires}`));
       const given = Buffer.from(signature);

@@ -4,7 +4,8 @@ import type { CurrentModel, Movie, RecommendationRow, Scored, ServingStore, Tren
 
 type Row = cassandra.types.Row;
 const num = (v: unknown): number => (v == null ? 0 : typeof v === 'number' ? v : Number((v as { toString(): string }).toString()));
-const scored = (items: unknown): Scored[] => ((items as { movie_id: unknown; score: number }[] | null) ?? []).map((i) => ({ movieId: num(i.movie_id), score: i.score }));
+const scored = (items: unknown): Scored[] =>
+  ((items as { movie_id: unknown; score: number }[] | null) ?? []).map((i) => ({ movieId: num(i.movie_id), score: i.score }));
 const row = (r: Row | undefined): RecommendationRow | undefined =>
   r ? { modelVersion: r.get('model_version'), computedAt: (r.get('computed_at') as Date | null)?.getTime() ?? 0, items: scored(r.get('items')) } : undefined;
 
@@ -15,7 +16,9 @@ export function createCassandraStore({ client, trendingWindow }: { client: cassa
       const pointer = (await client.execute('SELECT version, switched_at FROM current_model WHERE model_name = ?', [modelName], prepare)).first();
       if (!pointer) return undefined;
       const version = pointer.get('version') as string;
-      const model = (await client.execute('SELECT data_cutoff, path, metrics FROM models WHERE model_name = ? AND version = ?', [modelName, version], prepare)).first();
+      const model = (
+        await client.execute('SELECT data_cutoff, path, metrics FROM models WHERE model_name = ? AND version = ?', [modelName, version], prepare)
+      ).first();
       return {
         version,
         dataCutoff: (model?.get('data_cutoff') as Date | null)?.getTime() ?? 0,
@@ -28,11 +31,22 @@ export function createCassandraStore({ client, trendingWindow }: { client: cassa
       return row((await client.execute('SELECT model_version, computed_at, items FROM speed_recommendations WHERE user_id = ?', [userId], prepare)).first());
     },
     async batchRow(userId, version) {
-      return row((await client.execute('SELECT model_version, computed_at, items FROM batch_recommendations WHERE user_id = ? AND model_version = ?', [userId, version], prepare)).first());
+      return row(
+        (
+          await client.execute(
+            'SELECT model_version, computed_at, items FROM batch_recommendations WHERE user_id = ? AND model_version = ?',
+            [userId, version],
+            prepare,
+          )
+        ).first(),
+      );
     },
     async userRatings(userId) {
       const out: UserRating[] = [];
-      for await (const r of await client.execute('SELECT movie_id, rating, rated_at FROM user_ratings WHERE user_id = ?', [userId], { ...prepare, fetchSize: 5000 })) {
+      for await (const r of await client.execute('SELECT movie_id, rating, rated_at FROM user_ratings WHERE user_id = ?', [userId], {
+        ...prepare,
+        fetchSize: 5000,
+      })) {
         out.push({ movieId: num(r.get('movie_id')), rating: r.get('rating'), ratedAt: (r.get('rated_at') as Date | null)?.getTime() ?? 0 });
       }
       return out;
@@ -44,7 +58,10 @@ export function createCassandraStore({ client, trendingWindow }: { client: cassa
     },
     async allMovies() {
       const out: Movie[] = [];
-      for await (const r of await client.execute('SELECT movie_id, title, year, genres, imdb_id, tmdb_id, rating_count, rating_mean FROM movies', [], { ...prepare, fetchSize: 5000 })) {
+      for await (const r of await client.execute('SELECT movie_id, title, year, genres, imdb_id, tmdb_id, rating_count, rating_mean FROM movies', [], {
+        ...prepare,
+        fetchSize: 5000,
+      })) {
         out.push({
           movieId: num(r.get('movie_id')),
           title: r.get('title') ?? '',
@@ -64,7 +81,9 @@ export function createCassandraStore({ client, trendingWindow }: { client: cassa
     },
     async trending() {
       const r = (await client.execute('SELECT window_end, items FROM trending WHERE window_name = ? LIMIT 1', [trendingWindow], prepare)).first();
-      return r ? ({ window: trendingWindow, windowEnd: (r.get('window_end') as Date).getTime(), items: scored(r.get('items')) } satisfies TrendingRow) : undefined;
+      return r
+        ? ({ window: trendingWindow, windowEnd: (r.get('window_end') as Date).getTime(), items: scored(r.get('items')) } satisfies TrendingRow)
+        : undefined;
     },
     async ping() {
       await client.execute('SELECT release_version FROM system.local', [], prepare);

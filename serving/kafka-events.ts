@@ -6,12 +6,18 @@ import type { RatingEvents } from './store.ts';
 export function createKafkaEvents({ kafka, topic, timeoutMs = 3000 }: { kafka: Kafka; topic: string; timeoutMs?: number }): RatingEvents {
   const codec = createCodec('rating-event');
   // the Java-compatible murmur2 partitioner: a user's events land where the replay puts them
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner, retry: { retries: 2, maxRetryTime: timeoutMs } });
+  const producer = kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    createPartitioner: Partitioners.DefaultPartitioner,
+    retry: { retries: 2, maxRetryTime: timeoutMs },
+  });
   let connected: Promise<void> | undefined;
-  const connect = () => (connected ??= producer.connect().catch((error: unknown) => {
-    connected = undefined;
-    throw error;
-  }));
+  const connect = () =>
+    (connected ??= producer.connect().catch((error: unknown) => {
+      connected = undefined;
+      throw error;
+    }));
   // connect now, so the first rating does not pay for it; a failure here is retried on publish
   connect().catch(() => undefined);
   return {

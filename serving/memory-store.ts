@@ -18,14 +18,38 @@ export function createMemoryStore(data: MemoryData): ServingStore {
     if (data.down) throw data.down;
   };
   return {
-    currentModel: async () => (await up(), data.current),
-    speedRow: async (u) => (await up(), data.speed.get(u)),
-    batchRow: async (u, v) => (await up(), data.batch.get(u)?.modelVersion === v ? data.batch.get(u) : undefined),
-    userRatings: async (u) => (await up(), data.ratings.get(u) ?? []),
-    ratedAmong: async (u, ids) => (await up(), new Set((data.ratings.get(u) ?? []).map((r) => r.movieId).filter((m) => ids.includes(m)))),
-    allMovies: async () => (await up(), data.movies),
-    similar: async (m) => (await up(), data.similar.get(m) ?? []),
-    trending: async () => (await up(), data.trending),
+    currentModel: async () => {
+      await up();
+      return data.current;
+    },
+    speedRow: async (u) => {
+      await up();
+      return data.speed.get(u);
+    },
+    batchRow: async (u, v) => {
+      await up();
+      return data.batch.get(u)?.modelVersion === v ? data.batch.get(u) : undefined;
+    },
+    userRatings: async (u) => {
+      await up();
+      return data.ratings.get(u) ?? [];
+    },
+    ratedAmong: async (u, ids) => {
+      await up();
+      return new Set((data.ratings.get(u) ?? []).map((r) => r.movieId).filter((m) => ids.includes(m)));
+    },
+    allMovies: async () => {
+      await up();
+      return data.movies;
+    },
+    similar: async (m) => {
+      await up();
+      return data.similar.get(m) ?? [];
+    },
+    trending: async () => {
+      await up();
+      return data.trending;
+    },
     ping: up,
     close: async () => {},
   };

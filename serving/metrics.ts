@@ -11,7 +11,11 @@ export interface Metrics {
 }
 
 const labelText = (labels: Record<string, string>) =>
-  Object.keys(labels).length === 0 ? '' : `{${Object.entries(labels).map(([k, v]) => `${k}="${v.replace(/["\\\n]/g, '_')}"`).join(',')}}`;
+  Object.keys(labels).length === 0
+    ? ''
+    : `{${Object.entries(labels)
+        .map(([k, v]) => `${k}="${v.replace(/["\\\n]/g, '_')}"`)
+        .join(',')}}`;
 
 export function createMetrics(): Metrics {
   const requests = new Map<string, number>();
@@ -43,7 +47,10 @@ export function createMetrics(): Metrics {
     },
     recent() {
       const now = Date.now();
-      const last = window.filter((w) => w.at >= now - 60_000).map((w) => w.ms).sort((a, b) => a - b);
+      const last = window
+        .filter((w) => w.at >= now - 60_000)
+        .map((w) => w.ms)
+        .sort((a, b) => a - b);
       const pick = (p: number) => (last.length === 0 ? 0 : last[Math.min(last.length - 1, Math.floor(p * last.length))]!);
       return { perSecond: last.length / 60, p50Ms: pick(0.5), p99Ms: pick(0.99) };
     },
@@ -53,7 +60,7 @@ export function createMetrics(): Metrics {
       lines.push('# HELP http_request_duration_seconds Time to answer, by route.', '# TYPE http_request_duration_seconds histogram');
       for (const [k, h] of histograms) {
         const route = k.slice(1, -1);
-        BUCKETS.forEach((b, i) => lines.push(`http_request_duration_seconds_bucket{${route},le="${b}"} ${h.buckets[i]}`));
+        for (const [i, b] of BUCKETS.entries()) lines.push(`http_request_duration_seconds_bucket{${route},le="${b}"} ${h.buckets[i]}`);
         lines.push(`http_request_duration_seconds_bucket{${route},le="+Inf"} ${h.count}`);
         lines.push(`http_request_duration_seconds_sum${k} ${h.sum}`, `http_request_duration_seconds_count${k} ${h.count}`);
       }

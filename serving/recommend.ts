@@ -46,7 +46,8 @@ export function chooseRecommendations(input: {
   limit: number;
 }): Recommendations {
   const { userId, current, speed, batch, rated, catalog, genre, limit } = input;
-  const row = current && speed && speed.modelVersion === current.version ? speed : current && batch && batch.modelVersion === current.version ? batch : undefined;
+  const row =
+    current && speed && speed.modelVersion === current.version ? speed : current && batch && batch.modelVersion === current.version ? batch : undefined;
   const source: Source = row === undefined ? 'popular' : row === speed ? 'speed' : 'batch';
   const exclude = new Set(rated.map((r) => r.movieId));
   const items: RecommendedMovie[] = [];
@@ -55,7 +56,15 @@ export function chooseRecommendations(input: {
     const movie = catalog.get(item.movieId);
     if (!movie || exclude.has(item.movieId) || !hasGenre(movie, genre)) continue;
     exclude.add(item.movieId);
-    items.push({ movieId: movie.movieId, title: movie.title, year: movie.year, genres: movie.genres, score: item.score, from: source, links: movieLinks(movie) });
+    items.push({
+      movieId: movie.movieId,
+      title: movie.title,
+      year: movie.year,
+      genres: movie.genres,
+      score: item.score,
+      from: source,
+      links: movieLinks(movie),
+    });
   }
   for (const movie of catalog.popular(genre, limit - items.length, exclude)) {
     items.push({ movieId: movie.movieId, title: movie.title, year: movie.year, genres: movie.genres, score: null, from: 'popular', links: movieLinks(movie) });
@@ -70,7 +79,12 @@ export function chooseRecommendations(input: {
 }
 
 /** The user's rated movies most like `movieId`: cosine of item factors, best first. */
-export function explain(target: Float32Array | undefined, factorsOf: (movieId: number) => Float32Array | undefined, rated: readonly UserRating[], n = 3): { movieId: number; rating: number; similarity: number }[] {
+export function explain(
+  target: Float32Array | undefined,
+  factorsOf: (movieId: number) => Float32Array | undefined,
+  rated: readonly UserRating[],
+  n = 3,
+): { movieId: number; rating: number; similarity: number }[] {
   if (!target) return [];
   const norm = (v: Float32Array) => Math.sqrt(v.reduce((s, x) => s + x * x, 0)) || 1;
   const targetNorm = norm(target);

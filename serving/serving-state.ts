@@ -15,7 +15,19 @@ export interface ServingState {
   stop(): void;
 }
 
-export function createServingState({ store, modelName, modelRefreshMs, catalogRefreshMs, log = () => {} }: { store: ServingStore; modelName: string; modelRefreshMs: number; catalogRefreshMs: number; log?: (line: string) => void }): ServingState {
+export function createServingState({
+  store,
+  modelName,
+  modelRefreshMs,
+  catalogRefreshMs,
+  log = () => {},
+}: {
+  store: ServingStore;
+  modelName: string;
+  modelRefreshMs: number;
+  catalogRefreshMs: number;
+  log?: (line: string) => void;
+}): ServingState {
   let current: CurrentModel | undefined;
   let catalog = createCatalog([]);
   let refreshedAt: number | undefined;

@@ -1,14 +1,20 @@
-/**
- * The control plane for the speed layer's Flink jobs: observe the cluster over REST, plan with the
- * pure functions of plan.ts, apply. Every command can be a dry run (plan only).
- */
-import path from 'node:path';
 import { applyCassandraSchema } from '../schemas/cassandra.ts';
 import { jobDeclarations, loadJobsConfig, programArgs, type JobSpec, type JobsConfig } from './jobs.ts';
 import { PipelineError } from '../lib/errors.ts';
 import { waitFor } from '../lib/wait-for.ts';
 import { createFlinkClient, type FlinkClient } from './flink-client.ts';
-import { ACTIVE_STATES, describeAction, desiredArgs, differences, planDeploy, planRescale, planUpgrade, type Action, type DesiredJob, type ObservedJob } from './plan.ts';
+import {
+  ACTIVE_STATES,
+  describeAction,
+  desiredArgs,
+  differences,
+  planDeploy,
+  planRescale,
+  planUpgrade,
+  type Action,
+  type DesiredJob,
+  type ObservedJob,
+} from './plan.ts';
 import { cassandraClient, type JobProject, type Platform } from '../lib/platform.ts';
 
 export interface ControlPlaneOptions {
@@ -38,7 +44,12 @@ export interface JobStatus {
   drift: string[];
 }
 
-export function createControlPlane({ platform: stack, jobs = loadJobsConfig(), flink = createFlinkClient({ baseUrl: stack.flink.restUrl }), log = (line) => console.log(line) }: ControlPlaneOptions) {
+export function createControlPlane({
+  platform: stack,
+  jobs = loadJobsConfig(),
+  flink = createFlinkClient({ baseUrl: stack.flink.restUrl }),
+  log = (line) => console.log(line),
+}: ControlPlaneOptions) {
   const declarations = jobDeclarations(stack, jobs);
 
   function declared(name: string): JobSpec {
@@ -100,7 +111,11 @@ export function createControlPlane({ platform: stack, jobs = loadJobsConfig(), f
     });
     await flink.waitForState(jid, ['RUNNING'], 180_000);
     // the job is RUNNING before its tasks are: wait until every task runs (sources reading, sinks connected)
-    await waitFor(async () => ((await flink.job(jid)).vertices.every((v) => v.status === 'RUNNING') ? true : undefined), { delayMs: 250, maxWaitMs: 120_000, description: `every task of ${spec.name} running` });
+    await waitFor(async () => ((await flink.job(jid)).vertices.every((v) => v.status === 'RUNNING') ? true : undefined), {
+      delayMs: 250,
+      maxWaitMs: 120_000,
+      description: `every task of ${spec.name} running`,
+    });
     return jid;
   }
 
@@ -129,7 +144,10 @@ export function createControlPlane({ platform: stack, jobs = loadJobsConfig(), f
         try {
           return { action, jid: await submit(action.spec, savepoint), savepoint };
         } catch (error) {
-          throw new PipelineError(`${action.job} stopped but did not start again${savepoint ? `; its state is in ${savepoint} (submit-job deploy resumes from there only with --from ${savepoint})` : ''}`, { cause: error });
+          throw new PipelineError(
+            `${action.job} stopped but did not start again${savepoint ? `; its state is in ${savepoint} (submit-job deploy resumes from there only with --from ${savepoint})` : ''}`,
+            { cause: error },
+          );
         }
       }
     }
@@ -161,11 +179,24 @@ export function createControlPlane({ platform: stack, jobs = loadJobsConfig(), f
     observe,
 
     /** Makes the cluster run the declared jobs (all, or those named). */
-    async deploy({ only = [], dryRun = false, from, fresh = false }: { only?: string[]; dryRun?: boolean; from?: string; fresh?: boolean } = {}): Promise<ApplyResult[]> {
+    async deploy({
+      only = [],
+      dryRun = false,
+      from,
+      fresh = false,
+    }: {
+      only?: string[];
+      dryRun?: boolean;
+      from?: string;
+      fresh?: boolean;
+    } = {}): Promise<ApplyResult[]> {
       const specs = (only.length > 0 ? only.map(declared) : declarations).map(desired);
       let actions = planDeploy(specs, await observe());
       // fresh: a job that is not running starts without the state of its last run
-      if (fresh) actions = actions.map((a) => (a.kind === 'submit' && a.restoreFrom ? { kind: 'submit', job: a.job, spec: a.spec, reason: 'not running; starts fresh (--fresh)' } : a));
+      if (fresh)
+        actions = actions.map((a) =>
+          a.kind === 'submit' && a.restoreFrom ? { kind: 'submit', job: a.job, spec: a.spec, reason: 'not running; starts fresh (--fresh)' } : a,
+        );
       if (from) {
         if (specs.length !== 1) throw new PipelineError('--from needs exactly one job name');
         actions = actions.map((a) => (a.kind === 'submit' ? { ...a, restoreFrom: from, reason: `${a.reason}; restores ${from}` } : a));

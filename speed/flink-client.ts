@@ -21,8 +21,17 @@ export interface FlinkOverview {
 }
 
 export type JobState =
-  | 'INITIALIZING' | 'CREATED' | 'RUNNING' | 'FAILING' | 'FAILED' | 'CANCELLING' | 'CANCELED'
-  | 'FINISHED' | 'RESTARTING' | 'SUSPENDED' | 'RECONCILING';
+  | 'INITIALIZING'
+  | 'CREATED'
+  | 'RUNNING'
+  | 'FAILING'
+  | 'FAILED'
+  | 'CANCELLING'
+  | 'CANCELED'
+  | 'FINISHED'
+  | 'RESTARTING'
+  | 'SUSPENDED'
+  | 'RECONCILING';
 
 export const TERMINAL_STATES: readonly JobState[] = ['FAILED', 'CANCELED', 'FINISHED', 'SUSPENDED'];
 
@@ -129,7 +138,9 @@ export function createFlinkClient({ baseUrl, timeoutMs = 30_000, http = got }: F
 
   /** The first root cause Flink recorded for a job, if any. */
   async function rootException(jobId: string): Promise<string | undefined> {
-    const body = await call<{ exceptionHistory?: { entries: { stacktrace: string }[] } }>('GET', `jobs/${jobId}/exceptions`, { searchParams: { maxExceptions: '1' } });
+    const body = await call<{ exceptionHistory?: { entries: { stacktrace: string }[] } }>('GET', `jobs/${jobId}/exceptions`, {
+      searchParams: { maxExceptions: '1' },
+    });
     return body.exceptionHistory?.entries[0]?.stacktrace.split('\n').slice(0, 3).join('\n');
   }
 
@@ -153,7 +164,15 @@ export function createFlinkClient({ baseUrl, timeoutMs = 30_000, http = got }: F
     return {
       completed: body.counts.completed,
       failed: body.counts.failed,
-      latest: latest ? { id: latest.id, path: latest.external_path, at: latest.latest_ack_timestamp, durationMs: latest.end_to_end_duration ?? 0, sizeBytes: latest.state_size ?? 0 } : undefined,
+      latest: latest
+        ? {
+            id: latest.id,
+            path: latest.external_path,
+            at: latest.latest_ack_timestamp,
+            durationMs: latest.end_to_end_duration ?? 0,
+            sizeBytes: latest.state_size ?? 0,
+          }
+        : undefined,
       restored: restored ? { id: restored.id, at: restored.restore_timestamp, savepoint: restored.is_savepoint, path: restored.external_path } : undefined,
     };
   }
@@ -162,7 +181,10 @@ export function createFlinkClient({ baseUrl, timeoutMs = 30_000, http = got }: F
    * Takes a savepoint into `targetDirectory` (else the cluster's state.savepoints.dir); with `stop`,
    * stops the job with it (stop-with-savepoint). Returns the savepoint's path.
    */
-  async function savepoint(jobId: string, { targetDirectory, stop = false, maxWaitMs = 300_000 }: { targetDirectory?: string; stop?: boolean; maxWaitMs?: number } = {}): Promise<string> {
+  async function savepoint(
+    jobId: string,
+    { targetDirectory, stop = false, maxWaitMs = 300_000 }: { targetDirectory?: string; stop?: boolean; maxWaitMs?: number } = {},
+  ): Promise<string> {
     const { 'request-id': trigger } = stop
       ? await call<{ 'request-id': string }>('POST', `jobs/${jobId}/stop`, { json: { targetDirectory, drain: false } })
       : await call<{ 'request-id': string }>('POST', `jobs/${jobId}/savepoints`, { json: { 'target-directory': targetDirectory, 'cancel-job': false } });
@@ -196,7 +218,9 @@ export function createFlinkClient({ baseUrl, timeoutMs = 30_000, http = got }: F
         if (states.includes(details.state)) return details;
         if (TERMINAL_STATES.includes(details.state)) {
           const cause = await rootException(jobId).catch(() => undefined);
-          throw new FlinkRestError('GET', `${baseUrl}/jobs/${jobId}`, 200, [`job ${details.name} ended ${details.state}${cause ? `: ${cause}` : ''}`], { retriable: false });
+          throw new FlinkRestError('GET', `${baseUrl}/jobs/${jobId}`, 200, [`job ${details.name} ended ${details.state}${cause ? `: ${cause}` : ''}`], {
+            retriable: false,
+          });
         }
         return undefined;
       },

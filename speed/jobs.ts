@@ -35,7 +35,10 @@ const schema = z.object({
   TRENDING_WINDOW_MINUTES: z.coerce.number().int().min(1).default(1440),
   TRENDING_SLIDE_MINUTES: z.coerce.number().int().min(1).default(60),
   /** put before every job name: a second environment (or a test) runs its own copies beside the product's */
-  JOBS_NAME_PREFIX: z.string().regex(/^[\w-]*$/).default(''),
+  JOBS_NAME_PREFIX: z
+    .string()
+    .regex(/^[\w-]*$/)
+    .default(''),
   ...topicSettings,
   /** the batch model the speed layer folds in with */
   ...modelSettings,

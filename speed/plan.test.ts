@@ -12,7 +12,15 @@ const spec: DesiredJob = {
 };
 
 function running(overrides: Partial<ObservedJob> = {}): ObservedJob {
-  return { jid: 'j1', name: 'speed-recommender', state: 'RUNNING', startTime: 1000, params: { 'job.name': 'speed-recommender', 'coalesce.ms': '50', 'jar.hash': 'abc123' }, parallelism: 1, ...overrides };
+  return {
+    jid: 'j1',
+    name: 'speed-recommender',
+    state: 'RUNNING',
+    startTime: 1000,
+    params: { 'job.name': 'speed-recommender', 'coalesce.ms': '50', 'jar.hash': 'abc123' },
+    parallelism: 1,
+    ...overrides,
+  };
 }
 
 describe('planDeploy', () => {
@@ -39,11 +47,22 @@ describe('planDeploy', () => {
   it('resumes a failed or cancelled job from its last retained checkpoint', () => {
     const failed = running({ state: 'FAILED', lastCheckpoint: 'file:/cp/j1/chk-7' });
     expect(planDeploy([spec], [failed])).toEqual([
-      { kind: 'submit', job: 'speed-recommender', spec, restoreFrom: 'file:/cp/j1/chk-7', reason: 'not running; resumes from the last checkpoint of j1 (FAILED)' },
+      {
+        kind: 'submit',
+        job: 'speed-recommender',
+        spec,
+        restoreFrom: 'file:/cp/j1/chk-7',
+        reason: 'not running; resumes from the last checkpoint of j1 (FAILED)',
+      },
     ]);
     // the latest run decides; a finished run or one without a checkpoint starts fresh
     const fresh = (observed: ObservedJob[], d = spec) => planDeploy([d], observed)[0];
-    expect(fresh([running({ state: 'FINISHED', startTime: 5, lastCheckpoint: 'x' })])).toEqual({ kind: 'submit', job: 'speed-recommender', spec, reason: 'not running' });
+    expect(fresh([running({ state: 'FINISHED', startTime: 5, lastCheckpoint: 'x' })])).toEqual({
+      kind: 'submit',
+      job: 'speed-recommender',
+      spec,
+      reason: 'not running',
+    });
     expect(fresh([running({ state: 'CANCELED' })])).toEqual({ kind: 'submit', job: 'speed-recommender', spec, reason: 'not running' });
     const stateless = { ...spec, savepointPolicy: 'none' as const };
     expect(fresh([failed], stateless)).toEqual({ kind: 'submit', job: 'speed-recommender', spec: stateless, reason: 'not running' });
@@ -62,13 +81,17 @@ describe('planDeploy', () => {
   });
 
   it('ignores jobs it does not declare', () => {
-    expect(planDeploy([spec], [running({ name: 'someone-elses-job', jid: 'x' })])).toEqual([{ kind: 'submit', job: 'speed-recommender', spec, reason: 'not running' }]);
+    expect(planDeploy([spec], [running({ name: 'someone-elses-job', jid: 'x' })])).toEqual([
+      { kind: 'submit', job: 'speed-recommender', spec, reason: 'not running' },
+    ]);
   });
 });
 
 describe('planUpgrade and planRescale', () => {
   it('upgrade goes through a savepoint even when nothing changed', () => {
-    expect(planUpgrade(spec, [running()])).toEqual([{ kind: 'upgrade', job: 'speed-recommender', jid: 'j1', spec, via: 'savepoint', reason: 'upgrade requested' }]);
+    expect(planUpgrade(spec, [running()])).toEqual([
+      { kind: 'upgrade', job: 'speed-recommender', jid: 'j1', spec, via: 'savepoint', reason: 'upgrade requested' },
+    ]);
     expect(planUpgrade(spec, [])[0]!.kind).toBe('submit');
   });
 

@@ -63,19 +63,28 @@ export function planDeploy(desired: readonly DesiredJob[], observed: readonly Ob
     const mine = observed.filter((j) => j.name === spec.name).sort((a, b) => b.startTime - a.startTime);
     const active = mine.filter((j) => ACTIVE_STATES.includes(j.state));
     const [current, ...extra] = active;
-    for (const job of extra) actions.push({ kind: 'cancel', job: spec.name, jid: job.jid, reason: `a second copy of ${spec.name} (started later runs ${current!.jid})` });
+    for (const job of extra)
+      actions.push({ kind: 'cancel', job: spec.name, jid: job.jid, reason: `a second copy of ${spec.name} (started later runs ${current!.jid})` });
     if (current) {
       if (current.state !== 'RUNNING') {
         actions.push({ kind: 'keep', job: spec.name, jid: current.jid, reason: `${current.state}: Flink is handling it; deploy again once it runs` });
         continue;
       }
       const diffs = differences(spec, current);
-      actions.push(diffs.length === 0 ? { kind: 'keep', job: spec.name, jid: current.jid, reason: 'running as declared' } : upgradeAction(spec, current, diffs.join('; ')));
+      actions.push(
+        diffs.length === 0 ? { kind: 'keep', job: spec.name, jid: current.jid, reason: 'running as declared' } : upgradeAction(spec, current, diffs.join('; ')),
+      );
       continue;
     }
     const last = mine[0];
     if (last?.lastCheckpoint && (last.state === 'FAILED' || last.state === 'CANCELED' || last.state === 'SUSPENDED') && spec.savepointPolicy === 'savepoint') {
-      actions.push({ kind: 'submit', job: spec.name, spec, restoreFrom: last.lastCheckpoint, reason: `not running; resumes from the last checkpoint of ${last.jid} (${last.state})` });
+      actions.push({
+        kind: 'submit',
+        job: spec.name,
+        spec,
+        restoreFrom: last.lastCheckpoint,
+        reason: `not running; resumes from the last checkpoint of ${last.jid} (${last.state})`,
+      });
     } else {
       actions.push({ kind: 'submit', job: spec.name, spec, reason: 'not running' });
     }

@@ -32,9 +32,22 @@ export interface RunningApi {
   stop(): Promise<void>;
 }
 
-export async function startApi({ stack, api, env = process.env, log = (line: string) => console.error(line) }: { stack: StackConfig; api: ApiConfig; env?: Record<string, string | undefined>; log?: (line: string) => void }): Promise<RunningApi> {
+export async function startApi({
+  stack,
+  api,
+  env = process.env,
+  log = (line: string) => console.error(line),
+}: {
+  stack: StackConfig;
+  api: ApiConfig;
+  env?: Record<string, string | undefined>;
+  log?: (line: string) => void;
+}): Promise<RunningApi> {
   const jobs = loadJobsConfig(env);
-  const store = createCassandraStore({ client: cassandraClient(stack, stack.cassandra.keyspace), trendingWindow: `${jobs.trending.windowMinutes}m/${jobs.trending.slideMinutes}m` });
+  const store = createCassandraStore({
+    client: cassandraClient(stack, stack.cassandra.keyspace),
+    trendingWindow: `${jobs.trending.windowMinutes}m/${jobs.trending.slideMinutes}m`,
+  });
   const events = createKafkaEvents({ kafka: kafkaClient(stack, 'moviereco-api'), topic: api.ratingsTopic });
   const state = createServingState({ store, modelName: api.modelName, modelRefreshMs: api.modelRefreshMs, catalogRefreshMs: api.catalogRefreshMs, log });
   const metrics = createMetrics();
@@ -44,16 +57,21 @@ export async function startApi({ stack, api, env = process.env, log = (line: str
   const admin = {
     async runBatch() {
       if (batchRun) return { started: false, message: 'a batch run started by this API is still running' };
-      batchRun = batch.run().then(
-        (r) => log(`admin batch run: ${r.version} published`),
-        (e: unknown) => log(`admin batch run failed: ${describeError(e).split('\n')[0]}`),
-      ).finally(() => (batchRun = undefined));
+      batchRun = batch
+        .run()
+        .then(
+          (r) => log(`admin batch run: ${r.version} published`),
+          (e: unknown) => log(`admin batch run failed: ${describeError(e).split('\n')[0]}`),
+        )
+        .finally(() => (batchRun = undefined));
       return { started: true, message: 'batch run started; GET /admin/status shows the model versions' };
     },
     async status() {
       const [engines, jobStatus, models] = await Promise.all([
         createStack({ config: stack, log: () => {} }).status(),
-        createControlPlane({ platform: platformOf(stack), jobs, log: () => {} }).status().catch((e: unknown) => describeError(e)),
+        createControlPlane({ platform: platformOf(stack), jobs, log: () => {} })
+          .status()
+          .catch((e: unknown) => describeError(e)),
         batch.status().catch((e: unknown) => describeError(e)),
       ]);
       return { engines, jobs: jobStatus, models, api: metrics.recent() };
@@ -71,7 +89,9 @@ export async function startApi({ stack, api, env = process.env, log = (line: str
     admin,
     log,
   });
-  await state.refresh({ catalog: true }).catch((error: unknown) => log(`first read of the serving store failed (retrying): ${describeError(error).split('\n')[0]}`));
+  await state
+    .refresh({ catalog: true })
+    .catch((error: unknown) => log(`first read of the serving store failed (retrying): ${describeError(error).split('\n')[0]}`));
   state.start();
   const server = serve({ fetch: app.fetch, hostname: api.host, port: api.port });
   await new Promise<void>((resolve, reject) => {

@@ -98,7 +98,11 @@ function exactlyOnce(counts: Map<string, number>, ids: readonly string[]): Drill
   const missing = ids.filter((id) => !counts.has(id)).length;
   const duplicated = ids.filter((id) => (counts.get(id) ?? 0) > 1).length;
   const archived = ids.reduce((n, id) => n + (counts.get(id) ?? 0), 0);
-  return check('the archive holds every produced event exactly once', missing === 0 && duplicated === 0 && archived === ids.length, `${fmt(ids.length)} produced, ${fmt(archived)} archived, ${missing} missing, ${duplicated} duplicated`);
+  return check(
+    'the archive holds every produced event exactly once',
+    missing === 0 && duplicated === 0 && archived === ids.length,
+    `${fmt(ids.length)} produced, ${fmt(archived)} archived, ${missing} missing, ${duplicated} duplicated`,
+  );
 }
 
 async function popularMovies(ctx: DrillContext): Promise<number[]> {
@@ -124,7 +128,11 @@ async function taskmanager(ctx: DrillContext): Promise<DrillCheck[]> {
     return [...picked].map((movieId) => ({ movieId, rating: 1 + Math.floor(rand() * 9) / 2 }));
   };
   const events = (group: number): RatingEvent[] =>
-    Array.from({ length: users }, (_, i) => ratingsOf(i).map((r, j) => ({ userId: base + group * 500 + i, ...r, ratedAt: start + group * 100_000 + i * 100 + j }))).flat().map((e) => ({ ...e, eventId: ratingEventId(e.userId, e.movieId, e.ratedAt), source: 'API' as const }));
+    Array.from({ length: users }, (_, i) =>
+      ratingsOf(i).map((r, j) => ({ userId: base + group * 500 + i, ...r, ratedAt: start + group * 100_000 + i * 100 + j })),
+    )
+      .flat()
+      .map((e) => ({ ...e, eventId: ratingEventId(e.userId, e.movieId, e.ratedAt), source: 'API' as const }));
   const send = (list: RatingEvent[]) => sink.send(list.map((e) => ({ key: Buffer.from(String(e.userId)), value: codec.encode(e) })));
   const a = events(0);
   const b = events(1);
@@ -159,12 +167,30 @@ async function taskmanager(ctx: DrillContext): Promise<DrillCheck[]> {
         // equal lists; a swap of two items whose scores tie to 1e-5 is rounding, not a difference
         return x.length !== y.length || x.some((item, k) => item.movieId !== y[k]!.movieId && Math.abs(item.score - y[k]!.score) > 1e-5);
       });
-      const counts = await archivedAll({ hdfs, jobs }, [...a, ...b].map((e) => e.eventId));
+      const counts = await archivedAll(
+        { hdfs, jobs },
+        [...a, ...b].map((e) => e.eventId),
+      );
       return [
-        check('the TaskManager was killed mid-stream and a new one took its place', newTm?.pid !== undefined && newTm.pid !== tm.pid, `pid ${tm.pid} killed after ${fmt(11 * batch)} of ${fmt(b.length)} events; new pid ${newTm?.pid}`),
-        check('the speed job restarted from its last checkpoint', after?.state === 'RUNNING' && restored !== undefined && !restored.savepoint && restored.at >= killedAt, `job ${before?.jid === after?.jid ? 'restarted in place' : 'resubmitted'}, restored checkpoint ${restored?.id ?? '-'} ${restored ? `${((restored.at - killedAt) / 1000).toFixed(1)} s after the kill` : ''}, state ${after?.state}`),
-        check('speed rows of users who rated during the failure equal those of twins who rated the same without one', differing.length === 0, `${users - differing.length} of ${users} users equal (${perUser} ratings each)`),
-        exactlyOnce(counts, [...a, ...b].map((e) => e.eventId)),
+        check(
+          'the TaskManager was killed mid-stream and a new one took its place',
+          newTm?.pid !== undefined && newTm.pid !== tm.pid,
+          `pid ${tm.pid} killed after ${fmt(11 * batch)} of ${fmt(b.length)} events; new pid ${newTm?.pid}`,
+        ),
+        check(
+          'the speed job restarted from its last checkpoint',
+          after?.state === 'RUNNING' && restored !== undefined && !restored.savepoint && restored.at >= killedAt,
+          `job ${before?.jid === after?.jid ? 'restarted in place' : 'resubmitted'}, restored checkpoint ${restored?.id ?? '-'} ${restored ? `${((restored.at - killedAt) / 1000).toFixed(1)} s after the kill` : ''}, state ${after?.state}`,
+        ),
+        check(
+          'speed rows of users who rated during the failure equal those of twins who rated the same without one',
+          differing.length === 0,
+          `${users - differing.length} of ${users} users equal (${perUser} ratings each)`,
+        ),
+        exactlyOnce(
+          counts,
+          [...a, ...b].map((e) => e.eventId),
+        ),
       ];
     });
   } finally {
@@ -178,12 +204,24 @@ async function kafkaDrill(ctx: DrillContext): Promise<DrillCheck[]> {
   const movies = await popularMovies(ctx);
   const rand = prng(7);
   const first = Math.floor(Date.now() / 1000) - 86_400;
-  const rows = Array.from({ length: 3000 }, (_, i) => ({ userId: 1 + Math.floor(rand() * 610), movieId: movies[Math.floor(rand() * movies.length)]!, rating: 1 + Math.floor(rand() * 9) / 2, ratedAt: first + i }));
+  const rows = Array.from({ length: 3000 }, (_, i) => ({
+    userId: 1 + Math.floor(rand() * 610),
+    movieId: movies[Math.floor(rand() * movies.length)]!,
+    rating: 1 + Math.floor(rand() * 9) / 2,
+    ratedAt: first + i,
+  }));
   const file = path.join(ctx.stack.dirs.tmp, `drill-kafka-${first}.csv`);
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, `userId,movieId,rating,timestamp\n${rows.map((r) => `${r.userId},${r.movieId},${r.rating},${r.ratedAt}`).join('\n')}\n`);
   const sink = createRatingSink('kafkajs', { brokers: ctx.stack.kafka.brokers, topic: jobs.topics.ratings, clientId: 'moviereco-drill-kafka' });
-  const replay = replayRatings({ file, sink, codec: createCodec('rating-event'), rejectsFile: path.join(ctx.stack.dirs.logs, 'drill-kafka-rejects.jsonl'), ratePerSec: 300, progress: false });
+  const replay = replayRatings({
+    file,
+    sink,
+    codec: createCodec('rating-event'),
+    rejectsFile: path.join(ctx.stack.dirs.logs, 'drill-kafka-rejects.jsonl'),
+    ratePerSec: 300,
+    progress: false,
+  });
   await sleep(3000);
   const restartStarted = performance.now();
   await engines.restart(['kafka']);
@@ -192,9 +230,17 @@ async function kafkaDrill(ctx: DrillContext): Promise<DrillCheck[]> {
   fs.rmSync(file, { force: true });
   const ids = rows.map((r) => ratingEventId(r.userId, r.movieId, r.ratedAt * 1000));
   const counts = await archivedAll({ hdfs, jobs }, ids);
-  const lag = await waitFor(async () => ((await consumerLag(kafka, speedJob, jobs.topics.ratings).catch(() => undefined)) === 0 ? 0 : undefined), { delayMs: 1000, maxWaitMs: 300_000, description: 'the speed job caught up' });
+  const lag = await waitFor(async () => ((await consumerLag(kafka, speedJob, jobs.topics.ratings).catch(() => undefined)) === 0 ? 0 : undefined), {
+    delayMs: 1000,
+    maxWaitMs: 300_000,
+    description: 'the speed job caught up',
+  });
   return [
-    check('the replay ran through a broker restart and produced every row', summary.produced === rows.length && summary.rejected === 0, `${fmt(summary.produced)} of ${fmt(rows.length)} produced, ${summary.rejected} rejected; the broker was down and back in ${restartSeconds.toFixed(1)} s`),
+    check(
+      'the replay ran through a broker restart and produced every row',
+      summary.produced === rows.length && summary.rejected === 0,
+      `${fmt(summary.produced)} of ${fmt(rows.length)} produced, ${summary.rejected} rejected; the broker was down and back in ${restartSeconds.toFixed(1)} s`,
+    ),
     exactlyOnce(counts, ids),
     check('the speed job caught up after the restart', lag === 0, `consumer lag ${lag} on ${jobs.topics.ratings}`),
   ];
@@ -204,7 +250,11 @@ async function cassandraDrill(ctx: DrillContext): Promise<DrillCheck[]> {
   const { jobs, engines } = parts(ctx);
   const get = async (p: string) => {
     const res = await fetch(`${ctx.apiUrl}${p}`);
-    return { status: res.status, retryAfter: res.headers.get('retry-after'), body: (await res.json().catch(() => undefined)) as { error?: { message: string } } | undefined };
+    return {
+      status: res.status,
+      retryAfter: res.headers.get('retry-after'),
+      body: (await res.json().catch(() => undefined)) as { error?: { message: string } } | undefined,
+    };
   };
   await engines.down(['cassandra']);
   let down: Awaited<ReturnType<typeof get>>;
@@ -218,7 +268,11 @@ async function cassandraDrill(ctx: DrillContext): Promise<DrillCheck[]> {
     await engines.up(['cassandra']);
   }
   const back = performance.now();
-  const apiBack = await waitFor(async () => ((await get('/users/1/recommendations')).status === 200 ? true : undefined), { delayMs: 250, maxWaitMs: 120_000, description: 'the API serving again' }).catch(() => false);
+  const apiBack = await waitFor(async () => ((await get('/users/1/recommendations')).status === 200 ? true : undefined), {
+    delayMs: 250,
+    maxWaitMs: 120_000,
+    description: 'the API serving again',
+  }).catch(() => false);
   const apiSeconds = (performance.now() - back) / 1000;
   // the speed job fails while Cassandra is away and restarts by itself: a new rating reaches a speed row
   const codec = createCodec('rating-event');
@@ -227,17 +281,36 @@ async function cassandraDrill(ctx: DrillContext): Promise<DrillCheck[]> {
   const movies = await popularMovies(ctx);
   const ratedAt = Date.now();
   try {
-    await sink.send(movies.slice(0, 5).map((movieId, i) => ({ key: Buffer.from(String(userId)), value: codec.encode({ eventId: ratingEventId(userId, movieId, ratedAt + i), userId, movieId, rating: 5, ratedAt: ratedAt + i, source: 'API' }) })));
+    await sink.send(
+      movies.slice(0, 5).map((movieId, i) => ({
+        key: Buffer.from(String(userId)),
+        value: codec.encode({ eventId: ratingEventId(userId, movieId, ratedAt + i), userId, movieId, rating: 5, ratedAt: ratedAt + i, source: 'API' }),
+      })),
+    );
   } finally {
     await sink.close();
   }
-  const row = await withStore(ctx, (store) => waitFor(async () => store.speedRow(userId), { delayMs: 500, maxWaitMs: 300_000, description: `a speed row for user ${userId}` }).catch(() => undefined));
+  const row = await withStore(ctx, (store) =>
+    waitFor(async () => store.speedRow(userId), { delayMs: 500, maxWaitMs: 300_000, description: `a speed row for user ${userId}` }).catch(() => undefined),
+  );
   const speedSeconds = (performance.now() - back) / 1000;
   return [
-    check('with Cassandra down the API answers 503 with Retry-After and says why', down.status === 503 && Number(down.retryAfter) > 0 && /Cassandra is unavailable/.test(down.body?.error?.message ?? ''), `${down.status}, Retry-After ${down.retryAfter}: ${down.body?.error?.message ?? '-'}`),
+    check(
+      'with Cassandra down the API answers 503 with Retry-After and says why',
+      down.status === 503 && Number(down.retryAfter) > 0 && /Cassandra is unavailable/.test(down.body?.error?.message ?? ''),
+      `${down.status}, Retry-After ${down.retryAfter}: ${down.body?.error?.message ?? '-'}`,
+    ),
     check('readiness fails and liveness holds while Cassandra is down', ready === 503 && health === 200, `/ready ${ready}, /health ${health}`),
-    check('the API serves again by itself once Cassandra is back', apiBack, apiBack ? `200 again ${apiSeconds.toFixed(1)} s after Cassandra was up` : 'still failing 120 s after Cassandra was up'),
-    check('the speed job writes again by itself', row !== undefined, row ? `a new user's speed row ${speedSeconds.toFixed(1)} s after Cassandra was up` : 'no speed row within 5 min'),
+    check(
+      'the API serves again by itself once Cassandra is back',
+      apiBack,
+      apiBack ? `200 again ${apiSeconds.toFixed(1)} s after Cassandra was up` : 'still failing 120 s after Cassandra was up',
+    ),
+    check(
+      'the speed job writes again by itself',
+      row !== undefined,
+      row ? `a new user's speed row ${speedSeconds.toFixed(1)} s after Cassandra was up` : 'no speed row within 5 min',
+    ),
   ];
 }
 
@@ -276,9 +349,17 @@ async function batchDrill(ctx: DrillContext): Promise<DrillCheck[]> {
   await poller;
   const after = await current();
   return [
-    check('the batch run was killed in its write phase and failed with a clear error', killedAt === 'write' && error instanceof BatchError, error instanceof Error ? error.message.split('\n')[0]! : 'the run was not killed'),
+    check(
+      'the batch run was killed in its write phase and failed with a clear error',
+      killedAt === 'write' && error instanceof BatchError,
+      error instanceof Error ? error.message.split('\n')[0]! : 'the run was not killed',
+    ),
     check('the old model is still current', after === old, `current ${after}, before ${old}`),
-    check('the API kept serving the old model through the run, no failed request', seen.failed === 0 && seen.versions.size === 1 && seen.versions.has(old), `${fmt(seen.requests)} requests, ${seen.failed} failed, versions served: ${[...seen.versions].join(', ')}`),
+    check(
+      'the API kept serving the old model through the run, no failed request',
+      seen.failed === 0 && seen.versions.size === 1 && seen.versions.has(old),
+      `${fmt(seen.requests)} requests, ${seen.failed} failed, versions served: ${[...seen.versions].join(', ')}`,
+    ),
   ];
 }
 
@@ -297,7 +378,17 @@ export function formatChecks(name: string, checks: readonly DrillCheck[], second
  * The system the drills break: what `npm start` runs (ml-latest-small split by time, first batch,
  * Flink jobs, API), in the given environment, with its replay run to the end first.
  */
-export async function startDrillSystem({ stack, env, log, signal }: { stack: StackConfig; env: Record<string, string | undefined>; log: (line: string) => void; signal: AbortSignal }): Promise<RunningSystem> {
+export async function startDrillSystem({
+  stack,
+  env,
+  log,
+  signal,
+}: {
+  stack: StackConfig;
+  env: Record<string, string | undefined>;
+  log: (line: string) => void;
+  signal: AbortSignal;
+}): Promise<RunningSystem> {
   const jobs = loadJobsConfig(env);
   await createStack({ config: stack, log }).up();
   await ensureTopics(kafkaClient(stack, 'moviereco-drills'), [
@@ -310,7 +401,10 @@ export async function startDrillSystem({ stack, env, log, signal }: { stack: Sta
 }
 
 /** Stops the API and cancels the environment's jobs (their last checkpoints stay for the next deploy). */
-export async function stopDrillSystem(system: RunningSystem | undefined, { stack, env }: { stack: StackConfig; env: Record<string, string | undefined> }): Promise<void> {
+export async function stopDrillSystem(
+  system: RunningSystem | undefined,
+  { stack, env }: { stack: StackConfig; env: Record<string, string | undefined> },
+): Promise<void> {
   await system?.stop();
   const { prefix } = loadJobsConfig(env);
   const flink = createFlinkClient({ baseUrl: stack.flink.restUrl });

@@ -8,7 +8,11 @@ describe('isolatedEnv', () => {
   it('names every part after the environment and passes every config check', () => {
     const env = isolatedEnv('it_e2e_x1', { archiveRoot: '/it', base: {} });
     const jobs = loadJobsConfig(env);
-    expect(jobs).toMatchObject({ prefix: 'it-e2e-x1-', topics: { ratings: 'it_e2e_x1_ratings', dlq: 'it_e2e_x1_dlq' }, archive: { path: '/it/it_e2e_x1/events', rollMs: 2000 } });
+    expect(jobs).toMatchObject({
+      prefix: 'it-e2e-x1-',
+      topics: { ratings: 'it_e2e_x1_ratings', dlq: 'it_e2e_x1_dlq' },
+      archive: { path: '/it/it_e2e_x1/events', rollMs: 2000 },
+    });
     expect(loadBatchConfig(env)).toMatchObject({ modelName: 'it-e2e-x1', eventsPath: '/it/it_e2e_x1/events' });
     expect(loadApiConfig(env).port).toBe(0);
   });

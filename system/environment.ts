@@ -3,7 +3,10 @@
  * topics, model name and archive, with short checkpoint and archive intervals and an API on a free
  * port. The report, the drills and the end-to-end tests each run in one.
  */
-export function isolatedEnv(name: string, { archiveRoot = '', base = process.env }: { archiveRoot?: string; base?: Record<string, string | undefined> } = {}): Record<string, string | undefined> {
+export function isolatedEnv(
+  name: string,
+  { archiveRoot = '', base = process.env }: { archiveRoot?: string; base?: Record<string, string | undefined> } = {},
+): Record<string, string | undefined> {
   if (!/^[a-z][a-z0-9_]*$/.test(name)) throw new Error(`isolatedEnv: ${name} is not a lower-case identifier`);
   const dashed = name.replaceAll('_', '-');
   return {

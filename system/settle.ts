@@ -44,7 +44,11 @@ export async function settledSpeedRows(
 }
 
 /** Waits until every event id is in the archive; returns how often each event landed there. */
-export async function archivedAll({ hdfs, jobs }: { hdfs: WebHdfs; jobs: JobsConfig }, ids: readonly string[], maxWaitMs = 300_000): Promise<Map<string, number>> {
+export async function archivedAll(
+  { hdfs, jobs }: { hdfs: WebHdfs; jobs: JobsConfig },
+  ids: readonly string[],
+  maxWaitMs = 300_000,
+): Promise<Map<string, number>> {
   return waitFor(
     async () => {
       const counts = await archivedEvents(hdfs, jobs.archive.path);

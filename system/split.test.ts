@@ -8,7 +8,7 @@ describe('splitByTime', () => {
   it('puts the oldest ratings in the history and the rest in the live file, headers on both', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'split-'));
     const rows = Array.from({ length: 10 }, (_, i) => `${1 + (i % 3)},${10 + i},4.0,${1000 + i * 10}`);
-    fs.writeFileSync(path.join(dir, 'ratings.csv'), ['userId,movieId,rating,timestamp', ...rows.reverse(), 'bad,row'].join('\n') + '\n');
+    fs.writeFileSync(path.join(dir, 'ratings.csv'), `${['userId,movieId,rating,timestamp', ...rows.reverse(), 'bad,row'].join('\n')}\n`);
     fs.writeFileSync(path.join(dir, 'movies.csv'), 'movieId,title,genres\n');
     const split = await splitByTime(dir, path.join(dir, 'out'), 0.8);
     expect(split).toMatchObject({ splitAt: 1080, history: 8, live: 3 });

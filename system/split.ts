@@ -45,7 +45,8 @@ export async function splitByTime(datasetDir: string, outDir: string, historyFra
   const liveDir = path.join(outDir, 'live');
   fs.mkdirSync(historyDir, { recursive: true });
   fs.mkdirSync(liveDir, { recursive: true });
-  for (const f of ['movies.csv', 'links.csv', 'tags.csv']) if (fs.existsSync(path.join(datasetDir, f))) fs.copyFileSync(path.join(datasetDir, f), path.join(historyDir, f));
+  for (const f of ['movies.csv', 'links.csv', 'tags.csv'])
+    if (fs.existsSync(path.join(datasetDir, f))) fs.copyFileSync(path.join(datasetDir, f), path.join(historyDir, f));
   const history = fs.createWriteStream(path.join(historyDir, 'ratings.csv'));
   const live = fs.createWriteStream(path.join(liveDir, 'ratings.csv'));
   let header = true;

@@ -65,7 +65,8 @@ async function findOrGenerate(name: string, log: (line: string) => void): Promis
   } catch (error) {
     log(`${name} not found or downloadable (${describeError(error).split('\n')[0]}); generating a MovieLens-shaped set instead`);
     const dir = path.join(DATA_DIR, 'generated', 'generated-small-s42');
-    if (!fs.existsSync(path.join(dir, 'ratings.csv'))) await generateDataset({ outDir: dir, ratings: ML_LATEST_SMALL.ratings, users: ML_LATEST_SMALL.users, movies: ML_LATEST_SMALL.movies, seed: 42 });
+    if (!fs.existsSync(path.join(dir, 'ratings.csv')))
+      await generateDataset({ outDir: dir, ratings: ML_LATEST_SMALL.ratings, users: ML_LATEST_SMALL.users, movies: ML_LATEST_SMALL.movies, seed: 42 });
     return { name: 'generated-small-s42', dir, source: 'path' };
   }
 }
@@ -82,12 +83,19 @@ export async function startSystem(o: StartOptions): Promise<RunningSystem> {
   await createStack({ config: stack, log }).up();
 
   log('2/7 dataset');
-  const resume = saved && (saved.dataset === o.dataset || saved.datasetDir === o.dataset) && saved.historyFraction === o.historyFraction && saved.split && fs.existsSync(saved.split.liveFile);
+  const resume =
+    saved &&
+    (saved.dataset === o.dataset || saved.datasetDir === o.dataset) &&
+    saved.historyFraction === o.historyFraction &&
+    saved.split &&
+    fs.existsSync(saved.split.liveFile);
   const dataset = resume ? { name: path.basename(saved.datasetDir), dir: saved.datasetDir, source: 'path' as const } : await findOrGenerate(o.dataset, log);
   const state: StartState = resume ? saved : { dataset: o.dataset, datasetDir: dataset.dir, historyFraction: o.historyFraction };
   if (!state.split) {
     state.split = await splitByTime(dataset.dir, path.join(DATA_DIR, 'demo', dataset.name), o.historyFraction);
-    log(`   ${dataset.name}: ${state.split.history.toLocaleString('en-US')} ratings before ${new Date(state.split.splitAt * 1000).toISOString().slice(0, 10)} as history, ${state.split.live.toLocaleString('en-US')} newer ones to replay`);
+    log(
+      `   ${dataset.name}: ${state.split.history.toLocaleString('en-US')} ratings before ${new Date(state.split.splitAt * 1000).toISOString().slice(0, 10)} as history, ${state.split.live.toLocaleString('en-US')} newer ones to replay`,
+    );
     save(state);
   } else log(`   ${dataset.name}: split done before (${state.replayed ?? 0} of ${state.split.live} replayed)`);
 
@@ -97,7 +105,15 @@ export async function startSystem(o: StartOptions): Promise<RunningSystem> {
     log('3/7 history into HDFS and movies into Cassandra');
     const client = cassandraClient(stack);
     try {
-      await loadDataset({ dataset: { name: historyName, dir: state.split.historyDir, source: 'path' }, hdfs: createWebHdfs({ baseUrl: stack.hdfs.webUrl, user: stack.hdfs.user }), cassandra: client, keyspace: stack.cassandra.keyspace, replication: stack.cassandra.replication, rejectsFile: path.join(stack.dirs.logs, 'load-rejects.jsonl'), log });
+      await loadDataset({
+        dataset: { name: historyName, dir: state.split.historyDir, source: 'path' },
+        hdfs: createWebHdfs({ baseUrl: stack.hdfs.webUrl, user: stack.hdfs.user }),
+        cassandra: client,
+        keyspace: stack.cassandra.keyspace,
+        replication: stack.cassandra.replication,
+        rejectsFile: path.join(stack.dirs.logs, 'load-rejects.jsonl'),
+        log,
+      });
     } finally {
       await client.shutdown();
     }

@@ -55,7 +55,11 @@ describe('batch > ALS over HDFS into Cassandra', () => {
 
     const client = cassandraClient(stack);
     try {
-      const recs = (await client.execute(`SELECT user_id, items FROM ${keyspace}.batch_recommendations WHERE model_version = ? ALLOW FILTERING`, ['v20260101T000000Z'], { prepare: true })).rows;
+      const recs = (
+        await client.execute(`SELECT user_id, items FROM ${keyspace}.batch_recommendations WHERE model_version = ? ALLOW FILTERING`, ['v20260101T000000Z'], {
+          prepare: true,
+        })
+      ).rows;
       expect(recs).toHaveLength(610);
       const rated = new Map<string, Set<string>>();
       for await (const r of await client.execute(`SELECT user_id, movie_id FROM ${keyspace}.user_ratings`, [], { fetchSize: 20_000 })) {
@@ -69,15 +73,25 @@ describe('batch > ALS over HDFS into Cassandra', () => {
         expect(items.some((i) => rated.get(r.get('user_id').toString())!.has(i.movie_id.toString()))).toBe(false);
         expect(items.map((i) => i.score)).toEqual([...items.map((i) => i.score)].sort((a, b) => b - a));
       }
-      const model = (await client.execute(`SELECT status, metrics FROM ${keyspace}.models WHERE model_name = ? AND version = ?`, [modelName, 'v20260101T000000Z'], { prepare: true })).first();
+      const model = (
+        await client.execute(`SELECT status, metrics FROM ${keyspace}.models WHERE model_name = ? AND version = ?`, [modelName, 'v20260101T000000Z'], {
+          prepare: true,
+        })
+      ).first();
       expect(model?.get('status')).toBe('COMPLETE');
-      expect(Object.keys(model?.get('metrics'))).toEqual(expect.arrayContaining(['rmse', 'mae', 'baseline_rmse', 'precision@10', 'recall@10', 'ndcg@10', 'map@10', 'coverage@10', 'popularity_ndcg@10']));
+      expect(Object.keys(model?.get('metrics'))).toEqual(
+        expect.arrayContaining(['rmse', 'mae', 'baseline_rmse', 'precision@10', 'recall@10', 'ndcg@10', 'map@10', 'coverage@10', 'popularity_ndcg@10']),
+      );
       const similar = (await client.execute(`SELECT items FROM ${keyspace}.similar_movies WHERE movie_id = 1`)).first();
       expect(similar?.get('items')).toHaveLength(20);
     } finally {
       await client.shutdown();
     }
-    expect((await hdfs.list(`/models/${modelName}/v20260101T000000Z`)).map((f) => f.pathSuffix).sort()).toEqual(['item-factors', 'metadata.json', 'user-factors']);
+    expect((await hdfs.list(`/models/${modelName}/v20260101T000000Z`)).map((f) => f.pathSuffix).sort()).toEqual([
+      'item-factors',
+      'metadata.json',
+      'user-factors',
+    ]);
     expect(await announcements()).toEqual(['v20260101T000000Z']);
   });
 
@@ -127,7 +141,11 @@ describe('batch > ALS over HDFS into Cassandra', () => {
   it('empty input ends with a clear error and changes nothing', async () => {
     const emptyDataset = uniqueName('it-empty');
     await hdfs.writeFile(`/movielens/${emptyDataset}/ratings.csv`, 'userId,movieId,rating,timestamp\nnot,a,valid,row\n');
-    const emptyRunner = createBatchRunner({ platform: platformOf(stack), batch: loadBatchConfig({ BATCH_DATASET: emptyDataset, BATCH_MODEL_NAME: modelName, BATCH_IMPLICIT: 'false' }), log: () => {} });
+    const emptyRunner = createBatchRunner({
+      platform: platformOf(stack),
+      batch: loadBatchConfig({ BATCH_DATASET: emptyDataset, BATCH_MODEL_NAME: modelName, BATCH_IMPLICIT: 'false' }),
+      log: () => {},
+    });
     const error = await emptyRunner.run({ version: 'v20260104T000000Z' }).catch((e: unknown) => e);
     expect((error as Error).message).toMatch(/no valid ratings in \/movielens\/it-empty.*nothing to train on/);
     expect(await current()).toBe('v20260101T000000Z');

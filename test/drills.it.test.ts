@@ -27,11 +27,15 @@ afterAll(async () => {
 });
 
 describe('failure drills', () => {
-  it.each(DRILLS)('%s', async (name) => {
-    const started = performance.now();
-    const checks = await drills[name]({ stack, env, apiUrl: system.api.url, log: silentLog });
-    console.log(formatChecks(name, checks, (performance.now() - started) / 1000));
-    expect(checks.length).toBeGreaterThan(0);
-    expect(checks.filter((c) => !c.ok)).toEqual([]);
-  }, 900_000);
+  it.each(DRILLS)(
+    '%s',
+    async (name) => {
+      const started = performance.now();
+      const checks = await drills[name]({ stack, env, apiUrl: system.api.url, log: silentLog });
+      console.log(formatChecks(name, checks, (performance.now() - started) / 1000));
+      expect(checks.length).toBeGreaterThan(0);
+      expect(checks.filter((c) => !c.ok)).toEqual([]);
+    },
+    900_000,
+  );
 });

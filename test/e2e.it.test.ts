@@ -52,14 +52,21 @@ describe('end to end', () => {
     const picks = popular.body.items.slice(0, 5).map((m: { movieId: number }) => m.movieId);
     let last = 0;
     for (const [i, movieId] of picks.entries()) {
-      const res = await call(`/users/${userId}/ratings`, { method: 'POST', body: JSON.stringify({ movieId, rating: i % 2 === 0 ? 5 : 1 }), headers: { authorization: `Bearer ${token}` } });
+      const res = await call(`/users/${userId}/ratings`, {
+        method: 'POST',
+        body: JSON.stringify({ movieId, rating: i % 2 === 0 ? 5 : 1 }),
+        headers: { authorization: `Bearer ${token}` },
+      });
       expect(res.status).toBe(202);
       last = performance.now();
     }
-    const personal = await waitFor(async () => {
-      const r = (await call(`/users/${userId}/recommendations?limit=10`)).body;
-      return r.source === 'speed' && picks.every((p: number) => !r.items.some((i: { movieId: number }) => i.movieId === p)) ? r : undefined;
-    }, { delayMs: 50, maxWaitMs: 10_000, description: 'personalised recommendations' });
+    const personal = await waitFor(
+      async () => {
+        const r = (await call(`/users/${userId}/recommendations?limit=10`)).body;
+        return r.source === 'speed' && picks.every((p: number) => !r.items.some((i: { movieId: number }) => i.movieId === p)) ? r : undefined;
+      },
+      { delayMs: 50, maxWaitMs: 10_000, description: 'personalised recommendations' },
+    );
     const ms = performance.now() - last;
     console.log(`end to end: five ratings through the API → personalised recommendations ${ms.toFixed(0)} ms after the last one`);
     expect(ms).toBeLessThan(2000);
@@ -72,7 +79,10 @@ describe('end to end', () => {
     expect(replay?.produced).toBe(system.liveTotal);
     // wait until every replayed rating has reached the archive (part files roll every 2 s, then a checkpoint)
     const hdfs = createWebHdfs({ baseUrl: baseConfig.hdfs.webUrl, user: baseConfig.hdfs.user });
-    await waitFor(async () => ([...(await archivedEvents(hdfs, env.ARCHIVE_PATH!)).values()].reduce((a, b) => a + b, 0) >= system.liveTotal + 5 ? true : undefined), { delayMs: 2000, maxWaitMs: 180_000, description: 'the replayed ratings in the archive' });
+    await waitFor(
+      async () => ([...(await archivedEvents(hdfs, env.ARCHIVE_PATH!)).values()].reduce((a, b) => a + b, 0) >= system.liveTotal + 5 ? true : undefined),
+      { delayMs: 2000, maxWaitMs: 180_000, description: 'the replayed ratings in the archive' },
+    );
     const failures: string[] = [];
     let requests = 0;
     let stop = false;
@@ -84,12 +94,22 @@ describe('end to end', () => {
         await new Promise((res) => setTimeout(res, 20));
       }
     })();
-    const next = await createBatchRunner({ platform: platformOf(stack), batch: loadBatchConfig({ ...env, BATCH_DATASET: 'ml-latest-small-history' }), log: silentLog }).run();
-    await waitFor(async () => (system.api.state.current()?.version === next.version ? true : undefined), { delayMs: 100, maxWaitMs: 10_000, description: 'the API on the new model' });
+    const next = await createBatchRunner({
+      platform: platformOf(stack),
+      batch: loadBatchConfig({ ...env, BATCH_DATASET: 'ml-latest-small-history' }),
+      log: silentLog,
+    }).run();
+    await waitFor(async () => (system.api.state.current()?.version === next.version ? true : undefined), {
+      delayMs: 100,
+      maxWaitMs: 10_000,
+      description: 'the API on the new model',
+    });
     await new Promise((r) => setTimeout(r, 2000));
     stop = true;
     await load;
-    console.log(`end to end: batch ${next.version} over ${next.counts.ratings} ratings; ${requests} requests during the run and the switch, ${failures.length} failed`);
+    console.log(
+      `end to end: batch ${next.version} over ${next.counts.ratings} ratings; ${requests} requests during the run and the switch, ${failures.length} failed`,
+    );
     expect(next.version).not.toBe(before);
     // the history (90,752) plus the replayed ratings that reached the archive (10,084 less repeats) plus the five
     expect(next.counts.ratings).toBeGreaterThan(100_000);

@@ -17,7 +17,6 @@ export function uniqueName(prefix: string): string {
 
 export const silentLog = (): void => {};
 
-
 export async function createTopic(topic: string, numPartitions = 4): Promise<void> {
   const admin = kafkaClient(config, 'it-admin').admin();
   await admin.connect();
@@ -58,7 +57,10 @@ export async function consumeAll(topic: string, timeoutMs = 120_000): Promise<Co
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`consumeAll(${topic}): ${records.length} records after ${timeoutMs} ms, partitions ${[...remaining]} not finished`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`consumeAll(${topic}): ${records.length} records after ${timeoutMs} ms, partitions ${[...remaining]} not finished`)),
+      timeoutMs,
+    );
     void consumer.run({
       eachBatchAutoResolve: true,
       eachBatch: async ({ batch }) => {

@@ -60,7 +60,12 @@ describe('ingest > replay into Kafka', () => {
     expect(partitionsOfUser.size).toBe(610);
     expect([...partitionsOfUser.values()].every((p) => p.size === 1)).toBe(true);
 
-    const javaCounts = await runFlinkJobToLines('moviereco.flink.tools.CountRatingsJob', ['--bootstrap.servers', config.kafka.brokers.join(','), '--topic', topic]);
+    const javaCounts = await runFlinkJobToLines('moviereco.flink.tools.CountRatingsJob', [
+      '--bootstrap.servers',
+      config.kafka.brokers.join(','),
+      '--topic',
+      topic,
+    ]);
     expect(javaCounts.sort()).toEqual(['distinct-event-ids 100836', 'records 100836', 'valid 100836']);
   });
 
@@ -81,7 +86,11 @@ describe('ingest > replay into Kafka', () => {
 
     const topic = await freshTopic('it-replay-planted');
     const summary = await replayInto(topic, file, 'kafkajs');
-    const rejects = fs.readFileSync(summary.rejectsFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { line: number; reason: string; raw: string });
+    const rejects = fs
+      .readFileSync(summary.rejectsFile, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { line: number; reason: string; raw: string });
     expect(rejects).toEqual(planted.map(([line, raw, reason]) => ({ line, reason, raw })));
     expect(summary).toMatchObject({ produced: 2000, rejected: 6 });
     expect(await consumeAll(topic)).toHaveLength(2000);
@@ -133,7 +142,13 @@ describe('ingest > loading a dataset', () => {
       const count = (await client.execute(`SELECT COUNT(*) FROM ${keyspace}.movies`)).first()?.get(0);
       expect(Number(count)).toBe(9742);
       const toyStory = (await client.execute(`SELECT * FROM ${keyspace}.movies WHERE movie_id = ?`, [1], { prepare: true })).first();
-      expect({ title: toyStory?.get('title'), year: toyStory?.get('year'), genres: toyStory?.get('genres'), imdb: toyStory?.get('imdb_id'), tmdb: Number(toyStory?.get('tmdb_id')) }).toEqual({
+      expect({
+        title: toyStory?.get('title'),
+        year: toyStory?.get('year'),
+        genres: toyStory?.get('genres'),
+        imdb: toyStory?.get('imdb_id'),
+        tmdb: Number(toyStory?.get('tmdb_id')),
+      }).toEqual({
         title: 'Toy Story',
         year: 1995,
         genres: ['Adventure', 'Animation', 'Children', 'Comedy', 'Fantasy'],

@@ -57,7 +57,14 @@ beforeAll(async () => {
   const hdfs = createWebHdfs({ baseUrl: baseConfig.hdfs.webUrl, user: baseConfig.hdfs.user });
   const cql = cassandraClient(stack);
   try {
-    await loadDataset({ dataset: { name: id, dir: path.join(SHARED_DATASETS, 'ml-latest-small'), source: 'shared' }, hdfs, cassandra: cql, keyspace: id, rejectsFile: path.join(baseConfig.dirs.tmp, `${id}-rejects.csv`), log: silentLog });
+    await loadDataset({
+      dataset: { name: id, dir: path.join(SHARED_DATASETS, 'ml-latest-small'), source: 'shared' },
+      hdfs,
+      cassandra: cql,
+      keyspace: id,
+      rejectsFile: path.join(baseConfig.dirs.tmp, `${id}-rejects.csv`),
+      log: silentLog,
+    });
   } finally {
     await cql.shutdown();
   }
@@ -79,7 +86,12 @@ describe('serving > API on the real stack', () => {
     expect(recs.status).toBe(200);
     expect(recs.body).toMatchObject({ userId: 1, source: 'batch', modelVersion: model.version });
     expect(recs.body.items).toHaveLength(10);
-    expect(recs.body.items[0]).toMatchObject({ title: expect.any(String), genres: expect.any(Array), from: 'batch', links: { imdb: expect.stringMatching(/^https:\/\/www\.imdb\.com\/title\/tt\d{7,}\/$/) } });
+    expect(recs.body.items[0]).toMatchObject({
+      title: expect.any(String),
+      genres: expect.any(Array),
+      from: 'batch',
+      links: { imdb: expect.stringMatching(/^https:\/\/www\.imdb\.com\/title\/tt\d{7,}\/$/) },
+    });
     const rated = new Set((await call('/users/1/ratings')).body.ratings.map((r: { movieId: number }) => r.movieId));
     expect(rated.size).toBe(232);
     for (const item of recs.body.items) expect(rated.has(item.movieId)).toBe(false);
@@ -97,12 +109,19 @@ describe('serving > API on the real stack', () => {
     const before = (await call('/users/3/recommendations?limit=10')).body;
     const target = before.items[0].movieId;
     const posted = performance.now();
-    const res = await call('/users/3/ratings', { method: 'POST', body: JSON.stringify({ movieId: target, rating: 1 }), headers: { authorization: `Bearer ${token}` } });
+    const res = await call('/users/3/ratings', {
+      method: 'POST',
+      body: JSON.stringify({ movieId: target, rating: 1 }),
+      headers: { authorization: `Bearer ${token}` },
+    });
     expect(res.status).toBe(202);
-    const after = await waitFor(async () => {
-      const r = (await call('/users/3/recommendations?limit=10')).body;
-      return r.source === 'speed' ? r : undefined;
-    }, { delayMs: 50, maxWaitMs: 10_000, description: 'speed recommendations for user 3' });
+    const after = await waitFor(
+      async () => {
+        const r = (await call('/users/3/recommendations?limit=10')).body;
+        return r.source === 'speed' ? r : undefined;
+      },
+      { delayMs: 50, maxWaitMs: 10_000, description: 'speed recommendations for user 3' },
+    );
     const ms = performance.now() - posted;
     console.log(`API rating → speed-served recommendations in ${ms.toFixed(0)} ms`);
     expect(ms).toBeLessThan(2000);
@@ -143,7 +162,10 @@ describe('serving > web page in a browser', () => {
     const before = await page.locator('[data-testid="recs"] > li').evaluateAll((items) => items.map((i) => i.getAttribute('data-movie')));
     await page.getByTestId(`rating-${movieId}`).selectOption('1');
     await page.getByTestId(`rate-${movieId}`).click();
-    await page.getByTestId('freshness').filter({ hasText: /recommendations updated \d+ ms after your rating/ }).waitFor({ timeout: 15_000 });
+    await page
+      .getByTestId('freshness')
+      .filter({ hasText: /recommendations updated \d+ ms after your rating/ })
+      .waitFor({ timeout: 15_000 });
     const after = await page.locator('[data-testid="recs"] > li').evaluateAll((items) => items.map((i) => i.getAttribute('data-movie')));
     expect(after).not.toEqual(before);
     expect(after).not.toContain(String(movieId));

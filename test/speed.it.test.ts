@@ -72,7 +72,11 @@ interface SpeedRow {
 async function speedRow(userId: number): Promise<SpeedRow | undefined> {
   const row = (await cql.execute('SELECT model_version, computed_at, items FROM speed_recommendations WHERE user_id = ?', [userId], { prepare: true })).first();
   if (!row) return undefined;
-  return { version: row.get('model_version'), computedAt: row.get('computed_at').getTime(), movies: (row.get('items') as { movie_id: { toNumber(): number } }[]).map((i) => i.movie_id.toNumber()) };
+  return {
+    version: row.get('model_version'),
+    computedAt: row.get('computed_at').getTime(),
+    movies: (row.get('items') as { movie_id: { toNumber(): number } }[]).map((i) => i.movie_id.toNumber()),
+  };
 }
 
 async function rated(userId: number): Promise<Map<number, number>> {
@@ -82,14 +86,19 @@ async function rated(userId: number): Promise<Map<number, number>> {
 
 /** Waits for a speed row of the user computed after `since`. */
 async function nextSpeedRow(userId: number, since: number, maxWaitMs = 20_000): Promise<SpeedRow> {
-  return waitFor(async () => {
-    const row = await speedRow(userId);
-    return row && row.computedAt >= since ? row : undefined;
-  }, { delayMs: 20, maxWaitMs, description: `a speed row for user ${userId}` });
+  return waitFor(
+    async () => {
+      const row = await speedRow(userId);
+      return row && row.computedAt >= since ? row : undefined;
+    },
+    { delayMs: 20, maxWaitMs, description: `a speed row for user ${userId}` },
+  );
 }
 
 async function batchMovies(userId: number): Promise<number[]> {
-  const row = (await cql.execute('SELECT items FROM batch_recommendations WHERE user_id = ? AND model_version = ?', [userId, model.version], { prepare: true })).first();
+  const row = (
+    await cql.execute('SELECT items FROM batch_recommendations WHERE user_id = ? AND model_version = ?', [userId, model.version], { prepare: true })
+  ).first();
   return (row!.get('items') as { movie_id: { toNumber(): number } }[]).map((i) => i.movie_id.toNumber());
 }
 
@@ -136,7 +145,12 @@ describe('speed layer > deploy', () => {
 
 describe('speed layer > fold-in', () => {
   it("folding in a user's training ratings with the batch item factors reproduces the batch user vector (|Δ| < 1e-5)", async () => {
-    const lines = await runFlinkJobToLines('moviereco.flink.tools.FoldInCheckJob', ['--model', `${baseConfig.hdfs.url}/models/${modelName}/${model.version}`, '--ratings', `${baseConfig.hdfs.url}/movielens/${dataset}/ratings.csv`]);
+    const lines = await runFlinkJobToLines('moviereco.flink.tools.FoldInCheckJob', [
+      '--model',
+      `${baseConfig.hdfs.url}/models/${modelName}/${model.version}`,
+      '--ratings',
+      `${baseConfig.hdfs.url}/movielens/${dataset}/ratings.csv`,
+    ]);
     const rows = lines.map((l) => l.split(',')).map(([user, n, dx, db]) => ({ user: Number(user), n: Number(n), dx: Number(dx), db: Number(db) }));
     expect(rows).toHaveLength(610);
     expect(rows.reduce((s, r) => s + r.n, 0)).toBe(100_836);
@@ -147,16 +161,25 @@ describe('speed layer > fold-in', () => {
     expect(worstBias).toBeLessThan(1e-5);
   }, 300_000);
 
-  it("and for an implicit-feedback model: the confidence-weighted fold-in reproduces the batch user vector (|Δ| < 1e-5)", async () => {
+  it('and for an implicit-feedback model: the confidence-weighted fold-in reproduces the batch user vector (|Δ| < 1e-5)', async () => {
     const implicitEnv = { ...env, BATCH_IMPLICIT: 'true', BATCH_MODEL_NAME: `${modelName}-implicit` };
-    const implicit = await createBatchRunner({ platform: platformOf(stack), batch: loadBatchConfig(implicitEnv), log: silentLog }).run({ version: 'v20260201T000001Z' });
+    const implicit = await createBatchRunner({ platform: platformOf(stack), batch: loadBatchConfig(implicitEnv), log: silentLog }).run({
+      version: 'v20260201T000001Z',
+    });
     expect(implicit.metrics.rmse).toBeUndefined(); // preferences, not ratings
     expect(implicit.metrics['ndcg@10']).toBeGreaterThan(0);
-    const lines = await runFlinkJobToLines('moviereco.flink.tools.FoldInCheckJob', ['--model', `${baseConfig.hdfs.url}/models/${modelName}-implicit/${implicit.version}`, '--ratings', `${baseConfig.hdfs.url}/movielens/${dataset}/ratings.csv`]);
+    const lines = await runFlinkJobToLines('moviereco.flink.tools.FoldInCheckJob', [
+      '--model',
+      `${baseConfig.hdfs.url}/models/${modelName}-implicit/${implicit.version}`,
+      '--ratings',
+      `${baseConfig.hdfs.url}/movielens/${dataset}/ratings.csv`,
+    ]);
     const rows = lines.map((l) => l.split(',')).map(([user, n, dx]) => ({ user: Number(user), n: Number(n), dx: Number(dx) }));
     expect(rows).toHaveLength(610);
     const worst = Math.max(...rows.map((r) => r.dx));
-    console.log(`implicit fold-in vs ALS user factors over 610 users: max |Δx| ${worst.toExponential(2)}; NDCG@10 ${implicit.metrics['ndcg@10']!.toFixed(4)} (popularity ${implicit.metrics['popularity_ndcg@10']!.toFixed(4)})`);
+    console.log(
+      `implicit fold-in vs ALS user factors over 610 users: max |Δx| ${worst.toExponential(2)}; NDCG@10 ${implicit.metrics['ndcg@10']!.toFixed(4)} (popularity ${implicit.metrics['popularity_ndcg@10']!.toFixed(4)})`,
+    );
     expect(worst).toBeLessThan(1e-5);
   }, 600_000);
 });
@@ -190,10 +213,13 @@ describe('speed layer > recommendations', () => {
     const sent = Date.now();
     await produce([event(3, 1, 5, sent)]);
     await nextSpeedRow(3, sent);
-    const letters = await waitFor(async () => {
-      const records = await consumeAll(topics.dlq);
-      return records.length >= 2 ? records : undefined;
-    }, { delayMs: 500, maxWaitMs: 30_000, description: 'two dead letters' });
+    const letters = await waitFor(
+      async () => {
+        const records = await consumeAll(topics.dlq);
+        return records.length >= 2 ? records : undefined;
+      },
+      { delayMs: 500, maxWaitMs: 30_000, description: 'two dead letters' },
+    );
     const decoded = letters.map((r) => ({ key: r.key?.toString(), ...deadLetters.decode(r.value) }));
     expect(decoded.map((d) => d.key).sort()).toEqual(['42', '43']);
     for (const d of decoded) {
@@ -212,7 +238,11 @@ describe('speed layer > recommendations', () => {
     const first = Date.now();
     await produce([event(user, 999_005, 5, first)]);
     await nextSpeedRow(user, first);
-    await waitFor(async () => ((await rated(user)).has(999_005) ? true : undefined), { delayMs: 100, maxWaitMs: 10_000, description: 'the rating in user_ratings' });
+    await waitFor(async () => ((await rated(user)).has(999_005) ? true : undefined), {
+      delayMs: 100,
+      maxWaitMs: 10_000,
+      description: 'the rating in user_ratings',
+    });
     // Cassandra forgets the user: only the job's state still knows their history now
     await cql.execute('DELETE FROM user_ratings WHERE user_id = ?', [user], { prepare: true });
     const oldJid = await jobId('speed-recommender');
@@ -243,10 +273,15 @@ describe('speed layer > trending', () => {
     const later = Array.from({ length: 5 }, (_, i) => event(100, 888_003, 3, t0 + 2 * 3_600_000 + i));
     await produce([...old, ...later]);
     const windowEnd = Math.floor(t0 / 300_000) * 300_000 + 300_000;
-    const row = await waitFor(async () => {
-      const r = (await cql.execute('SELECT items FROM trending WHERE window_name = ? AND window_end = ?', ['10m/5m', new Date(windowEnd)], { prepare: true })).first();
-      return r ?? undefined;
-    }, { delayMs: 500, maxWaitMs: 60_000, description: 'the trending row of the old window' });
+    const row = await waitFor(
+      async () => {
+        const r = (
+          await cql.execute('SELECT items FROM trending WHERE window_name = ? AND window_end = ?', ['10m/5m', new Date(windowEnd)], { prepare: true })
+        ).first();
+        return r ?? undefined;
+      },
+      { delayMs: 500, maxWaitMs: 60_000, description: 'the trending row of the old window' },
+    );
     const items = (row.get('items') as { movie_id: { toNumber(): number }; score: number }[]).map((i) => [i.movie_id.toNumber(), i.score]);
     expect(items).toEqual([
       [888_001, 20],

@@ -77,7 +77,9 @@ describe('stack > failures say which engine, why, and where the log is', () => {
     const squatter = net.createServer();
     await new Promise<void>((resolve) => squatter.listen(PORT, '127.0.0.1', resolve));
     try {
-      const error = await privateStack().up().catch((e: unknown) => e);
+      const error = await privateStack()
+        .up()
+        .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(StackError);
       expect((error as Error).message).toMatch(new RegExp(`^kafka: port ${PORT} on 127.0.0.1 is already in use`));
       expect((error as Error).message).toContain(`log: ${path.join(stackDir, 'logs', 'kafka.log')}`);
@@ -88,7 +90,9 @@ describe('stack > failures say which engine, why, and where the log is', () => {
   });
 
   it('an engine that does not become ready in time is stopped again', async () => {
-    const error = await privateStack({ STACK_READY_TIMEOUT_S: '0.5' }).up().catch((e: unknown) => e);
+    const error = await privateStack({ STACK_READY_TIMEOUT_S: '0.5' })
+      .up()
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StackError);
     expect((error as Error).message).toMatch(/^kafka: did not become ready within 0\.5 s \(last check: .+\)/);
     expect((error as Error).message).toContain('log: ');
@@ -96,13 +100,20 @@ describe('stack > failures say which engine, why, and where the log is', () => {
   });
 
   it('no Java at JAVA_HOME', async () => {
-    const error = await privateStack({ JAVA_HOME: '/nonexistent/jdk' }).up().catch((e: unknown) => e);
+    const error = await privateStack({ JAVA_HOME: '/nonexistent/jdk' })
+      .up()
+      .catch((e: unknown) => e);
     expect((error as Error).message).toMatch(/^java: no Java found at \/nonexistent\/jdk\/bin\/java/);
   });
 
-  const newerJdk = fs.readdirSync('/usr/lib/jvm').map((d) => path.join('/usr/lib/jvm', d)).find((d) => /temurin-2\d|java-2\d/.test(d));
+  const newerJdk = fs
+    .readdirSync('/usr/lib/jvm')
+    .map((d) => path.join('/usr/lib/jvm', d))
+    .find((d) => /temurin-2\d|java-2\d/.test(d));
   it.runIf(newerJdk !== undefined)('a Java newer than 17, which Cassandra cannot run on', async () => {
-    const error = await privateStack({ JAVA_HOME: newerJdk! }).up().catch((e: unknown) => e);
+    const error = await privateStack({ JAVA_HOME: newerJdk! })
+      .up()
+      .catch((e: unknown) => e);
     expect((error as Error).message).toMatch(/^java: Java 17 is required .* found Java 2\d/);
   });
 });

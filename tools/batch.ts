@@ -37,7 +37,9 @@ async function main(argv: string[]) {
       if (rows.length === 0) console.log('no model yet: npm run batch -- run');
       for (const m of rows) {
         const age = m.createdAt ? `${Math.round((Date.now() - m.createdAt.getTime()) / 60_000)} min ago` : '';
-        console.log(`${m.current ? '*' : ' '} ${m.version}  ${m.status.padEnd(8)}  ${age.padEnd(14)}  rmse ${m.metrics.rmse?.toFixed(4) ?? '-'}  ndcg@10 ${m.metrics['ndcg@10']?.toFixed(4) ?? '-'}  ratings ${m.counts.ratings ?? '-'}  ${m.path}`);
+        console.log(
+          `${m.current ? '*' : ' '} ${m.version}  ${m.status.padEnd(8)}  ${age.padEnd(14)}  rmse ${m.metrics.rmse?.toFixed(4) ?? '-'}  ndcg@10 ${m.metrics['ndcg@10']?.toFixed(4) ?? '-'}  ratings ${m.counts.ratings ?? '-'}  ${m.path}`,
+        );
       }
       return;
     }

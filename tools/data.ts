@@ -53,12 +53,22 @@ async function main(argv: string[]) {
     }
     case 'generate': {
       const parsed = GenerateArgs.safeParse(values);
-      if (!parsed.success) throw new ConfigError(USAGE, parsed.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`));
+      if (!parsed.success)
+        throw new ConfigError(
+          USAGE,
+          parsed.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`),
+        );
       const o = parsed.data;
       const preset = o.preset === '32m' ? ML_32M : o.preset === 'small' ? ML_LATEST_SMALL : undefined;
       const ratings = o.ratings ?? preset?.ratings ?? ML_LATEST_SMALL.ratings;
       const name = `generated-${o.preset ?? ratings}-s${o.seed}`;
-      await generateDataset({ outDir: o.out ?? path.join(DATA_DIR, 'generated', name), ratings, users: o.users ?? preset?.users, movies: o.movies ?? preset?.movies, seed: o.seed });
+      await generateDataset({
+        outDir: o.out ?? path.join(DATA_DIR, 'generated', name),
+        ratings,
+        users: o.users ?? preset?.users,
+        movies: o.movies ?? preset?.movies,
+        seed: o.seed,
+      });
       return;
     }
     case 'load': {

@@ -10,10 +10,12 @@ import { createCodec } from '../schemas/avro.ts';
 import type { SchemaName } from '../schemas/types.ts';
 import { fromJson, toJson, VECTORS_FILE } from '../schemas/vectors.ts';
 
-
 export const VALUES: { schema: SchemaName; value: unknown }[] = [
   { schema: 'rating-event', value: { eventId: '1:31:964982703000', userId: 1, movieId: 31, rating: 2.5, ratedAt: 964_982_703_000, source: 'REPLAY' } },
-  { schema: 'rating-event', value: { eventId: '200948:209171:1697164224000', userId: 200_948, movieId: 209_171, rating: 5, ratedAt: 1_697_164_224_000, source: 'API' } },
+  {
+    schema: 'rating-event',
+    value: { eventId: '200948:209171:1697164224000', userId: 200_948, movieId: 209_171, rating: 5, ratedAt: 1_697_164_224_000, source: 'API' },
+  },
   { schema: 'rating-event', value: { eventId: 'é-ünïcode', userId: -1, movieId: 1_099_511_627_776, rating: 0.5, ratedAt: 0, source: 'GENERATOR' } },
   {
     schema: 'dead-letter',
@@ -29,10 +31,31 @@ export const VALUES: { schema: SchemaName; value: unknown }[] = [
       failedAt: 1_764_072_000_500,
     },
   },
-  { schema: 'dead-letter', value: { reason: 'garbage', stage: 'archive', originTopic: 'ratings', originPartition: 0, originOffset: 0, originTimestamp: 0, originKey: null, payload: null, failedAt: 1 } },
+  {
+    schema: 'dead-letter',
+    value: {
+      reason: 'garbage',
+      stage: 'archive',
+      originTopic: 'ratings',
+      originPartition: 0,
+      originOffset: 0,
+      originTimestamp: 0,
+      originKey: null,
+      payload: null,
+      failedAt: 1,
+    },
+  },
   {
     schema: 'model-published',
-    value: { modelName: 'als', version: '20261125T120000Z', publishedAt: 1_764_072_000_000, dataCutoff: 1_537_799_250_000, path: 'hdfs://127.0.0.1:9000/models/als/20261125T120000Z/', rank: 32, metrics: { rmse: 0.8612, 'ndcg@10': 0.0521 } },
+    value: {
+      modelName: 'als',
+      version: '20261125T120000Z',
+      publishedAt: 1_764_072_000_000,
+      dataCutoff: 1_537_799_250_000,
+      path: 'hdfs://127.0.0.1:9000/models/als/20261125T120000Z/',
+      rank: 32,
+      metrics: { rmse: 0.8612, 'ndcg@10': 0.0521 },
+    },
   },
 ];
 

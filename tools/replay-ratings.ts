@@ -17,13 +17,11 @@ import { kafkaClient } from '../lib/platform.ts';
 import { parseEnv } from '../lib/env-config.ts';
 import { topicSettings, topicsFrom } from '../schemas/topics.ts';
 
-const instant = z
-  .string()
-  .transform((s, ctx) => {
-    const ms = /^-?\d+$/.test(s) ? Number(s) * 1000 : Date.parse(s);
-    if (Number.isNaN(ms)) ctx.addIssue({ code: 'custom', message: `not a date or epoch seconds: ${s}` });
-    return ms;
-  });
+const instant = z.string().transform((s, ctx) => {
+  const ms = /^-?\d+$/.test(s) ? Number(s) * 1000 : Date.parse(s);
+  if (Number.isNaN(ms)) ctx.addIssue({ code: 'custom', message: `not a date or epoch seconds: ${s}` });
+  return ms;
+});
 
 const Options = z.object({
   file: z.string().min(1),
@@ -44,10 +42,16 @@ async function main(argv: string[]) {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: Object.fromEntries(['rate', 'speedup', 'from', 'until', 'limit', 'topic', 'client', 'rejects', 'batch'].map((k) => [k, { type: 'string' }])) as Record<string, { type: 'string' }>,
+    options: Object.fromEntries(
+      ['rate', 'speedup', 'from', 'until', 'limit', 'topic', 'client', 'rejects', 'batch'].map((k) => [k, { type: 'string' }]),
+    ) as Record<string, { type: 'string' }>,
   });
   const parsed = Options.safeParse({ ...values, file: positionals[0] });
-  if (!parsed.success) throw new ConfigError('usage: npm run replay -- <ratings.csv> [options]', parsed.error.issues.map((i) => `${i.path.join('.') || 'file'}: ${i.message}`));
+  if (!parsed.success)
+    throw new ConfigError(
+      'usage: npm run replay -- <ratings.csv> [options]',
+      parsed.error.issues.map((i) => `${i.path.join('.') || 'file'}: ${i.message}`),
+    );
   const o = parsed.data;
   const config = loadConfig();
   const topic = o.topic ?? topicsFrom(parseEnv(z.object(topicSettings), process.env, 'topics')).ratings;
@@ -60,7 +64,8 @@ async function main(argv: string[]) {
       file: o.file,
       sink,
       codec: createCodec('rating-event'),
-      rejectsFile: o.rejects ?? path.join(config.stackDir, 'rejects', `${path.basename(o.file, '.csv')}-${new Date().toISOString().replace(/[:.]/g, '')}.jsonl`),
+      rejectsFile:
+        o.rejects ?? path.join(config.stackDir, 'rejects', `${path.basename(o.file, '.csv')}-${new Date().toISOString().replace(/[:.]/g, '')}.jsonl`),
       ratePerSec: o.rate,
       speedup: o.speedup,
       from: o.from,
@@ -81,7 +86,8 @@ async function checkTopic(config: ReturnType<typeof loadConfig>, topic: string):
   try {
     await admin.connect();
     const topics = await admin.listTopics();
-    if (!topics.includes(topic)) throw new ConfigError(`topic ${topic} does not exist on ${config.kafka.brokers.join(',')}; npm start creates the product topics`);
+    if (!topics.includes(topic))
+      throw new ConfigError(`topic ${topic} does not exist on ${config.kafka.brokers.join(',')}; npm start creates the product topics`);
   } finally {
     await admin.disconnect();
   }

@@ -15,7 +15,14 @@ import { runMain } from '../lib/run-main.ts';
 import { isolatedEnv } from '../system/environment.ts';
 
 runMain(async () => {
-  const { values } = parseArgs({ options: { dataset: { type: 'string', default: 'ml-latest-small' }, history: { type: 'string', default: '0.9' }, k: { type: 'string', default: '10' }, explicit: { type: 'boolean', default: false } } });
+  const { values } = parseArgs({
+    options: {
+      dataset: { type: 'string', default: 'ml-latest-small' },
+      history: { type: 'string', default: '0.9' },
+      k: { type: 'string', default: '10' },
+      explicit: { type: 'boolean', default: false },
+    },
+  });
   const env = { ...isolatedEnv('report'), ...(values.explicit ? { BATCH_IMPLICIT: 'false' } : {}) };
   const stack = loadConfig(env);
   const report = await runSpeedReport({ stack, env, dataset: values.dataset, historyFraction: Number(values.history), k: Number(values.k) });

@@ -11,7 +11,10 @@ import { runMain } from '../lib/run-main.ts';
 import { startSystem } from '../system/start.ts';
 
 runMain(async (argv) => {
-  const { values } = parseArgs({ args: argv, options: { dataset: { type: 'string', default: 'ml-latest-small' }, history: { type: 'string', default: '0.9' }, rate: { type: 'string', default: '20' } } });
+  const { values } = parseArgs({
+    args: argv,
+    options: { dataset: { type: 'string', default: 'ml-latest-small' }, history: { type: 'string', default: '0.9' }, rate: { type: 'string', default: '20' } },
+  });
   const historyFraction = Number(values.history);
   const rate = Number(values.rate);
   if (!(historyFraction > 0 && historyFraction < 1)) throw new ConfigError(`--history must be between 0 and 1, not ${values.history}`);
@@ -20,8 +23,18 @@ runMain(async (argv) => {
   const controller = new AbortController();
   process.once('SIGINT', () => controller.abort());
   process.once('SIGTERM', () => controller.abort());
-  const system = await startSystem({ stack: loadConfig(), env: process.env, dataset: values.dataset, historyFraction, rate, log: (l) => console.log(l), signal: controller.signal });
-  console.log(`\nready in ${((performance.now() - started) / 1000).toFixed(1)} s\n  web page and API  ${system.api.url}/\n  OpenAPI           ${system.api.url}/openapi.json\n  Flink dashboard   ${loadConfig().flink.restUrl}/\n  status            npm run status\nCtrl-C stops the replay and the API; the engines keep running (npm run stack -- down).\n`);
+  const system = await startSystem({
+    stack: loadConfig(),
+    env: process.env,
+    dataset: values.dataset,
+    historyFraction,
+    rate,
+    log: (l) => console.log(l),
+    signal: controller.signal,
+  });
+  console.log(
+    `\nready in ${((performance.now() - started) / 1000).toFixed(1)} s\n  web page and API  ${system.api.url}/\n  OpenAPI           ${system.api.url}/openapi.json\n  Flink dashboard   ${loadConfig().flink.restUrl}/\n  status            npm run status\nCtrl-C stops the replay and the API; the engines keep running (npm run stack -- down).\n`,
+  );
   const line = () => {
     const m = system.api.metrics.recent();
     const current = system.api.state.current();
@@ -31,7 +44,10 @@ runMain(async (argv) => {
     if (process.stdout.isTTY) process.stdout.write(`\r${line()}   `);
   }, 1000);
   const logTimer = process.stdout.isTTY ? undefined : setInterval(() => console.log(line()), 30_000);
-  const finished = await Promise.race([system.replay.then(() => 'done' as const), new Promise<'stopped'>((r) => controller.signal.addEventListener('abort', () => r('stopped')))]);
+  const finished = await Promise.race([
+    system.replay.then(() => 'done' as const),
+    new Promise<'stopped'>((r) => controller.signal.addEventListener('abort', () => r('stopped'))),
+  ]);
   if (finished === 'done' && !controller.signal.aborted) {
     console.log(`\n${line()}\nthe replay is complete; the API keeps serving until Ctrl-C`);
     await new Promise<void>((r) => controller.signal.addEventListener('abort', () => r()));

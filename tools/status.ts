@@ -29,7 +29,9 @@ runMain(async () => {
     for (const j of await createControlPlane({ platform: platformOf(stack), jobs, log: () => {} }).status()) {
       const lag = j.jid ? await consumerLag(kafkaClient(stack, 'moviereco-status'), j.name, jobs.topics.ratings).catch(() => undefined) : undefined;
       const cp = j.lastCheckpointAgeMs === undefined ? '-' : `${formatDuration(j.lastCheckpointAgeMs)} ago`;
-      console.log(`  ${j.name.padEnd(22)} ${j.state.padEnd(13)} checkpoint ${cp.padEnd(12)} lag ${lag === undefined ? '-' : lag.toLocaleString('en-US')} (as of the last checkpoint)${j.drift.length ? `  drift: ${j.drift.join('; ')}` : ''}`);
+      console.log(
+        `  ${j.name.padEnd(22)} ${j.state.padEnd(13)} checkpoint ${cp.padEnd(12)} lag ${lag === undefined ? '-' : lag.toLocaleString('en-US')} (as of the last checkpoint)${j.drift.length ? `  drift: ${j.drift.join('; ')}` : ''}`,
+      );
     }
   } catch (error) {
     console.log(`  unavailable: ${describeError(error).split('\n')[0]}`);
@@ -39,7 +41,11 @@ runMain(async () => {
   try {
     const models = await createBatchRunner({ platform: platformOf(stack), batch: loadBatchConfig(), log: () => {} }).status();
     const current = models.find((m) => m.current);
-    console.log(current ? `  ${current.version} current for ${formatDuration(Date.now() - current.createdAt.getTime())}, data up to ${current.dataCutoff?.toISOString() ?? '-'}, RMSE ${current.metrics.rmse?.toFixed(4) ?? '-'}, NDCG@10 ${current.metrics['ndcg@10']?.toFixed(4) ?? '-'} (${models.length} versions kept)` : '  none yet: npm run batch -- run');
+    console.log(
+      current
+        ? `  ${current.version} current for ${formatDuration(Date.now() - current.createdAt.getTime())}, data up to ${current.dataCutoff?.toISOString() ?? '-'}, RMSE ${current.metrics.rmse?.toFixed(4) ?? '-'}, NDCG@10 ${current.metrics['ndcg@10']?.toFixed(4) ?? '-'} (${models.length} versions kept)`
+        : '  none yet: npm run batch -- run',
+    );
   } catch (error) {
     console.log(`  unavailable: ${describeError(error).split('\n')[0]}`);
   }
@@ -49,7 +55,9 @@ runMain(async () => {
     const url = `http://${api.host}:${api.port}`;
     const summary = (await (await fetch(`${url}/metrics/summary`)).json()) as { perSecond: number; p50Ms: number; p99Ms: number };
     const ready = await fetch(`${url}/ready`);
-    console.log(`  ${url} ${ready.ok ? 'ready' : `not ready (${ready.status})`}: ${summary.perSecond.toFixed(1)} req/s over the last minute, p50 ${summary.p50Ms.toFixed(1)} ms, p99 ${summary.p99Ms.toFixed(1)} ms`);
+    console.log(
+      `  ${url} ${ready.ok ? 'ready' : `not ready (${ready.status})`}: ${summary.perSecond.toFixed(1)} req/s over the last minute, p50 ${summary.p50Ms.toFixed(1)} ms, p99 ${summary.p99Ms.toFixed(1)} ms`,
+    );
   } catch {
     console.log('  not running (npm start, or npm run api)');
   }

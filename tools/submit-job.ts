@@ -26,11 +26,16 @@ async function main(argv: string[]) {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { 'dry-run': { type: 'boolean', default: false }, fresh: { type: 'boolean', default: false }, from: { type: 'string' }, 'with-savepoint': { type: 'boolean', default: false } },
+    options: {
+      'dry-run': { type: 'boolean', default: false },
+      fresh: { type: 'boolean', default: false },
+      from: { type: 'string' },
+      'with-savepoint': { type: 'boolean', default: false },
+    },
   });
   const [command, ...rest] = positionals;
   const dryRun = values['dry-run'];
-  const plane = createControlPlane({ platform: platformOf(loadConfig() )});
+  const plane = createControlPlane({ platform: platformOf(loadConfig()) });
   const need = (n: number) => {
     if (rest.length < n) throw new ConfigError(USAGE);
   };
@@ -63,7 +68,15 @@ async function main(argv: string[]) {
       for (const r of rows) {
         const cp = r.lastCheckpointAgeMs === undefined ? '-' : `${formatDuration(r.lastCheckpointAgeMs)} ago`;
         console.log(
-          [r.name.padEnd(24), r.state.padEnd(13), String(r.parallelism ?? '-'), (r.uptimeMs === undefined ? '-' : formatDuration(r.uptimeMs)).padEnd(9), cp.padEnd(14), (r.jid ?? '-').padEnd(33), r.drift.length ? r.drift.join('; ') : r.jid ? 'none' : '-'].join(' '),
+          [
+            r.name.padEnd(24),
+            r.state.padEnd(13),
+            String(r.parallelism ?? '-'),
+            (r.uptimeMs === undefined ? '-' : formatDuration(r.uptimeMs)).padEnd(9),
+            cp.padEnd(14),
+            (r.jid ?? '-').padEnd(33),
+            r.drift.length ? r.drift.join('; ') : r.jid ? 'none' : '-',
+          ].join(' '),
         );
       }
       return;

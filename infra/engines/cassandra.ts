@@ -1,5 +1,4 @@
 import path from 'node:path';
-import type { StackConfig } from '../config.ts';
 import { findJar, libClasspath, writeFiles, type Engine, type EngineContext } from './engine.ts';
 import { cassandraClient } from '../../lib/platform.ts';
 
@@ -7,12 +6,35 @@ import { cassandraClient } from '../../lib/platform.ts';
 
 /** apache/cassandra conf/jvm17-server.options, as cassandra-unit runs 5.0 on JDK 17. */
 const CASSANDRA_JAVA17 = [
-  ...['java.base/jdk.internal.misc', 'java.management.rmi/com.sun.jmx.remote.internal.rmi', 'java.management/com.sun.jmx.remote.security', 'java.rmi/sun.rmi.registry', 'java.rmi/sun.rmi.server', 'java.sql/java.sql', 'java.base/java.lang.ref', 'jdk.unsupported/sun.misc', 'jdk.compiler/com.sun.tools.javac.file', 'jdk.attach/sun.tools.attach'].map(
-    (p) => `--add-exports=${p}=ALL-UNNAMED`,
-  ),
-  ...['java.base/java.lang.module', 'java.base/jdk.internal.loader', 'java.base/jdk.internal.ref', 'java.base/jdk.internal.reflect', 'java.base/jdk.internal.math', 'java.base/jdk.internal.module', 'java.base/jdk.internal.util.jar', 'jdk.management/com.sun.management.internal', 'java.base/sun.nio.ch', 'java.base/java.io', 'java.base/java.lang.reflect', 'jdk.compiler/com.sun.tools.javac', 'java.base/java.lang', 'java.base/java.util', 'java.base/java.nio'].map(
-    (p) => `--add-opens=${p}=ALL-UNNAMED`,
-  ),
+  ...[
+    'java.base/jdk.internal.misc',
+    'java.management.rmi/com.sun.jmx.remote.internal.rmi',
+    'java.management/com.sun.jmx.remote.security',
+    'java.rmi/sun.rmi.registry',
+    'java.rmi/sun.rmi.server',
+    'java.sql/java.sql',
+    'java.base/java.lang.ref',
+    'jdk.unsupported/sun.misc',
+    'jdk.compiler/com.sun.tools.javac.file',
+    'jdk.attach/sun.tools.attach',
+  ].map((p) => `--add-exports=${p}=ALL-UNNAMED`),
+  ...[
+    'java.base/java.lang.module',
+    'java.base/jdk.internal.loader',
+    'java.base/jdk.internal.ref',
+    'java.base/jdk.internal.reflect',
+    'java.base/jdk.internal.math',
+    'java.base/jdk.internal.module',
+    'java.base/jdk.internal.util.jar',
+    'jdk.management/com.sun.management.internal',
+    'java.base/sun.nio.ch',
+    'java.base/java.io',
+    'java.base/java.lang.reflect',
+    'jdk.compiler/com.sun.tools.javac',
+    'java.base/java.lang',
+    'java.base/java.util',
+    'java.base/java.nio',
+  ].map((p) => `--add-opens=${p}=ALL-UNNAMED`),
 ];
 
 function yaml(ctx: EngineContext): string {

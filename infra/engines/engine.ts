@@ -81,10 +81,7 @@ export function hadoopXml(values: Record<string, string | number | boolean>): st
 
 /** A Log4j 2 properties file that sends everything to stdout (the process log). */
 export function log4j2Console(extraLoggers: Record<string, string> = {}): string {
-  const loggers = Object.entries(extraLoggers).flatMap(([name, level], i) => [
-    `logger.l${i}.name=${name}`,
-    `logger.l${i}.level=${level}`,
-  ]);
+  const loggers = Object.entries(extraLoggers).flatMap(([name, level], i) => [`logger.l${i}.name=${name}`, `logger.l${i}.level=${level}`]);
   return `${[
     'status=warn',
     'appender.console.type=Console',

@@ -12,12 +12,30 @@ import { libClasspath, log4j2Console, writeFiles, type Engine, type EngineContex
 
 /** env.java.opts.all of flink-dist's config.yaml: Kryo and Pekko reflect into the JDK on 17. */
 const FLINK_JAVA17 = [
-  ...['java.base/sun.net.util', 'java.rmi/sun.rmi.registry', 'jdk.compiler/com.sun.tools.javac.api', 'jdk.compiler/com.sun.tools.javac.file', 'jdk.compiler/com.sun.tools.javac.parser', 'jdk.compiler/com.sun.tools.javac.tree', 'jdk.compiler/com.sun.tools.javac.util', 'java.security.jgss/sun.security.krb5'].map(
-    (p) => `--add-exports=${p}=ALL-UNNAMED`,
-  ),
-  ...['java.lang', 'java.net', 'java.io', 'java.nio', 'sun.nio.ch', 'java.lang.reflect', 'java.text', 'java.time', 'java.util', 'java.util.concurrent', 'java.util.concurrent.atomic', 'java.util.concurrent.locks'].map(
-    (p) => `--add-opens=java.base/${p}=ALL-UNNAMED`,
-  ),
+  ...[
+    'java.base/sun.net.util',
+    'java.rmi/sun.rmi.registry',
+    'jdk.compiler/com.sun.tools.javac.api',
+    'jdk.compiler/com.sun.tools.javac.file',
+    'jdk.compiler/com.sun.tools.javac.parser',
+    'jdk.compiler/com.sun.tools.javac.tree',
+    'jdk.compiler/com.sun.tools.javac.util',
+    'java.security.jgss/sun.security.krb5',
+  ].map((p) => `--add-exports=${p}=ALL-UNNAMED`),
+  ...[
+    'java.lang',
+    'java.net',
+    'java.io',
+    'java.nio',
+    'sun.nio.ch',
+    'java.lang.reflect',
+    'java.text',
+    'java.time',
+    'java.util',
+    'java.util.concurrent',
+    'java.util.concurrent.atomic',
+    'java.util.concurrent.locks',
+  ].map((p) => `--add-opens=java.base/${p}=ALL-UNNAMED`),
 ];
 
 export function flinkDirs(config: StackConfig) {

@@ -9,9 +9,19 @@ import { hadoopXml, libClasspath, writeFiles, type Engine, type EngineContext } 
 /** HADOOP-19310: the JPMS opens Hadoop 3.4 adds on Java 17. */
 const HADOOP_JAVA17 = [
   '-XX:+IgnoreUnrecognizedVMOptions',
-  ...['java.io', 'java.lang', 'java.lang.reflect', 'java.math', 'java.net', 'java.text', 'java.util', 'java.util.concurrent', 'java.util.zip', 'sun.security.util', 'sun.security.x509'].map(
-    (p) => `--add-opens=java.base/${p}=ALL-UNNAMED`,
-  ),
+  ...[
+    'java.io',
+    'java.lang',
+    'java.lang.reflect',
+    'java.math',
+    'java.net',
+    'java.text',
+    'java.util',
+    'java.util.concurrent',
+    'java.util.zip',
+    'sun.security.util',
+    'sun.security.x509',
+  ].map((p) => `--add-opens=java.base/${p}=ALL-UNNAMED`),
 ];
 
 function jvmOptions(ctx: EngineContext, heapMb: number): string[] {

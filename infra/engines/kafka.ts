@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { StackConfig } from '../config.ts';
 import { runJava } from '../process.ts';
 import { libClasspath, log4j2Console, properties, writeFiles, type Engine, type EngineContext } from './engine.ts';
 import { kafkaClient } from '../../lib/platform.ts';

@@ -17,9 +17,22 @@ import type { SparkRun, SparkSubmitOptions } from '../../lib/platform.ts';
 /** Spark 3.5's JavaModuleOptions: what bin/spark-submit adds on Java 17. */
 export const SPARK_JAVA17 = [
   '-XX:+IgnoreUnrecognizedVMOptions',
-  ...['java.lang', 'java.lang.invoke', 'java.lang.reflect', 'java.io', 'java.net', 'java.nio', 'java.util', 'java.util.concurrent', 'java.util.concurrent.atomic', 'jdk.internal.ref', 'sun.nio.ch', 'sun.nio.cs', 'sun.security.action', 'sun.util.calendar'].map(
-    (p) => `--add-opens=java.base/${p}=ALL-UNNAMED`,
-  ),
+  ...[
+    'java.lang',
+    'java.lang.invoke',
+    'java.lang.reflect',
+    'java.io',
+    'java.net',
+    'java.nio',
+    'java.util',
+    'java.util.concurrent',
+    'java.util.concurrent.atomic',
+    'jdk.internal.ref',
+    'sun.nio.ch',
+    'sun.nio.cs',
+    'sun.security.action',
+    'sun.util.calendar',
+  ].map((p) => `--add-opens=java.base/${p}=ALL-UNNAMED`),
   '--add-opens=java.security.jgss/sun.security.krb5=ALL-UNNAMED',
   '-Djdk.reflect.useDirectMethodHandle=false',
   '-Dio.netty.tryReflectionSetAccessible=true',
@@ -39,7 +52,10 @@ export function stackSparkConf(config: StackConfig): Record<string, string> {
 }
 
 /** The java command line of spark-submit for a job on this stack. */
-export async function sparkSubmitCommand(config: StackConfig, { jar, mainClass, args = [], conf = {} }: Omit<SparkSubmitOptions, 'logFile'>): Promise<{ bin: string; argv: string[]; env: NodeJS.ProcessEnv }> {
+export async function sparkSubmitCommand(
+  config: StackConfig,
+  { jar, mainClass, args = [], conf = {} }: Omit<SparkSubmitOptions, 'logFile'>,
+): Promise<{ bin: string; argv: string[]; env: NodeJS.ProcessEnv }> {
   const java = await findJava(config.javaHome);
   const allConf = { ...stackSparkConf(config), ...conf };
   fs.mkdirSync(allConf['spark.local.dir']!, { recursive: true });
@@ -92,7 +108,11 @@ export async function sparkSubmit(config: StackConfig, options: SparkSubmitOptio
   const run = await startSparkSubmit(config, options, (line) => lines.push(line));
   const { code, signal } = await run.exited;
   if (code !== 0) {
-    const tail = lines.filter((l) => /Exception|Error|error:/.test(l)).slice(0, 5).join('\n') || lines.slice(-5).join('\n');
+    const tail =
+      lines
+        .filter((l) => /Exception|Error|error:/.test(l))
+        .slice(0, 5)
+        .join('\n') || lines.slice(-5).join('\n');
     throw new StackError('spark-submit', `${options.mainClass} failed (${signal ?? `exit ${code}`}): ${tail}`, { logFile: options.logFile });
   }
   return lines.join('\n');

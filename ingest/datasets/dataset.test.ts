@@ -39,7 +39,10 @@ describe('data > finding a dataset', () => {
   it('takes a path, then data/, then the shared datasets, before downloading', async () => {
     const dataDir = tmp();
     expect(await findDataset(path.join(SHARED_DATASETS, 'ml-latest-small'), { dataDir, ...quiet })).toMatchObject({ source: 'path', name: 'ml-latest-small' });
-    expect(await findDataset('ml-latest-small', { dataDir, baseUrl, ...quiet })).toMatchObject({ source: 'shared', dir: path.join(SHARED_DATASETS, 'ml-latest-small') });
+    expect(await findDataset('ml-latest-small', { dataDir, baseUrl, ...quiet })).toMatchObject({
+      source: 'shared',
+      dir: path.join(SHARED_DATASETS, 'ml-latest-small'),
+    });
     fs.mkdirSync(path.join(dataDir, 'ml-latest-small'));
     for (const f of ['ratings.csv', 'movies.csv']) fs.writeFileSync(path.join(dataDir, 'ml-latest-small', f), 'x');
     expect(await findDataset('ml-latest-small', { dataDir, baseUrl, ...quiet })).toMatchObject({ source: 'data' });
@@ -71,8 +74,12 @@ describe('data > finding a dataset', () => {
   });
 
   it('says clearly when a dataset is missing and cannot be fetched', async () => {
-    await expect(findDataset('ml-nope', { dataDir: tmp(), sharedDir: tmp(), baseUrl, ...quiet })).rejects.toThrow(/downloading http:\/\/127\.0\.0\.1:\d+\/ml-nope\.zip failed: .*404/);
-    await expect(findDataset('ml-nope', { dataDir: tmp(), sharedDir: tmp(), download: false, ...quiet })).rejects.toThrow(/ml-nope is not in .* and downloading is off/);
+    await expect(findDataset('ml-nope', { dataDir: tmp(), sharedDir: tmp(), baseUrl, ...quiet })).rejects.toThrow(
+      /downloading http:\/\/127\.0\.0\.1:\d+\/ml-nope\.zip failed: .*404/,
+    );
+    await expect(findDataset('ml-nope', { dataDir: tmp(), sharedDir: tmp(), download: false, ...quiet })).rejects.toThrow(
+      /ml-nope is not in .* and downloading is off/,
+    );
     await expect(findDataset('./no/such/dir', quiet)).rejects.toThrow(/is not a MovieLens dataset/);
   });
 });

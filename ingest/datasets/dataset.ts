@@ -44,7 +44,10 @@ export interface FindOptions {
 }
 
 /** `nameOrPath`: a folder path, or a MovieLens name such as ml-latest-small or ml-32m. */
-export async function findDataset(nameOrPath: string, { dataDir = DATA_DIR, sharedDir = SHARED_DATASETS, baseUrl = GROUPLENS_URL, download = true, log = console.error }: FindOptions = {}): Promise<FoundDataset> {
+export async function findDataset(
+  nameOrPath: string,
+  { dataDir = DATA_DIR, sharedDir = SHARED_DATASETS, baseUrl = GROUPLENS_URL, download = true, log = console.error }: FindOptions = {},
+): Promise<FoundDataset> {
   if (nameOrPath.includes('/') || nameOrPath.startsWith('.')) {
     const dir = path.resolve(nameOrPath);
     if (!isDatasetDir(dir)) throw new DatasetError(`${dir} is not a MovieLens dataset (needs ratings.csv and movies.csv)`);
@@ -52,7 +55,10 @@ export async function findDataset(nameOrPath: string, { dataDir = DATA_DIR, shar
   }
   const name = nameOrPath;
   if (!/^[\w.-]+$/.test(name)) throw new DatasetError(`not a dataset name: ${name}`);
-  for (const [source, dir] of [['data', path.join(dataDir, name)], ['shared', path.join(sharedDir, name)]] as const) {
+  for (const [source, dir] of [
+    ['data', path.join(dataDir, name)],
+    ['shared', path.join(sharedDir, name)],
+  ] as const) {
     if (isDatasetDir(dir)) return { name, dir, source };
   }
   if (!download) throw new DatasetError(`${name} is not in ${dataDir} or ${sharedDir}, and downloading is off`);
@@ -60,7 +66,10 @@ export async function findDataset(nameOrPath: string, { dataDir = DATA_DIR, shar
 }
 
 /** Downloads `<baseUrl>/<name>.zip`, verifies it, unpacks it into `<dataDir>/<name>/`. */
-export async function downloadDataset(name: string, { dataDir = DATA_DIR, baseUrl = GROUPLENS_URL, log = console.error }: { dataDir?: string; baseUrl?: string; log?: (line: string) => void } = {}): Promise<string> {
+export async function downloadDataset(
+  name: string,
+  { dataDir = DATA_DIR, baseUrl = GROUPLENS_URL, log = console.error }: { dataDir?: string; baseUrl?: string; log?: (line: string) => void } = {},
+): Promise<string> {
   const downloads = path.join(dataDir, 'downloads');
   fs.mkdirSync(downloads, { recursive: true });
   const zipFile = path.join(downloads, `${name}.zip`);

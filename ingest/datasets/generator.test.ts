@@ -46,7 +46,10 @@ describe('data > generator', () => {
     // popularity is skewed: the top 1% of movies get more than 8% of all ratings
     const perMovie = new Map<number, number>();
     for (const r of valid) perMovie.set(r.movieId, (perMovie.get(r.movieId) ?? 0) + 1);
-    const top = [...perMovie.values()].sort((a, b) => b - a).slice(0, 20).reduce((s, n) => s + n, 0);
+    const top = [...perMovie.values()]
+      .sort((a, b) => b - a)
+      .slice(0, 20)
+      .reduce((s, n) => s + n, 0);
     expect(top / valid.length).toBeGreaterThan(0.08);
     // timestamps within MovieLens's years
     expect(Math.min(...valid.map((r) => r.ratedAt))).toBeGreaterThanOrEqual(Date.UTC(1995, 0, 1));
@@ -82,7 +85,12 @@ describe('data > generator', () => {
       byUser.set(Number(u), [...(byUser.get(Number(u)) ?? []), Number(r)]);
     }
     const halves = [...byUser.values()].map((rs) => [avg(rs.filter((_, i) => i % 2 === 0)), avg(rs.filter((_, i) => i % 2 === 1))] as const);
-    expect(correlation(halves.map((h) => h[0]), halves.map((h) => h[1]))).toBeGreaterThan(0.5);
+    expect(
+      correlation(
+        halves.map((h) => h[0]),
+        halves.map((h) => h[1]),
+      ),
+    ).toBeGreaterThan(0.5);
   });
 
   it('scales users and movies with the number of ratings, up to ml-32m', () => {

@@ -23,16 +23,69 @@ import { createAliasTable, createRandom, type Random } from './random.ts';
 export const ML_32M = { ratings: 32_000_204, users: 200_948, movies: 87_585 } as const;
 export const ML_LATEST_SMALL = { ratings: 100_836, users: 610, movies: 9_742 } as const;
 
-export const GENRES = ['Action', 'Adventure', 'Animation', 'Children', 'Comedy', 'Crime', 'Documentary', 'Drama', 'Fantasy', 'Film-Noir', 'Horror', 'IMAX', 'Musical', 'Mystery', 'Romance', 'Sci-Fi', 'Thriller', 'War', 'Western'] as const;
+export const GENRES = [
+  'Action',
+  'Adventure',
+  'Animation',
+  'Children',
+  'Comedy',
+  'Crime',
+  'Documentary',
+  'Drama',
+  'Fantasy',
+  'Film-Noir',
+  'Horror',
+  'IMAX',
+  'Musical',
+  'Mystery',
+  'Romance',
+  'Sci-Fi',
+  'Thriller',
+  'War',
+  'Western',
+] as const;
 
 const RANK = 8;
 const MIN_PER_USER = 20;
 const FIRST_TS = Date.UTC(1995, 0, 9) / 1000;
 const LAST_TS = Date.UTC(2023, 9, 12) / 1000;
 const TAG_SHARE = 0.01;
-const TAGS = ['atmospheric', 'twist ending', 'funny', 'visually appealing', 'dark comedy', 'based on a book', 'classic', 'thought-provoking', 'slow', 'great soundtrack', 'overrated', 'cult film', 'quirky', 'dystopia', 'romance', 'violent'];
+const TAGS = [
+  'atmospheric',
+  'twist ending',
+  'funny',
+  'visually appealing',
+  'dark comedy',
+  'based on a book',
+  'classic',
+  'thought-provoking',
+  'slow',
+  'great soundtrack',
+  'overrated',
+  'cult film',
+  'quirky',
+  'dystopia',
+  'romance',
+  'violent',
+];
 const WORDS_A = ['Silent', 'Last', 'Golden', 'Broken', 'Hidden', 'Red', 'Lost', 'Wild', 'Dark', 'Little', 'Endless', 'Electric', 'Frozen', 'Secret', 'Iron'];
-const WORDS_B = ['River', 'Summer', 'City', 'Kingdom', 'Garden', 'Letter', 'Machine', 'Promise', 'Horizon', 'Stranger', 'Island', 'Heart', 'Storm', 'Road', 'Mirror'];
+const WORDS_B = [
+  'River',
+  'Summer',
+  'City',
+  'Kingdom',
+  'Garden',
+  'Letter',
+  'Machine',
+  'Promise',
+  'Horizon',
+  'Stranger',
+  'Island',
+  'Heart',
+  'Storm',
+  'Road',
+  'Mirror',
+];
 
 export interface GenerateOptions {
   outDir: string;
@@ -130,7 +183,10 @@ export async function generateDataset(options: GenerateOptions): Promise<Generat
   const movies = options.movies ?? shape.movies;
   const total = options.ratings;
   fs.mkdirSync(options.outDir, { recursive: true });
-  const progress = options.progress === false ? undefined : (options.progress ?? createProgress({ label: `generate ${path.basename(options.outDir)}`, unit: 'ratings', total }));
+  const progress =
+    options.progress === false
+      ? undefined
+      : (options.progress ?? createProgress({ label: `generate ${path.basename(options.outDir)}`, unit: 'ratings', total }));
 
   // movies: sparse ids, latent vectors, biases, popularity (a random permutation of a Zipf law)
   const movieRandom = createRandom(seed, 1);
@@ -174,7 +230,13 @@ export async function generateDataset(options: GenerateOptions): Promise<Generat
     });
     scored.sort((x, y) => y[0] - x[0]);
     const count = 1 + movieRandom.int(3);
-    const genres = movieRandom.next() < 0.01 ? '(no genres listed)' : scored.slice(0, count).map(([, j]) => GENRES[j]).join('|');
+    const genres =
+      movieRandom.next() < 0.01
+        ? '(no genres listed)'
+        : scored
+            .slice(0, count)
+            .map(([, j]) => GENRES[j])
+            .join('|');
     await moviesOut.write(`${ids[i]},${csvField(title)},${genres}\n`);
     await linksOut.write(`${ids[i]},${String(100_000 + ids[i]! * 7).padStart(7, '0')},${10_000 + ids[i]! * 3}\n`);
   }

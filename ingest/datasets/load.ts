@@ -77,7 +77,15 @@ export interface LoadSummary {
   durationMs: number;
 }
 
-export async function loadDataset({ dataset, hdfs, cassandra: client, keyspace, replication, rejectsFile, log = console.error }: {
+export async function loadDataset({
+  dataset,
+  hdfs,
+  cassandra: client,
+  keyspace,
+  replication,
+  rejectsFile,
+  log = console.error,
+}: {
   dataset: FoundDataset;
   hdfs: WebHdfs;
   cassandra: cassandra.Client;

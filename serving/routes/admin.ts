@@ -20,7 +20,10 @@ const runBatch = createRoute({
   path: '/batch',
   summary: 'Start a batch run (ALS retrain) now',
   security: [{ admin: [] }],
-  responses: { 202: { content: { 'application/json': { schema: z.object({ started: z.boolean(), message: z.string() }) } }, description: 'started, or already running' }, ...errors(403) },
+  responses: {
+    202: { content: { 'application/json': { schema: z.object({ started: z.boolean(), message: z.string() }) } }, description: 'started, or already running' },
+    ...errors(403),
+  },
 });
 
 const status = createRoute({

@@ -6,7 +6,15 @@ import { movieLinks } from '../recommend.ts';
 import type { Movie } from '../store.ts';
 import { deps, errors, fromStore, idParam, MovieSchema, requireKnownGenre } from './shared.ts';
 
-const view = (m: Movie) => ({ movieId: m.movieId, title: m.title, year: m.year, genres: m.genres, ratingCount: m.ratingCount, ratingMean: m.ratingMean, links: movieLinks(m) });
+const view = (m: Movie) => ({
+  movieId: m.movieId,
+  title: m.title,
+  year: m.year,
+  genres: m.genres,
+  ratingCount: m.ratingCount,
+  ratingMean: m.ratingMean,
+  links: movieLinks(m),
+});
 
 const search = createRoute({
   method: 'get',
@@ -20,7 +28,10 @@ const search = createRoute({
       offset: z.coerce.number().int().min(0).max(100_000).default(0),
     }),
   },
-  responses: { 200: { content: { 'application/json': { schema: z.object({ total: z.number(), movies: z.array(MovieSchema) }) } }, description: 'movies' }, ...errors(400) },
+  responses: {
+    200: { content: { 'application/json': { schema: z.object({ total: z.number(), movies: z.array(MovieSchema) }) } }, description: 'movies' },
+    ...errors(400),
+  },
 });
 
 const genres = createRoute({
@@ -36,7 +47,18 @@ const trending = createRoute({
   summary: 'The most-rated movies of the latest closed event-time window (trending job)',
   request: { query: z.object({ limit: z.coerce.number().int().min(1).max(100).default(10) }) },
   responses: {
-    200: { content: { 'application/json': { schema: z.object({ window: z.string().nullable(), windowEnd: z.string().nullable(), movies: z.array(MovieSchema.extend({ ratingsInWindow: z.number() })) }) } }, description: 'trending' },
+    200: {
+      content: {
+        'application/json': {
+          schema: z.object({
+            window: z.string().nullable(),
+            windowEnd: z.string().nullable(),
+            movies: z.array(MovieSchema.extend({ ratingsInWindow: z.number() })),
+          }),
+        },
+      },
+      description: 'trending',
+    },
     ...errors(400, 503),
   },
 });
@@ -47,7 +69,14 @@ const one = createRoute({
   summary: 'A movie, with the movies nearest to it in the current model',
   request: { params: z.object({ id: idParam('id', '1') }) },
   responses: {
-    200: { content: { 'application/json': { schema: MovieSchema.extend({ modelVersion: z.string().nullable(), similar: z.array(MovieSchema.extend({ similarity: z.number() })) }) } }, description: 'the movie' },
+    200: {
+      content: {
+        'application/json': {
+          schema: MovieSchema.extend({ modelVersion: z.string().nullable(), similar: z.array(MovieSchema.extend({ similarity: z.number() })) }),
+        },
+      },
+      description: 'the movie',
+    },
     ...errors(400, 404, 503),
   },
 });

@@ -16,11 +16,10 @@ export const idParam = (name: string, example: string) =>
     .openapi({ param: { name, in: 'path' }, example });
 
 /** An id in a body, with the same range. */
-export const idField = (name: string) => z.number().int(`${name} must be an integer`).min(MIN_ID, `${name} must be at least ${MIN_ID}`).max(MAX_ID, `${name} must be at most ${MAX_ID}`);
+export const idField = (name: string) =>
+  z.number().int(`${name} must be an integer`).min(MIN_ID, `${name} must be at least ${MIN_ID}`).max(MAX_ID, `${name} must be at most ${MAX_ID}`);
 
-export const ErrorSchema = z
-  .object({ error: z.object({ status: z.number(), message: z.string(), issues: z.array(z.string()).optional() }) })
-  .openapi('Error');
+export const ErrorSchema = z.object({ error: z.object({ status: z.number(), message: z.string(), issues: z.array(z.string()).optional() }) }).openapi('Error');
 
 export const LinksSchema = z.object({ imdb: z.string().nullable(), tmdb: z.string().nullable() });
 
@@ -68,11 +67,16 @@ export function signedInUser(c: Context<AppEnv>): number {
   const header = c.req.header('authorization');
   const token = header?.startsWith('Bearer ') ? header.slice(7) : undefined;
   const user = deps(c).sessions.verify(token);
-  if (user === undefined) throw new ApiError(401, token ? 'the session token is invalid or expired; sign in again' : 'sign in first: POST /session, then send Authorization: Bearer <token>');
+  if (user === undefined)
+    throw new ApiError(
+      401,
+      token ? 'the session token is invalid or expired; sign in again' : 'sign in first: POST /session, then send Authorization: Bearer <token>',
+    );
   return user;
 }
 
 /** A genre filter must name a genre of the catalogue (any case); else 400 listing the known ones. */
 export function requireKnownGenre(catalog: Catalog, genre: string | undefined): void {
-  if (genre && !catalog.genres.some((g) => g.toLowerCase() === genre.toLowerCase())) throw new ApiError(400, `unknown genre ${genre}; known: ${catalog.genres.join(', ')}`);
+  if (genre && !catalog.genres.some((g) => g.toLowerCase() === genre.toLowerCase()))
+    throw new ApiError(400, `unknown genre ${genre}; known: ${catalog.genres.join(', ')}`);
 }

@@ -16,7 +16,10 @@ const ready = createRoute({
   path: '/ready',
   summary: 'Cassandra answers and a model is current (503 until then)',
   responses: {
-    200: { content: { 'application/json': { schema: z.object({ status: z.literal('ready'), modelVersion: z.string(), movies: z.number() }) } }, description: 'ready' },
+    200: {
+      content: { 'application/json': { schema: z.object({ status: z.literal('ready'), modelVersion: z.string(), movies: z.number() }) } },
+      description: 'ready',
+    },
     ...errors(503),
   },
 });

@@ -30,7 +30,9 @@ function createRowCache(max: number) {
 const RecommendationsSchema = z
   .object({
     userId: z.number(),
-    source: z.enum(['speed', 'batch', 'popular']).openapi({ description: 'which view served: the speed row of the current model, its batch row, or popular movies (cold start)' }),
+    source: z
+      .enum(['speed', 'batch', 'popular'])
+      .openapi({ description: 'which view served: the speed row of the current model, its batch row, or popular movies (cold start)' }),
     modelVersion: z.string().nullable(),
     computedAt: z.string().nullable(),
     items: z.array(
@@ -62,7 +64,10 @@ const session = createRoute({
   path: '/session',
   summary: 'Demo sign-in: a token to rate as this user (no password; a demo)',
   request: { body: { content: { 'application/json': { schema: z.object({ userId: idField('userId') }).strict() } }, required: true } },
-  responses: { 200: { content: { 'application/json': { schema: z.object({ userId: z.number(), token: z.string(), expiresAt: z.string() }) } }, description: 'signed in' }, ...errors(400, 413) },
+  responses: {
+    200: { content: { 'application/json': { schema: z.object({ userId: z.number(), token: z.string(), expiresAt: z.string() }) } }, description: 'signed in' },
+    ...errors(400, 413),
+  },
 });
 
 const recommendations = createRoute({
@@ -86,7 +91,16 @@ const explanation = createRoute({
   request: { params: z.object({ id: idParam('id', '42'), movieId: idParam('movieId', '1') }) },
   responses: {
     200: {
-      content: { 'application/json': { schema: z.object({ userId: z.number(), movieId: z.number(), modelVersion: z.string(), because: z.array(z.object({ movieId: z.number(), title: z.string().nullable(), rating: z.number(), similarity: z.number() })) }) } },
+      content: {
+        'application/json': {
+          schema: z.object({
+            userId: z.number(),
+            movieId: z.number(),
+            modelVersion: z.string(),
+            because: z.array(z.object({ movieId: z.number(), title: z.string().nullable(), rating: z.number(), similarity: z.number() })),
+          }),
+        },
+      },
       description: 'explanation',
     },
     ...errors(400, 404, 503),
@@ -98,7 +112,10 @@ const listRatings = createRoute({
   path: '/users/{id}/ratings',
   summary: "A user's ratings, newest first",
   request: { params: z.object({ id: idParam('id', '42') }) },
-  responses: { 200: { content: { 'application/json': { schema: z.object({ userId: z.number(), ratings: z.array(RatingSchema) }) } }, description: 'ratings' }, ...errors(400, 503) },
+  responses: {
+    200: { content: { 'application/json': { schema: z.object({ userId: z.number(), ratings: z.array(RatingSchema) }) } }, description: 'ratings' },
+    ...errors(400, 503),
+  },
 });
 
 const rate = createRoute({
@@ -107,7 +124,13 @@ const rate = createRoute({
   summary: 'Rate a movie as the signed-in user: a RatingEvent to Kafka',
   security: [{ session: [] }],
   request: { params: z.object({ id: idParam('id', '42') }), body: { content: { 'application/json': { schema: NewRating } }, required: true } },
-  responses: { 202: { content: { 'application/json': { schema: z.object({ eventId: z.string(), userId: z.number(), movieId: z.number(), rating: z.number() }) } }, description: 'accepted: on its way through Kafka' }, ...errors(400, 401, 403, 404, 413, 429, 503) },
+  responses: {
+    202: {
+      content: { 'application/json': { schema: z.object({ eventId: z.string(), userId: z.number(), movieId: z.number(), rating: z.number() }) } },
+      description: 'accepted: on its way through Kafka',
+    },
+    ...errors(400, 401, 403, 404, 413, 429, 503),
+  },
 });
 
 export function userRoutes() {
@@ -128,7 +151,9 @@ export function userRoutes() {
     const catalog = state.catalog();
     requireKnownGenre(catalog, genre);
     const current = state.current();
-    const [speed, batch] = await fromStore('Cassandra', () => Promise.all([store.speedRow(id), current ? batchRows.get(id, current.version, () => store.batchRow(id, current.version)) : Promise.resolve(undefined)]));
+    const [speed, batch] = await fromStore('Cassandra', () =>
+      Promise.all([store.speedRow(id), current ? batchRows.get(id, current.version, () => store.batchRow(id, current.version)) : Promise.resolve(undefined)]),
+    );
     // rated movies never appear: check the candidates (the row's movies and the popular fill) against the user's ratings
     const row = current && speed?.modelVersion === current.version ? speed : batch;
     const candidates = [...(row?.items ?? []).map((i) => i.movieId), ...catalog.popular(genre, limit * 2).map((m) => m.movieId)];
@@ -159,7 +184,9 @@ export function userRoutes() {
     const { store, state } = deps(c);
     const rated = await fromStore('Cassandra', () => store.userRatings(id));
     const catalog = state.catalog();
-    const ratings = rated.sort((a, b) => b.ratedAt - a.ratedAt).map((r) => ({ movieId: r.movieId, title: catalog.get(r.movieId)?.title ?? null, rating: r.rating, ratedAt: new Date(r.ratedAt).toISOString() }));
+    const ratings = rated
+      .sort((a, b) => b.ratedAt - a.ratedAt)
+      .map((r) => ({ movieId: r.movieId, title: catalog.get(r.movieId)?.title ?? null, rating: r.rating, ratedAt: new Date(r.ratedAt).toISOString() }));
     return c.json({ userId: id, ratings }, 200);
   });
 
@@ -185,4 +212,3 @@ export function userRoutes() {
 
   return app;
 }
-

@@ -28,7 +28,11 @@ const el = (tag, attrs = {}, ...children) => {
 };
 
 function rateControl(movieId) {
-  const select = el('select', { 'aria-label': 'rating', 'data-testid': `rating-${movieId}` }, ...[5, 4.5, 4, 3.5, 3, 2.5, 2, 1.5, 1, 0.5].map((r) => el('option', { value: r }, `${r}★`)));
+  const select = el(
+    'select',
+    { 'aria-label': 'rating', 'data-testid': `rating-${movieId}` },
+    ...[5, 4.5, 4, 3.5, 3, 2.5, 2, 1.5, 1, 0.5].map((r) => el('option', { value: r }, `${r}★`)),
+  );
   select.value = '4';
   const button = el('button', { type: 'button', 'data-testid': `rate-${movieId}`, onclick: () => rate(movieId, Number(select.value)) }, 'Rate');
   return el('span', { class: 'rate' }, select, button);
@@ -36,10 +40,15 @@ function rateControl(movieId) {
 
 function movieItem(m, extra = []) {
   const year = m.year ? ` (${m.year})` : '';
-  return el('li', { 'data-movie': m.movieId },
-    el('span', { class: 'title', onclick: () => openMovie(m.movieId) }, `${m.title.replace(/ \(\d{4}\)$/, '')}${year}`), ' ',
-    el('span', { class: 'sub' }, m.genres.join(', ')), ...extra,
-    session ? rateControl(m.movieId) : '');
+  return el(
+    'li',
+    { 'data-movie': m.movieId },
+    el('span', { class: 'title', onclick: () => openMovie(m.movieId) }, `${m.title.replace(/ \(\d{4}\)$/, '')}${year}`),
+    ' ',
+    el('span', { class: 'sub' }, m.genres.join(', ')),
+    ...extra,
+    session ? rateControl(m.movieId) : '',
+  );
 }
 
 async function loadRecommendations() {
@@ -47,20 +56,31 @@ async function loadRecommendations() {
   const genre = $('rec-genre').value;
   const recs = await api(`/users/${session.userId}/recommendations?limit=10${genre ? `&genre=${encodeURIComponent(genre)}` : ''}`);
   const meta = $('recs-meta');
-  meta.replaceChildren(el('span', { class: `badge ${recs.source}`, 'data-testid': 'source' }, recs.source), ` model ${recs.modelVersion ?? '(none yet)'}`,
-    recs.computedAt ? ` · computed ${new Date(recs.computedAt).toLocaleTimeString()}` : '');
-  $('recs').replaceChildren(...recs.items.map((m) => movieItem(m, [
-    m.score !== null ? el('span', { class: 'sub' }, ` · ${m.score.toFixed(2)}`) : '',
-    el('button', { type: 'button', class: 'why', onclick: (e) => why(m.movieId, e.target) }, 'why?'),
-  ])));
+  meta.replaceChildren(
+    el('span', { class: `badge ${recs.source}`, 'data-testid': 'source' }, recs.source),
+    ` model ${recs.modelVersion ?? '(none yet)'}`,
+    recs.computedAt ? ` · computed ${new Date(recs.computedAt).toLocaleTimeString()}` : '',
+  );
+  $('recs').replaceChildren(
+    ...recs.items.map((m) =>
+      movieItem(m, [
+        m.score !== null ? el('span', { class: 'sub' }, ` · ${m.score.toFixed(2)}`) : '',
+        el('button', { type: 'button', class: 'why', onclick: (e) => why(m.movieId, e.target) }, 'why?'),
+      ]),
+    ),
+  );
   return recs;
 }
 
 async function why(movieId, button) {
   try {
     const x = await api(`/users/${session.userId}/recommendations/${movieId}/explanation`);
-    button.replaceWith(el('span', { class: 'sub' }, x.because.length ? ` · like ${x.because.map((b) => `${b.title} (${b.rating}★)`).join(', ')}` : ' · (no close rated movie)'));
-  } catch (e) { showError(e); }
+    button.replaceWith(
+      el('span', { class: 'sub' }, x.because.length ? ` · like ${x.because.map((b) => `${b.title} (${b.rating}★)`).join(', ')}` : ' · (no close rated movie)'),
+    );
+  } catch (e) {
+    showError(e);
+  }
 }
 
 async function loadRatings() {
@@ -87,7 +107,9 @@ async function rate(movieId, rating) {
     }
     if (!updated) $('freshness').textContent = `rated ${movieId}: no speed-layer update within 10 s; showing the batch recommendations`;
     await loadRatings();
-  } catch (e) { showError(e); }
+  } catch (e) {
+    showError(e);
+  }
 }
 
 async function search(event) {
@@ -98,7 +120,9 @@ async function search(event) {
     const { total, movies } = await api(`/movies?limit=15&search=${encodeURIComponent(q)}${genre ? `&genre=${encodeURIComponent(genre)}` : ''}`);
     $('results-meta').textContent = `${total.toLocaleString()} movies${q ? ` matching “${q}”` : ''}, most rated first`;
     $('results').replaceChildren(...movies.map((m) => movieItem(m, [el('span', { class: 'sub' }, ` · ${m.ratingCount} ratings`)])));
-  } catch (e) { showError(e); }
+  } catch (e) {
+    showError(e);
+  }
 }
 
 async function openMovie(movieId) {
@@ -106,10 +130,30 @@ async function openMovie(movieId) {
     const m = await api(`/movies/${movieId}`);
     $('movie-title').textContent = m.title;
     $('movie-info').textContent = `${m.genres.join(', ')} · ${m.ratingCount} ratings${m.ratingMean ? `, mean ${m.ratingMean.toFixed(2)}` : ''}`;
-    $('movie-links').replaceChildren(...[['IMDb', m.links.imdb], ['TMDB', m.links.tmdb]].filter(([, u]) => u).flatMap(([n, u]) => [el('a', { href: u, target: '_blank', rel: 'noopener' }, n), ' ']));
-    $('movie-similar').replaceChildren(...m.similar.slice(0, 10).map((s) => el('li', {}, el('span', { class: 'title', onclick: () => openMovie(s.movieId) }, s.title), el('span', { class: 'sub' }, ` · ${s.similarity.toFixed(2)}`))));
+    $('movie-links').replaceChildren(
+      ...[
+        ['IMDb', m.links.imdb],
+        ['TMDB', m.links.tmdb],
+      ]
+        .filter(([, u]) => u)
+        .flatMap(([n, u]) => [el('a', { href: u, target: '_blank', rel: 'noopener' }, n), ' ']),
+    );
+    $('movie-similar').replaceChildren(
+      ...m.similar
+        .slice(0, 10)
+        .map((s) =>
+          el(
+            'li',
+            {},
+            el('span', { class: 'title', onclick: () => openMovie(s.movieId) }, s.title),
+            el('span', { class: 'sub' }, ` · ${s.similarity.toFixed(2)}`),
+          ),
+        ),
+    );
     if (!$('movie').open) $('movie').showModal();
-  } catch (e) { showError(e); }
+  } catch (e) {
+    showError(e);
+  }
 }
 
 async function loadTrending() {
@@ -131,7 +175,9 @@ $('signin').addEventListener('submit', async (event) => {
     localStorage.setItem('moviereco.session', JSON.stringify(session));
     renderSession();
     await Promise.all([loadRecommendations(), loadRatings(), search()]);
-  } catch (e) { showError(e); }
+  } catch (e) {
+    showError(e);
+  }
 });
 $('signout').addEventListener('click', () => {
   session = null;
@@ -155,6 +201,8 @@ $('movie-close').addEventListener('click', () => $('movie').close());
       $('rec-genre').append(el('option', { value: g }, g));
     }
     await Promise.all([search(), loadTrending().catch(() => undefined), loadRecommendations(), loadRatings()]);
-  } catch (e) { showError(e); }
+  } catch (e) {
+    showError(e);
+  }
   setInterval(() => loadRecommendations().catch(() => undefined), 5000);
 })();

@@ -120,7 +120,9 @@ export async function runSpeedReport(o: SpeedReportOptions): Promise<SpeedReport
   fs.writeFileSync(replayFile, `userId,movieId,rating,timestamp\n${replay.map((r) => `${r.userId},${r.movieId},${r.rating},${r.ratedAt}`).join('\n')}\n`);
   const judged = [...heldOut.keys()].sort((a, b) => a - b);
   const heldOutCount = [...heldOut.values()].reduce((n, l) => n + l.length, 0);
-  log(`   ${found.name}: ${split.history.toLocaleString('en-US')} ratings before ${new Date(split.splitAt * 1000).toISOString().slice(0, 10)} as history; of the ${split.live.toLocaleString('en-US')} newer ones, ${replay.length.toLocaleString('en-US')} replayed and ${heldOutCount.toLocaleString('en-US')} held out (${judged.length} users)`);
+  log(
+    `   ${found.name}: ${split.history.toLocaleString('en-US')} ratings before ${new Date(split.splitAt * 1000).toISOString().slice(0, 10)} as history; of the ${split.live.toLocaleString('en-US')} newer ones, ${replay.length.toLocaleString('en-US')} replayed and ${heldOutCount.toLocaleString('en-US')} held out (${judged.length} users)`,
+  );
 
   log(`3/8 a clean environment (keyspace ${keyspace}, jobs ${jobs.prefix}*, topic ${jobs.topics.ratings}, archive ${jobs.archive.path})`);
   const flink = createFlinkClient({ baseUrl: stack.flink.restUrl });
@@ -144,14 +146,25 @@ export async function runSpeedReport(o: SpeedReportOptions): Promise<SpeedReport
   const batchEnv = { ...env, BATCH_DATASET: historyName };
   const client = cassandraClient(stack);
   try {
-    await loadDataset({ dataset: { name: historyName, dir: split.historyDir, source: 'path' }, hdfs, cassandra: client, keyspace, replication: stack.cassandra.replication, rejectsFile: path.join(stack.dirs.logs, 'report-load-rejects.jsonl'), log: (l) => log(`   ${l}`) });
+    await loadDataset({
+      dataset: { name: historyName, dir: split.historyDir, source: 'path' },
+      hdfs,
+      cassandra: client,
+      keyspace,
+      replication: stack.cassandra.replication,
+      rejectsFile: path.join(stack.dirs.logs, 'report-load-rejects.jsonl'),
+      log: (l) => log(`   ${l}`),
+    });
   } finally {
     await client.shutdown();
   }
   const runner = createBatchRunner({ platform: platformOf(stack), batch: loadBatchConfig(batchEnv), log: (l) => log(`   ${l}`) });
   const stale = await runner.run();
 
-  const store = createCassandraStore({ client: cassandraClient(stack, keyspace), trendingWindow: `${jobs.trending.windowMinutes}m/${jobs.trending.slideMinutes}m` });
+  const store = createCassandraStore({
+    client: cassandraClient(stack, keyspace),
+    trendingWindow: `${jobs.trending.windowMinutes}m/${jobs.trending.slideMinutes}m`,
+  });
   try {
     const snapshot = async (): Promise<{ model: CurrentModel; catalog: Catalog; rows: Map<number, RecommendationRow | undefined> }> => {
       const model = await store.currentModel(loadBatchConfig(batchEnv).modelName);
@@ -168,13 +181,23 @@ export async function runSpeedReport(o: SpeedReportOptions): Promise<SpeedReport
 
     log(`6/8 replay of ${replay.length.toLocaleString('en-US')} ratings`);
     const sink = createRatingSink('kafkajs', { brokers: stack.kafka.brokers, topic: jobs.topics.ratings, clientId: 'moviereco-report' });
-    const summary = await replayRatings({ file: replayFile, sink, codec: createCodec('rating-event'), rejectsFile: path.join(stack.dirs.logs, 'report-replay-rejects.jsonl'), progress: false }).finally(() => sink.close());
-    if (summary.produced !== replay.length) throw new PipelineError(`the replay produced ${summary.produced} of ${replay.length} ratings (${summary.rejected} rejected)`);
+    const summary = await replayRatings({
+      file: replayFile,
+      sink,
+      codec: createCodec('rating-event'),
+      rejectsFile: path.join(stack.dirs.logs, 'report-replay-rejects.jsonl'),
+      progress: false,
+    }).finally(() => sink.close());
+    if (summary.produced !== replay.length)
+      throw new PipelineError(`the replay produced ${summary.produced} of ${replay.length} ratings (${summary.rejected} rejected)`);
     const speedRows = await settledSpeedRows({ kafka, jobs, store }, judged);
     log(`   speed rows of ${judged.length} users settled`);
 
     log('7/8 the archive, and a full retrain over history + archive');
-    await archivedAll({ hdfs, jobs }, replay.map((r) => ratingEventId(r.userId, r.movieId, r.ratedAt * 1000)));
+    await archivedAll(
+      { hdfs, jobs },
+      replay.map((r) => ratingEventId(r.userId, r.movieId, r.ratedAt * 1000)),
+    );
     const retrain = await runner.run();
     const after = await snapshot();
     await Promise.all(plane.declarations.map((d) => plane.cancel(d.name).catch(() => undefined)));
@@ -193,7 +216,12 @@ export async function runSpeedReport(o: SpeedReportOptions): Promise<SpeedReport
     const perUser: { userId: number; known: boolean; scores: Record<ServedBy, RankingScores> }[] = [];
     for (const userId of judged) {
       const seen = new Set((rated.get(userId) ?? []).map((r) => r.movieId));
-      const relevant = new Set(heldOut.get(userId)!.filter((r) => r.rating >= 4 && !seen.has(r.movieId)).map((r) => r.movieId));
+      const relevant = new Set(
+        heldOut
+          .get(userId)!
+          .filter((r) => r.rating >= 4 && !seen.has(r.movieId))
+          .map((r) => r.movieId),
+      );
       if (relevant.size === 0) continue;
       const base = { userId, rated: rated.get(userId) ?? [], limit: k };
       const lists = {
@@ -203,7 +231,16 @@ export async function runSpeedReport(o: SpeedReportOptions): Promise<SpeedReport
         retrain: chooseRecommendations({ ...base, current: after.model, speed: undefined, batch: after.rows.get(userId), catalog: after.catalog }),
       };
       speedSources[lists.speed.source] = (speedSources[lists.speed.source] ?? 0) + 1;
-      const scores = Object.fromEntries(SERVED_BY.map((s) => [s, rankingAt(lists[s].items.map((i) => i.movieId), relevant, k)])) as Record<ServedBy, RankingScores>;
+      const scores = Object.fromEntries(
+        SERVED_BY.map((s) => [
+          s,
+          rankingAt(
+            lists[s].items.map((i) => i.movieId),
+            relevant,
+            k,
+          ),
+        ]),
+      ) as Record<ServedBy, RankingScores>;
       perUser.push({ userId, known: knownUsers.has(userId), scores });
     }
     const segment = (name: SegmentScores['segment'], users: typeof perUser): SegmentScores => ({
@@ -226,7 +263,17 @@ export async function runSpeedReport(o: SpeedReportOptions): Promise<SpeedReport
         stale: { version: stale.version, seconds: stale.seconds, ratings: stale.counts.ratings ?? 0 },
         retrain: { version: retrain.version, seconds: retrain.seconds, ratings: retrain.counts.ratings ?? 0 },
       },
-      segments: [segment('all', perUser), segment('known', perUser.filter((u) => u.known)), segment('new', perUser.filter((u) => !u.known))],
+      segments: [
+        segment('all', perUser),
+        segment(
+          'known',
+          perUser.filter((u) => u.known),
+        ),
+        segment(
+          'new',
+          perUser.filter((u) => !u.known),
+        ),
+      ],
       seconds: (performance.now() - started) / 1000,
     };
     log(`   done in ${formatDuration(report.seconds * 1000)}`);
@@ -240,7 +287,9 @@ export async function runSpeedReport(o: SpeedReportOptions): Promise<SpeedReport
 export function formatSpeedReport(r: SpeedReport): string {
   const lines = [
     `speed-layer report on ${r.dataset}, ${r.feedback}-feedback ALS: history before ${r.splitAt.slice(0, 10)} (${r.history.toLocaleString('en-US')} ratings, model ${r.models.stale.version}); ${r.replayed.toLocaleString('en-US')} newer ratings replayed, ${r.heldOut.toLocaleString('en-US')} held out; retrain ${r.models.retrain.version} on ${r.models.retrain.ratings.toLocaleString('en-US')} ratings`,
-    `speed lists served from: ${Object.entries(r.speedSources).map(([s, n]) => `${s} ${n}`).join(', ')}`,
+    `speed lists served from: ${Object.entries(r.speedSources)
+      .map(([s, n]) => `${s} ${n}`)
+      .join(', ')}`,
     '',
     `segment  users  served by  precision@${r.k}  recall@${r.k}  NDCG@${r.k} ± s.e.  hit@${r.k}  NDCG vs stale`,
   ];
@@ -248,7 +297,9 @@ export function formatSpeedReport(r: SpeedReport): string {
     for (const by of SERVED_BY) {
       const x = s.scores[by];
       const ratio = s.scores.stale.ndcg > 0 ? `${(x.ndcg / s.scores.stale.ndcg).toFixed(2)}×` : '-';
-      lines.push(`${s.segment.padEnd(7)}  ${String(s.users).padStart(5)}  ${by.padEnd(9)}  ${x.precision.toFixed(4).padStart(12)}  ${x.recall.toFixed(4).padStart(9)}  ${x.ndcg.toFixed(4).padStart(7)} ± ${s.ndcgStdError[by].toFixed(4)}  ${x.hit.toFixed(3).padStart(6)}  ${ratio.padStart(13)}`);
+      lines.push(
+        `${s.segment.padEnd(7)}  ${String(s.users).padStart(5)}  ${by.padEnd(9)}  ${x.precision.toFixed(4).padStart(12)}  ${x.recall.toFixed(4).padStart(9)}  ${x.ndcg.toFixed(4).padStart(7)} ± ${s.ndcgStdError[by].toFixed(4)}  ${x.hit.toFixed(3).padStart(6)}  ${ratio.padStart(13)}`,
+      );
     }
   }
   return lines.join('\n');

@@ -23,25 +23,52 @@ import { waitFor } from '../../lib/wait-for.ts';
 import { cassandraClient } from '../../lib/platform.ts';
 import { platformOf } from '../../infra/platform.ts';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '20' }, connections: { type: 'string', default: '16' }, rate: { type: 'string', default: '2000' } } });
+const { values } = parseArgs({
+  options: { seconds: { type: 'string', default: '20' }, connections: { type: 'string', default: '16' }, rate: { type: 'string', default: '2000' } },
+});
 const seconds = Number(values.seconds);
 const connections = Number(values.connections);
 const rate = Number(values.rate);
-const env = { ...process.env, CASSANDRA_KEYSPACE: 'bench_speed', BATCH_MODEL_NAME: 'als-bench-speed', BATCH_DATASET: 'ml-latest-small', ARCHIVE_PATH: '/bench/events', API_PORT: '3100', API_HOST: '127.0.0.1' };
+const env = {
+  ...process.env,
+  CASSANDRA_KEYSPACE: 'bench_speed',
+  BATCH_MODEL_NAME: 'als-bench-speed',
+  BATCH_DATASET: 'ml-latest-small',
+  ARCHIVE_PATH: '/bench/events',
+  API_PORT: '3100',
+  API_HOST: '127.0.0.1',
+};
 const stack = loadConfig(env);
 
 // the movies (titles, links) and a model in the bench keyspace
 const dataset = await findDataset('ml-latest-small');
 const cql = cassandraClient(stack);
-const hasModel = await cql.execute('SELECT version FROM bench_speed.current_model WHERE model_name = ?', ['als-bench-speed'], { prepare: true }).then((r) => r.rowLength > 0).catch(() => false);
-const hasTitles = await cql.execute('SELECT title FROM bench_speed.movies WHERE movie_id = 1', [], { prepare: true }).then((r) => !!r.first()?.get('title')).catch(() => false);
-if (!hasTitles) await loadDataset({ dataset, hdfs: createWebHdfs({ baseUrl: stack.hdfs.webUrl, user: stack.hdfs.user }), cassandra: cql, keyspace: 'bench_speed', rejectsFile: path.join(stack.dirs.tmp, 'bench-api-rejects.csv') });
+const hasModel = await cql
+  .execute('SELECT version FROM bench_speed.current_model WHERE model_name = ?', ['als-bench-speed'], { prepare: true })
+  .then((r) => r.rowLength > 0)
+  .catch(() => false);
+const hasTitles = await cql
+  .execute('SELECT title FROM bench_speed.movies WHERE movie_id = 1', [], { prepare: true })
+  .then((r) => !!r.first()?.get('title'))
+  .catch(() => false);
+if (!hasTitles)
+  await loadDataset({
+    dataset,
+    hdfs: createWebHdfs({ baseUrl: stack.hdfs.webUrl, user: stack.hdfs.user }),
+    cassandra: cql,
+    keyspace: 'bench_speed',
+    rejectsFile: path.join(stack.dirs.tmp, 'bench-api-rejects.csv'),
+  });
 await cql.shutdown();
 if (!hasModel) await createBatchRunner({ platform: platformOf(stack), batch: loadBatchConfig(env) }).run();
 
 const server = spawn(process.execPath, ['--import', 'tsx', path.join(stack.repoRoot, 'tools', 'api.ts')], { env, stdio: ['ignore', 'pipe', 'inherit'] });
 const url = 'http://127.0.0.1:3100';
-await waitFor(async () => ((await fetch(`${url}/ready`).catch(() => undefined))?.ok ? true : undefined), { delayMs: 500, maxWaitMs: 60_000, description: 'the API ready' });
+await waitFor(async () => ((await fetch(`${url}/ready`).catch(() => undefined))?.ok ? true : undefined), {
+  delayMs: 500,
+  maxWaitMs: 60_000,
+  description: 'the API ready',
+});
 
 const random = (n: number) => Math.floor(Math.random() * n);
 const userPath = () => `/users/${random(5) === 0 ? 5_000_000 + random(1_000_000) : 1 + random(610)}/recommendations?limit=10`;
@@ -80,12 +107,24 @@ await autocannon({ url, connections, duration: 5, requests: [{ method: 'GET', se
 const runs: Run[] = [];
 runs.push(await load('GET /health (trivial Hono route)', 'max', { requests: [{ method: 'GET', path: '/health' }] }));
 runs.push(await load('GET /users/:id/recommendations', 'max', { requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: userPath() }) }] }));
-runs.push(await load('GET /users/:id/recommendations', `${rate} req/s`, { overallRate: rate, requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: userPath() }) }] }));
+runs.push(
+  await load('GET /users/:id/recommendations', `${rate} req/s`, {
+    overallRate: rate,
+    requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: userPath() }) }],
+  }),
+);
 server.kill('SIGTERM');
 
 const ratio = runs[1]!.rps / runs[0]!.rps;
 const header = `API benchmark ${new Date().toISOString()}: autocannon, ${connections} connections, ${seconds} s per run, API and load generator as two processes on the same 2 cores as the whole stack; user ids: the 610 dataset users (speed or batch rows) and a fifth unknown users (popular); each request reads the speed row and one slice of the user's ratings (batch rows of the current version are cached in the API).`;
-const table = ['| route | load | requests | req/s | p50 ms | p90 ms | p99 ms | errors | non-2xx |', '|---|---|---:|---:|---:|---:|---:|---:|---:|', ...runs.map((r) => `| ${r.route} | ${r.mode} | ${r.requests.toLocaleString('en-US')} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p90} | ${r.p99} | ${r.errors} | ${r.non2xx} |`)].join('\n');
+const table = [
+  '| route | load | requests | req/s | p50 ms | p90 ms | p99 ms | errors | non-2xx |',
+  '|---|---|---:|---:|---:|---:|---:|---:|---:|',
+  ...runs.map(
+    (r) =>
+      `| ${r.route} | ${r.mode} | ${r.requests.toLocaleString('en-US')} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p90} | ${r.p99} | ${r.errors} | ${r.non2xx} |`,
+  ),
+].join('\n');
 const summary = `${header}\n\n${table}\n\nRatio of recommendations to the trivial route at full load: ${ratio.toFixed(2)}.\n`;
 console.log(`\n${summary}`);
 const outDir = path.join(stack.repoRoot, 'bench-results');

@@ -25,7 +25,13 @@ import type { RatingEvent } from '../../schemas/types.ts';
 import { cassandraClient, kafkaClient } from '../../lib/platform.ts';
 import { platformOf } from '../../infra/platform.ts';
 
-const { values } = parseArgs({ options: { rates: { type: 'string', default: '500,1000,2000' }, seconds: { type: 'string', default: '30' }, ladder: { type: 'string', default: '1000,2000,3000,4000,6000,8000' } } });
+const { values } = parseArgs({
+  options: {
+    rates: { type: 'string', default: '500,1000,2000' },
+    seconds: { type: 'string', default: '30' },
+    ladder: { type: 'string', default: '1000,2000,3000,4000,6000,8000' },
+  },
+});
 const rates = values.rates.split(',').map(Number);
 const ladder = values.ladder.split(',').map(Number);
 const seconds = Number(values.seconds);
@@ -50,7 +56,8 @@ const log = (line: string) => console.log(line);
 // ---- a model (trained once, reused by later runs) and the speed job
 const dataset = await findDataset('ml-latest-small');
 const hdfs = createWebHdfs({ baseUrl: stack.hdfs.webUrl, user: stack.hdfs.user });
-if (!(await hdfs.exists('/movielens/ml-latest-small/ratings.csv'))) await hdfs.uploadFile(path.join(dataset.dir, 'ratings.csv'), '/movielens/ml-latest-small/ratings.csv');
+if (!(await hdfs.exists('/movielens/ml-latest-small/ratings.csv')))
+  await hdfs.uploadFile(path.join(dataset.dir, 'ratings.csv'), '/movielens/ml-latest-small/ratings.csv');
 const current = await cql
   .execute('SELECT version FROM current_model WHERE model_name = ?', ['als-bench-speed'], { prepare: true })
   .then((r) => r.first()?.get('version') as string | undefined)
@@ -58,16 +65,35 @@ const current = await cql
 if (!current) await createBatchRunner({ platform: platformOf(stack), batch: loadBatchConfig(env) }).run();
 const admin = kafkaClient(stack, 'bench-admin').admin();
 await admin.connect();
-await admin.createTopics({ topics: [{ topic: 'bench_ratings', numPartitions: 4 }, { topic: 'bench_ratings_dlq', numPartitions: 1 }], waitForLeaders: true });
+await admin.createTopics({
+  topics: [
+    { topic: 'bench_ratings', numPartitions: 4 },
+    { topic: 'bench_ratings_dlq', numPartitions: 1 },
+  ],
+  waitForLeaders: true,
+});
 await admin.disconnect();
 const plane = createControlPlane({ platform: platformOf(stack), jobs: loadJobsConfig(env), log });
 // every run starts from the model's history: no state from the last run, and the dataset users'
 // ratings in Cassandra put back to the dataset's (earlier runs added to them)
-const datasetRatings = fs.readFileSync(path.join(dataset.dir, 'ratings.csv'), 'utf8').split('\n').slice(1).filter(Boolean).map((l) => l.split(','));
+const datasetRatings = fs
+  .readFileSync(path.join(dataset.dir, 'ratings.csv'), 'utf8')
+  .split('\n')
+  .slice(1)
+  .filter(Boolean)
+  .map((l) => l.split(','));
 for (let user = 1; user <= 610; user++) await cql.execute('DELETE FROM user_ratings WHERE user_id = ?', [user], { prepare: true });
 for (let i = 0; i < datasetRatings.length; i += 200) {
   await Promise.all(
-    datasetRatings.slice(i, i + 200).map(([u, m, r, t]) => cql.execute('INSERT INTO user_ratings (user_id, movie_id, rating, rated_at) VALUES (?, ?, ?, ?)', [Number(u), Number(m), Number(r), new Date(Number(t) * 1000)], { prepare: true })),
+    datasetRatings
+      .slice(i, i + 200)
+      .map(([u, m, r, t]) =>
+        cql.execute(
+          'INSERT INTO user_ratings (user_id, movie_id, rating, rated_at) VALUES (?, ?, ?, ?)',
+          [Number(u), Number(m), Number(r), new Date(Number(t) * 1000)],
+          { prepare: true },
+        ),
+      ),
   );
 }
 log(`user_ratings of users 1..610 reset to the dataset's ${datasetRatings.length.toLocaleString('en-US')} ratings`);
@@ -218,7 +244,9 @@ async function runStep(rate: number, durationS: number): Promise<Step> {
     lagMid,
     lagEnd,
   };
-  log(`  ${rate} ev/s: sent ${step.achieved}/s, ${step.probes} probes, p50 ${step.p50.toFixed(0)} ms, p99 ${step.p99.toFixed(0)} ms, lag ${lagMid} → ${lagEnd}`);
+  log(
+    `  ${rate} ev/s: sent ${step.achieved}/s, ${step.probes} probes, p50 ${step.p50.toFixed(0)} ms, p99 ${step.p99.toFixed(0)} ms, lag ${lagMid} → ${lagEnd}`,
+  );
   return step;
 }
 
@@ -246,8 +274,14 @@ await cql.shutdown();
 
 const fmt = (n: number) => (Number.isFinite(n) ? n.toFixed(0) : '-');
 const tableRows = (steps: Step[]) =>
-  steps.map((s) => `| ${s.rate.toLocaleString('en-US')} | ${s.achieved.toLocaleString('en-US')} | ${s.probes} | ${fmt(s.p50)} | ${fmt(s.p95)} | ${fmt(s.p99)} | ${fmt(s.max)} | ${fmt(s.floorP50)} / ${fmt(s.floorP99)} | ${(s.p99 / s.floorP99).toFixed(1)}× | ${s.lagMid} → ${s.lagEnd} |`);
-const head = ['| target ev/s | sent ev/s | probes | p50 ms | p95 ms | p99 ms | max ms | Kafka round trip p50 / p99 ms | p99 / Kafka p99 | lag mid → end (ratings) |', '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|'];
+  steps.map(
+    (s) =>
+      `| ${s.rate.toLocaleString('en-US')} | ${s.achieved.toLocaleString('en-US')} | ${s.probes} | ${fmt(s.p50)} | ${fmt(s.p95)} | ${fmt(s.p99)} | ${fmt(s.max)} | ${fmt(s.floorP50)} / ${fmt(s.floorP99)} | ${(s.p99 / s.floorP99).toFixed(1)}× | ${s.lagMid} → ${s.lagEnd} |`,
+  );
+const head = [
+  '| target ev/s | sent ev/s | probes | p50 ms | p95 ms | p99 ms | max ms | Kafka round trip p50 / p99 ms | p99 / Kafka p99 | lag mid → end (ratings) |',
+  '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+];
 const header = `Speed-layer freshness ${new Date().toISOString()}: rating produced → speed row readable in Cassandra, 5 probes/s to 110 other users, whose rows are polled every 20 ms; background ratings (half for 500 dataset users, half for a pool of 20,000 new users; each one recomputes a user: fold-in over the whole history, top-100 of ${movies.length.toLocaleString('en-US')} movies); parallelism 1, coalesce ${loadJobsConfig(env).speed.coalesceMs} ms, on ${stack.flink.taskSlots}-slot TaskManager, 2 cores shared with Kafka, Cassandra and the load generator.`;
 const summary = `${header}\n\nSteady load (${seconds} s per rate, first 5 s not counted):\n\n${[...head, ...tableRows(steady)].join('\n')}\n\nLadder (20 s per rate, stops at the first rate whose lag grows past a second of input):\n\n${[...head, ...tableRows(climb)].join('\n')}\n\nHighest sustained rate: ${sustained ? `${sustained.toLocaleString('en-US')} events/s` : `below ${ladder[0]} events/s`}.\n`;
 console.log(`\n${summary}`);

@@ -56,14 +56,29 @@ async function replayRun(run: string, file: string, client: SinkClient, limit?: 
     let peak = 0;
     const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 200);
     try {
-      const s = await replayRatings({ file, sink, codec, rejectsFile: path.join(config.stackDir, 'rejects', `bench-${run}.jsonl`), limit, expectedEvents: limit });
+      const s = await replayRatings({
+        file,
+        sink,
+        codec,
+        rejectsFile: path.join(config.stackDir, 'rejects', `bench-${run}.jsonl`),
+        limit,
+        expectedEvents: limit,
+      });
       const admin = kafkaClient(config, 'bench').admin();
       await admin.connect();
       const offsets = await admin.fetchTopicOffsets(topic);
       await admin.disconnect();
       const inTopic = offsets.reduce((n, p) => n + Number(p.high), 0);
       if (inTopic !== s.produced) throw new Error(`${run}: produced ${s.produced} but the topic holds ${inTopic}`);
-      return { run, client, events: s.produced, seconds: s.durationMs / 1000, eventsPerSec: s.eventsPerSec, valueBytes: 0, peakRssMb: Math.round(peak / 2 ** 20) };
+      return {
+        run,
+        client,
+        events: s.produced,
+        seconds: s.durationMs / 1000,
+        eventsPerSec: s.eventsPerSec,
+        valueBytes: 0,
+        peakRssMb: Math.round(peak / 2 ** 20),
+      };
     } finally {
       clearInterval(sampler);
       await sink.close();
@@ -73,11 +88,22 @@ async function replayRun(run: string, file: string, client: SinkClient, limit?: 
 
 /** Average encoded RatingEvent size of a file's first lines: what ProducerPerformance should send. */
 function averageValueBytes(file: string): number {
-  const lines = fs.readFileSync(file, 'utf8').slice(0, 4 << 20).split('\n').slice(1, -1);
+  const lines = fs
+    .readFileSync(file, 'utf8')
+    .slice(0, 4 << 20)
+    .split('\n')
+    .slice(1, -1);
   let total = 0;
   for (const line of lines) {
     const [u, m, r, t] = line.split(',');
-    total += codec.encode({ eventId: `${u}:${m}:${Number(t) * 1000}`, userId: Number(u), movieId: Number(m), rating: Number(r), ratedAt: Number(t) * 1000, source: 'REPLAY' }).length;
+    total += codec.encode({
+      eventId: `${u}:${m}:${Number(t) * 1000}`,
+      userId: Number(u),
+      movieId: Number(m),
+      rating: Number(r),
+      ratedAt: Number(t) * 1000,
+      source: 'REPLAY',
+    }).length;
   }
   return Math.round(total / lines.length);
 }
@@ -85,24 +111,46 @@ function averageValueBytes(file: string): number {
 async function javaProducerPerf(recordSize: number): Promise<Row> {
   const java = await findJava(config.javaHome);
   return withTopic(async (topic) => {
-    const { stdout } = await promisify(execFile)(java.bin, [
-      '-Xmx512m',
-      '-cp', path.join(config.dirs.lib, 'kafka', '*'),
-      `-Dlog4j2.configurationFile=file:${path.join(config.dirs.conf, 'kafka', 'log4j2.properties')}`,
-      '-Dlog4j2.level=WARN',
-      'org.apache.kafka.tools.ProducerPerformance',
-      '--topic', topic,
-      '--num-records', String(JAVA_RECORDS),
-      '--record-size', String(recordSize),
-      '--throughput', '-1',
-      '--producer-props', `bootstrap.servers=${config.kafka.brokers.join(',')}`, 'acks=all', 'enable.idempotence=true', 'linger.ms=5', 'batch.size=262144',
-    ], { maxBuffer: 16 << 20 });
+    const { stdout } = await promisify(execFile)(
+      java.bin,
+      [
+        '-Xmx512m',
+        '-cp',
+        path.join(config.dirs.lib, 'kafka', '*'),
+        `-Dlog4j2.configurationFile=file:${path.join(config.dirs.conf, 'kafka', 'log4j2.properties')}`,
+        '-Dlog4j2.level=WARN',
+        'org.apache.kafka.tools.ProducerPerformance',
+        '--topic',
+        topic,
+        '--num-records',
+        String(JAVA_RECORDS),
+        '--record-size',
+        String(recordSize),
+        '--throughput',
+        '-1',
+        '--producer-props',
+        `bootstrap.servers=${config.kafka.brokers.join(',')}`,
+        'acks=all',
+        'enable.idempotence=true',
+        'linger.ms=5',
+        'batch.size=262144',
+      ],
+      { maxBuffer: 16 << 20 },
+    );
     const last = stdout.trim().split('\n').at(-1)!;
     const match = /(\d+) records sent, ([\d.]+) records\/sec/.exec(last);
     if (!match) throw new Error(`unexpected ProducerPerformance output: ${last}`);
     const events = Number(match[1]);
     const rate = Number(match[2]);
-    return { run: 'ProducerPerformance (Java)', client: 'kafka-clients (Java)', events, seconds: events / rate, eventsPerSec: rate, valueBytes: recordSize, peakRssMb: 0 };
+    return {
+      run: 'ProducerPerformance (Java)',
+      client: 'kafka-clients (Java)',
+      events,
+      seconds: events / rate,
+      eventsPerSec: rate,
+      valueBytes: recordSize,
+      peakRssMb: 0,
+    };
   });
 }
 
@@ -127,7 +175,10 @@ const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const table = [
   '| run | client | events | seconds | events/s | vs Java | peak RSS (MiB) |',
   '|---|---|---:|---:|---:|---:|---:|',
-  ...rows.map((r) => `| ${r.run} | ${r.client} | ${fmt(r.events)} | ${r.seconds.toFixed(1)} | ${fmt(r.eventsPerSec)} | ${(r.eventsPerSec / javaRow.eventsPerSec).toFixed(2)} | ${r.peakRssMb || '-'} |`),
+  ...rows.map(
+    (r) =>
+      `| ${r.run} | ${r.client} | ${fmt(r.events)} | ${r.seconds.toFixed(1)} | ${fmt(r.eventsPerSec)} | ${(r.eventsPerSec / javaRow.eventsPerSec).toFixed(2)} | ${r.peakRssMb || '-'} |`,
+  ),
 ].join('\n');
 const header = `Ingest benchmark ${new Date().toISOString()}: acks=all, idempotent producers, ${config.kafka.topics[0]!.numPartitions} partitions, values ${recordSize} bytes on average`;
 console.log(`\n${header}\n\n${table}\n`);

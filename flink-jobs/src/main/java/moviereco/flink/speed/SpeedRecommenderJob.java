@@ -37,7 +37,8 @@ import org.slf4j.LoggerFactory;
  * {@code --coalesce.ms} 50, {@code --top.n} 100, {@code --state.ttl.hours} 24 (0 = keep forever),
  * {@code --max.in.flight} 64 (writes outstanding per sink instance), {@code --seed.max.in.flight}
  * 64 (history reads outstanding per instance; each has the {@code --cassandra.deadline.ms}), and
- * those of {@link Kafka}, {@link JobSetup}, {@link CassandraOptions} (whose timeouts are required).
+ * those of {@link Kafka} (including the required {@code --max.future.skew.ms}), {@link JobSetup},
+ * {@link CassandraOptions} (whose timeouts are required).
  */
 public final class SpeedRecommenderJob {
   private static final Logger LOG = LoggerFactory.getLogger(SpeedRecommenderJob.class);

@@ -17,16 +17,17 @@ import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.groups.SinkWriterMetricGroup;
 
 /**
- * Writes each element with one prepared statement, asynchronously, with at most
- * {@code maxInFlight} requests outstanding. {@code flush} (called before every checkpoint barrier
- * and at the end of input) waits until all of them are acknowledged, so a completed checkpoint
- * means every earlier write landed. Statements must be idempotent (upserts of the same values),
- * so replaying from a checkpoint leaves the same rows. A failed write fails the job, which then
- * restarts from its last checkpoint; so does a write, a wait for a free slot or a flush that
- * takes longer than the deadline ({@link CassandraOptions#deadlineMs()}).
+ * Writes each element with one prepared statement, asynchronously, with at most {@code maxInFlight}
+ * requests outstanding. {@code flush} (called before every checkpoint barrier and at the end of
+ * input) waits until all of them are acknowledged, so a completed checkpoint means every earlier
+ * write landed. Statements must be idempotent (upserts of the same values), so replaying from a
+ * checkpoint leaves the same rows. A failed write fails the job, which then restarts from its last
+ * checkpoint; so does a write, a wait for a free slot or a flush that takes longer than the
+ * deadline ({@link CassandraOptions#deadlineMs()}).
  *
  * <p>Metrics of the writer (operator {@code <sink name>: Writer}): {@value #ROWS_WRITTEN}, rows
- * Cassandra acknowledged, and Flink's standard {@code numRecordsSend} / {@code numRecordsSendErrors}.
+ * Cassandra acknowledged, and Flink's standard {@code numRecordsSend} / {@code
+ * numRecordsSendErrors}.
  */
 public final class CassandraSink<T> implements Sink<T> {
   /** The counter of rows Cassandra acknowledged. */
@@ -93,7 +94,10 @@ public final class CassandraSink<T> implements Sink<T> {
     CompletionStage<?> send(T element);
   }
 
-  /** The writer: bounded in-flight requests, each with a deadline. It knows nothing of Cassandra itself. */
+  /**
+   * The writer: bounded in-flight requests, each with a deadline. It knows nothing of Cassandra
+   * itself.
+   */
   static final class Writer<T> implements SinkWriter<T> {
     private final Request<T> request;
     private final String what;
@@ -106,7 +110,15 @@ public final class CassandraSink<T> implements Sink<T> {
     private final Counter errors;
     private final AutoCloseable onClose;
 
-    Writer(Request<T> request, String what, int maxInFlight, long deadlineMs, Counter rowsWritten, Counter sent, Counter errors, AutoCloseable onClose) {
+    Writer(
+        Request<T> request,
+        String what,
+        int maxInFlight,
+        long deadlineMs,
+        Counter rowsWritten,
+        Counter sent,
+        Counter errors,
+        AutoCloseable onClose) {
       this.request = request;
       this.what = what;
       this.maxInFlight = maxInFlight;
@@ -125,7 +137,10 @@ public final class CassandraSink<T> implements Sink<T> {
       // wait gives up after two, so the write that timed out is what the error names
       if (!permits.tryAcquire(2 * deadlineMs, TimeUnit.MILLISECONDS)) {
         rethrow();
-        throw timeout(Deadline.exceeded("a free slot for " + what + " (" + maxInFlight + " writes outstanding)", 2 * deadlineMs));
+        throw timeout(
+            Deadline.exceeded(
+                "a free slot for " + what + " (" + maxInFlight + " writes outstanding)",
+                2 * deadlineMs));
       }
       try {
         rethrow(); // a write that failed while this one waited
@@ -140,23 +155,27 @@ public final class CassandraSink<T> implements Sink<T> {
         permits.release();
         throw e;
       }
-      Deadline.within(sending, deadlineMs, what).whenComplete((result, error) -> {
-        if (error != null) {
-          failure.compareAndSet(null, error);
-          errors.inc();
-        } else {
-          rowsWritten.inc();
-          sent.inc();
-        }
-        permits.release();
-      });
+      Deadline.within(sending, deadlineMs, what)
+          .whenComplete(
+              (result, error) -> {
+                if (error != null) {
+                  failure.compareAndSet(null, error);
+                  errors.inc();
+                } else {
+                  rowsWritten.inc();
+                  sent.inc();
+                }
+                permits.release();
+              });
     }
 
     @Override
     public void flush(boolean endOfInput) throws IOException, InterruptedException {
       if (!permits.tryAcquire(maxInFlight, 2 * deadlineMs, TimeUnit.MILLISECONDS)) {
         rethrow();
-        throw timeout(Deadline.exceeded("the outstanding writes of " + what + " before a checkpoint", 2 * deadlineMs));
+        throw timeout(
+            Deadline.exceeded(
+                "the outstanding writes of " + what + " before a checkpoint", 2 * deadlineMs));
       }
       permits.release(maxInFlight);
       rethrow();
@@ -164,7 +183,8 @@ public final class CassandraSink<T> implements Sink<T> {
 
     private void rethrow() throws IOException {
       Throwable error = failure.get();
-      if (error != null) throw new IOException("Cassandra write failed: " + error.getMessage(), error);
+      if (error != null)
+        throw new IOException("Cassandra write failed: " + error.getMessage(), error);
     }
 
     private static IOException timeout(TimeoutException e) {

@@ -21,22 +21,30 @@ public final class Deadline {
    * ("{@code what} did not complete within N ms") once {@code deadlineMs} have passed. The timer is
    * the JDK's shared one (no thread of ours) and is cancelled when {@code stage} completes first.
    */
-  public static <T> CompletableFuture<T> within(CompletionStage<T> stage, long deadlineMs, String what) {
+  public static <T> CompletableFuture<T> within(
+      CompletionStage<T> stage, long deadlineMs, String what) {
     CompletableFuture<T> bounded = new CompletableFuture<>();
-    CompletableFuture<Void> timer = new CompletableFuture<Void>().orTimeout(deadlineMs, TimeUnit.MILLISECONDS);
-    timer.whenComplete((ignored, timeout) -> {
-      if (timeout != null) bounded.completeExceptionally(exceeded(what, deadlineMs));
-    });
-    stage.whenComplete((value, error) -> {
-      timer.complete(null); // cancels the timeout
-      if (error != null) bounded.completeExceptionally(cause(error));
-      else bounded.complete(value);
-    });
+    CompletableFuture<Void> timer =
+        new CompletableFuture<Void>().orTimeout(deadlineMs, TimeUnit.MILLISECONDS);
+    timer.whenComplete(
+        (ignored, timeout) -> {
+          if (timeout != null) bounded.completeExceptionally(exceeded(what, deadlineMs));
+        });
+    stage.whenComplete(
+        (value, error) -> {
+          timer.complete(null); // cancels the timeout
+          if (error != null) bounded.completeExceptionally(cause(error));
+          else bounded.complete(value);
+        });
     return bounded;
   }
 
-  /** Waits for {@code stage} at most {@code deadlineMs}; its failure is rethrown as the cause of an exception naming {@code what}. */
-  public static <T> T await(CompletionStage<T> stage, long deadlineMs, String what) throws TimeoutException, InterruptedException {
+  /**
+   * Waits for {@code stage} at most {@code deadlineMs}; its failure is rethrown as the cause of an
+   * exception naming {@code what}.
+   */
+  public static <T> T await(CompletionStage<T> stage, long deadlineMs, String what)
+      throws TimeoutException, InterruptedException {
     try {
       return stage.toCompletableFuture().get(deadlineMs, TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
@@ -53,7 +61,8 @@ public final class Deadline {
 
   /** The real failure inside the wrappers of CompletableFuture. */
   public static Throwable cause(Throwable e) {
-    while ((e instanceof ExecutionException || e instanceof CompletionException) && e.getCause() != null) e = e.getCause();
+    while ((e instanceof ExecutionException || e instanceof CompletionException)
+        && e.getCause() != null) e = e.getCause();
     return e;
   }
 }

@@ -11,9 +11,13 @@ import java.util.List;
 public final class ScoredMovies {
   private ScoredMovies() {}
 
-  /** The value of column {@code items} of a prepared statement: its UDT comes from the statement. */
+  /**
+   * The value of column {@code items} of a prepared statement: its UDT comes from the statement.
+   */
   public static List<UdtValue> items(PreparedStatement statement, long[] movieIds, float[] scores) {
-    UserDefinedType type = (UserDefinedType) ((ListType) statement.getVariableDefinitions().get("items").getType()).getElementType();
+    UserDefinedType type =
+        (UserDefinedType)
+            ((ListType) statement.getVariableDefinitions().get("items").getType()).getElementType();
     List<UdtValue> items = new ArrayList<>(movieIds.length);
     for (int i = 0; i < movieIds.length; i++) items.add(type.newValue(movieIds[i], scores[i]));
     return items;

@@ -18,8 +18,10 @@ public final class JobSetup {
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
     env.getConfig().setGlobalJobParameters(params);
     env.setMaxParallelism(params.getInt("max.parallelism", 128));
-    env.enableCheckpointing(params.getLong("checkpoint.interval.ms", 10_000), CheckpointingMode.EXACTLY_ONCE);
-    env.getCheckpointConfig().setMinPauseBetweenCheckpoints(params.getLong("checkpoint.min.pause.ms", 1_000));
+    env.enableCheckpointing(
+        params.getLong("checkpoint.interval.ms", 10_000), CheckpointingMode.EXACTLY_ONCE);
+    env.getCheckpointConfig()
+        .setMinPauseBetweenCheckpoints(params.getLong("checkpoint.min.pause.ms", 1_000));
     env.getCheckpointConfig().setCheckpointTimeout(Duration.ofMinutes(5).toMillis());
     return env;
   }
@@ -27,7 +29,8 @@ public final class JobSetup {
   /** A required flag, with a message that names it. */
   public static String required(ParameterTool params, String name, String what) {
     String value = params.get(name);
-    if (value == null || value.isEmpty()) throw new IllegalArgumentException("missing --" + name + " (" + what + ")");
+    if (value == null || value.isEmpty())
+      throw new IllegalArgumentException("missing --" + name + " (" + what + ")");
     return value;
   }
 }

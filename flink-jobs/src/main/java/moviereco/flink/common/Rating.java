@@ -17,7 +17,8 @@ public class Rating {
 
   public Rating() {}
 
-  public Rating(String eventId, long userId, long movieId, float rating, long ratedAt, long ingestedAt) {
+  public Rating(
+      String eventId, long userId, long movieId, float rating, long ratedAt, long ingestedAt) {
     this.eventId = eventId;
     this.userId = userId;
     this.movieId = movieId;
@@ -26,15 +27,23 @@ public class Rating {
     this.ingestedAt = ingestedAt;
   }
 
-  /** The archive's line, {@link ArchiveLine}: {@code userId,movieId,rating,ratedAtMillis,eventId} (what the batch job reads). */
+  /**
+   * The archive's line, {@link ArchiveLine}: {@code userId,movieId,rating,ratedAtMillis,eventId}
+   * (what the batch job reads).
+   */
   public String toCsv() {
     return ArchiveLine.format(userId, movieId, rating, ratedAt, eventId);
   }
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof Rating r && r.userId == userId && r.movieId == movieId && r.rating == rating && r.ratedAt == ratedAt
-        && r.ingestedAt == ingestedAt && Objects.equals(r.eventId, eventId);
+    return o instanceof Rating r
+        && r.userId == userId
+        && r.movieId == movieId
+        && r.rating == rating
+        && r.ratedAt == ratedAt
+        && r.ingestedAt == ingestedAt
+        && Objects.equals(r.eventId, eventId);
   }
 
   @Override

@@ -10,17 +10,19 @@ import org.apache.flink.util.OutputTag;
 
 /**
  * Decodes Kafka values as RatingEvents (Avro single-object encoding) and checks them with the
- * shared {@link RatingRule} (ids 1..2³¹−1, 0.5 to 5.0 in half steps, not after now plus
- * {@code maxFutureSkewMs}) and for an eventId. A record that cannot be decoded, or decodes to an
- * invalid rating, goes to the {@link #REJECTED} side output with its reason and origin; it never
- * fails the job.
+ * shared {@link RatingRule} (ids 1..2³¹−1, 0.5 to 5.0 in half steps, not after now plus {@code
+ * maxFutureSkewMs}) and for an eventId. A record that cannot be decoded, or decodes to an invalid
+ * rating, goes to the {@link #REJECTED} side output with its reason and origin; it never fails the
+ * job.
  *
  * <p>Metrics: {@value #VALID} and {@value #REJECTED_COUNT} (counters).
  */
 public class RatingDecoder extends ProcessFunction<KafkaRecord, Rating> {
   public static final OutputTag<Rejected> REJECTED = new OutputTag<>("rejected") {};
+
   /** The counter of valid ratings passed on. */
   public static final String VALID = "ratingsValid";
+
   /** The counter of records rejected. */
   public static final String REJECTED_COUNT = "ratingsRejected";
 
@@ -53,26 +55,45 @@ public class RatingDecoder extends ProcessFunction<KafkaRecord, Rating> {
     }
   }
 
-  /** The decoded rating, or the reason (a String) why the record is not one, at {@code nowMillis}. */
+  /**
+   * The decoded rating, or the reason (a String) why the record is not one, at {@code nowMillis}.
+   */
   public static Object decode(KafkaRecord record, long nowMillis, long maxFutureSkewMs) {
     if (record.value == null || record.value.length == 0) return "empty value";
     RatingEvent event;
     try {
       event = RatingEvent.getDecoder().decode(record.value);
     } catch (Exception e) {
-      return "undecodable RatingEvent: " + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+      return "undecodable RatingEvent: "
+          + e.getClass().getSimpleName()
+          + (e.getMessage() == null ? "" : ": " + e.getMessage());
     }
     String problem = problem(event, nowMillis, maxFutureSkewMs);
     if (problem != null) return problem;
-    return new Rating(event.getEventId(), event.getUserId(), event.getMovieId(), event.getRating(), event.getRatedAt().toEpochMilli(), record.timestamp);
+    return new Rating(
+        event.getEventId(),
+        event.getUserId(),
+        event.getMovieId(),
+        event.getRating(),
+        event.getRatedAt().toEpochMilli(),
+        record.timestamp);
   }
 
   /** Why a decoded event is invalid, or null: an eventId, and {@link RatingRule}. */
   public static String problem(RatingEvent e, long nowMillis, long maxFutureSkewMs) {
-    if (e.getEventId() == null || e.getEventId().isEmpty()) return "invalid RatingEvent: empty eventId";
-    // the float as written (3.3, not 3.2999999523): the same verdict, since every half step is a float and a double
+    if (e.getEventId() == null || e.getEventId().isEmpty())
+      return "invalid RatingEvent: empty eventId";
+    // the float as written (3.3, not 3.2999999523): the same verdict, since every half step is a
+    // float and a double
     double rating = Double.parseDouble(Float.toString(e.getRating()));
-    String problem = RatingRule.problem(e.getUserId(), e.getMovieId(), rating, e.getRatedAt().toEpochMilli(), nowMillis, maxFutureSkewMs);
+    String problem =
+        RatingRule.problem(
+            e.getUserId(),
+            e.getMovieId(),
+            rating,
+            e.getRatedAt().toEpochMilli(),
+            nowMillis,
+            maxFutureSkewMs);
     return problem == null ? null : "invalid RatingEvent: " + problem;
   }
 }

@@ -30,20 +30,25 @@ public final class SmokeJob {
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
     env.setRuntimeMode(RuntimeExecutionMode.BATCH);
     env.fromData(text.trim().split("\\s+"))
-        .name("words").uid("words")
+        .name("words")
+        .uid("words")
         .map(word -> Tuple2.of(word, 1L))
         .returns(Types.TUPLE(Types.STRING, Types.LONG))
-        .name("pair").uid("pair")
+        .name("pair")
+        .uid("pair")
         .keyBy(pair -> pair.f0)
         .sum(1)
-        .name("count").uid("count")
+        .name("count")
+        .uid("count")
         .map(pair -> pair.f0 + " " + pair.f1)
-        .name("format").uid("format")
+        .name("format")
+        .uid("format")
         .sinkTo(
             FileSink.forRowFormat(new Path(output), new SimpleStringEncoder<String>())
                 .withBucketAssigner(new BasePathBucketAssigner<>())
                 .build())
-        .name("file-sink").uid("file-sink");
+        .name("file-sink")
+        .uid("file-sink");
     env.execute("smoke-word-count");
   }
 }

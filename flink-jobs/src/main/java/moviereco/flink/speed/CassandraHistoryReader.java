@@ -13,8 +13,8 @@ import moviereco.flink.cassandra.CassandraOptions;
 
 /**
  * A user's history from Cassandra {@code user_ratings}, read asynchronously page by page. Each
- * request has the driver's request timeout; the whole read gets the hard deadline from
- * {@link SpeedRecommender}.
+ * request has the driver's request timeout; the whole read gets the hard deadline from {@link
+ * SpeedRecommender}.
  */
 public final class CassandraHistoryReader implements HistoryReader {
   private static final int PAGE_SIZE = 5_000;
@@ -35,7 +35,9 @@ public final class CassandraHistoryReader implements HistoryReader {
 
   @Override
   public CompletionStage<Stored> read(long userId) {
-    return session.executeAsync(query.bind(userId).setPageSize(PAGE_SIZE)).thenCompose(rs -> collect(rs, new Collected()));
+    return session
+        .executeAsync(query.bind(userId).setPageSize(PAGE_SIZE))
+        .thenCompose(rs -> collect(rs, new Collected()));
   }
 
   private static CompletionStage<Stored> collect(AsyncResultSet rs, Collected rows) {

@@ -3,8 +3,8 @@ package moviereco.flink.speed;
 import moviereco.contracts.TopN;
 
 /**
- * The speed layer's maths (docs/speed.md): for a user's ratings and fixed item factors Y, the
- * batch model's user solve, exactly as the batch job's last ALS step does it:
+ * The speed layer's maths (docs/speed.md): for a user's ratings and fixed item factors Y, the batch
+ * model's user solve, exactly as the batch job's last ALS step does it:
  *
  * <pre>
  *   b_u = Σ (r − μ − b_i) / (n + damping)
@@ -12,8 +12,8 @@ import moviereco.contracts.TopN;
  *   score(i) = μ + b_u + b_i + x_u · y_i
  * </pre>
  *
- * over the rated movies the model knows (n of them). For an implicit-feedback model (no biases,
- * μ = 0; Hu, Koren, Volinsky 2008, with Spark's λ n weighting):
+ * over the rated movies the model knows (n of them). For an implicit-feedback model (no biases, μ =
+ * 0; Hu, Koren, Volinsky 2008, with Spark's λ n weighting):
  *
  * <pre>
  *   x_u = (Yᵀ Y + Σ α r y yᵀ + λ n I)⁻¹ Σ (1 + α r) y

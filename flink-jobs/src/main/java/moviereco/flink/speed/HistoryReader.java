@@ -5,10 +5,9 @@ import java.util.concurrent.CompletionStage;
 
 /**
  * Where a user's earlier ratings come from the first time the speed recommender sees the user (or
- * sees them again after their state expired): Cassandra {@code user_ratings} in the job
- * ({@link CassandraHistoryReader}), anything in tests. Opened once per parallel instance.
- * {@link #read} must not block; the recommender bounds how many reads are outstanding and how
- * long each may take.
+ * sees them again after their state expired): Cassandra {@code user_ratings} in the job ({@link
+ * CassandraHistoryReader}), anything in tests. Opened once per parallel instance. {@link #read}
+ * must not block; the recommender bounds how many reads are outstanding and how long each may take.
  */
 public interface HistoryReader extends Serializable {
   void open() throws Exception;

@@ -1,10 +1,10 @@
 package moviereco.flink.speed;
 
 /**
- * A published batch model as the speed layer needs it: item factors and biases in flat arrays,
- * the global mean, the regularisation and the user-bias damping of the fold-in, and the data cutoff.
- * An implicit-feedback model also carries its confidence weight alpha and Yᵀ Y, the Gram matrix of
- * all item factors that every implicit user solve starts from.
+ * A published batch model as the speed layer needs it: item factors and biases in flat arrays, the
+ * global mean, the regularisation and the user-bias damping of the fold-in, and the data cutoff. An
+ * implicit-feedback model also carries its confidence weight alpha and Yᵀ Y, the Gram matrix of all
+ * item factors that every implicit user solve starts from.
  */
 public final class Model {
   public final String version;
@@ -12,30 +12,74 @@ public final class Model {
   public final int rank;
   public final double globalMean;
   public final double reg;
+
   /** b_u = Σ(r − μ − b_i) / (n + damping); NaN when the model has no biases (b_u = 0) */
   public final double userBiasDamping;
+
   /** movie ids, in index order */
   public final long[] ids;
+
   public final float[] itemBias;
+
   /** row-major: factors[i * rank + f] */
   public final float[] factors;
-  /** implicit feedback: a rating r is preference 1 with confidence 1 + alpha r (no biases, mean 0) */
+
+  /**
+   * implicit feedback: a rating r is preference 1 with confidence 1 + alpha r (no biases, mean 0)
+   */
   public final boolean implicit;
+
   public final double alpha;
+
   /** Yᵀ Y over all items, row-major rank × rank; null for an explicit model */
   public final double[] gram;
+
   /** open addressing, linear probing: movie id → row + 1 (0 = empty); no boxing on the hot path */
   private final long[] keys;
+
   private final int[] rows;
   private final int mask;
 
   /** An explicit-feedback model. */
-  public Model(String version, long dataCutoff, int rank, double globalMean, double reg, double userBiasDamping, long[] ids, float[] itemBias, float[] factors) {
-    this(version, dataCutoff, rank, globalMean, reg, userBiasDamping, false, Double.NaN, ids, itemBias, factors);
+  public Model(
+      String version,
+      long dataCutoff,
+      int rank,
+      double globalMean,
+      double reg,
+      double userBiasDamping,
+      long[] ids,
+      float[] itemBias,
+      float[] factors) {
+    this(
+        version,
+        dataCutoff,
+        rank,
+        globalMean,
+        reg,
+        userBiasDamping,
+        false,
+        Double.NaN,
+        ids,
+        itemBias,
+        factors);
   }
 
-  public Model(String version, long dataCutoff, int rank, double globalMean, double reg, double userBiasDamping, boolean implicit, double alpha, long[] ids, float[] itemBias, float[] factors) {
-    if (itemBias.length != ids.length || factors.length != ids.length * rank) throw new IllegalArgumentException("factor arrays do not match " + ids.length + " items of rank " + rank);
+  public Model(
+      String version,
+      long dataCutoff,
+      int rank,
+      double globalMean,
+      double reg,
+      double userBiasDamping,
+      boolean implicit,
+      double alpha,
+      long[] ids,
+      float[] itemBias,
+      float[] factors) {
+    if (itemBias.length != ids.length || factors.length != ids.length * rank)
+      throw new IllegalArgumentException(
+          "factor arrays do not match " + ids.length + " items of rank " + rank);
     this.version = version;
     this.dataCutoff = dataCutoff;
     this.rank = rank;
@@ -68,7 +112,8 @@ public final class Model {
         for (int q = 0; q <= p; q++) g[p * rank + q] += yp * factors[off + q];
       }
     }
-    for (int p = 0; p < rank; p++) for (int q = p + 1; q < rank; q++) g[p * rank + q] = g[q * rank + p];
+    for (int p = 0; p < rank; p++)
+      for (int q = p + 1; q < rank; q++) g[p * rank + q] = g[q * rank + p];
     return g;
   }
 

@@ -11,9 +11,9 @@ import org.apache.flink.core.fs.FileSystem;
 import org.apache.flink.core.fs.Path;
 
 /**
- * Reads a model the batch layer published, in the shared format of {@link ModelFiles}
- * ({@code <path>/metadata.json} and {@code <path>/item-factors/part-*}, lines
- * {@code id,bias,f1..fk}), through Flink's file systems, so hdfs:// and file:// both work.
+ * Reads a model the batch layer published, in the shared format of {@link ModelFiles} ({@code
+ * <path>/metadata.json} and {@code <path>/item-factors/part-*}, lines {@code id,bias,f1..fk}),
+ * through Flink's file systems, so hdfs:// and file:// both work.
  */
 public final class ModelLoader {
   private ModelLoader() {}
@@ -22,7 +22,8 @@ public final class ModelLoader {
     Path root = new Path(modelPath);
     ModelFiles.Metadata meta = metadata(root);
     Factors items = readFactors(new Path(root, ModelFiles.ITEM_FACTORS), meta.rank());
-    if (items.ids.length == 0) throw new IOException(modelPath + "/" + ModelFiles.ITEM_FACTORS + " holds no factors");
+    if (items.ids.length == 0)
+      throw new IOException(modelPath + "/" + ModelFiles.ITEM_FACTORS + " holds no factors");
     return new Model(
         meta.version(),
         meta.dataCutoff(),
@@ -37,7 +38,10 @@ public final class ModelLoader {
         items.factors);
   }
 
-  /** {@code <root>/metadata.json}; a file that breaks the contract is an IOException naming it and the field. */
+  /**
+   * {@code <root>/metadata.json}; a file that breaks the contract is an IOException naming it and
+   * the field.
+   */
   public static ModelFiles.Metadata metadata(Path root) throws IOException {
     Path file = new Path(root, ModelFiles.METADATA);
     String json;
@@ -47,14 +51,17 @@ public final class ModelLoader {
     try {
       return ModelFiles.Metadata.parse(json);
     } catch (IllegalArgumentException e) {
-      throw new IOException(root + "/" + e.getMessage(), e); // the message starts with "metadata.json: "
+      throw new IOException(
+          root + "/" + e.getMessage(), e); // the message starts with "metadata.json: "
     }
   }
 
   /** Rows of a factor directory: ids, biases and row-major factors. */
   public record Factors(long[] ids, float[] bias, float[] factors) {}
 
-  /** Reads {@code dir/part-*}: lines {@code id,bias,f1..fk} ({@link ModelFiles#parseFactorLine}). */
+  /**
+   * Reads {@code dir/part-*}: lines {@code id,bias,f1..fk} ({@link ModelFiles#parseFactorLine}).
+   */
   public static Factors readFactors(Path dir, int rank) throws IOException {
     FileSystem fs = dir.getFileSystem();
     long[] ids = new long[1024];
@@ -66,7 +73,9 @@ public final class ModelLoader {
     Arrays.sort(parts, (a, b) -> a.getPath().getName().compareTo(b.getPath().getName()));
     for (FileStatus part : parts) {
       if (!part.getPath().getName().startsWith("part-")) continue;
-      try (BufferedReader reader = new BufferedReader(new InputStreamReader(fs.open(part.getPath()), StandardCharsets.UTF_8))) {
+      try (BufferedReader reader =
+          new BufferedReader(
+              new InputStreamReader(fs.open(part.getPath()), StandardCharsets.UTF_8))) {
         String text;
         while ((text = reader.readLine()) != null) {
           if (text.isEmpty()) continue;
@@ -88,6 +97,7 @@ public final class ModelLoader {
         }
       }
     }
-    return new Factors(Arrays.copyOf(ids, n), Arrays.copyOf(bias, n), Arrays.copyOf(factors, n * rank));
+    return new Factors(
+        Arrays.copyOf(ids, n), Arrays.copyOf(bias, n), Arrays.copyOf(factors, n * rank));
   }
 }

@@ -1,6 +1,9 @@
 package moviereco.flink.speed;
 
-/** A model version the batch layer announced on model-updates (a Flink POJO, kept in broadcast state). */
+/**
+ * A model version the batch layer announced on model-updates (a Flink POJO, kept in broadcast
+ * state).
+ */
 public class ModelRef {
   public String modelName;
   public String version;

@@ -16,7 +16,6 @@ import org.apache.flink.api.common.state.BroadcastState;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.MapStateDescriptor;
-import org.apache.flink.api.common.state.ReadOnlyBroadcastState;
 import org.apache.flink.api.common.state.StateTtlConfig;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
@@ -32,32 +31,35 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The speed layer, keyed by user. Keeps each user's rating history in state (seeded once from
- * a {@link HistoryReader}, Cassandra {@code user_ratings} in the job, asynchronously, on first
- * sight), coalesces a burst of one user's
- * events behind a short processing-time timer, then folds in the whole history with the current
- * model's item factors ({@link FoldIn}) and emits the top-N without rated movies. Every rating that
- * changes the history is also emitted to {@link #USER_RATINGS}.
+ * The speed layer, keyed by user. Keeps each user's rating history in state (seeded once from a
+ * {@link HistoryReader}, Cassandra {@code user_ratings} in the job, asynchronously, on first
+ * sight), coalesces a burst of one user's events behind a short processing-time timer, then folds
+ * in the whole history with the current model's item factors ({@link FoldIn}) and emits the top-N
+ * without rated movies. Every rating that changes the history is also emitted to {@link
+ * #USER_RATINGS}.
  *
  * <p>The current model arrives on the broadcast side (announcements from model-updates); only the
  * reference is kept in (checkpointed) broadcast state, and each instance loads the factors from the
  * model's path. On a new model, users whose streamed ratings are newer than its data cutoff are
  * recomputed; the others are served by the new batch view. A rating older than the current model's
  * cutoff only updates the history: the model has seen it. *
- * <p>History reads are bounded: at most {@code maxSeedsInFlight} per parallel instance are
- * outstanding (a new user's event waits for a free slot, which frees within one deadline), and each must
- * complete within {@code seedDeadlineMs}, checked both on the read's future and, in processing
- * time, by the timer that waits for it. A read that fails or misses its deadline fails the task
- * with an exception naming the user; Flink restarts from the last checkpoint (nothing is lost:
- * the waiting ratings are in checkpointed state, the Kafka offsets in the checkpoint).
  *
- * <p>Metrics: {@value #RECOMMENDATIONS_COMPUTED}, {@value #USERS_SEEDED} (counters),
- * {@value #SEEDS_IN_FLIGHT} (gauge: history reads outstanding).
+ * <p>History reads are bounded: at most {@code maxSeedsInFlight} per parallel instance are
+ * outstanding (a new user's event waits for a free slot, which frees within one deadline), and each
+ * must complete within {@code seedDeadlineMs}, checked both on the read's future and, in processing
+ * time, by the timer that waits for it. A read that fails or misses its deadline fails the task
+ * with an exception naming the user; Flink restarts from the last checkpoint (nothing is lost: the
+ * waiting ratings are in checkpointed state, the Kafka offsets in the checkpoint).
+ *
+ * <p>Metrics: {@value #RECOMMENDATIONS_COMPUTED}, {@value #USERS_SEEDED} (counters), {@value
+ * #SEEDS_IN_FLIGHT} (gauge: history reads outstanding).
  */
-public class SpeedRecommender extends KeyedBroadcastProcessFunction<Long, Rating, ModelRef, SpeedRow> {
+public class SpeedRecommender
+    extends KeyedBroadcastProcessFunction<Long, Rating, ModelRef, SpeedRow> {
   private static final Logger LOG = LoggerFactory.getLogger(SpeedRecommender.class);
   public static final MapStateDescriptor<String, ModelRef> MODEL =
-      new MapStateDescriptor<>("model", BasicTypeInfo.STRING_TYPE_INFO, TypeInformation.of(ModelRef.class));
+      new MapStateDescriptor<>(
+          "model", BasicTypeInfo.STRING_TYPE_INFO, TypeInformation.of(ModelRef.class));
   public static final OutputTag<UserRatingRow> USER_RATINGS = new OutputTag<>("user-ratings") {};
   private static final String CURRENT = "current";
   private static final long MODEL_RETRY_MS = 30_000;
@@ -76,8 +78,10 @@ public class SpeedRecommender extends KeyedBroadcastProcessFunction<Long, Rating
   private transient ValueStateDescriptor<UserHistory> historyDescriptor;
   private transient ValueState<UserHistory> history;
   private transient ListState<Rating> pending;
+
   /** the history reads of this instance, by user: started, not yet merged */
   private transient Map<Long, Seed> seeds;
+
   private transient Semaphore seedSlots;
   private transient Model model;
   private transient boolean[] exclude;
@@ -89,9 +93,19 @@ public class SpeedRecommender extends KeyedBroadcastProcessFunction<Long, Rating
   /** A history read: its result, bounded by the deadline, and when it started (processing time). */
   private record Seed(CompletableFuture<HistoryReader.Stored> result, long startedAt) {}
 
-  public SpeedRecommender(HistoryReader historyReader, long coalesceMs, int topN, long stateTtlHours, long seedDeadlineMs, int maxSeedsInFlight) {
-    if (seedDeadlineMs <= 0) throw new IllegalArgumentException("the history read deadline must be positive, not " + seedDeadlineMs);
-    if (maxSeedsInFlight <= 0) throw new IllegalArgumentException("--seed.max.in.flight must be positive, not " + maxSeedsInFlight);
+  public SpeedRecommender(
+      HistoryReader historyReader,
+      long coalesceMs,
+      int topN,
+      long stateTtlHours,
+      long seedDeadlineMs,
+      int maxSeedsInFlight) {
+    if (seedDeadlineMs <= 0)
+      throw new IllegalArgumentException(
+          "the history read deadline must be positive, not " + seedDeadlineMs);
+    if (maxSeedsInFlight <= 0)
+      throw new IllegalArgumentException(
+          "--seed.max.in.flight must be positive, not " + maxSeedsInFlight);
     this.historyReader = historyReader;
     this.coalesceMs = coalesceMs;
     this.topN = topN;
@@ -102,11 +116,15 @@ public class SpeedRecommender extends KeyedBroadcastProcessFunction<Long, Rating
 
   @Override
   public void open(Configuration parameters) throws Exception {
-    historyDescriptor = new ValueStateDescriptor<>("history", TypeInformation.of(UserHistory.class));
-    ListStateDescriptor<Rating> pendingDescriptor = new ListStateDescriptor<>("pending", TypeInformation.of(Rating.class));
+    historyDescriptor =
+        new ValueStateDescriptor<>("history", TypeInformation.of(UserHistory.class));
+    ListStateDescriptor<Rating> pendingDescriptor =
+        new ListStateDescriptor<>("pending", TypeInformation.of(Rating.class));
     if (stateTtlHours > 0) {
-      // an idle user's history is dropped after a while and seeded again from Cassandra when they return
-      StateTtlConfig ttl = StateTtlConfig.newBuilder(java.time.Duration.ofHours(stateTtlHours)).build();
+      // an idle user's history is dropped after a while and seeded again from Cassandra when they
+      // return
+      StateTtlConfig ttl =
+          StateTtlConfig.newBuilder(java.time.Duration.ofHours(stateTtlHours)).build();
       historyDescriptor.enableTimeToLive(ttl);
     }
     history = getRuntimeContext().getState(historyDescriptor);
@@ -116,7 +134,11 @@ public class SpeedRecommender extends KeyedBroadcastProcessFunction<Long, Rating
     seedSlots = new Semaphore(maxSeedsInFlight);
     computed = getRuntimeContext().getMetricGroup().counter(RECOMMENDATIONS_COMPUTED);
     seeded = getRuntimeContext().getMetricGroup().counter(USERS_SEEDED);
-    getRuntimeContext().getMetricGroup().gauge(SEEDS_IN_FLIGHT, (Gauge<Integer>) () -> maxSeedsInFlight - seedSlots.availablePermits());
+    getRuntimeContext()
+        .getMetricGroup()
+        .gauge(
+            SEEDS_IN_FLIGHT,
+            (Gauge<Integer>) () -> maxSeedsInFlight - seedSlots.availablePermits());
   }
 
   @Override
@@ -125,12 +147,14 @@ public class SpeedRecommender extends KeyedBroadcastProcessFunction<Long, Rating
   }
 
   @Override
-  public void processElement(Rating r, ReadOnlyContext ctx, Collector<SpeedRow> out) throws Exception {
+  public void processElement(Rating r, ReadOnlyContext ctx, Collector<SpeedRow> out)
+      throws Exception {
     UserHistory h = history.value();
     if (h == null) h = new UserHistory();
     if (!h.seeded) {
       pending.add(r);
-      if (!seeds.containsKey(r.userId)) startSeed(r.userId, ctx.timerService().currentProcessingTime());
+      if (!seeds.containsKey(r.userId))
+        startSeed(r.userId, ctx.timerService().currentProcessingTime());
       schedule(h, ctx);
     } else {
       apply(h, r, ctx.getBroadcastState(MODEL).get(CURRENT), ctx);
@@ -140,7 +164,8 @@ public class SpeedRecommender extends KeyedBroadcastProcessFunction<Long, Rating
   }
 
   @Override
-  public void onTimer(long timestamp, OnTimerContext ctx, Collector<SpeedRow> out) throws Exception {
+  public void onTimer(long timestamp, OnTimerContext ctx, Collector<SpeedRow> out)
+      throws Exception {
     UserHistory h = history.value();
     long user = ctx.getCurrentKey();
     if (h == null) { // expired
@@ -154,7 +179,8 @@ public class SpeedRecommender extends KeyedBroadcastProcessFunction<Long, Rating
       Seed seed = seeds.get(user);
       if (seed == null) seed = startSeed(user, now); // e.g. after a restore
       if (!seed.result.isDone()) {
-        if (now - seed.startedAt >= seedDeadlineMs) throw Deadline.exceeded(readOf(user), seedDeadlineMs);
+        if (now - seed.startedAt >= seedDeadlineMs)
+          throw Deadline.exceeded(readOf(user), seedDeadlineMs);
         // the history read is still out: look again shortly instead of blocking every other user
         schedule(h, ctx, SEED_RECHECK_MS);
         history.update(h);
@@ -187,27 +213,37 @@ public class SpeedRecommender extends KeyedBroadcastProcessFunction<Long, Rating
   }
 
   @Override
-  public void processBroadcastElement(ModelRef ref, Context ctx, Collector<SpeedRow> out) throws Exception {
+  public void processBroadcastElement(ModelRef ref, Context ctx, Collector<SpeedRow> out)
+      throws Exception {
     BroadcastState<String, ModelRef> state = ctx.getBroadcastState(MODEL);
     ModelRef current = state.get(CURRENT);
     if (current != null && current.version.equals(ref.version)) return;
     state.put(CURRENT, ref);
-    LOG.info("model {} {} is current (data cutoff {})", ref.modelName, ref.version, Instant.ofEpochMilli(ref.dataCutoff));
+    LOG.info(
+        "model {} {} is current (data cutoff {})",
+        ref.modelName,
+        ref.version,
+        Instant.ofEpochMilli(ref.dataCutoff));
     model(ref); // load now, not on the first rating after it
     int[] recomputed = {0};
-    ctx.applyToKeyedState(historyDescriptor, (user, userState) -> {
-      UserHistory h = userState.value();
-      if (h == null || !h.seeded) return; // its timer is due and will use the new model
-      if (h.lastEventAt > ref.dataCutoff) {
-        Model m = model(ref);
-        if (m == null) return;
-        out.collect(recommend(user, h, m));
-        recomputed[0]++;
-      }
-      h.dirty = false;
-      userState.update(h);
-    });
-    LOG.info("model {}: recomputed {} users with ratings newer than its cutoff", ref.version, recomputed[0]);
+    ctx.applyToKeyedState(
+        historyDescriptor,
+        (user, userState) -> {
+          UserHistory h = userState.value();
+          if (h == null || !h.seeded) return; // its timer is due and will use the new model
+          if (h.lastEventAt > ref.dataCutoff) {
+            Model m = model(ref);
+            if (m == null) return;
+            out.collect(recommend(user, h, m));
+            recomputed[0]++;
+          }
+          h.dirty = false;
+          userState.update(h);
+        });
+    LOG.info(
+        "model {}: recomputed {} users with ratings newer than its cutoff",
+        ref.version,
+        recomputed[0]);
   }
 
   /** Applies a streamed rating; emits the user_ratings row if it changed the history. */
@@ -244,21 +280,35 @@ public class SpeedRecommender extends KeyedBroadcastProcessFunction<Long, Rating
     }
   }
 
-  /** The loaded model for a reference, loading it if needed; null if it cannot be read (retried later). */
+  /**
+   * The loaded model for a reference, loading it if needed; null if it cannot be read (retried
+   * later).
+   */
   private Model model(ModelRef ref) {
     if (model != null && model.version.equals(ref.version)) return model;
-    if (ref.version.equals(failedVersion) && System.currentTimeMillis() - failedAt < MODEL_RETRY_MS) return null;
+    if (ref.version.equals(failedVersion) && System.currentTimeMillis() - failedAt < MODEL_RETRY_MS)
+      return null;
     try {
       long start = System.currentTimeMillis();
       model = ModelLoader.load(ref.path);
       exclude = new boolean[model.size()];
       failedVersion = null;
-      LOG.info("loaded model {} from {}: {} items of rank {} in {} ms", ref.version, ref.path, model.size(), model.rank, System.currentTimeMillis() - start);
+      LOG.info(
+          "loaded model {} from {}: {} items of rank {} in {} ms",
+          ref.version,
+          ref.path,
+          model.size(),
+          model.rank,
+          System.currentTimeMillis() - start);
       return model;
     } catch (Exception e) {
       failedVersion = ref.version;
       failedAt = System.currentTimeMillis();
-      LOG.error("cannot load model {} from {}; users stay on the batch view until it loads", ref.version, ref.path, e);
+      LOG.error(
+          "cannot load model {} from {}; users stay on the batch view until it loads",
+          ref.version,
+          ref.path,
+          e);
       return null;
     }
   }
@@ -269,9 +319,12 @@ public class SpeedRecommender extends KeyedBroadcastProcessFunction<Long, Rating
    * deadline; it gives up after two (and the user whose read passed its deadline fails the task
    * with the clearer message first, when its timer fires).
    */
-  private Seed startSeed(long user, long now) throws TimeoutException, InterruptedException, IOException {
+  private Seed startSeed(long user, long now)
+      throws TimeoutException, InterruptedException, IOException {
     if (!seedSlots.tryAcquire(2 * seedDeadlineMs, TimeUnit.MILLISECONDS)) {
-      throw Deadline.exceeded("a free slot for " + readOf(user) + " (" + maxSeedsInFlight + " reads outstanding)", 2 * seedDeadlineMs);
+      throw Deadline.exceeded(
+          "a free slot for " + readOf(user) + " (" + maxSeedsInFlight + " reads outstanding)",
+          2 * seedDeadlineMs);
     }
     CompletionStage<HistoryReader.Stored> reading;
     try {
@@ -280,7 +333,8 @@ public class SpeedRecommender extends KeyedBroadcastProcessFunction<Long, Rating
       seedSlots.release();
       throw new IOException(readOf(user) + " failed: " + e, e);
     }
-    CompletableFuture<HistoryReader.Stored> result = Deadline.within(reading, seedDeadlineMs, readOf(user));
+    CompletableFuture<HistoryReader.Stored> result =
+        Deadline.within(reading, seedDeadlineMs, readOf(user));
     result.whenComplete((stored, error) -> seedSlots.release());
     Seed seed = new Seed(result, now);
     seeds.put(user, seed);

@@ -47,7 +47,14 @@ public final class SpeedRecommenderJob {
 
   /** The pipeline's knobs. */
   public record Settings(
-      String jobName, String modelName, long maxFutureSkewMs, long coalesceMs, int topN, long stateTtlHours, long seedDeadlineMs, int maxSeedsInFlight)
+      String jobName,
+      String modelName,
+      long maxFutureSkewMs,
+      long coalesceMs,
+      int topN,
+      long stateTtlHours,
+      long seedDeadlineMs,
+      int maxSeedsInFlight)
       implements Serializable {
     public static Settings from(ParameterTool params, CassandraOptions cassandra) {
       return new Settings(
@@ -63,7 +70,8 @@ public final class SpeedRecommenderJob {
   }
 
   /** Where the pipeline's results go. */
-  public record Sinks(Sink<SpeedRow> speedView, Sink<UserRatingRow> userRatings, Sink<Rejected> deadLetters) {}
+  public record Sinks(
+      Sink<SpeedRow> speedView, Sink<UserRatingRow> userRatings, Sink<Rejected> deadLetters) {}
 
   public static void main(String[] args) throws Exception {
     ParameterTool params = ParameterTool.fromArgs(args);
@@ -81,51 +89,95 @@ public final class SpeedRecommenderJob {
 
     DataStream<KafkaRecord> ratings = Kafka.rawRatings(env, params, name);
     // every announcement from the beginning: the last one for this model name is the current model
-    ParameterTool updatesParams = params.mergeWith(ParameterTool.fromArgs(new String[] {"--starting.offsets", "earliest", "--group.id", name + "-models"}));
-    DataStream<KafkaRecord> updates = env
-        .fromSource(Kafka.rawSource(updatesParams, params.get("updates.topic", "model-updates"), name + "-models"), WatermarkStrategy.noWatermarks(), "model-updates-source")
-        .uid("model-updates-source");
+    ParameterTool updatesParams =
+        params.mergeWith(
+            ParameterTool.fromArgs(
+                new String[] {"--starting.offsets", "earliest", "--group.id", name + "-models"}));
+    DataStream<KafkaRecord> updates =
+        env.fromSource(
+                Kafka.rawSource(
+                    updatesParams, params.get("updates.topic", "model-updates"), name + "-models"),
+                WatermarkStrategy.noWatermarks(),
+                "model-updates-source")
+            .uid("model-updates-source");
 
-    Sinks sinks = new Sinks(
-        new CassandraSink<SpeedRow>(cassandra,
-            Cql.INSERT_SPEED_RECOMMENDATIONS,
-            (statement, row) -> statement.bind(row.userId, row.modelVersion, Instant.ofEpochMilli(row.computedAt), ScoredMovies.items(statement, row.movieIds, row.scores)),
-            maxInFlight),
-        new CassandraSink<UserRatingRow>(cassandra,
-            Cql.INSERT_USER_RATING,
-            (statement, row) -> statement.bind(row.userId, row.movieId, row.rating, Instant.ofEpochMilli(row.ratedAt)),
-            maxInFlight),
-        Kafka.deadLetterSink(params));
+    Sinks sinks =
+        new Sinks(
+            new CassandraSink<SpeedRow>(
+                cassandra,
+                Cql.INSERT_SPEED_RECOMMENDATIONS,
+                (statement, row) ->
+                    statement.bind(
+                        row.userId,
+                        row.modelVersion,
+                        Instant.ofEpochMilli(row.computedAt),
+                        ScoredMovies.items(statement, row.movieIds, row.scores)),
+                maxInFlight),
+            new CassandraSink<UserRatingRow>(
+                cassandra,
+                Cql.INSERT_USER_RATING,
+                (statement, row) ->
+                    statement.bind(
+                        row.userId, row.movieId, row.rating, Instant.ofEpochMilli(row.ratedAt)),
+                maxInFlight),
+            Kafka.deadLetterSink(params));
     pipeline(ratings, updates, new CassandraHistoryReader(cassandra), sinks, settings);
   }
 
   /**
-   * The speed layer from raw rating records and model announcements: decode (uid decode; rejects
-   * to {@code sinks.deadLetters}, uid dead-letters), decode-model (parallelism 1) → broadcast,
-   * fold-in keyed by user (uid fold-in) → speed-view and user-ratings. Returns the fold-in's rows.
+   * The speed layer from raw rating records and model announcements: decode (uid decode; rejects to
+   * {@code sinks.deadLetters}, uid dead-letters), decode-model (parallelism 1) → broadcast, fold-in
+   * keyed by user (uid fold-in) → speed-view and user-ratings. Returns the fold-in's rows.
    */
   public static SingleOutputStreamOperator<SpeedRow> pipeline(
-      DataStream<KafkaRecord> ratingRecords, DataStream<KafkaRecord> modelUpdates, HistoryReader history, Sinks sinks, Settings settings) {
-    SingleOutputStreamOperator<Rating> ratings = Kafka.decode(ratingRecords, settings.jobName(), settings.maxFutureSkewMs());
-    ratings.getSideOutput(RatingDecoder.REJECTED).sinkTo(sinks.deadLetters()).name("dead-letters").uid("dead-letters");
+      DataStream<KafkaRecord> ratingRecords,
+      DataStream<KafkaRecord> modelUpdates,
+      HistoryReader history,
+      Sinks sinks,
+      Settings settings) {
+    SingleOutputStreamOperator<Rating> ratings =
+        Kafka.decode(ratingRecords, settings.jobName(), settings.maxFutureSkewMs());
+    ratings
+        .getSideOutput(RatingDecoder.REJECTED)
+        .sinkTo(sinks.deadLetters())
+        .name("dead-letters")
+        .uid("dead-letters");
 
-    BroadcastStream<ModelRef> models = modelUpdates
-        .flatMap(new DecodeModelRef(settings.modelName())).name("decode-model").uid("decode-model")
-        .setParallelism(1)
-        .broadcast(SpeedRecommender.MODEL);
+    BroadcastStream<ModelRef> models =
+        modelUpdates
+            .flatMap(new DecodeModelRef(settings.modelName()))
+            .name("decode-model")
+            .uid("decode-model")
+            .setParallelism(1)
+            .broadcast(SpeedRecommender.MODEL);
 
-    SingleOutputStreamOperator<SpeedRow> rows = ratings
-        .keyBy(r -> r.userId)
-        .connect(models)
-        .process(new SpeedRecommender(history, settings.coalesceMs(), settings.topN(), settings.stateTtlHours(), settings.seedDeadlineMs(), settings.maxSeedsInFlight()))
-        .name("fold-in").uid("fold-in");
+    SingleOutputStreamOperator<SpeedRow> rows =
+        ratings
+            .keyBy(r -> r.userId)
+            .connect(models)
+            .process(
+                new SpeedRecommender(
+                    history,
+                    settings.coalesceMs(),
+                    settings.topN(),
+                    settings.stateTtlHours(),
+                    settings.seedDeadlineMs(),
+                    settings.maxSeedsInFlight()))
+            .name("fold-in")
+            .uid("fold-in");
 
     rows.sinkTo(sinks.speedView()).name("speed-view").uid("speed-view");
-    rows.getSideOutput(SpeedRecommender.USER_RATINGS).sinkTo(sinks.userRatings()).name("user-ratings").uid("user-ratings");
+    rows.getSideOutput(SpeedRecommender.USER_RATINGS)
+        .sinkTo(sinks.userRatings())
+        .name("user-ratings")
+        .uid("user-ratings");
     return rows;
   }
 
-  /** ModelPublished → ModelRef for one model name; an undecodable announcement is logged and skipped. */
+  /**
+   * ModelPublished → ModelRef for one model name; an undecodable announcement is logged and
+   * skipped.
+   */
   static final class DecodeModelRef implements FlatMapFunction<KafkaRecord, ModelRef> {
     private final String modelName;
 
@@ -137,9 +189,17 @@ public final class SpeedRecommenderJob {
     public void flatMap(KafkaRecord record, Collector<ModelRef> out) {
       try {
         ModelPublished p = ModelPublished.getDecoder().decode(record.value);
-        if (p.getModelName().equals(modelName)) out.collect(new ModelRef(p.getModelName(), p.getVersion(), p.getPath(), p.getDataCutoff().toEpochMilli()));
+        if (p.getModelName().equals(modelName))
+          out.collect(
+              new ModelRef(
+                  p.getModelName(), p.getVersion(), p.getPath(), p.getDataCutoff().toEpochMilli()));
       } catch (Exception e) {
-        LOG.warn("skipping an undecodable record at {}-{}@{}: {}", record.topic, record.partition, record.offset, e.toString());
+        LOG.warn(
+            "skipping an undecodable record at {}-{}@{}: {}",
+            record.topic,
+            record.partition,
+            record.offset,
+            e.toString());
       }
     }
   }

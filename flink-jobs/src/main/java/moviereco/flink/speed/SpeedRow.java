@@ -10,7 +10,8 @@ public class SpeedRow {
 
   public SpeedRow() {}
 
-  public SpeedRow(long userId, String modelVersion, long computedAt, long[] movieIds, float[] scores) {
+  public SpeedRow(
+      long userId, String modelVersion, long computedAt, long[] movieIds, float[] scores) {
     this.userId = userId;
     this.modelVersion = modelVersion;
     this.computedAt = computedAt;

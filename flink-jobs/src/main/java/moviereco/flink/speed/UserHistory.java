@@ -4,9 +4,9 @@ import java.util.Arrays;
 
 /**
  * One user's ratings as the speed layer keeps them in keyed state (a Flink POJO): every movie's
- * latest rating, sorted by movie id. {@code seeded} says whether the history from Cassandra
- * {@code user_ratings} has been merged in; {@code lastEventAt} is the newest streamed rating's
- * time; {@code dirty} means the recommendations are out of date.
+ * latest rating, sorted by movie id. {@code seeded} says whether the history from Cassandra {@code
+ * user_ratings} has been merged in; {@code lastEventAt} is the newest streamed rating's time;
+ * {@code dirty} means the recommendations are out of date.
  */
 public class UserHistory {
   public long[] movies = new long[0];
@@ -15,6 +15,7 @@ public class UserHistory {
   public boolean seeded;
   public boolean dirty;
   public long lastEventAt = Long.MIN_VALUE;
+
   /** the processing-time timer that will recompute, or 0 */
   public long timerAt;
 
@@ -46,7 +47,9 @@ public class UserHistory {
     }
   }
 
-  /** Records a rating unless the history holds a newer one for that movie; true if anything changed. */
+  /**
+   * Records a rating unless the history holds a newer one for that movie; true if anything changed.
+   */
   public boolean apply(long movieId, float rating, long at) {
     int i = Arrays.binarySearch(movies, movieId);
     if (i >= 0) {

@@ -60,28 +60,55 @@ public final class CountRatingsJob {
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
     env.setRuntimeMode(RuntimeExecutionMode.BATCH);
     DataStream<String> ids =
-        env.fromSource(source, WatermarkStrategy.noWatermarks(), "ratings").uid("ratings-source")
-            .map(bytes -> {
-              String id = eventIdOf(bytes);
-              return id == null ? "" : id;
-            })
-            .name("decode").uid("decode");
+        env.fromSource(source, WatermarkStrategy.noWatermarks(), "ratings")
+            .uid("ratings-source")
+            .map(
+                bytes -> {
+                  String id = eventIdOf(bytes);
+                  return id == null ? "" : id;
+                })
+            .name("decode")
+            .uid("decode");
 
-    DataStream<Tuple2<String, Long>> records = ids.map(id -> Tuple2.of("records", 1L)).returns(Types.TUPLE(Types.STRING, Types.LONG)).name("records").uid("records");
-    DataStream<Tuple2<String, Long>> validity = ids.map(id -> Tuple2.of(id.isEmpty() ? "invalid" : "valid", 1L)).returns(Types.TUPLE(Types.STRING, Types.LONG)).name("validity").uid("validity");
+    DataStream<Tuple2<String, Long>> records =
+        ids.map(id -> Tuple2.of("records", 1L))
+            .returns(Types.TUPLE(Types.STRING, Types.LONG))
+            .name("records")
+            .uid("records");
+    DataStream<Tuple2<String, Long>> validity =
+        ids.map(id -> Tuple2.of(id.isEmpty() ? "invalid" : "valid", 1L))
+            .returns(Types.TUPLE(Types.STRING, Types.LONG))
+            .name("validity")
+            .uid("validity");
     DataStream<Tuple2<String, Long>> distinct =
-        ids.filter(id -> !id.isEmpty()).name("valid-only").uid("valid-only")
+        ids.filter(id -> !id.isEmpty())
+            .name("valid-only")
+            .uid("valid-only")
             .keyBy(id -> id)
-            .reduce((a, b) -> a).name("distinct").uid("distinct")
-            .map(id -> Tuple2.of("distinct-event-ids", 1L)).returns(Types.TUPLE(Types.STRING, Types.LONG)).name("distinct-count").uid("distinct-count");
+            .reduce((a, b) -> a)
+            .name("distinct")
+            .uid("distinct")
+            .map(id -> Tuple2.of("distinct-event-ids", 1L))
+            .returns(Types.TUPLE(Types.STRING, Types.LONG))
+            .name("distinct-count")
+            .uid("distinct-count");
 
-    records.union(validity, distinct)
+    records
+        .union(validity, distinct)
         .keyBy(t -> t.f0)
-        .sum(1).name("totals").uid("totals")
-        .map(t -> t.f0 + " " + t.f1).name("format").uid("format")
-        .sinkTo(FileSink.forRowFormat(new Path(params.getRequired("output")), new SimpleStringEncoder<String>())
-            .withBucketAssigner(new BasePathBucketAssigner<>()).build())
-        .name("file-sink").uid("file-sink");
+        .sum(1)
+        .name("totals")
+        .uid("totals")
+        .map(t -> t.f0 + " " + t.f1)
+        .name("format")
+        .uid("format")
+        .sinkTo(
+            FileSink.forRowFormat(
+                    new Path(params.getRequired("output")), new SimpleStringEncoder<String>())
+                .withBucketAssigner(new BasePathBucketAssigner<>())
+                .build())
+        .name("file-sink")
+        .uid("file-sink");
     env.execute("count-ratings");
   }
 }

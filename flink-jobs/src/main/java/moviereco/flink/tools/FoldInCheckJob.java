@@ -28,10 +28,11 @@ import org.apache.flink.util.Collector;
 /**
  * Checks the speed layer's fold-in against the batch model: for every user of a MovieLens
  * ratings.csv (the model's training data), folds in the user's ratings with the model's item
- * factors, exactly as the speed recommender does, and compares with the user's bias and vector
- * that ALS wrote ({@code <model>/user-factors}). Writes {@code userId,n,maxAbsDiff,biasDiff} lines.
+ * factors, exactly as the speed recommender does, and compares with the user's bias and vector that
+ * ALS wrote ({@code <model>/user-factors}). Writes {@code userId,n,maxAbsDiff,biasDiff} lines.
  *
- * <p>Flags: {@code --model <path>}, {@code --ratings <path of ratings.csv>}, {@code --output <dir>}.
+ * <p>Flags: {@code --model <path>}, {@code --ratings <path of ratings.csv>}, {@code --output
+ * <dir>}.
  */
 public final class FoldInCheckJob {
   private FoldInCheckJob() {}
@@ -41,18 +42,35 @@ public final class FoldInCheckJob {
     String model = params.getRequired("model");
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
     env.setRuntimeMode(RuntimeExecutionMode.BATCH);
-    env.fromSource(FileSource.forRecordStreamFormat(new TextLineInputFormat(), new Path(params.getRequired("ratings"))).build(), WatermarkStrategy.noWatermarks(), "ratings")
+    env.fromSource(
+            FileSource.forRecordStreamFormat(
+                    new TextLineInputFormat(), new Path(params.getRequired("ratings")))
+                .build(),
+            WatermarkStrategy.noWatermarks(),
+            "ratings")
         .uid("ratings")
-        .filter(line -> !line.isEmpty() && Character.isDigit(line.charAt(0))).name("rows").uid("rows")
-        .map(line -> {
-          String[] c = line.split(",");
-          return Tuple3.of(Long.parseLong(c[0]), Long.parseLong(c[1]), Float.parseFloat(c[2]));
-        })
-        .returns(Types.TUPLE(Types.LONG, Types.LONG, Types.FLOAT)).name("parse").uid("parse")
+        .filter(line -> !line.isEmpty() && Character.isDigit(line.charAt(0)))
+        .name("rows")
+        .uid("rows")
+        .map(
+            line -> {
+              String[] c = line.split(",");
+              return Tuple3.of(Long.parseLong(c[0]), Long.parseLong(c[1]), Float.parseFloat(c[2]));
+            })
+        .returns(Types.TUPLE(Types.LONG, Types.LONG, Types.FLOAT))
+        .name("parse")
+        .uid("parse")
         .keyBy(t -> t.f0)
-        .process(new Compare(model)).name("compare").uid("compare")
-        .sinkTo(FileSink.forRowFormat(new Path(params.getRequired("output")), new SimpleStringEncoder<String>()).withBucketAssigner(new BasePathBucketAssigner<>()).build())
-        .name("output").uid("output");
+        .process(new Compare(model))
+        .name("compare")
+        .uid("compare")
+        .sinkTo(
+            FileSink.forRowFormat(
+                    new Path(params.getRequired("output")), new SimpleStringEncoder<String>())
+                .withBucketAssigner(new BasePathBucketAssigner<>())
+                .build())
+        .name("output")
+        .uid("output");
     env.execute("fold-in-check");
   }
 
@@ -73,17 +91,23 @@ public final class FoldInCheckJob {
       users = ModelLoader.readFactors(new Path(new Path(modelPath), "user-factors"), model.rank);
       userRow = new HashMap<>();
       for (int i = 0; i < users.ids().length; i++) userRow.put(users.ids()[i], i);
-      ratings = getRuntimeContext().getListState(new ListStateDescriptor<>("ratings", Types.TUPLE(Types.LONG, Types.LONG, Types.FLOAT)));
+      ratings =
+          getRuntimeContext()
+              .getListState(
+                  new ListStateDescriptor<>(
+                      "ratings", Types.TUPLE(Types.LONG, Types.LONG, Types.FLOAT)));
     }
 
     @Override
-    public void processElement(Tuple3<Long, Long, Float> r, Context ctx, Collector<String> out) throws Exception {
+    public void processElement(Tuple3<Long, Long, Float> r, Context ctx, Collector<String> out)
+        throws Exception {
       ratings.add(r);
       ctx.timerService().registerEventTimeTimer(Long.MAX_VALUE - 1);
     }
 
     @Override
-    public void onTimer(long timestamp, OnTimerContext ctx, Collector<String> out) throws Exception {
+    public void onTimer(long timestamp, OnTimerContext ctx, Collector<String> out)
+        throws Exception {
       List<Tuple3<Long, Long, Float>> all = new ArrayList<>();
       for (Tuple3<Long, Long, Float> r : ratings.get()) all.add(r);
       int[] rows = new int[all.size()];
@@ -99,8 +123,16 @@ public final class FoldInCheckJob {
         return;
       }
       double maxDiff = 0;
-      for (int f = 0; f < model.rank; f++) maxDiff = Math.max(maxDiff, Math.abs(u.x()[f] - users.factors()[row * model.rank + f]));
-      out.collect(ctx.getCurrentKey() + "," + u.n() + "," + maxDiff + "," + Math.abs(u.bias() - users.bias()[row]));
+      for (int f = 0; f < model.rank; f++)
+        maxDiff = Math.max(maxDiff, Math.abs(u.x()[f] - users.factors()[row * model.rank + f]));
+      out.collect(
+          ctx.getCurrentKey()
+              + ","
+              + u.n()
+              + ","
+              + maxDiff
+              + ","
+              + Math.abs(u.bias() - users.bias()[row]));
     }
   }
 }

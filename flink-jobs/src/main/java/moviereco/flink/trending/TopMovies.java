@@ -26,17 +26,22 @@ public class TopMovies extends KeyedProcessFunction<Long, MovieCount, TrendingRo
 
   @Override
   public void open(Configuration parameters) {
-    counts = getRuntimeContext().getListState(new ListStateDescriptor<>("counts", TypeInformation.of(MovieCount.class)));
+    counts =
+        getRuntimeContext()
+            .getListState(
+                new ListStateDescriptor<>("counts", TypeInformation.of(MovieCount.class)));
   }
 
   @Override
-  public void processElement(MovieCount c, Context ctx, Collector<TrendingRow> out) throws Exception {
+  public void processElement(MovieCount c, Context ctx, Collector<TrendingRow> out)
+      throws Exception {
     counts.add(c);
     ctx.timerService().registerEventTimeTimer(c.windowEnd);
   }
 
   @Override
-  public void onTimer(long timestamp, OnTimerContext ctx, Collector<TrendingRow> out) throws Exception {
+  public void onTimer(long timestamp, OnTimerContext ctx, Collector<TrendingRow> out)
+      throws Exception {
     List<MovieCount> all = new ArrayList<>();
     for (MovieCount c : counts.get()) all.add(c);
     counts.clear();
@@ -45,7 +50,8 @@ public class TopMovies extends KeyedProcessFunction<Long, MovieCount, TrendingRo
 
   /** The n most counted, ties by movie id; pure, for tests. */
   static TrendingRow top(String window, long windowEnd, List<MovieCount> all, int n) {
-    all.sort(Comparator.comparingLong((MovieCount c) -> -c.count).thenComparingLong(c -> c.movieId));
+    all.sort(
+        Comparator.comparingLong((MovieCount c) -> -c.count).thenComparingLong(c -> c.movieId));
     int size = Math.min(n, all.size());
     long[] ids = new long[size];
     long[] cs = new long[size];

@@ -15,7 +15,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.flink.metrics.SimpleCounter;
 import org.junit.jupiter.api.Test;
 
-/** The sink's writer against requests that complete, fail or never complete: no Cassandra needed. */
+/**
+ * The sink's writer against requests that complete, fail or never complete: no Cassandra needed.
+ */
 class CassandraSinkWriterTest {
   final List<CompletableFuture<Void>> requests = new ArrayList<>();
   final SimpleCounter rows = new SimpleCounter();
@@ -24,11 +26,19 @@ class CassandraSinkWriterTest {
   final AtomicBoolean closed = new AtomicBoolean();
 
   CassandraSink.Writer<String> writer(int maxInFlight, long deadlineMs) {
-    return new CassandraSink.Writer<>(element -> {
-      CompletableFuture<Void> request = new CompletableFuture<>();
-      requests.add(request);
-      return request;
-    }, "the write", maxInFlight, deadlineMs, rows, sent, errors, () -> closed.set(true));
+    return new CassandraSink.Writer<>(
+        element -> {
+          CompletableFuture<Void> request = new CompletableFuture<>();
+          requests.add(request);
+          return request;
+        },
+        "the write",
+        maxInFlight,
+        deadlineMs,
+        rows,
+        sent,
+        errors,
+        () -> closed.set(true));
   }
 
   @Test

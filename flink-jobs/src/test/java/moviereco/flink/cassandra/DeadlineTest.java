@@ -17,11 +17,14 @@ class DeadlineTest {
   @Test
   void aFutureThatNeverCompletesFailsAfterTheDeadline() {
     long start = System.nanoTime();
-    CompletableFuture<String> bounded = Deadline.within(new CompletableFuture<String>(), 100, "reading the history of user 7");
-    ExecutionException e = assertThrows(ExecutionException.class, () -> bounded.get(10, TimeUnit.SECONDS));
+    CompletableFuture<String> bounded =
+        Deadline.within(new CompletableFuture<String>(), 100, "reading the history of user 7");
+    ExecutionException e =
+        assertThrows(ExecutionException.class, () -> bounded.get(10, TimeUnit.SECONDS));
     long elapsedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
     TimeoutException timeout = assertInstanceOf(TimeoutException.class, e.getCause());
-    assertEquals("reading the history of user 7 did not complete within 100 ms", timeout.getMessage());
+    assertEquals(
+        "reading the history of user 7 did not complete within 100 ms", timeout.getMessage());
     assertTrue(elapsedMs >= 100 && elapsedMs < 5_000, "failed after " + elapsedMs + " ms");
   }
 
@@ -33,17 +36,29 @@ class DeadlineTest {
     assertEquals("done", bounded.get(1, TimeUnit.SECONDS));
 
     IOException failure = new IOException("connection reset");
-    CompletableFuture<String> failing = Deadline.within(CompletableFuture.failedFuture(failure), 60_000, "a write");
-    ExecutionException e = assertThrows(ExecutionException.class, () -> failing.get(1, TimeUnit.SECONDS));
+    CompletableFuture<String> failing =
+        Deadline.within(CompletableFuture.failedFuture(failure), 60_000, "a write");
+    ExecutionException e =
+        assertThrows(ExecutionException.class, () -> failing.get(1, TimeUnit.SECONDS));
     assertSame(failure, e.getCause());
   }
 
   @Test
   void awaitGivesUpAtTheDeadlineAndNamesWhat() {
-    TimeoutException e = assertThrows(TimeoutException.class, () -> Deadline.await(new CompletableFuture<>(), 50, "connecting to Cassandra at 127.0.0.1:9042"));
-    assertEquals("connecting to Cassandra at 127.0.0.1:9042 did not complete within 50 ms", e.getMessage());
-    IllegalStateException failed = assertThrows(IllegalStateException.class,
-        () -> Deadline.await(CompletableFuture.failedFuture(new IOException("no host")), 50, "preparing"));
+    TimeoutException e =
+        assertThrows(
+            TimeoutException.class,
+            () ->
+                Deadline.await(
+                    new CompletableFuture<>(), 50, "connecting to Cassandra at 127.0.0.1:9042"));
+    assertEquals(
+        "connecting to Cassandra at 127.0.0.1:9042 did not complete within 50 ms", e.getMessage());
+    IllegalStateException failed =
+        assertThrows(
+            IllegalStateException.class,
+            () ->
+                Deadline.await(
+                    CompletableFuture.failedFuture(new IOException("no host")), 50, "preparing"));
     assertInstanceOf(IOException.class, failed.getCause());
   }
 }

@@ -24,8 +24,15 @@ class RatingDecoderTest {
   }
 
   static byte[] encode(long user, long movie, float rating, long ratedAt) throws Exception {
-    RatingEvent e = RatingEvent.newBuilder().setEventId(user + ":" + movie + ":" + ratedAt).setUserId(user).setMovieId(movie)
-        .setRating(rating).setRatedAt(Instant.ofEpochMilli(ratedAt)).setSource(RatingSource.API).build();
+    RatingEvent e =
+        RatingEvent.newBuilder()
+            .setEventId(user + ":" + movie + ":" + ratedAt)
+            .setUserId(user)
+            .setMovieId(movie)
+            .setRating(rating)
+            .setRatedAt(Instant.ofEpochMilli(ratedAt))
+            .setSource(RatingSource.API)
+            .build();
     ByteBuffer b = RatingEvent.getEncoder().encode(e);
     byte[] out = new byte[b.remaining()];
     b.get(out);
@@ -45,28 +52,46 @@ class RatingDecoderTest {
 
   @Test
   void explainsWhyARecordIsRejected() throws Exception {
-    assertTrue(((String) decode(record("not avro at all".getBytes()))).startsWith("undecodable RatingEvent"));
+    assertTrue(
+        ((String) decode(record("not avro at all".getBytes())))
+            .startsWith("undecodable RatingEvent"));
     assertEquals("empty value", decode(record(new byte[0])));
     byte[] unknownFingerprint = encode(7, 50, 3.5f);
     unknownFingerprint[5] ^= 0x55;
     assertTrue(((String) decode(record(unknownFingerprint))).startsWith("undecodable RatingEvent"));
-    assertEquals("invalid RatingEvent: rating 3.3 is not 0.5 to 5.0 in half steps", decode(record(encode(7, 50, 3.3f))));
-    assertEquals("invalid RatingEvent: rating 5.5 is not 0.5 to 5.0 in half steps", decode(record(encode(7, 50, 5.5f))));
-    assertEquals("invalid RatingEvent: userId 0 is not in 1..2147483647", decode(record(encode(0, 50, 3f))));
-    assertEquals("invalid RatingEvent: movieId 4294967338 is not in 1..2147483647", decode(record(encode(7, 4_294_967_338L, 3f))));
+    assertEquals(
+        "invalid RatingEvent: rating 3.3 is not 0.5 to 5.0 in half steps",
+        decode(record(encode(7, 50, 3.3f))));
+    assertEquals(
+        "invalid RatingEvent: rating 5.5 is not 0.5 to 5.0 in half steps",
+        decode(record(encode(7, 50, 5.5f))));
+    assertEquals(
+        "invalid RatingEvent: userId 0 is not in 1..2147483647", decode(record(encode(0, 50, 3f))));
+    assertEquals(
+        "invalid RatingEvent: movieId 4294967338 is not in 1..2147483647",
+        decode(record(encode(7, 4_294_967_338L, 3f))));
   }
 
   @Test
   void aRatingTooFarInTheFutureIsRejected() throws Exception {
     assertInstanceOf(Rating.class, decode(record(encode(7, 50, 4f, NOW + SKEW))));
-    assertEquals("invalid RatingEvent: ratedAt " + (NOW + SKEW + 1) + " is in the future (after now " + NOW + " + " + SKEW + " ms)",
+    assertEquals(
+        "invalid RatingEvent: ratedAt "
+            + (NOW + SKEW + 1)
+            + " is in the future (after now "
+            + NOW
+            + " + "
+            + SKEW
+            + " ms)",
         decode(record(encode(7, 50, 4f, NOW + SKEW + 1))));
   }
 
   @Test
   void aDeadLetterCarriesTheReasonAndTheOrigin() throws Exception {
     KafkaRecord origin = record("garbage".getBytes());
-    DeadLetter letter = DeadLetter.getDecoder().decode(Kafka.encode(new Rejected("why", "speed-recommender", origin, 9000)));
+    DeadLetter letter =
+        DeadLetter.getDecoder()
+            .decode(Kafka.encode(new Rejected("why", "speed-recommender", origin, 9000)));
     assertEquals("why", letter.getReason());
     assertEquals("speed-recommender", letter.getStage());
     assertEquals("ratings", letter.getOriginTopic());

@@ -76,9 +76,14 @@ class FoldInTest {
         for (int j = 0; j < rows.length; j++) ratings[j] = (1 + random.nextInt(10)) / 2f;
         FoldIn.UserVector u = FoldIn.solve(m, rows, ratings);
         double biasSum = 0;
-        for (int j = 0; j < rows.length; j++) biasSum += ratings[j] - m.globalMean - m.itemBias[rows[j]];
+        for (int j = 0; j < rows.length; j++)
+          biasSum += ratings[j] - m.globalMean - m.itemBias[rows[j]];
         assertEquals(biasSum / (rows.length + 15), u.bias(), 1e-12);
-        assertArrayEquals(reference(m, rows, ratings, u.bias()), u.x(), 1e-9, "rank " + rank + ", " + rows.length + " ratings");
+        assertArrayEquals(
+            reference(m, rows, ratings, u.bias()),
+            u.x(),
+            1e-9,
+            "rank " + rank + ", " + rows.length + " ratings");
         assertEquals(rows.length, u.n());
       }
     }
@@ -108,7 +113,8 @@ class FoldInTest {
     Random random = new Random(3);
     Model m = randomModel(random, 50, 4, 3.0, 0.1);
     FoldIn.UserVector known = FoldIn.solve(m, new int[] {1, 2, 3}, new float[] {4, 2, 5});
-    FoldIn.UserVector withUnknown = FoldIn.solve(m, new int[] {1, -1, 2, 3}, new float[] {4, 1, 2, 5});
+    FoldIn.UserVector withUnknown =
+        FoldIn.solve(m, new int[] {1, -1, 2, 3}, new float[] {4, 1, 2, 5});
     assertArrayEquals(known.x(), withUnknown.x(), 0);
     assertEquals(known.bias(), withUnknown.bias(), 0);
     FoldIn.UserVector none = FoldIn.solve(m, new int[] {-1}, new float[] {3});
@@ -146,7 +152,8 @@ class FoldInTest {
   void implicitSolveSatisfiesTheConfidenceWeightedNormalEquations() {
     Random random = new Random(7);
     Model e = randomModel(random, 40, 5, 0, 0.1);
-    Model m = new Model("v1", 0, 5, 0, 0.1, Double.NaN, true, 2.0, e.ids, new float[e.size()], e.factors);
+    Model m =
+        new Model("v1", 0, 5, 0, 0.1, Double.NaN, true, 2.0, e.ids, new float[e.size()], e.factors);
     int[] rows = {3, 8, 15, 22, 31, 39};
     float[] ratings = {5f, 4.5f, 1f, 3f, 0.5f, 4f};
     FoldIn.UserVector u = FoldIn.solve(m, rows, ratings);

@@ -43,8 +43,11 @@ class SpeedRecommenderHarnessTest {
 
   /** History reads answered by the test: each user's future, and how often each user was read. */
   static final class ScriptedReader implements HistoryReader {
-    /** what read(user) returns: a future the test completes, or completed at once with no history */
+    /**
+     * what read(user) returns: a future the test completes, or completed at once with no history
+     */
     final transient Map<Long, CompletableFuture<Stored>> answers = new ConcurrentHashMap<>();
+
     final transient Map<Long, AtomicInteger> calls = new ConcurrentHashMap<>();
     boolean opened;
     boolean closed;
@@ -85,8 +88,11 @@ class SpeedRecommenderHarnessTest {
     if (harness != null) harness.close();
   }
 
-  KeyedBroadcastOperatorTestHarness<Long, Rating, ModelRef, SpeedRow> open(SpeedRecommender function) throws Exception {
-    harness = ProcessFunctionTestHarnesses.forKeyedBroadcastProcessFunction(function, r -> r.userId, Types.LONG, SpeedRecommender.MODEL);
+  KeyedBroadcastOperatorTestHarness<Long, Rating, ModelRef, SpeedRow> open(
+      SpeedRecommender function) throws Exception {
+    harness =
+        ProcessFunctionTestHarnesses.forKeyedBroadcastProcessFunction(
+            function, r -> r.userId, Types.LONG, SpeedRecommender.MODEL);
     harness.setProcessingTime(START);
     harness.setStateTtlProcessingTime(START);
     return harness;
@@ -96,7 +102,8 @@ class SpeedRecommenderHarnessTest {
     return open(recommender(reader, 60_000, 64, 24));
   }
 
-  static SpeedRecommender recommender(HistoryReader reader, long deadlineMs, int maxSeeds, long ttlHours) {
+  static SpeedRecommender recommender(
+      HistoryReader reader, long deadlineMs, int maxSeeds, long ttlHours) {
     return new SpeedRecommender(reader, COALESCE_MS, 3, ttlHours, deadlineMs, maxSeeds);
   }
 
@@ -109,8 +116,26 @@ class SpeedRecommenderHarnessTest {
       ids[i] = 10L * (i + 1);
       factors[i] = new float[] {0.1f * (i + 1), 0.3f - 0.05f * (i + 1)};
     }
-    ModelFiles.Metadata meta = new ModelFiles.Metadata("als", version, dataCutoff, 0, false, true, 1.0, 0.1, 0, 2, Map.of(), Map.of(), Map.of());
-    return new ModelRef("als", version, ModelLoaderTest.write(dir.resolve(version), meta, ids, bias, factors), dataCutoff);
+    ModelFiles.Metadata meta =
+        new ModelFiles.Metadata(
+            "als",
+            version,
+            dataCutoff,
+            0,
+            false,
+            true,
+            1.0,
+            0.1,
+            0,
+            2,
+            Map.of(),
+            Map.of(),
+            Map.of());
+    return new ModelRef(
+        "als",
+        version,
+        ModelLoaderTest.write(dir.resolve(version), meta, ids, bias, factors),
+        dataCutoff);
   }
 
   static Rating rating(long user, long movie, float value, long ratedAt) {
@@ -123,7 +148,9 @@ class SpeedRecommenderHarnessTest {
 
   List<UserRatingRow> userRatings() {
     var side = harness.getSideOutput(SpeedRecommender.USER_RATINGS);
-    return side == null ? List.of() : side.stream().map(StreamRecord::getValue).collect(Collectors.toList());
+    return side == null
+        ? List.of()
+        : side.stream().map(StreamRecord::getValue).collect(Collectors.toList());
   }
 
   static boolean contains(long[] ids, long id) {
@@ -149,14 +176,16 @@ class SpeedRecommenderHarnessTest {
     assertEquals(3, row.movieIds.length);
     assertFalse(contains(row.movieIds, 10), "a rated movie is not recommended");
 
-    // the same announcement again changes nothing; a model that has seen the rating does not recompute
+    // the same announcement again changes nothing; a model that has seen the rating does not
+    // recompute
     harness.processBroadcastElement(model("v1", 2_000), START + 70);
     harness.processBroadcastElement(model("v2", 6_000), START + 80);
     assertEquals(1, rows().size());
   }
 
   @Test
-  void aModelThenRatingsInsideTheCoalescingWindowGiveOneRowWithThatModelsVersion() throws Exception {
+  void aModelThenRatingsInsideTheCoalescingWindowGiveOneRowWithThatModelsVersion()
+      throws Exception {
     open();
     harness.processBroadcastElement(model("v7", 2_000), START);
     harness.processElement(rating(1, 10, 5f, 5_000), START);
@@ -173,7 +202,8 @@ class SpeedRecommenderHarnessTest {
     SpeedRow row = rows().get(0);
     assertEquals("v7", row.modelVersion);
     for (long rated : new long[] {10, 20, 30}) assertFalse(contains(row.movieIds, rated));
-    assertArrayEquals(new long[] {40, 50, 60}, java.util.Arrays.stream(row.movieIds).sorted().toArray());
+    assertArrayEquals(
+        new long[] {40, 50, 60}, java.util.Arrays.stream(row.movieIds).sorted().toArray());
     assertEquals(3, userRatings().size());
     assertEquals(1, reader.calls(1), "the history is read once");
 
@@ -201,12 +231,16 @@ class SpeedRecommenderHarnessTest {
     assertEquals(1, harness.numProcessingTimeTimers(), "the timer looks again shortly");
 
     // stored: movie 30, and movie 20 with a newer rating than the streamed one
-    read.complete(new HistoryReader.Stored(new long[] {30, 20}, new float[] {5f, 1f}, new long[] {100, 9_000}));
+    read.complete(
+        new HistoryReader.Stored(
+            new long[] {30, 20}, new float[] {5f, 1f}, new long[] {100, 9_000}));
     harness.setProcessingTime(START + COALESCE_MS + 2 * SpeedRecommender.SEED_RECHECK_MS);
     assertEquals(1, rows().size());
     SpeedRow row = rows().get(0);
     for (long rated : new long[] {10, 20, 30}) assertFalse(contains(row.movieIds, rated));
-    assertEquals(List.of(10L), userRatings().stream().map(r -> r.movieId).collect(Collectors.toList()),
+    assertEquals(
+        List.of(10L),
+        userRatings().stream().map(r -> r.movieId).collect(Collectors.toList()),
         "the streamed rating of 20 is older than the stored one: only 10 is written");
 
     harness.processElement(rating(1, 40, 2f, 5_002), START + 100);
@@ -240,18 +274,25 @@ class SpeedRecommenderHarnessTest {
     assertTrue(rows().isEmpty());
     Exception e = assertThrows(Exception.class, () -> harness.setProcessingTime(START + 1_000));
     TimeoutException timeout = find(e, TimeoutException.class);
-    assertEquals("reading the history of user 1 did not complete within 1000 ms", timeout.getMessage());
+    assertEquals(
+        "reading the history of user 1 did not complete within 1000 ms", timeout.getMessage());
     harness = null; // failed: not closed again
   }
 
   @Test
   void aFailedHistoryReadFailsTheTaskNamingTheUser() throws Exception {
     open();
-    reader.answers.put(7L, CompletableFuture.failedFuture(new IllegalStateException("All host(s) tried for query failed")));
+    reader.answers.put(
+        7L,
+        CompletableFuture.failedFuture(
+            new IllegalStateException("All host(s) tried for query failed")));
     harness.processElement(rating(7, 10, 4f, 5_000), START);
-    Exception e = assertThrows(Exception.class, () -> harness.setProcessingTime(START + COALESCE_MS));
+    Exception e =
+        assertThrows(Exception.class, () -> harness.setProcessingTime(START + COALESCE_MS));
     IOException failure = find(e, IOException.class);
-    assertTrue(failure.getMessage().startsWith("reading the history of user 7 failed"), failure.getMessage());
+    assertTrue(
+        failure.getMessage().startsWith("reading the history of user 7 failed"),
+        failure.getMessage());
     harness = null;
   }
 
@@ -264,12 +305,14 @@ class SpeedRecommenderHarnessTest {
     harness.processElement(rating(2, 10, 4f, 5_000), START);
     assertEquals(1, reader.calls(2));
 
-    reader.pending(3); // user 3's read takes the slot and never completes (in real time, until its deadline)
+    reader.pending(
+        3); // user 3's read takes the slot and never completes (in real time, until its deadline)
     harness.processElement(rating(3, 10, 4f, 5_000), START);
     harness.processElement(rating(3, 20, 4f, 5_001), START);
     assertEquals(1, reader.calls(3));
     reader.pending(4);
-    // user 4 waits for the slot; it frees when user 3's read passes its deadline, then user 4's read starts
+    // user 4 waits for the slot; it frees when user 3's read passes its deadline, then user 4's
+    // read starts
     harness.processElement(rating(4, 10, 4f, 5_000), START);
     assertEquals(1, reader.calls(4));
   }
@@ -285,8 +328,15 @@ class SpeedRecommenderHarnessTest {
     harness.close();
 
     ScriptedReader after = new ScriptedReader();
-    harness = new KeyedBroadcastOperatorTestHarness<>(
-        new CoBroadcastWithKeyedOperator<>(recommender(after, 60_000, 64, 24), List.of(SpeedRecommender.MODEL)), r -> r.userId, Types.LONG, 1, 1, 0);
+    harness =
+        new KeyedBroadcastOperatorTestHarness<>(
+            new CoBroadcastWithKeyedOperator<>(
+                recommender(after, 60_000, 64, 24), List.of(SpeedRecommender.MODEL)),
+            r -> r.userId,
+            Types.LONG,
+            1,
+            1,
+            0);
     harness.setup();
     harness.initializeState(snapshot);
     harness.open();
@@ -295,7 +345,8 @@ class SpeedRecommenderHarnessTest {
     harness.setProcessingTime(START + COALESCE_MS + SpeedRecommender.SEED_RECHECK_MS);
     assertEquals(2, userRatings().size(), "both waiting ratings survived the restore");
     assertEquals(1, rows().size());
-    assertEquals("v1", rows().get(0).modelVersion, "the current model is restored from broadcast state");
+    assertEquals(
+        "v1", rows().get(0).modelVersion, "the current model is restored from broadcast state");
   }
 
   static <T extends Throwable> T find(Throwable e, Class<T> type) {

@@ -20,7 +20,14 @@ import org.apache.flink.util.Collector;
 import org.junit.jupiter.api.Test;
 
 class SpeedRecommenderJobTest {
-  static final String[] FLAGS = {"--cassandra.request.timeout.ms", "10000", "--cassandra.deadline.ms", "30000", "--max.future.skew.ms", "300000"};
+  static final String[] FLAGS = {
+    "--cassandra.request.timeout.ms",
+    "10000",
+    "--cassandra.deadline.ms",
+    "30000",
+    "--max.future.skew.ms",
+    "300000"
+  };
 
   /** uid → name of every operator of the job as main builds it (nothing connects until it runs). */
   static Map<String, String> operators(String... args) {
@@ -28,7 +35,8 @@ class SpeedRecommenderJobTest {
     StreamExecutionEnvironment env = JobSetup.streaming(params);
     SpeedRecommenderJob.define(env, params);
     Map<String, String> out = new TreeMap<>();
-    for (StreamNode node : env.getStreamGraph().getStreamNodes()) out.put(String.valueOf(node.getTransformationUID()), node.getOperatorName());
+    for (StreamNode node : env.getStreamGraph().getStreamNodes())
+      out.put(String.valueOf(node.getTransformationUID()), node.getOperatorName());
     return out;
   }
 
@@ -36,7 +44,16 @@ class SpeedRecommenderJobTest {
   void everyOperatorKeepsItsUidAndName() {
     Map<String, String> ops = operators(FLAGS);
     // the savepoint contract: these uids must never change
-    for (String uid : List.of("ratings-source", "decode", "dead-letters", "model-updates-source", "decode-model", "fold-in", "speed-view", "user-ratings")) {
+    for (String uid :
+        List.of(
+            "ratings-source",
+            "decode",
+            "dead-letters",
+            "model-updates-source",
+            "decode-model",
+            "fold-in",
+            "speed-view",
+            "user-ratings")) {
       assertTrue(ops.containsKey(uid), uid + " is missing from " + ops);
     }
     assertEquals("decode", ops.get("decode"));
@@ -47,25 +64,44 @@ class SpeedRecommenderJobTest {
 
   @Test
   void theCassandraTimeoutsAndTheFutureSkewMustBeGiven() {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> operators("--cassandra.deadline.ms", "30000"));
-    assertEquals("missing --cassandra.request.timeout.ms (the Cassandra driver's timeout of one request)", e.getMessage());
-    e = assertThrows(IllegalArgumentException.class, () -> operators("--cassandra.request.timeout.ms", "10000"));
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class, () -> operators("--cassandra.deadline.ms", "30000"));
+    assertEquals(
+        "missing --cassandra.request.timeout.ms (the Cassandra driver's timeout of one request)",
+        e.getMessage());
+    e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> operators("--cassandra.request.timeout.ms", "10000"));
     assertTrue(e.getMessage().startsWith("missing --cassandra.deadline.ms"), e.getMessage());
-    e = assertThrows(IllegalArgumentException.class, () -> operators("--cassandra.request.timeout.ms", "10000", "--cassandra.deadline.ms", "30000"));
+    e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                operators(
+                    "--cassandra.request.timeout.ms", "10000", "--cassandra.deadline.ms", "30000"));
     assertTrue(e.getMessage().startsWith("missing --max.future.skew.ms"), e.getMessage());
   }
 
   @Test
   void decodeModelKeepsAnnouncementsOfItsModelAndSkipsTheRest() throws Exception {
     List<ModelRef> out = new ArrayList<>();
-    Collector<ModelRef> collector = new Collector<>() {
-      @Override public void collect(ModelRef r) { out.add(r); }
-      @Override public void close() {}
-    };
+    Collector<ModelRef> collector =
+        new Collector<>() {
+          @Override
+          public void collect(ModelRef r) {
+            out.add(r);
+          }
+
+          @Override
+          public void close() {}
+        };
     SpeedRecommenderJob.DecodeModelRef decode = new SpeedRecommenderJob.DecodeModelRef("als");
     decode.flatMap(announcement("als", "v3"), collector);
     decode.flatMap(announcement("other", "v9"), collector);
-    decode.flatMap(new KafkaRecord("model-updates", 0, 2, 0, null, "not avro".getBytes()), collector);
+    decode.flatMap(
+        new KafkaRecord("model-updates", 0, 2, 0, null, "not avro".getBytes()), collector);
     assertEquals(1, out.size());
     assertEquals("v3", out.get(0).version);
     assertEquals("hdfs:///models/v3", out.get(0).path);
@@ -73,8 +109,15 @@ class SpeedRecommenderJobTest {
   }
 
   static KafkaRecord announcement(String model, String version) throws Exception {
-    ModelPublished p = ModelPublished.newBuilder().setModelName(model).setVersion(version).setPublishedAt(Instant.ofEpochMilli(6_000))
-        .setDataCutoff(Instant.ofEpochMilli(5_000)).setPath("hdfs:///models/" + version).setRank(2).build();
+    ModelPublished p =
+        ModelPublished.newBuilder()
+            .setModelName(model)
+            .setVersion(version)
+            .setPublishedAt(Instant.ofEpochMilli(6_000))
+            .setDataCutoff(Instant.ofEpochMilli(5_000))
+            .setPath("hdfs:///models/" + version)
+            .setRank(2)
+            .build();
     ByteBuffer buffer = ModelPublished.getEncoder().encode(p);
     byte[] bytes = new byte[buffer.remaining()];
     buffer.get(bytes);

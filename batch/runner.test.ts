@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Endpoints } from '../lib/platform.ts';
 import { loadBatchConfig } from './config.ts';
@@ -36,10 +38,19 @@ describe('batch > job arguments', () => {
       '--iterations': '20',
       '--implicit': 'true',
       '--alpha': '1',
-      '--kafka-brokers': '127.0.0.1:9092',
+      '--biases': 'false',
+      '--seed': '42',
+      '--max-future-skew-ms': '300000',
       '--final-fit': 'all',
     });
     expect(args.slice(-2)).toEqual(['--evaluate-only', 'true']);
+  });
+
+  it('passes exactly the flags the Spark job declares (schemas/contracts/batch-job-flags.json, checked by JobOptionsTest too)', () => {
+    const declared = JSON.parse(fs.readFileSync(path.join(import.meta.dirname, '..', 'schemas', 'contracts', 'batch-job-flags.json'), 'utf8')) as { required: string[]; optional: string[] };
+    const given = jobArgs(endpoints, loadBatchConfig({}), 'v1', { cutoff: 1 }).filter((a) => a.startsWith('--')).map((a) => a.slice(2));
+    expect(given.filter((f) => f !== 'cutoff').sort()).toEqual([...declared.required].sort());
+    expect(declared.optional).toContain('cutoff');
   });
 
   it('leaves out a cutoff that is not given', () => {

@@ -1,8 +1,7 @@
 /**
  * The batch layer's control: run the Spark ALS job (one run at a time), report its phases,
- * keep the last few versions, roll back to one, and run on a cron schedule. The job itself
- * switches the current-model pointer and announces the version; rollback does the same for an
- * older version.
+ * switch to the version it wrote and announce it (`switchTo`, the one owner of a switch: a
+ * rollback goes through it too), keep the last few versions, and run on a cron schedule.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -10,12 +9,13 @@ import cassandra from 'cassandra-driver';
 import { Cron } from 'croner';
 import { createCodec } from '../schemas/avro.ts';
 import { applyCassandraSchema } from '../schemas/cassandra.ts';
-import { PipelineError } from '../lib/errors.ts';
+import { describeError, PipelineError } from '../lib/errors.ts';
 import { formatDuration } from '../lib/progress.ts';
 import { createWebHdfs } from '../lib/webhdfs.ts';
 import type { BatchConfig } from './config.ts';
 import { cassandraClient, kafkaClient, type Endpoints, type Platform } from '../lib/platform.ts';
 import { parseBatchLine, type BatchJobResult, type BatchLine } from '../schemas/batch-result.ts';
+import { retry } from '../lib/retry.ts';
 
 export class BatchError extends PipelineError {}
 
@@ -80,8 +80,6 @@ export function jobArgs(stack: Endpoints, batch: BatchConfig, version: string, o
     'similar-n': batch.similarN,
     'ranking-users': batch.rankingUsers,
     'final-fit': batch.finalFit,
-    'kafka-brokers': stack.kafka.brokers.join(','),
-    'updates-topic': batch.updatesTopic,
   };
   return [...Object.entries(args).flatMap(([k, v]) => (v === undefined ? [] : [`--${k}`, String(v)])), ...(options.extraArgs ?? [])];
 }
@@ -155,7 +153,13 @@ export function createBatchRunner({ platform: stack, batch, log = console.log }:
           `batch ${version} failed (${signal ?? `exit ${code}`}) after ${formatDuration(seconds * 1000)}; the current model keeps serving.\n${errors.join('\n') || 'no error line; see the log'}\n  log: ${path.join(stack.dirs.logs, 'batch.log')}`,
         );
       }
-      result.seconds = seconds;
+      if (!options.extraArgs?.includes('--evaluate-only')) {
+        const switchStarted = performance.now();
+        await switchTo({ version, dataCutoff: new Date(result.dataCutoff), path: result.path, metrics: result.metrics, params: { rank: String(batch.rank) } }, result.counts);
+        result.phases.switch = (performance.now() - switchStarted) / 1000;
+        log(`  ${'switch'.padEnd(10)} done in ${result.phases.switch.toFixed(1)} s`);
+      }
+      result.seconds = (performance.now() - started) / 1000;
       const m = result.metrics;
       log(
         `batch ${version}: ${result.counts.ratings?.toLocaleString('en-US')} ratings, ${m.rmse === undefined ? 'implicit' : `RMSE ${m.rmse.toFixed(4)} (bias baseline ${m.baseline_rmse?.toFixed(4)})`}, NDCG@10 ${m['ndcg@10']?.toFixed(4)} (popularity ${m['popularity_ndcg@10']?.toFixed(4)}), in ${formatDuration(seconds * 1000)}`,
@@ -195,12 +199,7 @@ export function createBatchRunner({ platform: stack, batch, log = console.log }:
       if (!target) throw new BatchError(`no model version ${version}`);
       if (target.status !== 'COMPLETE') throw new BatchError(`model version ${version} is ${target.status}, not COMPLETE: it cannot serve`);
       if (target.current) throw new BatchError(`model version ${version} is already current`);
-      await withCassandra((c) =>
-        c.execute(`INSERT INTO ${ks}.current_model (model_name, version, switched_at) VALUES (?, ?, ?)`, [batch.modelName, version, new Date()], {
-          prepare: true,
-        }),
-      );
-      await announce(target);
+      await switchTo(target);
       log(`rolled back: ${version} is current`);
       return { ...target, current: true };
     } finally {
@@ -208,7 +207,30 @@ export function createBatchRunner({ platform: stack, batch, log = console.log }:
     }
   }
 
-  async function announce(model: ModelRow): Promise<void> {
+  /**
+   * The one switch of the batch layer, for a finished run and a rollback alike: `counts` given (a
+   * run), the version is marked COMPLETE first; then the current-model pointer flips; then the
+   * version is announced on the model-updates topic, retried until Kafka acknowledges it.
+   */
+  async function switchTo(model: Pick<ModelRow, 'version' | 'dataCutoff' | 'path' | 'metrics' | 'params'>, counts?: Record<string, number>): Promise<void> {
+    await withCassandra(async (c) => {
+      if (counts) {
+        await c.execute(`UPDATE ${ks}.models SET status = 'COMPLETE', counts = ? WHERE model_name = ? AND version = ?`, [counts, batch.modelName, model.version], {
+          prepare: true,
+        });
+      }
+      await c.execute(`INSERT INTO ${ks}.current_model (model_name, version, switched_at) VALUES (?, ?, ?)`, [batch.modelName, model.version, new Date()], {
+        prepare: true,
+      });
+    });
+    await retry(() => announce(model), {
+      retries: 20,
+      maxRetryTimeMs: 120_000,
+      onRetry: (error, attempt, delay) => log(`  announcing ${model.version} failed (${describeError(error).split('\n')[0]}); attempt ${attempt + 1} in ${delay} ms`),
+    });
+  }
+
+  async function announce(model: Pick<ModelRow, 'version' | 'dataCutoff' | 'path' | 'metrics' | 'params'>): Promise<void> {
     const codec = createCodec('model-published');
     const producer = kafkaClient(stack, 'moviereco-batch').producer({ idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
@@ -274,7 +296,7 @@ export function createBatchRunner({ platform: stack, batch, log = console.log }:
     return job;
   }
 
-  return { run, status, rollback, cleanup, schedule, announce };
+  return { run, status, rollback, cleanup, schedule, switchTo };
 }
 
 export type BatchRunner = ReturnType<typeof createBatchRunner>;

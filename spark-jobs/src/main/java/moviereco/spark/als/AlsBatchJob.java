@@ -15,9 +15,10 @@ import org.apache.spark.sql.SparkSession;
  * BatchResult}): read the master dataset ({@link MasterData}); evaluate on a held-out split against
  * baselines ({@link Evaluation}); train the served model ({@link Training}); recommend for every
  * user and find similar movies ({@link Recommendations}); write model files to HDFS and the rows to
- * Cassandra ({@link ModelWriter}); only then mark the version COMPLETE, switch the current-model
- * pointer and announce it on Kafka ({@link ModelSwitch}). A run that dies before the switch leaves
- * the current model serving. The last line is {@code RESULT <json>}. See {@link JobOptions} for the
+ * Cassandra ({@link ModelWriter}), the version's row staying WRITING. The last line is {@code
+ * RESULT <json>}. Switching to the version (COMPLETE, the current-model pointer, the announcement
+ * on Kafka) is the runner's (batch/runner.ts), the one owner of a switch for runs and rollbacks
+ * alike: a run that dies before it leaves the current model serving. See {@link JobOptions} for the
  * flags.
  */
 public final class AlsBatchJob {
@@ -67,10 +68,6 @@ public final class AlsBatchJob {
     CassandraConnector cassandra = CassandraConnector.apply(spark.sparkContext().getConf());
     String modelPath = ModelWriter.write(fs, cassandra, master, model, recs, o, metrics, counts);
     phases.end("write");
-
-    phases.start("switch");
-    ModelSwitch.run(cassandra, o, modelPath, master.dataCutoff(), metrics, counts);
-    phases.end("switch");
 
     phases.result(o.version, master.dataCutoff(), modelPath, metrics, counts);
   }

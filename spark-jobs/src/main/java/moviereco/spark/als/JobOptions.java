@@ -54,23 +54,14 @@ public final class JobOptions implements Serializable {
   /** all: the served model is trained again on all data; train: the evaluated model serves */
   public String finalFit;
 
-  /** empty: the new model is not announced on Kafka */
-  public String kafkaBrokers;
-
-  public String updatesTopic;
-
   /** a rating whose ratedAt is later than the run's start plus this is rejected (RatingRule) */
   public long maxFutureSkewMs;
 
   /** stop after the evaluation: for tuning hyperparameters */
   public boolean evaluateOnly;
 
-  /** for tests of failure handling: sleep this long (ms) before the pointer flips */
-  public long pauseBeforeSwitchMs;
-
-  /** Flags that may be left out: absent means no cutoff, a full run, no pause. */
-  public static final Set<String> OPTIONAL =
-      Set.of("cutoff", "evaluate-only", "pause-before-switch-ms");
+  /** Flags that may be left out: absent means no cutoff and a full run. */
+  public static final Set<String> OPTIONAL = Set.of("cutoff", "evaluate-only");
 
   /** Every flag, in the order of the usage message. */
   public static final List<String> FLAGS =
@@ -95,11 +86,8 @@ public final class JobOptions implements Serializable {
           "similar-n",
           "ranking-users",
           "final-fit",
-          "kafka-brokers",
-          "updates-topic",
           "max-future-skew-ms",
-          "evaluate-only",
-          "pause-before-switch-ms");
+          "evaluate-only");
 
   public static JobOptions parse(String[] args) {
     Map<String, String> values = new LinkedHashMap<>();
@@ -140,11 +128,8 @@ public final class JobOptions implements Serializable {
     o.similarN = parseInt(values, "similar-n");
     o.rankingUsers = parseInt(values, "ranking-users");
     o.finalFit = values.get("final-fit");
-    o.kafkaBrokers = values.get("kafka-brokers");
-    o.updatesTopic = values.get("updates-topic");
     o.maxFutureSkewMs = parseLong(values, "max-future-skew-ms", 0);
     o.evaluateOnly = parseBoolean(values, "evaluate-only", false);
-    o.pauseBeforeSwitchMs = parseLong(values, "pause-before-switch-ms", 0);
 
     if (!o.split.equals("random") && !o.split.equals("temporal"))
       throw new IllegalArgumentException("--split must be random or temporal");

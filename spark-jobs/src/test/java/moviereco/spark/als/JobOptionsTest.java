@@ -5,13 +5,32 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import moviereco.contracts.Json;
 import org.junit.jupiter.api.Test;
 
 class JobOptionsTest {
+  /** The flags' contract with the TypeScript runner: schemas/contracts/batch-job-flags.json. */
+  @Test
+  void declaresTheFlagsOfTheSharedContract() throws Exception {
+    Map<String, Object> contract =
+        Json.parseObject(Files.readString(Path.of("../schemas/contracts/batch-job-flags.json")));
+    List<String> required = new ArrayList<>();
+    for (Object flag : (List<?>) contract.get("required")) required.add((String) flag);
+    List<String> optional = new ArrayList<>();
+    for (Object flag : (List<?>) contract.get("optional")) optional.add((String) flag);
+    assertEquals(
+        required.stream().sorted().toList(),
+        JobOptions.FLAGS.stream().filter(f -> !JobOptions.OPTIONAL.contains(f)).sorted().toList());
+    assertEquals(
+        optional.stream().sorted().toList(), JobOptions.OPTIONAL.stream().sorted().toList());
+  }
+
   /** Every required flag, as the runner passes them. */
   static Map<String, String> required() {
     Map<String, String> m = new LinkedHashMap<>();
@@ -34,8 +53,6 @@ class JobOptionsTest {
     m.put("similar-n", "20");
     m.put("ranking-users", "20000");
     m.put("final-fit", "all");
-    m.put("kafka-brokers", "");
-    m.put("updates-topic", "model-updates");
     m.put("max-future-skew-ms", "300000");
     return m;
   }
@@ -54,15 +71,7 @@ class JobOptionsTest {
   @Test
   void readsEveryFlag() {
     JobOptions o =
-        JobOptions.parse(
-            args(
-                required(),
-                "--cutoff",
-                "1500000000000",
-                "--evaluate-only",
-                "true",
-                "--pause-before-switch-ms",
-                "250"));
+        JobOptions.parse(args(required(), "--cutoff", "1500000000000", "--evaluate-only", "true"));
     assertEquals("/movielens/ml-latest-small/ratings.csv", o.historyPath);
     assertEquals("/events/ratings", o.eventsPath);
     assertEquals("/models/als", o.modelsPath);
@@ -83,11 +92,8 @@ class JobOptionsTest {
     assertEquals(20, o.similarN);
     assertEquals(20_000, o.rankingUsers);
     assertEquals("all", o.finalFit);
-    assertEquals("", o.kafkaBrokers);
-    assertEquals("model-updates", o.updatesTopic);
     assertEquals(300_000, o.maxFutureSkewMs);
     assertTrue(o.evaluateOnly);
-    assertEquals(250, o.pauseBeforeSwitchMs);
   }
 
   @Test
@@ -95,7 +101,6 @@ class JobOptionsTest {
     JobOptions o = JobOptions.parse(args(required()));
     assertEquals(0, o.cutoff);
     assertFalse(o.evaluateOnly);
-    assertEquals(0, o.pauseBeforeSwitchMs);
   }
 
   @Test

@@ -9,6 +9,7 @@ import { parseEnv } from '../lib/env-config.ts';
 import { archiveSettings } from '../schemas/archive.ts';
 import { modelSettings } from '../schemas/model-files.ts';
 import { topicSettings, topicsFrom } from '../schemas/topics.ts';
+import { ratingRuleSettings } from '../schemas/rating-rule.ts';
 
 export interface JobSpec {
   /** the Flink job name: unique on the cluster, how the control plane finds the running job */
@@ -27,6 +28,12 @@ const schema = z.object({
   JOBS_CHECKPOINT_INTERVAL_MS: z.coerce.number().int().min(500).default(10_000),
   /** where Kafka reading starts when a job has no checkpoint: committed (else earliest), earliest, latest */
   JOBS_STARTING_OFFSETS: z.enum(['committed', 'earliest', 'latest']).default('committed'),
+  /** the Cassandra driver's timeout of one request from a job */
+  JOBS_CASSANDRA_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  /** the hard deadline of any Cassandra operation a job waits for; past it the task fails and restarts from its checkpoint */
+  JOBS_CASSANDRA_DEADLINE_MS: z.coerce.number().int().min(100).default(30_000),
+  /** the jobs dead-letter a rating dated further ahead of their clock than this */
+  ...ratingRuleSettings,
   SPEED_COALESCE_MS: z.coerce.number().int().min(0).default(50),
   SPEED_TOP_N: z.coerce.number().int().min(10).max(1000).default(100),
   SPEED_STATE_TTL_HOURS: z.coerce.number().int().min(0).default(24),
@@ -53,6 +60,9 @@ export function loadJobsConfig(env: Record<string, string | undefined> = process
     topics: topicsFrom(e),
     parallelism: e.JOBS_PARALLELISM,
     checkpointIntervalMs: e.JOBS_CHECKPOINT_INTERVAL_MS,
+    cassandraRequestTimeoutMs: e.JOBS_CASSANDRA_REQUEST_TIMEOUT_MS,
+    cassandraDeadlineMs: e.JOBS_CASSANDRA_DEADLINE_MS,
+    maxFutureSkewMs: e.RATINGS_MAX_FUTURE_SKEW_MS,
     startingOffsets: e.JOBS_STARTING_OFFSETS,
     speed: { coalesceMs: e.SPEED_COALESCE_MS, topN: e.SPEED_TOP_N, stateTtlHours: e.SPEED_STATE_TTL_HOURS, modelName: e.BATCH_MODEL_NAME },
     archive: { rollMs: e.ARCHIVE_ROLL_MS, path: e.ARCHIVE_PATH },
@@ -68,11 +78,19 @@ export function speedJobName(jobs: JobsConfig): string {
 /** The declared jobs, named `<JOBS_NAME_PREFIX><name>`. */
 export function jobDeclarations(stack: Endpoints, jobs: JobsConfig = loadJobsConfig()): JobSpec[] {
   const { prefix, topics } = jobs;
-  const kafka = { 'bootstrap.servers': stack.kafka.brokers.join(','), 'ratings.topic': topics.ratings, 'starting.offsets': jobs.startingOffsets };
+  const kafka = {
+    'bootstrap.servers': stack.kafka.brokers.join(','),
+    'ratings.topic': topics.ratings,
+    'dlq.topic': topics.dlq,
+    'starting.offsets': jobs.startingOffsets,
+    'max.future.skew.ms': String(jobs.maxFutureSkewMs),
+  };
   const cassandra = {
     'cassandra.contact.points': stack.cassandra.contactPoints.join(','),
     'cassandra.datacenter': stack.cassandra.datacenter,
     'cassandra.keyspace': stack.cassandra.keyspace,
+    'cassandra.request.timeout.ms': String(jobs.cassandraRequestTimeoutMs),
+    'cassandra.deadline.ms': String(jobs.cassandraDeadlineMs),
   };
   const common = { 'checkpoint.interval.ms': String(jobs.checkpointIntervalMs) };
   const spec = (name: string, entryClass: string, args: Record<string, string>): JobSpec => ({
@@ -87,7 +105,6 @@ export function jobDeclarations(stack: Endpoints, jobs: JobsConfig = loadJobsCon
     spec('speed-recommender', 'moviereco.flink.speed.SpeedRecommenderJob', {
       ...cassandra,
       'updates.topic': topics.updates,
-      'dlq.topic': topics.dlq,
       'model.name': jobs.speed.modelName,
       'coalesce.ms': String(jobs.speed.coalesceMs),
       'top.n': String(jobs.speed.topN),

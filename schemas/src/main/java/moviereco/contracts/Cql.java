@@ -70,6 +70,19 @@ public final class Cql {
   public static final String STATUS_WRITING = "WRITING";
   public static final String STATUS_COMPLETE = "COMPLETE";
 
+  /** Microseconds in a millisecond: Cassandra write timestamps are microseconds since the epoch. */
+  public static final long MICROS_PER_MILLI = 1_000L;
+
+  /**
+   * The Cassandra write timestamp of a {@code user_ratings} row: its rated_at (epoch milliseconds)
+   * in microseconds. Every writer of the table (the speed layer's sink, the batch job) uses it, so
+   * the row holds the latest rating whatever order the writes arrive in, and writing the same
+   * rating again is idempotent.
+   */
+  public static long userRatingWriteTime(long ratedAtMillis) {
+    return Math.multiplyExact(ratedAtMillis, MICROS_PER_MILLI);
+  }
+
   // ---- batch layer (keyspace-qualified)
 
   /** Binds model_name, version, created_at, data_cutoff, path, params, metrics, counts. */
@@ -112,8 +125,16 @@ public final class Cql {
 
   public static final String INSERT_SPEED_RECOMMENDATIONS =
       "INSERT INTO speed_recommendations (user_id, model_version, computed_at, items) VALUES (?, ?, ?, ?)";
+
+  /**
+   * Binds user_id, movie_id, rating, rated_at and the write timestamp, {@link
+   * #userRatingWriteTime}(rated_at): the rating's own time, not the writer's clock, so a later
+   * rating wins whichever writer comes last and a replay of the same rating writes the same cell.
+   */
   public static final String INSERT_USER_RATING =
-      "INSERT INTO user_ratings (user_id, movie_id, rating, rated_at) VALUES (?, ?, ?, ?)";
+      "INSERT INTO user_ratings (user_id, movie_id, rating, rated_at) VALUES (?, ?, ?, ?)"
+          + " USING TIMESTAMP ?";
+
   public static final String SELECT_USER_RATINGS =
       "SELECT movie_id, rating, rated_at FROM user_ratings WHERE user_id = ?";
 

@@ -1,6 +1,7 @@
 package moviereco.contracts;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -70,5 +71,18 @@ class CqlTest {
         assertTrue(columns.contains(w), w + " in " + s);
       }
     }
+  }
+
+  @Test
+  void userRatingsAreWrittenWithTheRatingsOwnTimeInMicroseconds() {
+    assertTrue(
+        Cql.INSERT_USER_RATING.endsWith(" VALUES (?, ?, ?, ?) USING TIMESTAMP ?"),
+        Cql.INSERT_USER_RATING);
+    assertEquals(1_500_000_000_123_000L, Cql.userRatingWriteTime(1_500_000_000_123L));
+    assertEquals(0L, Cql.userRatingWriteTime(0));
+    // the same rating time gives the same timestamp (a replay is idempotent); later is larger
+    assertEquals(Cql.userRatingWriteTime(42), Cql.userRatingWriteTime(42));
+    assertTrue(Cql.userRatingWriteTime(43) > Cql.userRatingWriteTime(42));
+    assertThrows(ArithmeticException.class, () -> Cql.userRatingWriteTime(Long.MAX_VALUE / 10));
   }
 }

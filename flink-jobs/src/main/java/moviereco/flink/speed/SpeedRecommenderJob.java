@@ -1,5 +1,7 @@
 package moviereco.flink.speed;
 
+import com.datastax.oss.driver.api.core.cql.BoundStatement;
+import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import java.io.Serializable;
 import java.time.Instant;
 import moviereco.avro.ModelPublished;
@@ -116,12 +118,24 @@ public final class SpeedRecommenderJob {
             new CassandraSink<UserRatingRow>(
                 cassandra,
                 Cql.INSERT_USER_RATING,
-                (statement, row) ->
-                    statement.bind(
-                        row.userId, row.movieId, row.rating, Instant.ofEpochMilli(row.ratedAt)),
+                SpeedRecommenderJob::bindUserRating,
                 maxInFlight),
             Kafka.deadLetterSink(params));
     pipeline(ratings, updates, new CassandraHistoryReader(cassandra), sinks, settings);
+  }
+
+  /**
+   * A user_ratings row bound to {@link Cql#INSERT_USER_RATING}: written with the rating's own time
+   * as its write timestamp ({@link Cql#userRatingWriteTime}), so an older rating never overwrites a
+   * newer one, whichever layer writes last.
+   */
+  static BoundStatement bindUserRating(PreparedStatement statement, UserRatingRow row) {
+    return statement.bind(
+        row.userId,
+        row.movieId,
+        row.rating,
+        Instant.ofEpochMilli(row.ratedAt),
+        Cql.userRatingWriteTime(row.ratedAt));
   }
 
   /**

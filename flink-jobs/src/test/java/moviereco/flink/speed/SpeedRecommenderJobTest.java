@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.datastax.oss.driver.api.core.cql.PreparedStatement;
+import java.lang.reflect.Proxy;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -122,5 +124,24 @@ class SpeedRecommenderJobTest {
     byte[] bytes = new byte[buffer.remaining()];
     buffer.get(bytes);
     return new KafkaRecord("model-updates", 0, 1, 0, null, bytes);
+  }
+
+  @Test
+  void aUserRatingIsWrittenWithItsRatedAtInMicrosecondsAsTheWriteTimestamp() {
+    List<Object> bound = new ArrayList<>();
+    PreparedStatement statement =
+        (PreparedStatement)
+            Proxy.newProxyInstance(
+                PreparedStatement.class.getClassLoader(),
+                new Class<?>[] {PreparedStatement.class},
+                (proxy, method, args) -> {
+                  if (!method.getName().equals("bind")) throw new UnsupportedOperationException();
+                  bound.addAll(List.of((Object[]) args[0]));
+                  return null;
+                });
+    long ratedAt = 1_700_000_000_123L;
+    SpeedRecommenderJob.bindUserRating(statement, new UserRatingRow(7, 42, 4.5f, ratedAt));
+    assertEquals(
+        List.of(7L, 42L, 4.5f, Instant.ofEpochMilli(ratedAt), 1_700_000_000_123_000L), bound);
   }
 }

@@ -17,6 +17,7 @@ import moviereco.contracts.ModelFiles;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.function.MapFunction;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
@@ -69,19 +70,35 @@ final class ModelWriter {
         o.keyspace,
         Cql.MOVIE_STATISTICS);
     long since = previousCutoff(cassandra, o);
-    Dataset<Row> newRatings =
-        ratings
-            .filter(col("ts").gt(since))
-            .select(
-                col("user_id"),
-                col("movie_id"),
-                col("rating"),
-                col("ts").divide(1000).cast("timestamp").as("rated_at"));
+    Dataset<Row> newRatings = userRatingRows(ratings.filter(col("ts").gt(since)));
     counts.put("user_ratings_written", newRatings.count());
-    SparkRows.writeCassandra(newRatings, o.keyspace, Cql.USER_RATINGS);
+    SparkRows.writeCassandra(newRatings, o.keyspace, Cql.USER_RATINGS, WRITE_TIME);
     writeMetadata(
         fs, modelPath, metadata(o, master.dataCutoff(), model.biases().mean, metrics, counts));
     return modelPath;
+  }
+
+  /** The column of a user_ratings row's write timestamp (not a column of the table). */
+  static final String WRITE_TIME = "write_time";
+
+  /**
+   * Master data rows (user_id, movie_id, rating, ts in epoch ms) as user_ratings rows plus their
+   * write timestamp, {@link #WRITE_TIME}: the rating's own time, as the speed layer writes it
+   * ({@link Cql#userRatingWriteTime}), so a rating read from the archive never overwrites a newer
+   * one the speed layer wrote meanwhile, and rewriting the same rating is idempotent.
+   */
+  static Dataset<Row> userRatingRows(Dataset<Row> ratings) {
+    return ratings.select(
+        col("user_id"),
+        col("movie_id"),
+        col("rating"),
+        col("ts").divide(1000).cast("timestamp").as("rated_at"),
+        writeTimeMicros(col("ts")).as(WRITE_TIME));
+  }
+
+  /** {@link Cql#userRatingWriteTime} as a column: epoch milliseconds → microseconds (bigint). */
+  static Column writeTimeMicros(Column ratedAtMillis) {
+    return ratedAtMillis.cast("bigint").multiply(Cql.MICROS_PER_MILLI);
   }
 
   /** The current model's data cutoff (epoch ms), or Long.MIN_VALUE when there is none. */

@@ -54,16 +54,38 @@ final class SparkRows {
     return out;
   }
 
-  /** Appends the rows to a table; they must have exactly the table's columns the job writes. */
+  /**
+   * Appends the rows to a table; they must have exactly the table's columns the job writes. Their
+   * write timestamp is the writer's clock.
+   */
   static void writeCassandra(Dataset<Row> rows, String keyspace, Cql.Table table) {
-    rows.select(
-            table.columns().get(0),
-            table.columns().subList(1, table.columns().size()).toArray(new String[0]))
-        .write()
-        .format("org.apache.spark.sql.cassandra")
-        .option("keyspace", keyspace)
-        .option("table", table.name())
-        .mode("append")
-        .save();
+    writeCassandra(rows, keyspace, table, null);
   }
+
+  /**
+   * Appends the rows to a table with a write timestamp per row: the table's columns the job writes
+   * plus {@code writeTimeColumn} (bigint, microseconds since the epoch), which the connector binds
+   * to {@code USING TIMESTAMP} instead of writing it (its {@code writetime} option names the
+   * column). Null: the writer's clock.
+   */
+  static void writeCassandra(
+      Dataset<Row> rows, String keyspace, Cql.Table table, String writeTimeColumn) {
+    List<String> columns = new ArrayList<>(table.columns());
+    if (writeTimeColumn != null) columns.add(writeTimeColumn);
+    var writer =
+        rows.select(columns.get(0), columns.subList(1, columns.size()).toArray(new String[0]))
+            .write()
+            .format("org.apache.spark.sql.cassandra")
+            .option("keyspace", keyspace)
+            .option("table", table.name())
+            .mode("append");
+    if (writeTimeColumn != null) writer = writer.option(WRITETIME_OPTION, writeTimeColumn);
+    writer.save();
+  }
+
+  /**
+   * The Spark Cassandra connector's write option naming the column that holds each row's write
+   * timestamp (a number instead of a name: one timestamp for every row).
+   */
+  static final String WRITETIME_OPTION = "writetime";
 }

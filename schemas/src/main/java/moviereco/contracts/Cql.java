@@ -138,6 +138,14 @@ public final class Cql {
   public static final String SELECT_USER_RATINGS =
       "SELECT movie_id, rating, rated_at FROM user_ratings WHERE user_id = ?";
 
+  /** Binds model_name; selects version, switched_at. */
+  public static final String SELECT_CURRENT_MODEL =
+      "SELECT version, switched_at FROM current_model WHERE model_name = ?";
+
+  /** Binds model_name, version; selects data_cutoff, path, metrics. */
+  public static final String SELECT_MODEL =
+      "SELECT data_cutoff, path, metrics FROM models WHERE model_name = ? AND version = ?";
+
   /** Binds window_name, window_end, items; rows expire after ttlSeconds. */
   public static String insertTrending(int ttlSeconds) {
     return "INSERT INTO trending (window_name, window_end, items) VALUES (?, ?, ?) USING TTL "

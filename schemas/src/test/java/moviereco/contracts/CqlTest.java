@@ -58,6 +58,8 @@ class CqlTest {
       Cql.INSERT_SPEED_RECOMMENDATIONS,
       Cql.INSERT_USER_RATING,
       Cql.SELECT_USER_RATINGS,
+      Cql.SELECT_CURRENT_MODEL,
+      Cql.SELECT_MODEL,
       Cql.insertTrending(60)
     };
     for (String s : statements) {

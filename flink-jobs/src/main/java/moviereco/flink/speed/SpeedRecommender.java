@@ -38,11 +38,13 @@ import org.slf4j.LoggerFactory;
  * without rated movies. Every rating that changes the history is also emitted to {@link
  * #USER_RATINGS}.
  *
- * <p>The current model arrives on the broadcast side (announcements from model-updates); only the
- * reference is kept in (checkpointed) broadcast state, and each instance loads the factors from the
- * model's path. On a new model, users whose streamed ratings are newer than its data cutoff are
- * recomputed; the others are served by the new batch view. A rating older than the current model's
- * cutoff only updates the history: the model has seen it. *
+ * <p>The current model arrives on the broadcast side (announcements from model-updates, and the
+ * current_model pointer read at start); the switch made last wins whatever order they arrive in
+ * ({@link ModelSwitch#supersedes}). Only the reference and its switch time are kept in
+ * (checkpointed) broadcast state, and each instance loads the factors from the model's path. On a
+ * new model, users whose streamed ratings are newer than its data cutoff are recomputed; the others
+ * are served by the new batch view. A rating older than the current model's cutoff only updates the
+ * history: the model has seen it. *
  *
  * <p>History reads are bounded: at most {@code maxSeedsInFlight} per parallel instance are
  * outstanding (a new user's event waits for a free slot, which frees within one deadline), and each
@@ -55,11 +57,23 @@ import org.slf4j.LoggerFactory;
  * #SEEDS_IN_FLIGHT} (gauge: history reads outstanding).
  */
 public class SpeedRecommender
-    extends KeyedBroadcastProcessFunction<Long, Rating, ModelRef, SpeedRow> {
+    extends KeyedBroadcastProcessFunction<Long, Rating, ModelSwitch, SpeedRow> {
   private static final Logger LOG = LoggerFactory.getLogger(SpeedRecommender.class);
   public static final MapStateDescriptor<String, ModelRef> MODEL =
       new MapStateDescriptor<>(
           "model", BasicTypeInfo.STRING_TYPE_INFO, TypeInformation.of(ModelRef.class));
+
+  /**
+   * When the current model was switched to (epoch ms), beside {@link #MODEL} and not in it, so that
+   * the state of jobs from before it was kept restores unchanged (this state is then empty).
+   */
+  public static final MapStateDescriptor<String, Long> MODEL_SWITCHED_AT =
+      new MapStateDescriptor<>(
+          "model-switched-at", BasicTypeInfo.STRING_TYPE_INFO, BasicTypeInfo.LONG_TYPE_INFO);
+
+  /** Every broadcast state of the function, for {@code broadcast(...)} and test harnesses. */
+  public static final MapStateDescriptor<?, ?>[] BROADCAST_STATES = {MODEL, MODEL_SWITCHED_AT};
+
   public static final OutputTag<UserRatingRow> USER_RATINGS = new OutputTag<>("user-ratings") {};
   private static final String CURRENT = "current";
   private static final long MODEL_RETRY_MS = 30_000;
@@ -213,17 +227,31 @@ public class SpeedRecommender
   }
 
   @Override
-  public void processBroadcastElement(ModelRef ref, Context ctx, Collector<SpeedRow> out)
+  public void processBroadcastElement(ModelSwitch update, Context ctx, Collector<SpeedRow> out)
       throws Exception {
     BroadcastState<String, ModelRef> state = ctx.getBroadcastState(MODEL);
+    BroadcastState<String, Long> times = ctx.getBroadcastState(MODEL_SWITCHED_AT);
     ModelRef current = state.get(CURRENT);
-    if (current != null && current.version.equals(ref.version)) return;
+    Long at = times.get(CURRENT);
+    long currentAt = at == null ? ModelSwitch.UNKNOWN : at;
+    if (!update.supersedes(current, currentAt)) {
+      LOG.info(
+          "ignoring {}: the current model {} was switched to later (at {})",
+          update,
+          current.version,
+          currentAt);
+      return;
+    }
+    times.put(CURRENT, update.switchedAt);
+    ModelRef ref = update.model;
+    if (current != null && current.version.equals(ref.version)) return; // the same model
     state.put(CURRENT, ref);
     LOG.info(
-        "model {} {} is current (data cutoff {})",
+        "model {} {} is current (data cutoff {}; {})",
         ref.modelName,
         ref.version,
-        Instant.ofEpochMilli(ref.dataCutoff));
+        Instant.ofEpochMilli(ref.dataCutoff),
+        update);
     model(ref); // load now, not on the first rating after it
     int[] recomputed = {0};
     ctx.applyToKeyedState(

@@ -90,7 +90,7 @@ public final class SpeedRecommenderJob {
     int maxInFlight = params.getInt("max.in.flight", 64);
 
     DataStream<KafkaRecord> ratings = Kafka.rawRatings(env, params, name);
-    // every announcement from the beginning: the last one for this model name is the current model
+    // every announcement from the beginning: the switch made last is the current model
     ParameterTool updatesParams =
         params.mergeWith(
             ParameterTool.fromArgs(
@@ -121,7 +121,13 @@ public final class SpeedRecommenderJob {
                 SpeedRecommenderJob::bindUserRating,
                 maxInFlight),
             Kafka.deadLetterSink(params));
-    pipeline(ratings, updates, new CassandraHistoryReader(cassandra), sinks, settings);
+    pipeline(
+        ratings,
+        updates,
+        new CassandraCurrentModelReader(cassandra),
+        new CassandraHistoryReader(cassandra),
+        sinks,
+        settings);
   }
 
   /**
@@ -140,12 +146,15 @@ public final class SpeedRecommenderJob {
 
   /**
    * The speed layer from raw rating records and model announcements: decode (uid decode; rejects to
-   * {@code sinks.deadLetters}, uid dead-letters), decode-model (parallelism 1) → broadcast, fold-in
-   * keyed by user (uid fold-in) → speed-view and user-ratings. Returns the fold-in's rows.
+   * {@code sinks.deadLetters}, uid dead-letters), decode-model (parallelism 1) and, once at start,
+   * the stored current model (current-model-source → read-current-model, parallelism 1) →
+   * broadcast, fold-in keyed by user (uid fold-in) → speed-view and user-ratings. Returns the
+   * fold-in's rows.
    */
   public static SingleOutputStreamOperator<SpeedRow> pipeline(
       DataStream<KafkaRecord> ratingRecords,
       DataStream<KafkaRecord> modelUpdates,
+      CurrentModelReader currentModel,
       HistoryReader history,
       Sinks sinks,
       Settings settings) {
@@ -157,13 +166,27 @@ public final class SpeedRecommenderJob {
         .name("dead-letters")
         .uid("dead-letters");
 
-    BroadcastStream<ModelRef> models =
+    DataStream<ModelSwitch> announced =
         modelUpdates
-            .flatMap(new DecodeModelRef(settings.modelName()))
+            .flatMap(new DecodeModelSwitch(settings.modelName()))
             .name("decode-model")
             .uid("decode-model")
+            .setParallelism(1);
+    // what the store says is current, in case model-updates lost its announcement (retention, or
+    // an announcement that failed after the pointer was switched): read once when the job starts
+    DataStream<ModelSwitch> stored =
+        ratingRecords
+            .getExecutionEnvironment()
+            .fromData(settings.modelName())
+            .name("current-model-source")
+            .uid("current-model-source")
             .setParallelism(1)
-            .broadcast(SpeedRecommender.MODEL);
+            .flatMap(new ReadCurrentModel(currentModel))
+            .name("read-current-model")
+            .uid("read-current-model")
+            .setParallelism(1);
+    BroadcastStream<ModelSwitch> models =
+        announced.union(stored).broadcast(SpeedRecommender.BROADCAST_STATES);
 
     SingleOutputStreamOperator<SpeedRow> rows =
         ratings
@@ -189,24 +212,31 @@ public final class SpeedRecommenderJob {
   }
 
   /**
-   * ModelPublished → ModelRef for one model name; an undecodable announcement is logged and
-   * skipped.
+   * ModelPublished → ModelSwitch (switched at its publishedAt) for one model name; an undecodable
+   * announcement is logged and skipped.
    */
-  static final class DecodeModelRef implements FlatMapFunction<KafkaRecord, ModelRef> {
+  static final class DecodeModelSwitch implements FlatMapFunction<KafkaRecord, ModelSwitch> {
+    static final String ORIGIN = "model-updates";
     private final String modelName;
 
-    DecodeModelRef(String modelName) {
+    DecodeModelSwitch(String modelName) {
       this.modelName = modelName;
     }
 
     @Override
-    public void flatMap(KafkaRecord record, Collector<ModelRef> out) {
+    public void flatMap(KafkaRecord record, Collector<ModelSwitch> out) {
       try {
         ModelPublished p = ModelPublished.getDecoder().decode(record.value);
         if (p.getModelName().equals(modelName))
           out.collect(
-              new ModelRef(
-                  p.getModelName(), p.getVersion(), p.getPath(), p.getDataCutoff().toEpochMilli()));
+              new ModelSwitch(
+                  new ModelRef(
+                      p.getModelName(),
+                      p.getVersion(),
+                      p.getPath(),
+                      p.getDataCutoff().toEpochMilli()),
+                  p.getPublishedAt().toEpochMilli(),
+                  ORIGIN));
       } catch (Exception e) {
         LOG.warn(
             "skipping an undecodable record at {}-{}@{}: {}",
@@ -215,6 +245,24 @@ public final class SpeedRecommenderJob {
             record.offset,
             e.toString());
       }
+    }
+  }
+
+  /**
+   * Model name → the current model the store holds, if any (read when the operator gets its one
+   * element, i.e. once when the job starts). A store that does not answer within the deadline, or
+   * fails, fails the task with the reader's message; Flink restarts the job.
+   */
+  static final class ReadCurrentModel implements FlatMapFunction<String, ModelSwitch> {
+    private final CurrentModelReader reader;
+
+    ReadCurrentModel(CurrentModelReader reader) {
+      this.reader = reader;
+    }
+
+    @Override
+    public void flatMap(String modelName, Collector<ModelSwitch> out) throws Exception {
+      reader.read(modelName).ifPresent(out::collect);
     }
   }
 }

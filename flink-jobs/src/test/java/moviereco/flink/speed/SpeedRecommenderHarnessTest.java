@@ -20,10 +20,12 @@ import moviereco.contracts.ModelFiles;
 import moviereco.flink.common.Rating;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction;
 import org.apache.flink.streaming.api.operators.co.CoBroadcastWithKeyedOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedBroadcastOperatorTestHarness;
 import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
+import org.apache.flink.util.Collector;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -39,7 +41,7 @@ class SpeedRecommenderHarnessTest {
 
   @TempDir Path dir;
   ScriptedReader reader;
-  KeyedBroadcastOperatorTestHarness<Long, Rating, ModelRef, SpeedRow> harness;
+  KeyedBroadcastOperatorTestHarness<Long, Rating, ModelSwitch, SpeedRow> harness;
 
   /** History reads answered by the test: each user's future, and how often each user was read. */
   static final class ScriptedReader implements HistoryReader {
@@ -88,17 +90,17 @@ class SpeedRecommenderHarnessTest {
     if (harness != null) harness.close();
   }
 
-  KeyedBroadcastOperatorTestHarness<Long, Rating, ModelRef, SpeedRow> open(
+  KeyedBroadcastOperatorTestHarness<Long, Rating, ModelSwitch, SpeedRow> open(
       SpeedRecommender function) throws Exception {
     harness =
         ProcessFunctionTestHarnesses.forKeyedBroadcastProcessFunction(
-            function, r -> r.userId, Types.LONG, SpeedRecommender.MODEL);
+            function, r -> r.userId, Types.LONG, SpeedRecommender.BROADCAST_STATES);
     harness.setProcessingTime(START);
     harness.setStateTtlProcessingTime(START);
     return harness;
   }
 
-  KeyedBroadcastOperatorTestHarness<Long, Rating, ModelRef, SpeedRow> open() throws Exception {
+  KeyedBroadcastOperatorTestHarness<Long, Rating, ModelSwitch, SpeedRow> open() throws Exception {
     return open(recommender(reader, 60_000, 64, 24));
   }
 
@@ -107,8 +109,20 @@ class SpeedRecommenderHarnessTest {
     return new SpeedRecommender(reader, COALESCE_MS, 3, ttlHours, deadlineMs, maxSeeds);
   }
 
+  /** when the next {@link #model(String, long)} was switched to: each one later than the last */
+  long switchedAt = 100_000;
+
+  /** A switch to a model announced after every earlier one. */
+  ModelSwitch model(String version, long dataCutoff) throws IOException {
+    return model(version, dataCutoff, ++switchedAt, "model-updates");
+  }
+
+  ModelSwitch model(String version, long dataCutoff, long at, String origin) throws IOException {
+    return new ModelSwitch(ref(version, dataCutoff), at, origin);
+  }
+
   /** An implicit model of rank 2 over movies 10..60, written as the batch layer writes one. */
-  ModelRef model(String version, long dataCutoff) throws IOException {
+  ModelRef ref(String version, long dataCutoff) throws IOException {
     long[] ids = new long[6];
     float[] bias = new float[6];
     float[][] factors = new float[6][];
@@ -331,7 +345,7 @@ class SpeedRecommenderHarnessTest {
     harness =
         new KeyedBroadcastOperatorTestHarness<>(
             new CoBroadcastWithKeyedOperator<>(
-                recommender(after, 60_000, 64, 24), List.of(SpeedRecommender.MODEL)),
+                recommender(after, 60_000, 64, 24), List.of(SpeedRecommender.BROADCAST_STATES)),
             r -> r.userId,
             Types.LONG,
             1,
@@ -347,6 +361,121 @@ class SpeedRecommenderHarnessTest {
     assertEquals(1, rows().size());
     assertEquals(
         "v1", rows().get(0).modelVersion, "the current model is restored from broadcast state");
+  }
+
+  /** The model version of the speed row a new user gets after the given switches arrived. */
+  String currentAfter(ModelSwitch... switches) throws Exception {
+    open();
+    long t = START;
+    for (ModelSwitch s : switches) harness.processBroadcastElement(s, t++);
+    harness.processElement(rating(9, 10, 4f, 1_000_000), t);
+    harness.setProcessingTime(t + COALESCE_MS);
+    List<SpeedRow> out = rows();
+    String version = out.get(out.size() - 1).modelVersion;
+    harness.close();
+    harness = null;
+    return version;
+  }
+
+  @Test
+  void anOlderAnnouncementArrivingAfterANewerPointerDoesNotReplaceIt() throws Exception {
+    ModelSwitch pointer = model("v2", 2_000, 20_000, "current_model");
+    ModelSwitch olderAnnouncement = model("v1", 1_000, 10_000, "model-updates");
+    assertEquals("v2", currentAfter(pointer, olderAnnouncement));
+    assertEquals("v2", currentAfter(olderAnnouncement, pointer), "the same in either order");
+  }
+
+  @Test
+  void aRollbackAnnouncementOfAnOlderVersionReplacesTheNewerOne() throws Exception {
+    ModelSwitch v2 = model("v2", 2_000, 20_000, "current_model");
+    ModelSwitch rollbackToV1 = model("v1", 1_000, 30_000, "model-updates");
+    assertEquals("v1", currentAfter(v2, rollbackToV1));
+    assertEquals("v1", currentAfter(rollbackToV1, v2), "the same in either order");
+    // switched at the same instant: the choice still does not depend on the order
+    ModelSwitch a = model("v1", 1_000, 40_000, "current_model");
+    ModelSwitch b = model("v2", 2_000, 40_000, "model-updates");
+    assertEquals(currentAfter(a, b), currentAfter(b, a));
+  }
+
+  @Test
+  void aRollbackRecomputesUsersNewerThanTheRestoredModelsCutoff() throws Exception {
+    open();
+    harness.processBroadcastElement(model("v2", 6_000, 20_000, "model-updates"), START);
+    harness.processElement(rating(1, 10, 4f, 5_000), START);
+    harness.setProcessingTime(START + COALESCE_MS);
+    assertTrue(rows().isEmpty(), "v2 has seen the rating: the batch view serves the user");
+    // a late-arriving older announcement changes nothing
+    harness.processBroadcastElement(model("v1", 2_000, 10_000, "model-updates"), START + 60);
+    assertTrue(rows().isEmpty());
+    // the rollback to v1 (announced later) makes v1 current: the user's rating is newer than it
+    harness.processBroadcastElement(model("v1", 2_000, 30_000, "model-updates"), START + 70);
+    assertEquals(1, rows().size());
+    assertEquals("v1", rows().get(0).modelVersion);
+  }
+
+  @Test
+  void thePointerAndTheAnnouncementOfTheSameSwitchLoadTheModelOnce() throws Exception {
+    open();
+    harness.processElement(rating(1, 10, 4f, 5_000), START);
+    harness.setProcessingTime(START + COALESCE_MS);
+    harness.processBroadcastElement(model("v1", 2_000, 20_000, "current_model"), START + 60);
+    assertEquals(1, rows().size(), "the pointer read at start makes v1 current");
+    // its announcement, published a moment after the pointer was switched, is the same model
+    harness.processBroadcastElement(model("v1", 2_000, 20_005, "model-updates"), START + 70);
+    assertEquals(1, rows().size(), "no second recompute");
+    // an announcement before the switch time seen last is older: ignored
+    harness.processBroadcastElement(model("v0", 1_000, 20_001, "model-updates"), START + 80);
+    harness.processElement(rating(1, 20, 4f, 5_001), START + 90);
+    harness.setProcessingTime(START + 200);
+    assertEquals(2, rows().size());
+    assertEquals("v1", rows().get(1).modelVersion);
+  }
+
+  /** The fold-in's broadcast state as jobs from before the switch time was kept left it. */
+  static final class OldModelState
+      extends KeyedBroadcastProcessFunction<Long, Rating, ModelRef, SpeedRow> {
+    @Override
+    public void processElement(Rating r, ReadOnlyContext ctx, Collector<SpeedRow> out) {}
+
+    @Override
+    public void processBroadcastElement(ModelRef ref, Context ctx, Collector<SpeedRow> out)
+        throws Exception {
+      ctx.getBroadcastState(SpeedRecommender.MODEL).put("current", ref);
+    }
+  }
+
+  @Test
+  void stateWithoutASwitchTimeRestoresAndAnyLaterSwitchOfAnotherVersionReplacesIt()
+      throws Exception {
+    KeyedBroadcastOperatorTestHarness<Long, Rating, ModelRef, SpeedRow> old =
+        ProcessFunctionTestHarnesses.forKeyedBroadcastProcessFunction(
+            new OldModelState(), r -> r.userId, Types.LONG, SpeedRecommender.MODEL);
+    old.processBroadcastElement(ref("v1", 2_000), START);
+    OperatorSubtaskState snapshot = old.snapshot(1, START);
+    old.close();
+
+    harness =
+        new KeyedBroadcastOperatorTestHarness<>(
+            new CoBroadcastWithKeyedOperator<>(
+                recommender(reader, 60_000, 64, 24), List.of(SpeedRecommender.BROADCAST_STATES)),
+            r -> r.userId,
+            Types.LONG,
+            1,
+            1,
+            0);
+    harness.setup();
+    harness.initializeState(snapshot);
+    harness.open();
+    harness.setProcessingTime(START);
+    harness.processElement(rating(1, 10, 4f, 5_000), START);
+    harness.setProcessingTime(START + COALESCE_MS);
+    assertEquals("v1", rows().get(0).modelVersion, "the restored model serves");
+
+    harness.processBroadcastElement(model("v1", 2_000, 1, "current_model"), START + 60);
+    assertEquals(1, rows().size(), "the same version: nothing to recompute");
+    harness.processBroadcastElement(model("v2", 3_000, 2, "model-updates"), START + 70);
+    assertEquals(2, rows().size());
+    assertEquals("v2", rows().get(1).modelVersion);
   }
 
   static <T extends Throwable> T find(Throwable e, Class<T> type) {

@@ -11,7 +11,9 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.TimeoutException;
 import moviereco.avro.ModelPublished;
 import moviereco.flink.common.JobSetup;
 import moviereco.flink.common.KafkaRecord;
@@ -53,6 +55,8 @@ class SpeedRecommenderJobTest {
             "dead-letters",
             "model-updates-source",
             "decode-model",
+            "current-model-source",
+            "read-current-model",
             "fold-in",
             "speed-view",
             "user-ratings")) {
@@ -61,6 +65,8 @@ class SpeedRecommenderJobTest {
     assertEquals("decode", ops.get("decode"));
     assertEquals("fold-in", ops.get("fold-in"));
     assertEquals("decode-model", ops.get("decode-model"));
+    assertEquals("read-current-model", ops.get("read-current-model"));
+    assertEquals("Source: current-model-source", ops.get("current-model-source"));
     assertTrue(ops.get("speed-view").startsWith("speed-view"), ops.get("speed-view"));
   }
 
@@ -88,26 +94,28 @@ class SpeedRecommenderJobTest {
 
   @Test
   void decodeModelKeepsAnnouncementsOfItsModelAndSkipsTheRest() throws Exception {
-    List<ModelRef> out = new ArrayList<>();
-    Collector<ModelRef> collector =
+    List<ModelSwitch> out = new ArrayList<>();
+    Collector<ModelSwitch> collector =
         new Collector<>() {
           @Override
-          public void collect(ModelRef r) {
+          public void collect(ModelSwitch r) {
             out.add(r);
           }
 
           @Override
           public void close() {}
         };
-    SpeedRecommenderJob.DecodeModelRef decode = new SpeedRecommenderJob.DecodeModelRef("als");
+    SpeedRecommenderJob.DecodeModelSwitch decode = new SpeedRecommenderJob.DecodeModelSwitch("als");
     decode.flatMap(announcement("als", "v3"), collector);
     decode.flatMap(announcement("other", "v9"), collector);
     decode.flatMap(
         new KafkaRecord("model-updates", 0, 2, 0, null, "not avro".getBytes()), collector);
     assertEquals(1, out.size());
-    assertEquals("v3", out.get(0).version);
-    assertEquals("hdfs:///models/v3", out.get(0).path);
-    assertEquals(5_000, out.get(0).dataCutoff);
+    assertEquals("v3", out.get(0).model.version);
+    assertEquals("hdfs:///models/v3", out.get(0).model.path);
+    assertEquals(5_000, out.get(0).model.dataCutoff);
+    assertEquals(6_000, out.get(0).switchedAt, "switched when it was published");
+    assertEquals("model-updates", out.get(0).origin);
   }
 
   static KafkaRecord announcement(String model, String version) throws Exception {
@@ -143,5 +151,33 @@ class SpeedRecommenderJobTest {
     SpeedRecommenderJob.bindUserRating(statement, new UserRatingRow(7, 42, 4.5f, ratedAt));
     assertEquals(
         List.of(7L, 42L, 4.5f, Instant.ofEpochMilli(ratedAt), 1_700_000_000_123_000L), bound);
+  }
+
+  @Test
+  void theCurrentModelIsReadOnceFromTheStoreAndAFailedReadFailsTheTask() throws Exception {
+    List<ModelSwitch> out = new ArrayList<>();
+    Collector<ModelSwitch> collector =
+        new Collector<>() {
+          @Override
+          public void collect(ModelSwitch r) {
+            out.add(r);
+          }
+
+          @Override
+          public void close() {}
+        };
+    ModelSwitch stored =
+        new ModelSwitch(new ModelRef("als", "v2", "hdfs:///models/v2", 5_000), 9_000, "x");
+    new SpeedRecommenderJob.ReadCurrentModel(
+            name -> name.equals("als") ? Optional.of(stored) : Optional.empty())
+        .flatMap("als", collector);
+    new SpeedRecommenderJob.ReadCurrentModel(name -> Optional.empty()).flatMap("als", collector);
+    assertEquals(List.of(stored), out, "no pointer: nothing");
+    SpeedRecommenderJob.ReadCurrentModel failing =
+        new SpeedRecommenderJob.ReadCurrentModel(
+            name -> {
+              throw new TimeoutException("reading the current_model pointer did not complete");
+            });
+    assertThrows(TimeoutException.class, () -> failing.flatMap("als", collector));
   }
 }

@@ -47,8 +47,13 @@ describe('batch > job arguments', () => {
   });
 
   it('passes exactly the flags the Spark job declares (schemas/contracts/batch-job-flags.json, checked by JobOptionsTest too)', () => {
-    const declared = JSON.parse(fs.readFileSync(path.join(import.meta.dirname, '..', 'schemas', 'contracts', 'batch-job-flags.json'), 'utf8')) as { required: string[]; optional: string[] };
-    const given = jobArgs(endpoints, loadBatchConfig({}), 'v1', { cutoff: 1 }).filter((a) => a.startsWith('--')).map((a) => a.slice(2));
+    const declared = JSON.parse(fs.readFileSync(path.join(import.meta.dirname, '..', 'schemas', 'contracts', 'batch-job-flags.json'), 'utf8')) as {
+      required: string[];
+      optional: string[];
+    };
+    const given = jobArgs(endpoints, loadBatchConfig({}), 'v1', { cutoff: 1 })
+      .filter((a) => a.startsWith('--'))
+      .map((a) => a.slice(2));
     expect(given.filter((f) => f !== 'cutoff').sort()).toEqual([...declared.required].sort());
     expect(declared.optional).toContain('cutoff');
   });

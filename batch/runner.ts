@@ -16,6 +16,7 @@ import type { BatchConfig } from './config.ts';
 import { cassandraClient, kafkaClient, type Endpoints, type Platform } from '../lib/platform.ts';
 import { parseBatchLine, type BatchJobResult, type BatchLine } from '../schemas/batch-result.ts';
 import { retry } from '../lib/retry.ts';
+import { keyspaceCql } from '../schemas/cql.ts';
 
 export class BatchError extends PipelineError {}
 
@@ -87,6 +88,7 @@ export function jobArgs(stack: Endpoints, batch: BatchConfig, version: string, o
 export function createBatchRunner({ platform: stack, batch, log = console.log }: { platform: Platform; batch: BatchConfig; log?: (line: string) => void }) {
   const lockFile = path.join(stack.dirs.run, 'batch.lock');
   const ks = stack.cassandra.keyspace;
+  const cql = keyspaceCql(ks);
 
   async function withCassandra<T>(fn: (client: cassandra.Client) => Promise<T>): Promise<T> {
     const client = cassandraClient(stack);
@@ -155,7 +157,10 @@ export function createBatchRunner({ platform: stack, batch, log = console.log }:
       }
       if (!options.extraArgs?.includes('--evaluate-only')) {
         const switchStarted = performance.now();
-        await switchTo({ version, dataCutoff: new Date(result.dataCutoff), path: result.path, metrics: result.metrics, params: { rank: String(batch.rank) } }, result.counts);
+        await switchTo(
+          { version, dataCutoff: new Date(result.dataCutoff), path: result.path, metrics: result.metrics, params: { rank: String(batch.rank) } },
+          result.counts,
+        );
         result.phases.switch = (performance.now() - switchStarted) / 1000;
         log(`  ${'switch'.padEnd(10)} done in ${result.phases.switch.toFixed(1)} s`);
       }
@@ -171,12 +176,12 @@ export function createBatchRunner({ platform: stack, batch, log = console.log }:
     }
   }
 
+  /** The model versions, newest first; none before the first run has made the keyspace. */
   async function status(): Promise<ModelRow[]> {
     return withCassandra(async (c) => {
-      const current = (await c.execute(`SELECT version FROM ${ks}.current_model WHERE model_name = ?`, [batch.modelName], { prepare: true }))
-        .first()
-        ?.get('version') as string | undefined;
-      const rows = (await c.execute(`SELECT * FROM ${ks}.models WHERE model_name = ?`, [batch.modelName], { prepare: true })).rows;
+      if (!c.metadata.keyspaces[ks]) return [];
+      const current = (await c.execute(cql.currentVersion, [batch.modelName], { prepare: true })).first()?.get('version') as string | undefined;
+      const rows = (await c.execute(cql.models, [batch.modelName], { prepare: true })).rows;
       return rows.map((r) => ({
         version: r.get('version') as string,
         status: r.get('status') as string,
@@ -215,18 +220,19 @@ export function createBatchRunner({ platform: stack, batch, log = console.log }:
   async function switchTo(model: Pick<ModelRow, 'version' | 'dataCutoff' | 'path' | 'metrics' | 'params'>, counts?: Record<string, number>): Promise<void> {
     await withCassandra(async (c) => {
       if (counts) {
-        await c.execute(`UPDATE ${ks}.models SET status = 'COMPLETE', counts = ? WHERE model_name = ? AND version = ?`, [counts, batch.modelName, model.version], {
+        await c.execute(cql.completeModel, [counts, batch.modelName, model.version], {
           prepare: true,
         });
       }
-      await c.execute(`INSERT INTO ${ks}.current_model (model_name, version, switched_at) VALUES (?, ?, ?)`, [batch.modelName, model.version, new Date()], {
+      await c.execute(cql.setCurrentModel, [batch.modelName, model.version, new Date()], {
         prepare: true,
       });
     });
     await retry(() => announce(model), {
       retries: 20,
       maxRetryTimeMs: 120_000,
-      onRetry: (error, attempt, delay) => log(`  announcing ${model.version} failed (${describeError(error).split('\n')[0]}); attempt ${attempt + 1} in ${delay} ms`),
+      onRetry: (error, attempt, delay) =>
+        log(`  announcing ${model.version} failed (${describeError(error).split('\n')[0]}); attempt ${attempt + 1} in ${delay} ms`),
     });
   }
 
@@ -261,22 +267,22 @@ export function createBatchRunner({ platform: stack, batch, log = console.log }:
     if (drop.length === 0) return [];
     const hdfs = createWebHdfs({ baseUrl: stack.hdfs.webUrl, user: stack.hdfs.user });
     await withCassandra(async (c) => {
-      const users = await allValues(c, `SELECT DISTINCT user_id FROM ${ks}.batch_recommendations`);
-      const movies = await allValues(c, `SELECT DISTINCT movie_id FROM ${ks}.similar_movies`);
+      const users = await allValues(c, cql.batchUsers);
+      const movies = await allValues(c, cql.similarMovies);
       for (const m of drop) {
         await cassandra.concurrent.executeConcurrent(
           c,
-          `DELETE FROM ${ks}.batch_recommendations WHERE user_id = ? AND model_version = ?`,
+          cql.deleteBatchRow,
           users.map((u) => [u, m.version]),
           { concurrencyLevel: 64 },
         );
         await cassandra.concurrent.executeConcurrent(
           c,
-          `DELETE FROM ${ks}.similar_movies WHERE movie_id = ? AND model_version = ?`,
+          cql.deleteSimilarRow,
           movies.map((id) => [id, m.version]),
           { concurrencyLevel: 64 },
         );
-        await c.execute(`DELETE FROM ${ks}.models WHERE model_name = ? AND version = ?`, [batch.modelName, m.version], { prepare: true });
+        await c.execute(cql.deleteModel, [batch.modelName, m.version], { prepare: true });
         await hdfs.remove(new URL(m.path).pathname).catch(() => false);
       }
     });

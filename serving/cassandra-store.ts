@@ -1,6 +1,7 @@
 /** The ServingStore on Cassandra: prepared statements only, every read paged where it can be long. */
 import type cassandra from 'cassandra-driver';
 import type { CurrentModel, Movie, RecommendationRow, Scored, ServingStore, TrendingRow, UserRating } from './store.ts';
+import { servingCql } from '../schemas/cql.ts';
 
 type Row = cassandra.types.Row;
 const num = (v: unknown): number => (v == null ? 0 : typeof v === 'number' ? v : Number((v as { toString(): string }).toString()));
@@ -13,12 +14,10 @@ export function createCassandraStore({ client, trendingWindow }: { client: cassa
   const prepare = { prepare: true } as const;
   return {
     async currentModel(modelName) {
-      const pointer = (await client.execute('SELECT version, switched_at FROM current_model WHERE model_name = ?', [modelName], prepare)).first();
+      const pointer = (await client.execute(servingCql.currentModel, [modelName], prepare)).first();
       if (!pointer) return undefined;
       const version = pointer.get('version') as string;
-      const model = (
-        await client.execute('SELECT data_cutoff, path, metrics FROM models WHERE model_name = ? AND version = ?', [modelName, version], prepare)
-      ).first();
+      const model = (await client.execute(servingCql.model, [modelName, version], prepare)).first();
       return {
         version,
         dataCutoff: (model?.get('data_cutoff') as Date | null)?.getTime() ?? 0,
@@ -28,22 +27,14 @@ export function createCassandraStore({ client, trendingWindow }: { client: cassa
       } satisfies CurrentModel;
     },
     async speedRow(userId) {
-      return row((await client.execute('SELECT model_version, computed_at, items FROM speed_recommendations WHERE user_id = ?', [userId], prepare)).first());
+      return row((await client.execute(servingCql.speedRow, [userId], prepare)).first());
     },
     async batchRow(userId, version) {
-      return row(
-        (
-          await client.execute(
-            'SELECT model_version, computed_at, items FROM batch_recommendations WHERE user_id = ? AND model_version = ?',
-            [userId, version],
-            prepare,
-          )
-        ).first(),
-      );
+      return row((await client.execute(servingCql.batchRow, [userId, version], prepare)).first());
     },
     async userRatings(userId) {
       const out: UserRating[] = [];
-      for await (const r of await client.execute('SELECT movie_id, rating, rated_at FROM user_ratings WHERE user_id = ?', [userId], {
+      for await (const r of await client.execute(servingCql.userRatings, [userId], {
         ...prepare,
         fetchSize: 5000,
       })) {
@@ -53,12 +44,12 @@ export function createCassandraStore({ client, trendingWindow }: { client: cassa
     },
     async ratedAmong(userId, movieIds) {
       if (movieIds.length === 0) return new Set();
-      const rows = await client.execute('SELECT movie_id FROM user_ratings WHERE user_id = ? AND movie_id IN ?', [userId, movieIds], prepare);
+      const rows = await client.execute(servingCql.ratedAmong, [userId, movieIds], prepare);
       return new Set(rows.rows.map((r) => num(r.get('movie_id'))));
     },
     async allMovies() {
       const out: Movie[] = [];
-      for await (const r of await client.execute('SELECT movie_id, title, year, genres, imdb_id, tmdb_id, rating_count, rating_mean FROM movies', [], {
+      for await (const r of await client.execute(servingCql.movies, [], {
         ...prepare,
         fetchSize: 5000,
       })) {
@@ -76,11 +67,11 @@ export function createCassandraStore({ client, trendingWindow }: { client: cassa
       return out;
     },
     async similar(movieId, version) {
-      const r = (await client.execute('SELECT items FROM similar_movies WHERE movie_id = ? AND model_version = ?', [movieId, version], prepare)).first();
+      const r = (await client.execute(servingCql.similar, [movieId, version], prepare)).first();
       return r ? scored(r.get('items')) : [];
     },
     async trending() {
-      const r = (await client.execute('SELECT window_end, items FROM trending WHERE window_name = ? LIMIT 1', [trendingWindow], prepare)).first();
+      const r = (await client.execute(servingCql.trending, [trendingWindow], prepare)).first();
       return r
         ? ({ window: trendingWindow, windowEnd: (r.get('window_end') as Date).getTime(), items: scored(r.get('items')) } satisfies TrendingRow)
         : undefined;

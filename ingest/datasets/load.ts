@@ -12,6 +12,7 @@ import type { WebHdfs } from '../../lib/webhdfs.ts';
 import { applyCassandraSchema } from '../../schemas/cassandra.ts';
 import { parseCsvLine, parseTitle } from './csv.ts';
 import type { FoundDataset } from './dataset.ts';
+import { keyspaceCql } from '../../schemas/cql.ts';
 
 export const DATASET_FILES = ['ratings.csv', 'movies.csv', 'tags.csv', 'links.csv'] as const;
 
@@ -113,7 +114,7 @@ export async function loadDataset({
 
   await applyCassandraSchema(client, keyspace, replication);
   const links = await readLinks(path.join(dataset.dir, 'links.csv'));
-  const insert = `INSERT INTO ${keyspace}.movies (movie_id, title, year, genres, imdb_id, tmdb_id) VALUES (?, ?, ?, ?, ?, ?)`;
+  const insert = keyspaceCql(keyspace).insertMovie;
   fs.mkdirSync(path.dirname(rejectsFile), { recursive: true });
   const rejects = fs.createWriteStream(rejectsFile);
   const progress = createProgress({ label: `cassandra ${keyspace}.movies`, unit: 'movies' });

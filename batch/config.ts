@@ -32,6 +32,8 @@ const schema = z.object({
   /** cron expression (5 or 6 fields) for `batch schedule`; empty = none */
   BATCH_SCHEDULE: z.string().default(''),
   BATCH_KEEP_VERSIONS: z.coerce.number().int().min(1).default(3),
+  /** a run still going after this is killed and reported, so a hung run cannot block every later one */
+  BATCH_RUN_DEADLINE_MINUTES: z.coerce.number().positive().default(120),
   ...modelSettings,
   /** the batch job reads the streamed events where the archive job writes them */
   ...archiveSettings,
@@ -64,6 +66,7 @@ export function loadBatchConfig(env: Record<string, string | undefined> = proces
     rankingUsers: e.BATCH_RANKING_USERS,
     schedule: e.BATCH_SCHEDULE,
     keepVersions: e.BATCH_KEEP_VERSIONS,
+    runDeadlineMs: e.BATCH_RUN_DEADLINE_MINUTES * 60_000,
     eventsPath: e.ARCHIVE_PATH,
     updatesTopic: e.JOBS_TOPIC_MODEL_UPDATES,
   });

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Endpoints } from '../lib/platform.ts';
 import { loadBatchConfig } from './config.ts';
-import { jobArgs, newVersion } from './runner.ts';
+import { jobArgs, newVersion, superviseRun } from './runner.ts';
 
 const endpoints: Endpoints = {
   kafka: { brokers: ['127.0.0.1:9092'] },
@@ -69,5 +69,45 @@ describe('batch > job arguments', () => {
 
   it('rejects invalid settings, listing them', () => {
     expect(() => loadBatchConfig({ BATCH_RANK: '0', BATCH_SPLIT: 'sideways' })).toThrow(/BATCH_RANK.*\n.*BATCH_SPLIT|BATCH_SPLIT.*\n.*BATCH_RANK/s);
+  });
+});
+
+describe('batch > a run past its deadline', () => {
+  function fakeRun() {
+    let end!: (exit: { code: number | null; signal: NodeJS.Signals | null }) => void;
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+      end = resolve;
+    });
+    return { run: { pid: 4242, exited }, end };
+  }
+
+  it('a run that ends in time is waited for', async () => {
+    const { run, end } = fakeRun();
+    setTimeout(() => end({ code: 0, signal: null }), 10);
+    await expect(superviseRun(run, { deadlineMs: 1000, what: 'batch v1' })).resolves.toEqual({ code: 0, signal: null });
+  });
+
+  it('a hung run is sent SIGTERM, then SIGKILL, and reported', async () => {
+    const { run, end } = fakeRun();
+    const signals: string[] = [];
+    const kill = (pid: number, signal: NodeJS.Signals) => {
+      signals.push(`${pid} ${signal}`);
+      if (signal === 'SIGKILL') end({ code: null, signal: 'SIGKILL' });
+    };
+    await expect(superviseRun(run, { deadlineMs: 20, graceMs: 20, what: 'batch v1', kill })).rejects.toThrow(
+      /batch v1 did not finish within its deadline of .* and was stopped \(SIGKILL\); the current model keeps serving/,
+    );
+    expect(signals).toEqual(['4242 SIGTERM', '4242 SIGKILL']);
+  });
+
+  it('a run that stops on SIGTERM gets no SIGKILL', async () => {
+    const { run, end } = fakeRun();
+    const signals: string[] = [];
+    const kill = (_: number, signal: NodeJS.Signals) => {
+      signals.push(signal);
+      end({ code: 143, signal: null });
+    };
+    await expect(superviseRun(run, { deadlineMs: 20, graceMs: 200, what: 'batch v2', kill })).rejects.toThrow(/exit 143/);
+    expect(signals).toEqual(['SIGTERM']);
   });
 });

@@ -13,7 +13,7 @@ import { describeError, PipelineError } from '../lib/errors.ts';
 import { formatDuration } from '../lib/progress.ts';
 import { createWebHdfs } from '../lib/webhdfs.ts';
 import type { BatchConfig } from './config.ts';
-import { cassandraClient, kafkaClient, type Endpoints, type Platform } from '../lib/platform.ts';
+import { cassandraClient, kafkaClient, type Endpoints, type Platform, type SparkRun } from '../lib/platform.ts';
 import { parseBatchLine, type BatchJobResult, type BatchLine } from '../schemas/batch-result.ts';
 import { retry } from '../lib/retry.ts';
 import { keyspaceCql } from '../schemas/cql.ts';
@@ -47,6 +47,49 @@ export interface RunOptions {
   /** called with the pid once spark-submit runs (tests use it to kill a run) */
   onStart?: (pid: number) => void;
   onLine?: (line: string) => void;
+  /** kill the run after this long (default BATCH_RUN_DEADLINE_MINUTES) */
+  deadlineMs?: number;
+}
+
+/**
+ * Waits for a spark-submit run to end, but no longer than its deadline: past it the run gets
+ * SIGTERM, then SIGKILL after `graceMs`, and the wait ends with a BatchError saying so (the lock
+ * is then released by the caller, so the next run is not blocked by a hung one).
+ */
+export async function superviseRun(
+  job: SparkRun,
+  { deadlineMs, what, graceMs = 10_000, kill = (pid: number, signal: NodeJS.Signals) => process.kill(pid, signal), log = () => {} }: SuperviseOptions,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<'deadline'>((resolve) => {
+    timer = setTimeout(() => resolve('deadline'), deadlineMs);
+  });
+  const ended = await Promise.race([job.exited, deadline]);
+  clearTimeout(timer);
+  if (ended !== 'deadline') return ended;
+  log(`${what} passed its deadline of ${formatDuration(deadlineMs)}: stopping it (pid ${job.pid})`);
+  const stop = (signal: NodeJS.Signals) => {
+    try {
+      kill(job.pid, signal);
+    } catch {
+      /* already gone */
+    }
+  };
+  stop('SIGTERM');
+  const hard = setTimeout(() => stop('SIGKILL'), graceMs);
+  const exit = await job.exited;
+  clearTimeout(hard);
+  throw new BatchError(
+    `${what} did not finish within its deadline of ${formatDuration(deadlineMs)} and was stopped (${exit.signal ?? `exit ${exit.code}`}); the current model keeps serving`,
+  );
+}
+
+export interface SuperviseOptions {
+  deadlineMs: number;
+  what: string;
+  graceMs?: number;
+  kill?: (pid: number, signal: NodeJS.Signals) => void;
+  log?: (line: string) => void;
 }
 
 /** A sortable, unique version id: UTC time to the second, e.g. 20261125T124900Z. */
@@ -148,7 +191,7 @@ export function createBatchRunner({ platform: stack, batch, log = console.log }:
         },
       );
       options.onStart?.(job.pid);
-      const { code, signal } = await job.exited;
+      const { code, signal } = await superviseRun(job, { deadlineMs: options.deadlineMs ?? batch.runDeadlineMs, what: `batch ${version}`, log });
       const seconds = (performance.now() - started) / 1000;
       if (code !== 0 || !result) {
         throw new BatchError(

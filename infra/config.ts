@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../lib/errors.ts';
-import { topicSettings } from '../schemas/topics.ts';
+import { MODEL_UPDATES_TOPIC_CONFIG, topicSettings } from '../schemas/topics.ts';
 
 const repoRoot = path.resolve(import.meta.dirname, '..');
 
@@ -123,9 +123,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       controllerPort: e.KAFKA_CONTROLLER_PORT,
       heapMb: e.KAFKA_HEAP_MB,
       topics: Object.freeze([
-        { topic: e.JOBS_TOPIC_RATINGS, numPartitions: e.KAFKA_TOPIC_RATINGS_PARTITIONS },
-        { topic: e.JOBS_TOPIC_DLQ, numPartitions: 1 },
-        { topic: e.JOBS_TOPIC_MODEL_UPDATES, numPartitions: 1 },
+        { topic: e.JOBS_TOPIC_RATINGS, numPartitions: e.KAFKA_TOPIC_RATINGS_PARTITIONS, config: {} as Readonly<Record<string, string>> },
+        { topic: e.JOBS_TOPIC_DLQ, numPartitions: 1, config: {} as Readonly<Record<string, string>> },
+        { topic: e.JOBS_TOPIC_MODEL_UPDATES, numPartitions: 1, config: MODEL_UPDATES_TOPIC_CONFIG },
       ]),
     }),
     cassandra: Object.freeze({

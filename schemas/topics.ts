@@ -16,6 +16,13 @@ export const topicSettings = {
   JOBS_TOPIC_DLQ: topicName.default('ratings-dlq'),
 };
 
+/**
+ * Topic settings the product relies on. Model announcements are compacted: the latest one per model
+ * name stays for good, so a speed job deployed long after the last batch still finds the current
+ * model (with the default 7-day retention it found none).
+ */
+export const MODEL_UPDATES_TOPIC_CONFIG: Readonly<Record<string, string>> = { 'cleanup.policy': 'compact' };
+
 export interface Topics {
   ratings: string;
   updates: string;

@@ -9,6 +9,7 @@ import { FlinkRestError } from '../lib/errors.ts';
 import { createWebHdfs } from '../lib/webhdfs.ts';
 import { config, silentLog, uniqueName } from './helpers.ts';
 import { cassandraClient, kafkaClient } from '../lib/platform.ts';
+import { ConfigResourceTypes } from 'kafkajs';
 
 const buildLog = path.join(config.dirs.logs, 'test-build.log');
 
@@ -35,6 +36,12 @@ describe('stack > engines answer real clients', () => {
     await admin.connect();
     const topics = await admin.fetchTopicMetadata({ topics: ['ratings', 'ratings-dlq', 'model-updates'] });
     expect(topics.topics.find((t) => t.name === 'ratings')?.partitions).toHaveLength(config.kafka.topics[0]!.numPartitions);
+    // model announcements are compacted: the latest per model name is kept for good
+    const updates = await admin.describeConfigs({
+      includeSynonyms: false,
+      resources: [{ type: ConfigResourceTypes.TOPIC, name: 'model-updates', configNames: ['cleanup.policy'] }],
+    });
+    expect(updates.resources[0]?.configEntries.find((c) => c.configName === 'cleanup.policy')?.configValue).toBe('compact');
     const topic = uniqueName('it-roundtrip');
     await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
 

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { runJava } from '../process.ts';
 import { libClasspath, log4j2Console, properties, writeFiles, type Engine, type EngineContext } from './engine.ts';
 import { kafkaClient } from '../../lib/platform.ts';
+import { type Admin, ConfigResourceTypes } from 'kafkajs';
 
 /** Kafka 4 in KRaft mode: one process that is both broker and controller. */
 
@@ -45,6 +46,29 @@ function jvmOptions(ctx: EngineContext): string[] {
     `-Dlog4j2.configurationFile=file:${path.join(ctx.confDir, 'log4j2.properties')}`,
     `-Dkafka.logs.dir=${ctx.logsDir}`,
   ];
+}
+
+/** Sets each topic's declared settings where the broker has other values for them. */
+async function ensureTopicConfigs(admin: Admin, topics: readonly { topic: string; config: Readonly<Record<string, string>> }[]): Promise<void> {
+  const wanted = topics.filter((t) => Object.keys(t.config).length > 0);
+  if (wanted.length === 0) return;
+  const described = await admin.describeConfigs({
+    includeSynonyms: false,
+    resources: wanted.map((t) => ({ type: ConfigResourceTypes.TOPIC, name: t.topic, configNames: Object.keys(t.config) })),
+  });
+  const stale = wanted.filter((t) => {
+    const entries = described.resources.find((r) => r.resourceName === t.topic)?.configEntries ?? [];
+    return Object.entries(t.config).some(([name, value]) => entries.find((c) => c.configName === name)?.configValue !== value);
+  });
+  if (stale.length === 0) return;
+  await admin.alterConfigs({
+    validateOnly: false,
+    resources: stale.map((t) => ({
+      type: ConfigResourceTypes.TOPIC,
+      name: t.topic,
+      configEntries: Object.entries(t.config).map(([name, value]) => ({ name, value })),
+    })),
+  });
 }
 
 export const kafkaEngine: Engine = {
@@ -114,9 +138,19 @@ export const kafkaEngine: Engine = {
       if (missing.length > 0) {
         await admin.createTopics({
           waitForLeaders: true,
-          topics: missing.map((t) => ({ topic: t.topic, numPartitions: t.numPartitions, replicationFactor: 1 })),
+          topics: missing.map((t) => ({
+            topic: t.topic,
+            numPartitions: t.numPartitions,
+            replicationFactor: 1,
+            configEntries: Object.entries(t.config).map(([name, value]) => ({ name, value })),
+          })),
         });
       }
+      // topics made before a setting was declared get it now (model-updates was once not compacted)
+      await ensureTopicConfigs(
+        admin,
+        config.kafka.topics.filter((t) => existing.has(t.topic)),
+      );
     } finally {
       await admin.disconnect();
     }

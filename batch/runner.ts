@@ -17,6 +17,7 @@ import { cassandraClient, kafkaClient, type Endpoints, type Platform, type Spark
 import { parseBatchLine, type BatchJobResult, type BatchLine } from '../schemas/batch-result.ts';
 import { retry } from '../lib/retry.ts';
 import { keyspaceCql } from '../schemas/cql.ts';
+import { readToEnd } from '../lib/kafka-admin.ts';
 
 export class BatchError extends PipelineError {}
 
@@ -299,6 +300,27 @@ export function createBatchRunner({ platform: stack, batch, log = console.log }:
     }
   }
 
+  /** The version last announced on the model-updates topic for this model, if any. */
+  async function announcedVersion(): Promise<string | undefined> {
+    const codec = createCodec('model-published');
+    let latest: { version: string; publishedAt: number } | undefined;
+    for (const message of await readToEnd(kafkaClient(stack, 'moviereco-batch'), batch.updatesTopic)) {
+      if (message.key?.toString() !== batch.modelName || !message.value) continue;
+      const event = codec.decode(message.value);
+      if (!latest || event.publishedAt >= latest.publishedAt) latest = { version: event.version, publishedAt: event.publishedAt };
+    }
+    return latest?.version;
+  }
+
+  /** Announces the current version again: for a switch whose announcement never reached Kafka ("switched, not announced"). */
+  async function announceCurrent(): Promise<ModelRow> {
+    const current = (await status()).find((m) => m.current);
+    if (!current) throw new BatchError('no model is current yet: nothing to announce');
+    await switchTo(current);
+    log(`announced ${current.version}`);
+    return current;
+  }
+
   /** Keeps the newest `keepVersions` COMPLETE versions and the current one; deletes the rest (HDFS and Cassandra). */
   async function cleanup(): Promise<string[]> {
     const models = await status();
@@ -345,7 +367,7 @@ export function createBatchRunner({ platform: stack, batch, log = console.log }:
     return job;
   }
 
-  return { run, status, rollback, cleanup, schedule, switchTo };
+  return { run, status, rollback, cleanup, schedule, switchTo, announcedVersion, announceCurrent };
 }
 
 export type BatchRunner = ReturnType<typeof createBatchRunner>;

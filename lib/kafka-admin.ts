@@ -1,5 +1,6 @@
-/** Small Kafka admin tasks shared by the tools: consumer lag, and topics made afresh or ensured. */
-import type { Admin, Kafka } from 'kafkajs';
+/** Small Kafka admin tasks shared by the tools: consumer lag, topics made afresh or ensured, a small topic read to its end. */
+import type { Admin, Kafka, KafkaMessage } from 'kafkajs';
+import { TimeoutError } from './errors.ts';
 import { waitFor } from './wait-for.ts';
 
 async function withAdmin<T>(kafka: Kafka, fn: (admin: Admin) => Promise<T>): Promise<T> {
@@ -50,4 +51,40 @@ export function ensureTopics(kafka: Kafka, topics: readonly TopicSpec[]): Promis
     const missing = topics.filter((t) => !existing.has(t.topic));
     if (missing.length > 0) await admin.createTopics({ topics: missing.map((t) => ({ topic: t.topic, numPartitions: t.partitions })), waitForLeaders: true });
   });
+}
+
+/**
+ * Every record of a topic from the beginning to its end as of now (for small topics: the
+ * compacted model announcements), read by a throw-away consumer group that is deleted afterwards.
+ */
+export async function readToEnd(kafka: Kafka, topic: string, { timeoutMs = 20_000 }: { timeoutMs?: number } = {}): Promise<KafkaMessage[]> {
+  const ends = await withAdmin(kafka, (admin) => admin.fetchTopicOffsets(topic));
+  const remaining = new Map(ends.filter((p) => Number(p.high) > Number(p.low)).map((p) => [p.partition, Number(p.high)]));
+  if (remaining.size === 0) return [];
+  const groupId = `moviereco-read-${topic}-${Date.now()}-${Math.floor(Math.random() * 1e6)}`;
+  const consumer = kafka.consumer({ groupId });
+  const messages: KafkaMessage[] = [];
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new TimeoutError(`reading ${topic} to its end took more than ${timeoutMs} ms`)), timeoutMs);
+      consumer
+        .run({
+          eachMessage: async ({ partition, message }) => {
+            messages.push(message);
+            if (Number(message.offset) + 1 >= (remaining.get(partition) ?? 0)) remaining.delete(partition);
+            if (remaining.size === 0) {
+              clearTimeout(timer);
+              resolve();
+            }
+          },
+        })
+        .catch(reject);
+    });
+  } finally {
+    await consumer.disconnect();
+    await withAdmin(kafka, (admin) => admin.deleteGroups([groupId])).catch(() => undefined);
+  }
+  return messages;
 }

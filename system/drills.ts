@@ -10,13 +10,17 @@
  *                and the speed job catches up
  *   cassandra    stop Cassandra: the API answers 503 with Retry-After while /health stays up; after
  *                Cassandra is back the API serves again and the speed job writes again, by themselves
+ *   freeze       SIGSTOP Cassandra for 60 s while new and known users rate: the speed job fails at
+ *                its Cassandra deadline, restarts from a checkpoint, and every user's row catches up
  *   batch        kill a batch run in its write phase: the old model stays current and the API keeps
  *                serving it without a failed request
+ *   announce     Kafka down while a batch run switches: the pointer flips, the announcement is
+ *                retried until Kafka is back, and the speed layer folds in with the new model
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { createCassandraStore } from '../serving/cassandra-store.ts';
-import type { ServingStore } from '../serving/store.ts';
+import type { RecommendationRow, ServingStore } from '../serving/store.ts';
 import type { StackConfig } from '../infra/config.ts';
 import { createStack } from '../infra/stack.ts';
 import { createCodec } from '../schemas/avro.ts';
@@ -37,7 +41,7 @@ import { createWebHdfs } from '../lib/webhdfs.ts';
 import { cassandraClient, kafkaClient } from '../lib/platform.ts';
 import { platformOf } from '../infra/platform.ts';
 
-export const DRILLS = ['taskmanager', 'kafka', 'cassandra', 'batch'] as const;
+export const DRILLS = ['taskmanager', 'kafka', 'cassandra', 'freeze', 'batch', 'announce'] as const;
 export type DrillName = (typeof DRILLS)[number];
 
 export interface DrillCheck {
@@ -111,15 +115,11 @@ async function popularMovies(ctx: DrillContext): Promise<number[]> {
   return body.movies.map((m) => m.movieId);
 }
 
-async function taskmanager(ctx: DrillContext): Promise<DrillCheck[]> {
-  const { jobs, speedJob, engines, flink, kafka, hdfs } = parts(ctx);
-  const codec = createCodec('rating-event');
-  const sink = createRatingSink('kafkajs', { brokers: ctx.stack.kafka.brokers, topic: jobs.topics.ratings, clientId: 'moviereco-drill-tm' });
-  const movies = await popularMovies(ctx);
-  // twin groups of new users: A rates with the system healthy, B the same movies while the TaskManager dies
-  const users = 40;
-  const perUser = 15;
-  const base = 900_000_000 + (Math.floor(Date.now() / 1000) % 100_000) * 1000;
+/**
+ * Twin groups of new users: group A rates while the system is healthy, group B the very same movies
+ * while something fails; afterwards each B user's speed row must equal its A twin's.
+ */
+function twinUsers(movies: readonly number[], { users = 40, perUser = 15, idBase }: { users?: number; perUser?: number; idBase: number }) {
   const start = Date.now() - 3_600_000;
   const ratingsOf = (i: number) => {
     const rand = prng(i + 1);
@@ -129,15 +129,44 @@ async function taskmanager(ctx: DrillContext): Promise<DrillCheck[]> {
   };
   const events = (group: number): RatingEvent[] =>
     Array.from({ length: users }, (_, i) =>
-      ratingsOf(i).map((r, j) => ({ userId: base + group * 500 + i, ...r, ratedAt: start + group * 100_000 + i * 100 + j })),
+      ratingsOf(i).map((r, j) => ({ userId: idBase + group * 500 + i, ...r, ratedAt: start + group * 100_000 + i * 100 + j })),
     )
       .flat()
       .map((e) => ({ ...e, eventId: ratingEventId(e.userId, e.movieId, e.ratedAt), source: 'API' as const }));
-  const send = (list: RatingEvent[]) => sink.send(list.map((e) => ({ key: Buffer.from(String(e.userId)), value: codec.encode(e) })));
-  const a = events(0);
-  const b = events(1);
-  const usersA = Array.from({ length: users }, (_, i) => base + i);
-  const usersB = Array.from({ length: users }, (_, i) => base + 500 + i);
+  return {
+    users,
+    perUser,
+    a: events(0),
+    b: events(1),
+    usersA: Array.from({ length: users }, (_, i) => idBase + i),
+    usersB: Array.from({ length: users }, (_, i) => idBase + 500 + i),
+  };
+}
+
+/** The B users whose speed rows differ from their A twins' (a swap of two items whose scores tie to 1e-5 is rounding, not a difference). */
+function differingTwins(twins: { usersA: number[]; usersB: number[] }, rowsA: Map<number, RecommendationRow>, rowsB: Map<number, RecommendationRow>): number[] {
+  return twins.usersB.filter((u, i) => {
+    const x = rowsB.get(u)!.items;
+    const y = rowsA.get(twins.usersA[i]!)!.items;
+    return x.length !== y.length || x.some((item, k) => item.movieId !== y[k]!.movieId && Math.abs(item.score - y[k]!.score) > 1e-5);
+  });
+}
+
+function ratingSender(ctx: DrillContext, topic: string, clientId: string) {
+  const codec = createCodec('rating-event');
+  const sink = createRatingSink('kafkajs', { brokers: ctx.stack.kafka.brokers, topic, clientId });
+  return {
+    send: (list: RatingEvent[]) => sink.send(list.map((e) => ({ key: Buffer.from(String(e.userId)), value: codec.encode(e) }))),
+    close: () => sink.close(),
+  };
+}
+
+async function taskmanager(ctx: DrillContext): Promise<DrillCheck[]> {
+  const { jobs, speedJob, engines, flink, kafka, hdfs } = parts(ctx);
+  const { send, close } = ratingSender(ctx, jobs.topics.ratings, 'moviereco-drill-tm');
+  const movies = await popularMovies(ctx);
+  const twins = twinUsers(movies, { idBase: 900_000_000 + (Math.floor(Date.now() / 1000) % 100_000) * 1000 });
+  const { users, perUser, a, b, usersA, usersB } = twins;
   try {
     return await withStore(ctx, async (store) => {
       await send(a);
@@ -161,12 +190,7 @@ async function taskmanager(ctx: DrillContext): Promise<DrillCheck[]> {
       const rowsB = await settledSpeedRows({ kafka, jobs, store }, usersB);
       const after = await runningJob(flink, speedJob);
       const restored = after ? (await flink.checkpoints(after.jid)).restored : undefined;
-      const differing = usersB.filter((u, i) => {
-        const x = rowsB.get(u)!.items;
-        const y = rowsA.get(usersA[i]!)!.items;
-        // equal lists; a swap of two items whose scores tie to 1e-5 is rounding, not a difference
-        return x.length !== y.length || x.some((item, k) => item.movieId !== y[k]!.movieId && Math.abs(item.score - y[k]!.score) > 1e-5);
-      });
+      const differing = differingTwins(twins, rowsA, rowsB);
       const counts = await archivedAll(
         { hdfs, jobs },
         [...a, ...b].map((e) => e.eventId),
@@ -194,7 +218,7 @@ async function taskmanager(ctx: DrillContext): Promise<DrillCheck[]> {
       ];
     });
   } finally {
-    await sink.close();
+    await close();
   }
 }
 
@@ -314,6 +338,160 @@ async function cassandraDrill(ctx: DrillContext): Promise<DrillCheck[]> {
   ];
 }
 
+/**
+ * Cassandra frozen (SIGSTOP for `freezeMs`, then SIGCONT) while new and known users rate: no
+ * request of the speed job may hang for good; it fails at its deadline, Flink restarts it from a
+ * checkpoint, and every user's row catches up.
+ */
+async function cassandraFreeze(ctx: DrillContext, freezeMs = 60_000): Promise<DrillCheck[]> {
+  const { jobs, speedJob, engines, flink, kafka } = parts(ctx);
+  const { send, close } = ratingSender(ctx, jobs.topics.ratings, 'moviereco-drill-freeze');
+  const movies = await popularMovies(ctx);
+  const twins = twinUsers(movies, { users: 20, perUser: 10, idBase: 800_000_000 + (Math.floor(Date.now() / 1000) % 100_000) * 1000 });
+  // known users: MovieLens users whose history is in Cassandra, each rating three more movies
+  const rand = prng(11);
+  const now = Date.now();
+  const known = Array.from({ length: 20 }, (_, i) => 1 + ((i * 29 + 7) % 610));
+  const knownEvents: RatingEvent[] = known.flatMap((userId, i) =>
+    Array.from({ length: 3 }, (_, j) => {
+      const movieId = movies[Math.floor(rand() * movies.length)]!;
+      const ratedAt = now + i * 10 + j;
+      return { eventId: ratingEventId(userId, movieId, ratedAt), userId, movieId, rating: 4.5, ratedAt, source: 'API' as const };
+    }),
+  );
+  try {
+    return await withStore(ctx, async (store) => {
+      await send(twins.a);
+      const rowsA = await settledSpeedRows({ kafka, jobs, store }, twins.usersA);
+      const cassandra = (await engines.status()).find((r) => r.process === 'cassandra');
+      if (!cassandra?.pid) return [check('Cassandra is running', false, 'no pid found')];
+      const before = await runningJob(flink, speedJob);
+      process.kill(cassandra.pid, 'SIGSTOP');
+      const frozenAt = Date.now();
+      let thawedAt = frozenAt;
+      try {
+        // the ratings arrive while Cassandra does not answer at all
+        for (let i = 0; i < 10; i++) {
+          await send(twins.b.slice(i * 20, (i + 1) * 20));
+          await send(knownEvents.slice(i * 6, (i + 1) * 6));
+          await sleep(1000);
+        }
+        await sleep(Math.max(0, frozenAt + freezeMs - Date.now()));
+      } finally {
+        process.kill(cassandra.pid, 'SIGCONT');
+        thawedAt = Date.now();
+      }
+      const rowsB = await settledSpeedRows({ kafka, jobs, store }, twins.usersB, { maxWaitMs: 600_000 });
+      const knownRows = await settledSpeedRows({ kafka, jobs, store }, known, { maxWaitMs: 600_000 });
+      const caughtUp = Date.now();
+      const after = await runningJob(flink, speedJob);
+      const restored = after ? (await flink.checkpoints(after.jid)).restored : undefined;
+      const differing = differingTwins(twins, rowsA, rowsB);
+      // a known user's row is recomputed after the freeze and leaves out every movie rated during it
+      const stale = known.filter((u) => {
+        const row = knownRows.get(u)!;
+        const rated = new Set(knownEvents.filter((e) => e.userId === u).map((e) => e.movieId));
+        return new Date(row.computedAt).getTime() < frozenAt || row.items.some((item) => rated.has(item.movieId));
+      });
+      return [
+        check(
+          'the speed job failed at its Cassandra deadline and restarted from a checkpoint',
+          after?.state === 'RUNNING' && restored !== undefined && !restored.savepoint && restored.at >= frozenAt,
+          `froze ${((thawedAt - frozenAt) / 1000).toFixed(0)} s; job ${before?.jid === after?.jid ? 'restarted in place' : 'resubmitted'}, restored checkpoint ${restored?.id ?? '-'} ${restored ? `${((restored.at - frozenAt) / 1000).toFixed(1)} s after the freeze` : '(none: no restart)'}`,
+        ),
+        check(
+          'new users who rated during the freeze have the rows of twins who rated without one',
+          differing.length === 0,
+          `${twins.users - differing.length} of ${twins.users} users equal; all caught up ${((caughtUp - thawedAt) / 1000).toFixed(1)} s after Cassandra woke`,
+        ),
+        check(
+          'known users who rated during the freeze have rows recomputed with those ratings',
+          stale.length === 0,
+          `${known.length - stale.length} of ${known.length} users up to date${stale.length ? `; stale: ${stale.join(', ')}` : ''}`,
+        ),
+      ];
+    });
+  } finally {
+    await close();
+  }
+}
+
+/**
+ * Kafka down while the batch layer switches to a new model: the pointer flips, the announcement
+ * is retried until Kafka is back, and the speed layer then folds in with the new model.
+ */
+async function announceDrill(ctx: DrillContext, downMs = 15_000): Promise<DrillCheck[]> {
+  const { jobs, engines } = parts(ctx);
+  const runner = createBatchRunner({ platform: platformOf(ctx.stack), batch: loadBatchConfig(ctx.env), log: () => {} });
+  let stopped: Promise<void> | undefined;
+  let downAt = 0;
+  let upAt = 0;
+  const result = await runner
+    .run({
+      onLine: (line) => {
+        // stop the broker while the job writes, so it is down when the runner switches and announces
+        if (line === 'PHASE_START write' && !stopped) {
+          stopped = engines.down(['kafka']).then(() => {
+            downAt = Date.now();
+            setTimeout(() => {
+              void engines.up(['kafka']).then(() => {
+                upAt = Date.now();
+              });
+            }, downMs);
+          });
+        }
+      },
+    })
+    .catch((e: unknown) => e);
+  await stopped;
+  await waitFor(async () => upAt || undefined, { delayMs: 500, maxWaitMs: 120_000, description: 'Kafka back up' });
+  const switched = !(result instanceof Error) ? (result as { version: string }).version : undefined;
+  const announced = await runner.announcedVersion().catch(() => undefined);
+  // a new user's rating after the switch is folded in with the new model
+  const { send, close } = ratingSender(ctx, jobs.topics.ratings, 'moviereco-drill-announce');
+  const userId = 980_000_000 + (Math.floor(Date.now() / 1000) % 100_000);
+  const movies = await popularMovies(ctx);
+  const ratedAt = Date.now();
+  try {
+    await send(
+      movies
+        .slice(0, 5)
+        .map((movieId, i) => ({
+          eventId: ratingEventId(userId, movieId, ratedAt + i),
+          userId,
+          movieId,
+          rating: 5,
+          ratedAt: ratedAt + i,
+          source: 'API' as const,
+        })),
+    );
+  } finally {
+    await close();
+  }
+  const row = await withStore(ctx, (store) =>
+    waitFor(async () => ((await store.speedRow(userId))?.modelVersion === switched ? store.speedRow(userId) : undefined), {
+      delayMs: 500,
+      maxWaitMs: 180_000,
+      description: `a speed row of model ${switched} for user ${userId}`,
+    }).catch(() => undefined),
+  );
+  const current = (await runner.status()).find((m) => m.current)?.version;
+  return [
+    check(
+      'the run switched while Kafka was down and announced once Kafka was back',
+      switched !== undefined && current === switched && announced === switched,
+      result instanceof Error
+        ? `the run failed: ${result.message.split('\n')[0]}`
+        : `Kafka down ${downAt ? `${((upAt - downAt) / 1000).toFixed(1)} s` : '(never stopped)'}; current ${current}, announced ${announced ?? 'none'}`,
+    ),
+    check(
+      'the speed layer folds in with the new model',
+      row !== undefined,
+      row ? `a new user's speed row of model ${row.modelVersion}` : `no speed row of model ${switched} within 3 min`,
+    ),
+  ];
+}
+
 async function batchDrill(ctx: DrillContext): Promise<DrillCheck[]> {
   const runner = createBatchRunner({ platform: platformOf(ctx.stack), batch: loadBatchConfig(ctx.env), log: () => {} });
   const current = async () => (await runner.status()).find((m) => m.current)?.version;
@@ -367,7 +545,9 @@ export const drills: Record<DrillName, (ctx: DrillContext) => Promise<DrillCheck
   taskmanager,
   kafka: kafkaDrill,
   cassandra: cassandraDrill,
+  freeze: (ctx) => cassandraFreeze(ctx),
   batch: batchDrill,
+  announce: (ctx) => announceDrill(ctx),
 };
 
 export function formatChecks(name: string, checks: readonly DrillCheck[], seconds: number): string {

@@ -13,7 +13,8 @@ const USAGE = `usage: npm run batch -- <command>
   run [--cutoff <date|epoch s>]   train ALS on the master dataset, publish a new model version
   schedule                        run on BATCH_SCHEDULE (cron) until Ctrl-C, never overlapping
   status                          model versions, their metrics, and which one is current
-  rollback <version>              make an older complete version current again`;
+  rollback <version>              make an older complete version current again
+  announce                        announce the current version again (status said "switched, not announced")`;
 
 async function main(argv: string[]) {
   const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { cutoff: { type: 'string' } } });
@@ -35,6 +36,8 @@ async function main(argv: string[]) {
     case 'status': {
       const rows = await runner.status();
       if (rows.length === 0) console.log('no model yet: npm run batch -- run');
+      const current = rows.find((m) => m.current);
+      if (current) console.log(announcement(current.version, await runner.announcedVersion()));
       for (const m of rows) {
         const age = m.createdAt ? `${Math.round((Date.now() - m.createdAt.getTime()) / 60_000)} min ago` : '';
         console.log(
@@ -43,6 +46,9 @@ async function main(argv: string[]) {
       }
       return;
     }
+    case 'announce':
+      await runner.announceCurrent();
+      return;
     case 'rollback':
       if (!positionals[1]) throw new ConfigError(USAGE);
       await runner.rollback(positionals[1]);
@@ -51,6 +57,13 @@ async function main(argv: string[]) {
       console.log(USAGE);
       if (positionals[0] && positionals[0] !== 'help') process.exitCode = 2;
   }
+}
+
+/** Whether the speed layer was told about the current version. */
+function announcement(current: string, announced: string | undefined): string {
+  return announced === current
+    ? `current ${current}, announced to the speed layer`
+    : `current ${current}, switched, not announced (last announced: ${announced ?? 'none'}): the speed layer may fold in with another model until it restarts; npm run batch -- announce`;
 }
 
 runMain(main);

@@ -39,13 +39,18 @@ runMain(async () => {
 
   console.log('\nmodel');
   try {
-    const models = await createBatchRunner({ platform: platformOf(stack), batch: loadBatchConfig(), log: () => {} }).status();
+    const runner = createBatchRunner({ platform: platformOf(stack), batch: loadBatchConfig(), log: () => {} });
+    const models = await runner.status();
     const current = models.find((m) => m.current);
+    const announced = current ? await runner.announcedVersion().catch(() => undefined) : undefined;
     console.log(
       current
         ? `  ${current.version} current for ${formatDuration(Date.now() - current.createdAt.getTime())}, data up to ${current.dataCutoff?.toISOString() ?? '-'}, RMSE ${current.metrics.rmse?.toFixed(4) ?? '-'}, NDCG@10 ${current.metrics['ndcg@10']?.toFixed(4) ?? '-'} (${models.length} versions kept)`
         : '  none yet: npm run batch -- run',
     );
+    if (current && announced !== current.version) {
+      console.log(`  switched, not announced (last announced: ${announced ?? 'none'}): the speed layer may fold in with another model; npm run batch -- announce`);
+    }
   } catch (error) {
     console.log(`  unavailable: ${describeError(error).split('\n')[0]}`);
   }

@@ -109,3 +109,21 @@ describe('ingest > replay', () => {
     expect(rejects).toEqual([]);
   });
 });
+
+describe('ingest > replay stamped now', () => {
+  it('stamps events with the time they are sent, in order, and reports the file time to resume from', async () => {
+    const file = csv('stamped.csv', ['userId,movieId,rating,timestamp', '1,10,4.0,1500000000', '1,11,3.5,1500000100', '2,12,5.0,1500000200']);
+    const sent: { count: number; lastRatedAt: number }[] = [];
+    const before = Date.now();
+    const { events, summary } = await replay(file, { stampNow: true, ratePerSec: 1000, onSent: (s) => sent.push(s) });
+    const times = events.map((e) => e.event.ratedAt);
+    expect(summary.produced).toBe(3);
+    expect(times.every((t) => t >= before && t <= Date.now())).toBe(true);
+    expect([...times].sort((a, b) => a - b)).toEqual(times);
+    expect(new Set(times).size).toBe(3);
+    // identity follows the stamp: each replay is a stream of new ratings
+    expect(events[0]!.event.eventId).toBe(`1:10:${times[0]}`);
+    expect(sent.reduce((n, s) => n + s.count, 0)).toBe(3);
+    expect(sent.at(-1)!.lastRatedAt).toBe(1_500_000_200_000);
+  });
+});

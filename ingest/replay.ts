@@ -32,6 +32,13 @@ export interface ReplayOptions {
   source?: RatingSource;
   /** a rating dated more than this ahead of the replay's start is a reject (the rating rule) */
   maxFutureSkewMs?: number;
+  /**
+   * Stamp each event with the time it is sent instead of its own (order kept, spacing the pacer's):
+   * a demo replaying old ratings then feeds live event-time windows, as the web page's ratings do.
+   */
+  stampNow?: boolean;
+  /** after each acknowledged batch: how many events, and the file's own time of the last one (to resume from) */
+  onSent?: (sent: { count: number; lastRatedAt: number }) => void;
   /** total lines, for the progress bar's percentage (optional) */
   expectedEvents?: number;
   progress?: Progress | false;
@@ -93,15 +100,22 @@ export async function replayRatings(options: ReplayOptions): Promise<ReplaySumma
   const clock = { nowMs: Date.now(), maxFutureSkewMs: options.maxFutureSkewMs ?? DEFAULT_MAX_FUTURE_SKEW_MS };
   const encoder = createRatingBatchEncoder(codec, source, batchSize, clock);
   // without a time slice or pacing every line takes the fast path: line → bytes, no parsing into objects
-  const filtering = from !== undefined || until !== undefined || pacer.active;
+  const filtering = from !== undefined || until !== undefined || pacer.active || options.stampNow === true;
   let inFlight: Promise<void> | undefined;
+  // the file's own time of the last event added, and the last stamp given when stamping now
+  let lastRatedAt = 0;
+  let lastStamp = 0;
 
   const flush = async () => {
     if (encoder.size === 0) return;
     const records = encoder.take();
+    const sent = { count: records.length, lastRatedAt: filtering ? lastRatedAt : encoder.lastRatedAt };
     // one batch in flight: wait for the previous acknowledgement before sending the next
     await inFlight;
-    inFlight = sink.send(records).then(() => progress?.tick(records.length));
+    inFlight = sink.send(records).then(() => {
+      progress?.tick(records.length);
+      options.onSent?.(sent);
+    });
   };
 
   try {
@@ -143,7 +157,11 @@ export async function replayRatings(options: ReplayOptions): Promise<ReplaySumma
               await sleep(wait);
             }
           }
-          encoder.addRow(row);
+          lastRatedAt = row.ratedAt;
+          if (options.stampNow) {
+            lastStamp = Math.max(lastStamp + 1, Date.now());
+            encoder.addRow({ ...row, ratedAt: lastStamp });
+          } else encoder.addRow(row);
         }
         produced++;
         if (encoder.size >= batchSize) await flush();

@@ -454,16 +454,14 @@ async function announceDrill(ctx: DrillContext, downMs = 15_000): Promise<DrillC
   const ratedAt = Date.now();
   try {
     await send(
-      movies
-        .slice(0, 5)
-        .map((movieId, i) => ({
-          eventId: ratingEventId(userId, movieId, ratedAt + i),
-          userId,
-          movieId,
-          rating: 5,
-          ratedAt: ratedAt + i,
-          source: 'API' as const,
-        })),
+      movies.slice(0, 5).map((movieId, i) => ({
+        eventId: ratingEventId(userId, movieId, ratedAt + i),
+        userId,
+        movieId,
+        rating: 5,
+        ratedAt: ratedAt + i,
+        source: 'API' as const,
+      })),
     );
   } finally {
     await close();

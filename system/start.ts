@@ -138,24 +138,21 @@ export async function startSystem(o: StartOptions): Promise<RunningSystem> {
 
   log(`7/7 replay of the newer ratings at ${o.rate} events/s`);
   const codec = createCodec('rating-event');
-  const inner = createRatingSink('kafkajs', { brokers: stack.kafka.brokers, topic: loadJobsConfig(env).topics.ratings, clientId: 'moviereco-start' });
+  const sink = createRatingSink('kafkajs', { brokers: stack.kafka.brokers, topic: loadJobsConfig(env).topics.ratings, clientId: 'moviereco-start' });
   let replayed = state.replayed ?? 0;
-  const sink: RatingSink = {
-    client: inner.client,
-    async send(records) {
-      await inner.send(records);
-      replayed += records.length;
-      state.replayed = replayed;
-      state.replayedUntil = codec.decode(records[records.length - 1]!.value).ratedAt;
-    },
-    close: () => inner.close(),
-  };
   const replay = replayRatings({
     file: state.split.liveFile,
     sink,
     codec,
     rejectsFile: path.join(stack.dirs.logs, 'start-replay-rejects.jsonl'),
     ratePerSec: o.rate,
+    // the newer ratings happen now, as the web page's do: trending shows live windows, not 2018's
+    stampNow: true,
+    onSent: ({ count, lastRatedAt }) => {
+      replayed += count;
+      state.replayed = replayed;
+      state.replayedUntil = lastRatedAt;
+    },
     // events of the same millisecond as the last one sent are sent again: downstream they change nothing
     from: state.replayedUntil,
     progress: false,

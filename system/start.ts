@@ -16,7 +16,7 @@ import { createStack } from '../infra/stack.ts';
 import { loadBatchConfig } from '../batch/config.ts';
 import { createBatchRunner } from '../batch/runner.ts';
 import { createControlPlane } from '../speed/control-plane.ts';
-import { createRatingSink, type RatingSink } from '../ingest/rating-sink.ts';
+import { createRatingSink } from '../ingest/rating-sink.ts';
 import { replayRatings, type ReplaySummary } from '../ingest/replay.ts';
 import { loadJobsConfig } from '../speed/jobs.ts';
 import { describeError } from '../lib/errors.ts';

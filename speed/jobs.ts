@@ -81,7 +81,6 @@ export function jobDeclarations(stack: Endpoints, jobs: JobsConfig = loadJobsCon
   const kafka = {
     'bootstrap.servers': stack.kafka.brokers.join(','),
     'ratings.topic': topics.ratings,
-    'dlq.topic': topics.dlq,
     'starting.offsets': jobs.startingOffsets,
     'max.future.skew.ms': String(jobs.maxFutureSkewMs),
   };
@@ -105,6 +104,8 @@ export function jobDeclarations(stack: Endpoints, jobs: JobsConfig = loadJobsCon
     spec('speed-recommender', 'moviereco.flink.speed.SpeedRecommenderJob', {
       ...cassandra,
       'updates.topic': topics.updates,
+      // only the speed job dead-letters: the archive and trending jobs drop the same records, so each is dead-lettered once
+      'dlq.topic': topics.dlq,
       'model.name': jobs.speed.modelName,
       'coalesce.ms': String(jobs.speed.coalesceMs),
       'top.n': String(jobs.speed.topN),

@@ -14,7 +14,7 @@ const endpoints: Endpoints = {
     replication: "{'class': 'SimpleStrategy', 'replication_factor': 1}",
   },
   hdfs: { url: 'hdfs://127.0.0.1:9000', webUrl: 'http://127.0.0.1:9870', user: 'moviereco' },
-  flink: { restUrl: 'http://127.0.0.1:8081' },
+  flink: { restUrl: 'http://127.0.0.1:8081', checkpointsDir: 'file:///tmp/checkpoints' },
   dirs: { run: '/tmp/run', logs: '/tmp/logs' },
 };
 

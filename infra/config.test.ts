@@ -46,6 +46,12 @@ describe('infra > config', () => {
     expect(c.spark.master).toBe('spark://master:7077');
   });
 
+  it('checkpoints go below the stack folder unless FLINK_CHECKPOINTS_DIR says where', () => {
+    expect(loadConfig({ STACK_DIR: '/srv/stack' }).flink.checkpointsDir).toBe('file:///srv/stack/data/flink/checkpoints');
+    expect(loadConfig({ FLINK_CHECKPOINTS_DIR: 'hdfs://nn:8020/flink/checkpoints/' }).flink.checkpointsDir).toBe('hdfs://nn:8020/flink/checkpoints');
+    expect(() => loadConfig({ FLINK_CHECKPOINTS_DIR: '/no/scheme' })).toThrow(ConfigError);
+  });
+
   it('empty values mean the default', () => {
     expect(loadConfig({ KAFKA_HEAP_MB: '' }).kafka.heapMb).toBe(768);
   });

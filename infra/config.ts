@@ -67,6 +67,14 @@ const envSchema = z.object({
   FLINK_JOBMANAGER_MB: megabytes.default(1024),
   FLINK_TASKMANAGER_MB: megabytes.default(2560),
   FLINK_TASK_SLOTS: z.coerce.number().int().min(1).default(8),
+  /**
+   * where the jobs write their checkpoints, one folder per job name (the cluster's
+   * state.checkpoints.dir too, locally): a URI, file:// or hdfs://; default file://<STACK_DIR>/data/flink/checkpoints
+   */
+  FLINK_CHECKPOINTS_DIR: z
+    .string()
+    .regex(/^[a-z][a-z0-9+.-]*:\/\/\S*$/, 'expected a URI such as file:///data/flink/checkpoints or hdfs://namenode:8020/flink/checkpoints')
+    .optional(),
 
   SPARK_MASTER: z.string().default('local[2]'),
   SPARK_DRIVER_MB: megabytes.default(3072),
@@ -101,6 +109,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const hdfs = new URL(e.HDFS_URL);
   const webhdfs = new URL(e.WEBHDFS_URL);
   const flink = new URL(e.FLINK_REST_URL);
+  const checkpointsDir = (e.FLINK_CHECKPOINTS_DIR ?? `file://${path.join(stackDir, 'data', 'flink', 'checkpoints')}`).replace(/\/+$/, '');
 
   return Object.freeze({
     mode: e.STACK,
@@ -163,6 +172,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       jobManagerMb: e.FLINK_JOBMANAGER_MB,
       taskManagerMb: e.FLINK_TASKMANAGER_MB,
       taskSlots: e.FLINK_TASK_SLOTS,
+      checkpointsDir,
     }),
     spark: Object.freeze({
       master: e.SPARK_MASTER,

@@ -12,7 +12,11 @@ export interface Endpoints {
   cassandra: { contactPoints: readonly string[]; datacenter: string; keyspace: string; replication: string };
   /** `url`: what the JVM jobs use (hdfs://); `webUrl`: WebHDFS, what TypeScript uses */
   hdfs: { url: string; webUrl: string; user: string };
-  flink: { restUrl: string };
+  /**
+   * `checkpointsDir`: a URI (file:// locally) below which each job keeps its checkpoints in a
+   * folder of its name (`<dir>/<job name>/<job id>/chk-N`), so they outlive the JobManager's memory
+   */
+  flink: { restUrl: string; checkpointsDir: string };
   /** `run`: lock files; `logs`: build and job logs */
   dirs: { run: string; logs: string };
 }

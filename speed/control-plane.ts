@@ -14,7 +14,9 @@ import {
   type Action,
   type DesiredJob,
   type ObservedJob,
+  type RetainedCheckpoints,
 } from './plan.ts';
+import { newestRetainedCheckpoint } from './retained-checkpoints.ts';
 import { cassandraClient, type JobProject, type Platform } from '../lib/platform.ts';
 
 export interface ControlPlaneOptions {
@@ -78,9 +80,25 @@ export function createControlPlane({
         if (active || seenEnded.has(j.name)) return base;
         seenEnded.add(j.name);
         const cp = await flink.checkpoints(j.jid).catch(() => undefined);
-        return { ...base, lastCheckpoint: cp?.latest?.path };
+        // a run that ended before its first checkpoint still holds the state it was restored from
+        return { ...base, lastCheckpoint: cp?.latest?.path ?? cp?.restored?.path };
       }),
     );
+  }
+
+  /**
+   * For each of the declarations that the cluster lists no run of (its JobManager restarted and
+   * forgot them), the newest complete retained checkpoint on the file system (file:// only).
+   */
+  async function observeRetained(specs: readonly JobSpec[], observed: readonly ObservedJob[]): Promise<RetainedCheckpoints> {
+    const unlisted = specs.filter((s) => !observed.some((j) => j.name === s.name));
+    const found = await Promise.all(unlisted.map(async (s) => [s.name, await newestRetainedCheckpoint(stack.flink.checkpointsDir, s.name, log)] as const));
+    return Object.fromEntries(found.filter(([, c]) => c !== undefined));
+  }
+
+  async function observeAll(specs: readonly JobSpec[]): Promise<{ observed: ObservedJob[]; retained: RetainedCheckpoints }> {
+    const observed = await observe();
+    return { observed, retained: await observeRetained(specs, observed) };
   }
 
   const jarIds = new Map<string, string>();
@@ -177,6 +195,7 @@ export function createControlPlane({
   return {
     declarations,
     observe,
+    observeRetained,
 
     /** Makes the cluster run the declared jobs (all, or those named). */
     async deploy({
@@ -191,7 +210,8 @@ export function createControlPlane({
       fresh?: boolean;
     } = {}): Promise<ApplyResult[]> {
       const specs = (only.length > 0 ? only.map(declared) : declarations).map(desired);
-      let actions = planDeploy(specs, await observe());
+      const { observed, retained } = await observeAll(specs);
+      let actions = planDeploy(specs, observed, retained);
       // fresh: a job that is not running starts without the state of its last run
       if (fresh)
         actions = actions.map((a) =>
@@ -206,12 +226,16 @@ export function createControlPlane({
 
     /** Stops a job with a savepoint and starts it again from there (its current declaration). */
     async upgrade(name: string, { dryRun = false } = {}): Promise<ApplyResult[]> {
-      return apply(planUpgrade(desired(declared(name)), await observe()), dryRun);
+      const spec = desired(declared(name));
+      const { observed, retained } = await observeAll([spec]);
+      return apply(planUpgrade(spec, observed, retained), dryRun);
     },
 
     /** Changes a job's parallelism through a savepoint. */
     async rescale(name: string, parallelism: number, { dryRun = false } = {}): Promise<ApplyResult[]> {
-      return apply(planRescale(desired(declared(name)), parallelism, await observe()), dryRun);
+      const spec = desired(declared(name));
+      const { observed, retained } = await observeAll([spec]);
+      return apply(planRescale(spec, parallelism, observed, retained), dryRun);
     },
 
     /** Takes a savepoint of a running job; returns its path. */

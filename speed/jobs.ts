@@ -96,7 +96,7 @@ export function jobDeclarations(stack: Endpoints, jobs: JobsConfig = loadJobsCon
     name: prefix + name,
     project: 'flink-jobs',
     entryClass,
-    args: { 'job.name': prefix + name, ...kafka, ...common, ...args },
+    args: { 'job.name': prefix + name, 'checkpoint.dir': checkpointDir(stack, prefix + name), ...kafka, ...common, ...args },
     parallelism: jobs.parallelism,
     savepointPolicy: 'savepoint',
   });
@@ -121,6 +121,15 @@ export function jobDeclarations(stack: Endpoints, jobs: JobsConfig = loadJobsCon
       'window.slide.minutes': String(jobs.trending.slideMinutes),
     }),
   ];
+}
+
+/**
+ * Where a job keeps its checkpoints (`--checkpoint.dir`): a folder of its name below the stack's
+ * `FLINK_CHECKPOINTS_DIR`, so that its retained checkpoints can be found by name once the
+ * JobManager has forgotten the job (`retained-checkpoints.ts`).
+ */
+export function checkpointDir(stack: Pick<Endpoints, 'flink'>, jobName: string): string {
+  return `${stack.flink.checkpointsDir.replace(/\/+$/, '')}/${jobName}`;
 }
 
 /** `--key value` pairs in a stable order. */

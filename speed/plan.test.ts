@@ -68,6 +68,55 @@ describe('planDeploy', () => {
     expect(fresh([failed], stateless)).toEqual({ kind: 'submit', job: 'speed-recommender', spec: stateless, reason: 'not running' });
   });
 
+  it('resumes a job the cluster does not list from the newest retained checkpoint on the file system', () => {
+    const retained = { 'speed-recommender': { path: 'file:///cp/speed-recommender/j0/chk-42', jobId: 'j0', checkpointId: 42, at: 1 } };
+    expect(planDeploy([spec], [], retained)).toEqual([
+      {
+        kind: 'submit',
+        job: 'speed-recommender',
+        spec,
+        restoreFrom: 'file:///cp/speed-recommender/j0/chk-42',
+        reason: 'not running and no run listed by the cluster; resumes from the newest retained checkpoint on the file system (chk-42 of j0)',
+      },
+    ]);
+    expect(describeAction(planDeploy([spec], [], retained)[0]!)).toBe(
+      'submit   speed-recommender from file:///cp/speed-recommender/j0/chk-42 at parallelism 1: not running and no run listed by the cluster; resumes from the newest retained checkpoint on the file system (chk-42 of j0)',
+    );
+    // another job's checkpoint is not this job's; a job without state policy starts fresh
+    expect(planDeploy([spec], [], { archive: retained['speed-recommender'] })[0]).toEqual({
+      kind: 'submit',
+      job: 'speed-recommender',
+      spec,
+      reason: 'not running',
+    });
+    const stateless = { ...spec, savepointPolicy: 'none' as const };
+    expect(planDeploy([stateless], [], retained)[0]).toEqual({ kind: 'submit', job: 'speed-recommender', spec: stateless, reason: 'not running' });
+  });
+
+  it('prefers the checkpoint of the run the cluster lists over one found on the file system', () => {
+    const retained = { 'speed-recommender': { path: 'file:///cp/speed-recommender/j0/chk-42', jobId: 'j0', checkpointId: 42, at: 1 } };
+    const failed = running({ state: 'FAILED', lastCheckpoint: 'file:/cp/speed-recommender/j1/chk-7' });
+    expect(planDeploy([spec], [failed], retained)[0]).toMatchObject({
+      restoreFrom: 'file:/cp/speed-recommender/j1/chk-7',
+      reason: 'not running; resumes from the last checkpoint of j1 (FAILED)',
+    });
+    // a listed run that ended without a checkpoint to resume from (finished, or cancelled before its first) is the cluster's word: fresh
+    expect(planDeploy([spec], [running({ state: 'CANCELED' })], retained)[0]).toEqual({
+      kind: 'submit',
+      job: 'speed-recommender',
+      spec,
+      reason: 'not running',
+    });
+    // a running job is kept whatever lies on the file system
+    expect(planDeploy([spec], [running()], retained)[0]).toMatchObject({ kind: 'keep' });
+  });
+
+  it('submits fresh when there is no checkpoint anywhere', () => {
+    expect(planDeploy([spec], [], {})).toEqual([{ kind: 'submit', job: 'speed-recommender', spec, reason: 'not running' }]);
+    expect(planDeploy([spec], [], { 'speed-recommender': undefined })).toEqual([{ kind: 'submit', job: 'speed-recommender', spec, reason: 'not running' }]);
+    expect(planUpgrade(spec, [], {})).toEqual([{ kind: 'submit', job: 'speed-recommender', spec, reason: 'not running' }]);
+  });
+
   it('leaves a job that Flink is restarting alone', () => {
     expect(planDeploy([spec], [running({ state: 'RESTARTING' })])[0]).toMatchObject({ kind: 'keep', reason: expect.stringContaining('RESTARTING') });
   });

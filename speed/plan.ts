@@ -4,6 +4,7 @@
  */
 import type { JobSpec } from './jobs.ts';
 import type { JobState } from './flink-client.ts';
+import type { RetainedCheckpoint } from './retained-checkpoints.ts';
 
 /** A declared job with the hash of the code it should run (passed to the job as `--jar.hash`). */
 export interface DesiredJob extends JobSpec {
@@ -22,6 +23,9 @@ export interface ObservedJob {
   /** the latest retained checkpoint, for jobs that ended */
   lastCheckpoint?: string;
 }
+
+/** The newest retained checkpoint on the file system of each job name the cluster does not list. */
+export type RetainedCheckpoints = Readonly<Record<string, RetainedCheckpoint | undefined>>;
 
 export type Action =
   | { kind: 'keep'; job: string; jid: string; reason: string }
@@ -54,10 +58,11 @@ function upgradeAction(spec: DesiredJob, job: ObservedJob, reason: string): Acti
  * Deploy: each declared job ends up running its declaration. A matching running job is kept (so
  * a second deploy does nothing); a differing one is upgraded (through a savepoint when its policy
  * says so); a missing one is submitted, resuming from the last retained checkpoint of its latest
- * run if that run failed or was cancelled. Extra running copies are cancelled. Jobs that are not
- * declared are left alone.
+ * run if that run failed or was cancelled, or, when the cluster lists no run of it at all (its
+ * JobManager restarted without HA), from the newest retained checkpoint found on the file system
+ * (`retained`). Extra running copies are cancelled. Jobs that are not declared are left alone.
  */
-export function planDeploy(desired: readonly DesiredJob[], observed: readonly ObservedJob[]): Action[] {
+export function planDeploy(desired: readonly DesiredJob[], observed: readonly ObservedJob[], retained: RetainedCheckpoints = {}): Action[] {
   const actions: Action[] = [];
   for (const spec of desired) {
     const mine = observed.filter((j) => j.name === spec.name).sort((a, b) => b.startTime - a.startTime);
@@ -85,6 +90,15 @@ export function planDeploy(desired: readonly DesiredJob[], observed: readonly Ob
         restoreFrom: last.lastCheckpoint,
         reason: `not running; resumes from the last checkpoint of ${last.jid} (${last.state})`,
       });
+    } else if (!last && retained[spec.name] && spec.savepointPolicy === 'savepoint') {
+      const found = retained[spec.name]!;
+      actions.push({
+        kind: 'submit',
+        job: spec.name,
+        spec,
+        restoreFrom: found.path,
+        reason: `not running and no run listed by the cluster; resumes from the newest retained checkpoint on the file system (chk-${found.checkpointId} of ${found.jobId})`,
+      });
     } else {
       actions.push({ kind: 'submit', job: spec.name, spec, reason: 'not running' });
     }
@@ -93,16 +107,16 @@ export function planDeploy(desired: readonly DesiredJob[], observed: readonly Ob
 }
 
 /** Upgrade one job now, even when it matches (to pick up state migrations, or to test the path). */
-export function planUpgrade(spec: DesiredJob, observed: readonly ObservedJob[]): Action[] {
+export function planUpgrade(spec: DesiredJob, observed: readonly ObservedJob[], retained: RetainedCheckpoints = {}): Action[] {
   const current = observed.filter((j) => j.name === spec.name && j.state === 'RUNNING').sort((a, b) => b.startTime - a.startTime)[0];
-  if (!current) return planDeploy([spec], observed);
+  if (!current) return planDeploy([spec], observed, retained);
   const diffs = differences(spec, current);
   return [upgradeAction(spec, current, diffs.length > 0 ? diffs.join('; ') : 'upgrade requested')];
 }
 
 /** Rescale one job through a savepoint: the same declaration with another parallelism. */
-export function planRescale(spec: DesiredJob, parallelism: number, observed: readonly ObservedJob[]): Action[] {
-  return planDeploy([{ ...spec, parallelism }], observed);
+export function planRescale(spec: DesiredJob, parallelism: number, observed: readonly ObservedJob[], retained: RetainedCheckpoints = {}): Action[] {
+  return planDeploy([{ ...spec, parallelism }], observed, retained);
 }
 
 /** One line per action, for --dry-run and logs. */

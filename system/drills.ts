@@ -59,12 +59,12 @@ export interface DrillContext {
   log: (line: string) => void;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const fmt = (n: number) => n.toLocaleString('en-US');
-const check = (what: string, ok: boolean, detail: string): DrillCheck => ({ what, ok, detail });
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export const fmt = (n: number) => n.toLocaleString('en-US');
+export const check = (what: string, ok: boolean, detail: string): DrillCheck => ({ what, ok, detail });
 
 /** A small deterministic generator, so a drill's twin users get the same ratings run after run. */
-function prng(seed: number): () => number {
+export function prng(seed: number): () => number {
   let s = seed >>> 0 || 1;
   return () => {
     s ^= s << 13;
@@ -74,7 +74,7 @@ function prng(seed: number): () => number {
   };
 }
 
-function parts(ctx: DrillContext) {
+export function parts(ctx: DrillContext) {
   const jobs = loadJobsConfig(ctx.env);
   const speedJob = speedJobName(jobs);
   const kafka = kafkaClient(ctx.stack, 'moviereco-drills');
@@ -84,7 +84,7 @@ function parts(ctx: DrillContext) {
   return { jobs, speedJob, kafka, hdfs, flink, engines };
 }
 
-async function withStore<T>(ctx: DrillContext, fn: (store: ServingStore) => Promise<T>): Promise<T> {
+export async function withStore<T>(ctx: DrillContext, fn: (store: ServingStore) => Promise<T>): Promise<T> {
   const store = createCassandraStore({ client: cassandraClient(ctx.stack, ctx.stack.cassandra.keyspace), trendingWindow: '-' });
   try {
     return await fn(store);
@@ -93,7 +93,7 @@ async function withStore<T>(ctx: DrillContext, fn: (store: ServingStore) => Prom
   }
 }
 
-async function runningJob(flink: FlinkClient, name: string): Promise<{ jid: string; state: string } | undefined> {
+export async function runningJob(flink: FlinkClient, name: string): Promise<{ jid: string; state: string } | undefined> {
   const jobs = await flink.listJobs();
   return jobs.filter((j) => j.name === name).sort((a, b) => b['start-time'] - a['start-time'])[0];
 }
@@ -109,7 +109,7 @@ function exactlyOnce(counts: Map<string, number>, ids: readonly string[]): Drill
   );
 }
 
-async function popularMovies(ctx: DrillContext): Promise<number[]> {
+export async function popularMovies(ctx: DrillContext): Promise<number[]> {
   const res = await fetch(`${ctx.apiUrl}/movies?limit=100`);
   const body = (await res.json()) as { movies: { movieId: number }[] };
   return body.movies.map((m) => m.movieId);

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { StackConfig } from '../config.ts';
 import { runJava } from '../process.ts';
 import { libClasspath, log4j2Console, writeFiles, type Engine, type EngineContext } from './engine.ts';
@@ -40,8 +41,10 @@ const FLINK_JAVA17 = [
 
 export function flinkDirs(config: StackConfig) {
   const data = path.join(config.dirs.data, 'flink');
+  const checkpoints = config.flink.checkpointsDir;
   return {
-    checkpoints: path.join(data, 'checkpoints'),
+    // FLINK_CHECKPOINTS_DIR (infra/config.ts); a non-local one is not made here
+    ...(checkpoints.startsWith('file:') ? { checkpoints: fileURLToPath(checkpoints) } : {}),
     savepoints: path.join(data, 'savepoints'),
     upload: path.join(data, 'web-upload'),
     tmp: path.join(data, 'tmp'),
@@ -73,7 +76,8 @@ function configYaml(ctx: EngineContext): string {
     'io.tmp.dirs': dirs.tmp,
     'parallelism.default': 1,
     'state.backend.type': 'hashmap',
-    'state.checkpoints.dir': `file://${dirs.checkpoints}`,
+    // the jobs put theirs in a folder per job name below it (--checkpoint.dir, speed/jobs.ts)
+    'state.checkpoints.dir': ctx.config.flink.checkpointsDir,
     'state.savepoints.dir': `file://${dirs.savepoints}`,
     'execution.checkpointing.externalized-checkpoint-retention': 'RETAIN_ON_CANCELLATION',
     'state.checkpoints.num-retained': 3,

@@ -2,13 +2,18 @@ package moviereco.flink.common;
 
 import java.time.Duration;
 import org.apache.flink.api.java.utils.ParameterTool;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
 import org.apache.flink.streaming.api.CheckpointingMode;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /**
  * What every streaming job sets up the same way. Flags: {@code --checkpoint.interval.ms} (10000),
- * {@code --max.parallelism} (128: fixed, so that a rescale through a savepoint keeps key groups).
- * The flags become the job's global parameters, so the control plane can read them back over REST
+ * {@code --max.parallelism} (128: fixed, so that a rescale through a savepoint keeps key groups),
+ * {@code --checkpoint.dir} (unset: the cluster's {@code state.checkpoints.dir}; the control plane
+ * passes {@code <FLINK_CHECKPOINTS_DIR>/<job name>}, so that a job's retained checkpoints, in
+ * {@code <dir>/<job id>/chk-N}, can be found by its name after the JobManager forgot the job). The
+ * flags become the job's global parameters, so the control plane can read them back over REST
  * ({@code GET /jobs/:id/config}) and tell whether a running job matches its declaration.
  */
 public final class JobSetup {
@@ -23,6 +28,12 @@ public final class JobSetup {
     env.getCheckpointConfig()
         .setMinPauseBetweenCheckpoints(params.getLong("checkpoint.min.pause.ms", 1_000));
     env.getCheckpointConfig().setCheckpointTimeout(Duration.ofMinutes(5).toMillis());
+    String dir = params.get("checkpoint.dir");
+    if (dir != null && !dir.isEmpty()) {
+      Configuration storage = new Configuration();
+      storage.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, dir);
+      env.configure(storage);
+    }
     return env;
   }
 

@@ -272,6 +272,151 @@ describe('ratings', () => {
   });
 });
 
+describe('ratings with an Idempotency-Key', () => {
+  const rate = (userId: number, key: string, body: unknown = { movieId: 3, rating: 4 }, as = userId) =>
+    post(`/users/${userId}/ratings`, body, { ...bearer(as), 'idempotency-key': key });
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  it('the same key twice is one event: the same 202 body, the eventId made of user and key', async () => {
+    const first = await rate(7, 'k-1');
+    const second = await rate(7, 'k-1');
+    expect(first).toEqual({ status: 202, body: { eventId: 'api:7:k-1', userId: 7, movieId: 3, rating: 4 } });
+    expect(second).toEqual(first);
+    expect(events.published).toEqual([{ eventId: 'api:7:k-1', userId: 7, movieId: 3, rating: 4, ratedAt: expect.any(Number) }]);
+  });
+
+  it('concurrent duplicates are one event', async () => {
+    const answers = await Promise.all(Array.from({ length: 5 }, () => rate(7, 'together')));
+    expect(answers.map((a) => a.status)).toEqual([202, 202, 202, 202, 202]);
+    expect(new Set(answers.map((a) => JSON.stringify(a.body))).size).toBe(1);
+    expect(events.published).toHaveLength(1);
+  });
+
+  it('concurrent duplicates while Kafka is slow are one event, each answered when it acknowledges', async () => {
+    let release!: () => void;
+    events.hold = new Promise((resolve) => (release = resolve));
+    const answers = Promise.all(Array.from({ length: 5 }, () => rate(7, 'slow')));
+    await sleep(50);
+    release();
+    expect((await answers).map((a) => [a.status, a.body.eventId])).toEqual(Array(5).fill([202, 'api:7:slow']));
+    expect(events.published).toHaveLength(1);
+  });
+
+  it('the same key with another body is 409 with a clear message', async () => {
+    expect((await rate(7, 'k-2')).status).toBe(202);
+    const other = await rate(7, 'k-2', { movieId: 4, rating: 2 });
+    expect(other).toMatchObject({
+      status: 409,
+      body: { error: { status: 409, message: expect.stringMatching(/^Idempotency-Key k-2 was used for another rating/) } },
+    });
+    expect((await rate(7, 'k-2', { movieId: 3, rating: 4.5 })).status).toBe(409);
+    expect(events.published).toHaveLength(1);
+  });
+
+  it('a malformed key is 400 with a message, and nothing is sent', async () => {
+    for (const key of ['', 'has space', 'x'.repeat(101), 'slash/no', 'ü']) {
+      const res = await rate(7, key);
+      expect(res.status, key).toBe(400);
+      expect(res.body.error.message, key).toMatch(/Idempotency-Key must be 1 to 100 characters/);
+    }
+    expect(events.published).toEqual([]);
+  });
+
+  it('keys of different users do not collide', async () => {
+    const a = await rate(7, 'same-key');
+    const b = await rate(8, 'same-key', { movieId: 4, rating: 2 });
+    expect([a.status, b.status]).toEqual([202, 202]);
+    expect(events.published.map((e) => e.eventId)).toEqual(['api:7:same-key', 'api:8:same-key']);
+    // and another user cannot use a key to read someone's answer
+    expect((await rate(7, 'same-key', { movieId: 3, rating: 4 }, 8)).status).toBe(403);
+  });
+
+  it('a send that outlives the request timeout answers 503, goes on, and a retry with the key learns its outcome', async () => {
+    const store = createMemoryStore(data);
+    const state = createServingState({ store, modelName: 'als', modelRefreshMs: 1000, catalogRefreshMs: 60_000 });
+    await state.refresh({ catalog: true });
+    const limiter = createRateLimiter({ perMinute: 60 });
+    const slow = createApp({
+      config: loadApiConfig({ API_PUBLISH_TIMEOUT_MS: '100' }),
+      store,
+      events,
+      state,
+      sessions,
+      metrics: createMetrics(),
+      limiter,
+      log: () => {},
+    });
+    const send = async () =>
+      json(
+        await slow.request('/users/7/ratings', {
+          method: 'POST',
+          body: JSON.stringify({ movieId: 3, rating: 4 }),
+          headers: { 'content-type': 'application/json', ...bearer(7), 'idempotency-key': 'late' },
+        }),
+      );
+    let release!: () => void;
+    events.hold = new Promise((resolve) => (release = resolve));
+    const first = await send();
+    expect(first.status).toBe(503);
+    expect(first.body.error.message).toBe('Kafka did not acknowledge within 100 ms; retry with the same Idempotency-Key');
+    expect((await send()).status).toBe(503); // still in flight: waited on, not sent again
+    release();
+    await sleep(10);
+    expect(await send()).toEqual({ status: 202, body: { eventId: 'api:7:late', userId: 7, movieId: 3, rating: 4 } });
+    expect(events.published).toHaveLength(1);
+  });
+
+  it('a retry after Kafka refused sends again, with the eventId and ratedAt of the first attempt', async () => {
+    const before = Date.now();
+    events.down = new Error('KafkaJSConnectionError: Connection timeout');
+    expect((await rate(7, 'retry-me')).status).toBe(503);
+    await sleep(30);
+    events.down = undefined;
+    const after = Date.now();
+    expect((await rate(7, 'retry-me')).status).toBe(202);
+    expect(events.published).toHaveLength(1);
+    expect(events.published[0]!.eventId).toBe('api:7:retry-me');
+    expect(events.published[0]!.ratedAt).toBeGreaterThanOrEqual(before);
+    expect(events.published[0]!.ratedAt).toBeLessThan(after);
+  });
+
+  it('forgets keys after their lifetime and keeps at most the configured number', async () => {
+    const { createIdempotencyKeys } = await import('./idempotency.ts');
+    let t = 0;
+    const keys = createIdempotencyKeys({ maxKeys: 2, ttlMs: 1000, now: () => t });
+    const body = { eventId: 'e', userId: 1, movieId: 1, rating: 1 };
+    let finish!: () => void;
+    const pending = new Promise<typeof body>((resolve) => (finish = () => resolve(body)));
+    expect(keys.reserve('a')).toBe(true);
+    keys.begin('a', 'f', 0, pending);
+    expect(keys.reserve('b')).toBe(true);
+    keys.begin('b', 'f', 0, Promise.resolve(body));
+    keys.settle('b', { body });
+    expect(keys.reserve('c')).toBe(true); // b, settled, made room; a, pending, stays
+    keys.begin('c', 'f', 0, Promise.resolve(body));
+    expect(keys.get('a')?.state).toBe('pending');
+    expect(keys.get('b')).toBeUndefined();
+    expect(keys.reserve('d')).toBe(false); // full of sends in flight
+    expect(keys.reserve('a')).toBe(true); // a key already there needs no room
+    finish();
+    keys.settle('a', { body });
+    keys.settle('c', { failed: true });
+    expect(keys.get('a')?.state).toBe('accepted');
+    expect(keys.get('c')?.state).toBe('failed');
+    t = 1000;
+    expect(keys.get('a')).toBeUndefined();
+    expect(keys.size()).toBe(1);
+  });
+
+  it('documents the header in the OpenAPI document', async () => {
+    const { body } = await get('/openapi.json');
+    const op = body.paths['/users/{id}/ratings'].post;
+    expect(op.parameters).toEqual(expect.arrayContaining([expect.objectContaining({ in: 'header', name: 'idempotency-key' })]));
+    expect(op.description).toMatch(/Idempotency-Key/);
+    expect(Object.keys(op.responses)).toContain('409');
+  });
+});
+
 describe('movies', () => {
   it('searches titles by words and genre, most rated first, with paging', async () => {
     expect((await get('/movies?search=the')).body.total).toBe(0);

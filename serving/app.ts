@@ -8,6 +8,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { describeError } from '../lib/errors.ts';
 import { ApiError } from './errors.ts';
+import { createIdempotencyKeys } from './idempotency.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { movieRoutes } from './routes/movies.ts';
 import { systemRoutes } from './routes/system.ts';
@@ -35,7 +36,7 @@ export function createApp(deps: AppDeps) {
   );
 
   app.route('/', systemRoutes());
-  app.route('/', userRoutes());
+  app.route('/', userRoutes({ idempotency: createIdempotencyKeys({ maxKeys: deps.config.idempotencyKeys, ttlMs: deps.config.idempotencyTtlMs }) }));
   app.route('/movies', movieRoutes());
   app.route('/admin', adminRoutes());
   app.route('/', webRoutes());

@@ -16,6 +16,14 @@ const schema = z.object({
   /** ratings a user may post per minute */
   API_RATE_LIMIT_PER_MIN: z.coerce.number().int().min(1).default(60),
   API_MAX_BODY_BYTES: z.coerce.number().int().min(256).default(4096),
+  /** how long a rating POST waits for Kafka's acknowledgement before answering 503 (the send goes on) */
+  API_PUBLISH_TIMEOUT_MS: z.coerce.number().int().min(100).default(3000),
+  /** how long the API's Kafka producer keeps retrying a rating before it fails for good */
+  API_KAFKA_DELIVERY_TIMEOUT_MS: z.coerce.number().int().min(1000).default(30_000),
+  /** Idempotency-Key values of rating POSTs remembered per process, at most (the oldest settled go first) */
+  API_IDEMPOTENCY_KEYS: z.coerce.number().int().min(1).default(100_000),
+  /** how long a settled Idempotency-Key is remembered (a retry after that is a new rating) */
+  API_IDEMPOTENCY_TTL_MS: z.coerce.number().int().min(1000).default(3_600_000),
   /** how often the current model and the movie catalogue are re-read */
   API_MODEL_REFRESH_MS: z.coerce.number().int().min(100).default(1000),
   API_CATALOG_REFRESH_MS: z.coerce.number().int().min(1000).default(300_000),
@@ -37,6 +45,10 @@ export function loadApiConfig(env: Record<string, string | undefined> = process.
     adminToken: e.API_ADMIN_TOKEN,
     rateLimitPerMin: e.API_RATE_LIMIT_PER_MIN,
     maxBodyBytes: e.API_MAX_BODY_BYTES,
+    publishTimeoutMs: e.API_PUBLISH_TIMEOUT_MS,
+    kafkaDeliveryTimeoutMs: e.API_KAFKA_DELIVERY_TIMEOUT_MS,
+    idempotencyKeys: e.API_IDEMPOTENCY_KEYS,
+    idempotencyTtlMs: e.API_IDEMPOTENCY_TTL_MS,
     modelRefreshMs: e.API_MODEL_REFRESH_MS,
     catalogRefreshMs: e.API_CATALOG_REFRESH_MS,
     modelName: e.BATCH_MODEL_NAME,

@@ -1,45 +1,180 @@
-/** RatingEvents on Kafka: kafkajs, idempotent, acks from all in-sync replicas, Avro single-object encoding. */
-import { Partitioners, type Kafka } from 'kafkajs';
+/**
+ * RatingEvents on Kafka: kafkajs, idempotent, acks from all in-sync replicas, Avro single-object
+ * encoding.
+ *
+ * One send is in flight at a time; the events posted meanwhile wait and go together in the next
+ * send. That is what keeps the idempotent producer's sequence numbers honest: kafkajs gives a
+ * failed request's sequence numbers back, so a retry of the same batch by the same producer reuses
+ * them and the broker drops it as a duplicate if the first attempt was written after all. Were
+ * other sends allowed in between, one of them would take those numbers and be dropped (acknowledged,
+ * never written) or refused as out of order. A failed batch is therefore retried, unchanged and by
+ * the same producer, until `deliveryTimeoutMs`; only then is it failed.
+ *
+ * After a fatal producer error (the broker refusing its id, epoch or sequence, a non-retriable
+ * error, the producer disconnected) the producer is disconnected and a fresh one (new producer id)
+ * made for the next send; the same goes after a batch failed for good, since the broker may hold
+ * that unacknowledged batch and the old sequence numbers can no longer be trusted.
+ */
+import { Partitioners, type Message, type Producer, type ProducerConfig } from 'kafkajs';
 import { createCodec } from '../schemas/avro.ts';
-import type { RatingEvents } from './store.ts';
+import type { RatingEvent, RatingEvents } from './store.ts';
 
-export function createKafkaEvents({ kafka, topic, timeoutMs = 3000 }: { kafka: Kafka; topic: string; timeoutMs?: number }): RatingEvents {
+/** What is needed of a kafkajs `Kafka`: injectable, so the recreate logic is tested without Kafka. */
+export interface ProducerSource {
+  producer(config: ProducerConfig): Pick<Producer, 'connect' | 'send' | 'disconnect'>;
+}
+
+type ErrorKind = 'transient' | 'producer-state' | 'fatal';
+
+const PRODUCER_STATE_ERRORS = new Set(['OUT_OF_ORDER_SEQUENCE_NUMBER', 'INVALID_PRODUCER_EPOCH', 'UNKNOWN_PRODUCER_ID']);
+
+/**
+ * How a send failed:
+ * - `producer-state`: the broker refused the batch because of the producer's id, epoch or sequence
+ *   (nothing of it was written), or the producer is disconnected: a fresh producer, then the same
+ *   batch again;
+ * - `fatal`: any other non-retriable error (a KafkaJSNonRetriableError; the broker refused the
+ *   batch): a fresh producer, and the batch fails now (sending it again would fail the same way);
+ * - `transient`: connection errors, timeouts, retriable protocol errors, and kafkajs running out of
+ *   retries on those (KafkaJSNumberOfRetriesExceeded, though it is a KafkaJSNonRetriableError, is
+ *   judged by its cause): the batch may or may not have been written, so the same producer retries it.
+ */
+export function classifyProducerError(error: unknown): ErrorKind {
+  const chain: { name?: string; type?: string; message?: string; retriable?: boolean }[] = [];
+  for (let e: unknown = error; e && typeof e === 'object' && chain.length < 8; e = (e as { cause?: unknown }).cause) {
+    chain.push(e as (typeof chain)[number]);
+    if ((e as { cause?: unknown }).cause === e) break;
+  }
+  if (chain.some((e) => (e.type && PRODUCER_STATE_ERRORS.has(e.type)) || /producer is disconnected/i.test(e.message ?? ''))) return 'producer-state';
+  const first = chain[0];
+  if (!first) return 'transient';
+  if (first.name === 'KafkaJSNumberOfRetriesExceeded') return chain.slice(1).some((e) => e.retriable === false) ? 'fatal' : 'transient';
+  if (first.name === 'KafkaJSNonRetriableError' || first.retriable === false) return 'fatal';
+  return 'transient';
+}
+
+interface Pending {
+  message: Message;
+  since: number;
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
+export function createKafkaEvents({
+  kafka,
+  topic,
+  deliveryTimeoutMs = 30_000,
+  retryBackoffMs = 250,
+  maxBatch = 500,
+  log = () => {},
+}: {
+  kafka: ProducerSource;
+  topic: string;
+  /** how long a batch is retried before its events fail (the HTTP answer does not wait for this) */
+  deliveryTimeoutMs?: number;
+  retryBackoffMs?: number;
+  /** events per send at most */
+  maxBatch?: number;
+  log?: (line: string) => void;
+}): RatingEvents & { producersCreated(): number } {
   const codec = createCodec('rating-event');
-  // the Java-compatible murmur2 partitioner: a user's events land where the replay puts them
-  const producer = kafka.producer({
-    idempotent: true,
-    maxInFlightRequests: 1,
-    createPartitioner: Partitioners.DefaultPartitioner,
-    retry: { retries: 2, maxRetryTime: timeoutMs },
-  });
-  let connected: Promise<void> | undefined;
-  const connect = () =>
-    (connected ??= producer.connect().catch((error: unknown) => {
-      connected = undefined;
-      throw error;
-    }));
-  // connect now, so the first rating does not pay for it; a failure here is retried on publish
-  connect().catch(() => undefined);
-  return {
-    async publish(e) {
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`Kafka did not acknowledge within ${timeoutMs} ms`)), timeoutMs);
+  const queue: Pending[] = [];
+  let pumping = false;
+  let closed = false;
+  let created = 0;
+  let current: { producer: ReturnType<ProducerSource['producer']>; connected: Promise<void> } | undefined;
+
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  function producer() {
+    if (!current) {
+      // the Java-compatible murmur2 partitioner: a user's events land where the replay puts them
+      const p = kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        createPartitioner: Partitioners.DefaultPartitioner,
+        retry: { retries: 2, maxRetryTime: 3000 },
       });
+      created++;
+      current = { producer: p, connected: p.connect() };
+      current.connected.catch(() => undefined);
+    }
+    return current;
+  }
+
+  async function dropProducer(reason?: string) {
+    const old = current;
+    current = undefined;
+    if (!old) return;
+    if (reason) log(`Kafka producer replaced after ${reason}`);
+    await old.producer.disconnect().catch(() => undefined);
+  }
+
+  async function deliver(batch: Pending[]) {
+    const since = Math.min(...batch.map((b) => b.since));
+    const fail = (error: unknown) => {
+      for (const b of batch) b.reject(error);
+    };
+    for (;;) {
+      if (closed) return fail(new Error('the Kafka producer is closed'));
+      const p = producer();
       try {
-        await Promise.race([
-          (async () => {
-            await connect();
-            await producer.send({ topic, acks: -1, messages: [{ key: String(e.userId), value: codec.encode({ ...e, source: 'API' }) }] });
-          })(),
-          timeout,
-        ]);
-      } finally {
-        clearTimeout(timer);
+        await p.connected;
+      } catch (error) {
+        // never connected, so no sequence numbers were used: simply try a new one
+        if (current === p) current = undefined;
+        await p.producer.disconnect().catch(() => undefined);
+        if (Date.now() - since >= deliveryTimeoutMs) return fail(error);
+        await sleep(retryBackoffMs);
+        continue;
       }
+      try {
+        await p.producer.send({ topic, acks: -1, messages: batch.map((b) => b.message) });
+        for (const b of batch) b.resolve();
+        return;
+      } catch (error) {
+        const kind = classifyProducerError(error);
+        const message = error instanceof Error ? error.message : String(error);
+        if (kind !== 'transient') await dropProducer(`a ${kind} error: ${message}`);
+        if (kind === 'fatal') return fail(error);
+        if (Date.now() - since >= deliveryTimeoutMs) {
+          // the broker may hold the batch unacknowledged: the next send must not reuse its sequence numbers
+          await dropProducer(`a batch failed for good: ${message}`);
+          return fail(error);
+        }
+        await sleep(retryBackoffMs);
+      }
+    }
+  }
+
+  async function pump() {
+    if (pumping) return;
+    pumping = true;
+    try {
+      while (queue.length > 0) await deliver(queue.splice(0, maxBatch));
+    } finally {
+      pumping = false;
+    }
+  }
+
+  // connect now, so the first rating does not pay for it; a failure here is retried on publish
+  producer();
+
+  return {
+    publish(e: RatingEvent) {
+      return new Promise<void>((resolve, reject) => {
+        if (closed) return reject(new Error('the Kafka producer is closed'));
+        const message = { key: String(e.userId), value: codec.encode({ ...e, source: 'API' }) };
+        queue.push({ message, since: Date.now(), resolve, reject });
+        void pump();
+      });
     },
+    producersCreated: () => created,
     async close() {
-      if (connected) await producer.disconnect().catch(() => undefined);
+      closed = true;
+      for (const b of queue.splice(0)) b.reject(new Error('the Kafka producer is closed'));
+      while (pumping) await sleep(20);
+      await dropProducer();
     },
   };
 }

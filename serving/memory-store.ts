@@ -1,5 +1,5 @@
 /** A ServingStore in memory: the in-process route tests and the API's own unit tests use it. */
-import type { CurrentModel, Movie, RatingEvents, RecommendationRow, Scored, ServingStore, TrendingRow, UserRating } from './store.ts';
+import type { CurrentModel, Movie, RatingEvent, RatingEvents, RecommendationRow, Scored, ServingStore, TrendingRow, UserRating } from './store.ts';
 
 export interface MemoryData {
   current?: CurrentModel;
@@ -55,11 +55,15 @@ export function createMemoryStore(data: MemoryData): ServingStore {
   };
 }
 
-export function createMemoryEvents(): RatingEvents & { published: Parameters<RatingEvents['publish']>[0][]; down?: Error } {
+export function createMemoryEvents(): RatingEvents & { published: RatingEvent[]; down?: Error; hold?: Promise<void> } {
   const events = {
-    published: [] as Parameters<RatingEvents['publish']>[0][],
+    published: [] as RatingEvent[],
+    /** set to make every publish fail, as Kafka down does */
     down: undefined as Error | undefined,
-    async publish(event: Parameters<RatingEvents['publish']>[0]) {
+    /** set to keep publishes unacknowledged until it resolves (then `down` decides) */
+    hold: undefined as Promise<void> | undefined,
+    async publish(event: RatingEvent) {
+      if (events.hold) await events.hold;
       if (events.down) throw events.down;
       events.published.push(event);
     },

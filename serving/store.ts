@@ -63,9 +63,21 @@ export interface ServingStore {
   close(): Promise<void>;
 }
 
+export interface RatingEvent {
+  eventId: string;
+  userId: number;
+  movieId: number;
+  rating: number;
+  ratedAt: number;
+}
+
 /** Where a rating posted to the API goes (Kafka `ratings`). */
 export interface RatingEvents {
-  /** resolves once the event is acknowledged */
-  publish(event: { eventId: string; userId: number; movieId: number; rating: number; ratedAt: number }): Promise<void>;
+  /**
+   * Resolves once the event is acknowledged, rejects once it has failed for good. It does not time
+   * out on the caller's schedule: how long to wait for it is the caller's choice (the API answers
+   * 503 after API_PUBLISH_TIMEOUT_MS), and the outcome can still be observed afterwards.
+   */
+  publish(event: RatingEvent): Promise<void>;
   close(): Promise<void>;
 }

@@ -48,7 +48,12 @@ export async function startApi({
     client: cassandraClient(stack, stack.cassandra.keyspace),
     trendingWindow: `${jobs.trending.windowMinutes}m/${jobs.trending.slideMinutes}m`,
   });
-  const events = createKafkaEvents({ kafka: kafkaClient(stack, 'moviereco-api'), topic: api.ratingsTopic });
+  const events = createKafkaEvents({
+    kafka: kafkaClient(stack, 'moviereco-api'),
+    topic: api.ratingsTopic,
+    deliveryTimeoutMs: api.kafkaDeliveryTimeoutMs,
+    log,
+  });
   const state = createServingState({ store, modelName: api.modelName, modelRefreshMs: api.modelRefreshMs, catalogRefreshMs: api.catalogRefreshMs, log });
   const metrics = createMetrics();
   const hdfs = createWebHdfs({ baseUrl: stack.hdfs.webUrl, user: stack.hdfs.user });

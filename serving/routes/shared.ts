@@ -35,7 +35,7 @@ export const MovieSchema = z
   })
   .openapi('Movie');
 
-export const errors = (...statuses: (400 | 401 | 403 | 404 | 413 | 429 | 503)[]) =>
+export const errors = (...statuses: (400 | 401 | 403 | 404 | 409 | 413 | 429 | 503)[]) =>
   Object.fromEntries(statuses.map((s) => [s, { content: { 'application/json': { schema: ErrorSchema } }, description: DESCRIPTIONS[s] }]));
 
 const DESCRIPTIONS = {
@@ -43,6 +43,7 @@ const DESCRIPTIONS = {
   401: 'not signed in',
   403: 'signed in as another user, or admin credential missing',
   404: 'no such movie',
+  409: 'the Idempotency-Key was used for another rating',
   413: 'request body too large',
   429: 'too many ratings; see Retry-After',
   503: 'a dependency is down or no model yet; see Retry-After',

@@ -3,6 +3,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { newRouter } from '../router.ts';
 import { ApiError, unavailable } from '../errors.ts';
 import { chooseRecommendations, explain } from '../recommend.ts';
+import type { IdempotencyKeys } from '../idempotency.ts';
 import type { RecommendationRow } from '../store.ts';
 import { deps, errors, fromStore, idField, idParam, LinksSchema, requireKnownGenre, signedInUser } from './shared.ts';
 import { MAX_RATING, MIN_RATING, validRating } from '../../schemas/rating-rule.ts';
@@ -118,22 +119,46 @@ const listRatings = createRoute({
   },
 });
 
+/** A client-chosen key that makes a retried rating POST the same rating (see the route's description). */
+export const IDEMPOTENCY_KEY = /^[A-Za-z0-9._~:-]{1,100}$/;
+
 const rate = createRoute({
   method: 'post',
   path: '/users/{id}/ratings',
   summary: 'Rate a movie as the signed-in user: a RatingEvent to Kafka',
+  description: [
+    'With an `Idempotency-Key` header, a retry of the same request is the same rating: the eventId is `api:<userId>:<key>`,',
+    'ratedAt is the time of the first attempt, and a repeat (while the first is in flight, or after it was accepted) answers',
+    'the same 202 without a second event; the same key with another body is 409. Keys are remembered per API process for',
+    'API_IDEMPOTENCY_TTL_MS. After a 503, retry with the same key. Without a key, a 503 leaves it unknown whether the rating',
+    'was recorded, and a retry is a second rating: such a POST is at most once only if it is not retried.',
+  ].join(' '),
   security: [{ session: [] }],
-  request: { params: z.object({ id: idParam('id', '42') }), body: { content: { 'application/json': { schema: NewRating } }, required: true } },
+  request: {
+    params: z.object({ id: idParam('id', '42') }),
+    headers: z.object({
+      'idempotency-key': z
+        .string()
+        .regex(IDEMPOTENCY_KEY, 'Idempotency-Key must be 1 to 100 characters of A-Z a-z 0-9 . _ ~ : -')
+        .optional()
+        .openapi({
+          param: { name: 'idempotency-key', in: 'header' },
+          description: 'a client-chosen key (e.g. a UUID), the same on every retry of this rating',
+          example: '0b6e3c1a-5f0e-4c4e-9a57-8f4b8f9f2d11',
+        }),
+    }),
+    body: { content: { 'application/json': { schema: NewRating } }, required: true },
+  },
   responses: {
     202: {
       content: { 'application/json': { schema: z.object({ eventId: z.string(), userId: z.number(), movieId: z.number(), rating: z.number() }) } },
-      description: 'accepted: on its way through Kafka',
+      description: 'accepted: on its way through Kafka (a repeat of an accepted Idempotency-Key gets the same body)',
     },
-    ...errors(400, 401, 403, 404, 413, 429, 503),
+    ...errors(400, 401, 403, 404, 409, 413, 429, 503),
   },
 });
 
-export function userRoutes() {
+export function userRoutes({ idempotency }: { idempotency: IdempotencyKeys }) {
   const app = newRouter();
   // a batch row never changes once written: keep the recent ones (keyed by user and version)
   const batchRows = createRowCache(50_000);
@@ -195,19 +220,72 @@ export function userRoutes() {
     const signedIn = signedInUser(c);
     if (signedIn !== id) throw new ApiError(403, `signed in as user ${signedIn}; you can rate only as yourself`);
     const { movieId, rating } = c.req.valid('json');
-    const { events, state, limiter, metrics } = deps(c);
+    const key = c.req.valid('header')['idempotency-key'];
+    const { events, state, limiter, metrics, config } = deps(c);
     if (!state.catalog().get(movieId)) throw new ApiError(404, `no movie ${movieId}`);
-    const wait = limiter.take(`rate:${id}`);
-    if (wait > 0) throw new ApiError(429, `too many ratings from user ${id}; try again in ${wait} s`, wait);
-    const ratedAt = Date.now();
-    const eventId = `${id}:${movieId}:${ratedAt}`;
+
+    // Everything from the look-up of the key to `begin` is synchronous: of concurrent requests
+    // with one key, exactly one starts the send and the others find it pending.
+    const slot = key === undefined ? undefined : `${id}:${key}`;
+    const fingerprint = JSON.stringify([movieId, rating]);
+    const known = slot === undefined ? undefined : idempotency.get(slot);
+    if (known && known.fingerprint !== fingerprint)
+      throw new ApiError(409, `Idempotency-Key ${key} was used for another rating (movie ${JSON.parse(known.fingerprint)[0]}); use a new key for a new rating`);
+    if (known?.state === 'accepted') return c.json(known.body, 202);
+    const delivery =
+      known?.state === 'pending'
+        ? known.delivery
+        : (() => {
+            if (slot !== undefined && !idempotency.reserve(slot)) throw new ApiError(503, 'too many ratings in flight; try again shortly', 1);
+            const wait = limiter.take(`rate:${id}`);
+            if (wait > 0) throw new ApiError(429, `too many ratings from user ${id}; try again in ${wait} s`, wait);
+            // a retry after a failure keeps the eventId and the time of the first attempt
+            const ratedAt = known?.ratedAt ?? Date.now();
+            const eventId = key === undefined ? `${id}:${movieId}:${ratedAt}` : `api:${id}:${key}`;
+            const body = { eventId, userId: id, movieId, rating };
+            const sending = events.publish({ eventId, userId: id, movieId, rating, ratedAt }).then(
+              () => {
+                metrics.count('ratings_published_total', 'Ratings the API produced to Kafka.');
+                if (slot !== undefined) idempotency.settle(slot, { body });
+                return body;
+              },
+              (error: unknown) => {
+                if (slot !== undefined) idempotency.settle(slot, { failed: true });
+                throw error;
+              },
+            );
+            // observed even when this request has stopped waiting for it (see below)
+            sending.catch(() => undefined);
+            if (slot !== undefined) idempotency.begin(slot, fingerprint, ratedAt, sending);
+            return sending;
+          })();
+
+    // A send that is not acknowledged within API_PUBLISH_TIMEOUT_MS gets 503, but it is not
+    // aborted: a produce request already on its way cannot be recalled, so aborting would leave its
+    // outcome unknown all the same. The send goes on (the producer keeps retrying it, see
+    // kafka-events.ts) and its outcome is recorded under the key: a retry with the same key waits
+    // for that same send, gets 202 once it is acknowledged, and sends again only if it failed.
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), config.publishTimeoutMs);
+    });
     try {
-      await events.publish({ eventId, userId: id, movieId, rating, ratedAt });
+      const outcome = await Promise.race([delivery, timeout]);
+      if (outcome === 'timeout')
+        throw new ApiError(
+          503,
+          key === undefined
+            ? `Kafka did not acknowledge within ${config.publishTimeoutMs} ms; the rating may or may not be recorded`
+            : `Kafka did not acknowledge within ${config.publishTimeoutMs} ms; retry with the same Idempotency-Key`,
+          5,
+        );
+      return c.json(outcome, 202);
     } catch (error) {
+      if (error instanceof ApiError) throw error;
       throw unavailable('Kafka', error);
+    } finally {
+      clearTimeout(timer);
     }
-    metrics.count('ratings_published_total', 'Ratings the API produced to Kafka.');
-    return c.json({ eventId, userId: id, movieId, rating }, 202);
   });
 
   return app;

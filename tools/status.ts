@@ -49,7 +49,9 @@ runMain(async () => {
         : '  none yet: npm run batch -- run',
     );
     if (current && announced !== current.version) {
-      console.log(`  switched, not announced (last announced: ${announced ?? 'none'}): the speed layer may fold in with another model; npm run batch -- announce`);
+      console.log(
+        `  switched, not announced (last announced: ${announced ?? 'none'}): the speed layer may fold in with another model; npm run batch -- announce`,
+      );
     }
   } catch (error) {
     console.log(`  unavailable: ${describeError(error).split('\n')[0]}`);

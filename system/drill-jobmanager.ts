@@ -31,7 +31,7 @@ import { createCodec } from '../schemas/avro.ts';
 import type { RatingEvent } from '../schemas/types.ts';
 import type { RecommendationRow } from '../serving/store.ts';
 import { createControlPlane, type ApplyResult } from '../speed/control-plane.ts';
-import { check, type DrillCheck, type DrillContext, fmt, parts, popularMovies, prng, runningJob, sleep, withStore } from './drills.ts';
+import { check, type DrillCheck, type DrillContext, fmt, parts, popularMovies, prng, runningJob, sleep, withStore } from './drill-kit.ts';
 import { settledSpeedRows } from './settle.ts';
 
 /** Settings the drill's environment should have: trending windows that close within the drill. */

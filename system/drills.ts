@@ -19,147 +19,46 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { createCassandraStore } from '../serving/cassandra-store.ts';
-import type { RecommendationRow, ServingStore } from '../serving/store.ts';
 import type { StackConfig } from '../infra/config.ts';
 import { createStack } from '../infra/stack.ts';
 import { createCodec } from '../schemas/avro.ts';
 import type { RatingEvent } from '../schemas/types.ts';
 import { loadBatchConfig } from '../batch/config.ts';
 import { BatchError, createBatchRunner } from '../batch/runner.ts';
-import { createFlinkClient, type FlinkClient } from '../speed/flink-client.ts';
+import { createFlinkClient } from '../speed/flink-client.ts';
 import { createRatingSink } from '../ingest/rating-sink.ts';
 import { ratingEventId } from '../ingest/ratings-csv.ts';
 import { replayRatings } from '../ingest/replay.ts';
-import { loadJobsConfig, speedJobName } from '../speed/jobs.ts';
+import { loadJobsConfig } from '../speed/jobs.ts';
 import { consumerLag, ensureTopics } from '../lib/kafka-admin.ts';
 import { archivedAll, settledSpeedRows } from './settle.ts';
 import { startSystem, type RunningSystem } from './start.ts';
 import { ACTIVE_STATES } from '../speed/plan.ts';
 import { waitFor } from '../lib/wait-for.ts';
-import { createWebHdfs } from '../lib/webhdfs.ts';
-import { cassandraClient, kafkaClient } from '../lib/platform.ts';
+import { kafkaClient } from '../lib/platform.ts';
 import { platformOf } from '../infra/platform.ts';
+import {
+  check,
+  differingTwins,
+  type DrillCheck,
+  type DrillContext,
+  exactlyOnce,
+  fmt,
+  parts,
+  popularMovies,
+  prng,
+  ratingSender,
+  runningJob,
+  sleep,
+  twinUsers,
+  withStore,
+} from './drill-kit.ts';
+import { JOBMANAGER_DRILL_ENV, jobmanagerDrill } from './drill-jobmanager.ts';
 
-export const DRILLS = ['taskmanager', 'kafka', 'cassandra', 'freeze', 'batch', 'announce'] as const;
+export type { DrillCheck, DrillContext } from './drill-kit.ts';
+
+export const DRILLS = ['taskmanager', 'kafka', 'cassandra', 'freeze', 'batch', 'announce', 'jobmanager'] as const;
 export type DrillName = (typeof DRILLS)[number];
-
-export interface DrillCheck {
-  what: string;
-  ok: boolean;
-  detail: string;
-}
-
-export interface DrillContext {
-  stack: StackConfig;
-  /** the environment the system runs with (keyspace, topics, job prefix, model, archive) */
-  env: Record<string, string | undefined>;
-  /** the running API, e.g. http://127.0.0.1:8080 */
-  apiUrl: string;
-  log: (line: string) => void;
-}
-
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-export const fmt = (n: number) => n.toLocaleString('en-US');
-export const check = (what: string, ok: boolean, detail: string): DrillCheck => ({ what, ok, detail });
-
-/** A small deterministic generator, so a drill's twin users get the same ratings run after run. */
-export function prng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 2 ** 32;
-  };
-}
-
-export function parts(ctx: DrillContext) {
-  const jobs = loadJobsConfig(ctx.env);
-  const speedJob = speedJobName(jobs);
-  const kafka = kafkaClient(ctx.stack, 'moviereco-drills');
-  const hdfs = createWebHdfs({ baseUrl: ctx.stack.hdfs.webUrl, user: ctx.stack.hdfs.user });
-  const flink = createFlinkClient({ baseUrl: ctx.stack.flink.restUrl });
-  const engines = createStack({ config: ctx.stack, log: () => {} });
-  return { jobs, speedJob, kafka, hdfs, flink, engines };
-}
-
-export async function withStore<T>(ctx: DrillContext, fn: (store: ServingStore) => Promise<T>): Promise<T> {
-  const store = createCassandraStore({ client: cassandraClient(ctx.stack, ctx.stack.cassandra.keyspace), trendingWindow: '-' });
-  try {
-    return await fn(store);
-  } finally {
-    await store.close();
-  }
-}
-
-export async function runningJob(flink: FlinkClient, name: string): Promise<{ jid: string; state: string } | undefined> {
-  const jobs = await flink.listJobs();
-  return jobs.filter((j) => j.name === name).sort((a, b) => b['start-time'] - a['start-time'])[0];
-}
-
-function exactlyOnce(counts: Map<string, number>, ids: readonly string[]): DrillCheck {
-  const missing = ids.filter((id) => !counts.has(id)).length;
-  const duplicated = ids.filter((id) => (counts.get(id) ?? 0) > 1).length;
-  const archived = ids.reduce((n, id) => n + (counts.get(id) ?? 0), 0);
-  return check(
-    'the archive holds every produced event exactly once',
-    missing === 0 && duplicated === 0 && archived === ids.length,
-    `${fmt(ids.length)} produced, ${fmt(archived)} archived, ${missing} missing, ${duplicated} duplicated`,
-  );
-}
-
-export async function popularMovies(ctx: DrillContext): Promise<number[]> {
-  const res = await fetch(`${ctx.apiUrl}/movies?limit=100`);
-  const body = (await res.json()) as { movies: { movieId: number }[] };
-  return body.movies.map((m) => m.movieId);
-}
-
-/**
- * Twin groups of new users: group A rates while the system is healthy, group B the very same movies
- * while something fails; afterwards each B user's speed row must equal its A twin's.
- */
-function twinUsers(movies: readonly number[], { users = 40, perUser = 15, idBase }: { users?: number; perUser?: number; idBase: number }) {
-  const start = Date.now() - 3_600_000;
-  const ratingsOf = (i: number) => {
-    const rand = prng(i + 1);
-    const picked = new Set<number>();
-    while (picked.size < perUser) picked.add(movies[Math.floor(rand() * movies.length)]!);
-    return [...picked].map((movieId) => ({ movieId, rating: 1 + Math.floor(rand() * 9) / 2 }));
-  };
-  const events = (group: number): RatingEvent[] =>
-    Array.from({ length: users }, (_, i) =>
-      ratingsOf(i).map((r, j) => ({ userId: idBase + group * 500 + i, ...r, ratedAt: start + group * 100_000 + i * 100 + j })),
-    )
-      .flat()
-      .map((e) => ({ ...e, eventId: ratingEventId(e.userId, e.movieId, e.ratedAt), source: 'API' as const }));
-  return {
-    users,
-    perUser,
-    a: events(0),
-    b: events(1),
-    usersA: Array.from({ length: users }, (_, i) => idBase + i),
-    usersB: Array.from({ length: users }, (_, i) => idBase + 500 + i),
-  };
-}
-
-/** The B users whose speed rows differ from their A twins' (a swap of two items whose scores tie to 1e-5 is rounding, not a difference). */
-function differingTwins(twins: { usersA: number[]; usersB: number[] }, rowsA: Map<number, RecommendationRow>, rowsB: Map<number, RecommendationRow>): number[] {
-  return twins.usersB.filter((u, i) => {
-    const x = rowsB.get(u)!.items;
-    const y = rowsA.get(twins.usersA[i]!)!.items;
-    return x.length !== y.length || x.some((item, k) => item.movieId !== y[k]!.movieId && Math.abs(item.score - y[k]!.score) > 1e-5);
-  });
-}
-
-function ratingSender(ctx: DrillContext, topic: string, clientId: string) {
-  const codec = createCodec('rating-event');
-  const sink = createRatingSink('kafkajs', { brokers: ctx.stack.kafka.brokers, topic, clientId });
-  return {
-    send: (list: RatingEvent[]) => sink.send(list.map((e) => ({ key: Buffer.from(String(e.userId)), value: codec.encode(e) }))),
-    close: () => sink.close(),
-  };
-}
 
 async function taskmanager(ctx: DrillContext): Promise<DrillCheck[]> {
   const { jobs, speedJob, engines, flink, kafka, hdfs } = parts(ctx);
@@ -546,7 +445,13 @@ export const drills: Record<DrillName, (ctx: DrillContext) => Promise<DrillCheck
   freeze: (ctx) => cassandraFreeze(ctx),
   batch: batchDrill,
   announce: (ctx) => announceDrill(ctx),
+  jobmanager: jobmanagerDrill,
 };
+
+/** The environment of a drill system: its own keyspace, topics, jobs, model and archive, and trending windows short enough to close during a drill. */
+export function drillEnv(env: Record<string, string | undefined>): Record<string, string | undefined> {
+  return { ...env, ...JOBMANAGER_DRILL_ENV };
+}
 
 export function formatChecks(name: string, checks: readonly DrillCheck[], seconds: number): string {
   return [`drill ${name} (${seconds.toFixed(0)} s)`, ...checks.map((c) => `  ${c.ok ? 'ok  ' : 'FAIL'} ${c.what}: ${c.detail}`)].join('\n');

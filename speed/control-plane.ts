@@ -128,8 +128,9 @@ export function createControlPlane({
       allowNonRestoredState: false,
     });
     await flink.waitForState(jid, ['RUNNING'], 180_000);
-    // the job is RUNNING before its tasks are: wait until every task runs (sources reading, sinks connected)
-    await waitFor(async () => ((await flink.job(jid)).vertices.every((v) => v.status === 'RUNNING') ? true : undefined), {
+    // the job is RUNNING before its tasks are: wait until every task runs (sources reading, sinks
+    // connected); a bounded source that has done its work (the speed job's current-model read) is FINISHED
+    await waitFor(async () => ((await flink.job(jid)).vertices.every((v) => v.status === 'RUNNING' || v.status === 'FINISHED') ? true : undefined), {
       delayMs: 250,
       maxWaitMs: 120_000,
       description: `every task of ${spec.name} running`,

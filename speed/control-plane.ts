@@ -18,6 +18,7 @@ import {
 } from './plan.ts';
 import { newestRetainedCheckpoint } from './retained-checkpoints.ts';
 import { cassandraClient, type JobProject, type Platform } from '../lib/platform.ts';
+import type { SinkSample } from './stall.ts';
 
 export interface ControlPlaneOptions {
   platform: Platform;
@@ -261,6 +262,22 @@ export function createControlPlane({
       await flink.waitForState(job.jid, ['CANCELED']);
       log(`cancelled ${name}`);
       return undefined;
+    },
+
+    /**
+     * The speed job's sink counters now (valid ratings decoded, user_ratings rows written), for the
+     * stall alarm (`sinkStall`, stall.ts): two samples a few seconds apart tell a stuck sink.
+     */
+    async sinkSample(jid: string): Promise<SinkSample | undefined> {
+      const { vertices } = await flink.job(jid);
+      const decode = vertices.find((v) => /\bdecode\b/.test(v.name) && !v.name.includes('decode-model'));
+      const writer = vertices.find((v) => v.name.includes('user-ratings: Writer'));
+      if (!decode || !writer) return undefined;
+      const [valid, written] = await Promise.all([
+        flink.vertexMetric(jid, decode.id, 'decode.ratingsValid'),
+        flink.vertexMetric(jid, writer.id, 'user-ratings__Writer.cassandraRowsWritten'),
+      ]);
+      return valid === undefined || written === undefined ? undefined : { valid, written, at: Date.now() };
     },
 
     /** The declared jobs: state, uptime, checkpoints, and drift from the declaration. */

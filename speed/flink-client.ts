@@ -210,6 +210,14 @@ export function createFlinkClient({ baseUrl, timeoutMs = 30_000, http = got }: F
     });
   }
 
+  /** A metric of a job's vertex summed over its subtasks (e.g. `decode.ratingsValid`); undefined when the vertex does not report it. */
+  async function vertexMetric(jobId: string, vertexId: string, name: string): Promise<number | undefined> {
+    const body = await call<{ id: string; sum?: number }[]>('GET', `jobs/${jobId}/vertices/${vertexId}/subtasks/metrics`, {
+      searchParams: { get: name, agg: 'sum' },
+    });
+    return body.find((m) => m.id === name)?.sum;
+  }
+
   /** Waits until the job reaches one of `states`; a terminal state that was not wanted is an error. */
   async function waitForState(jobId: string, states: readonly JobState[], maxWaitMs = 120_000): Promise<JobDetails> {
     return waitFor(
@@ -232,7 +240,22 @@ export function createFlinkClient({ baseUrl, timeoutMs = 30_000, http = got }: F
     });
   }
 
-  return { overview, uploadJar, listJars, deleteJar, runJar, listJobs, job, jobConfig, checkpoints, savepoint, cancel, rootException, waitForState };
+  return {
+    overview,
+    uploadJar,
+    listJars,
+    deleteJar,
+    runJar,
+    listJobs,
+    job,
+    jobConfig,
+    checkpoints,
+    savepoint,
+    cancel,
+    rootException,
+    vertexMetric,
+    waitForState,
+  };
 }
 
 export type FlinkClient = ReturnType<typeof createFlinkClient>;

@@ -9,7 +9,8 @@ import { createStack, formatStatus } from '../infra/stack.ts';
 import { loadBatchConfig } from '../batch/config.ts';
 import { createBatchRunner } from '../batch/runner.ts';
 import { createControlPlane } from '../speed/control-plane.ts';
-import { loadJobsConfig } from '../speed/jobs.ts';
+import { loadJobsConfig, speedJobName } from '../speed/jobs.ts';
+import { sinkStall } from '../speed/stall.ts';
 import { describeError } from '../lib/errors.ts';
 import { consumerLag } from '../lib/kafka-admin.ts';
 import { formatDuration } from '../lib/progress.ts';
@@ -26,11 +27,26 @@ runMain(async () => {
 
   console.log('\nFlink jobs');
   try {
-    for (const j of await createControlPlane({ platform: platformOf(stack), jobs, log: () => {} }).status()) {
+    const plane = createControlPlane({ platform: platformOf(stack), jobs, log: () => {} });
+    const statuses = await plane.status();
+    for (const j of statuses) {
       const lag = j.jid ? await consumerLag(kafkaClient(stack, 'moviereco-status'), j.name, jobs.topics.ratings).catch(() => undefined) : undefined;
       const cp = j.lastCheckpointAgeMs === undefined ? '-' : `${formatDuration(j.lastCheckpointAgeMs)} ago`;
       console.log(
         `  ${j.name.padEnd(22)} ${j.state.padEnd(13)} checkpoint ${cp.padEnd(12)} lag ${lag === undefined ? '-' : lag.toLocaleString('en-US')} (as of the last checkpoint)${j.drift.length ? `  drift: ${j.drift.join('; ')}` : ''}`,
+      );
+    }
+    // the stall alarm: valid ratings rising while the speed job's sink writes nothing
+    const speed = statuses.find((j) => j.name === speedJobName(jobs) && j.state === 'RUNNING' && j.jid);
+    if (speed?.jid) {
+      const before = await plane.sinkSample(speed.jid);
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      const after = await plane.sinkSample(speed.jid);
+      const alarm = before && after ? sinkStall(before, after) : undefined;
+      console.log(
+        alarm
+          ? `  ALARM ${speed.name}: ${alarm}`
+          : `  ${speed.name} sink: ${after ? `${after.valid - (before?.valid ?? 0)} valid ratings, ${after.written - (before?.written ?? 0)} rows written in the last 3 s` : 'no counters yet'}`,
       );
     }
   } catch (error) {

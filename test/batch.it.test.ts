@@ -150,4 +150,34 @@ describe('batch > ALS over HDFS into Cassandra', () => {
     expect((error as Error).message).toMatch(/no valid ratings in \/movielens\/it-empty.*nothing to train on/);
     expect(await current()).toBe('v20260101T000000Z');
   });
+
+  it('every row the rating rule refuses is counted as rejected, none is trained on (ids 0 and 2^32+42, off-step ratings, future times)', async () => {
+    const plantedDataset = uniqueName('it-planted');
+    const good = Array.from({ length: 60 }, (_, i) => `${1 + (i % 6)},${1 + (i % 10)},${1 + (i % 5)}.0,1500000000`);
+    const future = Math.floor(Date.now() / 1000) + 86_400 * 365 * 10;
+    const bad = [
+      '0,1,4.0,1500000000',
+      '4294967338,1,4.0,1500000000',
+      '1,2147483648,4.0,1500000000',
+      '2,3,3.3,1500000000',
+      '3,4,5.5,1500000000',
+      `4,5,4.0,${future}`,
+    ];
+    await hdfs.writeFile(`/movielens/${plantedDataset}/ratings.csv`, `userId,movieId,rating,timestamp\n${[...good, ...bad].join('\n')}\n`);
+    const plantedRunner = createBatchRunner({
+      platform: platformOf(stack),
+      batch: loadBatchConfig({
+        BATCH_DATASET: plantedDataset,
+        BATCH_MODEL_NAME: `${modelName}-planted`,
+        BATCH_IMPLICIT: 'false',
+        ARCHIVE_PATH: `/it/${plantedDataset}/none`,
+      }),
+      log: () => {},
+    });
+    const result = await plantedRunner.run({ version: 'v20260105T000000Z', extraArgs: ['--evaluate-only', 'true'] });
+    expect(result.counts.rejected).toBe(bad.length);
+    // 60 good rows of 30 distinct (user, movie) pairs: the master keeps one rating per pair
+    expect(result.counts.ratings).toBe(new Set(good.map((l) => l.split(',').slice(0, 2).join())).size);
+    expect(result.counts.users).toBe(6);
+  });
 });

@@ -1,5 +1,5 @@
 /**
- * What the failure drills share (system/drills.ts, system/drill-jobmanager.ts): the context a drill
+ * What the failure drills share (system/drills.ts): the context a drill
  * runs in, its checks, the engines and clients it reaches, and twin users whose speed rows are
  * compared with and without a failure.
  */

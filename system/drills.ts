@@ -53,11 +53,10 @@ import {
   twinUsers,
   withStore,
 } from './drill-kit.ts';
-import { JOBMANAGER_DRILL_ENV, jobmanagerDrill } from './drill-jobmanager.ts';
 
 export type { DrillCheck, DrillContext } from './drill-kit.ts';
 
-export const DRILLS = ['taskmanager', 'kafka', 'cassandra', 'freeze', 'batch', 'announce', 'jobmanager'] as const;
+export const DRILLS = ['taskmanager', 'kafka', 'cassandra', 'freeze', 'batch', 'announce'] as const;
 export type DrillName = (typeof DRILLS)[number];
 
 async function taskmanager(ctx: DrillContext): Promise<DrillCheck[]> {
@@ -445,13 +444,7 @@ export const drills: Record<DrillName, (ctx: DrillContext) => Promise<DrillCheck
   freeze: (ctx) => cassandraFreeze(ctx),
   batch: batchDrill,
   announce: (ctx) => announceDrill(ctx),
-  jobmanager: jobmanagerDrill,
 };
-
-/** The environment of a drill system: its own keyspace, topics, jobs, model and archive, and trending windows short enough to close during a drill. */
-export function drillEnv(env: Record<string, string | undefined>): Record<string, string | undefined> {
-  return { ...env, ...JOBMANAGER_DRILL_ENV };
-}
 
 export function formatChecks(name: string, checks: readonly DrillCheck[], seconds: number): string {
   return [`drill ${name} (${seconds.toFixed(0)} s)`, ...checks.map((c) => `  ${c.ok ? 'ok  ' : 'FAIL'} ${c.what}: ${c.detail}`)].join('\n');

@@ -5,13 +5,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../infra/config.ts';
-import { DRILLS, drillEnv, drills, formatChecks, startDrillSystem, stopDrillSystem } from '../system/drills.ts';
+import { DRILLS, drills, formatChecks, startDrillSystem, stopDrillSystem } from '../system/drills.ts';
 import { isolatedEnv } from '../system/environment.ts';
 import type { RunningSystem } from '../system/start.ts';
 import { deleteTopic, silentLog, uniqueName } from './helpers.ts';
 
 const id = uniqueName('it_drill');
-const env = drillEnv(isolatedEnv(id, { archiveRoot: '/it' }));
+const env = isolatedEnv(id, { archiveRoot: '/it' });
 const stack = loadConfig(env);
 const controller = new AbortController();
 let system: RunningSystem;

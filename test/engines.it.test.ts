@@ -9,7 +9,7 @@ import { FlinkRestError } from '../lib/errors.ts';
 import { createWebHdfs } from '../lib/webhdfs.ts';
 import { config, silentLog, uniqueName } from './helpers.ts';
 import { cassandraClient, kafkaClient } from '../lib/platform.ts';
-import { ConfigResourceTypes } from 'kafkajs';
+import kafkajs from 'kafkajs';
 
 const buildLog = path.join(config.dirs.logs, 'test-build.log');
 
@@ -39,7 +39,7 @@ describe('stack > engines answer real clients', () => {
     // model announcements are compacted: the latest per model name is kept for good
     const updates = await admin.describeConfigs({
       includeSynonyms: false,
-      resources: [{ type: ConfigResourceTypes.TOPIC, name: 'model-updates', configNames: ['cleanup.policy'] }],
+      resources: [{ type: kafkajs.ConfigResourceTypes.TOPIC, name: 'model-updates', configNames: ['cleanup.policy'] }],
     });
     expect(updates.resources[0]?.configEntries.find((c) => c.configName === 'cleanup.policy')?.configValue).toBe('compact');
     const topic = uniqueName('it-roundtrip');

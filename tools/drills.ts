@@ -8,7 +8,7 @@
  */
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../infra/config.ts';
-import { DRILLS, drillEnv, drills, formatChecks, startDrillSystem, stopDrillSystem, type DrillName } from '../system/drills.ts';
+import { DRILLS, drills, formatChecks, startDrillSystem, stopDrillSystem, type DrillName } from '../system/drills.ts';
 import { ConfigError, PipelineError } from '../lib/errors.ts';
 import { runMain } from '../lib/run-main.ts';
 import { isolatedEnv } from '../system/environment.ts';
@@ -20,7 +20,7 @@ runMain(async () => {
   const chosen = values.only.split(',').map((s) => s.trim()) as DrillName[];
   const unknown = chosen.filter((d) => !DRILLS.includes(d));
   if (unknown.length > 0) throw new PipelineError(`unknown drill ${unknown.join(', ')}; drills: ${DRILLS.join(', ')}`);
-  const env = drillEnv(isolatedEnv('drills'));
+  const env = isolatedEnv('drills');
   const stack = loadConfig(env);
   const log = (line: string) => console.log(line);
   const controller = new AbortController();

@@ -3,7 +3,10 @@ import path from 'node:path';
 import { runJava } from '../process.ts';
 import { libClasspath, log4j2Console, properties, writeFiles, type Engine, type EngineContext } from './engine.ts';
 import { kafkaClient } from '../../lib/platform.ts';
-import { type Admin, ConfigResourceTypes } from 'kafkajs';
+import kafkajs, { type Admin } from 'kafkajs';
+
+// not among the names Node finds in kafkajs (CommonJS) for an ESM import: taken from the default export
+const { ConfigResourceTypes } = kafkajs;
 
 /** Kafka 4 in KRaft mode: one process that is both broker and controller. */
 

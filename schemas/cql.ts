@@ -5,6 +5,16 @@
  * Statements without a keyspace run on a client bound to one; the others take it.
  */
 
+/** A movie as the loader writes it into `movies` (`insertMovie`) and the API reads it back (`movies`). */
+export interface MovieRow {
+  movieId: number;
+  title: string;
+  year: number | null;
+  genres: string[];
+  imdbId: string | null;
+  tmdbId: number | null;
+}
+
 /** Reads of the serving layer, on a client bound to the product's keyspace. */
 export const servingCql = {
   currentModel: 'SELECT version, switched_at FROM current_model WHERE model_name = ?',

@@ -3,13 +3,10 @@
  * implementation is `cassandra-store.ts`; the in-process route tests use `memory-store.ts`.
  */
 
-export interface Movie {
-  movieId: number;
-  title: string;
-  year: number | null;
-  genres: string[];
-  imdbId: string | null;
-  tmdbId: number | null;
+import type { MovieRow } from '../schemas/cql.ts';
+
+/** A movie with the batch layer's statistics (`rating_count`, `rating_mean`). */
+export interface Movie extends MovieRow {
   ratingCount: number;
   ratingMean: number | null;
 }

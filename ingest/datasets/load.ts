@@ -12,21 +12,12 @@ import type { WebHdfs } from '../../lib/webhdfs.ts';
 import { applyCassandraSchema } from '../../schemas/cassandra.ts';
 import { parseCsvLine, parseTitle } from './csv.ts';
 import type { FoundDataset } from './dataset.ts';
-import { keyspaceCql } from '../../schemas/cql.ts';
+import { keyspaceCql, type MovieRow } from '../../schemas/cql.ts';
 
 export const DATASET_FILES = ['ratings.csv', 'movies.csv', 'tags.csv', 'links.csv'] as const;
 
 export function hdfsDatasetDir(name: string): string {
   return `/movielens/${name}`;
-}
-
-export interface MovieRow {
-  movieId: number;
-  title: string;
-  year: number | null;
-  genres: string[];
-  imdbId: string | null;
-  tmdbId: number | null;
 }
 
 /** One movies.csv line (with the movie's links, if any) → row, or the reason it is rejected. */

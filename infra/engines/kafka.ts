@@ -10,6 +10,17 @@ const { ConfigResourceTypes } = kafkajs;
 
 /** Kafka 4 in KRaft mode: one process that is both broker and controller. */
 
+/**
+ * A random cluster id in Kafka's form (16 bytes, base64url). Like Kafka's own Uuid.randomUuid, it
+ * never starts with '-': the storage tool would read such an id as an option and fail (1 run in 64).
+ */
+export function newClusterId(random: () => Uint8Array = () => crypto.getRandomValues(new Uint8Array(16))): string {
+  for (;;) {
+    const id = Buffer.from(random()).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
+}
+
 function serverProperties(ctx: EngineContext): string {
   const { host, port, controllerPort } = ctx.config.kafka;
   return properties({
@@ -89,8 +100,7 @@ export const kafkaEngine: Engine = {
     const idFile = path.join(ctx.dataDir, 'cluster-id');
     fs.mkdirSync(ctx.dataDir, { recursive: true });
     if (!fs.existsSync(idFile)) {
-      const id = Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString('base64url');
-      fs.writeFileSync(idFile, id);
+      fs.writeFileSync(idFile, newClusterId());
     }
     await runJava(ctx.java, {
       name: 'kafka-storage-format',

@@ -16,6 +16,9 @@
  *                serving it without a failed request
  *   announce     Kafka down while a batch run switches: the pointer flips, the announcement is
  *                retried until Kafka is back, and the speed layer folds in with the new model
+ *   jobmanager   kill -9 the Flink JobManager (no HA: the new one lists no job): deploy resumes every
+ *                job from its newest retained checkpoint; speed rows and trending counts kept
+ *                (system/drill-jobmanager.ts)
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -32,6 +35,7 @@ import { replayRatings } from '../ingest/replay.ts';
 import { loadJobsConfig } from '../speed/jobs.ts';
 import { consumerLag, ensureTopics } from '../lib/kafka-admin.ts';
 import { archivedAll, settledSpeedRows } from './settle.ts';
+import { jobmanagerDrill } from './drill-jobmanager.ts';
 import { startSystem, type RunningSystem } from './start.ts';
 import { ACTIVE_STATES } from '../speed/plan.ts';
 import { waitFor } from '../lib/wait-for.ts';
@@ -56,7 +60,7 @@ import {
 
 export type { DrillCheck, DrillContext } from './drill-kit.ts';
 
-export const DRILLS = ['taskmanager', 'kafka', 'cassandra', 'freeze', 'batch', 'announce'] as const;
+export const DRILLS = ['taskmanager', 'kafka', 'cassandra', 'freeze', 'batch', 'announce', 'jobmanager'] as const;
 export type DrillName = (typeof DRILLS)[number];
 
 async function taskmanager(ctx: DrillContext): Promise<DrillCheck[]> {
@@ -444,6 +448,7 @@ export const drills: Record<DrillName, (ctx: DrillContext) => Promise<DrillCheck
   freeze: (ctx) => cassandraFreeze(ctx),
   batch: batchDrill,
   announce: (ctx) => announceDrill(ctx),
+  jobmanager: jobmanagerDrill,
 };
 
 export function formatChecks(name: string, checks: readonly DrillCheck[], seconds: number): string {

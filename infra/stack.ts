@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs';
 import { StackError, describeError } from '../lib/errors.ts';
-import { waitFor } from '../lib/wait-for.ts';
+import { waitFor, withDeadline } from '../lib/wait-for.ts';
 import { loadConfig, type StackConfig } from './config.ts';
 import { engineContext, type Engine, type EngineName } from './engines/engine.ts';
 import { ENGINES } from './engines/index.ts';
@@ -28,6 +28,9 @@ export interface StackOptions {
 }
 
 /** Memory settings to suggest when a process runs out of memory. */
+/** How long `status` waits for one engine's probe before it reports the engine unreachable. */
+const PROBE_DEADLINE_MS = 10_000;
+
 const MEMORY_KEYS: Record<EngineName, string> = {
   kafka: 'KAFKA_HEAP_MB',
   hdfs: 'HDFS_NAMENODE_HEAP_MB / HDFS_DATANODE_HEAP_MB',
@@ -48,7 +51,8 @@ export function createStack({ config = loadConfig(), engines = ENGINES, log = co
 
   async function probe(engine: Engine): Promise<{ ok: true; detail: string } | { ok: false; detail: string }> {
     try {
-      return { ok: true, detail: await engine.probe(config) };
+      // a frozen engine accepts connections and never answers: status must not hang on it
+      return { ok: true, detail: await withDeadline(engine.probe(config), PROBE_DEADLINE_MS, `${engine.name} probe`) };
     } catch (error) {
       return { ok: false, detail: describeError(error).split('\n')[0] ?? 'unknown' };
     }

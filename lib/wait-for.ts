@@ -39,3 +39,20 @@ export async function waitFor<T>(
     await new Promise((resolve) => setTimeout(resolve, Math.min(delayMs, remaining)));
   }
 }
+
+/**
+ * `work`'s result, or a TimeoutError when it gives none within `ms`. For calls with no deadline of
+ * their own (a driver connecting to a frozen node hangs): the caller moves on; the work itself is
+ * not cancelled.
+ */
+export async function withDeadline<T>(work: Promise<T>, ms: number, description: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new TimeoutError(`${description} gave no answer within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -15,8 +15,12 @@ import { describeError } from '../lib/errors.ts';
 import { consumerLag } from '../lib/kafka-admin.ts';
 import { formatDuration } from '../lib/progress.ts';
 import { runMain } from '../lib/run-main.ts';
+import { withDeadline } from '../lib/wait-for.ts';
 import { kafkaClient } from '../lib/platform.ts';
 import { platformOf } from '../infra/platform.ts';
+
+/** How long each section may take before status reports it unavailable and goes on. */
+const SECTION_DEADLINE_MS = 15_000;
 
 runMain(async () => {
   const stack = loadConfig();
@@ -28,7 +32,7 @@ runMain(async () => {
   console.log('\nFlink jobs');
   try {
     const plane = createControlPlane({ platform: platformOf(stack), jobs, log: () => {} });
-    const statuses = await plane.status();
+    const statuses = await withDeadline(plane.status(), SECTION_DEADLINE_MS, 'the Flink jobs');
     for (const j of statuses) {
       const lag = j.jid ? await consumerLag(kafkaClient(stack, 'moviereco-status'), j.name, jobs.topics.ratings).catch(() => undefined) : undefined;
       const cp = j.lastCheckpointAgeMs === undefined ? '-' : `${formatDuration(j.lastCheckpointAgeMs)} ago`;
@@ -56,9 +60,10 @@ runMain(async () => {
   console.log('\nmodel');
   try {
     const runner = createBatchRunner({ platform: platformOf(stack), batch: loadBatchConfig(), log: () => {} });
-    const models = await runner.status();
+    // the model's pointer lives in Cassandra: a frozen node must not hang the whole status
+    const models = await withDeadline(runner.status(), SECTION_DEADLINE_MS, 'the model status');
     const current = models.find((m) => m.current);
-    const announced = current ? await runner.announcedVersion().catch(() => undefined) : undefined;
+    const announced = current ? await withDeadline(runner.announcedVersion(), SECTION_DEADLINE_MS, 'the announcement').catch(() => undefined) : undefined;
     console.log(
       current
         ? `  ${current.version} current for ${formatDuration(Date.now() - current.createdAt.getTime())}, data up to ${current.dataCutoff?.toISOString() ?? '-'}, RMSE ${current.metrics.rmse?.toFixed(4) ?? '-'}, NDCG@10 ${current.metrics['ndcg@10']?.toFixed(4) ?? '-'} (${models.length} versions kept)`
@@ -76,8 +81,12 @@ runMain(async () => {
   console.log('\nAPI');
   try {
     const url = `http://${api.host}:${api.port}`;
-    const summary = (await (await fetch(`${url}/metrics/summary`)).json()) as { perSecond: number; p50Ms: number; p99Ms: number };
-    const ready = await fetch(`${url}/ready`);
+    const summary = (await (await fetch(`${url}/metrics/summary`, { signal: AbortSignal.timeout(SECTION_DEADLINE_MS) })).json()) as {
+      perSecond: number;
+      p50Ms: number;
+      p99Ms: number;
+    };
+    const ready = await fetch(`${url}/ready`, { signal: AbortSignal.timeout(SECTION_DEADLINE_MS) });
     console.log(
       `  ${url} ${ready.ok ? 'ready' : `not ready (${ready.status})`}: ${summary.perSecond.toFixed(1)} req/s over the last minute, p50 ${summary.p50Ms.toFixed(1)} ms, p99 ${summary.p99Ms.toFixed(1)} ms`,
     );

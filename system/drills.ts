@@ -35,7 +35,8 @@ import { replayRatings } from '../ingest/replay.ts';
 import { loadJobsConfig } from '../speed/jobs.ts';
 import { consumerLag, ensureTopics } from '../lib/kafka-admin.ts';
 import { archivedAll, settledSpeedRows } from './settle.ts';
-import { jobmanagerDrill } from './drill-jobmanager.ts';
+import { JOBMANAGER_DRILL_ENV, jobmanagerDrill } from './drill-jobmanager.ts';
+import { isolatedEnv } from './environment.ts';
 import { startSystem, type RunningSystem } from './start.ts';
 import { ACTIVE_STATES } from '../speed/plan.ts';
 import { waitFor } from '../lib/wait-for.ts';
@@ -450,6 +451,15 @@ export const drills: Record<DrillName, (ctx: DrillContext) => Promise<DrillCheck
   announce: (ctx) => announceDrill(ctx),
   jobmanager: jobmanagerDrill,
 };
+
+/**
+ * The environment of a drill system named `name` (its own keyspace, topics, jobs, model and
+ * archive), with trending windows of 10 min sliding by 1: the jobmanager drill closes two of them
+ * within minutes.
+ */
+export function drillEnv(name: string, options: { archiveRoot?: string } = {}): Record<string, string | undefined> {
+  return { ...isolatedEnv(name, options), ...JOBMANAGER_DRILL_ENV };
+}
 
 export function formatChecks(name: string, checks: readonly DrillCheck[], seconds: number): string {
   return [`drill ${name} (${seconds.toFixed(0)} s)`, ...checks.map((c) => `  ${c.ok ? 'ok  ' : 'FAIL'} ${c.what}: ${c.detail}`)].join('\n');

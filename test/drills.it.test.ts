@@ -1,17 +1,17 @@
 /**
  * The failure drills (system/drills.ts, also `npm run drills`) on the real stack, in a
  * system of their own: the TaskManager killed during a stream, Kafka restarted during a replay,
- * Cassandra stopped under the API, a batch run killed while it writes. Each prints what it verified.
+ * Cassandra stopped and frozen under the API, a batch run killed while it writes, Kafka down during
+ * a model switch, the JobManager lost. Each prints what it verified.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../infra/config.ts';
-import { DRILLS, drills, formatChecks, startDrillSystem, stopDrillSystem } from '../system/drills.ts';
-import { isolatedEnv } from '../system/environment.ts';
+import { DRILLS, drillEnv, drills, formatChecks, startDrillSystem, stopDrillSystem } from '../system/drills.ts';
 import type { RunningSystem } from '../system/start.ts';
 import { deleteTopic, silentLog, uniqueName } from './helpers.ts';
 
 const id = uniqueName('it_drill');
-const env = isolatedEnv(id, { archiveRoot: '/it' });
+const env = drillEnv(id, { archiveRoot: '/it' });
 const stack = loadConfig(env);
 const controller = new AbortController();
 let system: RunningSystem;

@@ -8,11 +8,9 @@
  */
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../infra/config.ts';
-import { JOBMANAGER_DRILL_ENV } from '../system/drill-jobmanager.ts';
-import { DRILLS, drills, formatChecks, startDrillSystem, stopDrillSystem, type DrillName } from '../system/drills.ts';
+import { DRILLS, drillEnv, drills, formatChecks, startDrillSystem, stopDrillSystem, type DrillName } from '../system/drills.ts';
 import { ConfigError, PipelineError } from '../lib/errors.ts';
 import { runMain } from '../lib/run-main.ts';
-import { isolatedEnv } from '../system/environment.ts';
 
 runMain(async () => {
   const { values } = parseArgs({ options: { only: { type: 'string', default: DRILLS.join(',') }, repeat: { type: 'string', default: '1' } } });
@@ -21,8 +19,7 @@ runMain(async () => {
   const chosen = values.only.split(',').map((s) => s.trim()) as DrillName[];
   const unknown = chosen.filter((d) => !DRILLS.includes(d));
   if (unknown.length > 0) throw new PipelineError(`unknown drill ${unknown.join(', ')}; drills: ${DRILLS.join(', ')}`);
-  // trending windows of 10 min sliding by 1: the jobmanager drill closes two of them within minutes
-  const env = { ...isolatedEnv('drills'), ...JOBMANAGER_DRILL_ENV };
+  const env = drillEnv('drills');
   const stack = loadConfig(env);
   const log = (line: string) => console.log(line);
   const controller = new AbortController();

@@ -45,6 +45,16 @@ record MasterData(Dataset<Row> ratings, long dataCutoff) {
           .add("_corrupt", DataTypes.StringType);
 
   /**
+   * The model's data cutoff: the one asked for, else the newest rating's time, but never later than
+   * the run's start. Ratings may be dated up to the allowed skew ahead of the clock; a cutoff in
+   * the future would make the speed layer take every fresh rating for one the model already holds
+   * (a rating older than the cutoff updates history only) until the clock passed it.
+   */
+  static long dataCutoff(long asked, long newestRating, long runStartMillis) {
+    return asked > 0 ? asked : Math.min(newestRating, runStartMillis);
+  }
+
+  /**
    * Reads it; counts rejected (malformed or invalid rows; rows after the cutoff are not rejects),
    * ratings, users and movies.
    */
@@ -111,7 +121,8 @@ record MasterData(Dataset<Row> ratings, long dataCutoff) {
               + o.eventsPath
               + "): nothing to train on");
     }
-    long dataCutoff = o.cutoff > 0 ? o.cutoff : master.agg(max(col("ts"))).first().getLong(0);
+    long dataCutoff =
+        dataCutoff(o.cutoff, master.agg(max(col("ts"))).first().getLong(0), nowMillis);
     counts.put("users", master.select("user").distinct().count());
     counts.put("movies", master.select("movie").distinct().count());
     return new MasterData(master, dataCutoff);

@@ -173,6 +173,15 @@ describe('GET /users/:id/recommendations: the hot path', () => {
     expect(ids(await body('/users/555/recommendations?limit=2'))).toEqual([6, 2]);
   });
 
+  it('before the first model, still leaves out what the user rated from the popular page', async () => {
+    data.current = undefined;
+    data.ratings.set(99, [{ movieId: 1, rating: 5, ratedAt: 100 }]); // rated, but no model has seen it and no row exists
+    await state.refresh();
+    const b = await body('/users/99/recommendations?limit=2');
+    expect(b).toMatchObject({ source: 'popular', modelVersion: null });
+    expect(ids(b)).toEqual([6, 2]); // 1, the most popular, was rated
+  });
+
   it('after a model switch the responses carry the new version, and the old rows are gone from memory', async () => {
     expect(await body('/users/8/recommendations?limit=2')).toMatchObject({ modelVersion: 'v2', source: 'batch' });
     data.batch.set(8, { modelVersion: 'v3', computedAt: 4000, items: scored(7, 3) });

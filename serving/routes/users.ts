@@ -191,8 +191,9 @@ export function userRoutes({ idempotency, batchView, recent }: { idempotency: Id
     const pick = (rated: Iterable<number>) =>
       pickRecommendations({ current, speed, batch: batch ?? undefined, exclude: new Set([...posted, ...rated]), catalog, genre, limit });
     let choice = pick(ratedEarly ?? []);
-    // a user with no row at all has no rating the system knows of, but those posted here
-    if (choice.short && ratedEarly === undefined && (choice.source !== 'popular' || speedRow !== undefined)) {
+    // under a current model, a user with no row at all has no rating the system knows of, but
+    // those posted here (before the first model, the speed layer writes no rows: read)
+    if (choice.short && ratedEarly === undefined && (choice.source !== 'popular' || speedRow !== undefined || !current)) {
       const row = choice.source === 'speed' ? speed : choice.source === 'batch' ? (batch ?? undefined) : undefined;
       const rated = await fromStore('Cassandra', () => store.ratedAmong(id, candidates(row)));
       choice = pick(rated);

@@ -477,7 +477,32 @@ describe('system', () => {
     const text = await res.text();
     expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
     expect(text).toContain('http_requests_total{method="GET",route="/users/:id/recommendations",status="200"} 1');
-    expect(text).toMatch(/http_request_duration_seconds_bucket\{route="\/users\/:id\/recommendations",le="0.01"\} \d/);
+    expect(text).toMatch(/http_request_duration_seconds_bucket\{le="0.02",route="\/users\/:id\/recommendations"\} 1/);
+    expect(text).toContain('http_request_duration_seconds_count{route="/users/:id/recommendations"} 1');
+  });
+
+  it('summarises the last minute for status displays, forgetting older requests', async () => {
+    let t = 1_000_000;
+    const metrics = createMetrics({ now: () => t });
+    for (let i = 0; i < 100; i++) metrics.observeRequest('GET', '/health', 200, i < 98 ? 0.002 : 0.5);
+    expect(metrics.recent()).toEqual({ perSecond: 100 / 60, p50Ms: expect.closeTo(2, 1), p99Ms: expect.closeTo(500, -1) });
+    t += 30_000;
+    metrics.observeRequest('GET', '/health', 200, 0.004);
+    expect(metrics.recent().perSecond).toBeCloseTo(101 / 60);
+    t += 31_000; // the first second is now more than a minute old
+    expect(metrics.recent()).toEqual({ perSecond: 1 / 60, p50Ms: expect.closeTo(4, 1), p99Ms: expect.closeTo(4, 1) });
+    t += 60_000;
+    expect(metrics.recent()).toEqual({ perSecond: 0, p50Ms: 0, p99Ms: 0 });
+  });
+
+  it('keeps the metrics of two apps in one process apart', async () => {
+    const a = createMetrics();
+    const b = createMetrics();
+    a.count('ratings_published_total', 'Ratings the API produced to Kafka.');
+    b.count('ratings_published_total', 'Ratings the API produced to Kafka.');
+    a.count('ratings_published_total', 'Ratings the API produced to Kafka.');
+    expect(await a.render()).toContain('ratings_published_total 2');
+    expect(await b.render()).toContain('ratings_published_total 1');
   });
 
   it('publishes an OpenAPI document generated from the validators', async () => {

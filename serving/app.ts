@@ -8,7 +8,9 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { describeError } from '../lib/errors.ts';
 import { ApiError } from './errors.ts';
+import { createBatchView } from './batch-view.ts';
 import { createIdempotencyKeys } from './idempotency.ts';
+import { createRecentRatings } from './recent-ratings.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { movieRoutes } from './routes/movies.ts';
 import { systemRoutes } from './routes/system.ts';
@@ -36,7 +38,14 @@ export function createApp(deps: AppDeps) {
   );
 
   app.route('/', systemRoutes());
-  app.route('/', userRoutes({ idempotency: createIdempotencyKeys({ maxKeys: deps.config.idempotencyKeys, ttlMs: deps.config.idempotencyTtlMs }) }));
+  app.route(
+    '/',
+    userRoutes({
+      idempotency: createIdempotencyKeys({ maxKeys: deps.config.idempotencyKeys, ttlMs: deps.config.idempotencyTtlMs }),
+      batchView: createBatchView({ budgetBytes: deps.config.batchViewBytes }),
+      recent: createRecentRatings({ maxUsers: deps.config.recentRatingsUsers, ttlMs: deps.config.recentRatingsTtlMs }),
+    }),
+  );
   app.route('/movies', movieRoutes());
   app.route('/admin', adminRoutes());
   app.route('/', webRoutes());

@@ -1,8 +1,10 @@
 /**
- * The merge of the views, as a pure function: the speed row when it belongs to the current model,
- * else the current model's batch row, else popular movies (cold start). Movies the user rated
- * never appear (the user's ratings are read with the rows, so a rating newer than both rows is
- * honoured too); a genre filters the rows and popular movies of that genre fill what is missing.
+ * The merge of the views, as pure functions: the speed row when it belongs to the current model,
+ * else the current model's batch row, else popular movies (cold start). Movies in `exclude` (what
+ * the caller knows the user rated that the row may not account for) never appear; a genre filters
+ * the row and popular movies of that genre fill what is missing. `pickRecommendations` chooses;
+ * `recommendationsJson` writes the response from per-movie JSON fragments built once per
+ * catalogue, and `recommendationsBody` the same as objects (the JSON is `JSON.stringify` of it).
  */
 import { hasGenre, type Catalog } from './catalog.ts';
 import type { CurrentModel, Movie, RecommendationRow, UserRating } from './store.ts';
@@ -28,6 +30,31 @@ export interface Recommendations {
   items: RecommendedMovie[];
 }
 
+/** A row of recommendations as parallel arrays (the batch view's form; `rankedOf` makes one of a row read). */
+export interface RankedRow {
+  modelVersion: string;
+  computedAt: number;
+  movieIds: ArrayLike<number>;
+  scores: ArrayLike<number>;
+}
+
+export const rankedOf = (row: RecommendationRow): RankedRow => ({
+  modelVersion: row.modelVersion,
+  computedAt: row.computedAt,
+  movieIds: row.items.map((i) => i.movieId),
+  scores: row.items.map((i) => i.score),
+});
+
+export interface Choice {
+  source: Source;
+  modelVersion: string | null;
+  /** of the row served, ms */
+  computedAt: number | null;
+  picks: { movieId: number; score: number | null; from: Source }[];
+  /** the row alone did not fill the page: popular movies filled it (or there was no row) */
+  short: boolean;
+}
+
 export function movieLinks(m: Movie): RecommendedMovie['links'] {
   return {
     imdb: m.imdbId ? `https://www.imdb.com/title/tt${m.imdbId.padStart(7, '0')}/` : null,
@@ -35,6 +62,81 @@ export function movieLinks(m: Movie): RecommendedMovie['links'] {
   };
 }
 
+export function pickRecommendations(input: {
+  current: CurrentModel | undefined;
+  speed: RankedRow | undefined;
+  batch: RankedRow | undefined;
+  exclude: ReadonlySet<number>;
+  catalog: Catalog;
+  genre?: string;
+  limit: number;
+}): Choice {
+  const { current, speed, batch, catalog, genre, limit } = input;
+  const row =
+    current && speed && speed.modelVersion === current.version ? speed : current && batch && batch.modelVersion === current.version ? batch : undefined;
+  const source: Source = row === undefined ? 'popular' : row === speed ? 'speed' : 'batch';
+  const exclude = new Set(input.exclude);
+  const picks: Choice['picks'] = [];
+  if (row) {
+    for (let i = 0; i < row.movieIds.length && picks.length < limit; i++) {
+      const movieId = row.movieIds[i]!;
+      const movie = catalog.get(movieId);
+      if (!movie || exclude.has(movieId) || !hasGenre(movie, genre)) continue;
+      exclude.add(movieId);
+      picks.push({ movieId, score: row.scores[i]!, from: source });
+    }
+  }
+  const short = picks.length < limit;
+  if (short) for (const movie of catalog.popular(genre, limit - picks.length, exclude)) picks.push({ movieId: movie.movieId, score: null, from: 'popular' });
+  return { source, modelVersion: current?.version ?? null, computedAt: row ? row.computedAt : null, picks, short };
+}
+
+export function recommendationsBody(userId: number, choice: Choice, catalog: Catalog): Recommendations {
+  return {
+    userId,
+    source: choice.source,
+    modelVersion: choice.modelVersion,
+    computedAt: choice.computedAt === null ? null : new Date(choice.computedAt).toISOString(),
+    items: choice.picks.map(({ movieId, score, from }) => {
+      const movie = catalog.get(movieId)!;
+      return { movieId: movie.movieId, title: movie.title, year: movie.year, genres: movie.genres, score, from, links: movieLinks(movie) };
+    }),
+  };
+}
+
+/** per catalogue (a new one per load): per movie, its JSON before the score and its links after it */
+const fragments = new WeakMap<Catalog, Map<number, { head: string; tail: string }>>();
+
+function fragmentOf(catalog: Catalog, movieId: number): { head: string; tail: string } {
+  let byMovie = fragments.get(catalog);
+  if (!byMovie) {
+    byMovie = new Map();
+    fragments.set(catalog, byMovie);
+  }
+  let f = byMovie.get(movieId);
+  if (!f) {
+    const m = catalog.get(movieId)!;
+    f = {
+      head: `{"movieId":${JSON.stringify(m.movieId)},"title":${JSON.stringify(m.title)},"year":${JSON.stringify(m.year)},"genres":${JSON.stringify(m.genres)},"score":`,
+      tail: `,"links":${JSON.stringify(movieLinks(m))}}`,
+    };
+    byMovie.set(movieId, f);
+  }
+  return f;
+}
+
+/** `JSON.stringify(recommendationsBody(...))`, by concatenating per-movie fragments. */
+export function recommendationsJson(userId: number, choice: Choice, catalog: Catalog): string {
+  let items = '';
+  for (const { movieId, score, from } of choice.picks) {
+    const f = fragmentOf(catalog, movieId);
+    items += `${items === '' ? '' : ','}${f.head}${score !== null && Number.isFinite(score) ? String(score) : 'null'},"from":"${from}"${f.tail}`;
+  }
+  const computedAt = choice.computedAt === null ? 'null' : `"${new Date(choice.computedAt).toISOString()}"`;
+  return `{"userId":${JSON.stringify(userId)},"source":"${choice.source}","modelVersion":${JSON.stringify(choice.modelVersion)},"computedAt":${computedAt},"items":[${items}]}`;
+}
+
+/** The merge with everything the user rated excluded, as objects (the speed report uses it). */
 export function chooseRecommendations(input: {
   userId: number;
   current: CurrentModel | undefined;
@@ -46,36 +148,16 @@ export function chooseRecommendations(input: {
   limit: number;
 }): Recommendations {
   const { userId, current, speed, batch, rated, catalog, genre, limit } = input;
-  const row =
-    current && speed && speed.modelVersion === current.version ? speed : current && batch && batch.modelVersion === current.version ? batch : undefined;
-  const source: Source = row === undefined ? 'popular' : row === speed ? 'speed' : 'batch';
-  const exclude = new Set(rated.map((r) => r.movieId));
-  const items: RecommendedMovie[] = [];
-  for (const item of row?.items ?? []) {
-    if (items.length >= limit) break;
-    const movie = catalog.get(item.movieId);
-    if (!movie || exclude.has(item.movieId) || !hasGenre(movie, genre)) continue;
-    exclude.add(item.movieId);
-    items.push({
-      movieId: movie.movieId,
-      title: movie.title,
-      year: movie.year,
-      genres: movie.genres,
-      score: item.score,
-      from: source,
-      links: movieLinks(movie),
-    });
-  }
-  for (const movie of catalog.popular(genre, limit - items.length, exclude)) {
-    items.push({ movieId: movie.movieId, title: movie.title, year: movie.year, genres: movie.genres, score: null, from: 'popular', links: movieLinks(movie) });
-  }
-  return {
-    userId,
-    source,
-    modelVersion: current?.version ?? null,
-    computedAt: row ? new Date(row.computedAt).toISOString() : null,
-    items,
-  };
+  const choice = pickRecommendations({
+    current,
+    speed: speed && rankedOf(speed),
+    batch: batch && rankedOf(batch),
+    exclude: new Set(rated.map((r) => r.movieId)),
+    catalog,
+    genre,
+    limit,
+  });
+  return recommendationsBody(userId, choice, catalog);
 }
 
 /** The user's rated movies most like `movieId`: cosine of item factors, best first. */

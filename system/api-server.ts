@@ -55,7 +55,7 @@ export async function startApi({
     log,
   });
   const state = createServingState({ store, modelName: api.modelName, modelRefreshMs: api.modelRefreshMs, catalogRefreshMs: api.catalogRefreshMs, log });
-  const metrics = createMetrics();
+  const metrics = createMetrics({ processMetrics: true });
   const hdfs = createWebHdfs({ baseUrl: stack.hdfs.webUrl, user: stack.hdfs.user });
   const batch = createBatchRunner({ platform: platformOf(stack), batch: loadBatchConfig(env), log: () => {} });
   let batchRun: Promise<unknown> | undefined;

@@ -1,6 +1,6 @@
 /** What the route files share: id parameters, the response schemas of movies, and dependency guards. */
 import { z } from '@hono/zod-openapi';
-import type { Context } from 'hono';
+import type { Context, TypedResponse } from 'hono';
 import type { AppEnv } from '../router.ts';
 import type { Catalog } from '../catalog.ts';
 import { ApiError, unavailable } from '../errors.ts';
@@ -80,4 +80,12 @@ export function signedInUser(c: Context<AppEnv>): number {
 export function requireKnownGenre(catalog: Catalog, genre: string | undefined): void {
   if (genre && !catalog.genres.some((g) => g.toLowerCase() === genre.toLowerCase()))
     throw new ApiError(400, `unknown genre ${genre}; known: ${catalog.genres.join(', ')}`);
+}
+
+/**
+ * A 200 whose JSON is already written (the recommendations, from per-movie fragments), typed as
+ * the `c.json(body, 200)` it equals, which a test checks byte for byte.
+ */
+export function prebuiltJson<T>(c: Context<AppEnv>, json: string): Response & TypedResponse<T, 200, 'json'> {
+  return c.body(json, 200, { 'content-type': 'application/json' }) as unknown as Response & TypedResponse<T, 200, 'json'>;
 }

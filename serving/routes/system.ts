@@ -37,6 +37,9 @@ export function systemRoutes() {
   });
   // the last minute in one line, for status displays (npm run status)
   app.get('/metrics/summary', (c) => c.json(deps(c).metrics.recent(), 200));
-  app.get('/metrics', (c) => c.text(deps(c).metrics.render(), 200, { 'content-type': 'text/plain; version=0.0.4' }));
+  app.get('/metrics', async (c) => {
+    const { metrics } = deps(c);
+    return c.text(await metrics.render(), 200, { 'content-type': metrics.contentType });
+  });
   return app;
 }

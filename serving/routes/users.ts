@@ -2,31 +2,12 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { newRouter } from '../router.ts';
 import { ApiError, unavailable } from '../errors.ts';
-import { chooseRecommendations, explain } from '../recommend.ts';
+import { explain, pickRecommendations, rankedOf, recommendationsJson, type RankedRow, type Recommendations } from '../recommend.ts';
+import type { BatchView } from '../batch-view.ts';
 import type { IdempotencyKeys } from '../idempotency.ts';
-import type { RecommendationRow } from '../store.ts';
-import { deps, errors, fromStore, idField, idParam, LinksSchema, requireKnownGenre, signedInUser } from './shared.ts';
+import type { RecentRatings } from '../recent-ratings.ts';
+import { deps, errors, fromStore, idField, idParam, LinksSchema, prebuiltJson, requireKnownGenre, signedInUser } from './shared.ts';
 import { MAX_RATING, MIN_RATING, validRating } from '../../schemas/rating-rule.ts';
-
-/** A small LRU of batch rows; a miss reads through, a failed read is not cached. */
-function createRowCache(max: number) {
-  const rows = new Map<string, RecommendationRow | undefined>();
-  return {
-    async get(userId: number, version: string, read: () => Promise<RecommendationRow | undefined>) {
-      const key = `${userId}@${version}`;
-      if (rows.has(key)) {
-        const hit = rows.get(key);
-        rows.delete(key);
-        rows.set(key, hit);
-        return hit;
-      }
-      const value = await read();
-      rows.set(key, value);
-      if (rows.size > max) rows.delete(rows.keys().next().value!);
-      return value;
-    },
-  };
-}
 
 const RecommendationsSchema = z
   .object({
@@ -158,10 +139,8 @@ const rate = createRoute({
   },
 });
 
-export function userRoutes({ idempotency }: { idempotency: IdempotencyKeys }) {
+export function userRoutes({ idempotency, batchView, recent }: { idempotency: IdempotencyKeys; batchView: BatchView; recent: RecentRatings }) {
   const app = newRouter();
-  // a batch row never changes once written: keep the recent ones (keyed by user and version)
-  const batchRows = createRowCache(50_000);
 
   app.openapi(session, (c) => {
     const { userId } = c.req.valid('json');
@@ -169,6 +148,12 @@ export function userRoutes({ idempotency }: { idempotency: IdempotencyKeys }) {
     return c.json({ userId, token, expiresAt: new Date(expiresAt).toISOString() }, 200);
   });
 
+  // The hot path (docs/serving.md, "One read per request"): the batch row comes from the batch
+  // view (read once per user and model version), so a request reads only the speed row. A row
+  // already excludes what the user rated (the speed row up to its computation, the batch row up to
+  // the model's cutoff) and `recent` what they posted here since. The user's ratings are read only
+  // when popular movies fill the page of a user who has a row, as the popular list knows nothing
+  // of them: beside the speed row when the held batch row predicts it, else after it.
   app.openapi(recommendations, async (c) => {
     const { id } = c.req.valid('param');
     const { limit, genre } = c.req.valid('query');
@@ -176,15 +161,44 @@ export function userRoutes({ idempotency }: { idempotency: IdempotencyKeys }) {
     const catalog = state.catalog();
     requireKnownGenre(catalog, genre);
     const current = state.current();
-    const [speed, batch] = await fromStore('Cassandra', () =>
-      Promise.all([store.speedRow(id), current ? batchRows.get(id, current.version, () => store.batchRow(id, current.version)) : Promise.resolve(undefined)]),
+    const candidates = (row: RankedRow | undefined) => [
+      ...new Set([...Array.from(row?.movieIds ?? []), ...catalog.popular(genre, limit * 2).map((m) => m.movieId)]),
+    ];
+    const held = current ? batchView.peek(id, current.version) : null;
+    const fillLikely =
+      !!held &&
+      pickRecommendations({
+        current,
+        speed: undefined,
+        batch: held,
+        exclude: new Set(recent.pending(id, { dataCutoff: current?.dataCutoff, speedComputedAt: undefined })),
+        catalog,
+        genre,
+        limit,
+      }).short;
+    const [speedRow, batch, ratedEarly] = await fromStore('Cassandra', () =>
+      Promise.all([
+        store.speedRow(id),
+        held !== undefined ? held : current ? batchView.get(id, current.version, () => store.batchRow(id, current.version)) : null,
+        fillLikely && held ? store.ratedAmong(id, candidates(held)) : undefined,
+      ]),
     );
-    // rated movies never appear: check the candidates (the row's movies and the popular fill) against the user's ratings
-    const row = current && speed?.modelVersion === current.version ? speed : batch;
-    const candidates = [...(row?.items ?? []).map((i) => i.movieId), ...catalog.popular(genre, limit * 2).map((m) => m.movieId)];
-    const ratedIds = await fromStore('Cassandra', () => store.ratedAmong(id, [...new Set(candidates)]));
-    const rated = [...ratedIds].map((movieId) => ({ movieId, rating: 0, ratedAt: 0 }));
-    return c.json(chooseRecommendations({ userId: id, current, speed, batch, rated, catalog, genre, limit }), 200);
+    const speed = speedRow && rankedOf(speedRow);
+    const posted = recent.pending(id, {
+      dataCutoff: current?.dataCutoff,
+      speedComputedAt: current && speedRow?.modelVersion === current.version ? speedRow.computedAt : undefined,
+    });
+    const pick = (rated: Iterable<number>) =>
+      pickRecommendations({ current, speed, batch: batch ?? undefined, exclude: new Set([...posted, ...rated]), catalog, genre, limit });
+    let choice = pick(ratedEarly ?? []);
+    // under a current model, a user with no row at all has no rating the system knows of, but
+    // those posted here (before the first model, the speed layer writes no rows: read)
+    if (choice.short && ratedEarly === undefined && (choice.source !== 'popular' || speedRow !== undefined || !current)) {
+      const row = choice.source === 'speed' ? speed : choice.source === 'batch' ? (batch ?? undefined) : undefined;
+      const rated = await fromStore('Cassandra', () => store.ratedAmong(id, candidates(row)));
+      choice = pick(rated);
+    }
+    return prebuiltJson<Recommendations>(c, recommendationsJson(id, choice, catalog));
   });
 
   app.openapi(explanation, async (c) => {
@@ -243,6 +257,8 @@ export function userRoutes({ idempotency }: { idempotency: IdempotencyKeys }) {
             const ratedAt = known?.ratedAt ?? Date.now();
             const eventId = key === undefined ? `${id}:${movieId}:${ratedAt}` : `api:${id}:${key}`;
             const body = { eventId, userId: id, movieId, rating };
+            // excluded from this user's recommendations from now on (read-your-writes, recent-ratings.ts)
+            recent.record(id, movieId, ratedAt);
             const sending = events.publish({ eventId, userId: id, movieId, rating, ratedAt }).then(
               () => {
                 metrics.count('ratings_published_total', 'Ratings the API produced to Kafka.');

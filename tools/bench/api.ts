@@ -1,18 +1,23 @@
 /**
- * API benchmark: requests/s and p50/p99 latency of GET /users/:id/recommendations over a realistic
- * mix of user ids (the dataset's users with batch and speed rows, a fifth unknown users served
- * popular movies), beside a trivial Hono route (/health) of the same server in the same run. The
- * API runs as its own process on the running stack (keyspace bench_speed, as bench:freshness
- * leaves it; a model is trained there first if missing); autocannon drives it from this process.
- * Prints a table and writes bench-results/.
+ * API benchmark: GET /users/:id/recommendations beside the trivial GET /health of the same server,
+ * in the same run, each open-loop at fixed rates (latency from each request's scheduled send time)
+ * and closed-loop at its maximum. The API runs as its own process on the running stack, the load
+ * generator (load-gen.ts) as another; this process only sets up, samples the API's CPU and memory
+ * from /proc, and reports. Users: Zipf-skewed (s = 1) over all the dataset's user ids, plus a fifth
+ * unknown users (popular movies). Prints a table and writes bench-results/api-<time>.{md,json}.
  *
- *   npm run bench:api [-- --seconds 20 --connections 16 --rate 2000]
+ *   npm run bench:api [-- --dataset ml-latest-small --rates 1000,2000,4000 --seconds 20 --connections 32]
+ *   npm run bench:api -- --dataset data/generated/generated-32m-s42 --users 200948
+ *
+ * ml-latest-small runs in the keyspace bench:freshness leaves (bench_speed, with speed rows for the
+ * users it replayed); another dataset in a keyspace of its own, loaded and trained if missing.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import readline from 'node:readline';
 import { parseArgs } from 'node:util';
-import autocannon from 'autocannon';
 import { findDataset } from '../../ingest/datasets/dataset.ts';
 import { loadDataset } from '../../ingest/datasets/load.ts';
 import { loadConfig } from '../../infra/config.ts';
@@ -22,33 +27,52 @@ import { createWebHdfs } from '../../lib/webhdfs.ts';
 import { waitFor } from '../../lib/wait-for.ts';
 import { cassandraClient } from '../../lib/platform.ts';
 import { platformOf } from '../../infra/platform.ts';
+import { closedLoopRatio, formatTable, type LoadPlan, type LoadResult, type LoadStep, type StepReport } from './api-report.ts';
+import { maxUserId } from './dataset-users.ts';
+import { clockTicksPerSecond, cpuShare, type ProcSample, sampleProc } from './proc-stats.ts';
 
 const { values } = parseArgs({
-  options: { seconds: { type: 'string', default: '20' }, connections: { type: 'string', default: '16' }, rate: { type: 'string', default: '2000' } },
+  options: {
+    dataset: { type: 'string', default: 'ml-latest-small' },
+    users: { type: 'string' },
+    rates: { type: 'string', default: '1000,2000,4000' },
+    seconds: { type: 'string', default: '20' },
+    connections: { type: 'string', default: '32' },
+    sockets: { type: 'string', default: '256' },
+    warmup: { type: 'string', default: '10' },
+    limit: { type: 'string', default: '10' },
+    seed: { type: 'string', default: '1' },
+  },
 });
+const rates = values.rates.split(',').map(Number);
 const seconds = Number(values.seconds);
 const connections = Number(values.connections);
-const rate = Number(values.rate);
+if (rates.some((r) => !(r > 0)) || !(seconds > 0) || !(connections > 0)) throw new Error('--rates, --seconds and --connections must be positive numbers');
+
+const dataset = await findDataset(values.dataset);
+const small = dataset.name === 'ml-latest-small';
+const slug = dataset.name.toLowerCase().replace(/[^a-z0-9]+/g, '_');
+const keyspace = small ? 'bench_speed' : `bench_api_${slug}`;
+const modelName = small ? 'als-bench-speed' : `als-bench-api-${slug.replace(/_/g, '-')}`;
 const env = {
   ...process.env,
-  CASSANDRA_KEYSPACE: 'bench_speed',
-  BATCH_MODEL_NAME: 'als-bench-speed',
-  BATCH_DATASET: 'ml-latest-small',
-  ARCHIVE_PATH: '/bench/events',
+  CASSANDRA_KEYSPACE: keyspace,
+  BATCH_MODEL_NAME: modelName,
+  BATCH_DATASET: dataset.name,
+  ARCHIVE_PATH: small ? '/bench/events' : `/bench/events-${slug}`,
   API_PORT: '3100',
   API_HOST: '127.0.0.1',
 };
 const stack = loadConfig(env);
 
 // the movies (titles, links) and a model in the bench keyspace
-const dataset = await findDataset('ml-latest-small');
 const cql = cassandraClient(stack);
 const hasModel = await cql
-  .execute('SELECT version FROM bench_speed.current_model WHERE model_name = ?', ['als-bench-speed'], { prepare: true })
+  .execute(`SELECT version FROM ${keyspace}.current_model WHERE model_name = ?`, [modelName], { prepare: true })
   .then((r) => r.rowLength > 0)
   .catch(() => false);
 const hasTitles = await cql
-  .execute('SELECT title FROM bench_speed.movies WHERE movie_id = 1', [], { prepare: true })
+  .execute(`SELECT title FROM ${keyspace}.movies WHERE movie_id = 1`, [], { prepare: true })
   .then((r) => !!r.first()?.get('title'))
   .catch(() => false);
 if (!hasTitles)
@@ -56,13 +80,18 @@ if (!hasTitles)
     dataset,
     hdfs: createWebHdfs({ baseUrl: stack.hdfs.webUrl, user: stack.hdfs.user }),
     cassandra: cql,
-    keyspace: 'bench_speed',
-    rejectsFile: path.join(stack.dirs.tmp, 'bench-api-rejects.csv'),
+    keyspace,
+    rejectsFile: path.join(stack.dirs.tmp, `bench-api-${slug}-rejects.csv`),
   });
+const speedRows = await cql
+  .execute(`SELECT count(*) AS n FROM ${keyspace}.speed_recommendations`, [], { readTimeout: 60_000 })
+  .then((r) => Number(r.first()?.get('n') ?? 0))
+  .catch(() => undefined);
 await cql.shutdown();
 if (!hasModel) await createBatchRunner({ platform: platformOf(stack), batch: loadBatchConfig(env) }).run();
+const users = Number(values.users ?? (await maxUserId(path.join(dataset.dir, 'ratings.csv'))));
 
-const server = spawn(process.execPath, ['--import', 'tsx', path.join(stack.repoRoot, 'tools', 'api.ts')], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+const server = spawn(process.execPath, ['--import', 'tsx', path.join(stack.repoRoot, 'tools', 'api.ts')], { env, stdio: ['ignore', 'ignore', 'inherit'] });
 const url = 'http://127.0.0.1:3100';
 await waitFor(async () => ((await fetch(`${url}/ready`).catch(() => undefined))?.ok ? true : undefined), {
   delayMs: 500,
@@ -70,66 +99,79 @@ await waitFor(async () => ((await fetch(`${url}/ready`).catch(() => undefined))?
   description: 'the API ready',
 });
 
-const random = (n: number) => Math.floor(Math.random() * n);
-const userPath = () => `/users/${random(5) === 0 ? 5_000_000 + random(1_000_000) : 1 + random(610)}/recommendations?limit=10`;
-
-interface Run {
-  route: string;
-  mode: string;
-  requests: number;
-  rps: number;
-  p50: number;
-  p90: number;
-  p99: number;
-  errors: number;
-  non2xx: number;
-}
-
-async function load(route: string, mode: string, options: Partial<autocannon.Options>): Promise<Run> {
-  const result = await autocannon({ url, connections, duration: seconds, ...options });
-  const run = {
-    route,
-    mode,
-    requests: result.requests.total,
-    rps: result.requests.average,
-    p50: result.latency.p50,
-    p90: result.latency.p90,
-    p99: result.latency.p99,
-    errors: result.errors + result.timeouts,
-    non2xx: result.non2xx,
-  };
-  console.log(`  ${route} ${mode}: ${run.rps.toFixed(0)} req/s, p50 ${run.p50} ms, p99 ${run.p99} ms, errors ${run.errors}, non-2xx ${run.non2xx}`);
-  return run;
-}
-
-console.log(`warm-up 5 s; then ${seconds} s per run, ${connections} connections`);
-await autocannon({ url, connections, duration: 5, requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: userPath() }) }] });
-const runs: Run[] = [];
-runs.push(await load('GET /health (trivial Hono route)', 'max', { requests: [{ method: 'GET', path: '/health' }] }));
-runs.push(await load('GET /users/:id/recommendations', 'max', { requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: userPath() }) }] }));
-runs.push(
-  await load('GET /users/:id/recommendations', `${rate} req/s`, {
-    overallRate: rate,
-    requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: userPath() }) }],
-  }),
+const steps: LoadStep[] = [
+  { name: 'warm-up', route: 'recommendations', mode: 'closed', connections, seconds: Number(values.warmup), warmup: true },
+  { name: 'health max', route: 'health', mode: 'closed', connections, seconds },
+  { name: 'recommendations max', route: 'recommendations', mode: 'closed', connections, seconds },
+  ...rates.flatMap((rate): LoadStep[] => [
+    { name: `health ${rate}/s`, route: 'health', mode: 'open', rate, seconds },
+    { name: `recommendations ${rate}/s`, route: 'recommendations', mode: 'open', rate, seconds },
+  ]),
+];
+const plan: LoadPlan = {
+  url,
+  users,
+  unknownShare: 0.2,
+  zipfS: 1,
+  seed: Number(values.seed),
+  limit: Number(values.limit),
+  sockets: Number(values.sockets),
+  timeoutMs: 10_000,
+  maxOutstanding: 20_000,
+  steps,
+};
+console.log(
+  `${dataset.name}: ${users.toLocaleString('en-US')} known users (Zipf s=1) + 20% unknown; ${speedRows === undefined ? 'speed rows: not counted' : `${speedRows.toLocaleString('en-US')} speed rows`}; ` +
+    `${steps.length} steps of ${seconds} s (warm-up ${values.warmup} s), closed loop ${connections} connections, open loop up to ${values.sockets} sockets`,
 );
-server.kill('SIGTERM');
 
-const ratio = runs[1]!.rps / runs[0]!.rps;
-const header = `API benchmark ${new Date().toISOString()}: autocannon, ${connections} connections, ${seconds} s per run, API and load generator as two processes on the same 2 cores as the whole stack; user ids: the 610 dataset users (speed or batch rows) and a fifth unknown users (popular); each request reads the speed row and one slice of the user's ratings (batch rows of the current version are cached in the API).`;
-const table = [
-  '| route | load | requests | req/s | p50 ms | p90 ms | p99 ms | errors | non-2xx |',
-  '|---|---|---:|---:|---:|---:|---:|---:|---:|',
-  ...runs.map(
-    (r) =>
-      `| ${r.route} | ${r.mode} | ${r.requests.toLocaleString('en-US')} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p90} | ${r.p99} | ${r.errors} | ${r.non2xx} |`,
-  ),
-].join('\n');
-const summary = `${header}\n\n${table}\n\nRatio of recommendations to the trivial route at full load: ${ratio.toFixed(2)}.\n`;
+// the API process while each step runs: CPU over the step, RSS sampled every 250 ms
+const ticks = clockTicksPerSecond();
+const reports: StepReport[] = [];
+let before: ProcSample | undefined;
+let peakRssKb = 0;
+const sampler = setInterval(() => {
+  const s = sampleProc(server.pid!);
+  if (s) peakRssKb = Math.max(peakRssKb, s.rssKb);
+}, 250);
+const loadGen = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'load-gen.ts'), JSON.stringify(plan)], {
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
+for await (const line of readline.createInterface({ input: loadGen.stdout })) {
+  const event = JSON.parse(line) as { type: 'start' | 'result' | 'done'; index?: number; result?: LoadResult };
+  if (event.type === 'start') {
+    before = sampleProc(server.pid!);
+    peakRssKb = before?.rssKb ?? 0;
+  } else if (event.type === 'result' && event.result) {
+    const after = sampleProc(server.pid!);
+    if (!before || !after) throw new Error('the API process is gone');
+    const r = event.result;
+    const report = { ...r, api: { cpu: cpuShare(before, after, ticks), rssMb: after.rssKb / 1024, peakRssMb: Math.max(peakRssKb, after.rssKb) / 1024 } };
+    if (!r.step.warmup) reports.push(report);
+    console.log(
+      `  ${r.step.name}${r.step.warmup ? ' (not reported)' : ''}: ${r.achieved.toFixed(0)} req/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, p99.9 ${r.p999.toFixed(2)} ms, ` +
+        `non-2xx ${r.non2xx}, socket errors ${r.socketErrors}, API ${report.api.cpu.toFixed(2)} cores, ${report.api.rssMb.toFixed(0)} MB`,
+    );
+  }
+}
+clearInterval(sampler);
+server.kill('SIGTERM');
+const exitCode = loadGen.exitCode ?? (await new Promise<number | null>((resolve) => loadGen.once('exit', resolve)));
+if (exitCode !== 0) throw new Error(`the load generator exited with ${exitCode}; its steps so far: ${reports.length}`);
+
+const ratio = closedLoopRatio(reports);
+const header =
+  `API benchmark ${new Date().toISOString()}: ${dataset.name} (keyspace ${keyspace}), ${users.toLocaleString('en-US')} known users drawn with a Zipf skew (s = 1) plus 20% unknown users, limit ${values.limit}; ` +
+  `${speedRows === undefined ? 'speed rows not counted' : `${speedRows.toLocaleString('en-US')} speed rows`}. Load generator and API as two processes on the same ${os.availableParallelism()} cores as the whole stack. ` +
+  `Open loop: requests sent on a fixed schedule, latency from the scheduled time (queueing counts); closed loop: ${connections} connections back to back. ${seconds} s per step after a ${values.warmup} s warm-up (which fills the API's batch view for the busiest users; the tail is read as it comes). Latencies of 2xx answers.`;
+const summary = `${header}\n\n${formatTable(reports)}\n\nClosed-loop maximum of recommendations / trivial route in the same run: ${ratio === null ? 'n/a' : ratio.toFixed(2)}.\n`;
 console.log(`\n${summary}`);
 const outDir = path.join(stack.repoRoot, 'bench-results');
 fs.mkdirSync(outDir, { recursive: true });
 const stamp = new Date().toISOString().replace(/[:.]/g, '');
 fs.writeFileSync(path.join(outDir, `api-${stamp}.md`), summary);
-fs.writeFileSync(path.join(outDir, `api-${stamp}.json`), JSON.stringify({ header, runs, ratio }, null, 2));
+fs.writeFileSync(
+  path.join(outDir, `api-${stamp}.json`),
+  JSON.stringify({ header, dataset: dataset.name, users, speedRows, plan, steps: reports, ratio }, null, 2),
+);
 process.exit(0);

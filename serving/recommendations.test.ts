@@ -1,0 +1,231 @@
+/**
+ * GET /users/:id/recommendations on its hot path, in-process over the in-memory store counting
+ * what it reads: the batch view, read-your-writes, model switches, and the body, byte for byte
+ * what the object merge wrote before the fragments.
+ */
+import { beforeEach, describe, expect, it } from 'vitest';
+import { createApp } from './app.ts';
+import { createSessions } from './auth.ts';
+import { loadApiConfig } from './config.ts';
+import { createMemoryEvents, createMemoryStore, type MemoryData } from './memory-store.ts';
+import { createMetrics } from './metrics.ts';
+import { createRateLimiter } from './rate-limit.ts';
+import { chooseRecommendations } from './recommend.ts';
+import { createServingState, type ServingState } from './serving-state.ts';
+import type { Movie, ServingStore } from './store.ts';
+
+const movie = (movieId: number, title: string, genres: string[], ratingCount: number): Movie => ({
+  movieId,
+  title,
+  year: 1995,
+  genres,
+  imdbId: movieId % 2 ? '0114709' : null,
+  tmdbId: 862 + movieId,
+  ratingCount,
+  ratingMean: 3.9,
+});
+const MOVIES = [
+  movie(1, 'Toy Story (1995)', ['Animation', 'Comedy'], 215),
+  movie(2, 'Jumanji (1995)', ['Adventure'], 110),
+  movie(3, 'Grumpier Old Men (1995)', ['Comedy', 'Romance'], 52),
+  movie(4, 'Heat (1995)', ['Action', 'Crime'], 102),
+  movie(5, 'Sabrina (1995)', ['Comedy', 'Romance'], 54),
+  movie(6, 'GoldenEye (1995)', ['Action'], 132),
+  movie(7, 'Casino "Royale" (1995)', ['Crime', 'Drama'], 80),
+  movie(8, 'Othello (1995)', ['Drama'], 20),
+];
+const V2 = { version: 'v2', dataCutoff: 1000, path: 'hdfs://nn:9000/models/als/v2', metrics: {}, switchedAt: 2000 };
+// float32 scores, as CQL `float` gives them
+const scored = (...ids: number[]) => ids.map((movieId, i) => ({ movieId, score: Math.fround(4.9 - i / 10) }));
+
+type Call = 'speedRow' | 'batchRow' | 'ratedAmong';
+let data: MemoryData;
+let calls: Call[];
+let state: ServingState;
+let app: ReturnType<typeof createApp>;
+let speedGate: Promise<void> | undefined;
+const sessions = createSessions({ secret: 'test-secret-test-secret', hours: 1 });
+
+/** the memory store, recording each read of the hot path */
+function counting(store: ServingStore): ServingStore {
+  return {
+    ...store,
+    speedRow: async (u) => {
+      calls.push('speedRow');
+      await speedGate;
+      return store.speedRow(u);
+    },
+    batchRow: async (u, v) => {
+      calls.push('batchRow');
+      return store.batchRow(u, v);
+    },
+    ratedAmong: async (u, ids) => {
+      calls.push('ratedAmong');
+      return store.ratedAmong(u, ids);
+    },
+  };
+}
+
+beforeEach(async () => {
+  calls = [];
+  speedGate = undefined;
+  data = {
+    current: V2,
+    movies: MOVIES,
+    speed: new Map([
+      [7, { modelVersion: 'v2', computedAt: 3000, items: scored(4, 2, 3, 8) }],
+      [8, { modelVersion: 'v1', computedAt: 3000, items: scored(6) }],
+    ]),
+    batch: new Map([
+      [7, { modelVersion: 'v2', computedAt: 2500, items: scored(5, 7) }],
+      [8, { modelVersion: 'v2', computedAt: 2500, items: scored(2, 4, 5, 7) }],
+    ]),
+    ratings: new Map([
+      [7, [{ movieId: 1, rating: 4, ratedAt: 100 }]],
+      [8, [{ movieId: 6, rating: 5, ratedAt: 100 }]],
+    ]),
+    similar: new Map(),
+  };
+  const store = counting(createMemoryStore(data));
+  state = createServingState({ store, modelName: 'als', modelRefreshMs: 1000, catalogRefreshMs: 60_000 });
+  await state.refresh({ catalog: true });
+  app = createApp({
+    config: loadApiConfig({}),
+    store,
+    events: createMemoryEvents(),
+    state,
+    sessions,
+    metrics: createMetrics(),
+    limiter: createRateLimiter({ perMinute: 60 }),
+    log: () => {},
+  });
+});
+
+const get = async (path: string) => {
+  const res = await app.request(path);
+  return { status: res.status, text: await res.text(), type: res.headers.get('content-type') };
+};
+const body = async (path: string) => JSON.parse((await get(path)).text);
+const ids = (b: { items: { movieId: number }[] }) => b.items.map((i) => i.movieId);
+const rate = (userId: number, movieId: number) =>
+  app.request(`/users/${userId}/ratings`, {
+    method: 'POST',
+    body: JSON.stringify({ movieId, rating: 4 }),
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${sessions.issue(userId).token}` },
+  });
+
+describe('GET /users/:id/recommendations: the hot path', () => {
+  it('reads the batch row once per user and model, then only the speed row', async () => {
+    expect(ids(await body('/users/8/recommendations?limit=3'))).toEqual([2, 4, 5]);
+    expect(calls.sort()).toEqual(['batchRow', 'speedRow']);
+    calls = [];
+    expect(ids(await body('/users/8/recommendations?limit=3'))).toEqual([2, 4, 5]);
+    expect(calls).toEqual(['speedRow']);
+  });
+
+  it('remembers a user without any row, and reads nothing else for them', async () => {
+    await body('/users/424242/recommendations');
+    calls = [];
+    const b = await body('/users/424242/recommendations?limit=3');
+    expect(b).toMatchObject({ source: 'popular', modelVersion: 'v2' });
+    expect(ids(b)).toEqual([1, 6, 2]);
+    expect(calls).toEqual(['speedRow']);
+  });
+
+  it("reads the user's ratings beside the speed row, not after it, when the held batch row cannot fill the page", async () => {
+    await body('/users/8/recommendations?limit=3');
+    calls = [];
+    let open!: () => void;
+    speedGate = new Promise((resolve) => (open = resolve));
+    const answer = body('/users/8/recommendations?limit=3&genre=Drama');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(calls.sort()).toEqual(['ratedAmong', 'speedRow']); // both asked while the speed row is outstanding
+    open();
+    const b = await answer;
+    expect(b.items.map((i: { movieId: number; from: string }) => [i.movieId, i.from])).toEqual([
+      [7, 'batch'],
+      [8, 'popular'],
+    ]);
+  });
+
+  it('a speed row of the current model wins over the batch row, held or not', async () => {
+    for (let i = 0; i < 2; i++) {
+      const b = await body('/users/7/recommendations?limit=2');
+      expect(b).toMatchObject({ source: 'speed', modelVersion: 'v2', computedAt: new Date(3000).toISOString() });
+      expect(ids(b)).toEqual([4, 2]);
+    }
+    // a speed row of another model does not
+    expect(await body('/users/8/recommendations?limit=1')).toMatchObject({ source: 'batch', computedAt: new Date(2500).toISOString() });
+  });
+
+  it('a rating posted through the API never appears in that user’s next response', async () => {
+    // batch row, no speed row of this model: the post is newer than both
+    expect(ids(await body('/users/8/recommendations?limit=3'))).toEqual([2, 4, 5]);
+    expect((await rate(8, 4)).status).toBe(202);
+    expect(ids(await body('/users/8/recommendations?limit=3'))).toEqual([2, 5, 7]);
+    // a speed row computed before the post does not account for it either
+    expect(ids(await body('/users/7/recommendations?limit=2'))).toEqual([4, 2]);
+    expect((await rate(7, 2)).status).toBe(202);
+    expect(ids(await body('/users/7/recommendations?limit=2'))).toEqual([4, 3]);
+    // nor the popular fill of a user the system knew nothing of
+    expect(ids(await body('/users/555/recommendations?limit=2'))).toEqual([1, 6]);
+    expect((await rate(555, 1)).status).toBe(202);
+    expect(ids(await body('/users/555/recommendations?limit=2'))).toEqual([6, 2]);
+  });
+
+  it('before the first model, still leaves out what the user rated from the popular page', async () => {
+    data.current = undefined;
+    data.ratings.set(99, [{ movieId: 1, rating: 5, ratedAt: 100 }]); // rated, but no model has seen it and no row exists
+    await state.refresh();
+    const b = await body('/users/99/recommendations?limit=2');
+    expect(b).toMatchObject({ source: 'popular', modelVersion: null });
+    expect(ids(b)).toEqual([6, 2]); // 1, the most popular, was rated
+  });
+
+  it('after a model switch the responses carry the new version, and the old rows are gone from memory', async () => {
+    expect(await body('/users/8/recommendations?limit=2')).toMatchObject({ modelVersion: 'v2', source: 'batch' });
+    data.batch.set(8, { modelVersion: 'v3', computedAt: 4000, items: scored(7, 3) });
+    data.batch.set(7, { modelVersion: 'v3', computedAt: 4000, items: scored(8, 6) });
+    data.current = { ...V2, version: 'v3', dataCutoff: 3500, switchedAt: 4500 };
+    await state.refresh();
+    calls = [];
+    const b8 = await body('/users/8/recommendations?limit=2');
+    expect(b8).toMatchObject({ modelVersion: 'v3', source: 'batch', computedAt: new Date(4000).toISOString() });
+    expect(ids(b8)).toEqual([7, 3]);
+    expect(calls.sort()).toEqual(['batchRow', 'speedRow']);
+    // user 7's speed row belongs to v2 now: the v3 batch row serves
+    expect(ids(await body('/users/7/recommendations?limit=2'))).toEqual([8, 6]);
+  });
+
+  it('answers, byte for byte, what the object merge answered, with the same content type', async () => {
+    const cases = [
+      [7, 'limit=2'],
+      [7, 'limit=10'],
+      [8, 'limit=3'],
+      [8, 'limit=10&genre=Romance'],
+      [8, 'limit=4&genre=drama'],
+      [31337, 'limit=5&genre=Comedy'],
+    ] as const;
+    for (const [user, query] of cases) {
+      const url = `/users/${user}/recommendations?${query}`;
+      const params = new URLSearchParams(query);
+      const want = JSON.stringify(
+        chooseRecommendations({
+          userId: user,
+          current: data.current,
+          speed: data.speed.get(user),
+          batch: data.batch.get(user),
+          rated: data.ratings.get(user) ?? [],
+          catalog: state.catalog(),
+          genre: params.get('genre') ?? undefined,
+          limit: Number(params.get('limit')),
+        }),
+      );
+      for (let i = 0; i < 2; i++) {
+        const got = await get(url);
+        expect(got.text, `${url} (${i === 0 ? 'batch row read' : 'batch row held'})`).toBe(want);
+        expect(got.type).toBe('application/json');
+      }
+    }
+  });
+});

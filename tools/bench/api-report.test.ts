@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { closedLoopRatio, formatTable, type StepReport } from './api-report.ts';
+
+const step = (over: Partial<StepReport> & Pick<StepReport, 'step'>): StepReport => ({
+  offered: null,
+  achieved: 0,
+  sent: 0,
+  ok: 0,
+  non2xx: 0,
+  socketErrors: 0,
+  p50: 0,
+  p99: 0,
+  p999: 0,
+  max: 0,
+  sendLagP99: null,
+  loadGenCpu: 0.5,
+  api: { cpu: 0.9, rssMb: 310.4, peakRssMb: 320 },
+  ...over,
+});
+
+const STEPS = [
+  step({ step: { name: 'h', route: 'health', mode: 'closed', connections: 32, seconds: 20 }, achieved: 6531.2, p50: 4.2, p99: 12.34, p999: 150.5 }),
+  step({ step: { name: 'r', route: 'recommendations', mode: 'closed', connections: 32, seconds: 20 }, achieved: 2612.5, p50: 11, p99: 40, p999: 90 }),
+  step({
+    step: { name: 'r2000', route: 'recommendations', mode: 'open', rate: 2000, seconds: 20 },
+    offered: 2000,
+    achieved: 1998.7,
+    p50: 1.234,
+    p99: 18.9,
+    p999: 33,
+    non2xx: 2,
+    socketErrors: 1,
+    sendLagP99: 1.5,
+  }),
+];
+
+describe('bench > api-report', () => {
+  it('prints one row per step, with offered and achieved rates, percentiles, errors and costs', () => {
+    const table = formatTable(STEPS).split('\n');
+    expect(table).toHaveLength(2 + STEPS.length);
+    expect(table[0]).toMatch(/^\| route \| load \| offered req\/s \| achieved req\/s \| p50 ms \| p99 ms \| p99\.9 ms \| non-2xx \| socket errors \|/);
+    expect(table[2]).toBe('| GET /health | closed 32 conn | – | 6,531 | 4.20 | 12.3 | 151 | 0 | 0 | 0.90 | 310 | 0.50 | – |');
+    expect(table[4]).toBe('| GET /users/:id/recommendations | open 2,000/s | 2,000 | 1,999 | 1.23 | 18.9 | 33.0 | 2 | 1 | 0.90 | 310 | 0.50 | 1.50 |');
+  });
+
+  it('gives the closed-loop ratio to the trivial route, or null without it', () => {
+    expect(closedLoopRatio(STEPS)).toBeCloseTo(0.4, 3);
+    expect(closedLoopRatio(STEPS.slice(1))).toBeNull();
+  });
+});

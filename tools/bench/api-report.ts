@@ -1,0 +1,95 @@
+/** The API benchmark's steps as the load generator reports them, and the table they are shown in. */
+
+export type LoadRoute = 'recommendations' | 'health';
+
+export interface LoadStep {
+  name: string;
+  route: LoadRoute;
+  /** open: requests sent at `rate` on a fixed schedule; closed: `connections` loops, each sending when its last answer came */
+  mode: 'open' | 'closed';
+  rate?: number;
+  connections?: number;
+  seconds: number;
+  /** a warm-up step is run but not reported */
+  warmup?: boolean;
+}
+
+/** What the load generator (load-gen.ts) is asked to do. */
+export interface LoadPlan {
+  url: string;
+  /** known user ids are 1..users */
+  users: number;
+  unknownShare: number;
+  zipfS: number;
+  seed: number;
+  /** `limit` of the recommendations asked for */
+  limit: number;
+  /** open loop: sockets at most (requests beyond them wait in the agent, and that wait counts) */
+  sockets: number;
+  /** a request unanswered this long is a socket error */
+  timeoutMs: number;
+  /** open loop: requests outstanding at most; one due beyond that is counted as an error, not sent */
+  maxOutstanding: number;
+  steps: LoadStep[];
+}
+
+/** What the load generator (load-gen.ts) measured in one step. */
+export interface LoadResult {
+  step: LoadStep;
+  /** offered req/s (open loop), null for closed loop */
+  offered: number | null;
+  /** 2xx answers per second, from the step's start to its last answer */
+  achieved: number;
+  sent: number;
+  ok: number;
+  non2xx: number;
+  /** connection errors and requests that timed out */
+  socketErrors: number;
+  /** of the 2xx answers, ms: open loop from each request's scheduled time, closed loop from its send */
+  p50: number;
+  p99: number;
+  p999: number;
+  max: number;
+  /** open loop: how late the generator itself sent (p99, ms); latency includes it */
+  sendLagP99: number | null;
+  /** cores the load generator used */
+  loadGenCpu: number;
+}
+
+/** A step with what the API process cost meanwhile (from /proc). */
+export interface StepReport extends LoadResult {
+  api: { cpu: number; rssMb: number; peakRssMb: number };
+}
+
+const n0 = (x: number) => Math.round(x).toLocaleString('en-US');
+const ms = (x: number) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
+
+export function formatTable(steps: readonly StepReport[]): string {
+  const rows = steps.map((s) => [
+    s.step.route === 'health' ? 'GET /health' : 'GET /users/:id/recommendations',
+    s.step.mode === 'open' ? `open ${n0(s.step.rate ?? 0)}/s` : `closed ${s.step.connections} conn`,
+    s.offered === null ? '–' : n0(s.offered),
+    n0(s.achieved),
+    ms(s.p50),
+    ms(s.p99),
+    ms(s.p999),
+    String(s.non2xx),
+    String(s.socketErrors),
+    s.api.cpu.toFixed(2),
+    n0(s.api.rssMb),
+    s.loadGenCpu.toFixed(2),
+    s.sendLagP99 === null ? '–' : ms(s.sendLagP99),
+  ]);
+  return [
+    '| route | load | offered req/s | achieved req/s | p50 ms | p99 ms | p99.9 ms | non-2xx | socket errors | API CPU (cores) | API RSS MB | load-gen CPU | send lag p99 ms |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+  ].join('\n');
+}
+
+/** closed-loop maximum of the recommendations route over that of /health in the same run */
+export function closedLoopRatio(steps: readonly StepReport[]): number | null {
+  const max = (route: LoadRoute) => Math.max(0, ...steps.filter((s) => s.step.mode === 'closed' && s.step.route === route).map((s) => s.achieved));
+  const health = max('health');
+  return health > 0 ? max('recommendations') / health : null;
+}

@@ -5,6 +5,7 @@
  * (playwright-core driving Debian's Chromium) rates a movie in the page and sees the list change.
  * Cassandra stopped under the API is the cassandra drill (test/drills.it.test.ts).
  */
+import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -128,6 +129,43 @@ describe('serving > API on the real stack', () => {
     expect(after.items.map((i: { movieId: number }) => i.movieId)).not.toContain(target);
     expect(after.modelVersion).toBe(model.version);
     expect((await call('/users/3/ratings')).body.ratings[0]).toMatchObject({ movieId: target, rating: 1 });
+  });
+
+  it('a second API process answers exactly as this one: what a process holds comes from the store and the streams', async () => {
+    // a process of its own (npm run api), with its own batch view and nothing shared but the engines
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(baseConfig.repoRoot, 'tools', 'api.ts')], {
+      cwd: baseConfig.repoRoot,
+      env: { ...process.env, ...env, API_PORT: '0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      let out = '';
+      child.stdout.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+      });
+      child.stderr.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+      });
+      const other = await waitFor(() => /API and web page on (http:\/\/\S+)/.exec(out)?.[1], {
+        delayMs: 200,
+        maxWaitMs: 60_000,
+        description: 'the second API process listening',
+      });
+      await waitFor(async () => (await fetch(`${other}/ready`)).ok || undefined, { delayMs: 200, maxWaitMs: 30_000, description: 'the second API ready' });
+      // users with batch rows, user 3 with a speed row (the test above), an unknown user, a genre filter
+      const paths = [
+        ...[1, 2, 3, 4, 5, 10, 50, 200, 610].map((u) => `/users/${u}/recommendations?limit=20`),
+        '/users/999999/recommendations',
+        '/users/1/recommendations?genre=Comedy',
+      ];
+      for (const p of paths) {
+        const [a, b] = await Promise.all([fetch(`${api.url}${p}`), fetch(`${other}${p}`)]);
+        expect(b.status, p).toBe(a.status);
+        expect(await b.text(), p).toBe(await a.text());
+      }
+    } finally {
+      child.kill('SIGTERM');
+    }
   });
 
   it('rejects bad input on the real stack too: 400, 401, 403, 404', async () => {

@@ -29,6 +29,12 @@ const schema = z.object({
   /** ratings posted through this process, remembered to exclude them until the rows account for them: users at most, and for how long */
   API_RECENT_RATINGS_USERS: z.coerce.number().int().min(1).default(100_000),
   API_RECENT_RATINGS_TTL_MS: z.coerce.number().int().min(1000).default(600_000),
+  /** speed rows held in memory, kept valid by the ratings topic (speed-view.ts): users at most (0: off, every request reads its speed row) */
+  API_SPEED_VIEW_USERS: z.coerce.number().int().min(0).default(100_000),
+  /** how long a held speed row is served without a read (bounds what no rating signals: a model switch's re-folds) */
+  API_SPEED_VIEW_TTL_MS: z.coerce.number().int().min(100).default(30_000),
+  /** after a rating of a user is seen, how long nothing read for that user is held (the speed layer's write comes first) */
+  API_SPEED_VIEW_SETTLE_MS: z.coerce.number().int().min(0).default(3000),
   /** how often the current model and the movie catalogue are re-read */
   API_MODEL_REFRESH_MS: z.coerce.number().int().min(100).default(1000),
   API_CATALOG_REFRESH_MS: z.coerce.number().int().min(1000).default(300_000),
@@ -57,6 +63,9 @@ export function loadApiConfig(env: Record<string, string | undefined> = process.
     batchViewBytes: e.API_BATCH_VIEW_MB * 2 ** 20,
     recentRatingsUsers: e.API_RECENT_RATINGS_USERS,
     recentRatingsTtlMs: e.API_RECENT_RATINGS_TTL_MS,
+    speedViewUsers: e.API_SPEED_VIEW_USERS,
+    speedViewTtlMs: e.API_SPEED_VIEW_TTL_MS,
+    speedViewSettleMs: e.API_SPEED_VIEW_SETTLE_MS,
     modelRefreshMs: e.API_MODEL_REFRESH_MS,
     catalogRefreshMs: e.API_CATALOG_REFRESH_MS,
     modelName: e.BATCH_MODEL_NAME,

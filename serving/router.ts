@@ -9,6 +9,7 @@ import type { createFactorCache } from './factors.ts';
 import type { Metrics } from './metrics.ts';
 import type { RateLimiter } from './rate-limit.ts';
 import type { ServingState } from './serving-state.ts';
+import type { SpeedView } from './speed-view.ts';
 import type { RatingEvents, ServingStore } from './store.ts';
 
 export interface AdminActions {
@@ -27,6 +28,8 @@ export interface AppDeps {
   metrics: Metrics;
   limiter: RateLimiter;
   factors?: ReturnType<typeof createFactorCache>;
+  /** speed rows held in memory, kept valid by the ratings stream (speed-view.ts); without it every request reads the speed row */
+  speedView?: SpeedView;
   admin?: AdminActions;
   log?: (line: string) => void;
 }

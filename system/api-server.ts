@@ -21,6 +21,8 @@ import { createKafkaEvents } from '../serving/kafka-events.ts';
 import { createMetrics } from '../serving/metrics.ts';
 import { createRateLimiter } from '../serving/rate-limit.ts';
 import { createServingState } from '../serving/serving-state.ts';
+import { startRatingSignals } from '../serving/rating-signals.ts';
+import { createSpeedView } from '../serving/speed-view.ts';
 import { cassandraClient, kafkaClient } from '../lib/platform.ts';
 import { platformOf } from '../infra/platform.ts';
 
@@ -82,9 +84,22 @@ export async function startApi({
       return { engines, jobs: jobStatus, models, api: metrics.recent() };
     },
   };
+  // speed rows held in memory while the ratings topic says which users' rows may have changed
+  const speedView =
+    api.speedViewUsers > 0 ? createSpeedView({ maxUsers: api.speedViewUsers, ttlMs: api.speedViewTtlMs, settleMs: api.speedViewSettleMs }) : undefined;
+  const signals = speedView
+    ? await startRatingSignals({
+        kafka: kafkaClient(stack, 'moviereco-api-signals'),
+        topic: api.ratingsTopic,
+        onRated: (userId, at) => speedView.rated(userId, at),
+        onLive: (live) => speedView.setLive(live),
+        log,
+      })
+    : undefined;
   const app = createApp({
     config: api,
     store,
+    speedView,
     events,
     state,
     sessions: createSessions({ secret: api.sessionSecret, hours: api.sessionHours }),
@@ -112,7 +127,7 @@ export async function startApi({
     async stop() {
       state.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await Promise.all([events.close(), store.close()]);
+      await Promise.all([events.close(), store.close(), signals?.stop()]);
     },
   };
 }

@@ -131,7 +131,7 @@ describe('serving > API on the real stack', () => {
     expect((await call('/users/3/ratings')).body.ratings[0]).toMatchObject({ movieId: target, rating: 1 });
   });
 
-  it('a second API process answers exactly as this one: what a process holds comes from the store and the streams', async () => {
+  it('a second API process answers exactly as this one, and a rating posted to it reaches this one through the stream', async () => {
     // a process of its own (npm run api), with its own batch view and nothing shared but the engines
     const child = spawn(process.execPath, ['--import', 'tsx', path.join(baseConfig.repoRoot, 'tools', 'api.ts')], {
       cwd: baseConfig.repoRoot,
@@ -163,6 +163,32 @@ describe('serving > API on the real stack', () => {
         expect(b.status, p).toBe(a.status);
         expect(await b.text(), p).toBe(await a.text());
       }
+      // a rating posted to the other process reaches this one's held rows through the ratings topic:
+      // user 5's row is held here (read twice), the rating goes through the other process
+      const page = async () => (await call('/users/5/recommendations?limit=10')).body;
+      await page();
+      const before = await page();
+      const top = before.items[0].movieId as number;
+      const session = await fetch(`${other}/session`, { method: 'POST', body: JSON.stringify({ userId: 5 }), headers: { 'content-type': 'application/json' } });
+      const { token } = (await session.json()) as { token: string };
+      const posted = performance.now();
+      const res = await fetch(`${other}/users/5/ratings`, {
+        method: 'POST',
+        body: JSON.stringify({ movieId: top, rating: 0.5 }),
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      });
+      expect(res.status).toBe(202);
+      const after = await waitFor(
+        async () => {
+          const r = await page();
+          return r.source === 'speed' && !r.items.some((i: { movieId: number }) => i.movieId === top) ? r : undefined;
+        },
+        { delayMs: 50, maxWaitMs: 10_000, description: "this process serving user 5's new speed row" },
+      );
+      const ms = performance.now() - posted;
+      console.log(`rating posted to a second API process → served by the first from the new speed row in ${ms.toFixed(0)} ms`);
+      expect(ms).toBeLessThan(2000);
+      expect(after.modelVersion).toBe(model.version);
     } finally {
       child.kill('SIGTERM');
     }

@@ -157,10 +157,13 @@ export function userRoutes({ idempotency, batchView, recent }: { idempotency: Id
   app.openapi(recommendations, async (c) => {
     const { id } = c.req.valid('param');
     const { limit, genre } = c.req.valid('query');
-    const { store, state } = deps(c);
+    const { store, state, speedView } = deps(c);
     const catalog = state.catalog();
     requireKnownGenre(catalog, genre);
     const current = state.current();
+    // the speed row: from the speed view when it holds it (no read), else read
+    const readSpeed = (): Promise<RankedRow | null> =>
+      speedView ? speedView.get(id, current?.version, () => store.speedRow(id)) : store.speedRow(id).then((r) => (r ? rankedOf(r) : null));
     const candidates = (row: RankedRow | undefined) => [
       ...new Set([...Array.from(row?.movieIds ?? []), ...catalog.popular(genre, limit * 2).map((m) => m.movieId)]),
     ];
@@ -178,12 +181,12 @@ export function userRoutes({ idempotency, batchView, recent }: { idempotency: Id
       }).short;
     const [speedRow, batch, ratedEarly] = await fromStore('Cassandra', () =>
       Promise.all([
-        store.speedRow(id),
+        readSpeed(),
         held !== undefined ? held : current ? batchView.get(id, current.version, () => store.batchRow(id, current.version)) : null,
         fillLikely && held ? store.ratedAmong(id, candidates(held)) : undefined,
       ]),
     );
-    const speed = speedRow && rankedOf(speedRow);
+    const speed = speedRow ?? undefined;
     const posted = recent.pending(id, {
       dataCutoff: current?.dataCutoff,
       speedComputedAt: current && speedRow?.modelVersion === current.version ? speedRow.computedAt : undefined,
@@ -193,7 +196,7 @@ export function userRoutes({ idempotency, batchView, recent }: { idempotency: Id
     let choice = pick(ratedEarly ?? []);
     // under a current model, a user with no row at all has no rating the system knows of, but
     // those posted here (before the first model, the speed layer writes no rows: read)
-    if (choice.short && ratedEarly === undefined && (choice.source !== 'popular' || speedRow !== undefined || !current)) {
+    if (choice.short && ratedEarly === undefined && (choice.source !== 'popular' || speedRow !== null || !current)) {
       const row = choice.source === 'speed' ? speed : choice.source === 'batch' ? (batch ?? undefined) : undefined;
       const rated = await fromStore('Cassandra', () => store.ratedAmong(id, candidates(row)));
       choice = pick(rated);

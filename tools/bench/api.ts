@@ -6,11 +6,13 @@
  * from /proc, and reports. Users: Zipf-skewed (s = 1) over all the dataset's user ids, plus a fifth
  * unknown users (popular movies). Prints a table and writes bench-results/api-<time>.{md,json}.
  *
- *   npm run bench:api [-- --dataset ml-latest-small --rates 1000,2000,4000 --seconds 20 --connections 32]
+ *   npm run bench:api [-- --dataset ml-latest-small --rates 1000,2000,4000 --seconds 20 --connections 32 --speed-users N --rating-rate 50]
  *   npm run bench:api -- --dataset data/generated/generated-32m-s42 --users 200948
  *
- * ml-latest-small runs in the keyspace bench:freshness leaves (bench_speed, with speed rows for the
- * users it replayed); another dataset in a keyspace of its own, loaded and trained if missing.
+ * ml-latest-small runs in bench:freshness's keyspace, jobs and topics (bench_speed); another dataset
+ * in a keyspace of its own, loaded and trained if missing. Before the load, the bench's speed job
+ * writes speed rows for the busiest users from one rating each (--speed-users, a tenth of the users
+ * up to 20,000), and ratings stream in during the run (--rating-rate, 50/s): speed-rows.ts.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -29,6 +31,7 @@ import { cassandraClient } from '../../lib/platform.ts';
 import { platformOf } from '../../infra/platform.ts';
 import { closedLoopRatio, formatTable, type LoadPlan, type LoadResult, type LoadStep, type StepReport } from './api-report.ts';
 import { maxUserId } from './dataset-users.ts';
+import { createBenchRatings } from './speed-rows.ts';
 import { clockTicksPerSecond, cpuShare, type ProcSample, sampleProc } from './proc-stats.ts';
 
 const { values } = parseArgs({
@@ -42,6 +45,8 @@ const { values } = parseArgs({
     warmup: { type: 'string', default: '10' },
     limit: { type: 'string', default: '10' },
     seed: { type: 'string', default: '1' },
+    'speed-users': { type: 'string' },
+    'rating-rate': { type: 'string', default: '50' },
   },
 });
 const rates = values.rates.split(',').map(Number);
@@ -60,6 +65,11 @@ const env = {
   BATCH_MODEL_NAME: modelName,
   BATCH_DATASET: dataset.name,
   ARCHIVE_PATH: small ? '/bench/events' : `/bench/events-${slug}`,
+  // the speed job and topics of the bench (bench:freshness's for ml-latest-small)
+  JOBS_NAME_PREFIX: small ? 'bench-' : `bench-api-${slug.replace(/_/g, '-')}-`,
+  JOBS_TOPIC_RATINGS: small ? 'bench_ratings' : `bench_api_${slug}_ratings`,
+  JOBS_TOPIC_DLQ: small ? 'bench_ratings_dlq' : `bench_api_${slug}_dlq`,
+  ...(small ? { JOBS_STARTING_OFFSETS: 'latest' } : {}),
   API_PORT: '3100',
   API_HOST: '127.0.0.1',
 };
@@ -83,13 +93,20 @@ if (!hasTitles)
     keyspace,
     rejectsFile: path.join(stack.dirs.tmp, `bench-api-${slug}-rejects.csv`),
   });
-const speedRows = await cql
-  .execute(`SELECT count(*) AS n FROM ${keyspace}.speed_recommendations`, [], { readTimeout: 60_000 })
-  .then((r) => Number(r.first()?.get('n') ?? 0))
-  .catch(() => undefined);
 await cql.shutdown();
 if (!hasModel) await createBatchRunner({ platform: platformOf(stack), batch: loadBatchConfig(env) }).run();
 const users = Number(values.users ?? (await maxUserId(path.join(dataset.dir, 'ratings.csv'))));
+
+// speed rows written by the speed layer for the busiest tenth of the users (at most 20,000), and
+// ratings trickling in during the run (the speed layer busy, the API's held rows invalidated)
+const ratings = createBenchRatings({ stack, env, users, seed: Number(values.seed) });
+const seeded = await ratings.seed(Number(values['speed-users'] ?? Math.min(20_000, Math.ceil(users / 10))), (line) => console.log(`  ${line}`));
+const speedRows = seeded.rows;
+console.log(
+  `speed layer: ${seeded.users.toLocaleString('en-US')} users rated once, ${speedRows.toLocaleString('en-US')} speed rows in the keyspace (${seeded.seconds.toFixed(0)} s)`,
+);
+const ratingRate = Number(values['rating-rate']);
+const trickle = ratingRate > 0 ? ratings.trickle(ratingRate) : undefined;
 
 const server = spawn(process.execPath, ['--import', 'tsx', path.join(stack.repoRoot, 'tools', 'api.ts')], { env, stdio: ['ignore', 'ignore', 'inherit'] });
 const url = 'http://127.0.0.1:3100';
@@ -121,7 +138,7 @@ const plan: LoadPlan = {
   steps,
 };
 console.log(
-  `${dataset.name}: ${users.toLocaleString('en-US')} known users (Zipf s=1) + 20% unknown; ${speedRows === undefined ? 'speed rows: not counted' : `${speedRows.toLocaleString('en-US')} speed rows`}; ` +
+  `${dataset.name}: ${users.toLocaleString('en-US')} known users (Zipf s=1) + 20% unknown; ${speedRows.toLocaleString('en-US')} speed rows, ${ratingRate} ratings/s during the run; ` +
     `${steps.length} steps of ${seconds} s (warm-up ${values.warmup} s), closed loop ${connections} connections, open loop up to ${values.sockets} sockets`,
 );
 
@@ -156,13 +173,15 @@ for await (const line of readline.createInterface({ input: loadGen.stdout })) {
 }
 clearInterval(sampler);
 server.kill('SIGTERM');
+const trickled = (await trickle?.stop()) ?? 0;
+await ratings.close();
 const exitCode = loadGen.exitCode ?? (await new Promise<number | null>((resolve) => loadGen.once('exit', resolve)));
 if (exitCode !== 0) throw new Error(`the load generator exited with ${exitCode}; its steps so far: ${reports.length}`);
 
 const ratio = closedLoopRatio(reports);
 const header =
   `API benchmark ${new Date().toISOString()}: ${dataset.name} (keyspace ${keyspace}), ${users.toLocaleString('en-US')} known users drawn with a Zipf skew (s = 1) plus 20% unknown users, limit ${values.limit}; ` +
-  `${speedRows === undefined ? 'speed rows not counted' : `${speedRows.toLocaleString('en-US')} speed rows`}. Load generator and API as two processes on the same ${os.availableParallelism()} cores as the whole stack. ` +
+  `${speedRows.toLocaleString('en-US')} speed rows written by the speed layer (one rating each for the ${seeded.users.toLocaleString('en-US')} busiest users), and ${ratingRate} ratings/s streaming in during the run (${trickled.toLocaleString('en-US')} in all). Load generator and API as two processes on the same ${os.availableParallelism()} cores as the whole stack. ` +
   `Open loop: requests sent on a fixed schedule, latency from the scheduled time (queueing counts); closed loop: ${connections} connections back to back. ${seconds} s per step after a ${values.warmup} s warm-up (which fills the API's batch view for the busiest users; the tail is read as it comes). Latencies of 2xx answers.`;
 const summary = `${header}\n\n${formatTable(reports)}\n\nClosed-loop maximum of recommendations / trivial route in the same run: ${ratio === null ? 'n/a' : ratio.toFixed(2)}.\n`;
 console.log(`\n${summary}`);
@@ -172,6 +191,6 @@ const stamp = new Date().toISOString().replace(/[:.]/g, '');
 fs.writeFileSync(path.join(outDir, `api-${stamp}.md`), summary);
 fs.writeFileSync(
   path.join(outDir, `api-${stamp}.json`),
-  JSON.stringify({ header, dataset: dataset.name, users, speedRows, plan, steps: reports, ratio }, null, 2),
+  JSON.stringify({ header, dataset: dataset.name, users, speedRows, seeded, ratingRate, trickled, plan, steps: reports, ratio }, null, 2),
 );
 process.exit(0);

@@ -1,0 +1,129 @@
+/**
+ * Speed rows in memory, kept honest by the ratings stream. A speed row changes only after one of
+ * its user's ratings has gone through Kafka, so the API, which reads that same topic (keys only,
+ * rating-signals.ts), knows when a held row may be outdated:
+ *
+ * - a row read is held for `ttlMs` (a bound for what no signal covers: a model switch's re-folds,
+ *   a signal lost) and served from memory meanwhile, no Cassandra read;
+ * - a rating of the user seen on the topic drops the held row; then every request for the user
+ *   reads Cassandra and holds nothing for `settleMs` (the speed layer writes the new row within
+ *   about a second), and after that holds a row only once it is computed after the rating (or the
+ *   rating is `ttlMs` old: one the speed layer writes no row for, such as a rating older than the
+ *   model);
+ * - nothing is served from memory while the signals do not flow (before the consumer has joined,
+ *   after it crashed): then every request reads, as without the view;
+ * - rows are held for the model version current when read: another version is a miss.
+ *
+ * Held compactly (Int32 ids, Float32 scores: what CQL `float` holds), at most `maxUsers`, the least
+ * recently used going first. A user with no speed row is held too (the common case: most users
+ * have not rated since the last batch), so unknown and batch-served users cost no read either.
+ */
+import type { RankedRow } from './recommend.ts';
+import type { RecommendationRow } from './store.ts';
+
+export interface SpeedViewStats {
+  users: number;
+  live: boolean;
+  hits: number;
+  misses: number;
+  /** rows dropped because a rating of their user was seen */
+  invalidations: number;
+}
+
+export interface SpeedView {
+  /** the user's speed row (null: none), from memory when held and still valid, else through `read` */
+  get(userId: number, version: string | undefined, read: () => Promise<RecommendationRow | undefined>): Promise<RankedRow | null>;
+  /** a rating of the user was produced at `at` (ms, the Kafka record's time) */
+  rated(userId: number, at: number): void;
+  /** whether the rating signals flow; while they do not, nothing is served from memory */
+  setLive(live: boolean): void;
+  stats(): SpeedViewStats;
+}
+
+interface Held {
+  row: RankedRow | null;
+  version: string | undefined;
+  expiresAt: number;
+}
+
+const compact = (row: RecommendationRow): RankedRow => ({
+  modelVersion: row.modelVersion,
+  computedAt: row.computedAt,
+  movieIds: Int32Array.from(row.items, (i) => i.movieId),
+  scores: Float32Array.from(row.items, (i) => i.score),
+});
+
+export function createSpeedView({
+  maxUsers,
+  ttlMs = 30_000,
+  settleMs = 3000,
+  now = Date.now,
+}: {
+  maxUsers: number;
+  ttlMs?: number;
+  settleMs?: number;
+  now?: () => number;
+}): SpeedView {
+  const held = new Map<number, Held>();
+  /** users with a rating seen lately: its time, and until when nothing read for them is held */
+  const unsettled = new Map<number, { at: number; until: number }>();
+  let live = false;
+  let hits = 0;
+  let misses = 0;
+  let invalidations = 0;
+
+  /** whether a row read for the user at `t` may be held: no rating of theirs it may not account for */
+  const settled = (userId: number, row: RankedRow | null, t: number) => {
+    const pending = unsettled.get(userId);
+    if (pending === undefined) return true;
+    if (t < pending.until) return false;
+    // past the settling time: a row computed after the rating is its successor; else keep reading
+    // (the speed layer lags, or wrote nothing for it) until the rating is ttlMs old
+    if ((row !== null && row.computedAt >= pending.at) || t >= pending.at + ttlMs) {
+      unsettled.delete(userId);
+      return true;
+    }
+    return false;
+  };
+
+  return {
+    async get(userId, version, read) {
+      const t = now();
+      const entry = held.get(userId);
+      if (live && entry && entry.version === version && t < entry.expiresAt && !unsettled.has(userId)) {
+        hits++;
+        // most recently used last: the Map's order is the eviction order
+        held.delete(userId);
+        held.set(userId, entry);
+        return entry.row;
+      }
+      misses++;
+      const read_ = await read();
+      const row = read_ ? compact(read_) : null;
+      // keep it only if nothing outdated it meanwhile: signals flowing, no rating of the user pending
+      if (live && settled(userId, row, now())) {
+        held.delete(userId);
+        held.set(userId, { row, version, expiresAt: t + ttlMs });
+        if (held.size > maxUsers) held.delete(held.keys().next().value!);
+      }
+      return row;
+    },
+    rated(userId, at) {
+      if (held.delete(userId)) invalidations++;
+      const pending = unsettled.get(userId);
+      const until = Math.max(at, now()) + settleMs;
+      unsettled.set(userId, { at: Math.max(at, pending?.at ?? 0), until: Math.max(until, pending?.until ?? 0) });
+      // the pending set is users who rated in the last moments; sweep it when it grows
+      if (unsettled.size > maxUsers) {
+        const t = now();
+        for (const [u, p] of unsettled) if (t >= p.at + ttlMs) unsettled.delete(u);
+      }
+    },
+    setLive(value) {
+      live = value;
+      // rows held before a gap in the signals may have missed a rating
+      if (!value) held.clear();
+    },
+    stats: () => ({ users: held.size, live, hits, misses, invalidations }),
+  };
+}

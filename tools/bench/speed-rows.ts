@@ -1,0 +1,100 @@
+/**
+ * Speed rows for the API benchmark, written by the speed layer itself: the bench's speed job is
+ * deployed, one rating (dated now, after the model's cutoff) is produced to Kafka for each of the
+ * busiest users the load generator will ask for (its own Zipf picker, same seed), and the bench
+ * waits until the job has processed them all. And a steady trickle of ratings during the run, so
+ * the speed layer works and the API's held speed rows are invalidated as in production.
+ */
+import type { StackConfig } from '../../infra/config.ts';
+import { platformOf } from '../../infra/platform.ts';
+import { createRatingSink } from '../../ingest/rating-sink.ts';
+import { ratingEventId } from '../../ingest/ratings-csv.ts';
+import { consumerLag, ensureTopics } from '../../lib/kafka-admin.ts';
+import { cassandraClient, kafkaClient } from '../../lib/platform.ts';
+import { waitFor } from '../../lib/wait-for.ts';
+import { createCodec } from '../../schemas/avro.ts';
+import { createControlPlane } from '../../speed/control-plane.ts';
+import { loadJobsConfig, speedJobName } from '../../speed/jobs.ts';
+import { createRandom, createUserPicker } from './zipf.ts';
+
+export function createBenchRatings({ stack, env, users, seed }: { stack: StackConfig; env: Record<string, string | undefined>; users: number; seed: number }) {
+  const jobs = loadJobsConfig(env);
+  const kafka = kafkaClient(stack, 'moviereco-bench-api');
+  const codec = createCodec('rating-event');
+  const sink = createRatingSink('kafkajs', { brokers: stack.kafka.brokers, topic: jobs.topics.ratings, clientId: 'moviereco-bench-api' });
+  const random = createRandom(seed + 1000);
+  let movies: number[] = [];
+  let sent = 0;
+
+  const send = (userIds: readonly number[]) => {
+    const now = Date.now();
+    return sink.send(
+      userIds.map((userId, i) => {
+        const movieId = movies[Math.floor(random() * movies.length)]!;
+        const ratedAt = now + i;
+        sent++;
+        const event = {
+          eventId: ratingEventId(userId, movieId, ratedAt),
+          userId,
+          movieId,
+          rating: 0.5 + Math.floor(random() * 10) / 2,
+          ratedAt,
+          source: 'API' as const,
+        };
+        return { key: Buffer.from(String(userId)), value: codec.encode(event) };
+      }),
+    );
+  };
+
+  return {
+    /** Deploys the speed job and has it write rows for the `count` busiest users; returns how many rows it wrote. */
+    async seed(count: number, log: (line: string) => void): Promise<{ users: number; rows: number; seconds: number }> {
+      const started = performance.now();
+      await ensureTopics(kafka, [
+        { topic: jobs.topics.ratings, partitions: 4 },
+        { topic: jobs.topics.dlq, partitions: 1 },
+      ]);
+      await createControlPlane({ platform: platformOf(stack), jobs, log }).deploy({ only: ['speed-recommender'] });
+      const cql = cassandraClient(stack, stack.cassandra.keyspace);
+      try {
+        movies = (await cql.execute('SELECT movie_id FROM movies LIMIT 5000', [], { prepare: true })).rows.map((r) => Number(r.get('movie_id')));
+        const pick = createUserPicker({ users, unknownShare: 0, seed });
+        const chosen = new Set<number>();
+        for (let draws = 0; chosen.size < count && draws < count * 50; draws++) chosen.add(pick());
+        const list = [...chosen];
+        for (let i = 0; i < list.length; i += 2000) await send(list.slice(i, i + 2000));
+        await waitFor(async () => ((await consumerLag(kafka, speedJobName(jobs), jobs.topics.ratings)) === 0 ? true : undefined), {
+          delayMs: 1000,
+          maxWaitMs: 900_000,
+          description: `the speed job processed ${list.length} ratings`,
+        });
+        const rows = Number((await cql.execute('SELECT count(*) AS n FROM speed_recommendations', [], { readTimeout: 60_000 })).first()?.get('n') ?? 0);
+        return { users: list.length, rows, seconds: (performance.now() - started) / 1000 };
+      } finally {
+        await cql.shutdown();
+      }
+    },
+    /** Produces `perSecond` ratings of Zipf-drawn users until stopped (each 100 ms a tenth). */
+    trickle(perSecond: number): { stop(): Promise<number> } {
+      const pick = createUserPicker({ users, unknownShare: 0, seed: seed + 7 });
+      const perTick = perSecond / 10;
+      let carry = 0;
+      let inFlight = Promise.resolve();
+      const before = sent;
+      const timer = setInterval(() => {
+        carry += perTick;
+        const n = Math.floor(carry);
+        carry -= n;
+        if (n > 0) inFlight = inFlight.then(() => send(Array.from({ length: n }, () => pick()))).catch(() => undefined);
+      }, 100);
+      return {
+        async stop() {
+          clearInterval(timer);
+          await inFlight;
+          return sent - before;
+        },
+      };
+    },
+    close: () => sink.close(),
+  };
+}

@@ -4,7 +4,7 @@
  * displays: a ring of one small latency histogram per second, so a request costs a few increments
  * and reading the summary sums at most 60 of them.
  */
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { createLatencyHistogram, type LatencyHistogram } from '../lib/latency-histogram.ts';
 
 /** seconds; 0.02 is the serving goal's p99 (docs/serving.md) */
@@ -13,6 +13,8 @@ const BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5,
 export interface Metrics {
   observeRequest(method: string, route: string, status: number, seconds: number): void;
   count(name: string, help: string, labels?: Record<string, string>): void;
+  /** a value read when the metrics are scraped (a component's own statistics) */
+  gauge(name: string, help: string, read: () => number): void;
   /** requests in the last minute and their p50/p99 in ms (for status displays) */
   recent(): { perSecond: number; p50Ms: number; p99Ms: number };
   /** the Prometheus text exposition */
@@ -71,6 +73,16 @@ export function createMetrics({
         counters.set(name, counter);
       }
       counter.inc(labels);
+    },
+    gauge(name, help, read) {
+      new Gauge({
+        name,
+        help,
+        registers: [registry],
+        collect() {
+          this.set(read());
+        },
+      });
     },
     recent() {
       const second = Math.floor(now() / 1000);

@@ -96,6 +96,14 @@ export async function startApi({
         log,
       })
     : undefined;
+  if (speedView) {
+    const stats = () => speedView.stats();
+    metrics.gauge('api_speed_view_hits', 'Speed rows served from the speed view, no read.', () => stats().hits);
+    metrics.gauge('api_speed_view_misses', 'Speed rows read from Cassandra.', () => stats().misses);
+    metrics.gauge('api_speed_view_invalidations', 'Held speed rows dropped on a rating seen on the topic.', () => stats().invalidations);
+    metrics.gauge('api_speed_view_users', 'Users whose speed row the speed view holds.', () => stats().users);
+    metrics.gauge('api_speed_view_live', '1 while the rating signals flow (the view serves from memory), else 0.', () => (stats().live ? 1 : 0));
+  }
   const app = createApp({
     config: api,
     store,

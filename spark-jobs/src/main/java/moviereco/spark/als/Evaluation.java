@@ -37,7 +37,9 @@ record Evaluation(Dataset<Row> train, Dataset<Row> test, Biases trainBiases, ALS
     Dataset<Row>[] split = split(master.ratings(), o);
     Dataset<Row> train = split[0].cache();
     Dataset<Row> test = split[1].cache();
-    Biases trainBiases = Biases.fit(train);
+    // the explicit model's RMSE is compared with the bias baseline, so it needs them even without
+    // biases in the model; the implicit default needs none
+    Biases trainBiases = o.biases || !o.implicit ? Biases.fit(train) : Biases.none();
     ALSModel model = Training.als(o).fit(Training.target(train, trainBiases, o));
     if (!o.implicit) {
       Dataset<Row> predicted = Training.predict(model, test, trainBiases, o).cache();

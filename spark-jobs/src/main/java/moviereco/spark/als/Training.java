@@ -24,7 +24,8 @@ record Training(
    */
   static Training train(MasterData master, Evaluation evaluation, JobOptions o) {
     boolean all = o.finalFit.equals("all");
-    Biases biases = all ? Biases.fit(master.ratings()) : evaluation.trainBiases();
+    Biases biases =
+        !all ? evaluation.trainBiases() : o.biases ? Biases.fit(master.ratings()) : Biases.none();
     ALSModel model = all ? als(o).fit(target(master.ratings(), biases, o)) : evaluation.model();
     Dataset<Row> itemFactors = itemFactors(model, biases, o).cache();
     Dataset<Row> userFactors = userFactors(model, biases, o).cache();

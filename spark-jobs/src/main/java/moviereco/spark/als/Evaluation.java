@@ -118,30 +118,41 @@ record Evaluation(Dataset<Row> train, Dataset<Row> test, Biases trainBiases, ALS
     JavaRDD<Tuple2<List<Long>, List<Long>>[]> pairs =
         input
             .toJavaRDD()
-            .map(
-                r -> {
-                  long[] seenIds = SparkRows.toSortedLongs(r.getList(r.fieldIndex("seen")));
-                  List<Long> truth = r.getList(r.fieldIndex("relevant"));
-                  TopN.Result s =
-                      itemsB
-                          .value()
-                          .topN(
-                              SparkRows.toFloats(r.getList(r.fieldIndex("features"))),
-                              r.getFloat(r.fieldIndex("offset")),
-                              seenIds,
-                              k);
-                  List<Long> als = new ArrayList<>();
-                  for (long id : s.ids()) als.add(id);
-                  List<Long> pop = new ArrayList<>();
-                  for (long id : popularB.value()) {
-                    if (pop.size() == k) break;
-                    if (Arrays.binarySearch(seenIds, id) < 0) pop.add(id);
-                  }
-                  @SuppressWarnings("unchecked")
-                  Tuple2<List<Long>, List<Long>>[] out =
-                      new Tuple2[] {new Tuple2<>(als, truth), new Tuple2<>(pop, truth)};
-                  return out;
-                })
+            .mapPartitions(
+                rows ->
+                    SparkRows.<Row, Tuple2<List<Long>, List<Long>>[]>inBlocks(
+                        rows,
+                        ItemMatrix.BLOCK,
+                        block -> {
+                          int b = block.size();
+                          float[][] vectors = new float[b][];
+                          float[] offsets = new float[b];
+                          long[][] seenIds = new long[b][];
+                          for (int u = 0; u < b; u++) {
+                            Row r = block.get(u);
+                            vectors[u] = SparkRows.toFloats(r.getList(r.fieldIndex("features")));
+                            offsets[u] = r.getFloat(r.fieldIndex("offset"));
+                            seenIds[u] = SparkRows.toSortedLongs(r.getList(r.fieldIndex("seen")));
+                          }
+                          TopN.Result[] top = itemsB.value().topN(vectors, offsets, seenIds, k);
+                          List<Tuple2<List<Long>, List<Long>>[]> out = new ArrayList<>(b);
+                          for (int u = 0; u < b; u++) {
+                            List<Long> truth =
+                                block.get(u).getList(block.get(u).fieldIndex("relevant"));
+                            List<Long> als = new ArrayList<>();
+                            for (long id : top[u].ids()) als.add(id);
+                            List<Long> pop = new ArrayList<>();
+                            for (long id : popularB.value()) {
+                              if (pop.size() == k) break;
+                              if (Arrays.binarySearch(seenIds[u], id) < 0) pop.add(id);
+                            }
+                            @SuppressWarnings("unchecked")
+                            Tuple2<List<Long>, List<Long>>[] pair =
+                                new Tuple2[] {new Tuple2<>(als, truth), new Tuple2<>(pop, truth)};
+                            out.add(pair);
+                          }
+                          return out;
+                        }))
             .cache();
     long catalogue = train.select("movie").distinct().count();
     String[] names = {"", "popularity_"};

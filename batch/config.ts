@@ -29,6 +29,10 @@ const schema = z.object({
   BATCH_TOP_N: z.coerce.number().int().min(10).max(1000).default(100),
   BATCH_SIMILAR_N: z.coerce.number().int().min(1).max(200).default(20),
   BATCH_RANKING_USERS: z.coerce.number().int().min(1).default(20_000),
+  /** Spark's shuffle partitions; 0: from the cores and the input (4 per core, or one per 64 MB of input if more) */
+  BATCH_SHUFFLE_PARTITIONS: z.coerce.number().int().min(0).default(0),
+  /** ALS's user and item blocks; 0: from the cores and the ratings (2 per core, at most one per 20,000 ratings) */
+  BATCH_ALS_BLOCKS: z.coerce.number().int().min(0).default(0),
   /** cron expression (5 or 6 fields) for `batch schedule`; empty = none */
   BATCH_SCHEDULE: z.string().default(''),
   BATCH_KEEP_VERSIONS: z.coerce.number().int().min(1).default(3),
@@ -64,6 +68,8 @@ export function loadBatchConfig(env: Record<string, string | undefined> = proces
     topN: e.BATCH_TOP_N,
     similarN: e.BATCH_SIMILAR_N,
     rankingUsers: e.BATCH_RANKING_USERS,
+    shufflePartitions: e.BATCH_SHUFFLE_PARTITIONS,
+    alsBlocks: e.BATCH_ALS_BLOCKS,
     schedule: e.BATCH_SCHEDULE,
     keepVersions: e.BATCH_KEEP_VERSIONS,
     runDeadlineMs: e.BATCH_RUN_DEADLINE_MINUTES * 60_000,

@@ -20,7 +20,7 @@ const endpoints: Endpoints = {
 
 describe('batch > job arguments', () => {
   it('passes every setting to the Spark job as --flag value pairs', () => {
-    const args = jobArgs(endpoints, loadBatchConfig({ BATCH_DATASET: 'ml-32m', BATCH_RANK: '12' }), 'v1', {
+    const args = jobArgs(endpoints, loadBatchConfig({ BATCH_DATASET: 'ml-32m', BATCH_RANK: '12', BATCH_ALS_BLOCKS: '16' }), 'v1', {
       cutoff: 1_500_000_000_000,
       extraArgs: ['--evaluate-only', 'true'],
     });
@@ -42,6 +42,8 @@ describe('batch > job arguments', () => {
       '--seed': '42',
       '--max-future-skew-ms': '300000',
       '--final-fit': 'all',
+      '--shuffle-partitions': '0',
+      '--als-blocks': '16',
     });
     expect(args.slice(-2)).toEqual(['--evaluate-only', 'true']);
   });
@@ -69,6 +71,8 @@ describe('batch > job arguments', () => {
 
   it('rejects invalid settings, listing them', () => {
     expect(() => loadBatchConfig({ BATCH_RANK: '0', BATCH_SPLIT: 'sideways' })).toThrow(/BATCH_RANK.*\n.*BATCH_SPLIT|BATCH_SPLIT.*\n.*BATCH_RANK/s);
+    expect(() => loadBatchConfig({ BATCH_ALS_BLOCKS: '-1' })).toThrow(/BATCH_ALS_BLOCKS/);
+    expect(() => loadBatchConfig({ BATCH_SHUFFLE_PARTITIONS: '2.5' })).toThrow(/BATCH_SHUFFLE_PARTITIONS/);
   });
 });
 

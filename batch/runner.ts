@@ -125,6 +125,8 @@ export function jobArgs(stack: Endpoints, batch: BatchConfig, version: string, o
     'similar-n': batch.similarN,
     'ranking-users': batch.rankingUsers,
     'final-fit': batch.finalFit,
+    'shuffle-partitions': batch.shufflePartitions,
+    'als-blocks': batch.alsBlocks,
   };
   return [...Object.entries(args).flatMap(([k, v]) => (v === undefined ? [] : [`--${k}`, String(v)])), ...(options.extraArgs ?? [])];
 }

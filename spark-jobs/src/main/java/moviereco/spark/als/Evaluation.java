@@ -32,6 +32,7 @@ record Evaluation(Dataset<Row> train, Dataset<Row> test, Biases trainBiases, ALS
       JavaSparkContext jsc,
       MasterData master,
       JobOptions o,
+      int alsBlocks,
       Map<String, Double> metrics,
       Map<String, Long> counts) {
     Dataset<Row>[] split = split(master.ratings(), o);
@@ -40,7 +41,7 @@ record Evaluation(Dataset<Row> train, Dataset<Row> test, Biases trainBiases, ALS
     // the explicit model's RMSE is compared with the bias baseline, so it needs them even without
     // biases in the model; the implicit default needs none
     Biases trainBiases = o.biases || !o.implicit ? Biases.fit(train) : Biases.none();
-    ALSModel model = Training.als(o).fit(Training.target(train, trainBiases, o));
+    ALSModel model = Training.als(o, alsBlocks).fit(Training.target(train, trainBiases, o));
     if (!o.implicit) {
       Dataset<Row> predicted = Training.predict(model, test, trainBiases, o).cache();
       RegressionEvaluator rmse =

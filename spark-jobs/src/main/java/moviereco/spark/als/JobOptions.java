@@ -57,6 +57,12 @@ public final class JobOptions implements Serializable {
   /** a rating whose ratedAt is later than the run's start plus this is rejected (RatingRule) */
   public long maxFutureSkewMs;
 
+  /** spark.sql.shuffle.partitions; 0: from the cores and the input's size ({@link Sizing}) */
+  public int shufflePartitions;
+
+  /** ALS's user and item blocks; 0: from the cores and the ratings ({@link Sizing}) */
+  public int alsBlocks;
+
   /** stop after the evaluation: for tuning hyperparameters */
   public boolean evaluateOnly;
 
@@ -87,6 +93,8 @@ public final class JobOptions implements Serializable {
           "ranking-users",
           "final-fit",
           "max-future-skew-ms",
+          "shuffle-partitions",
+          "als-blocks",
           "evaluate-only");
 
   public static JobOptions parse(String[] args) {
@@ -129,6 +137,8 @@ public final class JobOptions implements Serializable {
     o.rankingUsers = parseInt(values, "ranking-users");
     o.finalFit = values.get("final-fit");
     o.maxFutureSkewMs = parseLong(values, "max-future-skew-ms", 0);
+    o.shufflePartitions = parseInt(values, "shuffle-partitions");
+    o.alsBlocks = parseInt(values, "als-blocks");
     o.evaluateOnly = parseBoolean(values, "evaluate-only", false);
 
     if (!o.split.equals("random") && !o.split.equals("temporal"))
@@ -136,6 +146,9 @@ public final class JobOptions implements Serializable {
     if (!o.finalFit.equals("all") && !o.finalFit.equals("train"))
       throw new IllegalArgumentException("--final-fit must be all or train");
     if (o.version.isEmpty()) throw new IllegalArgumentException("--version must not be empty");
+    if (o.shufflePartitions < 0 || o.alsBlocks < 0)
+      throw new IllegalArgumentException(
+          "--shuffle-partitions and --als-blocks must not be negative (0: derived)");
     if (o.maxFutureSkewMs < 0)
       throw new IllegalArgumentException("--max-future-skew-ms must not be negative");
     return o;

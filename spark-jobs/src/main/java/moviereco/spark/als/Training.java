@@ -22,18 +22,19 @@ record Training(
    * Trains on all data again ({@code --final-fit all}) or keeps the evaluated model ({@code
    * train}).
    */
-  static Training train(MasterData master, Evaluation evaluation, JobOptions o) {
+  static Training train(MasterData master, Evaluation evaluation, JobOptions o, int alsBlocks) {
     boolean all = o.finalFit.equals("all");
     Biases biases =
         !all ? evaluation.trainBiases() : o.biases ? Biases.fit(master.ratings()) : Biases.none();
-    ALSModel model = all ? als(o).fit(target(master.ratings(), biases, o)) : evaluation.model();
+    ALSModel model = all ? als(o, alsBlocks).fit(target(master.ratings(), biases, o)) : evaluation.model();
     Dataset<Row> itemFactors = itemFactors(model, biases, o).cache();
     Dataset<Row> userFactors = userFactors(model, biases, o).cache();
     return new Training(
         biases, itemFactors, userFactors, ItemMatrix.fromRows(itemFactors.collectAsList(), o.rank));
   }
 
-  static ALS als(JobOptions o) {
+  /** ALS as configured, cut into {@code blocks} user and item blocks ({@link Sizing}). */
+  static ALS als(JobOptions o, int blocks) {
     return new ALS()
         .setRank(o.rank)
         .setRegParam(o.reg)
@@ -46,7 +47,7 @@ record Training(
         .setColdStartStrategy("drop")
         .setSeed(o.seed)
         .setCheckpointInterval(10)
-        .setNumBlocks(4);
+        .setNumBlocks(blocks);
   }
 
   /** What ALS learns: the rating, or with biases what mean and biases leave of it. */

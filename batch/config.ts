@@ -25,7 +25,11 @@ const schema = z.object({
   BATCH_SEED: z.coerce.number().int().default(42),
   BATCH_SPLIT: z.enum(['random', 'temporal']).default('random'),
   BATCH_TEST_FRACTION: z.coerce.number().gt(0).lt(1).default(0.2),
-  BATCH_FINAL_FIT: z.enum(['all', 'train']).default('all'),
+  /**
+   * train: the evaluated fit's item factors serve, user vectors solved again from all ratings (one fit);
+   * all: fit again on all data; auto: all only when the evaluation held out more than 5% of the ratings (small data)
+   */
+  BATCH_FINAL_FIT: z.enum(['auto', 'all', 'train']).default('auto'),
   BATCH_TOP_N: z.coerce.number().int().min(10).max(1000).default(100),
   BATCH_SIMILAR_N: z.coerce.number().int().min(1).max(200).default(20),
   BATCH_RANKING_USERS: z.coerce.number().int().min(1).default(20_000),

@@ -41,7 +41,7 @@ describe('batch > job arguments', () => {
       '--biases': 'false',
       '--seed': '42',
       '--max-future-skew-ms': '300000',
-      '--final-fit': 'all',
+      '--final-fit': 'auto',
       '--shuffle-partitions': '0',
       '--als-blocks': '16',
     });

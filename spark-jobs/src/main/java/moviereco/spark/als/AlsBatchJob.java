@@ -66,7 +66,7 @@ public final class AlsBatchJob {
     }
 
     phases.start("train");
-    Training model = Training.train(master, evaluation, o, alsBlocks);
+    Training model = Training.train(master, evaluation, o, alsBlocks, counts);
     phases.end("train");
 
     phases.start("recommend");

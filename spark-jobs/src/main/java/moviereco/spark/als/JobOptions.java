@@ -51,7 +51,11 @@ public final class JobOptions implements Serializable {
   /** users whose ranking metrics are computed (a sample on large data) */
   public int rankingUsers;
 
-  /** all: the served model is trained again on all data; train: the evaluated model serves */
+  /**
+   * all: the served model is fitted again on all data; train: the evaluated fit's item factors
+   * serve, with user vectors solved from all ratings; auto: all only when the evaluation held out
+   * more than 5% of the ratings (see {@link Training})
+   */
   public String finalFit;
 
   /** a rating whose ratedAt is later than the run's start plus this is rejected (RatingRule) */
@@ -143,8 +147,8 @@ public final class JobOptions implements Serializable {
 
     if (!o.split.equals("random") && !o.split.equals("temporal"))
       throw new IllegalArgumentException("--split must be random or temporal");
-    if (!o.finalFit.equals("all") && !o.finalFit.equals("train"))
-      throw new IllegalArgumentException("--final-fit must be all or train");
+    if (!List.of("auto", "all", "train").contains(o.finalFit))
+      throw new IllegalArgumentException("--final-fit must be auto, all or train");
     if (o.version.isEmpty()) throw new IllegalArgumentException("--version must not be empty");
     if (o.shufflePartitions < 0 || o.alsBlocks < 0)
       throw new IllegalArgumentException(

@@ -71,6 +71,13 @@ final class SparkRows {
     };
   }
 
+  /** A vector as an array<float> column's value (a Scala Seq, as Row wants it). */
+  static scala.collection.Seq<Float> floatSeq(double[] values) {
+    List<Float> out = new ArrayList<>(values.length);
+    for (double v : values) out.add((float) v);
+    return scala.collection.JavaConverters.asScalaBuffer(out).toList();
+  }
+
   static float[] toFloats(List<?> values) {
     float[] out = new float[values.size()];
     for (int i = 0; i < out.length; i++) out[i] = ((Number) values.get(i)).floatValue();

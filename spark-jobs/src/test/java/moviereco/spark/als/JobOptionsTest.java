@@ -129,6 +129,12 @@ class JobOptionsTest {
   }
 
   @Test
+  void finalFitIsAutoAllOrTrain() {
+    for (String fit : List.of("auto", "all", "train"))
+      assertEquals(fit, JobOptions.parse(args(required(), "--final-fit", fit)).finalFit);
+  }
+
+  @Test
   void theLastValueOfARepeatedFlagWins() {
     assertEquals(30, JobOptions.parse(args(required(), "--rank", "30")).rank);
   }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Endpoints } from '../lib/platform.ts';
 import { loadBatchConfig } from './config.ts';
-import { jobArgs, newVersion, superviseRun } from './runner.ts';
+import { jobArgs, jobConf, newVersion, superviseRun } from './runner.ts';
 
 const endpoints: Endpoints = {
   kafka: { brokers: ['127.0.0.1:9092'] },
@@ -58,6 +58,17 @@ describe('batch > job arguments', () => {
       .map((a) => a.slice(2));
     expect(given.filter((f) => f !== 'cutoff').sort()).toEqual([...declared.required].sort());
     expect(declared.optional).toContain('cutoff');
+  });
+
+  it("sets the Cassandra connector's write settings as Spark conf", () => {
+    expect(jobConf(loadBatchConfig({}))).toEqual({
+      'spark.cassandra.output.concurrent.writes': '5',
+      'spark.cassandra.output.batch.size.bytes': '4096',
+    });
+    expect(jobConf(loadBatchConfig({ BATCH_CASSANDRA_CONCURRENT_WRITES: '2', BATCH_CASSANDRA_BATCH_BYTES: '1024' }))).toEqual({
+      'spark.cassandra.output.concurrent.writes': '2',
+      'spark.cassandra.output.batch.size.bytes': '1024',
+    });
   });
 
   it('leaves out a cutoff that is not given', () => {

@@ -121,7 +121,13 @@ record Evaluation(Dataset<Row> train, Dataset<Row> test, Biases trainBiases, ALS
         test.filter(col("rating").geq(4.0))
             .groupBy("user")
             .agg(collect_list(col("movie_id")).as("relevant"));
-    Dataset<Row> seen = train.groupBy("user").agg(collect_list(col("movie_id")).as("seen"));
+    // the training ratings of the users with a relevant test rating only (a sample on large data),
+    // not a shuffle of all of them
+    Dataset<Row> seen =
+        train
+            .join(broadcast(relevant.select("user")), Biases.seq("user"), "left_semi")
+            .groupBy("user")
+            .agg(collect_list(col("movie_id")).as("seen"));
     Dataset<Row> users =
         relevant
             .join(seen, "user")

@@ -25,10 +25,25 @@ const schema = z.object({
   BATCH_SEED: z.coerce.number().int().default(42),
   BATCH_SPLIT: z.enum(['random', 'temporal']).default('random'),
   BATCH_TEST_FRACTION: z.coerce.number().gt(0).lt(1).default(0.2),
-  BATCH_FINAL_FIT: z.enum(['all', 'train']).default('all'),
+  /**
+   * train: the evaluated fit's item factors serve, user vectors solved again from all ratings (one fit);
+   * all: fit again on all data; auto: all only when the evaluation held out more than 5% of the ratings (small data)
+   */
+  BATCH_FINAL_FIT: z.enum(['auto', 'all', 'train']).default('auto'),
   BATCH_TOP_N: z.coerce.number().int().min(10).max(1000).default(100),
   BATCH_SIMILAR_N: z.coerce.number().int().min(1).max(200).default(20),
   BATCH_RANKING_USERS: z.coerce.number().int().min(1).default(20_000),
+  /** Spark's shuffle partitions; 0: from the cores and the input (4 per core, or one per 64 MB of input if more) */
+  BATCH_SHUFFLE_PARTITIONS: z.coerce.number().int().min(0).default(0),
+  /** ALS's user and item blocks; 0: from the cores and the ratings (2 per core, at most one per 20,000 ratings) */
+  BATCH_ALS_BLOCKS: z.coerce.number().int().min(0).default(0),
+  /**
+   * The Spark Cassandra connector's writes of the batch rows: batches in flight per Spark task (its default, 5: two
+   * tasks keep one Cassandra node on two shared cores busy), and bytes per batch (its default is 1,024; the
+   * user_ratings rows are written sorted by user, so a batch holds one user's rows: one partition, one mutation)
+   */
+  BATCH_CASSANDRA_CONCURRENT_WRITES: z.coerce.number().int().min(1).default(5),
+  BATCH_CASSANDRA_BATCH_BYTES: z.coerce.number().int().min(256).default(4096),
   /** cron expression (5 or 6 fields) for `batch schedule`; empty = none */
   BATCH_SCHEDULE: z.string().default(''),
   BATCH_KEEP_VERSIONS: z.coerce.number().int().min(1).default(3),
@@ -64,6 +79,10 @@ export function loadBatchConfig(env: Record<string, string | undefined> = proces
     topN: e.BATCH_TOP_N,
     similarN: e.BATCH_SIMILAR_N,
     rankingUsers: e.BATCH_RANKING_USERS,
+    shufflePartitions: e.BATCH_SHUFFLE_PARTITIONS,
+    alsBlocks: e.BATCH_ALS_BLOCKS,
+    cassandraConcurrentWrites: e.BATCH_CASSANDRA_CONCURRENT_WRITES,
+    cassandraBatchBytes: e.BATCH_CASSANDRA_BATCH_BYTES,
     schedule: e.BATCH_SCHEDULE,
     keepVersions: e.BATCH_KEEP_VERSIONS,
     runDeadlineMs: e.BATCH_RUN_DEADLINE_MINUTES * 60_000,

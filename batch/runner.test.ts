@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Endpoints } from '../lib/platform.ts';
 import { loadBatchConfig } from './config.ts';
-import { jobArgs, newVersion, superviseRun } from './runner.ts';
+import { jobArgs, jobConf, newVersion, superviseRun } from './runner.ts';
 
 const endpoints: Endpoints = {
   kafka: { brokers: ['127.0.0.1:9092'] },
@@ -20,7 +20,7 @@ const endpoints: Endpoints = {
 
 describe('batch > job arguments', () => {
   it('passes every setting to the Spark job as --flag value pairs', () => {
-    const args = jobArgs(endpoints, loadBatchConfig({ BATCH_DATASET: 'ml-32m', BATCH_RANK: '12' }), 'v1', {
+    const args = jobArgs(endpoints, loadBatchConfig({ BATCH_DATASET: 'ml-32m', BATCH_RANK: '12', BATCH_ALS_BLOCKS: '16' }), 'v1', {
       cutoff: 1_500_000_000_000,
       extraArgs: ['--evaluate-only', 'true'],
     });
@@ -41,7 +41,9 @@ describe('batch > job arguments', () => {
       '--biases': 'false',
       '--seed': '42',
       '--max-future-skew-ms': '300000',
-      '--final-fit': 'all',
+      '--final-fit': 'auto',
+      '--shuffle-partitions': '0',
+      '--als-blocks': '16',
     });
     expect(args.slice(-2)).toEqual(['--evaluate-only', 'true']);
   });
@@ -58,6 +60,17 @@ describe('batch > job arguments', () => {
     expect(declared.optional).toContain('cutoff');
   });
 
+  it("sets the Cassandra connector's write settings as Spark conf", () => {
+    expect(jobConf(loadBatchConfig({}))).toEqual({
+      'spark.cassandra.output.concurrent.writes': '5',
+      'spark.cassandra.output.batch.size.bytes': '4096',
+    });
+    expect(jobConf(loadBatchConfig({ BATCH_CASSANDRA_CONCURRENT_WRITES: '2', BATCH_CASSANDRA_BATCH_BYTES: '1024' }))).toEqual({
+      'spark.cassandra.output.concurrent.writes': '2',
+      'spark.cassandra.output.batch.size.bytes': '1024',
+    });
+  });
+
   it('leaves out a cutoff that is not given', () => {
     expect(jobArgs(endpoints, loadBatchConfig({}), 'v1')).not.toContain('--cutoff');
   });
@@ -69,6 +82,8 @@ describe('batch > job arguments', () => {
 
   it('rejects invalid settings, listing them', () => {
     expect(() => loadBatchConfig({ BATCH_RANK: '0', BATCH_SPLIT: 'sideways' })).toThrow(/BATCH_RANK.*\n.*BATCH_SPLIT|BATCH_SPLIT.*\n.*BATCH_RANK/s);
+    expect(() => loadBatchConfig({ BATCH_ALS_BLOCKS: '-1' })).toThrow(/BATCH_ALS_BLOCKS/);
+    expect(() => loadBatchConfig({ BATCH_SHUFFLE_PARTITIONS: '2.5' })).toThrow(/BATCH_SHUFFLE_PARTITIONS/);
   });
 });
 

@@ -125,8 +125,18 @@ export function jobArgs(stack: Endpoints, batch: BatchConfig, version: string, o
     'similar-n': batch.similarN,
     'ranking-users': batch.rankingUsers,
     'final-fit': batch.finalFit,
+    'shuffle-partitions': batch.shufflePartitions,
+    'als-blocks': batch.alsBlocks,
   };
   return [...Object.entries(args).flatMap(([k, v]) => (v === undefined ? [] : [`--${k}`, String(v)])), ...(options.extraArgs ?? [])];
+}
+
+/** The Spark conf of a run: the Cassandra connector's write settings (its own keys, read by every write of the job). */
+export function jobConf(batch: BatchConfig): Record<string, string> {
+  return {
+    'spark.cassandra.output.concurrent.writes': String(batch.cassandraConcurrentWrites),
+    'spark.cassandra.output.batch.size.bytes': String(batch.cassandraBatchBytes),
+  };
 }
 
 export function createBatchRunner({ platform: stack, batch, log = console.log }: { platform: Platform; batch: BatchConfig; log?: (line: string) => void }) {
@@ -175,7 +185,13 @@ export function createBatchRunner({ platform: stack, batch, log = console.log }:
       let result: BatchResult | undefined;
       const errors: string[] = [];
       const job = await stack.startSparkSubmit(
-        { jar, mainClass: MAIN_CLASS, args: jobArgs(stack, batch, version, options), logFile: path.join(stack.dirs.logs, 'batch.log') },
+        {
+          jar,
+          mainClass: MAIN_CLASS,
+          args: jobArgs(stack, batch, version, options),
+          conf: jobConf(batch),
+          logFile: path.join(stack.dirs.logs, 'batch.log'),
+        },
         (line) => {
           options.onLine?.(line);
           let parsed: BatchLine;

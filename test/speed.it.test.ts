@@ -184,6 +184,30 @@ describe('speed layer > fold-in', () => {
     );
     expect(worst).toBeLessThan(1e-5);
   }, 600_000);
+
+  it('and for a model served from the evaluation fit (BATCH_FINAL_FIT=train, one ALS fit): its user vectors and biases, solved again from all ratings, are what fold-in gives', async () => {
+    const oneFitEnv = { ...env, BATCH_FINAL_FIT: 'train', BATCH_MODEL_NAME: `${modelName}-one-fit` };
+    const oneFit = await createBatchRunner({ platform: platformOf(stack), batch: loadBatchConfig(oneFitEnv), log: silentLog }).run({
+      version: 'v20260201T000002Z',
+    });
+    expect(oneFit.counts.als_fits).toBe(1);
+    expect(oneFit.counts.recommended_users).toBe(610);
+    const lines = await runFlinkJobToLines('moviereco.flink.tools.FoldInCheckJob', [
+      '--model',
+      `${baseConfig.hdfs.url}/models/${modelName}-one-fit/${oneFit.version}`,
+      '--ratings',
+      `${baseConfig.hdfs.url}/movielens/${dataset}/ratings.csv`,
+    ]);
+    const rows = lines.map((l) => l.split(',')).map(([user, n, dx, db]) => ({ user: Number(user), n: Number(n), dx: Number(dx), db: Number(db) }));
+    expect(rows).toHaveLength(610);
+    const worst = Math.max(...rows.map((r) => r.dx));
+    const worstBias = Math.max(...rows.map((r) => r.db));
+    console.log(
+      `one-fit model: fold-in vs served user factors over 610 users: max |Δx| ${worst.toExponential(2)}, max |Δb_u| ${worstBias.toExponential(2)}; RMSE ${oneFit.metrics.rmse?.toFixed(4)}`,
+    );
+    expect(worst).toBeLessThan(1e-5);
+    expect(worstBias).toBeLessThan(1e-5);
+  }, 600_000);
 });
 
 describe('speed layer > recommendations', () => {

@@ -46,6 +46,7 @@ export function stackSparkConf(config: StackConfig): Record<string, string> {
     'spark.cassandra.connection.port': config.cassandra.contactPoints[0]!.split(':')[1]!,
     'spark.cassandra.connection.localDC': config.cassandra.datacenter,
     'spark.ui.enabled': 'false',
+    // the batch job sets its own from the cores and the data (BATCH_SHUFFLE_PARTITIONS, spark-jobs Sizing)
     'spark.sql.shuffle.partitions': '8',
     'spark.local.dir': path.join(config.dirs.tmp, 'spark'),
   };

@@ -55,6 +55,16 @@ public final class TopN {
     return size;
   }
 
+  /**
+   * The least score an offer needs to be kept: the worst kept score once full (an equal score is
+   * kept only with a smaller id), else minus infinity. A scoring loop can skip the offer of a score
+   * below it, with the same result.
+   */
+  public float threshold() {
+    if (size < capacity) return Float.NEGATIVE_INFINITY;
+    return capacity == 0 ? Float.POSITIVE_INFINITY : scores[0];
+  }
+
   public void offer(long id, float score) {
     if (score != score) return; // NaN
     if (size == capacity) {

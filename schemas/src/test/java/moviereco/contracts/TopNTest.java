@@ -66,4 +66,19 @@ class TopNTest {
       for (int i = 0; i < r.ids().length; i++) assertEquals(all.get(i)[0], r.ids()[i]);
     }
   }
+
+  @Test
+  void anOfferBelowTheThresholdIsNeverKept() {
+    TopN top = new TopN(2);
+    assertEquals(Float.NEGATIVE_INFINITY, top.threshold());
+    top.offer(5, 1f);
+    assertEquals(Float.NEGATIVE_INFINITY, top.threshold());
+    top.offer(7, 3f);
+    assertEquals(1f, top.threshold());
+    top.offer(9, 0.5f); // below: not kept
+    top.offer(3, 1f); // equal with a smaller id: kept
+    assertEquals(1f, top.threshold());
+    assertArrayEquals(new long[] {7, 3}, top.result().ids());
+    assertEquals(Float.POSITIVE_INFINITY, new TopN(0).threshold());
+  }
 }

@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import moviereco.contracts.BatchResult;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 
@@ -45,11 +46,19 @@ public final class AlsBatchJob {
     Map<String, Long> counts = new LinkedHashMap<>();
 
     phases.start("read");
+    // sized from the cores and the data unless the flags say (Sizing); counted, so the results say
+    int parallelism = Sizing.parallelism(spark.sparkContext());
+    int partitions = Sizing.shufflePartitions(o.shufflePartitions, parallelism, inputBytes(fs, o));
+    spark.conf().set("spark.sql.shuffle.partitions", partitions);
+    counts.put("parallelism", (long) parallelism);
+    counts.put("shuffle_partitions", (long) partitions);
     MasterData master = MasterData.read(spark, fs, o, startedAt, counts);
+    int alsBlocks = Sizing.alsBlocks(o.alsBlocks, parallelism, counts.get("ratings"));
+    counts.put("als_blocks", (long) alsBlocks);
     phases.end("read");
 
     phases.start("evaluate");
-    Evaluation evaluation = Evaluation.run(jsc, master, o, metrics, counts);
+    Evaluation evaluation = Evaluation.run(jsc, master, o, alsBlocks, metrics, counts);
     phases.end("evaluate");
     if (o.evaluateOnly) {
       phases.result(null, null, null, metrics, counts);
@@ -57,7 +66,7 @@ public final class AlsBatchJob {
     }
 
     phases.start("train");
-    Training model = Training.train(master, evaluation, o);
+    Training model = Training.train(master, evaluation, o, alsBlocks, counts);
     phases.end("train");
 
     phases.start("recommend");
@@ -70,5 +79,15 @@ public final class AlsBatchJob {
     phases.end("write");
 
     phases.result(o.version, master.dataCutoff(), modelPath, metrics, counts);
+  }
+
+  /** The bytes of the history and the archived events: what the read shuffles. */
+  static long inputBytes(FileSystem fs, JobOptions o) throws Exception {
+    long bytes = 0;
+    for (String path : new String[] {o.historyPath, o.eventsPath}) {
+      Path p = new Path(path);
+      if (fs.exists(p)) bytes += fs.getContentSummary(p).getLength();
+    }
+    return bytes;
   }
 }

@@ -34,6 +34,15 @@ public final class Biases implements Serializable {
     this.users = users;
   }
 
+  /**
+   * For a model without biases (the implicit default): nothing is computed, the mean is 0, and
+   * there is nothing to {@link #attach}. Fitting them anyway cost a full aggregation pass over the
+   * ratings per fit (the mean; the bias tables themselves were lazy and never materialised).
+   */
+  public static Biases none() {
+    return new Biases(0, null, null);
+  }
+
   /** From ratings with columns user, movie, rating. */
   public static Biases fit(Dataset<Row> ratings) {
     double mu = ratings.agg(avg("rating")).first().getDouble(0);
@@ -56,6 +65,7 @@ public final class Biases implements Serializable {
 
   /** Adds bi and bu (0 for unknown movies and users). */
   public Dataset<Row> attach(Dataset<Row> rows) {
+    if (items == null) throw new IllegalStateException("a model without biases has none to attach");
     return rows.join(items, seq("movie"), "left")
         .join(users, seq("user"), "left")
         .withColumn("bi", coalesce(col("bi"), lit(0.0)))

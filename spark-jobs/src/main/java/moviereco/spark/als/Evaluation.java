@@ -1,8 +1,10 @@
 package moviereco.spark.als;
 
+import static org.apache.spark.sql.functions.broadcast;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.collect_list;
 import static org.apache.spark.sql.functions.greatest;
+import static org.apache.spark.sql.functions.hash;
 import static org.apache.spark.sql.functions.least;
 import static org.apache.spark.sql.functions.lit;
 
@@ -32,13 +34,16 @@ record Evaluation(Dataset<Row> train, Dataset<Row> test, Biases trainBiases, ALS
       JavaSparkContext jsc,
       MasterData master,
       JobOptions o,
+      int alsBlocks,
       Map<String, Double> metrics,
       Map<String, Long> counts) {
-    Dataset<Row>[] split = split(master.ratings(), o);
+    Dataset<Row>[] split = split(master.ratings(), o, counts.get("users"));
     Dataset<Row> train = split[0].cache();
     Dataset<Row> test = split[1].cache();
-    Biases trainBiases = Biases.fit(train);
-    ALSModel model = Training.als(o).fit(Training.target(train, trainBiases, o));
+    // the explicit model's RMSE is compared with the bias baseline, so it needs them even without
+    // biases in the model; the implicit default needs none
+    Biases trainBiases = o.biases || !o.implicit ? Biases.fit(train) : Biases.none();
+    ALSModel model = Training.als(o, alsBlocks).fit(Training.target(train, trainBiases, o));
     if (!o.implicit) {
       Dataset<Row> predicted = Training.predict(model, test, trainBiases, o).cache();
       RegressionEvaluator rmse =
@@ -69,16 +74,41 @@ record Evaluation(Dataset<Row> train, Dataset<Row> test, Biases trainBiases, ALS
     return evaluation;
   }
 
-  /** random: a seeded random split; temporal: the newest test fraction of ratings is held out. */
+  /**
+   * The ratings held out, and the rest to train on. Held out are the ratings {@code --split} picks
+   * (random: a seeded {@code --test-fraction} of them; temporal: those newer than the newest
+   * test-fraction of all ratings) of a sample of users: the first {@code --ranking-users} in the
+   * order of hash(user, seed), whom the ranking metrics sample too. When that is every user (as on
+   * ml-latest-small), this is the plain split of all ratings it always was; on large data it holds
+   * out only those users' ratings (about 2% of the ratings at 32M instead of 20%), which is what
+   * lets the evaluated fit serve ({@link Training}).
+   */
   @SuppressWarnings("unchecked")
-  static Dataset<Row>[] split(Dataset<Row> master, JobOptions o) {
-    if (o.split.equals("random"))
-      return master.randomSplit(new double[] {1 - o.testFraction, o.testFraction}, o.seed);
-    double boundary =
-        master.stat().approxQuantile("ts", new double[] {1 - o.testFraction}, 0.001)[0];
-    return new Dataset[] {
-      master.filter(col("ts").leq(boundary)), master.filter(col("ts").gt(boundary))
-    };
+  static Dataset<Row>[] split(Dataset<Row> master, JobOptions o, long users) {
+    Dataset<Row>[] parts;
+    if (o.split.equals("random")) {
+      parts = master.randomSplit(new double[] {1 - o.testFraction, o.testFraction}, o.seed);
+    } else {
+      double boundary =
+          master.stat().approxQuantile("ts", new double[] {1 - o.testFraction}, 0.001)[0];
+      parts =
+          new Dataset[] {
+            master.filter(col("ts").leq(boundary)), master.filter(col("ts").gt(boundary))
+          };
+    }
+    if (o.rankingUsers >= users) return parts;
+    // user ids as the tie-break: the same sample whichever plan computes it
+    Dataset<Row> sample =
+        broadcast(
+            master
+                .select("user")
+                .distinct()
+                .orderBy(hash(col("user"), lit(o.seed)), col("user"))
+                .limit(o.rankingUsers)
+                .cache());
+    Dataset<Row> test = parts[1].join(sample, Biases.seq("user"), "left_semi");
+    Dataset<Row> kept = parts[1].join(sample, Biases.seq("user"), "left_anti");
+    return new Dataset[] {parts[0].unionByName(kept), test};
   }
 
   /**
@@ -91,11 +121,17 @@ record Evaluation(Dataset<Row> train, Dataset<Row> test, Biases trainBiases, ALS
         test.filter(col("rating").geq(4.0))
             .groupBy("user")
             .agg(collect_list(col("movie_id")).as("relevant"));
-    Dataset<Row> seen = train.groupBy("user").agg(collect_list(col("movie_id")).as("seen"));
+    // the training ratings of the users with a relevant test rating only (a sample on large data),
+    // not a shuffle of all of them
+    Dataset<Row> seen =
+        train
+            .join(broadcast(relevant.select("user")), Biases.seq("user"), "left_semi")
+            .groupBy("user")
+            .agg(collect_list(col("movie_id")).as("seen"));
     Dataset<Row> users =
         relevant
             .join(seen, "user")
-            .orderBy(org.apache.spark.sql.functions.hash(col("user"), lit(o.seed)))
+            .orderBy(hash(col("user"), lit(o.seed)), col("user"))
             .limit(o.rankingUsers);
     Dataset<Row> factors = Training.userFactors(model, trainBiases, o);
     Dataset<Row> input = users.join(factors, users.col("user").equalTo(factors.col("id")));
@@ -116,30 +152,41 @@ record Evaluation(Dataset<Row> train, Dataset<Row> test, Biases trainBiases, ALS
     JavaRDD<Tuple2<List<Long>, List<Long>>[]> pairs =
         input
             .toJavaRDD()
-            .map(
-                r -> {
-                  long[] seenIds = SparkRows.toSortedLongs(r.getList(r.fieldIndex("seen")));
-                  List<Long> truth = r.getList(r.fieldIndex("relevant"));
-                  TopN.Result s =
-                      itemsB
-                          .value()
-                          .topN(
-                              SparkRows.toFloats(r.getList(r.fieldIndex("features"))),
-                              r.getFloat(r.fieldIndex("offset")),
-                              seenIds,
-                              k);
-                  List<Long> als = new ArrayList<>();
-                  for (long id : s.ids()) als.add(id);
-                  List<Long> pop = new ArrayList<>();
-                  for (long id : popularB.value()) {
-                    if (pop.size() == k) break;
-                    if (Arrays.binarySearch(seenIds, id) < 0) pop.add(id);
-                  }
-                  @SuppressWarnings("unchecked")
-                  Tuple2<List<Long>, List<Long>>[] out =
-                      new Tuple2[] {new Tuple2<>(als, truth), new Tuple2<>(pop, truth)};
-                  return out;
-                })
+            .mapPartitions(
+                rows ->
+                    SparkRows.<Row, Tuple2<List<Long>, List<Long>>[]>inBlocks(
+                        rows,
+                        ItemMatrix.BLOCK,
+                        block -> {
+                          int b = block.size();
+                          float[][] vectors = new float[b][];
+                          float[] offsets = new float[b];
+                          long[][] seenIds = new long[b][];
+                          for (int u = 0; u < b; u++) {
+                            Row r = block.get(u);
+                            vectors[u] = SparkRows.toFloats(r.getList(r.fieldIndex("features")));
+                            offsets[u] = r.getFloat(r.fieldIndex("offset"));
+                            seenIds[u] = SparkRows.toSortedLongs(r.getList(r.fieldIndex("seen")));
+                          }
+                          TopN.Result[] top = itemsB.value().topN(vectors, offsets, seenIds, k);
+                          List<Tuple2<List<Long>, List<Long>>[]> out = new ArrayList<>(b);
+                          for (int u = 0; u < b; u++) {
+                            List<Long> truth =
+                                block.get(u).getList(block.get(u).fieldIndex("relevant"));
+                            List<Long> als = new ArrayList<>();
+                            for (long id : top[u].ids()) als.add(id);
+                            List<Long> pop = new ArrayList<>();
+                            for (long id : popularB.value()) {
+                              if (pop.size() == k) break;
+                              if (Arrays.binarySearch(seenIds[u], id) < 0) pop.add(id);
+                            }
+                            @SuppressWarnings("unchecked")
+                            Tuple2<List<Long>, List<Long>>[] pair =
+                                new Tuple2[] {new Tuple2<>(als, truth), new Tuple2<>(pop, truth)};
+                            out.add(pair);
+                          }
+                          return out;
+                        }))
             .cache();
     long catalogue = train.select("movie").distinct().count();
     String[] names = {"", "popularity_"};

@@ -51,11 +51,21 @@ public final class JobOptions implements Serializable {
   /** users whose ranking metrics are computed (a sample on large data) */
   public int rankingUsers;
 
-  /** all: the served model is trained again on all data; train: the evaluated model serves */
+  /**
+   * all: the served model is fitted again on all data; train: the evaluated fit's item factors
+   * serve, with user vectors solved from all ratings; auto: all only when the evaluation held out
+   * more than 5% of the ratings (see {@link Training})
+   */
   public String finalFit;
 
   /** a rating whose ratedAt is later than the run's start plus this is rejected (RatingRule) */
   public long maxFutureSkewMs;
+
+  /** spark.sql.shuffle.partitions; 0: from the cores and the input's size ({@link Sizing}) */
+  public int shufflePartitions;
+
+  /** ALS's user and item blocks; 0: from the cores and the ratings ({@link Sizing}) */
+  public int alsBlocks;
 
   /** stop after the evaluation: for tuning hyperparameters */
   public boolean evaluateOnly;
@@ -87,6 +97,8 @@ public final class JobOptions implements Serializable {
           "ranking-users",
           "final-fit",
           "max-future-skew-ms",
+          "shuffle-partitions",
+          "als-blocks",
           "evaluate-only");
 
   public static JobOptions parse(String[] args) {
@@ -129,13 +141,18 @@ public final class JobOptions implements Serializable {
     o.rankingUsers = parseInt(values, "ranking-users");
     o.finalFit = values.get("final-fit");
     o.maxFutureSkewMs = parseLong(values, "max-future-skew-ms", 0);
+    o.shufflePartitions = parseInt(values, "shuffle-partitions");
+    o.alsBlocks = parseInt(values, "als-blocks");
     o.evaluateOnly = parseBoolean(values, "evaluate-only", false);
 
     if (!o.split.equals("random") && !o.split.equals("temporal"))
       throw new IllegalArgumentException("--split must be random or temporal");
-    if (!o.finalFit.equals("all") && !o.finalFit.equals("train"))
-      throw new IllegalArgumentException("--final-fit must be all or train");
+    if (!List.of("auto", "all", "train").contains(o.finalFit))
+      throw new IllegalArgumentException("--final-fit must be auto, all or train");
     if (o.version.isEmpty()) throw new IllegalArgumentException("--version must not be empty");
+    if (o.shufflePartitions < 0 || o.alsBlocks < 0)
+      throw new IllegalArgumentException(
+          "--shuffle-partitions and --als-blocks must not be negative (0: derived)");
     if (o.maxFutureSkewMs < 0)
       throw new IllegalArgumentException("--max-future-skew-ms must not be negative");
     return o;

@@ -70,7 +70,12 @@ final class ModelWriter {
         o.keyspace,
         Cql.MOVIE_STATISTICS);
     long since = previousCutoff(cassandra, o);
-    Dataset<Row> newRatings = userRatingRows(ratings.filter(col("ts").gt(since)));
+    // sorted by user within each Spark partition, so that the connector's batches (grouped by
+    // Cassandra partition, up to BATCH_CASSANDRA_BATCH_BYTES) each hold several of a user's rows
+    // instead of one: the master's rows come in hash order, where a user's next row is thousands
+    // of rows away and the connector's grouping buffer has long flushed its batch
+    Dataset<Row> newRatings =
+        userRatingRows(ratings.filter(col("ts").gt(since))).sortWithinPartitions("user_id");
     counts.put("user_ratings_written", newRatings.count());
     SparkRows.writeCassandra(newRatings, o.keyspace, Cql.USER_RATINGS, WRITE_TIME);
     writeMetadata(

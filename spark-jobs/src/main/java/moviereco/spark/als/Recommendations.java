@@ -7,6 +7,7 @@ import static org.apache.spark.sql.functions.lit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import moviereco.contracts.TopN;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -17,7 +18,7 @@ import org.apache.spark.sql.SparkSession;
 
 /**
  * The batch view: the top-N movies for every user (rated ones excluded) and the nearest movies of
- * every movie, scored against the broadcast item matrix.
+ * every movie, scored against the broadcast item matrix in blocks ({@link ItemMatrix}).
  */
 record Recommendations(Dataset<Row> forUsers, Dataset<Row> similar) {
 
@@ -38,17 +39,33 @@ record Recommendations(Dataset<Row> forUsers, Dataset<Row> similar) {
     JavaRDD<Row> recRows =
         userInput
             .toJavaRDD()
-            .map(
-                r -> {
-                  float[] u = SparkRows.toFloats(r.getList(r.fieldIndex("features")));
-                  long[] exclude = SparkRows.toSortedLongs(r.getList(r.fieldIndex("rated")));
-                  return RowFactory.create(
-                      (long) r.getInt(r.fieldIndex("id")),
-                      SparkRows.scoredRows(
-                          itemsB
-                              .value()
-                              .topN(u, r.getFloat(r.fieldIndex("offset")), exclude, topN)));
-                });
+            .mapPartitions(
+                rows ->
+                    SparkRows.<Row, Row>inBlocks(
+                        rows,
+                        ItemMatrix.BLOCK,
+                        block -> {
+                          int b = block.size();
+                          float[][] users = new float[b][];
+                          float[] offsets = new float[b];
+                          long[][] exclude = new long[b][];
+                          for (int u = 0; u < b; u++) {
+                            Row r = block.get(u);
+                            users[u] = SparkRows.toFloats(r.getList(r.fieldIndex("features")));
+                            offsets[u] = r.getFloat(r.fieldIndex("offset"));
+                            exclude[u] = SparkRows.toSortedLongs(r.getList(r.fieldIndex("rated")));
+                          }
+                          TopN.Result[] top = itemsB.value().topN(users, offsets, exclude, topN);
+                          List<Row> out = new ArrayList<>(b);
+                          for (int u = 0; u < b; u++) {
+                            Row r = block.get(u);
+                            out.add(
+                                RowFactory.create(
+                                    (long) r.getInt(r.fieldIndex("id")),
+                                    SparkRows.scoredRows(top[u])));
+                          }
+                          return out;
+                        }));
     Dataset<Row> recs =
         spark
             .createDataFrame(recRows, SparkRows.rankedLists("user_id"))
@@ -59,14 +76,20 @@ record Recommendations(Dataset<Row> forUsers, Dataset<Row> similar) {
 
     int similarN = o.similarN;
     int movies = model.items().size();
-    List<Integer> indices = new ArrayList<>(movies);
-    for (int i = 0; i < movies; i++) indices.add(i);
+    // blocks of movies by their first index, each scored against all movies
+    List<Integer> starts = new ArrayList<>();
+    for (int i = 0; i < movies; i += ItemMatrix.BLOCK) starts.add(i);
     JavaRDD<Row> simRows =
-        jsc.parallelize(indices, Math.max(2, movies / 2000))
-            .map(
-                i -> {
+        jsc.parallelize(starts, Math.max(2, movies / 2000))
+            .flatMap(
+                from -> {
                   ItemMatrix m = itemsB.value();
-                  return RowFactory.create(m.ids[i], SparkRows.scoredRows(m.similar(i, similarN)));
+                  int to = Math.min(from + ItemMatrix.BLOCK, m.size());
+                  TopN.Result[] top = m.similar(from, to, similarN);
+                  List<Row> out = new ArrayList<>(to - from);
+                  for (int q = 0; q < top.length; q++)
+                    out.add(RowFactory.create(m.ids[from + q], SparkRows.scoredRows(top[q])));
+                  return out.iterator();
                 });
     Dataset<Row> similar =
         spark

@@ -2,7 +2,11 @@ package moviereco.spark.als;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.Iterator;
 import java.util.List;
+import java.util.NoSuchElementException;
+import java.util.function.Function;
 import moviereco.contracts.Cql;
 import moviereco.contracts.TopN;
 import org.apache.spark.sql.Dataset;
@@ -38,6 +42,39 @@ final class SparkRows {
   static scala.collection.Seq<Row> scoredRows(TopN.Result s) {
     List<Row> out = new ArrayList<>(s.ids().length);
     for (int i = 0; i < s.ids().length; i++) out.add(RowFactory.create(s.ids()[i], s.scores()[i]));
+    return scala.collection.JavaConverters.asScalaBuffer(out).toList();
+  }
+
+  /**
+   * A partition's rows taken in lists of up to {@code size} and mapped list by list, lazily: the
+   * scoring loops work on blocks of users or movies ({@link ItemMatrix#BLOCK}).
+   */
+  static <T, R> Iterator<R> inBlocks(Iterator<T> rows, int size, Function<List<T>, List<R>> f) {
+    return new Iterator<R>() {
+      private Iterator<R> current = Collections.emptyIterator();
+
+      @Override
+      public boolean hasNext() {
+        while (!current.hasNext() && rows.hasNext()) {
+          List<T> block = new ArrayList<>(size);
+          while (block.size() < size && rows.hasNext()) block.add(rows.next());
+          current = f.apply(block).iterator();
+        }
+        return current.hasNext();
+      }
+
+      @Override
+      public R next() {
+        if (!hasNext()) throw new NoSuchElementException();
+        return current.next();
+      }
+    };
+  }
+
+  /** A vector as an array<float> column's value (a Scala Seq, as Row wants it). */
+  static scala.collection.Seq<Float> floatSeq(double[] values) {
+    List<Float> out = new ArrayList<>(values.length);
+    for (double v : values) out.add((float) v);
     return scala.collection.JavaConverters.asScalaBuffer(out).toList();
   }
 

@@ -54,6 +54,8 @@ class JobOptionsTest {
     m.put("ranking-users", "20000");
     m.put("final-fit", "all");
     m.put("max-future-skew-ms", "300000");
+    m.put("shuffle-partitions", "0");
+    m.put("als-blocks", "6");
     return m;
   }
 
@@ -93,6 +95,8 @@ class JobOptionsTest {
     assertEquals(20_000, o.rankingUsers);
     assertEquals("all", o.finalFit);
     assertEquals(300_000, o.maxFutureSkewMs);
+    assertEquals(0, o.shufflePartitions);
+    assertEquals(6, o.alsBlocks);
     assertTrue(o.evaluateOnly);
   }
 
@@ -125,6 +129,12 @@ class JobOptionsTest {
   }
 
   @Test
+  void finalFitIsAutoAllOrTrain() {
+    for (String fit : List.of("auto", "all", "train"))
+      assertEquals(fit, JobOptions.parse(args(required(), "--final-fit", fit)).finalFit);
+  }
+
+  @Test
   void theLastValueOfARepeatedFlagWins() {
     assertEquals(30, JobOptions.parse(args(required(), "--rank", "30")).rank);
   }
@@ -144,6 +154,12 @@ class JobOptionsTest {
     assertThrows(
         IllegalArgumentException.class,
         () -> JobOptions.parse(args(required(), "--max-future-skew-ms", "-1")));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> JobOptions.parse(args(required(), "--als-blocks", "-1")));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> JobOptions.parse(args(required(), "--shuffle-partitions", "-2")));
     var e =
         assertThrows(
             IllegalArgumentException.class,

@@ -1,7 +1,7 @@
 /**
  * Batch benchmark: the whole ALS batch on a generated ml-32m-sized dataset, wall time per phase
- * and the peak resident memory of the Spark JVM, in its own keyspace and model name. Prints a
- * table and writes bench-results/.
+ * and the peak resident memory of the Spark JVM, in its own keyspace and model name, both dropped
+ * first (a clean start: runs are comparable). Prints a table and writes bench-results/.
  *
  *   SPARK_DRIVER_MB=8192 npm run bench:batch [-- --ratings 32000204]
  */
@@ -15,6 +15,7 @@ import { loadBatchConfig } from '../../batch/config.ts';
 import { createBatchRunner } from '../../batch/runner.ts';
 import { createWebHdfs } from '../../lib/webhdfs.ts';
 import { platformOf } from '../../infra/platform.ts';
+import { cassandraClient } from '../../lib/platform.ts';
 
 const { values } = parseArgs({ options: { ratings: { type: 'string' } } });
 const ratings = Number(values.ratings ?? ML_32M.ratings);
@@ -33,6 +34,16 @@ if (!(await hdfs.exists(hdfsFile)) || (await hdfs.list(`/movielens/${name}`)).fi
 }
 
 const batch = loadBatchConfig({ ...process.env, BATCH_DATASET: name, BATCH_MODEL_NAME: 'als-bench' });
+// a clean start, so runs are comparable: no keyspace (its rows and tombstones) and no model folder from earlier runs
+{
+  const cql = cassandraClient(stack);
+  try {
+    await cql.execute('DROP KEYSPACE IF EXISTS bench_batch', [], { readTimeout: 120_000 });
+  } finally {
+    await cql.shutdown();
+  }
+  await hdfs.remove(`/models/${batch.modelName}`);
+}
 const runner = createBatchRunner({ platform: platformOf(stack), batch });
 let pid = 0;
 let peakKb = 0;

@@ -14,7 +14,9 @@ import { cassandraClient, kafkaClient } from '../../lib/platform.ts';
 import { waitFor } from '../../lib/wait-for.ts';
 import { createCodec } from '../../schemas/avro.ts';
 import { createControlPlane } from '../../speed/control-plane.ts';
+import { createFlinkClient } from '../../speed/flink-client.ts';
 import { loadJobsConfig, speedJobName } from '../../speed/jobs.ts';
+import { ACTIVE_STATES } from '../../speed/plan.ts';
 import { createRandom, createUserPicker } from './zipf.ts';
 
 export function createBenchRatings({ stack, env, users, seed }: { stack: StackConfig; env: Record<string, string | undefined>; users: number; seed: number }) {
@@ -95,6 +97,11 @@ export function createBenchRatings({ stack, env, users, seed }: { stack: StackCo
         },
       };
     },
-    close: () => sink.close(),
+    /** Closes the producer and cancels the bench's speed job (its checkpoints stay for the next run): it holds TaskManager memory other jobs need. */
+    async close() {
+      await sink.close();
+      const flink = createFlinkClient({ baseUrl: stack.flink.restUrl });
+      for (const j of await flink.listJobs()) if (j.name === speedJobName(jobs) && ACTIVE_STATES.includes(j.state)) await flink.cancel(j.jid);
+    },
   };
 }

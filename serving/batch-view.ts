@@ -9,7 +9,7 @@
  * version asked for changes (a model switch or a rollback): the view only ever holds one version.
  */
 import type { RecommendationRow } from './store.ts';
-import type { RankedRow } from './recommend.ts';
+import { compactRow, type RankedRow } from './recommend.ts';
 
 export interface BatchViewStats {
   version: string | undefined;
@@ -36,14 +36,6 @@ export interface BatchView {
 /** what a Map entry, its key and the slot's bookkeeping cost beyond the items (measured with V8: ~40-50 B) */
 const ENTRY_BYTES = 64;
 const ABSENT = -1;
-
-/** a row as the view holds it: ids and float32 scores */
-const compact = (row: RecommendationRow): RankedRow => ({
-  modelVersion: row.modelVersion,
-  computedAt: row.computedAt,
-  movieIds: Int32Array.from(row.items, (i) => i.movieId),
-  scores: Float32Array.from(row.items, (i) => i.score),
-});
 
 export function createBatchView({
   budgetBytes,
@@ -123,7 +115,7 @@ export function createBatchView({
       return null;
     }
     const n = row.items.length;
-    const ranked = compact(row);
+    const ranked = compactRow(row);
     if (n > rowItems) return ranked;
     evictTo(budgetBytes - slotBytes - ENTRY_BYTES);
     const slot = takeSlot();
@@ -162,7 +154,7 @@ export function createBatchView({
           if (inflight.get(userId) === reading) inflight.delete(userId);
           // a row of another version (or read for a version no longer current) is served, not kept
           if (v !== version || (row !== undefined && row.modelVersion !== v) || users.has(userId)) {
-            return row ? compact(row) : null;
+            return row ? compactRow(row) : null;
           }
           return keep(userId, row);
         },

@@ -38,6 +38,14 @@ export interface RankedRow {
   scores: ArrayLike<number>;
 }
 
+/** A row as the in-process views hold it: movie ids as Int32, scores as Float32 (what CQL `float` holds, so nothing changes). */
+export const compactRow = (row: RecommendationRow): RankedRow => ({
+  modelVersion: row.modelVersion,
+  computedAt: row.computedAt,
+  movieIds: Int32Array.from(row.items, (i) => i.movieId),
+  scores: Float32Array.from(row.items, (i) => i.score),
+});
+
 export const rankedOf = (row: RecommendationRow): RankedRow => ({
   modelVersion: row.modelVersion,
   computedAt: row.computedAt,

@@ -18,7 +18,7 @@
  * recently used going first. A user with no speed row is held too (the common case: most users
  * have not rated since the last batch), so unknown and batch-served users cost no read either.
  */
-import type { RankedRow } from './recommend.ts';
+import { compactRow, type RankedRow } from './recommend.ts';
 import type { RecommendationRow } from './store.ts';
 
 export interface SpeedViewStats {
@@ -45,13 +45,6 @@ interface Held {
   version: string | undefined;
   expiresAt: number;
 }
-
-const compact = (row: RecommendationRow): RankedRow => ({
-  modelVersion: row.modelVersion,
-  computedAt: row.computedAt,
-  movieIds: Int32Array.from(row.items, (i) => i.movieId),
-  scores: Float32Array.from(row.items, (i) => i.score),
-});
 
 export function createSpeedView({
   maxUsers,
@@ -99,7 +92,7 @@ export function createSpeedView({
       }
       misses++;
       const read_ = await read();
-      const row = read_ ? compact(read_) : null;
+      const row = read_ ? compactRow(read_) : null;
       // keep it only if nothing outdated it meanwhile: signals flowing, no rating of the user pending
       if (live && settled(userId, row, now())) {
         held.delete(userId);

@@ -1,5 +1,6 @@
 package moviereco.flink.speed;
 
+import moviereco.contracts.Cholesky;
 import moviereco.contracts.TopN;
 
 /**
@@ -58,7 +59,7 @@ public final class FoldIn {
     }
     double lambda = m.reg * n;
     for (int p = 0; p < k; p++) a[p * k + p] += lambda;
-    choleskySolve(a, b, k);
+    Cholesky.solve(a, b, k);
     System.arraycopy(b, 0, x, 0, k);
     return new UserVector(bu, x, n);
   }
@@ -80,37 +81,8 @@ public final class FoldIn {
     }
     double lambda = m.reg * n;
     for (int p = 0; p < k; p++) a[p * k + p] += lambda;
-    choleskySolve(a, b, k);
+    Cholesky.solve(a, b, k);
     return new UserVector(0, b, n);
-  }
-
-  /**
-   * Solves A x = b in place for a symmetric positive definite A of which the lower triangle is
-   * filled (row-major k×k); b receives x.
-   */
-  static void choleskySolve(double[] a, double[] b, int k) {
-    for (int j = 0; j < k; j++) {
-      double d = a[j * k + j];
-      for (int p = 0; p < j; p++) d -= a[j * k + p] * a[j * k + p];
-      if (d <= 0) throw new ArithmeticException("matrix is not positive definite");
-      double l = Math.sqrt(d);
-      a[j * k + j] = l;
-      for (int i = j + 1; i < k; i++) {
-        double s = a[i * k + j];
-        for (int p = 0; p < j; p++) s -= a[i * k + p] * a[j * k + p];
-        a[i * k + j] = s / l;
-      }
-    }
-    for (int i = 0; i < k; i++) {
-      double s = b[i];
-      for (int p = 0; p < i; p++) s -= a[i * k + p] * b[p];
-      b[i] = s / a[i * k + i];
-    }
-    for (int i = k - 1; i >= 0; i--) {
-      double s = b[i];
-      for (int p = i + 1; p < k; p++) s -= a[p * k + i] * b[p];
-      b[i] = s / a[i * k + i];
-    }
   }
 
   /** The predicted rating of the movie at model row {@code row}. */

@@ -68,6 +68,16 @@ export interface RunJarRequest {
   allowNonRestoredState?: boolean;
 }
 
+/**
+ * A Java stack trace in a few lines: the first says where it failed, the causes say why (the last
+ * three, the deepest last); the `at ...` frames are left out.
+ */
+export function exceptionSummary(trace: string): string {
+  const lines = trace.split('\n');
+  const causes = lines.filter((l) => /^\s*(Caused by|Suppressed):/.test(l)).map((l) => l.trim());
+  return [lines[0], ...causes.slice(-3)].join('\n');
+}
+
 export interface FlinkClientOptions {
   baseUrl: string;
   timeoutMs?: number;
@@ -141,7 +151,8 @@ export function createFlinkClient({ baseUrl, timeoutMs = 30_000, http = got }: F
     const body = await call<{ exceptionHistory?: { entries: { stacktrace: string }[] } }>('GET', `jobs/${jobId}/exceptions`, {
       searchParams: { maxExceptions: '1' },
     });
-    return body.exceptionHistory?.entries[0]?.stacktrace.split('\n').slice(0, 3).join('\n');
+    const trace = body.exceptionHistory?.entries[0]?.stacktrace;
+    return trace === undefined ? undefined : exceptionSummary(trace);
   }
 
   /** The job's global parameters (our jobs put their flags there) and its default parallelism. */

@@ -70,6 +70,20 @@ export async function runningJob(flink: FlinkClient, name: string): Promise<{ ji
   return jobs.filter((j) => j.name === name).sort((a, b) => b['start-time'] - a['start-time'])[0];
 }
 
+/** What a failed check needs to say why: the job's state, its restarts and its latest exception. */
+export async function jobDiagnosis(flink: FlinkClient, name: string): Promise<string> {
+  try {
+    const job = await runningJob(flink, name);
+    if (!job) return `no job named ${name}`;
+    const details = await flink.job(job.jid);
+    const cause = await flink.rootException(job.jid).catch(() => undefined);
+    const tasks = details.vertices.map((v) => `${v.name.slice(0, 40)} ${v.status}`).join('; ');
+    return `job ${job.state} (${tasks})${cause ? `; latest exception: ${cause.replace(/\s+/g, ' ').slice(0, 400)}` : '; no exception'}`;
+  } catch (e) {
+    return `job state unknown: ${(e as Error).message}`;
+  }
+}
+
 export function exactlyOnce(counts: Map<string, number>, ids: readonly string[]): DrillCheck {
   const missing = ids.filter((id) => !counts.has(id)).length;
   const duplicated = ids.filter((id) => (counts.get(id) ?? 0) > 1).length;

@@ -48,6 +48,7 @@ import {
   type DrillCheck,
   type DrillContext,
   exactlyOnce,
+  jobDiagnosis,
   fmt,
   parts,
   popularMovies,
@@ -174,7 +175,7 @@ async function kafkaDrill(ctx: DrillContext): Promise<DrillCheck[]> {
 }
 
 async function cassandraDrill(ctx: DrillContext): Promise<DrillCheck[]> {
-  const { jobs, engines } = parts(ctx);
+  const { jobs, engines, flink, kafka, speedJob } = parts(ctx);
   const get = async (p: string) => {
     const res = await fetch(`${ctx.apiUrl}${p}`);
     return {
@@ -217,10 +218,18 @@ async function cassandraDrill(ctx: DrillContext): Promise<DrillCheck[]> {
   } finally {
     await sink.close();
   }
+  let waitError = '';
   const row = await withStore(ctx, (store) =>
-    waitFor(async () => store.speedRow(userId), { delayMs: 500, maxWaitMs: 300_000, description: `a speed row for user ${userId}` }).catch(() => undefined),
+    waitFor(async () => store.speedRow(userId), { delayMs: 500, maxWaitMs: 300_000, description: `a speed row for user ${userId}` }).catch((e: Error) => {
+      waitError = e.message;
+      return undefined;
+    }),
   );
   const speedSeconds = (performance.now() - back) / 1000;
+  // a failure says where the rating stopped: not read (lag), read but failing (exception), or unreadable row
+  const why = row
+    ? ''
+    : `; ${waitError}; ${await jobDiagnosis(flink, speedJob)}; consumer lag ${await consumerLag(kafka, speedJob, jobs.topics.ratings).catch((e) => (e as Error).message)}`;
   return [
     check(
       'with Cassandra down the API answers 503 with Retry-After and says why',
@@ -236,7 +245,7 @@ async function cassandraDrill(ctx: DrillContext): Promise<DrillCheck[]> {
     check(
       'the speed job writes again by itself',
       row !== undefined,
-      row ? `a new user's speed row ${speedSeconds.toFixed(1)} s after Cassandra was up` : 'no speed row within 5 min',
+      row ? `a new user's speed row ${speedSeconds.toFixed(1)} s after Cassandra was up` : `no speed row within 5 min${why}`,
     ),
   ];
 }

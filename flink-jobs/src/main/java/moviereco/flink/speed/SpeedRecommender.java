@@ -76,7 +76,7 @@ public class SpeedRecommender
 
   public static final OutputTag<UserRatingRow> USER_RATINGS = new OutputTag<>("user-ratings") {};
   private static final String CURRENT = "current";
-  private static final long MODEL_RETRY_MS = 30_000;
+  static final long MODEL_RETRY_MS = 30_000;
   static final long SEED_RECHECK_MS = 5;
   public static final String RECOMMENDATIONS_COMPUTED = "recommendationsComputed";
   public static final String USERS_SEEDED = "usersSeeded";
@@ -213,14 +213,28 @@ public class SpeedRecommender
       h.seeded = true;
       seeded.inc();
       Iterable<Rating> waiting = pending.get();
-      if (waiting != null) for (Rating r : waiting) apply(h, r, ref, ctx);
+      if (waiting != null)
+        for (Rating r : waiting) {
+          apply(h, r, ref, ctx);
+          // the stored history may hold this rating already: an attempt that failed after the
+          // last checkpoint wrote its user_ratings row, and maybe not the speed row. The row is
+          // owed all the same (else a replay finds nothing new and the user never gets one).
+          if (ref == null || r.ratedAt > ref.dataCutoff) {
+            h.dirty = true;
+            h.lastEventAt = Math.max(h.lastEventAt, r.ratedAt);
+          }
+        }
       pending.clear();
     }
     if (h.dirty && ref != null) {
-      Model m = model(ref);
+      Model m = model(ref, ctx.timerService().currentProcessingTime());
       if (m != null) {
         out.collect(recommend(user, h, m));
         h.dirty = false;
+      } else {
+        // the model did not load (it is retried after MODEL_RETRY_MS): this user's row is owed,
+        // so look again then instead of waiting for the user's next rating
+        schedule(h, ctx, MODEL_RETRY_MS);
       }
     }
     history.update(h);
@@ -252,7 +266,8 @@ public class SpeedRecommender
         ref.version,
         Instant.ofEpochMilli(ref.dataCutoff),
         update);
-    model(ref); // load now, not on the first rating after it
+    long now = ctx.currentProcessingTime();
+    model(ref, now); // load now, not on the first rating after it
     int[] recomputed = {0};
     ctx.applyToKeyedState(
         historyDescriptor,
@@ -260,7 +275,7 @@ public class SpeedRecommender
           UserHistory h = userState.value();
           if (h == null || !h.seeded) return; // its timer is due and will use the new model
           if (h.lastEventAt > ref.dataCutoff) {
-            Model m = model(ref);
+            Model m = model(ref, now);
             if (m == null) return;
             out.collect(recommend(user, h, m));
             recomputed[0]++;
@@ -312,10 +327,13 @@ public class SpeedRecommender
    * The loaded model for a reference, loading it if needed; null if it cannot be read (retried
    * later).
    */
-  private Model model(ModelRef ref) {
+  /**
+   * The model of {@code ref}, loaded once; null while it fails to load (retried after
+   * MODEL_RETRY_MS of processing time).
+   */
+  private Model model(ModelRef ref, long now) {
     if (model != null && model.version.equals(ref.version)) return model;
-    if (ref.version.equals(failedVersion) && System.currentTimeMillis() - failedAt < MODEL_RETRY_MS)
-      return null;
+    if (ref.version.equals(failedVersion) && now - failedAt < MODEL_RETRY_MS) return null;
     try {
       long start = System.currentTimeMillis();
       model = ModelLoader.load(ref.path);
@@ -331,7 +349,7 @@ public class SpeedRecommender
       return model;
     } catch (Exception e) {
       failedVersion = ref.version;
-      failedAt = System.currentTimeMillis();
+      failedAt = now;
       LOG.error(
           "cannot load model {} from {}; users stay on the batch view until it loads",
           ref.version,

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -230,6 +231,28 @@ class SpeedRecommenderHarnessTest {
   }
 
   @Test
+  void aUserWhoseModelCannotBeLoadedYetGetsARowWhenItLoadsWithoutRatingAgain() throws Exception {
+    open();
+    ModelRef written = ref("v3", 2_000);
+    Path files = Path.of(java.net.URI.create(written.path));
+    Path away = files.resolveSibling("v3-away");
+    Files.move(files, away); // the model's files are unreadable, e.g. HDFS is failing
+    harness.processBroadcastElement(new ModelSwitch(written, ++switchedAt, "model-updates"), START);
+    harness.processElement(rating(1, 10, 5f, 5_000), START);
+    harness.setProcessingTime(START + COALESCE_MS);
+    assertTrue(rows().isEmpty(), "no model: no row yet");
+    assertEquals(1, harness.numProcessingTimeTimers(), "the owed row is retried");
+
+    Files.move(away, files);
+    harness.setProcessingTime(START + COALESCE_MS + SpeedRecommender.MODEL_RETRY_MS - 1);
+    assertTrue(rows().isEmpty(), "not before the retry is due");
+    harness.setProcessingTime(START + COALESCE_MS + SpeedRecommender.MODEL_RETRY_MS);
+    assertEquals(1, rows().size(), "the row once the model loads, with no further rating");
+    assertEquals("v3", rows().get(0).modelVersion);
+    assertEquals(0, harness.numProcessingTimeTimers());
+  }
+
+  @Test
   void theStoredHistoryIsReadOnceAndMergedBeforeTheWaitingRatings() throws Exception {
     open();
     harness.processBroadcastElement(model("v1", 2_000), START);
@@ -261,6 +284,32 @@ class SpeedRecommenderHarnessTest {
     harness.setProcessingTime(START + 200);
     assertEquals(1, reader.calls(1), "a seeded user is not read again");
     assertEquals(2, rows().size());
+  }
+
+  @Test
+  void aReplayedRatingThatTheStoredHistoryAlreadyHoldsStillGetsItsRow() throws Exception {
+    // an attempt wrote the user_ratings row and failed before the speed row and a checkpoint;
+    // after the restore the rating is replayed and the seed finds it already stored
+    open();
+    harness.processBroadcastElement(model("v1", 2_000), START);
+    reader.answers.put(
+        1L,
+        CompletableFuture.completedFuture(
+            new HistoryReader.Stored(new long[] {10}, new float[] {4f}, new long[] {5_000})));
+    harness.processElement(rating(1, 10, 4f, 5_000), START);
+    harness.setProcessingTime(START + COALESCE_MS);
+    assertEquals(1, rows().size(), "the row is computed although the history did not change");
+    assertFalse(contains(rows().get(0).movieIds, 10));
+    assertTrue(userRatings().isEmpty(), "the stored row is not written again");
+
+    // a rating the model has seen (older than its cutoff) owes no row
+    reader.answers.put(
+        2L,
+        CompletableFuture.completedFuture(
+            new HistoryReader.Stored(new long[] {10}, new float[] {4f}, new long[] {1_000})));
+    harness.processElement(rating(2, 10, 4f, 1_000), START + 100);
+    harness.setProcessingTime(START + 100 + COALESCE_MS);
+    assertEquals(1, rows().size());
   }
 
   @Test

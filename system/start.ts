@@ -8,8 +8,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { loadApiConfig } from '../serving/config.ts';
 import { startApi, type RunningApi } from './api-server.ts';
-import { DATA_DIR, findDataset, type FoundDataset } from '../ingest/datasets/dataset.ts';
-import { generateDataset, ML_LATEST_SMALL } from '../ingest/datasets/generator.ts';
+import { DATA_DIR, DatasetError, findDataset, GROUPLENS_URL, type FoundDataset } from '../ingest/datasets/dataset.ts';
+import { generateDataset, generatedStandIn } from '../ingest/datasets/generator.ts';
 import { loadDataset } from '../ingest/datasets/load.ts';
 import type { StackConfig } from '../infra/config.ts';
 import { createStack } from '../infra/stack.ts';
@@ -59,15 +59,33 @@ export interface RunningSystem {
   stop(): Promise<void>;
 }
 
+/**
+ * The named set, or else its generated stand-in of the same shape (said plainly, as it is not
+ * MovieLens); a set without a stand-in stops the start with how to get it.
+ */
 async function findOrGenerate(name: string, log: (line: string) => void): Promise<FoundDataset> {
   try {
     return await findDataset(name, { log });
   } catch (error) {
-    log(`${name} not found or downloadable (${describeError(error).split('\n')[0]}); generating a MovieLens-shaped set instead`);
-    const dir = path.join(DATA_DIR, 'generated', 'generated-small-s42');
-    if (!fs.existsSync(path.join(dir, 'ratings.csv')))
-      await generateDataset({ outDir: dir, ratings: ML_LATEST_SMALL.ratings, users: ML_LATEST_SMALL.users, movies: ML_LATEST_SMALL.movies, seed: 42 });
-    return { name: 'generated-small-s42', dir, source: 'path' };
+    const why = describeError(error).split('\n')[0];
+    const standIn = generatedStandIn(name);
+    if (!standIn)
+      throw new DatasetError(
+        `${name} is not here and could not be downloaded (${why}). Download it from ${GROUPLENS_URL}/${name}.zip, unzip it and pass the folder: npm start -- --dataset /path/to/${name}; or run a generated set: npm run data -- generate --preset 32m, then npm start -- --dataset ${path.join(DATA_DIR, 'generated', 'generated-32m-s42')}`,
+        { cause: error },
+      );
+    const { ratings, users, movies } = standIn.shape;
+    const fmt = (n: number) => n.toLocaleString('en-US');
+    log(
+      [
+        `${name} is not here and could not be downloaded (${why}).`,
+        `RUNNING ${standIn.name} INSTEAD: generated data of ${name}'s shape (${fmt(ratings)} ratings, ${fmt(users)} users, ${fmt(movies)} movies), not MovieLens.`,
+        `For the real set: download ${GROUPLENS_URL}/${name}.zip, unzip it and run npm start -- --dataset /path/to/${name}`,
+      ].join('\n'),
+    );
+    const dir = path.join(DATA_DIR, 'generated', standIn.name);
+    if (!fs.existsSync(path.join(dir, 'ratings.csv'))) await generateDataset({ outDir: dir, ...standIn.shape, seed: 42 });
+    return { name: standIn.name, dir, source: 'path' };
   }
 }
 

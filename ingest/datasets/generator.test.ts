@@ -5,7 +5,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseRatingLine } from '../ratings-csv.ts';
 import { parseCsvLine } from './csv.ts';
-import { GENRES, defaultShape, generateDataset, ratingsPerUser } from './generator.ts';
+import { GENRES, ML_32M, ML_LATEST_SMALL, defaultShape, generateDataset, generatedStandIn, ratingsPerUser } from './generator.ts';
 import { createRandom } from './random.ts';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'gen-'));
@@ -125,3 +125,14 @@ function correlation(xs: number[], ys: number[]): number {
   });
   return sxy / Math.sqrt(sxx * syy);
 }
+
+describe('generatedStandIn', () => {
+  it('stands in for ml-32m with a set of its shape, named as `data generate --preset 32m` names it', () => {
+    expect(generatedStandIn('ml-32m')).toEqual({ name: 'generated-32m-s42', preset: '32m', shape: ML_32M });
+    expect(generatedStandIn('ml-latest-small')).toEqual({ name: 'generated-small-s42', preset: 'small', shape: ML_LATEST_SMALL });
+  });
+
+  it('has none for other sets: the start stops and says how to get them', () => {
+    expect(generatedStandIn('ml-25m')).toBeUndefined();
+  });
+});

@@ -23,6 +23,19 @@ import { createAliasTable, createRandom, type Random } from './random.ts';
 export const ML_32M = { ratings: 32_000_204, users: 200_948, movies: 87_585 } as const;
 export const ML_LATEST_SMALL = { ratings: 100_836, users: 610, movies: 9_742 } as const;
 
+/**
+ * The generated stand-in for a MovieLens set that cannot be found or downloaded: the same shape
+ * (ratings, users, movies) under the name `npm run data -- generate --preset <preset>` gives it.
+ * Undefined for a set without one: the caller stops and says how to get it.
+ */
+export function generatedStandIn(
+  name: string,
+): { name: string; preset: 'small' | '32m'; shape: { ratings: number; users: number; movies: number } } | undefined {
+  if (name === 'ml-latest-small') return { name: 'generated-small-s42', preset: 'small', shape: ML_LATEST_SMALL };
+  if (name === 'ml-32m') return { name: 'generated-32m-s42', preset: '32m', shape: ML_32M };
+  return undefined;
+}
+
 export const GENRES = [
   'Action',
   'Adventure',

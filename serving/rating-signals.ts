@@ -28,22 +28,45 @@ export async function startRatingSignals({
   const consumer = kafka.consumer({ groupId: `moviereco-api-signals-${randomUUID()}`, maxWaitTimeInMs: 100 });
   const { GROUP_JOIN, FETCH_START, REBALANCING, CRASH, DISCONNECT, STOP } = consumer.events;
   let joined = false;
+  // an outage is logged once, when it starts, and once more when the signals flow again (kafkajs
+  // crashes and restarts the consumer every few seconds while a broker is away)
+  let outage = false;
   consumer.on(GROUP_JOIN, () => {
     joined = true;
   });
   // live once fetching after a join: the positions are resolved, nothing produced from now on is missed
   consumer.on(FETCH_START, () => {
-    if (joined) onLive(true);
+    if (!joined) return;
+    onLive(true);
+    if (outage) log('rating signals flow again; the speed view serves from memory');
+    outage = false;
   });
-  const down = (why: string) => () => {
+  const down = (why: (payload: unknown) => string) => (event: { payload?: unknown }) => {
     joined = false;
     onLive(false);
-    if (why) log(`rating signals: ${why}; the speed view reads every request until they flow again`);
+    const reason = why(event?.payload);
+    if (reason && !outage) log(`rating signals: ${reason}; the speed view reads every request until they flow again`);
+    if (reason) outage = true;
   };
-  consumer.on(REBALANCING, down(''));
-  consumer.on(CRASH, down('the consumer crashed'));
-  consumer.on(DISCONNECT, down(''));
-  consumer.on(STOP, down(''));
+  consumer.on(
+    REBALANCING,
+    down(() => ''),
+  );
+  consumer.on(
+    CRASH,
+    down((payload) => {
+      const error = (payload as { error?: Error } | undefined)?.error;
+      return `the consumer crashed${error?.message ? ` (${error.message})` : ''}`;
+    }),
+  );
+  consumer.on(
+    DISCONNECT,
+    down(() => ''),
+  );
+  consumer.on(
+    STOP,
+    down(() => ''),
+  );
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: false });
   await consumer.run({

@@ -1,10 +1,15 @@
 /**
  * Ingest benchmark: replay throughput (events/s, acks=all) of ml-latest-small and of a generated
- * ml-32m-sized file, for each Node client behind the RatingSink interface, beside Kafka's own
- * Java producer benchmark (org.apache.kafka.tools.ProducerPerformance) with the same record size,
- * all in the same run against the running stack. Prints a table and writes bench-results/.
+ * ml-32m-sized file, for each Node client behind the RatingSink interface, beside two Java
+ * baselines in the same run against the running stack: the same replay done with kafka-clients
+ * (flink-jobs' JavaReplay: same parsing, rating rule, Avro encoding, keys, acks=all and
+ * idempotence), which is what the ratios compare with, and Kafka's own ProducerPerformance (no
+ * keys, ready-made payloads of the same size), the client's ceiling. Every replay's topic is
+ * checked to hold exactly the rows produced. Prints a table and writes bench-results/.
  *
  *   npm run bench:ingest [-- --other-limit 5000000 --java-records 5000000 --skip-32m]
+ *
+ * The data: the generated 32M set in data/generated/generated-32m-s42 (made first if missing).
  */
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
@@ -18,6 +23,7 @@ import { createRatingSink, type SinkClient } from '../../ingest/rating-sink.ts';
 import { replayRatings } from '../../ingest/replay.ts';
 import { createCodec } from '../../schemas/avro.ts';
 import { kafkaClient } from '../../lib/platform.ts';
+import { ensureJobJar } from '../../infra/job-jars.ts';
 
 const config = loadConfig();
 const codec = createCodec('rating-event');
@@ -29,6 +35,8 @@ const OTHER: SinkClient = 'kafkajs';
 
 interface Row {
   run: string;
+  /** the dataset of the run, to compare with the Java replay of the same file */
+  dataset: string;
   client: string;
   events: number;
   seconds: number;
@@ -50,7 +58,18 @@ async function withTopic<T>(fn: (topic: string) => Promise<T>): Promise<T> {
   }
 }
 
-async function replayRun(run: string, file: string, client: SinkClient, limit?: number): Promise<Row> {
+async function topicHolds(topic: string): Promise<number> {
+  const admin = kafkaClient(config, 'bench').admin();
+  await admin.connect();
+  try {
+    const offsets = await admin.fetchTopicOffsets(topic);
+    return offsets.reduce((n, p) => n + Number(p.high), 0);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+async function replayRun(dataset: string, run: string, file: string, client: SinkClient, limit?: number): Promise<Row> {
   return withTopic(async (topic) => {
     const sink = createRatingSink(client, { brokers: config.kafka.brokers, topic });
     let peak = 0;
@@ -64,13 +83,10 @@ async function replayRun(run: string, file: string, client: SinkClient, limit?: 
         limit,
         expectedEvents: limit,
       });
-      const admin = kafkaClient(config, 'bench').admin();
-      await admin.connect();
-      const offsets = await admin.fetchTopicOffsets(topic);
-      await admin.disconnect();
-      const inTopic = offsets.reduce((n, p) => n + Number(p.high), 0);
+      const inTopic = await topicHolds(topic);
       if (inTopic !== s.produced) throw new Error(`${run}: produced ${s.produced} but the topic holds ${inTopic}`);
       return {
+        dataset,
         run,
         client,
         events: s.produced,
@@ -108,6 +124,41 @@ function averageValueBytes(file: string): number {
   return Math.round(total / lines.length);
 }
 
+/** The same replay with kafka-clients (flink-jobs' JavaReplay), in its own JVM. */
+async function javaReplay(dataset: string, run: string, file: string, limit?: number): Promise<Row> {
+  const java = await findJava(config.javaHome);
+  const jar = await ensureJobJar('flink-jobs', path.join(config.dirs.logs, 'build.log'), (l) => console.log(l));
+  return withTopic(async (topic) => {
+    const args = [
+      '-Xmx1g',
+      '-cp',
+      jar,
+      'moviereco.flink.tools.JavaReplay',
+      '--bootstrap.servers',
+      config.kafka.brokers.join(','),
+      '--topic',
+      topic,
+      '--file',
+      file,
+    ];
+    if (limit !== undefined) args.push('--limit', String(limit));
+    const { stdout } = await promisify(execFile)(java.bin, args, { maxBuffer: 16 << 20 });
+    const result = JSON.parse(stdout.trim().split('\n').at(-1)!) as { produced: number; rejected: number; seconds: number };
+    const inTopic = await topicHolds(topic);
+    if (inTopic !== result.produced) throw new Error(`${run}: produced ${result.produced} but the topic holds ${inTopic}`);
+    return {
+      dataset,
+      run,
+      client: 'kafka-clients (Java)',
+      events: result.produced,
+      seconds: result.seconds,
+      eventsPerSec: result.produced / result.seconds,
+      valueBytes: 0,
+      peakRssMb: 0,
+    };
+  });
+}
+
 async function javaProducerPerf(recordSize: number): Promise<Row> {
   const java = await findJava(config.javaHome);
   return withTopic(async (topic) => {
@@ -143,7 +194,8 @@ async function javaProducerPerf(recordSize: number): Promise<Row> {
     const events = Number(match[1]);
     const rate = Number(match[2]);
     return {
-      run: 'ProducerPerformance (Java)',
+      dataset: 'ProducerPerformance',
+      run: 'ProducerPerformance (Java; no keys, ready-made payloads)',
       client: 'kafka-clients (Java)',
       events,
       seconds: events / rate,
@@ -161,24 +213,29 @@ if (!values['skip-32m'] && !fs.existsSync(big)) await generateDataset({ outDir: 
 const recordSize = averageValueBytes(small);
 
 const rows: Row[] = [];
-rows.push(await replayRun('ml-latest-small', small, PRIMARY));
-rows.push(await replayRun('ml-latest-small', small, OTHER));
+rows.push(await replayRun('small', 'ml-latest-small', small, PRIMARY));
+rows.push(await replayRun('small', 'ml-latest-small', small, OTHER));
+rows.push(await javaReplay('small', 'ml-latest-small', small));
 if (!values['skip-32m']) {
-  rows.push(await replayRun('generated 32M (all)', big, PRIMARY));
-  rows.push(await replayRun(`generated 32M (first ${OTHER_LIMIT.toLocaleString('en-US')})`, big, OTHER, OTHER_LIMIT));
+  rows.push(await replayRun('32m', 'generated 32M (all)', big, PRIMARY));
+  rows.push(await javaReplay('32m', 'generated 32M (all)', big));
+  rows.push(await replayRun(`32m-${OTHER_LIMIT}`, `generated 32M (first ${OTHER_LIMIT.toLocaleString('en-US')})`, big, OTHER, OTHER_LIMIT));
+  rows.push(await javaReplay(`32m-${OTHER_LIMIT}`, `generated 32M (first ${OTHER_LIMIT.toLocaleString('en-US')})`, big, OTHER_LIMIT));
 }
 const javaRow = await javaProducerPerf(recordSize);
 rows.push(javaRow);
 for (const r of rows) r.valueBytes ||= recordSize;
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+// each replay against the Java replay of the same file and rows
+const baseline = (r: Row) => rows.find((b) => b.dataset === r.dataset && b.client === 'kafka-clients (Java)');
 const table = [
-  '| run | client | events | seconds | events/s | vs Java | peak RSS (MiB) |',
-  '|---|---|---:|---:|---:|---:|---:|',
-  ...rows.map(
-    (r) =>
-      `| ${r.run} | ${r.client} | ${fmt(r.events)} | ${r.seconds.toFixed(1)} | ${fmt(r.eventsPerSec)} | ${(r.eventsPerSec / javaRow.eventsPerSec).toFixed(2)} | ${r.peakRssMb || '-'} |`,
-  ),
+  '| run | client | events | seconds | events/s | vs Java replay | vs ProducerPerformance | peak RSS (MiB) |',
+  '|---|---|---:|---:|---:|---:|---:|---:|',
+  ...rows.map((r) => {
+    const base = baseline(r);
+    return `| ${r.run} | ${r.client} | ${fmt(r.events)} | ${r.seconds.toFixed(1)} | ${fmt(r.eventsPerSec)} | ${base ? (r.eventsPerSec / base.eventsPerSec).toFixed(2) : '-'} | ${(r.eventsPerSec / javaRow.eventsPerSec).toFixed(2)} | ${r.peakRssMb || '-'} |`;
+  }),
 ].join('\n');
 const header = `Ingest benchmark ${new Date().toISOString()}: acks=all, idempotent producers, ${config.kafka.topics[0]!.numPartitions} partitions, values ${recordSize} bytes on average`;
 console.log(`\n${header}\n\n${table}\n`);

@@ -126,6 +126,41 @@ function correlation(xs: number[], ys: number[]): number {
   return sxy / Math.sqrt(sxx * syy);
 }
 
+describe('data > generator > planted taste', () => {
+  /** mean over users of the share of their ratings in their most-rated first genre */
+  async function genreFocus(taste: { share: number } | undefined): Promise<number> {
+    const out = path.join(root, `taste-${taste?.share ?? 'default'}`);
+    await generateDataset({ outDir: out, ratings: 40_000, users: 400, movies: 3_000, seed: 5, progress: false, ...(taste ? { taste } : {}) });
+    const genreOf = new Map<number, string>();
+    for (const line of lines(path.join(out, 'movies.csv')).slice(1)) {
+      const f = parseCsvLine(line);
+      genreOf.set(Number(f[0]), f[2]!.split('|')[0]!);
+    }
+    const perUser = new Map<number, Map<string, number>>();
+    for (const line of lines(path.join(out, 'ratings.csv')).slice(1)) {
+      const [u, m] = line.split(',').map(Number) as [number, number];
+      const counts = perUser.get(u) ?? new Map<string, number>();
+      const g = genreOf.get(m)!;
+      counts.set(g, (counts.get(g) ?? 0) + 1);
+      perUser.set(u, counts);
+    }
+    let sum = 0;
+    for (const counts of perUser.values()) {
+      const values = [...counts.values()];
+      sum += Math.max(...values) / values.reduce((a, b) => a + b, 0);
+    }
+    return sum / perUser.size;
+  }
+
+  it('users watch more of the genres they lean to than popularity alone would give them', async () => {
+    const withTaste = await genreFocus(undefined);
+    const popularityOnly = await genreFocus({ share: 0 });
+    // the lean makes a user's favourite genre a larger share of what they rated (a movie's first
+    // listed genre only roughly follows its taste cluster, so the effect shows diluted here)
+    expect(withTaste).toBeGreaterThan(popularityOnly * 1.1); // 0.211 against 0.183 (seeded)
+  });
+});
+
 describe('generatedStandIn', () => {
   it('stands in for ml-32m with a set of its shape, named as `data generate --preset 32m` names it', () => {
     expect(generatedStandIn('ml-32m')).toEqual({ name: 'generated-32m-s42', preset: '32m', shape: ML_32M });

@@ -6,6 +6,11 @@
  * - planted low-rank taste: every movie and user has a latent vector (rank 8) and a bias, and a
  *   rating is mean + biases + dot product + noise, so matrix factorisation has something to find;
  * - skewed popularity: movies are drawn from a Zipf-like law (a few blockbusters, a long tail);
+ * - taste picks what is watched, not only how it is rated: each movie belongs to its nearest genre
+ *   direction, each user leans to the genres near their own vector, and a share of every user's
+ *   movies (TASTE_SHARE) is drawn from those genres, by popularity within each. Without it, which
+ *   movies a user rated was popularity alone, and implicit ALS could barely beat the popularity
+ *   baseline at ranking held-out movies (NDCG@10 0.1815 against 0.1784 at 32M);
  * - skewed activity: ratings per user are log-normal with MovieLens's minimum of 20;
  * - half-star ratings from 0.5 to 5.0, whole stars more common than half stars, mean near 3.5;
  * - timestamps from 1995 to 2023, each user active in a burst (MovieLens users rate in sessions);
@@ -63,6 +68,10 @@ const MIN_PER_USER = 20;
 const FIRST_TS = Date.UTC(1995, 0, 9) / 1000;
 const LAST_TS = Date.UTC(2023, 9, 12) / 1000;
 const TAG_SHARE = 0.01;
+/** the share of a user's movies drawn from the genres the user leans to; the rest by popularity alone */
+const TASTE_SHARE = 0.7;
+/** how sharply a user leans to their nearest genres: weights exp(TASTE_FOCUS × cosine) */
+const TASTE_FOCUS = 4;
 const TAGS = [
   'atmospheric',
   'twist ending',
@@ -107,6 +116,8 @@ export interface GenerateOptions {
   movies?: number;
   seed?: number;
   progress?: Progress | false;
+  /** overrides of TASTE_SHARE and TASTE_FOCUS, for tuning the generator */
+  taste?: { share?: number; focus?: number };
 }
 
 export interface GenerateSummary {
@@ -227,6 +238,33 @@ export async function generateDataset(options: GenerateOptions): Promise<Generat
 
   // movies.csv and links.csv
   const genreDirections = GENRES.map(() => latent(movieRandom, 1));
+  // each movie's taste cluster: the genre direction nearest to its vector; popularity within each
+  const genreUnits = genreDirections.map((g) => {
+    const norm = Math.hypot(...g);
+    return g.map((v) => v / norm);
+  });
+  const clusterOf = new Uint8Array(movies);
+  const members: number[][] = GENRES.map(() => []);
+  for (let i = 0; i < movies; i++) {
+    let best = 0;
+    let bestDot = -Infinity;
+    for (let j = 0; j < genreUnits.length; j++) {
+      let dot = 0;
+      for (let k = 0; k < RANK; k++) dot += genreUnits[j]![k]! * factors[i * RANK + k]!;
+      if (dot > bestDot) [best, bestDot] = [j, dot];
+    }
+    clusterOf[i] = best;
+    members[best]!.push(i);
+  }
+  const clusterPopularity = members.map((m) => m.reduce((sum, i) => sum + popularity[i]!, 0));
+  const drawInCluster = members.map((m) => {
+    const draw = m.length > 0 ? createAliasTable(m.map((i) => popularity[i]!)) : undefined;
+    return (random: Random) => m[draw!(random)]!;
+  });
+  const tasteShare = options.taste?.share ?? TASTE_SHARE;
+  const tasteFocus = options.taste?.focus ?? TASTE_FOCUS;
+  let popularityTotal = 0;
+  for (let i = 0; i < movies; i++) popularityTotal += popularity[i]!;
   const moviesOut = createWriter(path.join(options.outDir, 'movies.csv'));
   const linksOut = createWriter(path.join(options.outDir, 'links.csv'));
   await moviesOut.write('movieId,title,genres\n');
@@ -272,12 +310,27 @@ export async function generateDataset(options: GenerateOptions): Promise<Generat
     const start = FIRST_TS + (LAST_TS - FIRST_TS) * random.next() ** 0.8;
     const span = Math.min(LAST_TS - start, -Math.log(1 - random.next()) * 120 * 86_400);
     const n = counts[u]!;
+    // the user's lean: a weight per taste cluster, from the cosine of their vector and its genre
+    const xNorm = Math.hypot(...x) || 1;
+    const lean = genreUnits.map((g, j) => {
+      if (members[j]!.length === 0) return 0;
+      let dot = 0;
+      for (let k = 0; k < RANK; k++) dot += g[k]! * x[k]!;
+      return Math.exp((tasteFocus * dot) / xNorm);
+    });
+    const leanTotal = lean.reduce((a, b) => a + b, 0);
+    const drawCluster = createAliasTable(lean);
     chosen.clear();
     if (n < movies / 8) {
-      while (chosen.size < n) chosen.add(drawMovie(random));
+      while (chosen.size < n) chosen.add(random.next() < tasteShare ? drawInCluster[drawCluster(random)]!(random) : drawMovie(random));
     } else {
-      // heavy users: weighted sampling without replacement by exponential keys (Efraimidis–Spirakis)
-      for (let i = 0; i < movies; i++) keys[i] = -Math.log(1 - random.next()) / popularity[i]!;
+      // heavy users: weighted sampling without replacement by exponential keys (Efraimidis–Spirakis),
+      // each movie weighted by its chance under the same mixture of taste and popularity
+      for (let i = 0; i < movies; i++) {
+        const c = clusterOf[i]!;
+        const p = (1 - tasteShare) * (popularity[i]! / popularityTotal) + (tasteShare * (lean[c]! / leanTotal) * popularity[i]!) / clusterPopularity[c]!;
+        keys[i] = -Math.log(1 - random.next()) / p;
+      }
       const idx = Uint32Array.from({ length: movies }, (_, i) => i).sort((p, q) => keys[p]! - keys[q]!);
       for (let i = 0; i < n; i++) chosen.add(idx[i]!);
     }
@@ -286,7 +339,7 @@ export async function generateDataset(options: GenerateOptions): Promise<Generat
     for (const i of items) {
       let dot = 0;
       for (let k = 0; k < RANK; k++) dot += x[k]! * factors[i * RANK + k]!;
-      const raw = 3.47 + userBias + bias[i]! + dot + 0.55 * random.normal();
+      const raw = 3.15 + userBias + bias[i]! + dot + 0.55 * random.normal();
       let stars = Math.round(raw * 2) / 2;
       // people pick whole stars more often than half stars
       if (stars % 1 !== 0 && random.next() < 0.45) stars = raw >= stars ? stars + 0.5 : stars - 0.5;

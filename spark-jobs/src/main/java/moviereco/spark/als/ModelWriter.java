@@ -58,17 +58,30 @@ final class ModelWriter {
           metrics,
           counts);
     }
-    writeFactors(model.userFactors(), modelPath + "/" + ModelFiles.USER_FACTORS);
-    writeFactors(model.itemFactors(), modelPath + "/" + ModelFiles.ITEM_FACTORS);
-    SparkRows.writeCassandra(recs.forUsers(), o.keyspace, Cql.BATCH_RECOMMENDATIONS);
-    SparkRows.writeCassandra(recs.similar(), o.keyspace, Cql.SIMILAR_MOVIES);
+    timed(
+        "model files",
+        () -> {
+          writeFactors(model.userFactors(), modelPath + "/" + ModelFiles.USER_FACTORS);
+          writeFactors(model.itemFactors(), modelPath + "/" + ModelFiles.ITEM_FACTORS);
+        });
+    timed(
+        "batch_recommendations",
+        () -> SparkRows.writeCassandra(recs.forUsers(), o.keyspace, Cql.BATCH_RECOMMENDATIONS));
+    timed(
+        "similar_movies",
+        () -> SparkRows.writeCassandra(recs.similar(), o.keyspace, Cql.SIMILAR_MOVIES));
     Dataset<Row> ratings = master.ratings();
-    SparkRows.writeCassandra(
-        ratings
-            .groupBy("movie_id")
-            .agg(count(lit(1)).as("rating_count"), avg("rating").cast("float").as("rating_mean")),
-        o.keyspace,
-        Cql.MOVIE_STATISTICS);
+    timed(
+        "movie statistics",
+        () ->
+            SparkRows.writeCassandra(
+                ratings
+                    .groupBy("movie_id")
+                    .agg(
+                        count(lit(1)).as("rating_count"),
+                        avg("rating").cast("float").as("rating_mean")),
+                o.keyspace,
+                Cql.MOVIE_STATISTICS));
     long since = previousCutoff(cassandra, o);
     // sorted by user within each Spark partition, so that the connector's batches (grouped by
     // Cassandra partition, up to BATCH_CASSANDRA_BATCH_BYTES) each hold several of a user's rows
@@ -77,10 +90,22 @@ final class ModelWriter {
     Dataset<Row> newRatings =
         userRatingRows(ratings.filter(col("ts").gt(since))).sortWithinPartitions("user_id");
     counts.put("user_ratings_written", newRatings.count());
-    SparkRows.writeCassandra(newRatings, o.keyspace, Cql.USER_RATINGS, WRITE_TIME);
+    timed(
+        "user_ratings",
+        () -> SparkRows.writeCassandra(newRatings, o.keyspace, Cql.USER_RATINGS, WRITE_TIME));
     writeMetadata(
         fs, modelPath, metadata(o, master.dataCutoff(), model.biases().mean, metrics, counts));
     return modelPath;
+  }
+
+  /**
+   * Runs one part of the write phase and says how long it took on stderr (the run's log,
+   * .stack/logs/batch.log): which table the phase's time goes to.
+   */
+  private static void timed(String what, Runnable write) {
+    long start = System.nanoTime();
+    write.run();
+    System.err.printf("write phase: %s in %.1f s%n", what, (System.nanoTime() - start) / 1e9);
   }
 
   /** The column of a user_ratings row's write timestamp (not a column of the table). */

@@ -8,6 +8,10 @@
  *
  *   npm run bench:api [-- --dataset ml-latest-small --rates 1000,2000,4000 --seconds 20 --connections 32 --speed-users N --rating-rate 50]
  *   npm run bench:api -- --dataset data/generated/generated-32m-s42 --users 200948
+ *   npm run bench:api -- --dataset data/generated/generated-32m-s42 --keyspace bench_batch --model als-bench
+ *
+ * --keyspace and --model serve a model trained already, e.g. bench:batch's (keyspace bench_batch,
+ * model als-bench), instead of training the dataset again in the bench's own keyspace.
  *
  * ml-latest-small runs in bench:freshness's keyspace, jobs and topics (bench_speed); another dataset
  * in a keyspace of its own, loaded and trained if missing. Before the load, the bench's speed job
@@ -47,6 +51,8 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '1' },
     'speed-users': { type: 'string' },
     'rating-rate': { type: 'string', default: '50' },
+    keyspace: { type: 'string' },
+    model: { type: 'string' },
   },
 });
 const rates = values.rates.split(',').map(Number);
@@ -57,8 +63,8 @@ if (rates.some((r) => !(r > 0)) || !(seconds > 0) || !(connections > 0)) throw n
 const dataset = await findDataset(values.dataset);
 const small = dataset.name === 'ml-latest-small';
 const slug = dataset.name.toLowerCase().replace(/[^a-z0-9]+/g, '_');
-const keyspace = small ? 'bench_speed' : `bench_api_${slug}`;
-const modelName = small ? 'als-bench-speed' : `als-bench-api-${slug.replace(/_/g, '-')}`;
+const keyspace = values.keyspace ?? (small ? 'bench_speed' : `bench_api_${slug}`);
+const modelName = values.model ?? (small ? 'als-bench-speed' : `als-bench-api-${slug.replace(/_/g, '-')}`);
 const env = {
   ...process.env,
   CASSANDRA_KEYSPACE: keyspace,

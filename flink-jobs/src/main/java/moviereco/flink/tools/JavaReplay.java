@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicLong;
@@ -101,8 +102,13 @@ public final class JavaReplay {
     if (acked.get() != produced)
       throw new IllegalStateException(produced + " sent but " + acked.get() + " acknowledged");
     double seconds = (System.nanoTime() - started) / 1e9;
+    // Locale.ROOT: a decimal point whatever the machine's locale, so the line stays JSON
     System.out.printf(
-        "{\"produced\":%d,\"rejected\":%d,\"seconds\":%.3f}%n", produced, rejected, seconds);
+        Locale.ROOT,
+        "{\"produced\":%d,\"rejected\":%d,\"seconds\":%.3f}%n",
+        produced,
+        rejected,
+        seconds);
   }
 
   /** The line's event, or null when it is not a valid rating (the rule's check). */

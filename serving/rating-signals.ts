@@ -48,10 +48,8 @@ export async function startRatingSignals({
     if (reason && !outage) log(`rating signals: ${reason}; the speed view reads every request until they flow again`);
     if (reason) outage = true;
   };
-  consumer.on(
-    REBALANCING,
-    down(() => ''),
-  );
+  const quietly = down(() => '');
+  consumer.on(REBALANCING, quietly);
   consumer.on(
     CRASH,
     down((payload) => {
@@ -59,14 +57,8 @@ export async function startRatingSignals({
       return `the consumer crashed${error?.message ? ` (${error.message})` : ''}`;
     }),
   );
-  consumer.on(
-    DISCONNECT,
-    down(() => ''),
-  );
-  consumer.on(
-    STOP,
-    down(() => ''),
-  );
+  consumer.on(DISCONNECT, quietly);
+  consumer.on(STOP, quietly);
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: false });
   await consumer.run({

@@ -70,7 +70,7 @@ export async function runningJob(flink: FlinkClient, name: string): Promise<{ ji
   return jobs.filter((j) => j.name === name).sort((a, b) => b['start-time'] - a['start-time'])[0];
 }
 
-/** What a failed check needs to say why: the job's state, its restarts and its latest exception. */
+/** What a failed check needs to say why: the job's state, its tasks' states and its latest exception. */
 export async function jobDiagnosis(flink: FlinkClient, name: string): Promise<string> {
   try {
     const job = await runningJob(flink, name);

@@ -22,6 +22,7 @@ import { cassandraClient } from '../../lib/platform.ts';
 import { createRandom } from '../../ingest/datasets/random.ts';
 import { ratingEventId } from '../../ingest/ratings-csv.ts';
 import { formatArchiveLine } from '../../schemas/archive.ts';
+import { sampleProc } from './proc-stats.ts';
 
 const { values } = parseArgs({ options: { ratings: { type: 'string' }, 'new-ratings': { type: 'string' }, runs: { type: 'string', default: '2' } } });
 const ratings = Number(values.ratings ?? ML_32M.ratings);
@@ -62,14 +63,8 @@ const runner = createBatchRunner({ platform: platformOf(stack), batch });
 async function measuredRun() {
   let pid = 0;
   let peakKb = 0;
-  const sampler = setInterval(() => {
-    try {
-      const kb = Number(/VmHWM:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
-      peakKb = Math.max(peakKb, kb);
-    } catch {
-      /* not started or gone */
-    }
-  }, 500);
+  // undefined before spark-submit starts and after it is gone
+  const sampler = setInterval(() => (peakKb = Math.max(peakKb, (pid && sampleProc(pid)?.hwmKb) || 0)), 500);
   try {
     const result = await runner.run({ onStart: (p) => (pid = p) });
     return { result, peakRssMb: Math.round(peakKb / 1024) };

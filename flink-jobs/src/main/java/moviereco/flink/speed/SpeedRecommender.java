@@ -219,10 +219,7 @@ public class SpeedRecommender
           // the stored history may hold this rating already: an attempt that failed after the
           // last checkpoint wrote its user_ratings row, and maybe not the speed row. The row is
           // owed all the same (else a replay finds nothing new and the user never gets one).
-          if (ref == null || r.ratedAt > ref.dataCutoff) {
-            h.dirty = true;
-            h.lastEventAt = Math.max(h.lastEventAt, r.ratedAt);
-          }
+          owe(h, r, ref);
         }
       pending.clear();
     }
@@ -293,6 +290,11 @@ public class SpeedRecommender
   private void apply(UserHistory h, Rating r, ModelRef ref, ReadOnlyContext ctx) {
     if (!h.apply(r.movieId, r.rating, r.ratedAt)) return;
     ctx.output(USER_RATINGS, new UserRatingRow(r.userId, r.movieId, r.rating, r.ratedAt));
+    owe(h, r, ref);
+  }
+
+  /** A streamed rating the model has not seen (newer than its cutoff) owes the user a new row. */
+  private static void owe(UserHistory h, Rating r, ModelRef ref) {
     h.lastEventAt = Math.max(h.lastEventAt, r.ratedAt);
     if (ref == null || r.ratedAt > ref.dataCutoff) h.dirty = true;
   }

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { parseRatingLine } from './ratings-csv.ts';
+import { ratingProblem } from '../schemas/rating-rule.ts';
 
 describe('ingest > ratings.csv lines', () => {
   it('parses a MovieLens line, timestamp in seconds to milliseconds', () => {
@@ -23,5 +25,29 @@ describe('ingest > ratings.csv lines', () => {
     ['42,2147483648,3.5,1260759144', 'movieId 2147483648 is not in 1..2147483647'],
   ])('rejects %j: %s', (line, reason) => {
     expect(parseRatingLine(line)).toBe(reason);
+  });
+});
+
+describe('ingest > fuzzed lines', () => {
+  it('random lines, and lines of four random fields, are always a valid row or a reason, never an exception', () => {
+    const field = fc.oneof(
+      fc.string({ maxLength: 12 }),
+      fc.double().map(String),
+      fc.integer().map(String),
+      fc.constantFrom('', '1', '5.0', '4102444800', '2147483648', '-1', '1e3'),
+    );
+    const line = fc.oneof(
+      fc.string({ maxLength: 80 }),
+      fc.array(field, { minLength: 4, maxLength: 4 }).map((f) => f.join(',')),
+    );
+    const clock = { nowMs: Date.UTC(2026, 10, 30), maxFutureSkewMs: 86_400_000 };
+    fc.assert(
+      fc.property(line, (l) => {
+        const parsed = parseRatingLine(l, clock);
+        if (typeof parsed === 'string') expect(parsed.length).toBeGreaterThan(0);
+        else expect(ratingProblem(parsed, clock)).toBeNull();
+      }),
+      { numRuns: 20_000, seed: 20_261_130 },
+    );
   });
 });

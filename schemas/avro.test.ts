@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import avro from 'avsc';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fromJson, VECTORS_FILE } from './vectors.ts';
 import { generateTypes, TYPES_FILE } from './generate-types.ts';
@@ -76,5 +77,30 @@ describe('schemas > evolution', () => {
     expect(compatibilityProblems(withoutDefault, v1)).toHaveLength(1);
     expect(compatibilityProblems(retyped, v1)).toHaveLength(2);
     expect(compatibilityProblems(withDefault, v1)).toEqual([]);
+  });
+});
+
+describe('schemas > fuzzed bytes', () => {
+  it('random bytes, and random bodies behind a valid header, always decode or fail as a SchemaError with a reason', () => {
+    for (const name of SCHEMA_NAMES) {
+      const codec = createCodec(name);
+      const header = Buffer.concat([Buffer.from([0xc3, 0x01]), Buffer.from(codec.fingerprint, 'hex')]);
+      const bytes = fc.oneof(
+        fc.uint8Array({ maxLength: 200 }),
+        fc.uint8Array({ maxLength: 200 }).map((b) => Buffer.concat([header, b])),
+      );
+      fc.assert(
+        fc.property(bytes, (b) => {
+          try {
+            // what decodes is a value of the schema
+            expect(codec.validate(codec.decode(b))).toEqual([]);
+          } catch (error) {
+            expect(error).toBeInstanceOf(SchemaError);
+            expect((error as Error).message).toMatch(new RegExp(`^${name}: .+`));
+          }
+        }),
+        { numRuns: 5000, seed: 20_261_130 },
+      );
+    }
   });
 });

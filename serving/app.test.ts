@@ -4,11 +4,14 @@
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from './app.ts';
-import { createSessions } from './auth.ts';
+import { createAuthenticator } from './auth.ts';
 import { loadApiConfig } from './config.ts';
 import { createMemoryEvents, createMemoryStore, type MemoryData } from './memory-store.ts';
 import { createMetrics } from './metrics.ts';
-import { createRateLimiter } from './rate-limit.ts';
+import { createWriteLimits } from './rate-limit.ts';
+import { asKey, asUser, signUserToken, TEST_AUTH_ENV, TEST_KEYS } from './test-auth.ts';
+
+const TEST_KEYS_OPS = TEST_KEYS.ops;
 import { createServingState } from './serving-state.ts';
 import type { Movie } from './store.ts';
 
@@ -36,8 +39,10 @@ const scored = (...ids: number[]) => ids.map((movieId, i) => ({ movieId, score: 
 let data: MemoryData;
 let events: ReturnType<typeof createMemoryEvents>;
 let app: ReturnType<typeof createApp>;
-const sessions = createSessions({ secret: 'test-secret-test-secret', hours: 1 });
-const config = loadApiConfig({ API_ADMIN_TOKEN: 'admin-token-123', API_RATE_LIMIT_PER_MIN: '3', API_MAX_BODY_BYTES: '512' });
+const config = loadApiConfig({ ...TEST_AUTH_ENV, API_DEMO: 'true', API_RATE_LIMIT_PER_MIN: '3', API_MAX_BODY_BYTES: '512' });
+const authOf = (c: typeof config) => createAuthenticator({ keys: c.apiKeys, jwt: c.jwt, demo: c.demo ? { hours: 1 } : undefined });
+const limitsOf = (c: typeof config) =>
+  createWriteLimits({ userPerMin: c.rateLimitPerMin, keyPerMin: c.keyRateLimitPerMin, signInPerMin: c.sessionPerMin, capPerS: c.writeCapPerS });
 const admin = { runs: 0, runBatch: async () => ({ started: true, message: `run ${++admin.runs}` }), status: async () => ({ engines: 'ok' }) };
 
 beforeEach(async () => {
@@ -81,9 +86,9 @@ beforeEach(async () => {
     store,
     events,
     state,
-    sessions,
+    auth: authOf(config),
     metrics: createMetrics(),
-    limiter: createRateLimiter({ perMinute: 3 }),
+    limits: limitsOf(config),
     factors,
     admin,
     log: () => {},
@@ -91,7 +96,7 @@ beforeEach(async () => {
 });
 
 const json = async (res: Response) => ({ status: res.status, body: (await res.json()) as any });
-const get = async (path: string, headers: Record<string, string> = {}) => json(await app.request(path, { headers }));
+const get = async (path: string, headers: Record<string, string> = asKey('reader')) => json(await app.request(path, { headers }));
 const post = async (path: string, body: unknown, headers: Record<string, string> = {}) =>
   json(
     await app.request(path, {
@@ -100,7 +105,7 @@ const post = async (path: string, body: unknown, headers: Record<string, string>
       headers: { 'content-type': 'application/json', ...headers },
     }),
   );
-const bearer = (userId: number) => ({ authorization: `Bearer ${sessions.issue(userId).token}` });
+const bearer = asUser;
 
 describe('GET /users/:id/recommendations', () => {
   it('serves the speed row of the current model, without rated movies, with metadata and links', async () => {
@@ -171,7 +176,7 @@ describe('GET /users/:id/recommendations', () => {
 
   it('answers 503 with Retry-After while Cassandra is down, and recovers by itself', async () => {
     data.down = new Error('NoHostAvailableError: All host(s) tried for query failed');
-    const res = await app.request('/users/7/recommendations');
+    const res = await app.request('/users/7/recommendations', { headers: asKey('reader') });
     expect(res.status).toBe(503);
     expect(res.headers.get('retry-after')).toBe('5');
     expect(((await res.json()) as any).error.message).toBe('Cassandra is unavailable; try again in 5 s');
@@ -214,8 +219,8 @@ describe('ratings', () => {
   it('refuses to rate without a session (401), as someone else (403), or with a forged token (401)', async () => {
     expect((await post('/users/7/ratings', { movieId: 3, rating: 4 })).status).toBe(401);
     const other = await post('/users/7/ratings', { movieId: 3, rating: 4 }, bearer(8));
-    expect(other).toMatchObject({ status: 403, body: { error: { message: 'signed in as user 8; you can rate only as yourself' } } });
-    const forged = `${sessions.issue(7).token.slice(0, -2)}xx`;
+    expect(other).toMatchObject({ status: 403, body: { error: { message: 'signed in as user 8; a user reads and writes only their own data' } } });
+    const forged = `${signUserToken(7).slice(0, -2)}xx`;
     expect((await post('/users/7/ratings', { movieId: 3, rating: 4 }, { authorization: `Bearer ${forged}` })).status).toBe(401);
     expect(events.published).toEqual([]);
   });
@@ -335,15 +340,15 @@ describe('ratings with an Idempotency-Key', () => {
     const store = createMemoryStore(data);
     const state = createServingState({ store, modelName: 'als', modelRefreshMs: 1000, catalogRefreshMs: 60_000 });
     await state.refresh({ catalog: true });
-    const limiter = createRateLimiter({ perMinute: 60 });
+    const slowConfig = loadApiConfig({ ...TEST_AUTH_ENV, API_PUBLISH_TIMEOUT_MS: '100' });
     const slow = createApp({
-      config: loadApiConfig({ API_PUBLISH_TIMEOUT_MS: '100' }),
+      config: slowConfig,
       store,
       events,
       state,
-      sessions,
+      auth: authOf(slowConfig),
       metrics: createMetrics(),
-      limiter,
+      limits: limitsOf(slowConfig),
       log: () => {},
     });
     const send = async () =>
@@ -465,7 +470,7 @@ describe('system', () => {
     const store = createMemoryStore({ ...data, current: undefined });
     const state = createServingState({ store, modelName: 'als', modelRefreshMs: 1000, catalogRefreshMs: 1000 });
     await state.refresh();
-    const bare = createApp({ config, store, events, state, sessions, metrics: createMetrics(), limiter: createRateLimiter({ perMinute: 3 }), log: () => {} });
+    const bare = createApp({ config, store, events, state, auth: authOf(config), metrics: createMetrics(), limits: limitsOf(config), log: () => {} });
     const res = await bare.request('/ready');
     expect(res.status).toBe(503);
     expect(((await res.json()) as any).error.message).toMatch(/no model is current yet/);
@@ -538,10 +543,13 @@ describe('system', () => {
 });
 
 describe('admin', () => {
-  it('needs the admin credential', async () => {
-    expect((await post('/admin/batch', {})).status).toBe(403);
-    expect((await post('/admin/batch', {}, { authorization: 'Bearer wrong-token-999' })).status).toBe(403);
-    expect(await post('/admin/batch', {}, { authorization: 'Bearer admin-token-123' })).toEqual({ status: 202, body: { started: true, message: 'run 1' } });
-    expect(await get('/admin/status', { authorization: 'Bearer admin-token-123' })).toEqual({ status: 200, body: { engines: 'ok' } });
+  it('needs an API key with the admin scope', async () => {
+    expect((await post('/admin/batch', {})).status).toBe(401);
+    expect((await post('/admin/batch', {}, { authorization: 'Bearer mrk_wrong-key' })).status).toBe(401);
+    expect((await post('/admin/batch', {}, asKey('backend'))).status).toBe(403);
+    expect((await post('/admin/batch', {}, asUser(7))).status).toBe(403);
+    expect(admin.runs).toBe(0);
+    expect(await post('/admin/batch', {}, asKey('ops'))).toEqual({ status: 202, body: { started: true, message: 'run 1' } });
+    expect(await get('/admin/status', { authorization: `Bearer ${TEST_KEYS_OPS}` })).toEqual({ status: 200, body: { engines: 'ok' } });
   });
 });

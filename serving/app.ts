@@ -4,6 +4,8 @@
  * zod validation that also generates the OpenAPI document, one error handler.
  */
 import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
+import { secureHeaders } from 'hono/secure-headers';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { describeError } from '../lib/errors.ts';
@@ -29,6 +31,27 @@ export function createApp(deps: AppDeps) {
     deps.metrics.observeRequest(c.req.method, c.req.routePath, c.res.status, (performance.now() - started) / 1000);
   });
 
+  // the web page loads only its own files; no framing, no sniffing, no referrer to other sites
+  app.use(
+    '*',
+    secureHeaders({
+      contentSecurityPolicy: { defaultSrc: ["'self'"], imgSrc: ["'self'", 'data:'], objectSrc: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'self'"] },
+      crossOriginResourcePolicy: 'same-origin',
+    }),
+  );
+  // same origin only unless API_CORS_ORIGINS names the browsers' origins allowed to call
+  if (deps.config.corsOrigins.length > 0)
+    app.use(
+      '*',
+      cors({
+        origin: deps.config.corsOrigins.includes('*') ? '*' : [...deps.config.corsOrigins],
+        allowHeaders: ['authorization', 'content-type', 'idempotency-key', 'x-api-key'],
+        allowMethods: ['GET', 'POST'],
+        exposeHeaders: ['retry-after'],
+        maxAge: 600,
+      }),
+    );
+
   app.use(
     '*',
     bodyLimit({
@@ -49,6 +72,19 @@ export function createApp(deps: AppDeps) {
   app.route('/movies', movieRoutes());
   app.route('/admin', adminRoutes());
   app.route('/', webRoutes());
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'userToken', {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'JWT',
+    description: 'a token the host application signs: sub = the user id, exp required (docs/security.md); in demo mode POST /session gives one',
+  });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
+    type: 'apiKey',
+    in: 'header',
+    name: 'X-API-Key',
+    description: "the host backend's key, scoped read / write / admin (also accepted as Authorization: Bearer mrk_...)",
+  });
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

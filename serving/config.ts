@@ -1,6 +1,6 @@
 /** The API's settings, read once from the environment; documented in docs/configuration.md. */
-import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import { parseApiKeys } from './auth.ts';
 import { parseEnv } from '../lib/env-config.ts';
 import { modelSettings } from '../schemas/model-files.ts';
 import { topicSettings } from '../schemas/topics.ts';
@@ -8,13 +8,52 @@ import { topicSettings } from '../schemas/topics.ts';
 const schema = z.object({
   API_HOST: z.string().default('127.0.0.1'),
   API_PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
-  /** signs the demo sign-in tokens; unset: a random one per process (tokens end with the process) */
-  API_SESSION_SECRET: z.string().min(16).optional(),
+  /** demo mode (npm start turns it on): POST /session signs a user token for any user id, no credential asked */
+  API_DEMO: z.enum(['true', 'false']).default('false'),
+  /** how long a demo sign-in token is valid */
   API_SESSION_HOURS: z.coerce.number().positive().default(12),
-  /** bearer token of the admin routes; unset: admin routes are refused */
-  API_ADMIN_TOKEN: z.string().min(12).optional(),
-  /** ratings a user may post per minute */
+  /** the host application's API keys, hashed: `name:scope[,scope]:sha256hex` entries separated by `;` (npm run api -- new-key); scopes read, write, admin */
+  API_KEYS: z
+    .string()
+    .default('')
+    .transform((spec, ctx) => {
+      try {
+        return parseApiKeys(spec);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    }),
+  /** user tokens (JWT, `sub` = user id, `exp` required): HS256 with this shared secret (32+ characters); in demo mode it also signs the demo tokens (unset: a random one per process) */
+  API_JWT_SECRET: z.string().min(32).optional(),
+  /** user tokens signed RS256: the host application's public key (PEM) ... */
+  API_JWT_PUBLIC_KEY: z.string().includes('PUBLIC KEY').optional(),
+  /** ... or its JWKS, fetched and kept for API_JWT_JWKS_REFRESH_MS */
+  API_JWT_JWKS_URL: z.url().optional(),
+  API_JWT_JWKS_REFRESH_MS: z.coerce.number().int().min(1000).default(600_000),
+  /** when set, a user token must carry this iss / aud */
+  API_JWT_ISSUER: z.string().optional(),
+  API_JWT_AUDIENCE: z.string().optional(),
+  /** ratings a signed-in user may post per minute */
   API_RATE_LIMIT_PER_MIN: z.coerce.number().int().min(1).default(60),
+  /** ratings one API key may post per minute (a host backend posts for many users) */
+  API_KEY_RATE_LIMIT_PER_MIN: z.coerce.number().int().min(1).default(60_000),
+  /** demo sign-ins per client address per minute */
+  API_SESSION_PER_MIN: z.coerce.number().int().min(1).default(10),
+  /** all writes (ratings and sign-ins) of this process per second, whoever sends them */
+  API_WRITE_CAP_PER_S: z.coerce.number().int().min(1).default(2000),
+  /** behind a reverse proxy: the client address is the last X-Forwarded-For entry (else the socket's peer) */
+  API_TRUST_PROXY: z.enum(['true', 'false']).default('false'),
+  /** origins allowed to call the API from a browser (comma-separated; `*` for any); unset: same origin only */
+  API_CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform((s) =>
+      s
+        .split(',')
+        .map((o) => o.trim())
+        .filter(Boolean),
+    ),
   API_MAX_BODY_BYTES: z.coerce.number().int().min(256).default(4096),
   /** how long a rating POST waits for Kafka's acknowledgement before answering 503 (the send goes on) */
   API_PUBLISH_TIMEOUT_MS: z.coerce.number().int().min(100).default(3000),
@@ -51,10 +90,23 @@ export function loadApiConfig(env: Record<string, string | undefined> = process.
   return Object.freeze({
     host: e.API_HOST,
     port: e.API_PORT,
-    sessionSecret: e.API_SESSION_SECRET ?? randomBytes(32).toString('hex'),
+    demo: e.API_DEMO === 'true',
     sessionHours: e.API_SESSION_HOURS,
-    adminToken: e.API_ADMIN_TOKEN,
+    apiKeys: e.API_KEYS,
+    jwt: {
+      secret: e.API_JWT_SECRET,
+      publicKey: e.API_JWT_PUBLIC_KEY,
+      jwksUrl: e.API_JWT_JWKS_URL,
+      jwksRefreshMs: e.API_JWT_JWKS_REFRESH_MS,
+      issuer: e.API_JWT_ISSUER,
+      audience: e.API_JWT_AUDIENCE,
+    },
     rateLimitPerMin: e.API_RATE_LIMIT_PER_MIN,
+    keyRateLimitPerMin: e.API_KEY_RATE_LIMIT_PER_MIN,
+    sessionPerMin: e.API_SESSION_PER_MIN,
+    writeCapPerS: e.API_WRITE_CAP_PER_S,
+    trustProxy: e.API_TRUST_PROXY === 'true',
+    corsOrigins: e.API_CORS_ORIGINS,
     maxBodyBytes: e.API_MAX_BODY_BYTES,
     publishTimeoutMs: e.API_PUBLISH_TIMEOUT_MS,
     kafkaDeliveryTimeoutMs: e.API_KAFKA_DELIVERY_TIMEOUT_MS,

@@ -5,11 +5,12 @@
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from './app.ts';
-import { createSessions } from './auth.ts';
+import { createAuthenticator } from './auth.ts';
 import { loadApiConfig } from './config.ts';
 import { createMemoryEvents, createMemoryStore, type MemoryData } from './memory-store.ts';
 import { createMetrics } from './metrics.ts';
-import { createRateLimiter } from './rate-limit.ts';
+import { createWriteLimits } from './rate-limit.ts';
+import { asKey, asUser, TEST_AUTH_ENV } from './test-auth.ts';
 import { chooseRecommendations } from './recommend.ts';
 import { createServingState, type ServingState } from './serving-state.ts';
 import type { Movie, ServingStore } from './store.ts';
@@ -44,7 +45,7 @@ let calls: Call[];
 let state: ServingState;
 let app: ReturnType<typeof createApp>;
 let speedGate: Promise<void> | undefined;
-const sessions = createSessions({ secret: 'test-secret-test-secret', hours: 1 });
+const config = loadApiConfig(TEST_AUTH_ENV);
 
 /** the memory store, recording each read of the hot path */
 function counting(store: ServingStore): ServingStore {
@@ -90,19 +91,19 @@ beforeEach(async () => {
   state = createServingState({ store, modelName: 'als', modelRefreshMs: 1000, catalogRefreshMs: 60_000 });
   await state.refresh({ catalog: true });
   app = createApp({
-    config: loadApiConfig({}),
+    config,
     store,
     events: createMemoryEvents(),
     state,
-    sessions,
+    auth: createAuthenticator({ keys: config.apiKeys, jwt: config.jwt }),
     metrics: createMetrics(),
-    limiter: createRateLimiter({ perMinute: 60 }),
+    limits: createWriteLimits({ userPerMin: 60, keyPerMin: 60, signInPerMin: 10, capPerS: 100 }),
     log: () => {},
   });
 });
 
 const get = async (path: string) => {
-  const res = await app.request(path);
+  const res = await app.request(path, { headers: asKey('reader') });
   return { status: res.status, text: await res.text(), type: res.headers.get('content-type') };
 };
 const body = async (path: string) => JSON.parse((await get(path)).text);
@@ -111,7 +112,7 @@ const rate = (userId: number, movieId: number) =>
   app.request(`/users/${userId}/ratings`, {
     method: 'POST',
     body: JSON.stringify({ movieId, rating: 4 }),
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${sessions.issue(userId).token}` },
+    headers: { 'content-type': 'application/json', ...asUser(userId) },
   });
 
 describe('GET /users/:id/recommendations: the hot path', () => {

@@ -3,11 +3,11 @@
  * environment that carries them, the router with one validation hook, and the error body.
  */
 import { OpenAPIHono } from '@hono/zod-openapi';
-import type { Sessions } from './auth.ts';
+import type { Authenticator } from './auth.ts';
 import type { ApiConfig } from './config.ts';
 import type { createFactorCache } from './factors.ts';
 import type { Metrics } from './metrics.ts';
-import type { RateLimiter } from './rate-limit.ts';
+import type { WriteLimits } from './rate-limit.ts';
 import type { ServingState } from './serving-state.ts';
 import type { SpeedView } from './speed-view.ts';
 import type { RatingEvents, ServingStore } from './store.ts';
@@ -24,9 +24,10 @@ export interface AppDeps {
   store: ServingStore;
   events: RatingEvents;
   state: ServingState;
-  sessions: Sessions;
+  /** who is calling: API keys and user tokens (auth.ts) */
+  auth: Authenticator;
   metrics: Metrics;
-  limiter: RateLimiter;
+  limits: WriteLimits;
   factors?: ReturnType<typeof createFactorCache>;
   /** speed rows held in memory, kept valid by the ratings stream (speed-view.ts); without it every request reads the speed row */
   speedView?: SpeedView;

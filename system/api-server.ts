@@ -13,13 +13,13 @@ import { loadJobsConfig } from '../speed/jobs.ts';
 import { describeError } from '../lib/errors.ts';
 import { createWebHdfs } from '../lib/webhdfs.ts';
 import { createApp } from '../serving/app.ts';
-import { createSessions } from '../serving/auth.ts';
+import { createAuthenticator } from '../serving/auth.ts';
 import { createCassandraStore } from '../serving/cassandra-store.ts';
 import type { ApiConfig } from '../serving/config.ts';
 import { createFactorCache } from '../serving/factors.ts';
 import { createKafkaEvents } from '../serving/kafka-events.ts';
 import { createMetrics } from '../serving/metrics.ts';
-import { createRateLimiter } from '../serving/rate-limit.ts';
+import { createWriteLimits } from '../serving/rate-limit.ts';
 import { createServingState } from '../serving/serving-state.ts';
 import { startRatingSignals } from '../serving/rating-signals.ts';
 import { createSpeedView } from '../serving/speed-view.ts';
@@ -110,9 +110,14 @@ export async function startApi({
     speedView,
     events,
     state,
-    sessions: createSessions({ secret: api.sessionSecret, hours: api.sessionHours }),
+    auth: createAuthenticator({ keys: api.apiKeys, jwt: api.jwt, demo: api.demo ? { hours: api.sessionHours } : undefined }),
     metrics,
-    limiter: createRateLimiter({ perMinute: api.rateLimitPerMin }),
+    limits: createWriteLimits({
+      userPerMin: api.rateLimitPerMin,
+      keyPerMin: api.keyRateLimitPerMin,
+      signInPerMin: api.sessionPerMin,
+      capPerS: api.writeCapPerS,
+    }),
     factors: createFactorCache(hdfs),
     admin,
     log,

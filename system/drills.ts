@@ -36,7 +36,7 @@ import { loadJobsConfig } from '../speed/jobs.ts';
 import { consumerLag, ensureTopics } from '../lib/kafka-admin.ts';
 import { archivedAll, settledSpeedRows } from './settle.ts';
 import { JOBMANAGER_DRILL_ENV, jobmanagerDrill } from './drill-jobmanager.ts';
-import { isolatedEnv } from './environment.ts';
+import { apiKeyHeader, isolatedEnv } from './environment.ts';
 import { startSystem, type RunningSystem } from './start.ts';
 import { ACTIVE_STATES } from '../speed/plan.ts';
 import { waitFor } from '../lib/wait-for.ts';
@@ -177,7 +177,7 @@ async function kafkaDrill(ctx: DrillContext): Promise<DrillCheck[]> {
 async function cassandraDrill(ctx: DrillContext): Promise<DrillCheck[]> {
   const { jobs, engines, flink, kafka, speedJob } = parts(ctx);
   const get = async (p: string) => {
-    const res = await fetch(`${ctx.apiUrl}${p}`);
+    const res = await fetch(`${ctx.apiUrl}${p}`, { headers: apiKeyHeader(ctx.env) });
     return {
       status: res.status,
       retryAfter: res.headers.get('retry-after'),
@@ -412,7 +412,7 @@ async function batchDrill(ctx: DrillContext): Promise<DrillCheck[]> {
   let polling = true;
   const poller = (async () => {
     while (polling) {
-      const res = await fetch(`${ctx.apiUrl}/users/${1 + (seen.requests % 610)}/recommendations`).catch(() => undefined);
+      const res = await fetch(`${ctx.apiUrl}/users/${1 + (seen.requests % 610)}/recommendations`, { headers: apiKeyHeader(ctx.env) }).catch(() => undefined);
       seen.requests++;
       if (res?.status !== 200) seen.failed++;
       else seen.versions.add(((await res.json()) as { modelVersion: string }).modelVersion);

@@ -152,7 +152,11 @@ export async function startSystem(o: StartOptions): Promise<RunningSystem> {
   await createControlPlane({ platform: platformOf(stack), jobs: loadJobsConfig(env), log: (l) => log(`   ${l}`) }).deploy();
 
   log('6/7 API and web page');
-  const api = await startApi({ stack, api: loadApiConfig(env), env, log: (l) => log(`   api: ${l}`) });
+  // npm start is a demo: anyone may sign in as any user, unless the environment says API_DEMO=false
+  const apiConfig = loadApiConfig({ API_DEMO: 'true', ...env });
+  if (apiConfig.demo)
+    log('   DEMO MODE: anyone may sign in as any user (POST /session). For real use: API_DEMO=false, user tokens and API keys (docs/security.md)');
+  const api = await startApi({ stack, api: apiConfig, env, log: (l) => log(`   api: ${l}`) });
 
   log(`7/7 replay of the newer ratings at ${o.rate} events/s`);
   const codec = createCodec('rating-event');

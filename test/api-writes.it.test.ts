@@ -14,6 +14,8 @@ import { createCodec } from '../schemas/avro.ts';
 import { keyspaceCql } from '../schemas/cql.ts';
 import { loadApiConfig } from '../serving/config.ts';
 import { startApi, type RunningApi } from '../system/api-server.ts';
+import { harnessCredentials } from '../system/environment.ts';
+import { signUserToken } from '../serving/test-auth.ts';
 import { config, consumeAll, createTopic, deleteTopic, silentLog, uniqueName } from './helpers.ts';
 
 const id = uniqueName('it_writes');
@@ -24,6 +26,7 @@ const env: Record<string, string> = {
   API_PORT: '0',
   // retries after a failed send take tokens too: the limit is not what is tested here
   API_RATE_LIMIT_PER_MIN: '10000',
+  ...harnessCredentials(),
 };
 const stack = loadConfig({ ...process.env, ...env });
 const codec = createCodec('rating-event');
@@ -71,10 +74,8 @@ interface Outcome {
 describe('API writes', () => {
   it('concurrent POSTs with Idempotency-Keys across a Kafka restart: every accepted rating exactly once in the topic', async () => {
     const tokens = new Map<number, string>();
-    for (let u = 1; u <= USERS; u++) {
-      const res = await fetch(`${api.url}/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ userId: u }) });
-      tokens.set(u, ((await res.json()) as { token: string }).token);
-    }
+    // each user's token, as the host application signs it
+    for (let u = 1; u <= USERS; u++) tokens.set(u, signUserToken(u, {}, env.API_JWT_SECRET));
     const started = Date.now();
 
     /** one POST, retried with the same key on 5xx or no answer until 202 or the budget is spent */

@@ -13,7 +13,7 @@ import { createFlinkClient } from '../speed/flink-client.ts';
 import { archivedEvents } from '../system/archive.ts';
 import { waitFor } from '../lib/wait-for.ts';
 import { createWebHdfs } from '../lib/webhdfs.ts';
-import { isolatedEnv } from '../system/environment.ts';
+import { apiKeyHeader, isolatedEnv } from '../system/environment.ts';
 import { startSystem, type RunningSystem } from '../system/start.ts';
 import { config as baseConfig, createTopic, deleteTopic, silentLog, uniqueName } from './helpers.ts';
 import { platformOf } from '../infra/platform.ts';
@@ -26,7 +26,9 @@ const controller = new AbortController();
 let system: RunningSystem;
 
 async function call(pathname: string, init: RequestInit = {}): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${system.api.url}${pathname}`, { ...init, headers: { 'content-type': 'application/json', ...(init.headers ?? {}) } });
+  // the harness's API key reads any user's data; a request with its own credential sends only that
+  const headers = { 'content-type': 'application/json', ...(init.headers ? {} : apiKeyHeader(env)), ...(init.headers ?? {}) };
+  const res = await fetch(`${system.api.url}${pathname}`, { ...init, headers });
   return { status: res.status, body: await res.json().catch(() => undefined) };
 }
 
@@ -46,23 +48,26 @@ afterAll(async () => {
 describe('end to end', () => {
   it('a new user rates five movies through the API and gets personalised recommendations within 2 seconds', async () => {
     const userId = 900_001;
-    const popular = await call(`/users/${userId}/recommendations?limit=10`);
+    // npm start's demo sign-in, then everything as that user
+    const token = (await call('/session', { method: 'POST', body: JSON.stringify({ userId }), headers: {} })).body.token;
+    const asUser = { authorization: `Bearer ${token}` };
+    const popular = await call(`/users/${userId}/recommendations?limit=10`, { headers: asUser });
     expect(popular.body.source).toBe('popular');
-    const token = (await call('/session', { method: 'POST', body: JSON.stringify({ userId }) })).body.token;
+    expect((await call('/users/1/recommendations', { headers: asUser })).status).toBe(403);
     const picks = popular.body.items.slice(0, 5).map((m: { movieId: number }) => m.movieId);
     let last = 0;
     for (const [i, movieId] of picks.entries()) {
       const res = await call(`/users/${userId}/ratings`, {
         method: 'POST',
         body: JSON.stringify({ movieId, rating: i % 2 === 0 ? 5 : 1 }),
-        headers: { authorization: `Bearer ${token}` },
+        headers: asUser,
       });
       expect(res.status).toBe(202);
       last = performance.now();
     }
     const personal = await waitFor(
       async () => {
-        const r = (await call(`/users/${userId}/recommendations?limit=10`)).body;
+        const r = (await call(`/users/${userId}/recommendations?limit=10`, { headers: asUser })).body;
         return r.source === 'speed' && picks.every((p: number) => !r.items.some((i: { movieId: number }) => i.movieId === p)) ? r : undefined;
       },
       { delayMs: 50, maxWaitMs: 10_000, description: 'personalised recommendations' },

@@ -24,6 +24,8 @@ import { createWebHdfs } from '../lib/webhdfs.ts';
 import { waitFor } from '../lib/wait-for.ts';
 import { config as baseConfig, createTopic, deleteTopic, silentLog, uniqueName } from './helpers.ts';
 import { cassandraClient } from '../lib/platform.ts';
+import { apiKeyHeader, harnessCredentials } from '../system/environment.ts';
+import { signUserToken } from '../serving/test-auth.ts';
 import { platformOf } from '../infra/platform.ts';
 
 const id = uniqueName('it_serve');
@@ -38,6 +40,9 @@ const env: Record<string, string> = {
   ARCHIVE_PATH: `/it/${id}/events`,
   API_PORT: '0',
   API_MODEL_REFRESH_MS: '500',
+  // the web page's sign-in is the demo's; the host application's tokens and key work beside it
+  API_DEMO: 'true',
+  ...harnessCredentials(),
 };
 const stack = loadConfig({ ...process.env, ...env });
 const flink = createFlinkClient({ baseUrl: baseConfig.flink.restUrl });
@@ -45,12 +50,15 @@ let model: BatchResult;
 let api: RunningApi;
 
 async function call(pathname: string, init: RequestInit = {}): Promise<{ status: number; headers: Headers; body: any }> {
-  const res = await fetch(`${api.url}${pathname}`, { ...init, headers: { 'content-type': 'application/json', ...(init.headers ?? {}) } });
+  // the harness's API key reads any user's data; a request with its own credential sends only that
+  const headers = { 'content-type': 'application/json', ...(init.headers ? {} : apiKeyHeader(env)), ...(init.headers ?? {}) };
+  const res = await fetch(`${api.url}${pathname}`, { ...init, headers });
   return { status: res.status, headers: res.headers, body: await res.json().catch(() => undefined) };
 }
 
-async function signIn(userId: number): Promise<string> {
-  return (await call('/session', { method: 'POST', body: JSON.stringify({ userId }) })).body.token;
+/** A user token as the host application signs it (API_JWT_SECRET shared with the API). */
+function signIn(userId: number): string {
+  return signUserToken(userId, {}, env.API_JWT_SECRET);
 }
 
 beforeAll(async () => {
@@ -159,7 +167,7 @@ describe('serving > API on the real stack', () => {
         '/users/1/recommendations?genre=Comedy',
       ];
       for (const p of paths) {
-        const [a, b] = await Promise.all([fetch(`${api.url}${p}`), fetch(`${other}${p}`)]);
+        const [a, b] = await Promise.all([fetch(`${api.url}${p}`, { headers: apiKeyHeader(env) }), fetch(`${other}${p}`, { headers: apiKeyHeader(env) })]);
         expect(b.status, p).toBe(a.status);
         expect(await b.text(), p).toBe(await a.text());
       }
@@ -169,8 +177,7 @@ describe('serving > API on the real stack', () => {
       await page();
       const before = await page();
       const top = before.items[0].movieId as number;
-      const session = await fetch(`${other}/session`, { method: 'POST', body: JSON.stringify({ userId: 5 }), headers: { 'content-type': 'application/json' } });
-      const { token } = (await session.json()) as { token: string };
+      const token = signIn(5);
       const posted = performance.now();
       const res = await fetch(`${other}/users/5/ratings`, {
         method: 'POST',
@@ -195,12 +202,16 @@ describe('serving > API on the real stack', () => {
   });
 
   it('rejects bad input on the real stack too: 400, 401, 403, 404', async () => {
-    const token = await signIn(4);
-    const auth = { authorization: `Bearer ${token}` };
+    const auth = { authorization: `Bearer ${signIn(4)}` };
     expect((await call('/users/4/ratings', { method: 'POST', body: JSON.stringify({ movieId: 1, rating: 6 }), headers: auth })).status).toBe(400);
     expect((await call('/users/4/ratings', { method: 'POST', body: JSON.stringify({ movieId: 424242424, rating: 4 }), headers: auth })).status).toBe(404);
     expect((await call('/users/5/ratings', { method: 'POST', body: JSON.stringify({ movieId: 1, rating: 4 }), headers: auth })).status).toBe(403);
-    expect((await call('/users/4/ratings', { method: 'POST', body: JSON.stringify({ movieId: 1, rating: 4 }) })).status).toBe(401);
+    expect((await call('/users/4/ratings', { method: 'POST', body: JSON.stringify({ movieId: 1, rating: 4 }), headers: {} })).status).toBe(401);
+    // a user reads only their own data; a token from another signer is refused
+    expect((await call('/users/5/recommendations', { headers: auth })).status).toBe(403);
+    expect(
+      (await call('/users/4/recommendations', { headers: { authorization: `Bearer ${signUserToken(4, {}, 'another-apps-secret-0000000000000000')}` } })).status,
+    ).toBe(401);
   });
 });
 

@@ -1,6 +1,8 @@
 /** What the route files share: id parameters, the response schemas of movies, and dependency guards. */
 import { z } from '@hono/zod-openapi';
+import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context, TypedResponse } from 'hono';
+import type { Principal, Scope } from '../auth.ts';
 import type { AppEnv } from '../router.ts';
 import type { Catalog } from '../catalog.ts';
 import { ApiError, unavailable } from '../errors.ts';
@@ -35,17 +37,21 @@ export const MovieSchema = z
   })
   .openapi('Movie');
 
+/** The OpenAPI security of a user's routes: their own token, or an API key with the scope (app.ts registers the schemes). */
+export const USER_OR_KEY: Record<string, string[]>[] = [{ userToken: [] }, { apiKey: [] }];
+export const KEY_ONLY: Record<string, string[]>[] = [{ apiKey: [] }];
+
 export const errors = (...statuses: (400 | 401 | 403 | 404 | 409 | 413 | 429 | 503)[]) =>
   Object.fromEntries(statuses.map((s) => [s, { content: { 'application/json': { schema: ErrorSchema } }, description: DESCRIPTIONS[s] }]));
 
 const DESCRIPTIONS = {
   400: 'invalid request',
-  401: 'not signed in',
-  403: 'signed in as another user, or admin credential missing',
+  401: 'no credential, or one that is not valid (expired, forged, unknown key)',
+  403: "the credential does not allow it: another user's data, or an API key without the scope",
   404: 'no such movie',
   409: 'the Idempotency-Key was used for another rating',
   413: 'request body too large',
-  429: 'too many ratings; see Retry-After',
+  429: 'too many writes; see Retry-After',
   503: 'a dependency is down or no model yet; see Retry-After',
 } as const;
 
@@ -63,17 +69,31 @@ export function deps(c: Context<AppEnv>) {
   return c.get('deps');
 }
 
-/** The signed-in user of the request (Authorization: Bearer <token>), else 401. */
-export function signedInUser(c: Context<AppEnv>): number {
-  const header = c.req.header('authorization');
-  const token = header?.startsWith('Bearer ') ? header.slice(7) : undefined;
-  const user = deps(c).sessions.verify(token);
-  if (user === undefined)
-    throw new ApiError(
-      401,
-      token ? 'the session token is invalid or expired; sign in again' : 'sign in first: POST /session, then send Authorization: Bearer <token>',
-    );
-  return user;
+/**
+ * The caller, if allowed to act with `scope` (on `userId`'s data): a user token for that user, or
+ * an API key with the scope. No credential: 401; a credential that does not allow it: 403.
+ */
+export async function authorize(c: Context<AppEnv>, scope: Scope, userId?: number): Promise<Principal> {
+  const principal = await deps(c).auth.authenticate({ authorization: c.req.header('authorization'), apiKey: c.req.header('x-api-key') });
+  if (!principal) throw new ApiError(401, 'credentials needed: Authorization: Bearer <user token>, or an API key (X-API-Key or Authorization: Bearer mrk_...)');
+  if (principal.kind === 'key') {
+    if (!principal.scopes.has(scope)) throw new ApiError(403, `API key ${principal.name} has no ${scope} scope`);
+  } else if (scope === 'admin') throw new ApiError(403, 'admin routes need an API key with the admin scope');
+  else if (principal.userId !== userId) throw new ApiError(403, `signed in as user ${principal.userId}; a user reads and writes only their own data`);
+  return principal;
+}
+
+/** The client's address: the socket's peer, or behind a trusted proxy the last X-Forwarded-For entry. */
+export function clientAddress(c: Context<AppEnv>): string {
+  if (deps(c).config.trustProxy) {
+    const forwarded = c.req.header('x-forwarded-for')?.split(',').at(-1)?.trim();
+    if (forwarded) return forwarded;
+  }
+  try {
+    return getConnInfo(c).remote.address ?? 'unknown';
+  } catch {
+    return 'unknown'; // not served over a socket (app.request in tests)
+  }
 }
 
 /** A genre filter must name a genre of the catalogue (any case); else 400 listing the known ones. */

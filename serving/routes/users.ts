@@ -6,7 +6,7 @@ import { explain, pickRecommendations, rankedOf, recommendationsJson, type Ranke
 import type { BatchView } from '../batch-view.ts';
 import type { IdempotencyKeys } from '../idempotency.ts';
 import type { RecentRatings } from '../recent-ratings.ts';
-import { deps, errors, fromStore, idField, idParam, LinksSchema, prebuiltJson, requireKnownGenre, signedInUser } from './shared.ts';
+import { authorize, clientAddress, deps, errors, fromStore, idField, idParam, LinksSchema, prebuiltJson, requireKnownGenre, USER_OR_KEY } from './shared.ts';
 import { MAX_RATING, MIN_RATING, validRating } from '../../schemas/rating-rule.ts';
 
 const RecommendationsSchema = z
@@ -44,11 +44,11 @@ const NewRating = z
 const session = createRoute({
   method: 'post',
   path: '/session',
-  summary: 'Demo sign-in: a token to rate as this user (no password; a demo)',
+  summary: 'Demo mode only: a user token for any user id, no credential asked (403 outside demo mode)',
   request: { body: { content: { 'application/json': { schema: z.object({ userId: idField('userId') }).strict() } }, required: true } },
   responses: {
     200: { content: { 'application/json': { schema: z.object({ userId: z.number(), token: z.string(), expiresAt: z.string() }) } }, description: 'signed in' },
-    ...errors(400, 413),
+    ...errors(400, 403, 413, 429),
   },
 });
 
@@ -63,7 +63,8 @@ const recommendations = createRoute({
       genre: z.string().max(40).optional(),
     }),
   },
-  responses: { 200: { content: { 'application/json': { schema: RecommendationsSchema } }, description: 'recommendations' }, ...errors(400, 503) },
+  security: USER_OR_KEY,
+  responses: { 200: { content: { 'application/json': { schema: RecommendationsSchema } }, description: 'recommendations' }, ...errors(400, 401, 403, 503) },
 });
 
 const explanation = createRoute({
@@ -71,6 +72,7 @@ const explanation = createRoute({
   path: '/users/{id}/recommendations/{movieId}/explanation',
   summary: "Which of the user's well-rated movies a movie is closest to (cosine of item factors)",
   request: { params: z.object({ id: idParam('id', '42'), movieId: idParam('movieId', '1') }) },
+  security: USER_OR_KEY,
   responses: {
     200: {
       content: {
@@ -85,7 +87,7 @@ const explanation = createRoute({
       },
       description: 'explanation',
     },
-    ...errors(400, 404, 503),
+    ...errors(400, 401, 403, 404, 503),
   },
 });
 
@@ -94,9 +96,10 @@ const listRatings = createRoute({
   path: '/users/{id}/ratings',
   summary: "A user's ratings, newest first",
   request: { params: z.object({ id: idParam('id', '42') }) },
+  security: USER_OR_KEY,
   responses: {
     200: { content: { 'application/json': { schema: z.object({ userId: z.number(), ratings: z.array(RatingSchema) }) } }, description: 'ratings' },
-    ...errors(400, 503),
+    ...errors(400, 401, 403, 503),
   },
 });
 
@@ -106,7 +109,7 @@ export const IDEMPOTENCY_KEY = /^[A-Za-z0-9._~:-]{1,100}$/;
 const rate = createRoute({
   method: 'post',
   path: '/users/{id}/ratings',
-  summary: 'Rate a movie as the signed-in user: a RatingEvent to Kafka',
+  summary: "Rate a movie: the user's own token, or an API key with the write scope; a RatingEvent to Kafka",
   description: [
     'With an `Idempotency-Key` header, a retry of the same request is the same rating: the eventId is `api:<userId>:<key>`,',
     'ratedAt is the time of the first attempt, and a repeat (while the first is in flight, or after it was accepted) answers',
@@ -114,7 +117,7 @@ const rate = createRoute({
     'API_IDEMPOTENCY_TTL_MS. After a 503, retry with the same key. Without a key, a 503 leaves it unknown whether the rating',
     'was recorded, and a retry is a second rating: such a POST is at most once only if it is not retried.',
   ].join(' '),
-  security: [{ session: [] }],
+  security: USER_OR_KEY,
   request: {
     params: z.object({ id: idParam('id', '42') }),
     headers: z.object({
@@ -142,9 +145,14 @@ const rate = createRoute({
 export function userRoutes({ idempotency, batchView, recent }: { idempotency: IdempotencyKeys; batchView: BatchView; recent: RecentRatings }) {
   const app = newRouter();
 
-  app.openapi(session, (c) => {
+  app.openapi(session, async (c) => {
     const { userId } = c.req.valid('json');
-    const { token, expiresAt } = deps(c).sessions.issue(userId);
+    const { auth, limits } = deps(c);
+    if (!auth.demoToken)
+      throw new ApiError(403, 'demo sign-in is off: the host application signs user tokens (docs/security.md); API_DEMO=true turns it on, for demos only');
+    const wait = limits.signIn(clientAddress(c));
+    if (wait > 0) throw new ApiError(429, `too many sign-ins; try again in ${wait} s`, wait);
+    const { token, expiresAt } = await auth.demoToken(userId);
     return c.json({ userId, token, expiresAt: new Date(expiresAt).toISOString() }, 200);
   });
 
@@ -157,6 +165,7 @@ export function userRoutes({ idempotency, batchView, recent }: { idempotency: Id
   app.openapi(recommendations, async (c) => {
     const { id } = c.req.valid('param');
     const { limit, genre } = c.req.valid('query');
+    await authorize(c, 'read', id);
     const { store, state, speedView } = deps(c);
     const catalog = state.catalog();
     requireKnownGenre(catalog, genre);
@@ -206,6 +215,7 @@ export function userRoutes({ idempotency, batchView, recent }: { idempotency: Id
 
   app.openapi(explanation, async (c) => {
     const { id, movieId } = c.req.valid('param');
+    await authorize(c, 'read', id);
     const { store, state, factors } = deps(c);
     const catalog = state.catalog();
     if (!catalog.get(movieId)) throw new ApiError(404, `no movie ${movieId}`);
@@ -223,6 +233,7 @@ export function userRoutes({ idempotency, batchView, recent }: { idempotency: Id
 
   app.openapi(listRatings, async (c) => {
     const { id } = c.req.valid('param');
+    await authorize(c, 'read', id);
     const { store, state } = deps(c);
     const rated = await fromStore('Cassandra', () => store.userRatings(id));
     const catalog = state.catalog();
@@ -234,11 +245,10 @@ export function userRoutes({ idempotency, batchView, recent }: { idempotency: Id
 
   app.openapi(rate, async (c) => {
     const { id } = c.req.valid('param');
-    const signedIn = signedInUser(c);
-    if (signedIn !== id) throw new ApiError(403, `signed in as user ${signedIn}; you can rate only as yourself`);
+    const principal = await authorize(c, 'write', id);
     const { movieId, rating } = c.req.valid('json');
     const key = c.req.valid('header')['idempotency-key'];
-    const { events, state, limiter, metrics, config } = deps(c);
+    const { events, state, limits, metrics, config } = deps(c);
     if (!state.catalog().get(movieId)) throw new ApiError(404, `no movie ${movieId}`);
 
     // Everything from the look-up of the key to `begin` is synchronous: of concurrent requests
@@ -254,8 +264,13 @@ export function userRoutes({ idempotency, batchView, recent }: { idempotency: Id
         ? known.delivery
         : (() => {
             if (slot !== undefined && !idempotency.reserve(slot)) throw new ApiError(503, 'too many ratings in flight; try again shortly', 1);
-            const wait = limiter.take(`rate:${id}`);
-            if (wait > 0) throw new ApiError(429, `too many ratings from user ${id}; try again in ${wait} s`, wait);
+            const wait = limits.rating(principal);
+            if (wait > 0)
+              throw new ApiError(
+                429,
+                `too many ratings from ${principal.kind === 'user' ? `user ${id}` : `API key ${principal.name}`}; try again in ${wait} s`,
+                wait,
+              );
             // a retry after a failure keeps the eventId and the time of the first attempt
             const ratedAt = known?.ratedAt ?? Date.now();
             const eventId = key === undefined ? `${id}:${movieId}:${ratedAt}` : `api:${id}:${key}`;

@@ -24,6 +24,8 @@ export interface LoadPlan {
   seed: number;
   /** `limit` of the recommendations asked for */
   limit: number;
+  /** headers of every request: the bench's API key (read scope), as a host backend sends it */
+  headers: Record<string, string>;
   /** open loop: sockets at most (requests beyond them wait in the agent, and that wait counts) */
   sockets: number;
   /** a request unanswered this long is a socket error */

@@ -37,6 +37,7 @@ import { closedLoopRatio, formatTable, type LoadPlan, type LoadResult, type Load
 import { maxUserId } from './dataset-users.ts';
 import { createBenchRatings } from './speed-rows.ts';
 import { clockTicksPerSecond, cpuShare, type ProcSample, sampleProc } from './proc-stats.ts';
+import { apiKeyHeader, harnessCredentials } from '../../system/environment.ts';
 
 const { values } = parseArgs({
   options: {
@@ -78,6 +79,8 @@ const env = {
   ...(small ? { JOBS_STARTING_OFFSETS: 'latest' } : {}),
   API_PORT: '3100',
   API_HOST: '127.0.0.1',
+  // the load generator reads as a host backend does, with an API key of its own
+  ...harnessCredentials(process.env),
 };
 const stack = loadConfig(env);
 
@@ -138,6 +141,7 @@ const plan: LoadPlan = {
   zipfS: 1,
   seed: Number(values.seed),
   limit: Number(values.limit),
+  headers: apiKeyHeader(env),
   sockets: Number(values.sockets),
   timeoutMs: 10_000,
   maxOutstanding: 20_000,

@@ -33,7 +33,7 @@ function send(agent: http.Agent, path: string, done: (outcome: Outcome) => void)
     settled = true;
     done(outcome);
   };
-  const req = http.request({ host: target.hostname, port: target.port, path, agent, method: 'GET' }, (res) => {
+  const req = http.request({ host: target.hostname, port: target.port, path, agent, method: 'GET', headers: plan.headers }, (res) => {
     res.on('end', () => finish(res.statusCode ?? 0));
     res.on('error', () => finish('error'));
     res.resume();

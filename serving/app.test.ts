@@ -527,6 +527,19 @@ describe('system', () => {
       ]),
     );
     expect(body.paths['/users/{id}/ratings'].post.requestBody.content['application/json'].schema.$ref).toBe('#/components/schemas/NewRating');
+    // every route of the app is in the spec, but the pages (the web page, its files, /docs)
+    const documented = new Set(Object.entries(body.paths).flatMap(([p, ops]) => Object.keys(ops as object).map((m) => `${m.toUpperCase()} ${p}`)));
+    const routes = app.routes
+      .filter((r) => r.method !== 'ALL' && r.path !== '/' && !/^\/(web|docs)\b/.test(r.path) && r.path !== '/openapi.json')
+      .map((r) => `${r.method} ${r.path.replace(/:(\w+)/g, '{$1}')}`);
+    expect(routes.length).toBeGreaterThan(10);
+    expect(routes.filter((r) => !documented.has(r))).toEqual([]);
+    // with their security: a user's routes take the user's token or an API key, admin routes a key, the rest none
+    expect(Object.keys(body.components.securitySchemes)).toEqual(['userToken', 'apiKey']);
+    expect(body.paths['/users/{id}/recommendations'].get.security).toEqual([{ userToken: [] }, { apiKey: [] }]);
+    expect(body.paths['/users/{id}/ratings'].post.security).toEqual([{ userToken: [] }, { apiKey: [] }]);
+    expect(body.paths['/admin/batch'].post.security).toEqual([{ apiKey: [] }]);
+    expect(body.paths['/metrics'].get.security).toEqual([]);
     expect(body.components.schemas.NewRating.properties.rating).toMatchObject({ minimum: 0.5, maximum: 5 });
   });
 
@@ -534,11 +547,15 @@ describe('system', () => {
     expect(await get('/nope')).toEqual({ status: 404, body: { error: { status: 404, message: 'no route GET /nope' } } });
   });
 
-  it('serves the web page', async () => {
+  it('serves the web page, and Swagger UI over the OpenAPI document at /docs', async () => {
     const res = await app.request('/');
     expect(res.headers.get('content-type')).toMatch(/text\/html/);
     expect(await res.text()).toContain('<script type="module" src="/web/app.js">');
     expect((await app.request('/web/app.js')).status).toBe(200);
+    const docs = await app.request('/docs');
+    expect(await docs.text()).toContain('<script src="/docs/swagger-ui-bundle.js">');
+    for (const file of ['/docs/swagger-ui-bundle.js', '/docs/swagger-ui.css', '/docs/init.js']) expect((await app.request(file)).status, file).toBe(200);
+    expect(await (await app.request('/docs/init.js')).text()).toContain("url: '/openapi.json'");
   });
 });
 

@@ -251,4 +251,19 @@ describe('serving > web page in a browser', () => {
     await page.getByTestId('similar').locator('li').first().waitFor();
     expect(await page.getByRole('link', { name: 'IMDb' }).getAttribute('href')).toMatch(/^https:\/\/www\.imdb\.com\/title\/tt/);
   }, 120_000);
+
+  it('the API docs for people: Swagger UI at /docs renders every route of the OpenAPI document, under the secure headers', async () => {
+    const page = await browser.newPage();
+    const refused: string[] = [];
+    page.on('console', (m) => {
+      if (/Content Security Policy/i.test(m.text())) refused.push(m.text());
+    });
+    await page.goto(`${api.url}/docs`);
+    await page.locator('.opblock').first().waitFor({ timeout: 30_000 });
+    const spec = (await call('/openapi.json')).body;
+    const operations = Object.values(spec.paths).reduce((n: number, ops) => n + Object.keys(ops as object).length, 0);
+    expect(await page.locator('.opblock').count()).toBe(operations);
+    expect(await page.getByText('/metrics/summary').count()).toBeGreaterThan(0);
+    expect(refused).toEqual([]);
+  }, 60_000);
 });

@@ -33,7 +33,7 @@ runMain(async (argv) => {
     signal: controller.signal,
   });
   console.log(
-    `\nready in ${((performance.now() - started) / 1000).toFixed(1)} s\n  web page and API  ${system.api.url}/\n  OpenAPI           ${system.api.url}/openapi.json\n  Flink dashboard   ${loadConfig().flink.restUrl}/\n  status            npm run status\nCtrl-C stops the replay and the API; the engines keep running (npm run stack -- down).\n`,
+    `\nready in ${((performance.now() - started) / 1000).toFixed(1)} s\n  web page and API  ${system.api.url}/\n  API docs          ${system.api.url}/docs (OpenAPI: /openapi.json)\n  Flink dashboard   ${loadConfig().flink.restUrl}/\n  status            npm run status\nCtrl-C stops the replay and the API; the engines keep running (npm run stack -- down).\n`,
   );
   const line = () => {
     const m = system.api.metrics.recent();

@@ -8,6 +8,7 @@ const health = createRoute({
   method: 'get',
   path: '/health',
   summary: 'The process answers',
+  security: [],
   responses: { 200: { content: { 'application/json': { schema: z.object({ status: z.literal('ok') }) } }, description: 'alive' } },
 });
 
@@ -15,6 +16,7 @@ const ready = createRoute({
   method: 'get',
   path: '/ready',
   summary: 'Cassandra answers and a model is current (503 until then)',
+  security: [],
   responses: {
     200: {
       content: { 'application/json': { schema: z.object({ status: z.literal('ready'), modelVersion: z.string(), movies: z.number() }) } },
@@ -22,6 +24,25 @@ const ready = createRoute({
     },
     ...errors(503),
   },
+});
+
+const metricsSummary = createRoute({
+  method: 'get',
+  path: '/metrics/summary',
+  summary: 'The last minute in one line: requests per second and latency percentiles (npm run status)',
+  security: [],
+  responses: {
+    200: { content: { 'application/json': { schema: z.object({ perSecond: z.number(), p50Ms: z.number(), p99Ms: z.number() }) } }, description: 'summary' },
+  },
+});
+
+const metrics = createRoute({
+  method: 'get',
+  path: '/metrics',
+  summary: 'Prometheus text: requests by route and status, latency histograms, ratings published, the views, the process',
+  description: 'Needs no credential (Prometheus scrapes it); keep it internal where the API listens on a public address.',
+  security: [],
+  responses: { 200: { content: { 'text/plain': { schema: z.string() } }, description: 'Prometheus exposition format' } },
 });
 
 export function systemRoutes() {
@@ -35,9 +56,8 @@ export function systemRoutes() {
     if (state.catalog().size === 0) throw new ApiError(503, 'the movie catalogue is empty: load a dataset (npm run data -- load)', 10);
     return c.json({ status: 'ready' as const, modelVersion: current.version, movies: state.catalog().size }, 200);
   });
-  // the last minute in one line, for status displays (npm run status)
-  app.get('/metrics/summary', (c) => c.json(deps(c).metrics.recent(), 200));
-  app.get('/metrics', async (c) => {
+  app.openapi(metricsSummary, (c) => c.json(deps(c).metrics.recent(), 200));
+  app.openapi(metrics, async (c) => {
     const { metrics } = deps(c);
     return c.text(await metrics.render(), 200, { 'content-type': metrics.contentType });
   });

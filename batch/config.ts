@@ -44,8 +44,15 @@ const schema = z.object({
    */
   BATCH_CASSANDRA_CONCURRENT_WRITES: z.coerce.number().int().min(1).default(5),
   BATCH_CASSANDRA_BATCH_BYTES: z.coerce.number().int().min(256).default(4096),
-  /** cron expression (5 or 6 fields) for `batch schedule`; empty = none */
-  BATCH_SCHEDULE: z.string().default(''),
+  /** `npm start` runs the batch by itself (batch/schedule.ts); `npm run batch -- schedule` does so regardless */
+  BATCH_AUTO: z.enum(['true', 'false']).default('true'),
+  /** a run is due once the ratings produced since the current model was made reach this share of those it was trained on ... */
+  BATCH_AUTO_GROWTH: z.coerce.number().positive().default(0.1),
+  /** ... or once the current model is this old, whichever comes first */
+  BATCH_AUTO_EVERY_HOURS: z.coerce.number().positive().default(24),
+  /** how often the schedule looks; after a failed run, the next attempt waits BATCH_AUTO_RETRY_MINUTES */
+  BATCH_AUTO_CHECK_SECONDS: z.coerce.number().positive().default(30),
+  BATCH_AUTO_RETRY_MINUTES: z.coerce.number().positive().default(10),
   BATCH_KEEP_VERSIONS: z.coerce.number().int().min(1).default(3),
   /** a run still going after this is killed and reported, so a hung run cannot block every later one */
   BATCH_RUN_DEADLINE_MINUTES: z.coerce.number().positive().default(120),
@@ -83,10 +90,17 @@ export function loadBatchConfig(env: Record<string, string | undefined> = proces
     alsBlocks: e.BATCH_ALS_BLOCKS,
     cassandraConcurrentWrites: e.BATCH_CASSANDRA_CONCURRENT_WRITES,
     cassandraBatchBytes: e.BATCH_CASSANDRA_BATCH_BYTES,
-    schedule: e.BATCH_SCHEDULE,
+    auto: e.BATCH_AUTO === 'true',
+    schedule: {
+      growthShare: e.BATCH_AUTO_GROWTH,
+      everyMs: e.BATCH_AUTO_EVERY_HOURS * 3_600_000,
+      checkMs: e.BATCH_AUTO_CHECK_SECONDS * 1000,
+      retryMs: e.BATCH_AUTO_RETRY_MINUTES * 60_000,
+    },
     keepVersions: e.BATCH_KEEP_VERSIONS,
     runDeadlineMs: e.BATCH_RUN_DEADLINE_MINUTES * 60_000,
     eventsPath: e.ARCHIVE_PATH,
     updatesTopic: e.JOBS_TOPIC_MODEL_UPDATES,
+    ratingsTopic: e.JOBS_TOPIC_RATINGS,
   });
 }

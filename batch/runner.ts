@@ -1,12 +1,11 @@
 /**
  * The batch layer's control: run the Spark ALS job (one run at a time), report its phases,
  * switch to the version it wrote and announce it (`switchTo`, the one owner of a switch: a
- * rollback goes through it too), keep the last few versions, and run on a cron schedule.
+ * rollback goes through it too), keep the last few versions, and run by itself when enough new ratings came (schedule.ts).
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import cassandra from 'cassandra-driver';
-import { Cron } from 'croner';
 import { createCodec } from '../schemas/avro.ts';
 import { applyCassandraSchema } from '../schemas/cassandra.ts';
 import { describeError, PipelineError } from '../lib/errors.ts';
@@ -17,7 +16,8 @@ import { cassandraClient, kafkaClient, type Endpoints, type Platform, type Spark
 import { parseBatchLine, type BatchJobResult, type BatchLine } from '../schemas/batch-result.ts';
 import { retry } from '../lib/retry.ts';
 import { keyspaceCql } from '../schemas/cql.ts';
-import { readToEnd } from '../lib/kafka-admin.ts';
+import { producedSince, readToEnd } from '../lib/kafka-admin.ts';
+import { planBatchRun, runSchedule, type BatchPlan, type ScheduleFacts } from './schedule.ts';
 
 export class BatchError extends PipelineError {}
 
@@ -371,19 +371,26 @@ export function createBatchRunner({ platform: stack, batch, log = console.log }:
     return drop.map((m) => m.version);
   }
 
-  /** Runs on the cron schedule until the signal aborts; a run never overlaps the previous one. */
-  function schedule(signal?: AbortSignal): Cron {
-    if (!batch.schedule) throw new BatchError('no schedule: set BATCH_SCHEDULE to a cron expression, e.g. "0 3 * * *"');
-    const job = new Cron(batch.schedule, { protect: true, catch: (e: unknown) => log(`batch failed: ${(e as Error).message}`) }, async () => {
-      await run().catch((e: unknown) => log((e as Error).message));
-      log(`next batch run: ${job.nextRun()?.toISOString()}`);
-    });
-    log(`batch scheduled "${batch.schedule}": next run ${job.nextRun()?.toISOString()}`);
-    signal?.addEventListener('abort', () => job.stop());
-    return job;
+  /** What the schedule looks at: the current model, and the ratings produced to the ratings topic since it was made. */
+  async function scheduleFacts(now = Date.now()): Promise<ScheduleFacts> {
+    const current = (await status()).find((m) => m.current);
+    if (!current) return { now, newRatings: 0 };
+    const createdAt = current.createdAt.getTime();
+    const newRatings = await producedSince(kafkaClient(stack, 'moviereco-batch-schedule'), batch.ratingsTopic, createdAt);
+    return { now, newRatings, model: { version: current.version, createdAt, trainedOn: current.counts.ratings ?? 0 } };
   }
 
-  return { run, status, rollback, cleanup, schedule, switchTo, announcedVersion, announceCurrent };
+  /** Whether a run is due now, and else what makes it due (batch/schedule.ts). */
+  async function plan(): Promise<BatchPlan> {
+    return planBatchRun(batch.schedule, await scheduleFacts());
+  }
+
+  /** Runs whenever the schedule says so, until the signal aborts; a run never overlaps another (the lock). */
+  function schedule({ signal, onPlan }: { signal?: AbortSignal; onPlan?: (plan: BatchPlan) => void } = {}): Promise<void> {
+    return runSchedule({ settings: batch.schedule, facts: () => scheduleFacts(), run: () => run(), onPlan, log, signal });
+  }
+
+  return { run, status, plan, rollback, cleanup, schedule, switchTo, announcedVersion, announceCurrent };
 }
 
 export type BatchRunner = ReturnType<typeof createBatchRunner>;

@@ -88,3 +88,16 @@ export async function readToEnd(kafka: Kafka, topic: string, { timeoutMs = 20_00
   }
   return messages;
 }
+
+/** Records appended to the topic since `sinceMs` (by the records' timestamps, the producers' send times), summed over partitions. */
+export function producedSince(kafka: Kafka, topic: string, sinceMs: number): Promise<number> {
+  return withAdmin(kafka, async (admin) => {
+    const [ends, from] = await Promise.all([admin.fetchTopicOffsets(topic), admin.fetchTopicOffsetsByTimestamp(topic, sinceMs)]);
+    const start = new Map(from.map((p) => [p.partition, Number(p.offset)]));
+    return ends.reduce((sum, p) => {
+      const first = start.get(p.partition);
+      // -1 or missing: no record at or after the time
+      return sum + (first === undefined || first < 0 ? 0 : Math.max(0, Number(p.high) - first));
+    }, 0);
+  });
+}

@@ -43,6 +43,8 @@ export function isolatedEnv(
     JOBS_CHECKPOINT_INTERVAL_MS: '2000',
     API_PORT: '0',
     API_MODEL_REFRESH_MS: '500',
+    // a harness runs its batches itself (the end-to-end test turns the schedule on)
+    BATCH_AUTO: 'false',
     ...harnessCredentials(base),
   };
 }

@@ -15,6 +15,7 @@ import type { StackConfig } from '../infra/config.ts';
 import { createStack } from '../infra/stack.ts';
 import { loadBatchConfig } from '../batch/config.ts';
 import { createBatchRunner } from '../batch/runner.ts';
+import type { BatchPlan } from '../batch/schedule.ts';
 import { createControlPlane } from '../speed/control-plane.ts';
 import { createRatingSink } from '../ingest/rating-sink.ts';
 import { replayRatings, type ReplaySummary } from '../ingest/replay.ts';
@@ -56,6 +57,8 @@ export interface RunningSystem {
   replay: Promise<ReplaySummary | undefined>;
   replayed(): number;
   liveTotal: number;
+  /** the batch schedule's latest plan (undefined when BATCH_AUTO=false or before its first look) */
+  batchPlan(): BatchPlan | undefined;
   stop(): Promise<void>;
 }
 
@@ -139,7 +142,8 @@ export async function startSystem(o: StartOptions): Promise<RunningSystem> {
     save(state);
   } else log('3/7 history loaded before');
 
-  const runner = createBatchRunner({ platform: platformOf(stack), batch: loadBatchConfig(env), log });
+  const batchConfig = loadBatchConfig(env);
+  const runner = createBatchRunner({ platform: platformOf(stack), batch: batchConfig, log });
   const models = await runner.status().catch(() => []);
   if (!state.trained || !models.some((m) => m.current)) {
     log('4/7 first batch run on the history');
@@ -184,6 +188,25 @@ export async function startSystem(o: StartOptions): Promise<RunningSystem> {
     throw error;
   });
 
+  // the batch runs by itself once enough new ratings came, or the model is old enough (batch/schedule.ts)
+  const scheduleStop = new AbortController();
+  o.signal.addEventListener('abort', () => scheduleStop.abort(), { once: true });
+  let plan: BatchPlan | undefined;
+  let said = '';
+  const scheduled = batchConfig.auto
+    ? runner.schedule({
+        signal: scheduleStop.signal,
+        onPlan: (p) => {
+          plan = p;
+          // said once per model: what the next run waits for
+          const what = p.reason.replace(/^[\d,]+ new ratings/, 'new ratings');
+          if (!p.due && what !== said) log(`   batch schedule: ${p.reason}`);
+          said = what;
+        },
+      })
+    : undefined;
+  if (!scheduled) log('   batch schedule off (BATCH_AUTO=false): npm run batch -- run retrains');
+
   // the replay position is saved every few seconds, so even a hard kill resumes close to where it was
   const saver = setInterval(() => save(state), 5000);
   return {
@@ -191,8 +214,11 @@ export async function startSystem(o: StartOptions): Promise<RunningSystem> {
     replay,
     replayed: () => replayed,
     liveTotal: state.split.live,
+    batchPlan: () => plan,
     async stop() {
       clearInterval(saver);
+      // a run in flight is not waited for: a batch killed mid-run leaves the current model as it was
+      scheduleStop.abort();
       await replay.catch(() => undefined);
       save(state);
       await sink.close().catch(() => undefined);

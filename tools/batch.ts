@@ -11,7 +11,7 @@ import { platformOf } from '../infra/platform.ts';
 
 const USAGE = `usage: npm run batch -- <command>
   run [--cutoff <date|epoch s>]   train ALS on the master dataset, publish a new model version
-  schedule                        run on BATCH_SCHEDULE (cron) until Ctrl-C, never overlapping
+  schedule                        run whenever enough new ratings came (BATCH_AUTO_GROWTH) or the model is BATCH_AUTO_EVERY_HOURS old, until Ctrl-C
   status                          model versions, their metrics, and which one is current
   rollback <version>              make an older complete version current again
   announce                        announce the current version again (status said "switched, not announced")`;
@@ -29,8 +29,14 @@ async function main(argv: string[]) {
     case 'schedule': {
       const ctrl = new AbortController();
       process.once('SIGINT', () => ctrl.abort());
-      runner.schedule(ctrl.signal);
-      await new Promise((resolve) => ctrl.signal.addEventListener('abort', resolve));
+      let last = '';
+      await runner.schedule({
+        signal: ctrl.signal,
+        onPlan: (plan) => {
+          if (!plan.due && plan.reason !== last) console.log(`batch schedule: ${plan.reason}`);
+          last = plan.reason;
+        },
+      });
       return;
     }
     case 'status': {
@@ -38,6 +44,7 @@ async function main(argv: string[]) {
       if (rows.length === 0) console.log('no model yet: npm run batch -- run');
       const current = rows.find((m) => m.current);
       if (current) console.log(announcement(current.version, await runner.announcedVersion()));
+      if (current) console.log(`schedule: ${(await runner.plan()).reason}`);
       for (const m of rows) {
         const age = m.createdAt ? `${Math.round((Date.now() - m.createdAt.getTime()) / 60_000)} min ago` : '';
         console.log(

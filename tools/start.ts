@@ -38,7 +38,11 @@ runMain(async (argv) => {
   const line = () => {
     const m = system.api.metrics.recent();
     const current = system.api.state.current();
-    return `replayed ${system.replayed().toLocaleString('en-US')}/${system.liveTotal.toLocaleString('en-US')} · model ${current?.version ?? '-'} · API ${m.perSecond.toFixed(1)} req/s, p99 ${m.p99Ms.toFixed(0)} ms`;
+    const plan = system.batchPlan();
+    const next = plan
+      ? ` (next batch: ${plan.due ? 'running' : `at ${plan.neededRatings.toLocaleString('en-US')} new ratings or ${new Date(plan.dueBy).toISOString().slice(11, 16)} UTC`})`
+      : '';
+    return `replayed ${system.replayed().toLocaleString('en-US')}/${system.liveTotal.toLocaleString('en-US')} · model ${current?.version ?? '-'}${next} · API ${m.perSecond.toFixed(1)} req/s, p99 ${m.p99Ms.toFixed(0)} ms`;
   };
   const timer = setInterval(() => {
     if (process.stdout.isTTY) process.stdout.write(`\r${line()}   `);

@@ -69,6 +69,13 @@ runMain(async () => {
         ? `  ${current.version} current for ${formatDuration(Date.now() - current.createdAt.getTime())}, data up to ${current.dataCutoff?.toISOString() ?? '-'}, RMSE ${current.metrics.rmse?.toFixed(4) ?? '-'}, NDCG@10 ${current.metrics['ndcg@10']?.toFixed(4) ?? '-'} (${models.length} versions kept)`
         : '  none yet: npm run batch -- run',
     );
+    if (current) {
+      // the last run is the current model's; the next is what the schedule waits for (npm start runs it unless BATCH_AUTO=false)
+      const plan = await withDeadline(runner.plan(), SECTION_DEADLINE_MS, 'the schedule').catch((e: unknown) => ({
+        reason: `unknown (${describeError(e).split('\n')[0]})`,
+      }));
+      console.log(`  last run ${current.createdAt.toISOString()}; next: ${plan.reason}`);
+    }
     if (current && announced !== current.version) {
       console.log(
         `  switched, not announced (last announced: ${announced ?? 'none'}): the speed layer may fold in with another model; npm run batch -- announce`,

@@ -4,6 +4,7 @@
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from './app.ts';
+import { createFoldInModel, foldIn, recommendFolded } from './fold-in.ts';
 import { createAuthenticator } from './auth.ts';
 import { loadApiConfig } from './config.ts';
 import { createMemoryEvents, createMemoryStore, type MemoryData } from './memory-store.ts';
@@ -34,6 +35,18 @@ const MOVIES = [
   movie(6, 'GoldenEye (1995)', ['Action'], 132),
 ];
 const MODEL = { version: 'v2', dataCutoff: 1000, path: 'hdfs://nn:9000/models/als/v2', metrics: { rmse: 0.85 }, switchedAt: 2000 };
+/** the current model's item factors (implicit, rank 2) */
+const model = createFoldInModel({
+  rank: 2,
+  ids: Int32Array.from([1, 2, 4, 6]),
+  itemBias: new Float32Array(4),
+  factors: Float32Array.from([1, 0, 0.9, 0.1, 0, 1, 0.1, 1]),
+  globalMean: 0,
+  reg: 0.1,
+  userBiasDamping: Number.NaN,
+  implicit: true,
+  alpha: 1,
+});
 const scored = (...ids: number[]) => ids.map((movieId, i) => ({ movieId, score: 5 - i / 10 }));
 
 let data: MemoryData;
@@ -76,9 +89,11 @@ beforeEach(async () => {
   const factors = {
     get: async () => ({
       version: 'v2',
-      get: (id: number) =>
-        (({ 1: [1, 0], 2: [0.9, 0.1], 4: [0, 1], 6: [0.1, 1] }) as Record<number, number[]>)[id] &&
-        Float32Array.from(({ 1: [1, 0], 2: [0.9, 0.1], 4: [0, 1], 6: [0.1, 1] } as Record<number, number[]>)[id]!),
+      model,
+      get: (id: number) => {
+        const row = model.rowOf.get(id);
+        return row === undefined ? undefined : model.factors.subarray(row * 2, row * 2 + 2);
+      },
     }),
   };
   app = createApp({
@@ -568,5 +583,56 @@ describe('admin', () => {
     expect(admin.runs).toBe(0);
     expect(await post('/admin/batch', {}, asKey('ops'))).toEqual({ status: 202, body: { started: true, message: 'run 1' } });
     expect(await get('/admin/status', { authorization: `Bearer ${TEST_KEYS_OPS}` })).toEqual({ status: 200, body: { engines: 'ok' } });
+  });
+});
+
+describe('POST /recommendations (a basket)', () => {
+  const basket = (body: unknown, headers: Record<string, string> = asKey('reader')) => post('/recommendations', body, headers);
+
+  it('equals the fold-in of the same ratings with the current item factors, the basket excluded', async () => {
+    const { status, body } = await basket({ items: [{ movieId: 1, rating: 5 }, { movieId: 4 }], limit: 5 });
+    expect(status).toBe(200);
+    const expected = recommendFolded(
+      model,
+      foldIn(model, [
+        { movieId: 1, rating: 5 },
+        { movieId: 4, rating: 5 },
+      ]),
+      { limit: 5, exclude: new Set([1, 4]) },
+    );
+    expect(body).toMatchObject({ source: 'basket', modelVersion: 'v2', folded: 2 });
+    expect(body.items.map((i: { movieId: number; score: number }) => [i.movieId, i.score])).toEqual(expected.map((e) => [e.movieId, e.score]));
+    expect(body.items.map((i: { movieId: number }) => i.movieId)).toEqual([6, 2]);
+    expect(body.items[0]).toMatchObject({ title: 'GoldenEye (1995)', genres: ['Action'], links: { imdb: expect.stringContaining('imdb.com') } });
+  });
+
+  it('ratings change the result as they change the fold-in; a genre keeps only its movies', async () => {
+    const liked = (await basket({ items: [{ movieId: 2, rating: 5 }] })).body.items.map((i: { movieId: number }) => i.movieId);
+    expect(liked[0]).toBe(1);
+    const action = (await basket({ items: [{ movieId: 2, rating: 5 }], genre: 'Action' })).body.items.map((i: { movieId: number }) => i.movieId);
+    expect(action).toEqual([6, 4].filter((id) => liked.includes(id)).sort((a, b) => liked.indexOf(a) - liked.indexOf(b)));
+  });
+
+  it('movies the model does not know are not folded in; none known gives no items', async () => {
+    expect((await basket({ items: [{ movieId: 3 }, { movieId: 1 }] })).body.folded).toBe(1);
+    const none = await basket({ items: [{ movieId: 3 }] });
+    expect(none.body).toMatchObject({ folded: 0 });
+  });
+
+  it('needs a credential: any user token or a key with read; refuses bad baskets with 400', async () => {
+    expect((await basket({ items: [{ movieId: 1 }] }, {})).status).toBe(401);
+    expect((await basket({ items: [{ movieId: 1 }] }, asUser(42))).status).toBe(200);
+    expect((await basket({ items: [{ movieId: 1 }] }, asKey('ops'))).status).toBe(403);
+    for (const bad of [
+      { items: [] },
+      { items: [{ movieId: 0 }] },
+      { items: [{ movieId: 1, rating: 5.5 }] },
+      { items: [{ movieId: 1 }], limit: 0 },
+      { items: [{ movieId: 1 }], extra: 1 },
+      {},
+    ])
+      expect((await basket(bad)).status, JSON.stringify(bad)).toBe(400);
+    // 101 movies are over this app's 512-byte body limit; the 100-movie rule is checked in security.test.ts
+    expect((await basket({ items: Array.from({ length: 101 }, (_, i) => ({ movieId: i + 1 })) })).status).toBe(413);
   });
 });

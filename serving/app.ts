@@ -14,6 +14,7 @@ import { createBatchView } from './batch-view.ts';
 import { createIdempotencyKeys } from './idempotency.ts';
 import { createRecentRatings } from './recent-ratings.ts';
 import { adminRoutes } from './routes/admin.ts';
+import { basketRoutes } from './routes/basket.ts';
 import { movieRoutes } from './routes/movies.ts';
 import { systemRoutes } from './routes/system.ts';
 import { userRoutes } from './routes/users.ts';
@@ -69,6 +70,7 @@ export function createApp(deps: AppDeps) {
       recent: createRecentRatings({ maxUsers: deps.config.recentRatingsUsers, ttlMs: deps.config.recentRatingsTtlMs }),
     }),
   );
+  app.route('/', basketRoutes());
   app.route('/movies', movieRoutes());
   app.route('/admin', adminRoutes());
   app.route('/', webRoutes());

@@ -1,10 +1,16 @@
-/** Item factors of the current model (schemas/model-files.ts), read from HDFS (WebHDFS) once per version, for explanations. */
+/**
+ * The current model's item factors (schemas/model-files.ts), read from HDFS (WebHDFS) once per
+ * version: for explanations (`get`), and as the fold-in model of the basket route (`model`), read
+ * as the speed layer reads it (part files in name order, the model's biases, alpha and damping).
+ */
 import type { WebHdfs } from '../lib/webhdfs.ts';
 import { parseFactorLine, parseModelMetadata } from '../schemas/model-files.ts';
+import { createFoldInModel, type FoldInModel } from './fold-in.ts';
 
 export interface ItemFactors {
   version: string;
   get(movieId: number): Float32Array | undefined;
+  model: FoldInModel;
 }
 
 export function createFactorCache(hdfs: WebHdfs) {
@@ -12,18 +18,43 @@ export function createFactorCache(hdfs: WebHdfs) {
 
   async function load(version: string, modelPath: string): Promise<ItemFactors> {
     const root = new URL(modelPath).pathname.replace(/\/$/, '');
-    const { rank } = parseModelMetadata((await hdfs.readFile(`${root}/metadata.json`)).toString('utf8'));
+    const meta = parseModelMetadata((await hdfs.readFile(`${root}/metadata.json`)).toString('utf8'));
+    const { rank } = meta;
     const dir = `${root}/item-factors`;
-    const map = new Map<number, Float32Array>();
-    for (const file of await hdfs.list(dir)) {
-      if (!file.pathSuffix.startsWith('part-')) continue;
-      for (const line of (await hdfs.readFile(`${dir}/${file.pathSuffix}`)).toString('utf8').split('\n')) {
+    const ids: number[] = [];
+    const biases: number[] = [];
+    const rows: Float32Array[] = [];
+    const parts = (await hdfs.list(dir)).map((f) => f.pathSuffix).filter((name) => name.startsWith('part-'));
+    for (const part of parts.sort()) {
+      for (const line of (await hdfs.readFile(`${dir}/${part}`)).toString('utf8').split('\n')) {
         if (!line) continue;
         const row = parseFactorLine(line, rank);
-        map.set(row.id, row.factors);
+        ids.push(row.id);
+        biases.push(row.bias);
+        rows.push(row.factors);
       }
     }
-    return { version, get: (id) => map.get(id) };
+    const factors = new Float32Array(ids.length * rank);
+    rows.forEach((f, i) => factors.set(f, i * rank));
+    const model = createFoldInModel({
+      rank,
+      ids: Int32Array.from(ids),
+      itemBias: Float32Array.from(biases),
+      factors,
+      globalMean: meta.globalMean,
+      reg: meta.reg,
+      userBiasDamping: meta.biases ? meta.userBiasDamping : Number.NaN,
+      implicit: meta.implicit,
+      alpha: meta.alpha,
+    });
+    return {
+      version,
+      model,
+      get: (id) => {
+        const row = model.rowOf.get(id);
+        return row === undefined ? undefined : factors.subarray(row * rank, (row + 1) * rank);
+      },
+    };
   }
 
   return {

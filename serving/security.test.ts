@@ -72,6 +72,16 @@ describe("a user's data", () => {
   });
 });
 
+describe('a basket', () => {
+  it('is at most 100 movies', async () => {
+    const { app } = await smallApp();
+    const items = (n: number) => Array.from({ length: n }, (_, i) => ({ movieId: i + 1 }));
+    const over = await call(app, '/recommendations', { method: 'POST', body: { items: items(101) }, headers: asKey('reader') });
+    expect(over.status).toBe(400);
+    expect(over.body.error.message).toMatch(/at most 100 movies/);
+  });
+});
+
 describe('demo sign-in', () => {
   it('is refused outside demo mode (the default)', async () => {
     const { app } = await smallApp();

@@ -139,6 +139,24 @@ describe('serving > API on the real stack', () => {
     expect((await call('/users/3/ratings')).body.ratings[0]).toMatchObject({ movieId: target, rating: 1 });
   });
 
+  it("a basket of a user's ratings gets what the speed layer computed for that user (the same fold-in)", async () => {
+    const recs = (await call('/users/3/recommendations?limit=10')).body;
+    expect(recs.source).toBe('speed');
+    const rated = (await call('/users/3/ratings')).body.ratings as { movieId: number; rating: number }[];
+    const started = performance.now();
+    const basket = await call('/recommendations', {
+      method: 'POST',
+      body: JSON.stringify({ items: rated.map((r) => ({ movieId: r.movieId, rating: r.rating })), limit: 10 }),
+    });
+    console.log(
+      `basket of user 3's ${rated.length} ratings → ${basket.body.items?.length} recommendations in ${(performance.now() - started).toFixed(0)} ms (first call loads the item factors)`,
+    );
+    expect(basket.status).toBe(200);
+    expect(basket.body.folded).toBe(rated.length);
+    expect(basket.body.items.map((i: { movieId: number }) => i.movieId)).toEqual(recs.items.map((i: { movieId: number }) => i.movieId));
+    basket.body.items.forEach((item: { score: number }, i: number) => expect(item.score).toBeCloseTo(recs.items[i].score, 5));
+  });
+
   it('a second API process answers exactly as this one, and a rating posted to it reaches this one through the stream', async () => {
     // a process of its own (npm run api), with its own batch view and nothing shared but the engines
     const child = spawn(process.execPath, ['--import', 'tsx', path.join(baseConfig.repoRoot, 'tools', 'api.ts')], {

@@ -83,6 +83,14 @@ export async function authorize(c: Context<AppEnv>, scope: Scope, userId?: numbe
   return principal;
 }
 
+/** A caller that may read without a user of its own (the basket route): any user's token, or an API key with `scope`. */
+export async function authorizeAnyone(c: Context<AppEnv>, scope: Scope): Promise<Principal> {
+  const principal = await deps(c).auth.authenticate({ authorization: c.req.header('authorization'), apiKey: c.req.header('x-api-key') });
+  if (!principal) throw new ApiError(401, 'credentials needed: Authorization: Bearer <user token>, or an API key (X-API-Key or Authorization: Bearer mrk_...)');
+  if (principal.kind === 'key' && !principal.scopes.has(scope)) throw new ApiError(403, `API key ${principal.name} has no ${scope} scope`);
+  return principal;
+}
+
 /** The client's address: the socket's peer, or behind a trusted proxy the last X-Forwarded-For entry. */
 export function clientAddress(c: Context<AppEnv>): string {
   if (deps(c).config.trustProxy) {

@@ -44,6 +44,14 @@ const schema = z.object({
    */
   BATCH_CASSANDRA_CONCURRENT_WRITES: z.coerce.number().int().min(1).default(5),
   BATCH_CASSANDRA_BATCH_BYTES: z.coerce.number().int().min(256).default(4096),
+  /**
+   * hyperparameter candidates evaluated beside BATCH_RANK, BATCH_REG and BATCH_ALPHA on the same
+   * held-out ratings, the best serving (docs/batch.md): `rank=20,reg=0.05;alpha=2` (each key
+   * optional, entries separated by `;`); empty: none
+   */
+  BATCH_SEARCH: z.string().default(''),
+  /** the search's time budget: no candidate starts after this many seconds of it (the configured one always runs) */
+  BATCH_SEARCH_SECONDS: z.coerce.number().positive().default(900),
   /** `npm start` runs the batch by itself (batch/schedule.ts); `npm run batch -- schedule` does so regardless */
   BATCH_AUTO: z.enum(['true', 'false']).default('true'),
   /** a run is due once the ratings produced since the current model was made reach this share of those it was trained on ... */
@@ -90,6 +98,8 @@ export function loadBatchConfig(env: Record<string, string | undefined> = proces
     alsBlocks: e.BATCH_ALS_BLOCKS,
     cassandraConcurrentWrites: e.BATCH_CASSANDRA_CONCURRENT_WRITES,
     cassandraBatchBytes: e.BATCH_CASSANDRA_BATCH_BYTES,
+    search: e.BATCH_SEARCH.trim(),
+    searchSeconds: e.BATCH_SEARCH_SECONDS,
     auto: e.BATCH_AUTO === 'true',
     schedule: {
       growthShare: e.BATCH_AUTO_GROWTH,

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Endpoints } from '../lib/platform.ts';
 import { loadBatchConfig } from './config.ts';
-import { jobArgs, jobConf, newVersion, superviseRun } from './runner.ts';
+import { jobArgs, jobConf, newVersion, servedParams, superviseRun } from './runner.ts';
 
 const endpoints: Endpoints = {
   kafka: { brokers: ['127.0.0.1:9092'] },
@@ -58,6 +58,10 @@ describe('batch > job arguments', () => {
       .map((a) => a.slice(2));
     expect(given.filter((f) => f !== 'cutoff').sort()).toEqual([...declared.required].sort());
     expect(declared.optional).toContain('cutoff');
+    // the search's flags only when a search is configured
+    const searching = jobArgs(endpoints, loadBatchConfig({ BATCH_SEARCH: 'rank=20;reg=0.05', BATCH_SEARCH_SECONDS: '300' }), 'v1');
+    expect(searching.slice(-4)).toEqual(['--search', 'rank=20;reg=0.05', '--search-seconds', '300']);
+    expect(declared.optional).toEqual(expect.arrayContaining(['search', 'search-seconds']));
   });
 
   it("sets the Cassandra connector's write settings as Spark conf", () => {
@@ -124,5 +128,12 @@ describe('batch > a run past its deadline', () => {
     };
     await expect(superviseRun(run, { deadlineMs: 20, graceMs: 200, what: 'batch v2', kill })).rejects.toThrow(/exit 143/);
     expect(signals).toEqual(['SIGTERM']);
+  });
+
+  it("records the search's best candidate as the served rank, reg and alpha, else the configured ones", () => {
+    const searching = loadBatchConfig({ BATCH_SEARCH: 'reg=0.1', BATCH_REG: '1000' });
+    const result = { counts: { search_best: 2 }, metrics: { search_2_rank: 10, search_2_reg: 0.1, search_2_alpha: 1 } };
+    expect(servedParams(searching, result)).toEqual({ rank: '10', reg: '0.1', alpha: '1', search: 'reg=0.1' });
+    expect(servedParams(loadBatchConfig({ BATCH_REG: '0.2' }), { counts: {}, metrics: {} })).toMatchObject({ reg: '0.2' });
   });
 });

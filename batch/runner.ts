@@ -127,8 +127,17 @@ export function jobArgs(stack: Endpoints, batch: BatchConfig, version: string, o
     'final-fit': batch.finalFit,
     'shuffle-partitions': batch.shufflePartitions,
     'als-blocks': batch.alsBlocks,
+    search: batch.search || undefined,
+    'search-seconds': batch.search ? batch.searchSeconds : undefined,
   };
   return [...Object.entries(args).flatMap(([k, v]) => (v === undefined ? [] : [`--${k}`, String(v)])), ...(options.extraArgs ?? [])];
+}
+
+/** The rank, reg and alpha the model serves with: the search's best candidate when there was a search (its metrics say), else the configured ones. */
+export function servedParams(batch: BatchConfig, result: Pick<BatchJobResult, 'metrics' | 'counts'>): Record<string, string> {
+  const best = result.counts.search_best;
+  const of = (name: 'rank' | 'reg' | 'alpha') => String(best === undefined ? batch[name] : (result.metrics[`search_${best}_${name}`] ?? batch[name]));
+  return { rank: of('rank'), reg: of('reg'), alpha: of('alpha'), ...(batch.search ? { search: batch.search } : {}) };
 }
 
 /** The Spark conf of a run: the Cassandra connector's write settings (its own keys, read by every write of the job). */
@@ -204,6 +213,7 @@ export function createBatchRunner({ platform: stack, batch, log = console.log }:
           if (parsed.kind === 'PHASE') log(`  ${parsed.value.name.padEnd(10)} done in ${parsed.value.seconds.toFixed(1)} s`);
           else if (parsed.kind === 'PHASE_START') log(`  ${parsed.value.name.padEnd(10)} …`);
           else if (parsed.kind === 'RESULT') result = { ...(parsed.value as BatchResult), seconds: 0 };
+          else if (line.startsWith('SEARCH ')) log(`  ${'search'.padEnd(10)} ${line.slice(7)}`);
           else if (/^(Exception|Caused by|.*Exception: )/.test(line) && errors.length < 4) errors.push(line);
         },
       );
@@ -218,7 +228,7 @@ export function createBatchRunner({ platform: stack, batch, log = console.log }:
       if (!options.extraArgs?.includes('--evaluate-only')) {
         const switchStarted = performance.now();
         await switchTo(
-          { version, dataCutoff: new Date(result.dataCutoff), path: result.path, metrics: result.metrics, params: { rank: String(batch.rank) } },
+          { version, dataCutoff: new Date(result.dataCutoff), path: result.path, metrics: result.metrics, params: servedParams(batch, result) },
           result.counts,
         );
         result.phases.switch = (performance.now() - switchStarted) / 1000;

@@ -180,4 +180,39 @@ describe('batch > ALS over HDFS into Cassandra', () => {
     expect(result.counts.ratings).toBe(new Set(good.map((l) => l.split(',').slice(0, 2).join())).size);
     expect(result.counts.users).toBe(6);
   });
+
+  it('a hyperparameter search serves the best candidate: a planted one that cannot learn (reg 1000) loses', async () => {
+    const search = 'reg=0.1; rank=20,reg=0.1; reg=0.1,alpha=4';
+    const searchRunner = createBatchRunner({
+      platform: platformOf(stack),
+      // implicit (the default): candidates are judged by NDCG@10 on the same held-out ratings
+      batch: loadBatchConfig({ BATCH_DATASET: dataset, BATCH_MODEL_NAME: `${modelName}-search`, BATCH_REG: '1000', BATCH_SEARCH: search }),
+      log: () => {},
+    });
+    const result = await searchRunner.run({ version: 'v20260106T000000Z' });
+    const m = result.metrics;
+    const rows = [1, 2, 3, 4].map((i) => ({
+      candidate: i,
+      rank: m[`search_${i}_rank`],
+      reg: m[`search_${i}_reg`],
+      alpha: m[`search_${i}_alpha`],
+      ndcg: m[`search_${i}_ndcg@10`],
+      precision: m[`search_${i}_precision@10`],
+      seconds: m[`search_${i}_seconds`],
+    }));
+    console.log(
+      `search on ml-latest-small (best: ${result.counts.search_best}):\n${rows.map((r) => `| ${r.candidate} | ${r.rank} | ${r.reg} | ${r.alpha} | ${r.ndcg?.toFixed(4)} | ${r.precision?.toFixed(4)} | ${r.seconds?.toFixed(1)} |`).join('\n')}`,
+    );
+    expect(result.counts).toMatchObject({ search_candidates: 4, search_tried: 4 });
+    const best = result.counts.search_best!;
+    expect(best).not.toBe(1);
+    expect(m['search_2_ndcg@10']!).toBeGreaterThan(m['search_1_ndcg@10']!);
+    for (const r of rows) expect(m[`search_${best}_ndcg@10`]!).toBeGreaterThanOrEqual(r.ndcg!);
+    // the served model is the best candidate's: its metrics are the model's, its reg the model's
+    expect(m['ndcg@10']).toBe(m[`search_${best}_ndcg@10`]);
+    const row = (await searchRunner.status()).find((v) => v.version === 'v20260106T000000Z')!;
+    expect(row.current).toBe(true);
+    expect(Number(row.params.reg)).toBe(m[`search_${best}_reg`]);
+    expect(Number(row.params.rank)).toBe(m[`search_${best}_rank`]);
+  }, 600_000);
 });

@@ -58,7 +58,10 @@ public final class AlsBatchJob {
     phases.end("read");
 
     phases.start("evaluate");
-    Evaluation evaluation = Evaluation.run(jsc, master, o, alsBlocks, metrics, counts);
+    // with --search, every candidate is evaluated and the best one's options serve from here on
+    Evaluation.Searched searched = Evaluation.search(jsc, master, o, alsBlocks, metrics, counts);
+    Evaluation evaluation = searched.evaluation();
+    JobOptions chosen = searched.options();
     phases.end("evaluate");
     if (o.evaluateOnly) {
       phases.result(null, null, null, metrics, counts);
@@ -66,16 +69,17 @@ public final class AlsBatchJob {
     }
 
     phases.start("train");
-    Training model = Training.train(master, evaluation, o, alsBlocks, counts);
+    Training model = Training.train(master, evaluation, chosen, alsBlocks, counts);
     phases.end("train");
 
     phases.start("recommend");
-    Recommendations recs = Recommendations.compute(spark, jsc, master, model, o, counts);
+    Recommendations recs = Recommendations.compute(spark, jsc, master, model, chosen, counts);
     phases.end("recommend");
 
     phases.start("write");
     CassandraConnector cassandra = CassandraConnector.apply(spark.sparkContext().getConf());
-    String modelPath = ModelWriter.write(fs, cassandra, master, model, recs, o, metrics, counts);
+    String modelPath =
+        ModelWriter.write(fs, cassandra, master, model, recs, chosen, metrics, counts);
     phases.end("write");
 
     phases.result(o.version, master.dataCutoff(), modelPath, metrics, counts);

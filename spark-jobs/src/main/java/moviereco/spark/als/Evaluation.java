@@ -10,6 +10,7 @@ import static org.apache.spark.sql.functions.lit;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import moviereco.contracts.TopN;
@@ -38,8 +39,89 @@ record Evaluation(Dataset<Row> train, Dataset<Row> test, Biases trainBiases, ALS
       Map<String, Double> metrics,
       Map<String, Long> counts) {
     Dataset<Row>[] split = split(master.ratings(), o, counts.get("users"));
+    return judge(jsc, split[0].cache(), split[1].cache(), o, alsBlocks, metrics, counts);
+  }
+
+  /** The evaluation of the best candidate, and the candidate's options (rank, reg, alpha). */
+  record Searched(Evaluation evaluation, JobOptions options) {}
+
+  /**
+   * The hyperparameter search ({@code --search}): every candidate ({@link JobOptions#candidates})
+   * fitted on the same split and judged on the same held-out ratings, until the time budget is
+   * spent (the configured candidate always runs); the best serves: the highest NDCG@10 for an
+   * implicit model, the lowest RMSE for an explicit one (ties: the earlier candidate). Each
+   * candidate's metrics go into {@code metrics} as {@code search_<i>_<metric>}, its seconds as
+   * {@code search_<i>_seconds}; the best's also under the plain names.
+   */
+  static Searched search(
+      JavaSparkContext jsc,
+      MasterData master,
+      JobOptions o,
+      int alsBlocks,
+      Map<String, Double> metrics,
+      Map<String, Long> counts) {
+    List<JobOptions> candidates = o.candidates();
+    if (candidates.size() == 1)
+      return new Searched(run(jsc, master, o, alsBlocks, metrics, counts), o);
+    Dataset<Row>[] split = split(master.ratings(), o, counts.get("users"));
     Dataset<Row> train = split[0].cache();
     Dataset<Row> test = split[1].cache();
+    long started = System.nanoTime();
+    Searched best = null;
+    Map<String, Double> bestMetrics = null;
+    int tried = 0;
+    for (int i = 0; i < candidates.size(); i++) {
+      double spent = (System.nanoTime() - started) / 1e9;
+      if (i > 0 && o.searchSeconds > 0 && spent >= o.searchSeconds) break;
+      JobOptions c = candidates.get(i);
+      Map<String, Double> m = new LinkedHashMap<>();
+      long t0 = System.nanoTime();
+      Evaluation e = judge(jsc, train, test, c, alsBlocks, m, counts);
+      tried++;
+      String prefix = "search_" + (i + 1) + "_";
+      for (Map.Entry<String, Double> kv : m.entrySet())
+        if (!kv.getKey().startsWith("popularity_") && !kv.getKey().startsWith("baseline_"))
+          metrics.put(prefix + kv.getKey(), kv.getValue());
+      metrics.put(prefix + "rank", (double) c.rank);
+      metrics.put(prefix + "reg", c.reg);
+      metrics.put(prefix + "alpha", c.alpha);
+      metrics.put(prefix + "seconds", (System.nanoTime() - t0) / 1e9);
+      System.out.printf(
+          java.util.Locale.ROOT,
+          "SEARCH %d/%d %s: %s%n",
+          i + 1,
+          candidates.size(),
+          c.candidateLabel(),
+          o.implicit ? "ndcg@10 " + m.get("ndcg@10") : "rmse " + m.get("rmse"));
+      if (best == null || better(o.implicit, m, bestMetrics)) {
+        best = new Searched(e, c);
+        bestMetrics = m;
+        counts.put("search_best", (long) (i + 1));
+      }
+    }
+    metrics.putAll(bestMetrics);
+    counts.put("search_candidates", (long) candidates.size());
+    counts.put("search_tried", (long) tried);
+    return best;
+  }
+
+  /**
+   * Whether candidate metrics {@code m} beat {@code best}: NDCG@10 up (implicit), RMSE down
+   * (explicit).
+   */
+  static boolean better(boolean implicit, Map<String, Double> m, Map<String, Double> best) {
+    return implicit ? m.get("ndcg@10") > best.get("ndcg@10") : m.get("rmse") < best.get("rmse");
+  }
+
+  /** One candidate fitted on {@code train} and judged on {@code test}. */
+  static Evaluation judge(
+      JavaSparkContext jsc,
+      Dataset<Row> train,
+      Dataset<Row> test,
+      JobOptions o,
+      int alsBlocks,
+      Map<String, Double> metrics,
+      Map<String, Long> counts) {
     // the explicit model's RMSE is compared with the bias baseline, so it needs them even without
     // biases in the model; the implicit default needs none
     Biases trainBiases = o.biases || !o.implicit ? Biases.fit(train) : Biases.none();

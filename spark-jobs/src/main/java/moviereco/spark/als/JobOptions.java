@@ -14,7 +14,7 @@ import java.util.Set;
  * error too, so that a typo never silently trains with something else. A flag given twice takes its
  * last value.
  */
-public final class JobOptions implements Serializable {
+public final class JobOptions implements Serializable, Cloneable {
   public String historyPath;
   public String eventsPath;
   public String modelsPath;
@@ -70,8 +70,19 @@ public final class JobOptions implements Serializable {
   /** stop after the evaluation: for tuning hyperparameters */
   public boolean evaluateOnly;
 
-  /** Flags that may be left out: absent means no cutoff and a full run. */
-  public static final Set<String> OPTIONAL = Set.of("cutoff", "evaluate-only");
+  /**
+   * hyperparameter candidates evaluated beside the configured rank, reg and alpha, the best
+   * serving: entries {@code rank=20,reg=0.05,alpha=2} (each key optional) separated by {@code ;};
+   * empty: none
+   */
+  public String search = "";
+
+  /** the search's time budget: no candidate starts after this many seconds of it; 0: no limit */
+  public double searchSeconds;
+
+  /** Flags that may be left out: absent means no cutoff, a full run and no search. */
+  public static final Set<String> OPTIONAL =
+      Set.of("cutoff", "evaluate-only", "search", "search-seconds");
 
   /** Every flag, in the order of the usage message. */
   public static final List<String> FLAGS =
@@ -99,7 +110,9 @@ public final class JobOptions implements Serializable {
           "max-future-skew-ms",
           "shuffle-partitions",
           "als-blocks",
-          "evaluate-only");
+          "evaluate-only",
+          "search",
+          "search-seconds");
 
   public static JobOptions parse(String[] args) {
     Map<String, String> values = new LinkedHashMap<>();
@@ -144,6 +157,9 @@ public final class JobOptions implements Serializable {
     o.shufflePartitions = parseInt(values, "shuffle-partitions");
     o.alsBlocks = parseInt(values, "als-blocks");
     o.evaluateOnly = parseBoolean(values, "evaluate-only", false);
+    o.search = values.getOrDefault("search", "").trim();
+    o.searchSeconds =
+        values.containsKey("search-seconds") ? parseDouble(values, "search-seconds") : 0;
 
     if (!o.split.equals("random") && !o.split.equals("temporal"))
       throw new IllegalArgumentException("--split must be random or temporal");
@@ -155,7 +171,60 @@ public final class JobOptions implements Serializable {
           "--shuffle-partitions and --als-blocks must not be negative (0: derived)");
     if (o.maxFutureSkewMs < 0)
       throw new IllegalArgumentException("--max-future-skew-ms must not be negative");
+    if (o.searchSeconds < 0)
+      throw new IllegalArgumentException("--search-seconds must not be negative");
+    o.candidates(); // a malformed --search is an error before anything runs
     return o;
+  }
+
+  /**
+   * The hyperparameter candidates, the configured ones first, then each of {@code --search} (keys
+   * it leaves out keep the configured value; a repeat of an earlier candidate is dropped).
+   */
+  public List<JobOptions> candidates() {
+    List<JobOptions> out = new ArrayList<>(List.of(this));
+    if (search.isEmpty()) return out;
+    for (String entry : search.split(";")) {
+      if (entry.isBlank()) continue;
+      JobOptions c = copy();
+      for (String pair : entry.trim().split(",")) {
+        String[] kv = pair.trim().split("=", 2);
+        if (kv.length != 2)
+          throw new IllegalArgumentException(
+              "--search: '" + pair + "' is not key=value (keys rank, reg, alpha)");
+        try {
+          switch (kv[0].trim()) {
+            case "rank" -> c.rank = Integer.parseInt(kv[1].trim());
+            case "reg" -> c.reg = Double.parseDouble(kv[1].trim());
+            case "alpha" -> c.alpha = Double.parseDouble(kv[1].trim());
+            default ->
+                throw new IllegalArgumentException(
+                    "--search: unknown key '" + kv[0].trim() + "' (keys rank, reg, alpha)");
+          }
+        } catch (NumberFormatException e) {
+          throw new IllegalArgumentException("--search: '" + pair + "' is not a number", e);
+        }
+      }
+      if (c.rank < 1 || !(c.reg >= 0) || !(c.alpha >= 0))
+        throw new IllegalArgumentException(
+            "--search: '" + entry.trim() + "' needs rank >= 1, reg >= 0, alpha >= 0");
+      if (out.stream().noneMatch(o -> o.rank == c.rank && o.reg == c.reg && o.alpha == c.alpha))
+        out.add(c);
+    }
+    return out;
+  }
+
+  /** rank, reg and alpha as a candidate's label, e.g. {@code rank=10 reg=0.1 alpha=1.0} */
+  public String candidateLabel() {
+    return "rank=" + rank + " reg=" + reg + " alpha=" + alpha;
+  }
+
+  JobOptions copy() {
+    try {
+      return (JobOptions) super.clone();
+    } catch (CloneNotSupportedException e) {
+      throw new AssertionError(e);
+    }
   }
 
   private static int parseInt(Map<String, String> values, String flag) {
@@ -204,6 +273,7 @@ public final class JobOptions implements Serializable {
     p.put("seed", String.valueOf(seed));
     p.put("finalFit", finalFit);
     p.put("history", historyPath);
+    if (!search.isEmpty()) p.put("search", search);
     return p;
   }
 }

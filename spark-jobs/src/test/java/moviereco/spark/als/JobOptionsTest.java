@@ -177,4 +177,49 @@ class JobOptionsTest {
             + " finalFit=all, history=/movielens/ml-latest-small/ratings.csv}",
         o.params().toString());
   }
+
+  @Test
+  void searchCandidatesStartWithTheConfiguredOnesAndFillWhatAnEntryLeavesOut() {
+    JobOptions o =
+        JobOptions.parse(
+            args(
+                required(),
+                "--search",
+                "rank=4; reg=0.5,alpha=3 ;rank=4",
+                "--search-seconds",
+                "60"));
+    List<JobOptions> c = o.candidates();
+    assertEquals(3, c.size());
+    assertEquals(o.candidateLabel(), c.get(0).candidateLabel());
+    assertEquals("rank=4 reg=" + o.reg + " alpha=" + o.alpha, c.get(1).candidateLabel());
+    assertEquals("rank=" + o.rank + " reg=0.5 alpha=3.0", c.get(2).candidateLabel());
+    // a candidate is a copy: the configured options stay as they were
+    assertEquals(o.rank, c.get(0).rank);
+    assertEquals(60.0, o.searchSeconds);
+    assertEquals("rank=4; reg=0.5,alpha=3 ;rank=4", o.params().get("search"));
+    assertEquals(1, JobOptions.parse(args(required())).candidates().size());
+  }
+
+  @Test
+  void aMalformedSearchIsRefusedBeforeAnythingRuns() {
+    for (String bad : new String[] {"rank", "depth=3", "reg=abc", "rank=0", "reg=-1"}) {
+      var e =
+          assertThrows(
+              IllegalArgumentException.class,
+              () -> JobOptions.parse(args(required(), "--search", bad)),
+              bad);
+      assertTrue(e.getMessage().startsWith("--search: "), e.getMessage());
+    }
+  }
+
+  @Test
+  void theBestCandidateHasTheHighestNdcgWhenImplicitAndTheLowestRmseWhenExplicit() {
+    Map<String, Double> a = Map.of("ndcg@10", 0.20, "rmse", 0.90);
+    Map<String, Double> b = Map.of("ndcg@10", 0.25, "rmse", 0.95);
+    assertTrue(Evaluation.better(true, b, a));
+    assertFalse(Evaluation.better(true, a, b));
+    assertTrue(Evaluation.better(false, a, b));
+    // a tie keeps the earlier candidate
+    assertFalse(Evaluation.better(true, a, a));
+  }
 }

@@ -35,7 +35,9 @@ export function createFactorCache(hdfs: WebHdfs) {
       }
     }
     const factors = new Float32Array(ids.length * rank);
-    rows.forEach((f, i) => factors.set(f, i * rank));
+    rows.forEach((f, i) => {
+      factors.set(f, i * rank);
+    });
     const model = createFoldInModel({
       rank,
       ids: Int32Array.from(ids),

@@ -32,7 +32,7 @@ describe('serving > fold-in, as the speed layer does it', () => {
     const u = foldIn(m, ratings);
     expect(u.n).toBe(c.expected.n);
     expect(u.bias).toBeCloseTo(c.expected.bias, 9);
-    Array.from(u.x).forEach((x, p) => expect(x).toBeCloseTo(c.expected.x[p]!, 9));
+    for (const [p, x] of Array.from(u.x).entries()) expect(x).toBeCloseTo(c.expected.x[p]!, 9);
     const top = recommendFolded(m, u, { limit: c.limit, exclude: new Set(c.ratings.map(([id]) => id)) });
     expect(top.map((t) => t.movieId)).toEqual(c.expected.ids);
     expect(top.map((t) => t.score)).toEqual(c.expected.scores);
@@ -48,7 +48,7 @@ describe('serving > fold-in, as the speed layer does it', () => {
       [2, 3, 1],
       [0.5, 1, 2],
     ];
-    full.forEach((row, i) => expect(row.reduce((s, v, j) => s + v * b[j]!, 0)).toBeCloseTo([1, 2, 3][i]!, 12));
+    for (const [i, row] of full.entries()) expect(row.reduce((s, v, j) => s + v * b[j]!, 0)).toBeCloseTo([1, 2, 3][i]!, 12);
     expect(() => choleskySolve(Float64Array.from([1, 0, 2, 1]), Float64Array.from([1, 1]), 2)).toThrow(/positive definite/);
   });
 

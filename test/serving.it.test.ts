@@ -154,7 +154,7 @@ describe('serving > API on the real stack', () => {
     expect(basket.status).toBe(200);
     expect(basket.body.folded).toBe(rated.length);
     expect(basket.body.items.map((i: { movieId: number }) => i.movieId)).toEqual(recs.items.map((i: { movieId: number }) => i.movieId));
-    basket.body.items.forEach((item: { score: number }, i: number) => expect(item.score).toBeCloseTo(recs.items[i].score, 5));
+    for (const [i, item] of (basket.body.items as { score: number }[]).entries()) expect(item.score).toBeCloseTo(recs.items[i].score, 5);
   });
 
   it('a second API process answers exactly as this one, and a rating posted to it reaches this one through the stream', async () => {

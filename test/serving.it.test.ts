@@ -6,6 +6,7 @@
  * Cassandra stopped under the API is the cassandra drill (test/drills.it.test.ts).
  */
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -233,6 +234,17 @@ describe('serving > API on the real stack', () => {
   });
 });
 
+/**
+ * A screenshot of a state of the page: into docs/screenshots with UPDATE_SCREENSHOTS=1 (what
+ * docs/serving.md shows), else beside the stack's temporary files.
+ */
+async function shot(page: import('playwright-core').Page, name: string): Promise<void> {
+  const dir =
+    process.env.UPDATE_SCREENSHOTS === '1' ? path.resolve(import.meta.dirname, '..', 'docs', 'screenshots') : path.join(baseConfig.dirs.tmp, 'screenshots');
+  fs.mkdirSync(dir, { recursive: true });
+  await page.screenshot({ path: path.join(dir, `${name}.jpg`), type: 'jpeg', quality: 70 });
+}
+
 describe('serving > web page in a browser', () => {
   let browser: Browser;
   beforeAll(async () => {
@@ -243,14 +255,17 @@ describe('serving > web page in a browser', () => {
   });
 
   it('a person signs in, rates a recommended movie, and sees the recommendations change without reloading', async () => {
-    const page = await browser.newPage();
+    const page = await browser.newPage({ viewport: { width: 1200, height: 820 } });
     await page.goto(api.url);
+    await page.getByTestId('results').locator('li').first().waitFor();
+    await shot(page, 'signed-out');
     await page.getByLabel('User id').fill('6');
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByTestId('who').filter({ hasText: 'Signed in as user 6' }).waitFor();
     const first = page.locator('[data-testid="recs"] > li').first();
     await first.waitFor();
     await expect.poll(() => page.getByTestId('source').textContent()).toBe('batch');
+    await shot(page, 'signed-in-batch');
     const movieId = Number(await first.getAttribute('data-movie'));
     const before = await page.locator('[data-testid="recs"] > li').evaluateAll((items) => items.map((i) => i.getAttribute('data-movie')));
     await page.getByTestId(`rating-${movieId}`).selectOption('1');
@@ -264,10 +279,13 @@ describe('serving > web page in a browser', () => {
     expect(after).not.toContain(String(movieId));
     expect(await page.getByTestId('source').textContent()).toBe('speed');
     console.log(`browser: ${await page.getByTestId('freshness').textContent()}`);
-    // the movie page shows similar movies and links
+    await shot(page, 'after-rating-speed');
+    // the movie page shows similar movies, links, and why it is recommended to this user
     await page.locator('[data-testid="recs"] > li .title').first().click();
     await page.getByTestId('similar').locator('li').first().waitFor();
     expect(await page.getByRole('link', { name: 'IMDb' }).getAttribute('href')).toMatch(/^https:\/\/www\.imdb\.com\/title\/tt/);
+    await expect.poll(() => page.getByTestId('movie-why').textContent()).toMatch(/^For you: /);
+    await shot(page, 'movie-page');
   }, 120_000);
 
   it('the API docs for people: Swagger UI at /docs renders every route of the OpenAPI document, under the secure headers', async () => {
@@ -278,6 +296,7 @@ describe('serving > web page in a browser', () => {
     });
     await page.goto(`${api.url}/docs`);
     await page.locator('.opblock').first().waitFor({ timeout: 30_000 });
+    await shot(page, 'api-docs');
     const spec = (await call('/openapi.json')).body;
     const operations = Object.values(spec.paths).reduce((n: number, ops) => n + Object.keys(ops as object).length, 0);
     expect(await page.locator('.opblock').count()).toBe(operations);

@@ -6,6 +6,11 @@ async function api(path, options = {}) {
   const headers = { 'content-type': 'application/json', ...(session ? { authorization: `Bearer ${session.token}` } : {}) };
   const res = await fetch(path, { ...options, headers });
   const body = await res.json().catch(() => ({}));
+  if (res.status === 401 && session) {
+    // the token ended (expired, or signed by an API process since restarted): sign in again
+    signOut();
+    throw new Error('your sign-in has ended; sign in again');
+  }
   if (!res.ok) throw new Error(body.error?.message || `${res.status} ${res.statusText}`);
   return body;
 }
@@ -150,6 +155,15 @@ async function openMovie(movieId) {
           ),
         ),
     );
+    $('movie-why').textContent = '';
+    if (session)
+      api(`/users/${session.userId}/recommendations/${movieId}/explanation`)
+        .then((x) => {
+          $('movie-why').textContent = x.because.length
+            ? `For you: close to ${x.because.map((b) => `${b.title} (${b.rating}★)`).join(', ')}`
+            : 'For you: none of your well-rated movies is close to it';
+        })
+        .catch(() => undefined);
     if (!$('movie').open) $('movie').showModal();
   } catch (e) {
     showError(e);
@@ -158,7 +172,8 @@ async function openMovie(movieId) {
 
 async function loadTrending() {
   const t = await api('/movies/trending?limit=10');
-  $('trending-meta').textContent = t.windowEnd ? `window ${t.window} ending ${new Date(t.windowEnd).toLocaleString()}` : 'no closed window yet';
+  $('trending-meta').textContent =
+    `${t.windowEnd ? `window ${t.window} ending ${new Date(t.windowEnd).toLocaleString()}` : 'no closed window yet'} · refreshed ${new Date().toLocaleTimeString()}`;
   $('trending').replaceChildren(...t.movies.map((m) => el('li', {}, `${m.title} · ${m.ratingsInWindow} ratings`)));
 }
 
@@ -179,7 +194,7 @@ $('signin').addEventListener('submit', async (event) => {
     showError(e);
   }
 });
-$('signout').addEventListener('click', () => {
+function signOut() {
   session = null;
   localStorage.removeItem('moviereco.session');
   renderSession();
@@ -187,7 +202,8 @@ $('signout').addEventListener('click', () => {
   $('ratings').replaceChildren();
   $('recs-meta').textContent = 'Sign in to see your recommendations.';
   search();
-});
+}
+$('signout').addEventListener('click', signOut);
 $('search').addEventListener('submit', search);
 $('rec-genre').addEventListener('change', () => loadRecommendations().catch(showError));
 $('movie-close').addEventListener('click', () => $('movie').close());
@@ -205,4 +221,6 @@ $('movie-close').addEventListener('click', () => $('movie').close());
     showError(e);
   }
   setInterval(() => loadRecommendations().catch(() => undefined), 5000);
+  // the trending job closes a window every slide: the list follows without a reload
+  setInterval(() => loadTrending().catch(() => undefined), 30_000);
 })();

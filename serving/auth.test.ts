@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { Jwt } from 'hono/utils/jwt';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { apiKeyEntry, createAuthenticator, hashApiKey, newApiKey, parseApiKeys } from './auth.ts';
 import { ApiError } from './errors.ts';
 import { signUserToken, TEST_JWT_SECRET } from './test-auth.ts';
@@ -80,6 +80,22 @@ describe('user tokens', () => {
   it('no user token is accepted when no key to verify it is configured', async () => {
     const keysOnly = createAuthenticator({});
     expect((await failure(keysOnly.authenticate(bearer(signUserToken(42))))).message).toMatch(/HS256 are not accepted/);
+  });
+
+  it('a verified token is remembered, but not past its expiry; a forged one is never remembered as valid', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    onTestFinished(() => {
+      vi.useRealTimers();
+    });
+    vi.setSystemTime(new Date('2026-11-30T00:00:00Z'));
+    const fresh = createAuthenticator({ jwt: { secret: TEST_JWT_SECRET } });
+    const token = signUserToken(42, { exp: now() + 2 });
+    expect(await fresh.authenticate(bearer(token))).toEqual({ kind: 'user', userId: 42 });
+    expect(await fresh.authenticate(bearer(token))).toEqual({ kind: 'user', userId: 42 });
+    vi.setSystemTime(new Date('2026-11-30T00:00:03Z'));
+    expect((await failure(fresh.authenticate(bearer(token)))).message).toMatch(/expired/);
+    const forged = `${token.slice(0, -2)}xx`;
+    for (let i = 0; i < 2; i++) expect((await failure(fresh.authenticate(bearer(forged)))).status).toBe(401);
   });
 
   it('issuer and audience, when configured, must match', async () => {

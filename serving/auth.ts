@@ -29,6 +29,9 @@ export interface ApiKeyEntry {
   sha256: string;
 }
 
+/** Verified user tokens remembered per process, at most (the oldest go first). */
+const VERIFIED_TOKENS = 50_000;
+
 /** What an API key's name may be. */
 export const KEY_NAME = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -123,7 +126,21 @@ export function createAuthenticator({ keys = [], jwt = {}, demo, fetchJwks = def
     return found;
   };
 
+  // a verified token is remembered until it expires: verifying a signature costs far more than a
+  // request's work on the hot path (an HS256 check took about 0.3 ms here), and a browser or a host
+  // backend sends the same token many times
+  const verified = new Map<string, { principal: Principal; expiresAt: number }>();
   const userPrincipal = async (token: string): Promise<Principal> => {
+    const known = verified.get(token);
+    if (known && known.expiresAt > Date.now()) return known.principal;
+    if (known) verified.delete(token);
+    const principal = await verifyToken(token);
+    if (verified.size >= VERIFIED_TOKENS) verified.delete(verified.keys().next().value!);
+    verified.set(token, principal);
+    return principal.principal;
+  };
+
+  const verifyToken = async (token: string): Promise<{ principal: Principal; expiresAt: number }> => {
     let payload: Record<string, unknown>;
     let alg: unknown;
     try {
@@ -149,7 +166,7 @@ export function createAuthenticator({ keys = [], jwt = {}, demo, fetchJwks = def
     if (typeof payload.exp !== 'number') throw invalid('the token is not valid: it has no exp (expiry) claim');
     const sub = typeof payload.sub === 'string' && /^[1-9]\d{0,9}$/.test(payload.sub) ? Number(payload.sub) : Number.NaN;
     if (!validId(sub)) throw invalid('the token is not valid: its sub claim must be a user id (a positive integer as a string)');
-    return { kind: 'user', userId: sub };
+    return { principal: { kind: 'user', userId: sub }, expiresAt: payload.exp * 1000 };
   };
 
   return {

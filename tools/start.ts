@@ -33,14 +33,14 @@ runMain(async (argv) => {
     signal: controller.signal,
   });
   console.log(
-    `\nready in ${((performance.now() - started) / 1000).toFixed(1)} s\n  web page and API  ${system.api.url}/\n  API docs          ${system.api.url}/docs (OpenAPI: /openapi.json)\n  Flink dashboard   ${loadConfig().flink.restUrl}/\n  status            npm run status\nCtrl-C stops the replay and the API; the engines keep running (npm run stack -- down).\n`,
+    `\nready in ${((performance.now() - started) / 1000).toFixed(1)} s\n  web page and API  ${system.api.url}/\n  API docs          ${system.api.url}/docs (OpenAPI: /openapi.json)\n  Flink dashboard   ${loadConfig().flink.restUrl}/\n  status            npm run status\nCtrl-C stops the replay, the batch schedule and the API; the engines keep running (npm run stack -- down).\n`,
   );
   const line = () => {
     const m = system.api.metrics.recent();
     const current = system.api.state.current();
     const plan = system.batchPlan();
     const next = plan
-      ? ` (next batch: ${plan.due ? 'running' : `at ${plan.neededRatings.toLocaleString('en-US')} new ratings or ${new Date(plan.dueBy).toISOString().slice(11, 16)} UTC`})`
+      ? ` (next batch: ${plan.due ? 'running' : `at ${plan.neededRatings.toLocaleString('en-US')} new ratings or ${new Date(plan.dueBy).toISOString().slice(0, 16).replace('T', ' ')} UTC`})`
       : '';
     return `replayed ${system.replayed().toLocaleString('en-US')}/${system.liveTotal.toLocaleString('en-US')} · model ${current?.version ?? '-'}${next} · API ${m.perSecond.toFixed(1)} req/s, p99 ${m.p99Ms.toFixed(0)} ms`;
   };

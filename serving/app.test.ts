@@ -10,22 +10,11 @@ import { loadApiConfig } from './config.ts';
 import { createMemoryEvents, createMemoryStore, type MemoryData } from './memory-store.ts';
 import { createMetrics } from './metrics.ts';
 import { createWriteLimits } from './rate-limit.ts';
-import { asKey, asUser, signUserToken, TEST_AUTH_ENV, TEST_KEYS } from './test-auth.ts';
+import { asKey, asUser, signUserToken, TEST_AUTH_ENV, TEST_KEYS, testMovie } from './test-auth.ts';
 
-const TEST_KEYS_OPS = TEST_KEYS.ops;
 import { createServingState } from './serving-state.ts';
-import type { Movie } from './store.ts';
 
-const movie = (movieId: number, title: string, genres: string[], ratingCount: number): Movie => ({
-  movieId,
-  title,
-  year: 1995,
-  genres,
-  imdbId: '0114709',
-  tmdbId: 862,
-  ratingCount,
-  ratingMean: 3.9,
-});
+const movie = testMovie;
 const MOVIES = [
   movie(1, 'Toy Story (1995)', ['Animation', 'Comedy'], 215),
   movie(2, 'Jumanji (1995)', ['Adventure'], 110),
@@ -582,7 +571,7 @@ describe('admin', () => {
     expect((await post('/admin/batch', {}, asUser(7))).status).toBe(403);
     expect(admin.runs).toBe(0);
     expect(await post('/admin/batch', {}, asKey('ops'))).toEqual({ status: 202, body: { started: true, message: 'run 1' } });
-    expect(await get('/admin/status', { authorization: `Bearer ${TEST_KEYS_OPS}` })).toEqual({ status: 200, body: { engines: 'ok' } });
+    expect(await get('/admin/status', { authorization: `Bearer ${TEST_KEYS.ops}` })).toEqual({ status: 200, body: { engines: 'ok' } });
   });
 });
 

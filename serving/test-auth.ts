@@ -10,6 +10,7 @@ import { createMemoryEvents, createMemoryStore, type MemoryData } from './memory
 import { createMetrics } from './metrics.ts';
 import { createWriteLimits } from './rate-limit.ts';
 import { createServingState } from './serving-state.ts';
+import type { Movie } from './store.ts';
 
 export const TEST_JWT_SECRET = 'test-jwt-secret-0123456789abcdef-0123';
 export const TEST_KEYS = {
@@ -40,23 +41,25 @@ export function signUserToken(userId: number | string, claims: Record<string, un
 export const asUser = (userId: number) => ({ authorization: `Bearer ${signUserToken(userId)}` });
 export const asKey = (name: keyof typeof TEST_KEYS) => ({ 'x-api-key': TEST_KEYS[name] });
 
+/** A movie of the in-process tests' catalogues. */
+export const testMovie = (movieId: number, title: string, genres: string[], ratingCount = 10): Movie => ({
+  movieId,
+  title,
+  year: 1995,
+  genres,
+  imdbId: '0114709',
+  tmdbId: 862,
+  ratingCount,
+  ratingMean: 3.9,
+});
+
 /** A small app over the in-memory store (three movies, a model, users 7 and 8 with rows), for the security and fuzz tests. */
 export async function smallApp(env: Record<string, string> = {}) {
   const config = loadApiConfig({ ...TEST_AUTH_ENV, ...env });
-  const movie = (movieId: number, title: string, genres: string[]) => ({
-    movieId,
-    title,
-    year: 1995,
-    genres,
-    imdbId: '0114709',
-    tmdbId: 862,
-    ratingCount: 10,
-    ratingMean: 3.5,
-  });
   const row = (...ids: number[]) => ({ modelVersion: 'v1', computedAt: 2000, items: ids.map((movieId, i) => ({ movieId, score: 3 - i })) });
   const data: MemoryData = {
     current: { version: 'v1', dataCutoff: 1000, path: 'hdfs://nn:9000/models/als/v1', metrics: {}, switchedAt: 2000 },
-    movies: [movie(1, 'Toy Story (1995)', ['Animation', 'Comedy']), movie(2, 'Jumanji (1995)', ['Adventure']), movie(3, 'Heat (1995)', ['Action'])],
+    movies: [testMovie(1, 'Toy Story (1995)', ['Animation', 'Comedy']), testMovie(2, 'Jumanji (1995)', ['Adventure']), testMovie(3, 'Heat (1995)', ['Action'])],
     speed: new Map([[7, row(2, 3)]]),
     batch: new Map([[8, row(1, 3)]]),
     ratings: new Map([[7, [{ movieId: 1, rating: 4, ratedAt: 100 }]]]),

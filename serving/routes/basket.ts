@@ -10,7 +10,7 @@ import { foldIn, recommendFolded } from '../fold-in.ts';
 import { hasGenre } from '../catalog.ts';
 import { movieLinks } from '../recommend.ts';
 import { newRouter } from '../router.ts';
-import { authorizeAnyone, deps, errors, idField, LinksSchema, requireKnownGenre, USER_OR_KEY } from './shared.ts';
+import { authorizeAnyone, deps, errors, idField, movieCard, requireKnownGenre, USER_OR_KEY } from './shared.ts';
 
 /** what a movie of the basket counts as when it comes without a rating: liked */
 export const BASKET_DEFAULT_RATING = 5;
@@ -56,16 +56,7 @@ const route = createRoute({
               modelVersion: z.string(),
               /** movies of the basket the model knows (the others cannot be folded in) */
               folded: z.number(),
-              items: z.array(
-                z.object({
-                  movieId: z.number(),
-                  title: z.string(),
-                  year: z.number().nullable(),
-                  genres: z.array(z.string()),
-                  score: z.number(),
-                  links: LinksSchema,
-                }),
-              ),
+              items: z.array(z.object({ ...movieCard, score: z.number() })),
             })
             .openapi('BasketRecommendations'),
         },

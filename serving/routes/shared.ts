@@ -25,6 +25,15 @@ export const ErrorSchema = z.object({ error: z.object({ status: z.number(), mess
 
 export const LinksSchema = z.object({ imdb: z.string().nullable(), tmdb: z.string().nullable() });
 
+/** What every list of movies shows of one (recommendations, a basket's): `{ ...movieCard, score, ... }`. */
+export const movieCard = {
+  movieId: z.number(),
+  title: z.string(),
+  year: z.number().nullable(),
+  genres: z.array(z.string()),
+  links: LinksSchema,
+};
+
 export const MovieSchema = z
   .object({
     movieId: z.number(),

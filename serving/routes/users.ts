@@ -6,7 +6,7 @@ import { explain, pickRecommendations, rankedOf, recommendationsJson, type Ranke
 import type { BatchView } from '../batch-view.ts';
 import type { IdempotencyKeys } from '../idempotency.ts';
 import type { RecentRatings } from '../recent-ratings.ts';
-import { authorize, clientAddress, deps, errors, fromStore, idField, idParam, LinksSchema, prebuiltJson, requireKnownGenre, USER_OR_KEY } from './shared.ts';
+import { authorize, clientAddress, deps, errors, fromStore, idField, idParam, movieCard, prebuiltJson, requireKnownGenre, USER_OR_KEY } from './shared.ts';
 import { MAX_RATING, MIN_RATING, validRating } from '../../schemas/rating-rule.ts';
 
 const RecommendationsSchema = z
@@ -17,17 +17,7 @@ const RecommendationsSchema = z
       .openapi({ description: 'which view served: the speed row of the current model, its batch row, or popular movies (cold start)' }),
     modelVersion: z.string().nullable(),
     computedAt: z.string().nullable(),
-    items: z.array(
-      z.object({
-        movieId: z.number(),
-        title: z.string(),
-        year: z.number().nullable(),
-        genres: z.array(z.string()),
-        score: z.number().nullable(),
-        from: z.enum(['speed', 'batch', 'popular']),
-        links: LinksSchema,
-      }),
-    ),
+    items: z.array(z.object({ ...movieCard, score: z.number().nullable(), from: z.enum(['speed', 'batch', 'popular']) })),
   })
   .openapi('Recommendations');
 

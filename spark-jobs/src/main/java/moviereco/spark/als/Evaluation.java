@@ -31,17 +31,6 @@ import scala.Tuple2;
  */
 record Evaluation(Dataset<Row> train, Dataset<Row> test, Biases trainBiases, ALSModel model) {
 
-  static Evaluation run(
-      JavaSparkContext jsc,
-      MasterData master,
-      JobOptions o,
-      int alsBlocks,
-      Map<String, Double> metrics,
-      Map<String, Long> counts) {
-    Dataset<Row>[] split = split(master.ratings(), o, counts.get("users"));
-    return judge(jsc, split[0].cache(), split[1].cache(), o, alsBlocks, metrics, counts);
-  }
-
   /** The evaluation of the best candidate, and the candidate's options (rank, reg, alpha). */
   record Searched(Evaluation evaluation, JobOptions options) {}
 
@@ -61,11 +50,12 @@ record Evaluation(Dataset<Row> train, Dataset<Row> test, Biases trainBiases, ALS
       Map<String, Double> metrics,
       Map<String, Long> counts) {
     List<JobOptions> candidates = o.candidates();
-    if (candidates.size() == 1)
-      return new Searched(run(jsc, master, o, alsBlocks, metrics, counts), o);
     Dataset<Row>[] split = split(master.ratings(), o, counts.get("users"));
     Dataset<Row> train = split[0].cache();
     Dataset<Row> test = split[1].cache();
+    // no search: the configured model, its metrics under the plain names only
+    if (candidates.size() == 1)
+      return new Searched(judge(jsc, train, test, o, alsBlocks, metrics, counts), o);
     long started = System.nanoTime();
     Searched best = null;
     Map<String, Double> bestMetrics = null;

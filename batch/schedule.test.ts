@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { planBatchRun, runSchedule, type ScheduleFacts } from './schedule.ts';
 
@@ -64,5 +65,25 @@ describe('batch > schedule loop', () => {
     expect(waits).toEqual([1000, 600_000, 1000, 1000, 1000]);
     expect(log.some((l) => l.startsWith('scheduled batch run failed (next attempt in 10 min): spark-submit exited 1'))).toBe(true);
     expect(log.at(-1)).toMatch(/could not check \(no more facts\)/);
+  });
+
+  it('leaves no abort listener behind per look (a long-running npm start looks every 30 s)', async () => {
+    const controller = new AbortController();
+    let looks = 0;
+    const loop = runSchedule({
+      settings: { ...settings, checkMs: 2 },
+      facts: async () => {
+        looks++;
+        return { model, newRatings: 0, now: H };
+      },
+      run: async () => undefined,
+      log: () => undefined,
+      signal: controller.signal,
+    });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(looks).toBeGreaterThan(10);
+    expect(getEventListeners(controller.signal, 'abort').length).toBeLessThanOrEqual(1);
+    controller.abort();
+    await loop;
   });
 });

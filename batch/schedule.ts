@@ -68,17 +68,16 @@ export interface ScheduleDeps {
   sleep?(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
+/** A sleep that ends early on abort; its abort listener goes when it ends (one per look would pile up). */
 const abortableSleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-      { once: true },
-    );
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
   });
 
 /** Checks and runs until the signal aborts; one run at a time; a failed check or run is logged and tried again later. */

@@ -79,24 +79,26 @@ export function deps(c: Context<AppEnv>) {
 }
 
 /**
- * The caller, if allowed to act with `scope` (on `userId`'s data): a user token for that user, or
- * an API key with the scope. No credential: 401; a credential that does not allow it: 403.
+ * A caller that may act with `scope` without a user of its own (the basket route): any user's
+ * token, or an API key with the scope. No credential: 401; a key without the scope: 403.
  */
-export async function authorize(c: Context<AppEnv>, scope: Scope, userId?: number): Promise<Principal> {
-  const principal = await deps(c).auth.authenticate({ authorization: c.req.header('authorization'), apiKey: c.req.header('x-api-key') });
-  if (!principal) throw new ApiError(401, 'credentials needed: Authorization: Bearer <user token>, or an API key (X-API-Key or Authorization: Bearer mrk_...)');
-  if (principal.kind === 'key') {
-    if (!principal.scopes.has(scope)) throw new ApiError(403, `API key ${principal.name} has no ${scope} scope`);
-  } else if (scope === 'admin') throw new ApiError(403, 'admin routes need an API key with the admin scope');
-  else if (principal.userId !== userId) throw new ApiError(403, `signed in as user ${principal.userId}; a user reads and writes only their own data`);
-  return principal;
-}
-
-/** A caller that may read without a user of its own (the basket route): any user's token, or an API key with `scope`. */
 export async function authorizeAnyone(c: Context<AppEnv>, scope: Scope): Promise<Principal> {
   const principal = await deps(c).auth.authenticate({ authorization: c.req.header('authorization'), apiKey: c.req.header('x-api-key') });
   if (!principal) throw new ApiError(401, 'credentials needed: Authorization: Bearer <user token>, or an API key (X-API-Key or Authorization: Bearer mrk_...)');
   if (principal.kind === 'key' && !principal.scopes.has(scope)) throw new ApiError(403, `API key ${principal.name} has no ${scope} scope`);
+  return principal;
+}
+
+/**
+ * The caller, if allowed to act with `scope` (on `userId`'s data): a user token for that user, or
+ * an API key with the scope. No credential: 401; a credential that does not allow it: 403.
+ */
+export async function authorize(c: Context<AppEnv>, scope: Scope, userId?: number): Promise<Principal> {
+  const principal = await authorizeAnyone(c, scope);
+  if (principal.kind === 'user') {
+    if (scope === 'admin') throw new ApiError(403, 'admin routes need an API key with the admin scope');
+    if (principal.userId !== userId) throw new ApiError(403, `signed in as user ${principal.userId}; a user reads and writes only their own data`);
+  }
   return principal;
 }
 

@@ -68,6 +68,7 @@ describe('ingest > fast line encoder', () => {
       rating: 3,
       ratedAt: 1_493_846_415_000,
       source: 'REPLAY',
+      action: 'RATE',
     });
   });
 

@@ -16,8 +16,10 @@ const DOT = 46;
 const ZERO = 48;
 const NINE = 57;
 const MINUS = 45;
-/** longest value: header 10 + eventId (1 + 15 + 1 + 15 + 1 + 16) + 3 longs × 10 + float 4 + enum 1 */
-const MAX_RECORD = 120;
+/** longest value: header 10 + eventId (1 + 15 + 1 + 15 + 1 + 16) + 3 longs × 10 + float 4 + 2 enums */
+const MAX_RECORD = 121;
+/** the index of RATE in RatingAction: a replayed line is a rating */
+const RATE = 0;
 
 export interface RatingBatchEncoder {
   /** encodes one line into the current batch; returns the reject reason, or undefined when added */
@@ -91,6 +93,7 @@ export function createRatingBatchEncoder(codec: Codec<RatingEvent>, source: Rati
     pos = buf.writeFloatLE(rating, pos);
     pos = writeVarLong(buf, pos, ratedAt);
     buf[pos++] = sourceIndex * 2;
+    buf[pos++] = RATE * 2;
     lastRatedAt = ratedAt;
     return undefined;
   }

@@ -65,7 +65,15 @@ describe('ingest > replay', () => {
       ['1', '1:3:964981247000'],
       ['3', '3:70:964982400000'],
     ]);
-    expect(events[1]!.event).toEqual({ eventId: '1:3:964981247000', userId: 1, movieId: 3, rating: 4.5, ratedAt: 964_981_247_000, source: 'REPLAY' });
+    expect(events[1]!.event).toEqual({
+      eventId: '1:3:964981247000',
+      userId: 1,
+      movieId: 3,
+      rating: 4.5,
+      ratedAt: 964_981_247_000,
+      source: 'REPLAY',
+      action: 'RATE',
+    });
     expect(rejects).toEqual([
       { line: 4, reason: 'expected 4 columns (userId,movieId,rating,timestamp), found 2', raw: '1,6' },
       { line: 5, reason: 'movieId is not a positive integer: "x"', raw: '2,x,3.0,964982224' },

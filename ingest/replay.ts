@@ -67,6 +67,7 @@ export function toRatingEvent(row: RatingRow, source: RatingSource): RatingEvent
     rating: row.rating,
     ratedAt: row.ratedAt,
     source,
+    action: 'RATE',
   };
 }
 

@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { formatArchiveLine, parseArchiveLine, type ArchivedRating } from './archive.ts';
+import { formatArchiveLine, isDeletion, parseArchiveLine, type ArchivedRating } from './archive.ts';
 
 const vectors = JSON.parse(fs.readFileSync(path.join(import.meta.dirname, 'contracts', 'archive-lines.json'), 'utf8')) as {
-  valid: { line: string; value: ArchivedRating }[];
+  valid: { line: string; value: ArchivedRating; deleted?: boolean }[];
   invalid: { name: string; line: string; error: string }[];
 };
 
@@ -13,6 +13,7 @@ describe('archive lines (the same vectors as moviereco.contracts.ArchiveLine)', 
     const expected = { ...v.value, rating: Math.fround(v.value.rating) };
     expect(parseArchiveLine(v.line)).toEqual(expected);
     expect(formatArchiveLine(expected)).toBe(v.line);
+    expect(isDeletion(expected)).toBe(v.deleted ?? false);
   });
 
   it.each(vectors.invalid.map((v) => [v.name, v] as const))('rejects %s', (_, v) => {

@@ -2,10 +2,13 @@
  * The archive of streamed ratings in HDFS: the TypeScript owner of the line format whose Java owner
  * is `moviereco.contracts.ArchiveLine` (the Flink archive job writes it, the Spark batch job reads
  * it). `ARCHIVE_PATH/date=YYYY-MM-DD/part-*`, one rating per line:
- * `userId,movieId,rating,ratedAtMillis,eventId`. Files being written are hidden (`.part-*`).
+ * `userId,movieId,rating,ratedAtMillis,eventId`; a rating of 0 (`DELETED`, written `0.0`) is the
+ * deletion of the user's rating of the movie at ratedAtMillis (`isDeletion`). Files being written
+ * are hidden (`.part-*`).
  */
 import { z } from 'zod';
 import { ContractError, integerField, javaFloatString, numberField } from './java-text.ts';
+import { DELETED } from './rating-rule.ts';
 
 /** The one declaration of where the archive is: the speed layer writes there, the batch layer reads there. */
 export const archiveSettings = {
@@ -22,6 +25,11 @@ export interface ArchivedRating {
   rating: number;
   ratedAtMillis: number;
   eventId: string;
+}
+
+/** Whether an archived line is a deletion, not a rating. */
+export function isDeletion(r: ArchivedRating): boolean {
+  return r.rating === DELETED;
 }
 
 export function formatArchiveLine(r: ArchivedRating): string {

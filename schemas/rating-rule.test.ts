@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ratingProblem } from './rating-rule.ts';
+import { deletionProblem, ratingProblem } from './rating-rule.ts';
 
 interface Case {
   name: string;
@@ -16,11 +16,21 @@ const vectors = JSON.parse(fs.readFileSync(path.join(import.meta.dirname, 'contr
   nowMillis: number;
   maxFutureSkewMillis: number;
   cases: Case[];
+  deletions: Case[];
 };
 
 describe('the rating rule (the same cases as moviereco.contracts.RatingRule)', () => {
   it.each(vectors.cases.map((c) => [c.name, c] as const))('%s', (_, c) => {
     const problem = ratingProblem(
+      { userId: c.userId, movieId: c.movieId, rating: c.rating, ratedAt: c.ratedAtMillis },
+      { nowMs: vectors.nowMillis, maxFutureSkewMs: vectors.maxFutureSkewMillis },
+    );
+    if (c.valid) expect(problem).toBeNull();
+    else expect(problem).toContain(c.reason);
+  });
+
+  it.each(vectors.deletions.map((c) => [c.name, c] as const))('a deletion: %s', (_, c) => {
+    const problem = deletionProblem(
       { userId: c.userId, movieId: c.movieId, rating: c.rating, ratedAt: c.ratedAtMillis },
       { nowMs: vectors.nowMillis, maxFutureSkewMs: vectors.maxFutureSkewMillis },
     );

@@ -40,11 +40,32 @@ export function validRating(rating: number): boolean {
   return rating >= MIN_RATING && rating <= MAX_RATING && Number.isInteger(rating * 2);
 }
 
+/** The rating of a deletion (which has none): below every valid rating. */
+export const DELETED = 0;
+
 /** Null for a valid rating, else why not (starting with the field's name); checks in the order userId, movieId, rating, ratedAt. */
-export function ratingProblem({ userId, movieId, rating, ratedAt }: RatingFields, { nowMs, maxFutureSkewMs }: RatingClock): string | null {
+export function ratingProblem({ userId, movieId, rating, ratedAt }: RatingFields, clock: RatingClock): string | null {
+  const ids = idProblem(userId, movieId);
+  if (ids) return ids;
+  if (!validRating(rating)) return `rating ${rating} is not ${MIN_RATING} to ${MAX_RATING} in half steps`;
+  return timeProblem(ratedAt, clock);
+}
+
+/** Null for a valid deletion of a rating, else why not: the ids and time of a rating, and the rating DELETED. */
+export function deletionProblem({ userId, movieId, rating, ratedAt }: RatingFields, clock: RatingClock): string | null {
+  const ids = idProblem(userId, movieId);
+  if (ids) return ids;
+  if (rating !== DELETED) return `rating ${rating} in a deletion: it must be ${DELETED}`;
+  return timeProblem(ratedAt, clock);
+}
+
+function idProblem(userId: number, movieId: number): string | null {
   if (!validId(userId)) return `userId ${userId} is not in ${MIN_ID}..${MAX_ID}`;
   if (!validId(movieId)) return `movieId ${movieId} is not in ${MIN_ID}..${MAX_ID}`;
-  if (!validRating(rating)) return `rating ${rating} is not ${MIN_RATING} to ${MAX_RATING} in half steps`;
+  return null;
+}
+
+function timeProblem(ratedAt: number, { nowMs, maxFutureSkewMs }: RatingClock): string | null {
   if (!Number.isInteger(ratedAt) || ratedAt < MIN_RATED_AT_MS) return `ratedAt ${ratedAt} is before 1970`;
   if (ratedAt > nowMs + maxFutureSkewMs) return `ratedAt ${ratedAt} is in the future (after now ${nowMs} + ${maxFutureSkewMs} ms)`;
   return null;

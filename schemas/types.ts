@@ -34,18 +34,22 @@ export interface ModelPublished {
 
 export type RatingSource = 'UNKNOWN' | 'REPLAY' | 'API' | 'GENERATOR';
 
-/** One person's rating of one movie: the value of every record on the `ratings` topic (key: userId). */
+export type RatingAction = 'RATE' | 'DELETE';
+
+/** One person's rating of one movie, or its withdrawal (action DELETE): the value of every record on the `ratings` topic (key: userId). */
 export interface RatingEvent {
   /** Unique per (userId, movieId, ratedAt): a replay run twice yields the same ids, so it can be recognised downstream. */
   eventId: string;
   userId: number;
   movieId: number;
-  /** 0.5 to 5.0 in half steps. */
+  /** 0.5 to 5.0 in half steps; 0 in a DELETE, which has none (so a reader older than `action` rejects a deletion as an invalid rating instead of taking it for one). */
   rating: number;
-  /** When the person rated (event time). */
+  /** When the person rated (event time); in a DELETE, when they withdrew the rating. */
   ratedAt: number;
   /** Which producer made the event; readers map symbols they do not know to UNKNOWN. */
   source: RatingSource;
+  /** RATE records the rating; DELETE withdraws the user's rating of the movie. Per user and movie the latest event by ratedAt wins, a DELETE on a tie. Added in v2: events written with v1 are RATE. */
+  action: RatingAction;
 }
 
 export interface SchemaTypes {

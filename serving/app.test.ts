@@ -217,7 +217,7 @@ describe('ratings', () => {
     const { status, body } = await post('/users/7/ratings', { movieId: 3, rating: 4.5 }, { authorization: `Bearer ${session.body.token}` });
     expect(status).toBe(202);
     expect(body).toMatchObject({ userId: 7, movieId: 3, rating: 4.5, eventId: expect.stringMatching(/^7:3:\d+$/) });
-    expect(events.published).toEqual([{ eventId: body.eventId, userId: 7, movieId: 3, rating: 4.5, ratedAt: expect.any(Number) }]);
+    expect(events.published).toEqual([{ eventId: body.eventId, userId: 7, movieId: 3, rating: 4.5, ratedAt: expect.any(Number), action: 'RATE' }]);
   });
 
   it('refuses to rate without a session (401), as someone else (403), or with a forged token (401)', async () => {
@@ -291,7 +291,7 @@ describe('ratings with an Idempotency-Key', () => {
     const second = await rate(7, 'k-1');
     expect(first).toEqual({ status: 202, body: { eventId: 'api:7:k-1', userId: 7, movieId: 3, rating: 4 } });
     expect(second).toEqual(first);
-    expect(events.published).toEqual([{ eventId: 'api:7:k-1', userId: 7, movieId: 3, rating: 4, ratedAt: expect.any(Number) }]);
+    expect(events.published).toEqual([{ eventId: 'api:7:k-1', userId: 7, movieId: 3, rating: 4, ratedAt: expect.any(Number), action: 'RATE' }]);
   });
 
   it('concurrent duplicates are one event', async () => {

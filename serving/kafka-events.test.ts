@@ -39,7 +39,7 @@ function fakeKafka(script: (Error | undefined)[]) {
   return { kafka, producers };
 }
 
-const event = (n: number) => ({ eventId: `api:${n}:k${n}`, userId: n, movieId: 10 + n, rating: 4, ratedAt: 1_700_000_000_000 + n });
+const event = (n: number) => ({ eventId: `api:${n}:k${n}`, userId: n, movieId: 10 + n, rating: 4, ratedAt: 1_700_000_000_000 + n, action: 'RATE' as const });
 const decoded = (producers: ReturnType<typeof fakeKafka>['producers']) =>
   producers.flatMap((p) => p.sent.flat().map((m) => codec.decode(m.value as Buffer).eventId));
 

@@ -4,6 +4,7 @@
  */
 
 import type { MovieRow } from '../schemas/cql.ts';
+import type { RatingAction } from '../schemas/types.ts';
 
 /** A movie with the batch layer's statistics (`rating_count`, `rating_mean`). */
 export interface Movie extends MovieRow {
@@ -60,15 +61,17 @@ export interface ServingStore {
   close(): Promise<void>;
 }
 
+/** A rating (RATE), or the withdrawal of one (DELETE, rating 0, ratedAt the time of the deletion). */
 export interface RatingEvent {
   eventId: string;
   userId: number;
   movieId: number;
   rating: number;
   ratedAt: number;
+  action: RatingAction;
 }
 
-/** Where a rating posted to the API goes (Kafka `ratings`). */
+/** Where a rating (or its deletion) posted to the API goes (Kafka `ratings`). */
 export interface RatingEvents {
   /**
    * Resolves once the event is acknowledged, rejects once it has failed for good. It does not time

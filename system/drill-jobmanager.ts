@@ -90,6 +90,7 @@ export async function jobmanagerDrill(ctx: DrillContext): Promise<DrillCheck[]> 
     rating,
     ratedAt,
     source: 'API',
+    action: 'RATE',
   });
 
   // twin groups of new users (as in the taskmanager drill): A rates everything, B half before the kill, half after

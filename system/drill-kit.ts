@@ -121,7 +121,7 @@ export function twinUsers(movies: readonly number[], { users = 40, perUser = 15,
       ratingsOf(i).map((r, j) => ({ userId: idBase + group * 500 + i, ...r, ratedAt: start + group * 100_000 + i * 100 + j })),
     )
       .flat()
-      .map((e) => ({ ...e, eventId: ratingEventId(e.userId, e.movieId, e.ratedAt), source: 'API' as const }));
+      .map((e) => ({ ...e, eventId: ratingEventId(e.userId, e.movieId, e.ratedAt), source: 'API' as const, action: 'RATE' as const }));
   return {
     users,
     perUser,

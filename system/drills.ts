@@ -215,7 +215,15 @@ async function cassandraDrill(ctx: DrillContext): Promise<DrillCheck[]> {
     await sink.send(
       movies.slice(0, 5).map((movieId, i) => ({
         key: Buffer.from(String(userId)),
-        value: codec.encode({ eventId: ratingEventId(userId, movieId, ratedAt + i), userId, movieId, rating: 5, ratedAt: ratedAt + i, source: 'API' }),
+        value: codec.encode({
+          eventId: ratingEventId(userId, movieId, ratedAt + i),
+          userId,
+          movieId,
+          rating: 5,
+          ratedAt: ratedAt + i,
+          source: 'API',
+          action: 'RATE',
+        }),
       })),
     );
   } finally {
@@ -271,7 +279,7 @@ async function cassandraFreeze(ctx: DrillContext, freezeMs = 60_000): Promise<Dr
     Array.from({ length: 3 }, (_, j) => {
       const movieId = movies[Math.floor(rand() * movies.length)]!;
       const ratedAt = now + i * 10 + j;
-      return { eventId: ratingEventId(userId, movieId, ratedAt), userId, movieId, rating: 4.5, ratedAt, source: 'API' as const };
+      return { eventId: ratingEventId(userId, movieId, ratedAt), userId, movieId, rating: 4.5, ratedAt, source: 'API' as const, action: 'RATE' as const };
     }),
   );
   try {
@@ -376,6 +384,7 @@ async function announceDrill(ctx: DrillContext, downMs = 15_000): Promise<DrillC
         rating: 5,
         ratedAt: ratedAt + i,
         source: 'API' as const,
+        action: 'RATE' as const,
       })),
     );
   } finally {

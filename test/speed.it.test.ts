@@ -56,7 +56,7 @@ const cql = cassandraClient(stack, keyspace);
 let model: BatchResult;
 
 function event(userId: number, movieId: number, rating: number, ratedAt: number): RatingEvent {
-  return { eventId: `${userId}:${movieId}:${ratedAt}`, userId, movieId, rating, ratedAt, source: 'API' };
+  return { eventId: `${userId}:${movieId}:${ratedAt}`, userId, movieId, rating, ratedAt, source: 'API', action: 'RATE' };
 }
 
 async function produce(events: RatingEvent[]): Promise<void> {

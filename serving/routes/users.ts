@@ -267,7 +267,7 @@ export function userRoutes({ idempotency, batchView, recent }: { idempotency: Id
             const body = { eventId, userId: id, movieId, rating };
             // excluded from this user's recommendations from now on (read-your-writes, recent-ratings.ts)
             recent.record(id, movieId, ratedAt);
-            const sending = events.publish({ eventId, userId: id, movieId, rating, ratedAt }).then(
+            const sending = events.publish({ eventId, userId: id, movieId, rating, ratedAt, action: 'RATE' }).then(
               () => {
                 metrics.count('ratings_published_total', 'Ratings the API produced to Kafka.');
                 if (slot !== undefined) idempotency.settle(slot, { body });

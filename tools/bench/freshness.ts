@@ -112,7 +112,7 @@ const random = (n: number) => Math.floor(Math.random() * n);
 const halfStep = () => (1 + random(10)) / 2;
 function event(userId: number, ratedAt = Date.now()): RatingEvent {
   const movieId = movies[random(movies.length)]!;
-  return { eventId: `${userId}:${movieId}:${ratedAt}`, userId, movieId, rating: halfStep(), ratedAt, source: 'GENERATOR' };
+  return { eventId: `${userId}:${movieId}:${ratedAt}`, userId, movieId, rating: halfStep(), ratedAt, source: 'GENERATOR', action: 'RATE' };
 }
 const record = (e: RatingEvent) => ({ key: Buffer.from(String(e.userId)), value: codec.encode(e) });
 

@@ -119,6 +119,7 @@ function averageValueBytes(file: string): number {
       rating: Number(r),
       ratedAt: Number(t) * 1000,
       source: 'REPLAY',
+      action: 'RATE',
     }).length;
   }
   return Math.round(total / lines.length);

@@ -42,6 +42,7 @@ export function createBenchRatings({ stack, env, users, seed }: { stack: StackCo
           rating: 0.5 + Math.floor(random() * 10) / 2,
           ratedAt,
           source: 'API' as const,
+          action: 'RATE' as const,
         };
         return { key: Buffer.from(String(userId)), value: codec.encode(event) };
       }),

@@ -7,8 +7,10 @@ import java.util.regex.Pattern;
  * A line of the ratings archive in HDFS, written by the speed layer's archive job and read by the
  * batch job (Spark's CSV reader, columns in {@link #COLUMNS} order, no header) and by TypeScript:
  * {@code userId,movieId,rating,ratedAtMillis,eventId}, e.g. {@code 42,318,4.5,1700000000000,e-1}.
- * The rating is written with {@code Float.toString} (4.0, 3.5). A well-formed line may still be an
- * invalid rating: that is {@link RatingRule}'s call.
+ * The rating is written with {@code Float.toString} (4.0, 3.5); a rating of {@link
+ * RatingRule#DELETED} (0.0) is the deletion of the user's rating of the movie at {@code
+ * ratedAtMillis} ({@link #deleted}). A well-formed line may still be an invalid rating: that is
+ * {@link RatingRule}'s call.
  */
 public record ArchiveLine(
     long userId, long movieId, float rating, long ratedAtMillis, String eventId) {
@@ -23,6 +25,11 @@ public record ArchiveLine(
   public static String format(
       long userId, long movieId, float rating, long ratedAtMillis, String eventId) {
     return userId + "," + movieId + "," + rating + "," + ratedAtMillis + "," + eventId;
+  }
+
+  /** Whether the line is a deletion (rating {@link RatingRule#DELETED}), not a rating. */
+  public boolean deleted() {
+    return rating == RatingRule.DELETED;
   }
 
   public String format() {

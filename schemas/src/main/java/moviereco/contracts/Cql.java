@@ -135,6 +135,14 @@ public final class Cql {
       "INSERT INTO user_ratings (user_id, movie_id, rating, rated_at) VALUES (?, ?, ?, ?)"
           + " USING TIMESTAMP ?";
 
+  /**
+   * Binds the write timestamp ({@link #userRatingWriteTime} of the deletion's time), user_id and
+   * movie_id: the deletion of a rating shadows every write of that row up to its time (a rating
+   * written later with an older time stays deleted), and a rating of a later time comes back.
+   */
+  public static final String DELETE_USER_RATING =
+      "DELETE FROM user_ratings USING TIMESTAMP ? WHERE user_id = ? AND movie_id = ?";
+
   public static final String SELECT_USER_RATINGS =
       "SELECT movie_id, rating, rated_at FROM user_ratings WHERE user_id = ?";
 

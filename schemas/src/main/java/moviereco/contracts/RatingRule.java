@@ -20,6 +20,9 @@ public final class RatingRule {
 
   public static final long MIN_RATED_AT_MILLIS = 0;
 
+  /** The rating of a deletion (which has none): below every valid rating. */
+  public static final float DELETED = 0f;
+
   /** Null for a valid rating, else why it is not one (starting with the field's name). */
   public static String problem(
       long userId,
@@ -28,11 +31,38 @@ public final class RatingRule {
       long ratedAtMillis,
       long nowMillis,
       long maxFutureSkewMillis) {
-    if (!validId(userId)) return "userId " + userId + " is not in " + MIN_ID + ".." + MAX_ID;
-    if (!validId(movieId)) return "movieId " + movieId + " is not in " + MIN_ID + ".." + MAX_ID;
+    String ids = idProblem(userId, movieId);
+    if (ids != null) return ids;
     if (!validRating(rating)) {
       return "rating " + rating + " is not " + MIN_RATING + " to " + MAX_RATING + " in half steps";
     }
+    return timeProblem(ratedAtMillis, nowMillis, maxFutureSkewMillis);
+  }
+
+  /**
+   * Null for a valid deletion of a rating, else why not: the same ids and time as a rating, and the
+   * rating {@link #DELETED}.
+   */
+  public static String deletionProblem(
+      long userId,
+      long movieId,
+      double rating,
+      long ratedAtMillis,
+      long nowMillis,
+      long maxFutureSkewMillis) {
+    String ids = idProblem(userId, movieId);
+    if (ids != null) return ids;
+    if (rating != DELETED) return "rating " + rating + " in a deletion: it must be " + DELETED;
+    return timeProblem(ratedAtMillis, nowMillis, maxFutureSkewMillis);
+  }
+
+  private static String idProblem(long userId, long movieId) {
+    if (!validId(userId)) return "userId " + userId + " is not in " + MIN_ID + ".." + MAX_ID;
+    if (!validId(movieId)) return "movieId " + movieId + " is not in " + MIN_ID + ".." + MAX_ID;
+    return null;
+  }
+
+  private static String timeProblem(long ratedAtMillis, long nowMillis, long maxFutureSkewMillis) {
     if (ratedAtMillis < MIN_RATED_AT_MILLIS) return "ratedAt " + ratedAtMillis + " is before 1970";
     if (ratedAtMillis > latestRatedAt(nowMillis, maxFutureSkewMillis)) {
       return "ratedAt "

@@ -33,6 +33,7 @@ class ArchiveLineTest {
             v.get("eventId").asText());
     assertEquals(c.get("line").asText(), value.format());
     assertEquals(value, ArchiveLine.parse(c.get("line").asText()));
+    assertEquals(c.path("deleted").asBoolean(false), value.deleted());
   }
 
   @ParameterizedTest(name = "{0}")

@@ -39,6 +39,29 @@ class RatingRuleTest {
     }
   }
 
+  static Stream<Arguments> deletions() {
+    return Vectors.cases("ratings.json", "deletions");
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource
+  void deletions(String name, JsonNode c) {
+    String problem =
+        RatingRule.deletionProblem(
+            c.get("userId").asLong(),
+            c.get("movieId").asLong(),
+            c.get("rating").asDouble(),
+            c.get("ratedAtMillis").asLong(),
+            FILE.get("nowMillis").asLong(),
+            FILE.get("maxFutureSkewMillis").asLong());
+    if (c.get("valid").asBoolean()) {
+      assertNull(problem);
+    } else {
+      assertNotNull(problem, "should be invalid");
+      assertTrue(problem.contains(c.get("reason").asText()), problem);
+    }
+  }
+
   @Test
   void aFloatRatingIsJudgedLikeItsDouble() {
     assertNull(RatingRule.problem(1, 1, 3.5f, 0, 0, 0));

@@ -5,6 +5,8 @@ import com.datastax.oss.driver.api.core.cql.BoundStatement;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import java.io.IOException;
 import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -17,13 +19,14 @@ import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.groups.SinkWriterMetricGroup;
 
 /**
- * Writes each element with one prepared statement, asynchronously, with at most {@code maxInFlight}
- * requests outstanding. {@code flush} (called before every checkpoint barrier and at the end of
- * input) waits until all of them are acknowledged, so a completed checkpoint means every earlier
- * write landed. Statements must be idempotent (upserts of the same values), so replaying from a
- * checkpoint leaves the same rows. A failed write fails the job, which then restarts from its last
- * checkpoint; so does a write, a wait for a free slot or a flush that takes longer than the
- * deadline ({@link CassandraOptions#deadlineMs()}).
+ * Writes each element with one prepared statement (or one of several, chosen per element),
+ * asynchronously, with at most {@code maxInFlight} requests outstanding. {@code flush} (called
+ * before every checkpoint barrier and at the end of input) waits until all of them are
+ * acknowledged, so a completed checkpoint means every earlier write landed. Statements must be
+ * idempotent (upserts of the same values), so replaying from a checkpoint leaves the same rows. A
+ * failed write fails the job, which then restarts from its last checkpoint; so does a write, a wait
+ * for a free slot or a flush that takes longer than the deadline ({@link
+ * CassandraOptions#deadlineMs()}).
  *
  * <p>Metrics of the writer (operator {@code <sink name>: Writer}): {@value #ROWS_WRITTEN}, rows
  * Cassandra acknowledged, and Flink's standard {@code numRecordsSend} / {@code
@@ -39,14 +42,29 @@ public final class CassandraSink<T> implements Sink<T> {
     BoundStatement bind(PreparedStatement statement, T element);
   }
 
+  /** Binds one element to one of the prepared statements (in the order of their CQL). */
+  @FunctionalInterface
+  public interface Chooser<T> extends Serializable {
+    BoundStatement bind(List<PreparedStatement> statements, T element);
+  }
+
   private final CassandraOptions options;
-  private final String cql;
-  private final Binder<T> binder;
+  private final List<String> cql;
+  private final Chooser<T> binder;
   private final int maxInFlight;
 
   public CassandraSink(CassandraOptions options, String cql, Binder<T> binder, int maxInFlight) {
+    this(
+        options,
+        List.of(cql),
+        (statements, element) -> binder.bind(statements.get(0), element),
+        maxInFlight);
+  }
+
+  public CassandraSink(
+      CassandraOptions options, List<String> cql, Chooser<T> binder, int maxInFlight) {
     this.options = options;
-    this.cql = cql;
+    this.cql = List.copyOf(cql);
     this.binder = binder;
     this.maxInFlight = maxInFlight;
   }
@@ -66,10 +84,11 @@ public final class CassandraSink<T> implements Sink<T> {
     try {
       CqlSession session = options.open();
       try {
-        PreparedStatement statement = options.prepare(session, cql);
+        List<PreparedStatement> statements = new ArrayList<>();
+        for (String each : cql) statements.add(options.prepare(session, each));
         return new Writer<>(
-            element -> session.executeAsync(binder.bind(statement, element)),
-            "the Cassandra write '" + cql + "'",
+            element -> session.executeAsync(binder.bind(statements, element)),
+            "the Cassandra write '" + String.join("' or '", cql) + "'",
             maxInFlight,
             options.deadlineMs(),
             metrics.counter(ROWS_WRITTEN),

@@ -2,10 +2,13 @@ package moviereco.flink.common;
 
 import java.util.Objects;
 import moviereco.contracts.ArchiveLine;
+import moviereco.contracts.RatingRule;
 
 /**
  * A decoded, valid RatingEvent as a Flink POJO: what flows between operators (the Avro classes
- * would fall back to Kryo). {@code ingestedAt} is the Kafka record's timestamp.
+ * would fall back to Kryo). {@code ingestedAt} is the Kafka record's timestamp. A deletion (action
+ * DELETE) has the rating {@link RatingRule#DELETED} ({@link #deleted}) and the deletion's time in
+ * {@code ratedAt}, as in the archive's lines.
  */
 public class Rating {
   public String eventId;
@@ -25,6 +28,11 @@ public class Rating {
     this.rating = rating;
     this.ratedAt = ratedAt;
     this.ingestedAt = ingestedAt;
+  }
+
+  /** Whether this withdraws the user's rating of the movie instead of rating it. */
+  public boolean deleted() {
+    return rating == RatingRule.DELETED;
   }
 
   /**

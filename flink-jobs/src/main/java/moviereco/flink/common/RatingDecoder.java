@@ -1,6 +1,8 @@
 package moviereco.flink.common;
 
+import moviereco.avro.RatingAction;
 import moviereco.avro.RatingEvent;
+import moviereco.avro.ReleasedSchemas;
 import moviereco.contracts.RatingRule;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.metrics.Counter;
@@ -9,11 +11,12 @@ import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
 
 /**
- * Decodes Kafka values as RatingEvents (Avro single-object encoding) and checks them with the
- * shared {@link RatingRule} (ids 1..2³¹−1, 0.5 to 5.0 in half steps, not after now plus {@code
- * maxFutureSkewMs}) and for an eventId. A record that cannot be decoded, or decodes to an invalid
- * rating, goes to the {@link #REJECTED} side output with its reason and origin; it never fails the
- * job.
+ * Decodes Kafka values as RatingEvents (Avro single-object encoding, written with the current
+ * schema or a released one: {@link ReleasedSchemas}) and checks them with the shared {@link
+ * RatingRule} (ids 1..2³¹−1, 0.5 to 5.0 in half steps, not after now plus {@code maxFutureSkewMs};
+ * a deletion has the rating {@link RatingRule#DELETED}) and for an eventId. A record that cannot be
+ * decoded, or decodes to an invalid rating, goes to the {@link #REJECTED} side output with its
+ * reason and origin; it never fails the job.
  *
  * <p>Metrics: {@value #VALID} and {@value #REJECTED_COUNT} (counters).
  */
@@ -62,7 +65,7 @@ public class RatingDecoder extends ProcessFunction<KafkaRecord, Rating> {
     if (record.value == null || record.value.length == 0) return "empty value";
     RatingEvent event;
     try {
-      event = RatingEvent.getDecoder().decode(record.value);
+      event = ReleasedSchemas.RATING_EVENTS.decode(record.value);
     } catch (Exception e) {
       return "undecodable RatingEvent: "
           + e.getClass().getSimpleName()
@@ -79,21 +82,25 @@ public class RatingDecoder extends ProcessFunction<KafkaRecord, Rating> {
         record.timestamp);
   }
 
-  /** Why a decoded event is invalid, or null: an eventId, and {@link RatingRule}. */
+  /**
+   * Why a decoded event is invalid, or null: an eventId, and {@link RatingRule} (for a deletion,
+   * {@link RatingRule#deletionProblem}).
+   */
   public static String problem(RatingEvent e, long nowMillis, long maxFutureSkewMs) {
     if (e.getEventId() == null || e.getEventId().isEmpty())
       return "invalid RatingEvent: empty eventId";
     // the float as written (3.3, not 3.2999999523): the same verdict, since every half step is a
     // float and a double
     double rating = Double.parseDouble(Float.toString(e.getRating()));
+    long at = e.getRatedAt().toEpochMilli();
+    if (e.getAction() == RatingAction.DELETE) {
+      String problem =
+          RatingRule.deletionProblem(
+              e.getUserId(), e.getMovieId(), rating, at, nowMillis, maxFutureSkewMs);
+      return problem == null ? null : "invalid deletion: " + problem;
+    }
     String problem =
-        RatingRule.problem(
-            e.getUserId(),
-            e.getMovieId(),
-            rating,
-            e.getRatedAt().toEpochMilli(),
-            nowMillis,
-            maxFutureSkewMs);
+        RatingRule.problem(e.getUserId(), e.getMovieId(), rating, at, nowMillis, maxFutureSkewMs);
     return problem == null ? null : "invalid RatingEvent: " + problem;
   }
 }

@@ -36,7 +36,9 @@ import org.slf4j.LoggerFactory;
  * sight), coalesces a burst of one user's events behind a short processing-time timer, then folds
  * in the whole history with the current model's item factors ({@link FoldIn}) and emits the top-N
  * without rated movies. Every rating that changes the history is also emitted to {@link
- * #USER_RATINGS}.
+ * #USER_RATINGS}. A deletion takes the movie out of the fold-in (it is kept in the history as a
+ * tombstone, see {@link UserHistory}), is emitted there too (the sink deletes the row), and owes
+ * the user a new row like a rating.
  *
  * <p>The current model arrives on the broadcast side (announcements from model-updates, and the
  * current_model pointer read at start); the switch made last wins whatever order they arrive in
@@ -286,7 +288,10 @@ public class SpeedRecommender
         recomputed[0]);
   }
 
-  /** Applies a streamed rating; emits the user_ratings row if it changed the history. */
+  /**
+   * Applies a streamed rating or deletion; emits the user_ratings row (a deletion's row deletes) if
+   * it changed the history.
+   */
   private void apply(UserHistory h, Rating r, ModelRef ref, ReadOnlyContext ctx) {
     if (!h.apply(r.movieId, r.rating, r.ratedAt)) return;
     ctx.output(USER_RATINGS, new UserRatingRow(r.userId, r.movieId, r.rating, r.ratedAt));
@@ -312,7 +317,7 @@ public class SpeedRecommender
   private SpeedRow recommend(long user, UserHistory h, Model m) {
     int[] rows = new int[h.size()];
     for (int j = 0; j < rows.length; j++) {
-      rows[j] = m.indexOf(h.movies[j]);
+      rows[j] = h.deleted(j) ? -1 : m.indexOf(h.movies[j]);
       if (rows[j] >= 0) exclude[rows[j]] = true;
     }
     try {

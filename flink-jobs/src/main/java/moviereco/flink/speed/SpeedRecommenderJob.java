@@ -4,6 +4,7 @@ import com.datastax.oss.driver.api.core.cql.BoundStatement;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import java.io.Serializable;
 import java.time.Instant;
+import java.util.List;
 import moviereco.avro.ModelPublished;
 import moviereco.contracts.Cql;
 import moviereco.flink.cassandra.CassandraOptions;
@@ -117,7 +118,7 @@ public final class SpeedRecommenderJob {
                 maxInFlight),
             new CassandraSink<UserRatingRow>(
                 cassandra,
-                Cql.INSERT_USER_RATING,
+                List.of(Cql.INSERT_USER_RATING, Cql.DELETE_USER_RATING),
                 SpeedRecommenderJob::bindUserRating,
                 maxInFlight),
             Kafka.deadLetterSink(params));
@@ -131,17 +132,22 @@ public final class SpeedRecommenderJob {
   }
 
   /**
-   * A user_ratings row bound to {@link Cql#INSERT_USER_RATING}: written with the rating's own time
+   * A user_ratings row bound to {@link Cql#INSERT_USER_RATING} (the first statement), a deletion to
+   * {@link Cql#DELETE_USER_RATING} (the second): written with the rating's (or deletion's) own time
    * as its write timestamp ({@link Cql#userRatingWriteTime}), so an older rating never overwrites a
-   * newer one, whichever layer writes last.
+   * newer one, nor brings a deleted one back, whichever layer writes last.
    */
-  static BoundStatement bindUserRating(PreparedStatement statement, UserRatingRow row) {
-    return statement.bind(
-        row.userId,
-        row.movieId,
-        row.rating,
-        Instant.ofEpochMilli(row.ratedAt),
-        Cql.userRatingWriteTime(row.ratedAt));
+  static BoundStatement bindUserRating(List<PreparedStatement> statements, UserRatingRow row) {
+    if (row.deleted())
+      return statements.get(1).bind(Cql.userRatingWriteTime(row.ratedAt), row.userId, row.movieId);
+    return statements
+        .get(0)
+        .bind(
+            row.userId,
+            row.movieId,
+            row.rating,
+            Instant.ofEpochMilli(row.ratedAt),
+            Cql.userRatingWriteTime(row.ratedAt));
   }
 
   /**

@@ -1,12 +1,16 @@
 package moviereco.flink.speed;
 
 import java.util.Arrays;
+import moviereco.contracts.RatingRule;
 
 /**
  * One user's ratings as the speed layer keeps them in keyed state (a Flink POJO): every movie's
- * latest rating, sorted by movie id. {@code seeded} says whether the history from Cassandra {@code
- * user_ratings} has been merged in; {@code lastEventAt} is the newest streamed rating's time;
- * {@code dirty} means the recommendations are out of date.
+ * latest rating, sorted by movie id. A deleted rating stays as a tombstone, the rating {@link
+ * RatingRule#DELETED} at the deletion's time ({@link #deleted}), so that an older rating of the
+ * movie arriving late (a replay) does not bring it back; it takes no part in the fold-in. {@code
+ * seeded} says whether the history from Cassandra {@code user_ratings} has been merged in; {@code
+ * lastEventAt} is the newest streamed rating's time; {@code dirty} means the recommendations are
+ * out of date.
  */
 public class UserHistory {
   public long[] movies = new long[0];
@@ -47,13 +51,21 @@ public class UserHistory {
     }
   }
 
+  /** Whether entry {@code i} is a deleted rating (a tombstone). */
+  public boolean deleted(int i) {
+    return ratings[i] == RatingRule.DELETED;
+  }
+
   /**
-   * Records a rating unless the history holds a newer one for that movie; true if anything changed.
+   * Records a rating, or a deletion (the rating {@link RatingRule#DELETED}), unless the history
+   * holds a newer event for that movie (of the same time, a deletion wins, as in Cassandra); true
+   * if anything changed.
    */
   public boolean apply(long movieId, float rating, long at) {
     int i = Arrays.binarySearch(movies, movieId);
     if (i >= 0) {
-      if (ratedAt[i] > at || (ratedAt[i] == at && ratings[i] == rating)) return false;
+      if (ratedAt[i] > at || (ratedAt[i] == at && (ratings[i] == rating || deleted(i))))
+        return false;
       ratings[i] = rating;
       ratedAt[i] = at;
       return true;

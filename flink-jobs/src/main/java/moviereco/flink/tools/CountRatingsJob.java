@@ -1,7 +1,7 @@
 package moviereco.flink.tools;
 
 import java.util.UUID;
-import moviereco.avro.RatingEvent;
+import moviereco.avro.ReleasedSchemas;
 import org.apache.flink.api.common.RuntimeExecutionMode;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.serialization.AbstractDeserializationSchema;
@@ -39,7 +39,7 @@ public final class CountRatingsJob {
   /** eventId of a decodable RatingEvent, or null. */
   static String eventIdOf(byte[] value) {
     try {
-      return RatingEvent.getDecoder().decode(value).getEventId();
+      return ReleasedSchemas.RATING_EVENTS.decode(value).getEventId();
     } catch (Exception e) {
       return null;
     }

@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import moviereco.avro.RatingAction;
 import moviereco.avro.RatingEvent;
 import moviereco.avro.RatingSource;
 import moviereco.contracts.RatingRule;
@@ -127,7 +128,8 @@ public final class JavaReplay {
           movie,
           rating,
           Instant.ofEpochMilli(ratedAt),
-          RatingSource.REPLAY);
+          RatingSource.REPLAY,
+          RatingAction.RATE);
     } catch (NumberFormatException e) {
       return null;
     }

@@ -84,8 +84,9 @@ public final class TrendingJob {
   }
 
   /**
-   * Valid ratings → event time (uid event-time) → counts per movie and window (uid count-per-movie)
-   * → the top N of each window (uid top-movies) → the sink (uid trending-view).
+   * Valid ratings → ratings only, deletions dropped (uid ratings-only) → event time (uid
+   * event-time) → counts per movie and window (uid count-per-movie) → the top N of each window (uid
+   * top-movies) → the sink (uid trending-view).
    */
   public static void pipeline(
       DataStream<Rating> ratings, Sink<TrendingRow> sink, Settings settings) {
@@ -96,6 +97,9 @@ public final class TrendingJob {
             .withIdleness(Duration.ofSeconds(settings.idlenessSeconds()));
 
     ratings
+        .filter(r -> !r.deleted())
+        .name("ratings-only")
+        .uid("ratings-only")
         .assignTimestampsAndWatermarks(watermarks)
         .name("event-time")
         .uid("event-time")

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import moviereco.avro.DeadLetter;
+import moviereco.avro.RatingAction;
 import moviereco.avro.RatingEvent;
 import moviereco.avro.RatingSource;
 import org.junit.jupiter.api.Test;
@@ -24,8 +25,14 @@ class RatingDecoderTest {
   }
 
   static byte[] encode(long user, long movie, float rating, long ratedAt) throws Exception {
+    return encode(user, movie, rating, ratedAt, RatingAction.RATE);
+  }
+
+  static byte[] encode(long user, long movie, float rating, long ratedAt, RatingAction action)
+      throws Exception {
     RatingEvent e =
         RatingEvent.newBuilder()
+            .setAction(action)
             .setEventId(user + ":" + movie + ":" + ratedAt)
             .setUserId(user)
             .setMovieId(movie)
@@ -70,6 +77,33 @@ class RatingDecoderTest {
     assertEquals(
         "invalid RatingEvent: movieId 4294967338 is not in 1..2147483647",
         decode(record(encode(7, 4_294_967_338L, 3f))));
+  }
+
+  @Test
+  void aDeletionDecodesToTheRatingDeletedAtItsTime() throws Exception {
+    Rating r =
+        assertInstanceOf(
+            Rating.class, decode(record(encode(7, 50, 0f, 2000, RatingAction.DELETE))));
+    assertEquals(new Rating("7:50:2000", 7, 50, 0f, 2000, 5000), r);
+    assertTrue(r.deleted());
+    assertEquals("7,50,0.0,2000,7:50:2000", r.toCsv());
+  }
+
+  @Test
+  void anInvalidDeletionIsRejectedAsSuch() throws Exception {
+    assertEquals(
+        "invalid deletion: rating 4.5 in a deletion: it must be 0.0",
+        decode(record(encode(7, 50, 4.5f, 2000, RatingAction.DELETE))));
+    assertEquals(
+        "invalid deletion: userId 0 is not in 1..2147483647",
+        decode(record(encode(0, 50, 0f, 2000, RatingAction.DELETE))));
+    assertTrue(
+        ((String) decode(record(encode(7, 50, 0f, NOW + SKEW + 1, RatingAction.DELETE))))
+            .contains("in the future"));
+    // a rating of 0 without action DELETE is what a reader older than `action` sees: invalid
+    assertEquals(
+        "invalid RatingEvent: rating 0.0 is not 0.5 to 5.0 in half steps",
+        decode(record(encode(7, 50, 0f))));
   }
 
   @Test

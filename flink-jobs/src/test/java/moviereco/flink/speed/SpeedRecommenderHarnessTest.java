@@ -231,6 +231,39 @@ class SpeedRecommenderHarnessTest {
   }
 
   @Test
+  void aDeletionFoldsTheUserInAgainWithoutTheMovieAndDeletesItsRow() throws Exception {
+    open();
+    harness.processBroadcastElement(model("v7", 2_000), START);
+    for (long movie : new long[] {10, 20, 30})
+      harness.processElement(rating(1, movie, 5f, 5_000 + movie), START);
+    // user 2 rates only what user 1 keeps: the reference
+    for (long movie : new long[] {10, 30})
+      harness.processElement(rating(2, movie, 5f, 5_000 + movie), START);
+    harness.setProcessingTime(START + COALESCE_MS);
+    assertEquals(2, rows().size());
+
+    harness.processElement(rating(1, 20, 0f, 7_000), START + COALESCE_MS);
+    harness.setProcessingTime(START + 2 * COALESCE_MS);
+    assertEquals(3, rows().size(), "the deletion owes user 1 a new row");
+    SpeedRow after = rows().get(2);
+    SpeedRow reference = rows().get(1).userId == 2 ? rows().get(1) : rows().get(0);
+    assertEquals(1L, after.userId);
+    assertArrayEquals(reference.movieIds, after.movieIds);
+    assertArrayEquals(reference.scores, after.scores);
+    assertTrue(contains(after.movieIds, 20), "a deleted movie may be recommended again");
+    UserRatingRow deleted = userRatings().get(userRatings().size() - 1);
+    assertTrue(deleted.deleted());
+    assertEquals(20L, deleted.movieId);
+    assertEquals(7_000L, deleted.ratedAt);
+
+    // the old rating replayed does not bring the movie back
+    harness.processElement(rating(1, 20, 5f, 5_020), START + 200);
+    harness.setProcessingTime(START + 400);
+    assertEquals(3, rows().size());
+    assertEquals(6, userRatings().size());
+  }
+
+  @Test
   void aUserWhoseModelCannotBeLoadedYetGetsARowWhenItLoadsWithoutRatingAgain() throws Exception {
     open();
     ModelRef written = ref("v3", 2_000);

@@ -134,23 +134,40 @@ class SpeedRecommenderJobTest {
     return new KafkaRecord("model-updates", 0, 1, 0, null, bytes);
   }
 
+  /** A prepared statement that records what it is bound to, under its name. */
+  static PreparedStatement recording(String name, List<Object> bound) {
+    return (PreparedStatement)
+        Proxy.newProxyInstance(
+            PreparedStatement.class.getClassLoader(),
+            new Class<?>[] {PreparedStatement.class},
+            (proxy, method, args) -> {
+              if (!method.getName().equals("bind")) throw new UnsupportedOperationException();
+              bound.add(name);
+              bound.addAll(List.of((Object[]) args[0]));
+              return null;
+            });
+  }
+
   @Test
   void aUserRatingIsWrittenWithItsRatedAtInMicrosecondsAsTheWriteTimestamp() {
     List<Object> bound = new ArrayList<>();
-    PreparedStatement statement =
-        (PreparedStatement)
-            Proxy.newProxyInstance(
-                PreparedStatement.class.getClassLoader(),
-                new Class<?>[] {PreparedStatement.class},
-                (proxy, method, args) -> {
-                  if (!method.getName().equals("bind")) throw new UnsupportedOperationException();
-                  bound.addAll(List.of((Object[]) args[0]));
-                  return null;
-                });
+    List<PreparedStatement> statements =
+        List.of(recording("insert", bound), recording("delete", bound));
     long ratedAt = 1_700_000_000_123L;
-    SpeedRecommenderJob.bindUserRating(statement, new UserRatingRow(7, 42, 4.5f, ratedAt));
+    SpeedRecommenderJob.bindUserRating(statements, new UserRatingRow(7, 42, 4.5f, ratedAt));
     assertEquals(
-        List.of(7L, 42L, 4.5f, Instant.ofEpochMilli(ratedAt), 1_700_000_000_123_000L), bound);
+        List.of("insert", 7L, 42L, 4.5f, Instant.ofEpochMilli(ratedAt), 1_700_000_000_123_000L),
+        bound);
+  }
+
+  @Test
+  void aDeletionDeletesTheRowAsOfItsTime() {
+    List<Object> bound = new ArrayList<>();
+    List<PreparedStatement> statements =
+        List.of(recording("insert", bound), recording("delete", bound));
+    SpeedRecommenderJob.bindUserRating(
+        statements, new UserRatingRow(7, 42, 0f, 1_700_000_000_123L));
+    assertEquals(List.of("delete", 1_700_000_000_123_000L, 7L, 42L), bound);
   }
 
   @Test

@@ -31,4 +31,23 @@ class UserHistoryTest {
     assertArrayEquals(new long[] {10, 20, 30, 40}, h.movies);
     assertArrayEquals(new float[] {1f, 5f, 3f, 4f}, h.ratings);
   }
+
+  @Test
+  void aDeletionLeavesATombstoneThatOlderRatingsCannotUndo() {
+    UserHistory h = new UserHistory();
+    assertTrue(h.apply(10, 4f, 100));
+    assertFalse(h.apply(10, 0f, 50), "a deletion older than the rating loses");
+    assertTrue(h.apply(10, 0f, 200), "a newer deletion wins");
+    assertTrue(h.deleted(0));
+    assertFalse(h.apply(10, 4f, 100), "the old rating replayed stays deleted");
+    assertFalse(h.apply(10, 3f, 200), "of the same time, the deletion wins");
+    assertFalse(h.apply(10, 0f, 200), "the same deletion again changes nothing");
+    assertTrue(h.apply(10, 5f, 300), "a later rating brings the movie back");
+    assertFalse(h.deleted(0));
+    assertTrue(
+        h.apply(20, 0f, 400), "a deletion of a movie never seen is kept, against older ratings");
+    assertFalse(h.apply(20, 4f, 100));
+    assertArrayEquals(new long[] {10, 20}, h.movies);
+    assertArrayEquals(new float[] {5f, 0f}, h.ratings);
+  }
 }

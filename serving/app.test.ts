@@ -281,6 +281,51 @@ describe('ratings', () => {
   });
 });
 
+describe('deleting a rating', () => {
+  const del = async (path: string, headers: Record<string, string> = {}) => json(await app.request(path, { method: 'DELETE', headers }));
+
+  it('the user deletes their rating: a RatingEvent with action DELETE and rating 0 at the time of the deletion, 202', async () => {
+    const before = Date.now();
+    const { status, body } = await del('/users/7/ratings/6', bearer(7));
+    expect(status).toBe(202);
+    expect(body).toMatchObject({ userId: 7, movieId: 6, eventId: expect.stringMatching(/^7:6:\d+:delete$/) });
+    expect(Date.parse(body.deletedAt)).toBeGreaterThanOrEqual(before);
+    expect(events.published).toEqual([{ eventId: body.eventId, userId: 7, movieId: 6, rating: 0, ratedAt: Date.parse(body.deletedAt), action: 'DELETE' }]);
+  });
+
+  it('a movie rated here and deleted is no longer kept out of the recommendations', async () => {
+    expect((await post('/users/7/ratings', { movieId: 2, rating: 4 }, bearer(7))).status).toBe(202);
+    const rated = await get('/users/7/recommendations', bearer(7));
+    expect(rated.body.items.map((i: { movieId: number }) => i.movieId)).not.toContain(2);
+    expect((await del('/users/7/ratings/2', bearer(7))).status).toBe(202);
+    const deleted = await get('/users/7/recommendations', bearer(7));
+    expect(deleted.body.items.map((i: { movieId: number }) => i.movieId)).toContain(2);
+  });
+
+  it('refuses without a credential (401), as another user (403), a reader key (403); an unknown movie is 404, ids out of range 400', async () => {
+    expect((await del('/users/7/ratings/6')).status).toBe(401);
+    expect((await del('/users/7/ratings/6', bearer(8))).status).toBe(403);
+    expect((await del('/users/7/ratings/6', asKey('reader'))).status).toBe(403);
+    expect(await del('/users/7/ratings/999', bearer(7))).toMatchObject({ status: 404, body: { error: { message: 'no movie 999' } } });
+    for (const path of ['/users/7/ratings/0', '/users/7/ratings/4294967338', '/users/7/ratings/x', '/users/0/ratings/6']) {
+      const res = await del(path, bearer(7));
+      expect(res.status, path).toBe(400);
+    }
+    expect(events.published).toEqual([]);
+    expect((await del('/users/7/ratings/6', asKey('backend'))).status).toBe(202);
+  });
+
+  it('counts against the same write limit as ratings (429), and answers 503 when Kafka does not acknowledge', async () => {
+    for (let i = 0; i < 3; i++) expect((await del('/users/7/ratings/6', bearer(7))).status).toBe(202);
+    const limited = await app.request('/users/7/ratings/6', { method: 'DELETE', headers: bearer(7) });
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    events.down = new Error('KafkaJSConnectionError: Connection timeout');
+    const down = await del('/users/8/ratings/6', bearer(8));
+    expect(down).toMatchObject({ status: 503, body: { error: { message: 'Kafka is unavailable; try again in 5 s' } } });
+  });
+});
+
 describe('ratings with an Idempotency-Key', () => {
   const rate = (userId: number, key: string, body: unknown = { movieId: 3, rating: 4 }, as = userId) =>
     post(`/users/${userId}/ratings`, body, { ...bearer(as), 'idempotency-key': key });

@@ -27,6 +27,17 @@ describe('serving > recent-ratings', () => {
     expect(recent.pending(7, nothingSeen)).toEqual([]);
   });
 
+  it('forgets a movie whose rating the user deleted', () => {
+    const recent = createRecentRatings({ now: () => 10_000 });
+    recent.record(7, 3, 5000);
+    recent.record(7, 4, 5500);
+    recent.forget(7, 3);
+    recent.forget(8, 3);
+    expect(recent.pending(7, nothingSeen)).toEqual([4]);
+    recent.forget(7, 4);
+    expect(recent.users()).toBe(0);
+  });
+
   it('holds at most maxUsers users and perUser posts each', () => {
     const recent = createRecentRatings({ maxUsers: 2, perUser: 2, now: () => 0 });
     recent.record(1, 10, 0);

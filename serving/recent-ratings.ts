@@ -13,6 +13,8 @@
 
 export interface RecentRatings {
   record(userId: number, movieId: number, ratedAt: number): void;
+  /** the user withdrew their rating of the movie: it is no longer to be excluded */
+  forget(userId: number, movieId: number): void;
   /**
    * The movies `userId` posted here that the rows may not account for yet, given the current
    * model's data cutoff and the computedAt of the user's speed row of that model, if any; posts
@@ -52,6 +54,13 @@ export function createRecentRatings({
       if (posts.length > perUser) posts.shift();
       byUser.set(userId, posts);
       if (byUser.size > maxUsers) byUser.delete(byUser.keys().next().value!);
+    },
+    forget(userId, movieId) {
+      const posts = byUser.get(userId);
+      if (!posts) return;
+      const left = posts.filter((p) => p.movieId !== movieId);
+      if (left.length === 0) byUser.delete(userId);
+      else byUser.set(userId, left);
     },
     pending(userId, { dataCutoff, speedComputedAt }) {
       const posts = byUser.get(userId);

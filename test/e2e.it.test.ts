@@ -52,16 +52,28 @@ afterAll(async () => {
   await Promise.all([deleteTopic(env.JOBS_TOPIC_RATINGS!), deleteTopic(env.JOBS_TOPIC_DLQ!)]).catch(() => undefined);
 });
 
+/** the new user of the first test, who deletes a rating in the second: the batch drops that pair */
+const userId = 900_001;
+let asUser: Record<string, string> = {};
+let picks: number[] = [];
+let deletion: { eventId: string; movieId: number; archivedAt: number } | undefined;
+
+/** A version's start time: versions are UTC timestamps, e.g. 20261125T120000Z. */
+function versionStart(version: string): number {
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})/.exec(version);
+  if (!m) throw new Error(`not a version: ${version}`);
+  return Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]));
+}
+
 describe('end to end', () => {
   it('a new user rates five movies through the API and gets personalised recommendations within 2 seconds', async () => {
-    const userId = 900_001;
     // npm start's demo sign-in, then everything as that user
     const token = (await call('/session', { method: 'POST', body: JSON.stringify({ userId }), headers: {} })).body.token;
-    const asUser = { authorization: `Bearer ${token}` };
+    asUser = { authorization: `Bearer ${token}` };
     const popular = await call(`/users/${userId}/recommendations?limit=10`, { headers: asUser });
     expect(popular.body.source).toBe('popular');
     expect((await call('/users/1/recommendations', { headers: asUser })).status).toBe(403);
-    const picks = popular.body.items.slice(0, 5).map((m: { movieId: number }) => m.movieId);
+    picks = popular.body.items.slice(0, 5).map((m: { movieId: number }) => m.movieId);
     let last = 0;
     for (const [i, movieId] of picks.entries()) {
       const res = await call(`/users/${userId}/ratings`, {
@@ -83,6 +95,43 @@ describe('end to end', () => {
     console.log(`end to end: five ratings through the API → personalised recommendations ${ms.toFixed(0)} ms after the last one`);
     expect(ms).toBeLessThan(2000);
     expect(personal.items.map((i: { movieId: number }) => i.movieId)).not.toEqual(popular.body.items.map((i: { movieId: number }) => i.movieId));
+  });
+
+  it('the user deletes a rating: the speed layer folds them in again without it (= the basket of the other four), the row goes, the archive keeps it', async () => {
+    const before = (await call(`/users/${userId}/recommendations?limit=10`, { headers: asUser })).body;
+    expect(before.source).toBe('speed');
+    const [gone, ...kept] = picks as [number, ...number[]];
+    const res = await call(`/users/${userId}/ratings/${gone}`, { method: 'DELETE', headers: asUser });
+    expect(res.status).toBe(202);
+    const sent = performance.now();
+    const after = await waitFor(
+      async () => {
+        const r = (await call(`/users/${userId}/recommendations?limit=10`, { headers: asUser })).body;
+        return r.source === 'speed' && Date.parse(r.computedAt) > Date.parse(before.computedAt) ? r : undefined;
+      },
+      { delayMs: 50, maxWaitMs: 10_000, description: 'a speed row computed after the deletion' },
+    );
+    const ms = performance.now() - sent;
+    const ratings = (await call(`/users/${userId}/ratings`, { headers: asUser })).body.ratings as { movieId: number; rating: number }[];
+    expect(ratings.map((r) => r.movieId).sort()).toEqual([...kept].sort());
+    // the same fold-in as the four ratings left, sent as a basket
+    const basket = await call('/recommendations', {
+      method: 'POST',
+      body: JSON.stringify({ items: ratings.map((r) => ({ movieId: r.movieId, rating: r.rating })), limit: 10 }),
+      headers: asUser,
+    });
+    expect(basket.status).toBe(200);
+    expect(after.items.map((i: { movieId: number }) => i.movieId)).toEqual(basket.body.items.map((i: { movieId: number }) => i.movieId));
+    expect(after.items.map((i: { movieId: number }) => i.movieId)).not.toEqual(before.items.map((i: { movieId: number }) => i.movieId));
+
+    const hdfs = createWebHdfs({ baseUrl: baseConfig.hdfs.webUrl, user: baseConfig.hdfs.user });
+    await waitFor(async () => ((await archivedEvents(hdfs, env.ARCHIVE_PATH!)).has(res.body.eventId) ? true : undefined), {
+      delayMs: 1000,
+      maxWaitMs: 60_000,
+      description: 'the deletion in the archive',
+    });
+    deletion = { eventId: res.body.eventId, movieId: gone, archivedAt: Date.now() };
+    console.log(`end to end: a deleted rating → a speed row without it ${ms.toFixed(0)} ms after the DELETE, equal to the basket of the other ${kept.length}`);
   });
 
   it("npm start's schedule retrains on the streamed ratings by itself, and the API switches to the new model with no failed request", async () => {
@@ -118,6 +167,13 @@ describe('end to end', () => {
     );
     // the history (90,752) plus at least the 5% of streamed ratings that made the run due, through the archive
     expect(next.counts.ratings).toBeGreaterThan(90_752 + 4_537);
+    // the deletion was archived before the run began (its version is its start, in UTC): it dropped the pair
+    expect(deletion, 'the deletion test ran').toBeDefined();
+    expect(versionStart(next.version), 'the run began after the deletion was archived').toBeGreaterThan(deletion!.archivedAt);
+    expect(next.counts.deleted_pairs).toBe(1);
+    expect(next.counts.deletions_read).toBe(1);
+    const ratings = (await call(`/users/${userId}/ratings`, { headers: asUser })).body.ratings as { movieId: number }[];
+    expect(ratings.map((r) => r.movieId)).not.toContain(deletion!.movieId);
     expect(failures).toEqual([]);
     expect(requests).toBeGreaterThan(100);
     expect((await call('/users/1/recommendations')).body.modelVersion).toBe(next.version);

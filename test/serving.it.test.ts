@@ -272,7 +272,7 @@ describe('serving > web page in a browser', () => {
     await page.getByTestId(`rate-${movieId}`).click();
     await page
       .getByTestId('freshness')
-      .filter({ hasText: /recommendations updated \d+ ms after your rating/ })
+      .filter({ hasText: /recommendations updated \d+ ms after you rated/ })
       .waitFor({ timeout: 15_000 });
     const after = await page.locator('[data-testid="recs"] > li').evaluateAll((items) => items.map((i) => i.getAttribute('data-movie')));
     expect(after).not.toEqual(before);
@@ -280,6 +280,16 @@ describe('serving > web page in a browser', () => {
     expect(await page.getByTestId('source').textContent()).toBe('speed');
     console.log(`browser: ${await page.getByTestId('freshness').textContent()}`);
     await shot(page, 'after-rating-speed');
+    // and takes the rating back: it leaves the list, and the speed layer's next row may hold the movie again
+    await page.locator(`#ratings li[data-movie="${movieId}"]`).waitFor();
+    await page.getByTestId(`unrate-${movieId}`).click();
+    await page
+      .getByTestId('freshness')
+      .filter({ hasText: new RegExp(`recommendations updated \\d+ ms after you removed your rating of ${movieId}`) })
+      .waitFor({ timeout: 15_000 });
+    await expect.poll(() => page.locator(`#ratings li[data-movie="${movieId}"]`).count(), { timeout: 5000 }).toBe(0);
+    console.log(`browser: ${await page.getByTestId('freshness').textContent()}`);
+    await shot(page, 'after-removing-a-rating');
     // the movie page shows similar movies, links, and why it is recommended to this user
     await page.locator('[data-testid="recs"] > li .title').first().click();
     await page.getByTestId('similar').locator('li').first().waitFor();

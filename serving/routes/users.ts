@@ -7,7 +7,7 @@ import type { BatchView } from '../batch-view.ts';
 import type { IdempotencyKeys } from '../idempotency.ts';
 import type { RecentRatings } from '../recent-ratings.ts';
 import { authorize, clientAddress, deps, errors, fromStore, idField, idParam, movieCard, prebuiltJson, requireKnownGenre, USER_OR_KEY } from './shared.ts';
-import { MAX_RATING, MIN_RATING, validRating } from '../../schemas/rating-rule.ts';
+import { DELETED, MAX_RATING, MIN_RATING, validRating } from '../../schemas/rating-rule.ts';
 
 const RecommendationsSchema = z
   .object({
@@ -131,6 +131,48 @@ const rate = createRoute({
     ...errors(400, 401, 403, 404, 409, 413, 429, 503),
   },
 });
+
+const unrate = createRoute({
+  method: 'delete',
+  path: '/users/{id}/ratings/{movieId}',
+  summary: "Withdraw a rating: the user's own token, or an API key with the write scope; a RatingEvent with action DELETE to Kafka",
+  description: [
+    'The speed layer folds the user in again without the movie (it may then be recommended again) and deletes the',
+    "user's user_ratings row, about as soon as a rating is served; the archive keeps the deletion and the next batch run",
+    'drops the pair. The latest event per user and movie wins (a rating posted later brings the movie back). Deleting a',
+    'rating the user never made is harmless: the answer is the same 202.',
+  ].join(' '),
+  security: USER_OR_KEY,
+  request: { params: z.object({ id: idParam('id', '42'), movieId: idParam('movieId', '318') }) },
+  responses: {
+    202: {
+      content: { 'application/json': { schema: z.object({ eventId: z.string(), userId: z.number(), movieId: z.number(), deletedAt: z.string() }) } },
+      description: 'accepted: the deletion is on its way through Kafka',
+    },
+    ...errors(400, 401, 403, 404, 429, 503),
+  },
+});
+
+/**
+ * The send's outcome, or 503 once `timeoutMs` passed without Kafka's acknowledgement (the send is
+ * not aborted: `advice` tells the client what to do) or when it failed.
+ */
+async function acknowledged<T>(delivery: Promise<T>, timeoutMs: number, advice: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), timeoutMs);
+  });
+  try {
+    const outcome = await Promise.race([delivery, timeout]);
+    if (outcome === 'timeout') throw new ApiError(503, `Kafka did not acknowledge within ${timeoutMs} ms; ${advice}`, 5);
+    return outcome;
+  } catch (error) {
+    if (error instanceof ApiError) throw error;
+    throw unavailable('Kafka', error);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 export function userRoutes({ idempotency, batchView, recent }: { idempotency: IdempotencyKeys; batchView: BatchView; recent: RecentRatings }) {
   const app = newRouter();
@@ -289,27 +331,33 @@ export function userRoutes({ idempotency, batchView, recent }: { idempotency: Id
     // outcome unknown all the same. The send goes on (the producer keeps retrying it, see
     // kafka-events.ts) and its outcome is recorded under the key: a retry with the same key waits
     // for that same send, gets 202 once it is acknowledged, and sends again only if it failed.
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), config.publishTimeoutMs);
+    const outcome = await acknowledged(
+      delivery,
+      config.publishTimeoutMs,
+      key === undefined ? 'the rating may or may not be recorded' : 'retry with the same Idempotency-Key',
+    );
+    return c.json(outcome, 202);
+  });
+
+  app.openapi(unrate, async (c) => {
+    const { id, movieId } = c.req.valid('param');
+    const principal = await authorize(c, 'write', id);
+    const { events, state, limits, metrics, config } = deps(c);
+    if (!state.catalog().get(movieId)) throw new ApiError(404, `no movie ${movieId}`);
+    const wait = limits.rating(principal);
+    if (wait > 0)
+      throw new ApiError(429, `too many ratings from ${principal.kind === 'user' ? `user ${id}` : `API key ${principal.name}`}; try again in ${wait} s`, wait);
+    const deletedAt = Date.now();
+    const eventId = `${id}:${movieId}:${deletedAt}:delete`;
+    // a movie rated here moments ago is no longer kept out of this user's recommendations
+    recent.forget(id, movieId);
+    const sending = events.publish({ eventId, userId: id, movieId, rating: DELETED, ratedAt: deletedAt, action: 'DELETE' }).then(() => {
+      metrics.count('ratings_deleted_total', 'Rating deletions the API produced to Kafka.');
+      return { eventId, userId: id, movieId, deletedAt: new Date(deletedAt).toISOString() };
     });
-    try {
-      const outcome = await Promise.race([delivery, timeout]);
-      if (outcome === 'timeout')
-        throw new ApiError(
-          503,
-          key === undefined
-            ? `Kafka did not acknowledge within ${config.publishTimeoutMs} ms; the rating may or may not be recorded`
-            : `Kafka did not acknowledge within ${config.publishTimeoutMs} ms; retry with the same Idempotency-Key`,
-          5,
-        );
-      return c.json(outcome, 202);
-    } catch (error) {
-      if (error instanceof ApiError) throw error;
-      throw unavailable('Kafka', error);
-    } finally {
-      clearTimeout(timer);
-    }
+    sending.catch(() => undefined);
+    // a deletion is idempotent in effect: after a 503, simply delete again
+    return c.json(await acknowledged(sending, config.publishTimeoutMs, 'delete again'), 202);
   });
 
   return app;

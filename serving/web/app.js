@@ -91,31 +91,52 @@ async function why(movieId, button) {
 async function loadRatings() {
   if (!session) return;
   const { ratings } = await api(`/users/${session.userId}/ratings`);
-  $('ratings').replaceChildren(...ratings.slice(0, 20).map((r) => el('li', {}, `${r.title ?? r.movieId}: ${r.rating}★`)));
+  $('ratings').replaceChildren(
+    ...ratings
+      .slice(0, 20)
+      .map((r) =>
+        el(
+          'li',
+          { 'data-movie': r.movieId },
+          `${r.title ?? r.movieId}: ${r.rating}★ `,
+          el(
+            'button',
+            { type: 'button', class: 'link', title: 'remove this rating', 'data-testid': `unrate-${r.movieId}`, onclick: () => unrate(r.movieId) },
+            'remove',
+          ),
+        ),
+      ),
+  );
 }
 
 const signature = (recs) => `${recs?.source}|${recs?.modelVersion}|${recs?.computedAt}|${recs?.items.map((i) => i.movieId).join(',')}`;
 
-async function rate(movieId, rating) {
+/** Sends a change of the user's ratings, then waits for the speed layer's new row and says how long it took. */
+async function changeRatings(send, what) {
   try {
     const before = signature(await loadRecommendations());
     const sent = performance.now();
-    const { eventId } = await api(`/users/${session.userId}/ratings`, { method: 'POST', body: JSON.stringify({ movieId, rating }) });
-    $('freshness').textContent = `rated ${movieId} (${rating}★), event ${eventId}: waiting for the speed layer…`;
+    const { eventId } = await send();
+    $('freshness').textContent = `${what}, event ${eventId}: waiting for the speed layer…`;
     let updated = false;
     for (let i = 0; i < 50 && !updated; i++) {
       await new Promise((r) => setTimeout(r, 200));
       const recs = await loadRecommendations();
       // the batch row already hides the rated movie; the update we wait for is the speed layer's new row
       updated = recs?.source === 'speed' && signature(recs) !== before;
-      if (updated) $('freshness').textContent = `recommendations updated ${Math.round(performance.now() - sent)} ms after your rating`;
+      if (updated) $('freshness').textContent = `recommendations updated ${Math.round(performance.now() - sent)} ms after you ${what}`;
     }
-    if (!updated) $('freshness').textContent = `rated ${movieId}: no speed-layer update within 10 s; showing the batch recommendations`;
+    if (!updated) $('freshness').textContent = `${what}: no speed-layer update within 10 s; showing the batch recommendations`;
     await loadRatings();
   } catch (e) {
     showError(e);
   }
 }
+
+const rate = (movieId, rating) =>
+  changeRatings(() => api(`/users/${session.userId}/ratings`, { method: 'POST', body: JSON.stringify({ movieId, rating }) }), `rated ${movieId} (${rating}★)`);
+
+const unrate = (movieId) => changeRatings(() => api(`/users/${session.userId}/ratings/${movieId}`, { method: 'DELETE' }), `removed your rating of ${movieId}`);
 
 async function search(event) {
   event?.preventDefault();

@@ -5,6 +5,8 @@ import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.max_by;
+import static org.apache.spark.sql.functions.not;
+import static org.apache.spark.sql.functions.struct;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
 
@@ -22,8 +24,10 @@ import org.apache.spark.sql.types.StructType;
 /**
  * The master dataset: imported history (MovieLens ratings.csv, seconds) plus archived events
  * ({@link ArchiveLine}s, milliseconds), valid ratings only ({@link ValidRating}), the latest rating
- * per user and movie. Columns user_id, movie_id (bigint), rating, ts (epoch ms), user, movie (int,
- * for ALS).
+ * per user and movie. An archived deletion ({@link ArchiveLine#deleted}) that is the latest event
+ * of its user and movie (on a tie with a rating, the deletion wins, as in Cassandra and the speed
+ * layer) drops the pair. Columns user_id, movie_id (bigint), rating, ts (epoch ms), user, movie
+ * (int, for ALS).
  */
 record MasterData(Dataset<Row> ratings, long dataCutoff) {
   static final StructType HISTORY_SCHEMA =
@@ -75,7 +79,8 @@ record MasterData(Dataset<Row> ratings, long dataCutoff) {
             col("movieId"),
             col("rating"),
             col("timestamp").multiply(1000L).as("ts"),
-            col("_corrupt"));
+            col("_corrupt"),
+            lit(false).as("archived"));
     if (fs.exists(new Path(o.eventsPath))) {
       Dataset<Row> archived =
           spark
@@ -92,26 +97,46 @@ record MasterData(Dataset<Row> ratings, long dataCutoff) {
                   col(ArchiveLine.COLUMNS.get(1)).as("movieId"),
                   col(ArchiveLine.COLUMNS.get(2)).as("rating"),
                   col(ArchiveLine.COLUMNS.get(3)).as("ts"),
-                  col("_corrupt")));
+                  col("_corrupt"),
+                  lit(true).as("archived")));
     }
     Column valid = ValidRating.column(nowMillis, o.maxFutureSkewMs);
-    // one pass counts what was read and what is rejected
-    Row tally = all.agg(count(lit(1)), sum(when(valid, 1).otherwise(0))).first();
-    counts.put("rejected", tally.getLong(0) - tally.getLong(1));
-    Dataset<Row> kept = all.filter(valid);
+    // only the archive holds deletions: a rating of 0 in the imported history is a reject
+    Column deletion = col("archived").and(ValidRating.deletion(nowMillis, o.maxFutureSkewMs));
+    // one pass counts what was read, what is rejected and the deletions
+    Row tally =
+        all.agg(
+                count(lit(1)),
+                sum(when(valid, 1).otherwise(0)),
+                sum(when(deletion, 1).otherwise(0)))
+            .first();
+    counts.put("rejected", tally.getLong(0) - tally.getLong(1) - tally.getLong(2));
+    counts.put("deletions_read", tally.getLong(2));
+    Dataset<Row> kept = all.filter(valid.or(deletion)).withColumn("deleted", deletion);
     if (o.cutoff > 0) kept = kept.filter(col("ts").leq(o.cutoff));
-    Dataset<Row> master =
+    // the latest event per pair; of the same time, a deletion (true sorts after false)
+    Column latest = struct(col("ts"), col("deleted"));
+    Dataset<Row> pairs =
         kept.groupBy(col("userId").as("user_id"), col("movieId").as("movie_id"))
-            .agg(max_by(col("rating"), col("ts")).as("rating"), max(col("ts")).as("ts"))
+            .agg(
+                max_by(col("rating"), latest).as("rating"),
+                max(col("ts")).as("ts"),
+                max_by(col("deleted"), latest).as("deleted"))
             .select(
                 col("user_id"),
                 col("movie_id"),
                 col("rating"),
                 col("ts"),
                 col("user_id").cast("int").as("user"),
-                col("movie_id").cast("int").as("movie"))
+                col("movie_id").cast("int").as("movie"),
+                col("deleted"))
             .cache();
-    long rows = master.count();
+    Row pairTally =
+        pairs.agg(count(lit(1)), sum(when(col("deleted"), 1).otherwise(0)), max(col("ts"))).first();
+    long deleted = pairTally.isNullAt(1) ? 0 : pairTally.getLong(1);
+    counts.put("deleted_pairs", deleted);
+    Dataset<Row> master = pairs.filter(not(col("deleted"))).drop("deleted");
+    long rows = pairTally.getLong(0) - deleted;
     counts.put("ratings", rows);
     if (rows == 0) {
       throw new IllegalStateException(
@@ -121,8 +146,8 @@ record MasterData(Dataset<Row> ratings, long dataCutoff) {
               + o.eventsPath
               + "): nothing to train on");
     }
-    long dataCutoff =
-        dataCutoff(o.cutoff, master.agg(max(col("ts"))).first().getLong(0), nowMillis);
+    // the newest event seen, a deletion included
+    long dataCutoff = dataCutoff(o.cutoff, pairTally.getLong(2), nowMillis);
     counts.put("users", master.select("user").distinct().count());
     counts.put("movies", master.select("movie").distinct().count());
     return new MasterData(master, dataCutoff);

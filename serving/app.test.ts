@@ -293,6 +293,12 @@ describe('deleting a rating', () => {
     expect(events.published).toEqual([{ eventId: body.eventId, userId: 7, movieId: 6, rating: 0, ratedAt: Date.parse(body.deletedAt), action: 'DELETE' }]);
   });
 
+  it('a deleted rating leaves the list at once, before the speed layer deletes the stored row', async () => {
+    expect((await get('/users/7/ratings', bearer(7))).body.ratings.map((r: { movieId: number }) => r.movieId)).toContain(6);
+    expect((await del('/users/7/ratings/6', bearer(7))).status).toBe(202);
+    expect((await get('/users/7/ratings', bearer(7))).body.ratings.map((r: { movieId: number }) => r.movieId)).toEqual([1]);
+  });
+
   it('a movie rated here and deleted is no longer kept out of the recommendations', async () => {
     expect((await post('/users/7/ratings', { movieId: 2, rating: 4 }, bearer(7))).status).toBe(202);
     const rated = await get('/users/7/recommendations', bearer(7));

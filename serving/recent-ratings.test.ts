@@ -27,15 +27,20 @@ describe('serving > recent-ratings', () => {
     expect(recent.pending(7, nothingSeen)).toEqual([]);
   });
 
-  it('forgets a movie whose rating the user deleted', () => {
-    const recent = createRecentRatings({ now: () => 10_000 });
+  it('forgets a movie whose rating the user deleted, and hides its stored rating up to the deletion until the TTL', () => {
+    let t = 10_000;
+    const recent = createRecentRatings({ ttlMs: 60_000, now: () => t });
     recent.record(7, 3, 5000);
     recent.record(7, 4, 5500);
-    recent.forget(7, 3);
-    recent.forget(8, 3);
+    recent.forget(7, 3, 6000);
     expect(recent.pending(7, nothingSeen)).toEqual([4]);
-    recent.forget(7, 4);
-    expect(recent.users()).toBe(0);
+    expect(recent.hides(7, 3, 5000)).toBe(true);
+    expect(recent.hides(7, 3, 6000)).toBe(true);
+    expect(recent.hides(7, 3, 6001)).toBe(false);
+    expect(recent.hides(7, 4, 5500)).toBe(false);
+    expect(recent.hides(8, 3, 5000)).toBe(false);
+    t = 66_001;
+    expect(recent.hides(7, 3, 5000)).toBe(false);
   });
 
   it('holds at most maxUsers users and perUser posts each', () => {

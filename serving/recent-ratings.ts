@@ -9,12 +9,20 @@
  *
  * Per process: a rating posted to another API process is not known here, and is excluded once the
  * speed layer's row includes it (about 200 ms after the post, docs/speed.md).
+ *
+ * The same for deletions: a rating the user deleted here is hidden from their ratings until the
+ * speed layer has deleted its row (`hides`), for `ttlMs` at most; at most `maxUsers` users.
  */
 
 export interface RecentRatings {
   record(userId: number, movieId: number, ratedAt: number): void;
-  /** the user withdrew their rating of the movie: it is no longer to be excluded */
-  forget(userId: number, movieId: number): void;
+  /**
+   * the user deleted their rating of the movie at `deletedAt`: it is no longer to be excluded, and
+   * their stored rating of it up to that time is hidden (`hides`)
+   */
+  forget(userId: number, movieId: number, deletedAt: number): void;
+  /** whether a stored rating (of `ratedAt`) is one the user deleted here since */
+  hides(userId: number, movieId: number, ratedAt: number): boolean;
   /**
    * The movies `userId` posted here that the rows may not account for yet, given the current
    * model's data cutoff and the computedAt of the user's speed row of that model, if any; posts
@@ -45,6 +53,8 @@ export function createRecentRatings({
 } = {}): RecentRatings {
   /** user → posts, oldest first; users in order of their last post */
   const byUser = new Map<number, { movieId: number; ratedAt: number }[]>();
+  /** user → movie → when deleted; users in order of their last deletion */
+  const deletions = new Map<number, Map<number, number>>();
 
   return {
     record(userId, movieId, ratedAt) {
@@ -55,12 +65,29 @@ export function createRecentRatings({
       byUser.set(userId, posts);
       if (byUser.size > maxUsers) byUser.delete(byUser.keys().next().value!);
     },
-    forget(userId, movieId) {
+    forget(userId, movieId, deletedAt) {
       const posts = byUser.get(userId);
-      if (!posts) return;
-      const left = posts.filter((p) => p.movieId !== movieId);
-      if (left.length === 0) byUser.delete(userId);
-      else byUser.set(userId, left);
+      if (posts) {
+        const left = posts.filter((p) => p.movieId !== movieId);
+        if (left.length === 0) byUser.delete(userId);
+        else byUser.set(userId, left);
+      }
+      const movies = deletions.get(userId) ?? new Map<number, number>();
+      deletions.delete(userId);
+      movies.set(movieId, deletedAt);
+      if (movies.size > perUser) movies.delete(movies.keys().next().value!);
+      deletions.set(userId, movies);
+      if (deletions.size > maxUsers) deletions.delete(deletions.keys().next().value!);
+    },
+    hides(userId, movieId, ratedAt) {
+      const deletedAt = deletions.get(userId)?.get(movieId);
+      if (deletedAt === undefined) return false;
+      if (deletedAt < now() - ttlMs) {
+        deletions.get(userId)!.delete(movieId);
+        return false;
+      }
+      // of the same time, the deletion wins (as in Cassandra)
+      return ratedAt <= deletedAt;
     },
     pending(userId, { dataCutoff, speedComputedAt }) {
       const posts = byUser.get(userId);
@@ -78,6 +105,6 @@ export function createRecentRatings({
       if (left.length !== posts.length) byUser.set(userId, left);
       return left.map((p) => p.movieId);
     },
-    users: () => byUser.size,
+    users: () => Math.max(byUser.size, deletions.size),
   };
 }

@@ -267,7 +267,8 @@ export function userRoutes({ idempotency, batchView, recent }: { idempotency: Id
     const { id } = c.req.valid('param');
     await authorize(c, 'read', id);
     const { store, state } = deps(c);
-    const rated = await fromStore('Cassandra', () => store.userRatings(id));
+    // without the ratings deleted here that the speed layer may not have deleted yet (read-your-writes)
+    const rated = (await fromStore('Cassandra', () => store.userRatings(id))).filter((r) => !recent.hides(id, r.movieId, r.ratedAt));
     const catalog = state.catalog();
     const ratings = rated
       .sort((a, b) => b.ratedAt - a.ratedAt)
@@ -349,8 +350,9 @@ export function userRoutes({ idempotency, batchView, recent }: { idempotency: Id
       throw new ApiError(429, `too many ratings from ${principal.kind === 'user' ? `user ${id}` : `API key ${principal.name}`}; try again in ${wait} s`, wait);
     const deletedAt = Date.now();
     const eventId = `${id}:${movieId}:${deletedAt}:delete`;
-    // a movie rated here moments ago is no longer kept out of this user's recommendations
-    recent.forget(id, movieId);
+    // a movie rated here moments ago is no longer kept out of this user's recommendations, and no
+    // longer listed among their ratings (read-your-writes)
+    recent.forget(id, movieId, deletedAt);
     const sending = events.publish({ eventId, userId: id, movieId, rating: DELETED, ratedAt: deletedAt, action: 'DELETE' }).then(() => {
       metrics.count('ratings_deleted_total', 'Rating deletions the API produced to Kafka.');
       return { eventId, userId: id, movieId, deletedAt: new Date(deletedAt).toISOString() };

@@ -41,6 +41,7 @@ describe('CQL statements of the TypeScript side (the same tables as moviereco.co
       'current_model',
       'models',
       'movies',
+      'online_hits',
       'similar_movies',
       'speed_recommendations',
       'trending',

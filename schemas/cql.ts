@@ -26,6 +26,8 @@ export const servingCql = {
   movies: 'SELECT movie_id, title, year, genres, imdb_id, tmdb_id, rating_count, rating_mean FROM movies',
   similar: 'SELECT items FROM similar_movies WHERE movie_id = ? AND model_version = ?',
   trending: 'SELECT window_end, items FROM trending WHERE window_name = ? LIMIT 1',
+  /** the newest windows' rows first (a window has one row per source and model version) */
+  onlineHits: 'SELECT window_end, source, model_version, ratings, hits FROM online_hits WHERE window_name = ? LIMIT 100',
 } as const;
 
 /** Statements of the batch layer's control and of the dataset loader, on a keyspace named in each statement. */

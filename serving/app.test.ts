@@ -512,6 +512,29 @@ describe('movies', () => {
 });
 
 describe('system', () => {
+  it('shows the online evaluation of the newest window, with hit rates, to anyone; nothing before its first window', async () => {
+    expect(await get('/metrics/online', {})).toEqual({ status: 200, body: { window: null, windowEnd: null, rates: [] } });
+    data.online = {
+      window: '60m/5m',
+      windowEnd: 9000,
+      rates: [
+        { source: 'speed', modelVersion: 'v2', ratings: 40, hits: 3 },
+        { source: 'popular', modelVersion: '', ratings: 0, hits: 0 },
+      ],
+    };
+    expect(await get('/metrics/online', {})).toEqual({
+      status: 200,
+      body: {
+        window: '60m/5m',
+        windowEnd: new Date(9000).toISOString(),
+        rates: [
+          { source: 'speed', modelVersion: 'v2', ratings: 40, hits: 3, hitRate: 0.075 },
+          { source: 'popular', modelVersion: '', ratings: 0, hits: 0, hitRate: 0 },
+        ],
+      },
+    });
+  });
+
   it('health always; ready only with Cassandra answering and a model current', async () => {
     expect(await get('/health')).toEqual({ status: 200, body: { status: 'ok' } });
     expect(await get('/ready')).toEqual({ status: 200, body: { status: 'ready', modelVersion: 'v2', movies: 6 } });
@@ -563,6 +586,17 @@ describe('system', () => {
     a.count('ratings_published_total', 'Ratings the API produced to Kafka.');
     expect(await a.render()).toContain('ratings_published_total 2');
     expect(await b.render()).toContain('ratings_published_total 1');
+  });
+
+  it('labelled gauges are read at each scrape: one series per entry, and only the current ones', async () => {
+    const m = createMetrics();
+    let rates = [{ labels: { source: 'speed', model_version: 'v2' }, value: 0.25 }];
+    m.gauges('online_hit_rate', 'Hit rate.', ['source', 'model_version'], () => rates);
+    expect(await m.render()).toContain('online_hit_rate{source="speed",model_version="v2"} 0.25');
+    rates = [{ labels: { source: 'batch', model_version: 'v3' }, value: 0.1 }];
+    const text = await m.render();
+    expect(text).toContain('online_hit_rate{source="batch",model_version="v3"} 0.1');
+    expect(text).not.toContain('source="speed"');
   });
 
   it('publishes an OpenAPI document generated from the validators', async () => {

@@ -1,6 +1,6 @@
 /** The ServingStore on Cassandra: prepared statements only, every read paged where it can be long. */
 import type cassandra from 'cassandra-driver';
-import type { CurrentModel, Movie, RecommendationRow, Scored, ServingStore, TrendingRow, UserRating } from './store.ts';
+import type { CurrentModel, Movie, OnlineWindow, RecommendationRow, Scored, ServingStore, TrendingRow, UserRating } from './store.ts';
 import { servingCql } from '../schemas/cql.ts';
 
 type Row = cassandra.types.Row;
@@ -10,7 +10,16 @@ const scored = (items: unknown): Scored[] =>
 const row = (r: Row | undefined): RecommendationRow | undefined =>
   r ? { modelVersion: r.get('model_version'), computedAt: (r.get('computed_at') as Date | null)?.getTime() ?? 0, items: scored(r.get('items')) } : undefined;
 
-export function createCassandraStore({ client, trendingWindow }: { client: cassandra.Client; trendingWindow: string }): ServingStore {
+export function createCassandraStore({
+  client,
+  trendingWindow,
+  onlineWindow = '60m/5m',
+}: {
+  client: cassandra.Client;
+  trendingWindow: string;
+  /** the online-eval job's window name, size/slide */
+  onlineWindow?: string;
+}): ServingStore {
   const prepare = { prepare: true } as const;
   return {
     async currentModel(modelName) {
@@ -75,6 +84,22 @@ export function createCassandraStore({ client, trendingWindow }: { client: cassa
       return r
         ? ({ window: trendingWindow, windowEnd: (r.get('window_end') as Date).getTime(), items: scored(r.get('items')) } satisfies TrendingRow)
         : undefined;
+    },
+    async onlineHits() {
+      const rows = (await client.execute(servingCql.onlineHits, [onlineWindow], prepare)).rows;
+      const first = rows[0];
+      if (!first) return undefined;
+      // newest window first: its rows are the first ones with its end
+      const windowEnd = (first.get('window_end') as Date).getTime();
+      const rates = rows
+        .filter((r) => (r.get('window_end') as Date).getTime() === windowEnd)
+        .map((r) => ({
+          source: r.get('source') as string,
+          modelVersion: r.get('model_version') as string,
+          ratings: num(r.get('ratings')),
+          hits: num(r.get('hits')),
+        }));
+      return { window: onlineWindow, windowEnd, rates } satisfies OnlineWindow;
     },
     async ping() {
       await client.execute('SELECT release_version FROM system.local', [], prepare);

@@ -1,5 +1,16 @@
 /** A ServingStore in memory: the in-process route tests and the API's own unit tests use it. */
-import type { CurrentModel, Movie, RatingEvent, RatingEvents, RecommendationRow, Scored, ServingStore, TrendingRow, UserRating } from './store.ts';
+import type {
+  CurrentModel,
+  Movie,
+  OnlineWindow,
+  RatingEvent,
+  RatingEvents,
+  RecommendationRow,
+  Scored,
+  ServingStore,
+  TrendingRow,
+  UserRating,
+} from './store.ts';
 
 export interface MemoryData {
   current?: CurrentModel;
@@ -9,6 +20,7 @@ export interface MemoryData {
   ratings: Map<number, UserRating[]>;
   similar: Map<number, Scored[]>;
   trending?: TrendingRow;
+  online?: OnlineWindow;
   /** set to make every call fail, as a store that is down does */
   down?: Error;
 }
@@ -49,6 +61,10 @@ export function createMemoryStore(data: MemoryData): ServingStore {
     trending: async () => {
       await up();
       return data.trending;
+    },
+    onlineHits: async () => {
+      await up();
+      return data.online;
     },
     ping: up,
     close: async () => {},

@@ -15,6 +15,8 @@ export interface Metrics {
   count(name: string, help: string, labels?: Record<string, string>): void;
   /** a value read when the metrics are scraped (a component's own statistics) */
   gauge(name: string, help: string, read: () => number): void;
+  /** labelled values read when the metrics are scraped: one series per entry */
+  gauges(name: string, help: string, labelNames: readonly string[], read: () => { labels: Record<string, string>; value: number }[]): void;
   /** requests in the last minute and their p50/p99 in ms (for status displays) */
   recent(): { perSecond: number; p50Ms: number; p99Ms: number };
   /** the Prometheus text exposition */
@@ -81,6 +83,18 @@ export function createMetrics({
         registers: [registry],
         collect() {
           this.set(read());
+        },
+      });
+    },
+    gauges(name, help, labelNames, read) {
+      new Gauge({
+        name,
+        help,
+        labelNames: [...labelNames],
+        registers: [registry],
+        collect() {
+          this.reset();
+          for (const { labels, value } of read()) this.set(labels, value);
         },
       });
     },

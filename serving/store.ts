@@ -44,6 +44,21 @@ export interface TrendingRow {
   items: Scored[];
 }
 
+/** One source's and model version's ratings and hits in a window of the online evaluation. */
+export interface OnlineRate {
+  source: string;
+  modelVersion: string;
+  ratings: number;
+  hits: number;
+}
+
+/** The newest closed window of the online evaluation (the online-eval job). */
+export interface OnlineWindow {
+  window: string;
+  windowEnd: number;
+  rates: OnlineRate[];
+}
+
 export interface ServingStore {
   /** the current model of a model name, or undefined before the first batch */
   currentModel(modelName: string): Promise<CurrentModel | undefined>;
@@ -56,6 +71,8 @@ export interface ServingStore {
   allMovies(): Promise<Movie[]>;
   similar(movieId: number, version: string): Promise<Scored[]>;
   trending(): Promise<TrendingRow | undefined>;
+  /** the newest window of the online evaluation, or undefined before its first */
+  onlineHits(): Promise<OnlineWindow | undefined>;
   /** answers when the store answers */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -41,6 +41,10 @@ const schema = z.object({
   ...archiveSettings,
   TRENDING_WINDOW_MINUTES: z.coerce.number().int().min(1).default(1440),
   TRENDING_SLIDE_MINUTES: z.coerce.number().int().min(1).default(60),
+  /** online evaluation: hit rate@10 per source and model version over sliding windows of this size ... */
+  ONLINE_EVAL_WINDOW_MINUTES: z.coerce.number().int().min(1).default(60),
+  /** ... sliding by this much */
+  ONLINE_EVAL_SLIDE_MINUTES: z.coerce.number().int().min(1).default(5),
   /** put before every job name: a second environment (or a test) runs its own copies beside the product's */
   JOBS_NAME_PREFIX: z
     .string()
@@ -67,6 +71,7 @@ export function loadJobsConfig(env: Record<string, string | undefined> = process
     speed: { coalesceMs: e.SPEED_COALESCE_MS, topN: e.SPEED_TOP_N, stateTtlHours: e.SPEED_STATE_TTL_HOURS, modelName: e.BATCH_MODEL_NAME },
     archive: { rollMs: e.ARCHIVE_ROLL_MS, path: e.ARCHIVE_PATH },
     trending: { windowMinutes: e.TRENDING_WINDOW_MINUTES, slideMinutes: e.TRENDING_SLIDE_MINUTES },
+    onlineEval: { windowMinutes: e.ONLINE_EVAL_WINDOW_MINUTES, slideMinutes: e.ONLINE_EVAL_SLIDE_MINUTES },
   });
 }
 
@@ -119,6 +124,12 @@ export function jobDeclarations(stack: Endpoints, jobs: JobsConfig = loadJobsCon
       ...cassandra,
       'window.size.minutes': String(jobs.trending.windowMinutes),
       'window.slide.minutes': String(jobs.trending.slideMinutes),
+    }),
+    spec('online-eval', 'moviereco.flink.online.OnlineEvalJob', {
+      ...cassandra,
+      'model.name': jobs.speed.modelName,
+      'window.size.minutes': String(jobs.onlineEval.windowMinutes),
+      'window.slide.minutes': String(jobs.onlineEval.slideMinutes),
     }),
   ];
 }

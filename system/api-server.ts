@@ -21,6 +21,7 @@ import { createKafkaEvents } from '../serving/kafka-events.ts';
 import { createMetrics } from '../serving/metrics.ts';
 import { createWriteLimits } from '../serving/rate-limit.ts';
 import { createServingState } from '../serving/serving-state.ts';
+import type { OnlineRate, OnlineWindow } from '../serving/store.ts';
 import { startRatingSignals } from '../serving/rating-signals.ts';
 import { createSpeedView } from '../serving/speed-view.ts';
 import { cassandraClient, kafkaClient } from '../lib/platform.ts';
@@ -33,6 +34,9 @@ export interface RunningApi {
   metrics: ReturnType<typeof createMetrics>;
   stop(): Promise<void>;
 }
+
+/** How often the API reads the online evaluation's newest window for /metrics and its status. */
+const ONLINE_REFRESH_MS = 15_000;
 
 export async function startApi({
   stack,
@@ -49,6 +53,7 @@ export async function startApi({
   const store = createCassandraStore({
     client: cassandraClient(stack, stack.cassandra.keyspace),
     trendingWindow: `${jobs.trending.windowMinutes}m/${jobs.trending.slideMinutes}m`,
+    onlineWindow: `${jobs.onlineEval.windowMinutes}m/${jobs.onlineEval.slideMinutes}m`,
   });
   const events = createKafkaEvents({
     kafka: kafkaClient(stack, 'moviereco-api'),
@@ -81,7 +86,7 @@ export async function startApi({
           .catch((e: unknown) => describeError(e)),
         batch.status().catch((e: unknown) => describeError(e)),
       ]);
-      return { engines, jobs: jobStatus, models, api: metrics.recent() };
+      return { engines, jobs: jobStatus, models, api: metrics.recent(), online: online ?? null };
     },
   };
   // speed rows held in memory while the ratings topic says which users' rows may have changed
@@ -104,6 +109,31 @@ export async function startApi({
     metrics.gauge('api_speed_view_users', 'Users whose speed row the speed view holds.', () => stats().users);
     metrics.gauge('api_speed_view_live', '1 while the rating signals flow (the view serves from memory), else 0.', () => (stats().live ? 1 : 0));
   }
+  // the online evaluation's newest window, for /metrics and the status (the route reads it itself)
+  let online: OnlineWindow | undefined;
+  const readOnline = () =>
+    store.onlineHits().then(
+      (w) => {
+        online = w;
+      },
+      () => undefined,
+    );
+  const onlineTimer = setInterval(readOnline, ONLINE_REFRESH_MS);
+  void readOnline();
+  const series = (value: (r: OnlineRate) => number) => () =>
+    (online?.rates ?? []).map((r) => ({ labels: { source: r.source, model_version: r.modelVersion }, value: value(r) }));
+  metrics.gauges(
+    'online_hit_rate',
+    'Hit rate@10 of the newest online-eval window: the share of ratings of a movie the user was being served, by source and model version.',
+    ['source', 'model_version'],
+    series((r) => (r.ratings > 0 ? r.hits / r.ratings : 0)),
+  );
+  metrics.gauges(
+    'online_ratings',
+    'Ratings judged in the newest online-eval window, by source and model version.',
+    ['source', 'model_version'],
+    series((r) => r.ratings),
+  );
   const app = createApp({
     config: api,
     store,
@@ -139,6 +169,7 @@ export async function startApi({
     metrics,
     async stop() {
       state.stop();
+      clearInterval(onlineTimer);
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await Promise.all([events.close(), store.close(), signals?.stop()]);
     },

@@ -27,6 +27,9 @@ const env: Record<string, string | undefined> = {
   BATCH_AUTO: 'true',
   BATCH_AUTO_GROWTH: '0.05',
   BATCH_AUTO_CHECK_SECONDS: '60',
+  // online evaluation windows that close within the test
+  ONLINE_EVAL_WINDOW_MINUTES: '2',
+  ONLINE_EVAL_SLIDE_MINUTES: '1',
 };
 const prefix = env.JOBS_NAME_PREFIX!;
 const stack = loadConfig(env);
@@ -201,6 +204,29 @@ describe('end to end', () => {
       maxWaitMs: 90_000,
       description: 'the schedule on the new model',
     });
+
+    // the online evaluation judged the replay's ratings against what each user was being served
+    const online = await waitFor(
+      async () => {
+        const o = (await call('/metrics/online')).body;
+        return o.windowEnd && o.rates.some((r: { ratings: number }) => r.ratings > 0) ? o : undefined;
+      },
+      { delayMs: 2000, maxWaitMs: 240_000, description: 'a closed online-eval window' },
+    );
+    console.log(
+      `end to end: online hit rate@10, window ${online.window} ending ${online.windowEnd}: ${online.rates
+        .map((r: { source: string; modelVersion: string; ratings: number; hits: number }) => `${r.source} ${r.modelVersion || '-'} ${r.hits}/${r.ratings}`)
+        .join('; ')}`,
+    );
+    expect(online.window).toBe('2m/1m');
+    for (const r of online.rates) expect(['speed', 'batch', 'popular']).toContain(r.source);
+    const scraped = await (await fetch(`${system.api.url}/metrics`)).text();
+    await waitFor(async () => ((await (await fetch(`${system.api.url}/metrics`)).text()).includes('online_hit_rate{') ? true : undefined), {
+      delayMs: 1000,
+      maxWaitMs: 30_000,
+      description: 'online_hit_rate in /metrics',
+    });
+    expect(scraped).toContain('# HELP online_hit_rate');
 
     // and every replayed rating reaches the archive exactly as produced (part files roll every 2 s, then a checkpoint)
     const replay = await system.replay;

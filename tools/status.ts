@@ -1,7 +1,7 @@
 /**
  * npm run status: the whole system at a glance: each engine, the Flink jobs (state, last
  * checkpoint, Kafka consumer lag), the current model (version, age, metrics), the API's request
- * rate and latency over the last minute.
+ * rate and latency over the last minute, and the online evaluation's hit rates (online-eval job).
  */
 import { loadApiConfig } from '../serving/config.ts';
 import { loadConfig } from '../infra/config.ts';
@@ -96,6 +96,16 @@ runMain(async () => {
     const ready = await fetch(`${url}/ready`, { signal: AbortSignal.timeout(SECTION_DEADLINE_MS) });
     console.log(
       `  ${url} ${ready.ok ? 'ready' : `not ready (${ready.status})`}: ${summary.perSecond.toFixed(1)} req/s over the last minute, p50 ${summary.p50Ms.toFixed(1)} ms, p99 ${summary.p99Ms.toFixed(1)} ms`,
+    );
+    const online = (await (await fetch(`${url}/metrics/online`, { signal: AbortSignal.timeout(SECTION_DEADLINE_MS) })).json()) as {
+      window: string | null;
+      windowEnd: string | null;
+      rates: { source: string; modelVersion: string; ratings: number; hits: number; hitRate: number }[];
+    };
+    console.log(
+      online.windowEnd
+        ? `  online hit rate@10, window ${online.window} ending ${online.windowEnd}: ${online.rates.map((r) => `${r.source} ${r.modelVersion || '-'} ${(100 * r.hitRate).toFixed(1)}% of ${r.ratings.toLocaleString('en-US')}`).join('; ')}`
+        : '  online hit rate@10: no closed window yet (online-eval job)',
     );
   } catch {
     console.log('  not running (npm start, or npm run api)');

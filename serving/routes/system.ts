@@ -36,6 +36,36 @@ const metricsSummary = createRoute({
   },
 });
 
+const onlineMetrics = createRoute({
+  method: 'get',
+  path: '/metrics/online',
+  summary:
+    'Online evaluation: of the ratings in the newest closed window, the share that were of a movie in the top 10 the user was being served, per source and model version (online-eval job)',
+  responses: {
+    200: {
+      content: {
+        'application/json': {
+          schema: z.object({
+            window: z.string().nullable(),
+            windowEnd: z.string().nullable(),
+            rates: z.array(
+              z.object({
+                source: z.string(),
+                modelVersion: z.string(),
+                ratings: z.number(),
+                hits: z.number(),
+                hitRate: z.number().openapi({ description: 'hit rate@10: hits / ratings' }),
+              }),
+            ),
+          }),
+        },
+      },
+      description: 'online metrics',
+    },
+    ...errors(503),
+  },
+});
+
 const metrics = createRoute({
   method: 'get',
   path: '/metrics',
@@ -57,6 +87,18 @@ export function systemRoutes() {
     return c.json({ status: 'ready' as const, modelVersion: current.version, movies: state.catalog().size }, 200);
   });
   app.openapi(metricsSummary, (c) => c.json(deps(c).metrics.recent(), 200));
+  app.openapi(onlineMetrics, async (c) => {
+    const online = await fromStore('Cassandra', () => deps(c).store.onlineHits());
+    return c.json(
+      {
+        window: online?.window ?? null,
+        windowEnd: online ? new Date(online.windowEnd).toISOString() : null,
+        rates: (online?.rates ?? []).map((r) => ({ ...r, hitRate: r.ratings > 0 ? r.hits / r.ratings : 0 })),
+      },
+      200,
+    );
+  });
+
   app.openapi(metrics, async (c) => {
     const { metrics } = deps(c);
     return c.text(await metrics.render(), 200, { 'content-type': metrics.contentType });

@@ -198,6 +198,23 @@ async function loadTrending() {
   $('trending').replaceChildren(...t.movies.map((m) => el('li', {}, `${m.title} · ${m.ratingsInWindow} ratings`)));
 }
 
+// the online-eval job: of the ratings people made, how many were of a movie they were being shown
+async function loadOnline() {
+  const o = await api('/metrics/online');
+  $('online-meta').textContent = o.windowEnd
+    ? `hit rate@10: the share of ratings of a movie in the top 10 the person was being served · window ${o.window} ending ${new Date(o.windowEnd).toLocaleString()}`
+    : 'hit rate@10: no closed window yet';
+  $('online').replaceChildren(
+    ...o.rates.map((r) =>
+      el(
+        'li',
+        {},
+        `${r.source}${r.modelVersion ? ` (model ${r.modelVersion})` : ''}: ${(100 * r.hitRate).toFixed(1)}% of ${r.ratings.toLocaleString()} ratings`,
+      ),
+    ),
+  );
+}
+
 function renderSession() {
   $('signin').hidden = !!session;
   $('who').hidden = !session;
@@ -237,11 +254,12 @@ $('movie-close').addEventListener('click', () => $('movie').close());
       $('genre').append(el('option', { value: g }, g));
       $('rec-genre').append(el('option', { value: g }, g));
     }
-    await Promise.all([search(), loadTrending().catch(() => undefined), loadRecommendations(), loadRatings()]);
+    await Promise.all([search(), loadTrending().catch(() => undefined), loadOnline().catch(() => undefined), loadRecommendations(), loadRatings()]);
   } catch (e) {
     showError(e);
   }
   setInterval(() => loadRecommendations().catch(() => undefined), 5000);
   // the trending job closes a window every slide: the list follows without a reload
   setInterval(() => loadTrending().catch(() => undefined), 30_000);
+  setInterval(() => loadOnline().catch(() => undefined), 30_000);
 })();

@@ -54,6 +54,10 @@ public final class Cql {
           "speed_recommendations", List.of("user_id", "model_version", "computed_at", "items"));
   public static final Table TRENDING =
       new Table("trending", List.of("window_name", "window_end", "items"));
+  public static final Table ONLINE_HITS =
+      new Table(
+          "online_hits",
+          List.of("window_name", "window_end", "source", "model_version", "ratings", "hits"));
 
   /** Every table above, for checks against cassandra.cql. */
   public static final List<Table> TABLES =
@@ -65,7 +69,8 @@ public final class Cql {
           MOVIE_STATISTICS,
           USER_RATINGS,
           SPEED_RECOMMENDATIONS,
-          TRENDING);
+          TRENDING,
+          ONLINE_HITS);
 
   public static final String STATUS_WRITING = "WRITING";
   public static final String STATUS_COMPLETE = "COMPLETE";
@@ -153,6 +158,29 @@ public final class Cql {
   /** Binds model_name, version; selects data_cutoff, path, metrics. */
   public static final String SELECT_MODEL =
       "SELECT data_cutoff, path, metrics FROM models WHERE model_name = ? AND version = ?";
+
+  /** Binds user_id; selects model_version, computed_at, items (what the API serves first). */
+  public static final String SELECT_SPEED_ROW =
+      "SELECT model_version, computed_at, items FROM speed_recommendations WHERE user_id = ?";
+
+  /** Binds user_id, model_version; selects computed_at, items. */
+  public static final String SELECT_BATCH_ROW =
+      "SELECT computed_at, items FROM batch_recommendations WHERE user_id = ? AND model_version = ?";
+
+  /**
+   * Selects movie_id, rating_count, rating_mean of every movie (the popular list of cold start).
+   */
+  public static final String SELECT_MOVIE_COUNTS =
+      "SELECT movie_id, rating_count, rating_mean FROM movies";
+
+  /**
+   * Binds window_name, window_end, source, model_version, ratings, hits; expire after ttlSeconds.
+   */
+  public static String insertOnlineHits(int ttlSeconds) {
+    return "INSERT INTO online_hits (window_name, window_end, source, model_version, ratings, hits)"
+        + " VALUES (?, ?, ?, ?, ?, ?) USING TTL "
+        + ttlSeconds;
+  }
 
   /** Binds window_name, window_end, items; rows expire after ttlSeconds. */
   public static String insertTrending(int ttlSeconds) {

@@ -60,7 +60,12 @@ class CqlTest {
       Cql.SELECT_USER_RATINGS,
       Cql.SELECT_CURRENT_MODEL,
       Cql.SELECT_MODEL,
-      Cql.insertTrending(60)
+      Cql.insertTrending(60),
+      Cql.DELETE_USER_RATING,
+      Cql.SELECT_SPEED_ROW,
+      Cql.SELECT_BATCH_ROW,
+      Cql.SELECT_MOVIE_COUNTS,
+      Cql.insertOnlineHits(60)
     };
     for (String s : statements) {
       Matcher table = Pattern.compile("(?:INTO|FROM|UPDATE) (?:ks\\.)?(\\w+)").matcher(s);

@@ -1,79 +1,64 @@
 package moviereco.flink.online;
 
-import java.util.List;
-import moviereco.flink.common.Rating;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.metrics.Counter;
-import org.apache.flink.streaming.api.functions.async.ResultFuture;
-import org.apache.flink.streaming.api.functions.async.RichAsyncFunction;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.util.Collector;
 
 /**
- * Joins each rating with what its user was being served when it arrived ({@link ServedReader},
- * asynchronously): a hit if the rated movie was in the top {@code k}. A row computed at or after
- * the rating reached Kafka is not what the user saw before rating (the speed layer may already have
- * folded the rating in): such a rating is skipped, and counted. Deletions are not judged. A failed
- * read fails the task (Flink restarts from the checkpoint).
+ * Judges each rating, keyed by user, against what its user was being served when it reached Kafka
+ * ({@code ingestedAt}): the newest row computed before then among those seen for the user (the one
+ * the look-up found, and up to three before it, kept in state). A look-up made after the speed
+ * layer folded the rating in finds a newer row; the one it replaced is then what the person saw, if
+ * it was seen. A hit is a rating of a movie in that row's top {@code k}, at its rank. A rating with
+ * no row known from before it is skipped and counted.
  *
  * <p>Metrics: {@value #JUDGED}, {@value #SKIPPED} (counters).
  */
-public class JudgeRatings extends RichAsyncFunction<Rating, OnlineHit> {
+public class JudgeRatings extends KeyedProcessFunction<Long, Looked, OnlineHit> {
   public static final String JUDGED = "ratingsJudged";
-  public static final String SKIPPED = "ratingsSkippedServedAfter";
+  public static final String SKIPPED = "ratingsSkippedNothingServedBefore";
 
-  private final ServedReader reader;
   private final int k;
+  private transient ValueState<ServedMemory> memory;
   private transient Counter judged;
   private transient Counter skipped;
 
-  public JudgeRatings(ServedReader reader, int k) {
-    this.reader = reader;
+  public JudgeRatings(int k) {
     this.k = k;
   }
 
   @Override
-  public void open(Configuration parameters) throws Exception {
-    reader.open();
+  public void open(Configuration parameters) {
+    memory =
+        getRuntimeContext()
+            .getState(new ValueStateDescriptor<>("served", TypeInformation.of(ServedMemory.class)));
     judged = getRuntimeContext().getMetricGroup().counter(JUDGED);
     skipped = getRuntimeContext().getMetricGroup().counter(SKIPPED);
   }
 
   @Override
-  public void close() throws Exception {
-    reader.close();
-  }
-
-  @Override
-  public void asyncInvoke(Rating r, ResultFuture<OnlineHit> out) {
-    if (r.deleted()) {
-      out.complete(List.of());
-      return;
+  public void processElement(Looked l, Context ctx, Collector<OnlineHit> out) throws Exception {
+    ServedMemory m = memory.value();
+    if (m == null) m = new ServedMemory();
+    m.remember(l.served);
+    memory.update(m);
+    OnlineHit hit = judge(l, m, k);
+    if (hit == null) {
+      skipped.inc();
+    } else {
+      judged.inc();
+      out.collect(hit);
     }
-    reader
-        .read(r.userId)
-        .whenComplete(
-            (served, error) -> {
-              if (error != null) {
-                out.completeExceptionally(error);
-                return;
-              }
-              OnlineHit hit = judge(r, served, k);
-              if (hit == null) {
-                skipped.inc();
-                out.complete(List.of());
-              } else {
-                judged.inc();
-                out.complete(List.of(hit));
-              }
-            });
   }
 
-  /**
-   * The rating judged against what was served, or null if that was computed at or after the rating
-   * reached Kafka ({@code ingestedAt}).
-   */
-  static OnlineHit judge(Rating r, Served served, int k) {
-    if (served.computedAt() >= r.ingestedAt) return null;
-    return new OnlineHit(
-        served.source(), served.modelVersion(), served.rankOf(r.movieId, k), r.ratedAt);
+  /** The rating judged against the newest remembered row computed before it arrived, or null. */
+  static OnlineHit judge(Looked l, ServedMemory m, int k) {
+    Served s = m.before(l.rating.ingestedAt);
+    if (s == null) return null;
+    return new OnlineHit(s.source, s.modelVersion, s.rankOf(l.rating.movieId, k), l.rating.ratedAt);
   }
 }

@@ -23,11 +23,12 @@ import org.apache.flink.streaming.api.windowing.windows.TimeWindow;
 import org.apache.flink.util.Collector;
 
 /**
- * Online evaluation: each rating joined with what its user was being served ({@link JudgeRatings}:
- * source, model version, the rated movie's rank in the top k), then hit rate@k per source and model
- * version over event-time sliding windows, written to Cassandra {@code online_hits} with a TTL. The
- * API shows the newest window in {@code /metrics}, {@code /online-metrics}, its status and the web
- * page.
+ * Online evaluation: each rating joined with what its user was being served (looked up in
+ * Cassandra, {@link LookUpServed}, then picked and judged per user, {@link JudgeRatings}: source,
+ * model version, the rated movie's rank in the top k), then hit rate@k per source and model version
+ * over event-time sliding windows ({@link ClockWatermarks}), written to Cassandra {@code
+ * online_hits} with a TTL. The API shows the newest window in {@code /metrics}, {@code
+ * /online-metrics}, its status and the web page.
  *
  * <p>Flags (defaults): {@code --job.name} online-eval, {@code --model.name} als, {@code --k} 10,
  * {@code --window.size.minutes} 60, {@code --window.slide.minutes} 5, {@code
@@ -102,24 +103,30 @@ public final class OnlineEvalJob {
   }
 
   /**
-   * Valid ratings → judged against what was served (uid judge, async) → event time (uid event-time)
-   * → ratings and hits per source and model version and window (uid tally) → the sink (uid
-   * online-hits).
+   * Valid ratings → what their users were served (uid look-up, async, in order) → keyed by user,
+   * judged against the row served before each (uid judge) → event time (uid event-time) → ratings
+   * and hits per source and model version and window (uid tally) → the sink (uid online-hits).
    */
   public static void pipeline(
       DataStream<Rating> ratings, ServedReader served, Sink<OnlineRate> sink, Settings settings) {
+    long outOfOrdernessMs = settings.outOfOrdernessSeconds() * 1000;
+    long idleMs = settings.idlenessSeconds() * 1000;
     WatermarkStrategy<OnlineHit> watermarks =
-        WatermarkStrategy.<OnlineHit>forBoundedOutOfOrderness(
-                Duration.ofSeconds(settings.outOfOrdernessSeconds()))
-            .withTimestampAssigner((h, previous) -> h.ratedAt)
-            .withIdleness(Duration.ofSeconds(settings.idlenessSeconds()));
+        WatermarkStrategy.<OnlineHit>forGenerator(
+                ctx -> new ClockWatermarks<>(outOfOrdernessMs, idleMs, System::currentTimeMillis))
+            .withTimestampAssigner((h, previous) -> h.ratedAt);
     String window = settings.window();
-    AsyncDataStream.unorderedWait(
+    // ordered: a user's ratings stay in their order (one Kafka partition per user) for the judge
+    AsyncDataStream.orderedWait(
             ratings,
-            new JudgeRatings(served, settings.k()),
+            new LookUpServed(served),
             settings.lookupTimeoutMs(),
             TimeUnit.MILLISECONDS,
             settings.lookupsInFlight())
+        .name("look-up")
+        .uid("look-up")
+        .keyBy(l -> l.rating.userId)
+        .process(new JudgeRatings(settings.k()))
         .name("judge")
         .uid("judge")
         .assignTimestampsAndWatermarks(watermarks)

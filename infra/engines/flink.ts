@@ -65,6 +65,10 @@ function configYaml(ctx: EngineContext): string {
     'taskmanager.data.port': f.taskManagerDataPort,
     'taskmanager.numberOfTaskSlots': f.taskSlots,
     'taskmanager.memory.process.size': `${f.taskManagerMb}m`,
+    // every job submitted loads its own copy of the jar's classes (the Cassandra driver's among
+    // them), and not all of it is freed when the job ends: the default 256 MiB ran out after some
+    // twenty jobs had come and gone on one TaskManager (tests deploy four per system)
+    'taskmanager.memory.jvm-metaspace.size': '512m',
     'blob.server.port': f.blobPort,
     'rest.address': f.host,
     'rest.bind-address': f.host,

@@ -98,13 +98,17 @@ describe('end to end', () => {
       expect(res.status).toBe(202);
       last = performance.now();
     }
+    let seen: unknown;
     const personal = await waitFor(
       async () => {
         const r = (await call(`/users/${userId}/recommendations?limit=10`, { headers: asUser })).body;
+        seen = { source: r.source, modelVersion: r.modelVersion, computedAt: r.computedAt, items: r.items?.map((i: { movieId: number }) => i.movieId) };
         return r.source === 'speed' && picks.every((p: number) => !r.items.some((i: { movieId: number }) => i.movieId === p)) ? r : undefined;
       },
       { delayMs: 50, maxWaitMs: 10_000, description: 'personalised recommendations' },
-    );
+    ).catch((error: unknown) => {
+      throw new Error(`${(error as Error).message}; picks ${picks.join(',')}; last answer ${JSON.stringify(seen)}`, { cause: error });
+    });
     const ms = performance.now() - last;
     console.log(`end to end: five ratings through the API → personalised recommendations ${ms.toFixed(0)} ms after the last one`);
     expect(ms).toBeLessThan(2000);

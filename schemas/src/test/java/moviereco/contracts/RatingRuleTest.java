@@ -20,11 +20,15 @@ class RatingRuleTest {
     return Vectors.cases("ratings.json", "cases");
   }
 
-  @ParameterizedTest(name = "{0}")
-  @MethodSource
-  void cases(String name, JsonNode c) {
+  /** {@link RatingRule#problem} or {@link RatingRule#deletionProblem}. */
+  @FunctionalInterface
+  interface Rule {
+    String problem(long userId, long movieId, double rating, long at, long now, long skew);
+  }
+
+  static void check(Rule rule, JsonNode c) {
     String problem =
-        RatingRule.problem(
+        rule.problem(
             c.get("userId").asLong(),
             c.get("movieId").asLong(),
             c.get("rating").asDouble(),
@@ -37,6 +41,12 @@ class RatingRuleTest {
       assertNotNull(problem, "should be invalid");
       assertTrue(problem.contains(c.get("reason").asText()), problem);
     }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource
+  void cases(String name, JsonNode c) {
+    check(RatingRule::problem, c);
   }
 
   static Stream<Arguments> deletions() {
@@ -46,20 +56,7 @@ class RatingRuleTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource
   void deletions(String name, JsonNode c) {
-    String problem =
-        RatingRule.deletionProblem(
-            c.get("userId").asLong(),
-            c.get("movieId").asLong(),
-            c.get("rating").asDouble(),
-            c.get("ratedAtMillis").asLong(),
-            FILE.get("nowMillis").asLong(),
-            FILE.get("maxFutureSkewMillis").asLong());
-    if (c.get("valid").asBoolean()) {
-      assertNull(problem);
-    } else {
-      assertNotNull(problem, "should be invalid");
-      assertTrue(problem.contains(c.get("reason").asText()), problem);
-    }
+    check(RatingRule::deletionProblem, c);
   }
 
   @Test

@@ -43,10 +43,7 @@ public final class ArchiveJob {
   private ArchiveJob() {}
 
   public static void main(String[] args) throws Exception {
-    ParameterTool params = ParameterTool.fromArgs(args);
-    StreamExecutionEnvironment env = JobSetup.streaming(params);
-    define(env, params);
-    env.execute(params.get("job.name", "archive"));
+    JobSetup.run(args, "archive", ArchiveJob::define);
   }
 
   /**

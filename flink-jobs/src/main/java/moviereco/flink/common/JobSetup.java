@@ -37,6 +37,28 @@ public final class JobSetup {
     return env;
   }
 
+  /** Defines a job's operators on an environment, from its flags. */
+  @FunctionalInterface
+  public interface Definition {
+    void define(StreamExecutionEnvironment env, ParameterTool params);
+  }
+
+  /**
+   * A streaming job's {@code main}: its flags, the environment ({@link #streaming}), the job
+   * defined on it, run under {@code --job.name} (else {@code defaultName}).
+   */
+  public static void run(String[] args, String defaultName, Definition job) throws Exception {
+    ParameterTool params = ParameterTool.fromArgs(args);
+    StreamExecutionEnvironment env = streaming(params);
+    job.define(env, params);
+    env.execute(params.get("job.name", defaultName));
+  }
+
+  /** The name of a sliding window in the rows a job writes, e.g. {@code 60m/5m}. */
+  public static String windowName(long sizeMinutes, long slideMinutes) {
+    return sizeMinutes + "m/" + slideMinutes + "m";
+  }
+
   /** A required flag, with a message that names it. */
   public static String required(ParameterTool params, String name, String what) {
     String value = params.get(name);

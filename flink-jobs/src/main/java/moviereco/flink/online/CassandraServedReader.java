@@ -7,8 +7,11 @@ import com.datastax.oss.driver.api.core.cql.Row;
 import com.datastax.oss.driver.api.core.data.UdtValue;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import moviereco.contracts.Cql;
@@ -19,7 +22,8 @@ import moviereco.flink.cassandra.CassandraOptions;
  * {@code current_model} pointer, looked up again after {@code modelRefreshMs}), the user's speed
  * row if it is of that model, else their batch row of it, else the popular list (the movies by
  * rating count, then mean, then id, as the API's catalogue ranks them; read once per model version,
- * since the batch writes the counts).
+ * since the batch writes the counts). A batch row never changes within its version, so the last
+ * {@value #BATCH_ROWS_HELD} users' are held: most ratings cost one read, the speed row's.
  */
 public final class CassandraServedReader implements ServedReader {
   private final CassandraOptions options;
@@ -34,6 +38,9 @@ public final class CassandraServedReader implements ServedReader {
   private transient volatile CompletableFuture<String> current;
   private transient volatile long currentAt;
   private transient volatile Popular popular;
+  private transient Map<Long, Served> batchRows;
+
+  static final int BATCH_ROWS_HELD = 100_000;
 
   /** The popular list of one model version. */
   private record Popular(String version, CompletableFuture<long[]> ids) {}
@@ -53,6 +60,14 @@ public final class CassandraServedReader implements ServedReader {
     speedQuery = options.prepare(session, Cql.SELECT_SPEED_ROW);
     batchQuery = options.prepare(session, Cql.SELECT_BATCH_ROW);
     moviesQuery = options.prepare(session, Cql.SELECT_MOVIE_COUNTS);
+    batchRows =
+        Collections.synchronizedMap(
+            new LinkedHashMap<>(1024, 0.75f, true) {
+              @Override
+              protected boolean removeEldestEntry(Map.Entry<Long, Served> eldest) {
+                return size() > BATCH_ROWS_HELD;
+              }
+            });
   }
 
   @Override
@@ -70,14 +85,17 @@ public final class CassandraServedReader implements ServedReader {
                               && version.equals(row.getString("model_version")))
                             return done(served(Served.SPEED, version, row));
                           if (version == null) return popular("");
+                          Served held = batchRows.get(userId);
+                          if (held != null && held.modelVersion.equals(version)) return done(held);
                           return session
                               .executeAsync(batchQuery.bind(userId, version))
                               .thenCompose(
                                   batch -> {
                                     Row b = batch.one();
-                                    return b != null
-                                        ? done(served(Served.BATCH, version, b))
-                                        : popular(version);
+                                    if (b == null) return popular(version);
+                                    Served s = served(Served.BATCH, version, b);
+                                    batchRows.put(userId, s);
+                                    return done(s);
                                   });
                         }));
   }

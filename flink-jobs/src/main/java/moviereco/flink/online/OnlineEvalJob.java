@@ -63,15 +63,12 @@ public final class OnlineEvalJob {
 
     /** The window's name in the rows, e.g. {@code 60m/5m}. */
     public String window() {
-      return windowSizeMinutes + "m/" + windowSlideMinutes + "m";
+      return JobSetup.windowName(windowSizeMinutes, windowSlideMinutes);
     }
   }
 
   public static void main(String[] args) throws Exception {
-    ParameterTool params = ParameterTool.fromArgs(args);
-    StreamExecutionEnvironment env = JobSetup.streaming(params);
-    define(env, params);
-    env.execute(params.get("job.name", "online-eval"));
+    JobSetup.run(args, "online-eval", OnlineEvalJob::define);
   }
 
   /** The job as it runs: Kafka in, Cassandra read for what is served, {@code online_hits} out. */

@@ -77,10 +77,7 @@ public final class SpeedRecommenderJob {
       Sink<SpeedRow> speedView, Sink<UserRatingRow> userRatings, Sink<Rejected> deadLetters) {}
 
   public static void main(String[] args) throws Exception {
-    ParameterTool params = ParameterTool.fromArgs(args);
-    StreamExecutionEnvironment env = JobSetup.streaming(params);
-    define(env, params);
-    env.execute(params.get("job.name", "speed-recommender"));
+    JobSetup.run(args, "speed-recommender", SpeedRecommenderJob::define);
   }
 
   /** The job as it runs: Kafka in, Cassandra and the dead-letter topic out. */

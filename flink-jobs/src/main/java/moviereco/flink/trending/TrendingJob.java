@@ -55,15 +55,12 @@ public final class TrendingJob {
 
     /** The window's name in the rows, e.g. {@code 1440m/60m}. */
     public String window() {
-      return windowSizeMinutes + "m/" + windowSlideMinutes + "m";
+      return JobSetup.windowName(windowSizeMinutes, windowSlideMinutes);
     }
   }
 
   public static void main(String[] args) throws Exception {
-    ParameterTool params = ParameterTool.fromArgs(args);
-    StreamExecutionEnvironment env = JobSetup.streaming(params);
-    define(env, params);
-    env.execute(params.get("job.name", "trending"));
+    JobSetup.run(args, "trending", TrendingJob::define);
   }
 
   /** The job as it runs: Kafka in, Cassandra {@code trending} out. */

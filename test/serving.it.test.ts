@@ -255,9 +255,38 @@ describe('serving > web page in a browser', () => {
   });
 
   it('a person signs in, rates a recommended movie, and sees the recommendations change without reloading', async () => {
+    // a window of the online evaluation, as the online-eval job writes it (the job itself is
+    // tested in OnlineEvalJobTest and the end-to-end test; this is the page's rendering of it)
+    const cql = cassandraClient(stack, id);
+    try {
+      const version = (await call('/users/1/recommendations')).body.modelVersion as string;
+      const end = new Date(Math.floor(Date.now() / 300_000) * 300_000);
+      for (const [source, ratings, hits] of [
+        ['speed', 240, 31],
+        ['batch', 410, 22],
+        ['popular', 35, 1],
+      ] as const)
+        await cql.execute(
+          'INSERT INTO online_hits (window_name, window_end, source, model_version, ratings, hits) VALUES (?, ?, ?, ?, ?, ?) USING TTL 600',
+          ['60m/5m', end, source, source === 'popular' ? '' : version, ratings, hits],
+          { prepare: true },
+        );
+    } finally {
+      await cql.shutdown();
+    }
     const page = await browser.newPage({ viewport: { width: 1200, height: 820 } });
     await page.goto(api.url);
     await page.getByTestId('results').locator('li').first().waitFor();
+    await expect
+      .poll(() => page.getByTestId('online').locator('li').allTextContents())
+      .toEqual([
+        expect.stringMatching(/^batch \(model \S+\): 5\.4% of 410 ratings$/),
+        expect.stringMatching(/^popular: 2\.9% of 35 ratings$/),
+        expect.stringMatching(/^speed \(model \S+\): 12\.9% of 240 ratings$/),
+      ]);
+    await page.getByTestId('online').scrollIntoViewIfNeeded();
+    await shot(page, 'online-hit-rates');
+    await page.evaluate('window.scrollTo(0, 0)');
     await shot(page, 'signed-out');
     await page.getByLabel('User id').fill('6');
     await page.getByRole('button', { name: 'Sign in' }).click();

@@ -330,6 +330,13 @@ describe('deleting a rating', () => {
     const down = await del('/users/8/ratings/6', bearer(8));
     expect(down).toMatchObject({ status: 503, body: { error: { message: 'Kafka is unavailable; try again in 5 s' } } });
   });
+
+  it('a deletion Kafka did not take hides nothing: the rating stays listed', async () => {
+    events.down = new Error('KafkaJSConnectionError: Connection timeout');
+    expect((await del('/users/7/ratings/6', bearer(7))).status).toBe(503);
+    events.down = undefined;
+    expect((await get('/users/7/ratings', bearer(7))).body.ratings.map((r: { movieId: number }) => r.movieId)).toContain(6);
+  });
 });
 
 describe('ratings with an Idempotency-Key', () => {

@@ -6,6 +6,8 @@ import { explain, pickRecommendations, rankedOf, recommendationsJson, type Ranke
 import type { BatchView } from '../batch-view.ts';
 import type { IdempotencyKeys } from '../idempotency.ts';
 import type { RecentRatings } from '../recent-ratings.ts';
+import type { WriteLimits } from '../rate-limit.ts';
+import type { Principal } from '../auth.ts';
 import { authorize, clientAddress, deps, errors, fromStore, idField, idParam, movieCard, prebuiltJson, requireKnownGenre, USER_OR_KEY } from './shared.ts';
 import { DELETED, MAX_RATING, MIN_RATING, validRating } from '../../schemas/rating-rule.ts';
 
@@ -153,6 +155,17 @@ const unrate = createRoute({
   },
 });
 
+/** A rating or a deletion counts against the principal's write limit: 429 with Retry-After past it. */
+function checkRatingLimit(limits: WriteLimits, principal: Principal, userId: number): void {
+  const wait = limits.rating(principal);
+  if (wait > 0)
+    throw new ApiError(
+      429,
+      `too many ratings from ${principal.kind === 'user' ? `user ${userId}` : `API key ${principal.name}`}; try again in ${wait} s`,
+      wait,
+    );
+}
+
 /**
  * The send's outcome, or 503 once `timeoutMs` passed without Kafka's acknowledgement (the send is
  * not aborted: `advice` tells the client what to do) or when it failed.
@@ -297,13 +310,7 @@ export function userRoutes({ idempotency, batchView, recent }: { idempotency: Id
         ? known.delivery
         : (() => {
             if (slot !== undefined && !idempotency.reserve(slot)) throw new ApiError(503, 'too many ratings in flight; try again shortly', 1);
-            const wait = limits.rating(principal);
-            if (wait > 0)
-              throw new ApiError(
-                429,
-                `too many ratings from ${principal.kind === 'user' ? `user ${id}` : `API key ${principal.name}`}; try again in ${wait} s`,
-                wait,
-              );
+            checkRatingLimit(limits, principal, id);
             // a retry after a failure keeps the eventId and the time of the first attempt
             const ratedAt = known?.ratedAt ?? Date.now();
             const eventId = key === undefined ? `${id}:${movieId}:${ratedAt}` : `api:${id}:${key}`;
@@ -345,15 +352,13 @@ export function userRoutes({ idempotency, batchView, recent }: { idempotency: Id
     const principal = await authorize(c, 'write', id);
     const { events, state, limits, metrics, config } = deps(c);
     if (!state.catalog().get(movieId)) throw new ApiError(404, `no movie ${movieId}`);
-    const wait = limits.rating(principal);
-    if (wait > 0)
-      throw new ApiError(429, `too many ratings from ${principal.kind === 'user' ? `user ${id}` : `API key ${principal.name}`}; try again in ${wait} s`, wait);
+    checkRatingLimit(limits, principal, id);
     const deletedAt = Date.now();
     const eventId = `${id}:${movieId}:${deletedAt}:delete`;
-    // a movie rated here moments ago is no longer kept out of this user's recommendations, and no
-    // longer listed among their ratings (read-your-writes)
-    recent.forget(id, movieId, deletedAt);
     const sending = events.publish({ eventId, userId: id, movieId, rating: DELETED, ratedAt: deletedAt, action: 'DELETE' }).then(() => {
+      // once Kafka has it: a movie rated here moments ago is no longer kept out of this user's
+      // recommendations, and no longer listed among their ratings (read-your-writes)
+      recent.forget(id, movieId, deletedAt);
       metrics.count('ratings_deleted_total', 'Rating deletions the API produced to Kafka.');
       return { eventId, userId: id, movieId, deletedAt: new Date(deletedAt).toISOString() };
     });

@@ -65,7 +65,7 @@ const envSchema = z.object({
   FLINK_TASKMANAGER_RPC_PORT: z.coerce.number().int().min(0).max(65_535).default(0),
   FLINK_TASKMANAGER_DATA_PORT: port.default(6121),
   FLINK_JOBMANAGER_MB: megabytes.default(1024),
-  FLINK_TASKMANAGER_MB: megabytes.default(2560),
+  FLINK_TASKMANAGER_MB: megabytes.default(3072),
   FLINK_TASK_SLOTS: z.coerce.number().int().min(1).default(8),
   /**
    * where the jobs write their checkpoints, one folder per job name (the cluster's

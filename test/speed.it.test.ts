@@ -132,9 +132,10 @@ describe('speed layer > deploy', () => {
       expect.stringMatching(/^keep +.*speed-recommender .*running as declared$/),
       expect.stringMatching(/^keep +.*archive .*running as declared$/),
       expect.stringMatching(/^keep +.*trending .*running as declared$/),
+      expect.stringMatching(/^keep +.*online-eval .*running as declared$/),
     ]);
     const status = await runTool('submit-job', ['status'], env);
-    expect(status.match(/ RUNNING .* none$/gm)).toHaveLength(3);
+    expect(status.match(/ RUNNING .* none$/gm)).toHaveLength(4);
     const dry = await runTool('submit-job', ['rescale', 'speed-recommender', '2', '--dry-run'], { ...env, JOBS_NAME_PREFIX: prefix });
     expect(dry).toMatch(/\(dry run\) upgrade .*stop-with-savepoint: parallelism 1 → 2/);
   });

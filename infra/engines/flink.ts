@@ -67,7 +67,9 @@ function configYaml(ctx: EngineContext): string {
     'taskmanager.memory.process.size': `${f.taskManagerMb}m`,
     // every job submitted loads its own copy of the jar's classes (the Cassandra driver's among
     // them), and not all of it is freed when the job ends: the default 256 MiB ran out after some
-    // twenty jobs had come and gone on one TaskManager (tests deploy four per system)
+    // twenty jobs had come and gone on one TaskManager (tests deploy four per system). The process
+    // size (FLINK_TASKMANAGER_MB) grew with it: taken from the rest, the network buffers shrank
+    // until a batch job beside four streaming ones could not get its direct memory
     'taskmanager.memory.jvm-metaspace.size': '512m',
     'blob.server.port': f.blobPort,
     'rest.address': f.host,

@@ -71,6 +71,10 @@ function configYaml(ctx: EngineContext): string {
     // size (FLINK_TASKMANAGER_MB) grew with it: taken from the rest, the network buffers shrank
     // until a batch job beside four streaming ones could not get its direct memory
     'taskmanager.memory.jvm-metaspace.size': '512m',
+    // direct memory for the jobs' own code: each job's Cassandra driver (Netty) keeps its own pool
+    // of direct buffers, and with four streaming jobs the pools took what a batch job's shuffle
+    // needed ("Cannot allocate direct memory segment"); the default is none
+    'taskmanager.memory.task.off-heap.size': '256m',
     'blob.server.port': f.blobPort,
     'rest.address': f.host,
     'rest.bind-address': f.host,

@@ -68,8 +68,7 @@ function configYaml(ctx: EngineContext): string {
     // every job submitted loads its own copy of the jar's classes (the Cassandra driver's among
     // them), and not all of it is freed when the job ends: the default 256 MiB ran out after some
     // twenty jobs had come and gone on one TaskManager (tests deploy four per system). The process
-    // size (FLINK_TASKMANAGER_MB) grew with it: taken from the rest, the network buffers shrank
-    // until a batch job beside four streaming ones could not get its direct memory
+    // size (FLINK_TASKMANAGER_MB, 3,072) grew with it, so heap and network buffers keep their size
     'taskmanager.memory.jvm-metaspace.size': '512m',
     // direct memory for the jobs' own code: each job's Cassandra driver (Netty) keeps its own pool
     // of direct buffers, and with four streaming jobs the pools took what a batch job's shuffle

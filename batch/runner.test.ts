@@ -6,7 +6,7 @@ import { loadBatchConfig } from './config.ts';
 import { jobArgs, jobConf, newVersion, servedParams, superviseRun } from './runner.ts';
 
 const endpoints: Endpoints = {
-  kafka: { brokers: ['127.0.0.1:9092'] },
+  kafka: { brokers: ['127.0.0.1:9092'], security: { protocol: 'PLAINTEXT', mechanism: 'SCRAM-SHA-256', username: 'moviereco' } },
   cassandra: {
     contactPoints: ['127.0.0.1:9042'],
     datacenter: 'datacenter1',

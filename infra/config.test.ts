@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../lib/errors.ts';
 import { loadConfig } from './config.ts';
@@ -38,6 +41,8 @@ describe('infra > config', () => {
       HDFS_URL: 'hdfs://nn:8020',
       WEBHDFS_URL: 'https://nn:9871',
       SPARK_MASTER: 'spark://master:7077',
+      KAFKA_PASSWORD: 'kafka-secret',
+      CASSANDRA_PASSWORD: 'cassandra-secret',
     });
     expect(c.mode).toBe('external');
     expect(c.kafka.brokers).toEqual(['k1:9092', 'k2:9092']);
@@ -66,5 +71,80 @@ describe('infra > config', () => {
     expect(error).toBeInstanceOf(ConfigError);
     const issues = (error as ConfigError).issues.map((i) => i.split(':')[0]);
     expect(issues.sort()).toEqual(['CASSANDRA_HEAP_MB', 'FLINK_REST_URL', 'KAFKA_BROKERS.0', 'STACK']);
+  });
+
+  describe('security', () => {
+    const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'moviereco-config-'));
+
+    it('a local stack is secured by default, with passwords made once and kept (0600)', () => {
+      const dir = tmp();
+      const c = loadConfig({ STACK_DIR: dir });
+      expect(c.kafka.security).toMatchObject({ protocol: 'SASL_PLAINTEXT', mechanism: 'SCRAM-SHA-256', username: 'moviereco' });
+      expect(c.kafka.security.password).toMatch(/^[A-Za-z0-9_-]{32}$/);
+      expect(c.cassandra.credentials?.username).toBe('moviereco');
+      expect(c.cassandra.credentials?.password).toMatch(/^[A-Za-z0-9_-]{32}$/);
+      expect(c.cassandra.credentials?.password).not.toBe(c.kafka.security.password);
+      expect(fs.statSync(path.join(dir, 'secrets.json')).mode & 0o777).toBe(0o600);
+      // the next process reads the same ones
+      const again = loadConfig({ STACK_DIR: dir });
+      expect(again.kafka.security.password).toBe(c.kafka.security.password);
+      expect(again.cassandra.credentials).toEqual(c.cassandra.credentials);
+      expect(c.flink.clientSecurityFile).toBe(path.join(dir, 'conf', 'jobs', 'client-security.properties'));
+    });
+
+    it('passwords given are used, and none is made', () => {
+      const dir = tmp();
+      const c = loadConfig({ STACK_DIR: dir, KAFKA_PASSWORD: 'k-pass', CASSANDRA_PASSWORD: 'c-pass' });
+      expect(c.kafka.security.password).toBe('k-pass');
+      expect(c.cassandra.credentials?.password).toBe('c-pass');
+      expect(fs.existsSync(path.join(dir, 'secrets.json'))).toBe(false);
+    });
+
+    it('an open stack: plaintext Kafka, Cassandra without a login', () => {
+      const c = loadConfig({ STACK_DIR: tmp(), KAFKA_SECURITY_PROTOCOL: 'PLAINTEXT', CASSANDRA_AUTH: 'none' });
+      expect(c.kafka.security.password).toBeUndefined();
+      expect(c.cassandra.credentials).toBeUndefined();
+    });
+
+    it('external clusters must be given their passwords, and may use TLS', () => {
+      expect(() => loadConfig({ STACK: 'external' })).toThrow(/KAFKA_PASSWORD: required[\s\S]*CASSANDRA_PASSWORD: required/);
+      const c = loadConfig({
+        STACK: 'external',
+        KAFKA_SECURITY_PROTOCOL: 'SASL_SSL',
+        KAFKA_SASL_MECHANISM: 'SCRAM-SHA-512',
+        KAFKA_PASSWORD: 'k',
+        KAFKA_SSL_CA_FILE: '/etc/ca.pem',
+        CASSANDRA_PASSWORD: 'c',
+        CASSANDRA_SSL: 'true',
+        CASSANDRA_SSL_CA_FILE: '/etc/cassandra-ca.pem',
+        FLINK_REST_USERNAME: 'ops',
+        FLINK_REST_PASSWORD: 'f',
+        FLINK_REST_CA_FILE: '/etc/flink-ca.pem',
+        JOBS_CLIENT_SECURITY_FILE: '/etc/moviereco/client-security.properties',
+      });
+      expect(c.kafka.security).toEqual({ protocol: 'SASL_SSL', mechanism: 'SCRAM-SHA-512', username: 'moviereco', password: 'k', caFile: '/etc/ca.pem' });
+      expect(c.cassandra.ssl).toEqual({ caFile: '/etc/cassandra-ca.pem' });
+      expect(c.flink).toMatchObject({
+        restAuth: { username: 'ops', password: 'f' },
+        restCaFile: '/etc/flink-ca.pem',
+        clientSecurityFile: '/etc/moviereco/client-security.properties',
+      });
+    });
+
+    it('refuses what the local stack cannot run, and half a Flink login', () => {
+      const issues = (env: Record<string, string>) => {
+        try {
+          loadConfig({ STACK_DIR: tmp(), ...env });
+        } catch (e) {
+          return (e as ConfigError).issues.map((i) => i.split(':')[0]);
+        }
+        return [];
+      };
+      expect(issues({ KAFKA_SECURITY_PROTOCOL: 'SASL_SSL' })).toEqual(['KAFKA_SECURITY_PROTOCOL']);
+      expect(issues({ KAFKA_SASL_MECHANISM: 'PLAIN' })).toEqual(['KAFKA_SASL_MECHANISM']);
+      expect(issues({ KAFKA_PASSWORD: 'a,b]' })).toEqual(['KAFKA_USERNAME, KAFKA_PASSWORD']);
+      expect(issues({ CASSANDRA_SSL: 'true' })).toEqual(['CASSANDRA_SSL']);
+      expect(issues({ FLINK_REST_USERNAME: 'ops' })).toEqual(['FLINK_REST_USERNAME, FLINK_REST_PASSWORD']);
+    });
   });
 });

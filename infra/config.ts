@@ -2,6 +2,7 @@
  * The stack's configuration: read once from the environment, validated, frozen.
  * Every key, its default and its meaning are listed in docs/configuration.md.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../lib/errors.ts';
@@ -34,6 +35,14 @@ const envSchema = z.object({
   KAFKA_CONTROLLER_PORT: port.default(9093),
   KAFKA_HEAP_MB: megabytes.default(768),
   KAFKA_TOPIC_RATINGS_PARTITIONS: z.coerce.number().int().min(1).default(4),
+  /** how every client (and, locally, the broker's listener) authenticates: SASL by default */
+  KAFKA_SECURITY_PROTOCOL: z.enum(['PLAINTEXT', 'SASL_PLAINTEXT', 'SSL', 'SASL_SSL']).default('SASL_PLAINTEXT'),
+  KAFKA_SASL_MECHANISM: z.enum(['SCRAM-SHA-256', 'SCRAM-SHA-512', 'PLAIN']).default('SCRAM-SHA-256'),
+  KAFKA_USERNAME: z.string().min(1).default('moviereco'),
+  /** required for SASL on external clusters; locally made once and kept in <STACK_DIR>/secrets.json */
+  KAFKA_PASSWORD: z.string().optional(),
+  /** PEM file of the CA that signed the brokers' certificates (SSL, SASL_SSL); unset: the system's */
+  KAFKA_SSL_CA_FILE: z.string().optional(),
   /** the topics the stack creates are the product's (schemas/topics.ts) */
   ...topicSettings,
 
@@ -45,6 +54,14 @@ const envSchema = z.object({
     .regex(/^[a-z][a-z0-9_]{0,47}$/, 'lower-case letters, digits and _')
     .default('moviereco'),
   CASSANDRA_REPLICATION: z.string().default("{'class': 'SimpleStrategy', 'replication_factor': 1}"),
+  /** password: every client logs in (locally PasswordAuthenticator); none: no credentials */
+  CASSANDRA_AUTH: z.enum(['password', 'none']).default('password'),
+  CASSANDRA_USERNAME: z.string().min(1).default('moviereco'),
+  /** required with CASSANDRA_AUTH=password on external clusters; locally made once, like KAFKA_PASSWORD */
+  CASSANDRA_PASSWORD: z.string().optional(),
+  CASSANDRA_SSL: z.enum(['true', 'false']).default('false'),
+  /** PEM file of the CA that signed the nodes' certificates; unset: the system's */
+  CASSANDRA_SSL_CA_FILE: z.string().optional(),
   CASSANDRA_STORAGE_PORT: port.default(7000),
   CASSANDRA_JMX_PORT: port.default(7199),
   CASSANDRA_HEAP_MB: megabytes.default(1024),
@@ -59,6 +76,16 @@ const envSchema = z.object({
   HDFS_DATANODE_HEAP_MB: megabytes.default(384),
 
   FLINK_REST_URL: z.url().default('http://127.0.0.1:8081'),
+  /** basic auth for a Flink REST API behind an authenticating proxy (Flink itself has none) */
+  FLINK_REST_USERNAME: z.string().optional(),
+  FLINK_REST_PASSWORD: z.string().optional(),
+  /** PEM file of the CA that signed an https FLINK_REST_URL's certificate; unset: the system's */
+  FLINK_REST_CA_FILE: z.string().optional(),
+  /**
+   * where the Flink jobs read the Kafka and Cassandra client security (a properties file, see
+   * docs/security.md), as a path on the JobManager; locally written to <STACK_DIR>/conf/jobs/client-security.properties
+   */
+  JOBS_CLIENT_SECURITY_FILE: z.string().optional(),
   FLINK_RPC_PORT: port.default(6123),
   FLINK_BLOB_PORT: port.default(6124),
   /** 0: any free port. A TaskManager restarted on the address of one that just died is refused by the JobManager ("read-only association") until the old one times out */
@@ -92,6 +119,20 @@ function urlPort(url: URL): number {
   return url.protocol === 'https:' ? 443 : 80;
 }
 
+/**
+ * The local stack's passwords: made once (random), kept in `<stackDir>/secrets.json` (mode 0600,
+ * outside the folders `reset` removes, so a reset stack is formatted with the same ones).
+ */
+function localSecrets(stackDir: string): { kafka: string; cassandra: string } {
+  const file = path.join(stackDir, 'secrets.json');
+  if (fs.existsSync(file)) return JSON.parse(fs.readFileSync(file, 'utf8')) as { kafka: string; cassandra: string };
+  const secret = () => Buffer.from(crypto.getRandomValues(new Uint8Array(24))).toString('base64url');
+  const secrets = { kafka: secret(), cassandra: secret() };
+  fs.mkdirSync(stackDir, { recursive: true });
+  fs.writeFileSync(file, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
+  return secrets;
+}
+
 export function loadConfig(env: Record<string, string | undefined> = process.env) {
   // unset and empty variables both mean "use the default"
   const defined = Object.fromEntries(Object.entries(env).filter(([key, value]) => key in envSchema.shape && value !== undefined && value !== ''));
@@ -109,6 +150,27 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const hdfs = new URL(e.HDFS_URL);
   const webhdfs = new URL(e.WEBHDFS_URL);
   const flink = new URL(e.FLINK_REST_URL);
+  const sasl = e.KAFKA_SECURITY_PROTOCOL.startsWith('SASL');
+  const cassandraLogin = e.CASSANDRA_AUTH === 'password';
+  const local = e.STACK === 'local';
+  const problems = [
+    // locally the passwords are made (localSecrets); external clusters have their own
+    ...(!local && sasl && e.KAFKA_PASSWORD === undefined ? [`KAFKA_PASSWORD: required with KAFKA_SECURITY_PROTOCOL=${e.KAFKA_SECURITY_PROTOCOL}`] : []),
+    ...(!local && cassandraLogin && e.CASSANDRA_PASSWORD === undefined ? ['CASSANDRA_PASSWORD: required with CASSANDRA_AUTH=password'] : []),
+    ...((e.FLINK_REST_USERNAME === undefined) !== (e.FLINK_REST_PASSWORD === undefined)
+      ? ['FLINK_REST_USERNAME, FLINK_REST_PASSWORD: give both or neither']
+      : []),
+    ...(local && e.KAFKA_SECURITY_PROTOCOL.endsWith('SSL')
+      ? ['KAFKA_SECURITY_PROTOCOL: the local stack runs Kafka without TLS: PLAINTEXT or SASL_PLAINTEXT (TLS is for STACK=external)']
+      : []),
+    ...(local && sasl && e.KAFKA_SASL_MECHANISM === 'PLAIN' ? ['KAFKA_SASL_MECHANISM: the local stack keeps SCRAM users: SCRAM-SHA-256 or SCRAM-SHA-512'] : []),
+    ...(local && [e.KAFKA_USERNAME, e.KAFKA_PASSWORD ?? ''].some((v) => /[\s,\]["'\\=]/.test(v))
+      ? ['KAFKA_USERNAME, KAFKA_PASSWORD: the local stack makes its SCRAM user from them: no spaces, quotes, backslashes, commas, brackets or =']
+      : []),
+    ...(local && e.CASSANDRA_SSL === 'true' ? ['CASSANDRA_SSL: the local stack runs Cassandra without TLS (TLS is for STACK=external)'] : []),
+  ];
+  if (problems.length > 0) throw new ConfigError('invalid stack configuration', problems);
+  const secrets = local && ((sasl && !e.KAFKA_PASSWORD) || (cassandraLogin && !e.CASSANDRA_PASSWORD)) ? localSecrets(stackDir) : undefined;
   const checkpointsDir = (e.FLINK_CHECKPOINTS_DIR ?? `file://${path.join(stackDir, 'data', 'flink', 'checkpoints')}`).replace(/\/+$/, '');
 
   return Object.freeze({
@@ -131,6 +193,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       port: kafka.port,
       controllerPort: e.KAFKA_CONTROLLER_PORT,
       heapMb: e.KAFKA_HEAP_MB,
+      security: Object.freeze({
+        protocol: e.KAFKA_SECURITY_PROTOCOL,
+        mechanism: e.KAFKA_SASL_MECHANISM,
+        username: e.KAFKA_USERNAME,
+        password: sasl ? (e.KAFKA_PASSWORD ?? secrets!.kafka) : undefined,
+        caFile: e.KAFKA_SSL_CA_FILE,
+      }),
       topics: Object.freeze([
         { topic: e.JOBS_TOPIC_RATINGS, numPartitions: e.KAFKA_TOPIC_RATINGS_PARTITIONS, config: {} as Readonly<Record<string, string>> },
         { topic: e.JOBS_TOPIC_DLQ, numPartitions: 1, config: {} as Readonly<Record<string, string>> },
@@ -144,6 +213,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       datacenter: e.CASSANDRA_DATACENTER,
       keyspace: e.CASSANDRA_KEYSPACE,
       replication: e.CASSANDRA_REPLICATION,
+      credentials: cassandraLogin ? Object.freeze({ username: e.CASSANDRA_USERNAME, password: e.CASSANDRA_PASSWORD ?? secrets!.cassandra }) : undefined,
+      ssl: e.CASSANDRA_SSL === 'true' ? Object.freeze({ caFile: e.CASSANDRA_SSL_CA_FILE }) : undefined,
       storagePort: e.CASSANDRA_STORAGE_PORT,
       jmxPort: e.CASSANDRA_JMX_PORT,
       heapMb: e.CASSANDRA_HEAP_MB,
@@ -165,6 +236,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       restUrl: e.FLINK_REST_URL.replace(/\/$/, ''),
       host: flink.hostname,
       restPort: urlPort(flink),
+      restAuth: e.FLINK_REST_USERNAME !== undefined ? Object.freeze({ username: e.FLINK_REST_USERNAME, password: e.FLINK_REST_PASSWORD ?? '' }) : undefined,
+      restCaFile: e.FLINK_REST_CA_FILE,
+      clientSecurityFile: e.JOBS_CLIENT_SECURITY_FILE ?? (local ? path.join(stackDir, 'conf', 'jobs', 'client-security.properties') : undefined),
       rpcPort: e.FLINK_RPC_PORT,
       blobPort: e.FLINK_BLOB_PORT,
       taskManagerRpcPort: e.FLINK_TASKMANAGER_RPC_PORT,

@@ -8,6 +8,7 @@
 import { Producer, ProduceAcks, compatibilityPartitioner } from '@platformatic/kafka';
 import { Kafka, logLevel } from 'kafkajs';
 import { PipelineError } from '../lib/errors.ts';
+import { kafkaJsSecurity, tlsOf, type KafkaEndpoint } from '../lib/platform.ts';
 
 export interface KeyedRecord {
   key: Buffer;
@@ -25,7 +26,8 @@ export const SINK_CLIENTS = ['platformatic', 'kafkajs'] as const;
 export type SinkClient = (typeof SINK_CLIENTS)[number];
 
 export interface SinkOptions {
-  brokers: readonly string[];
+  /** the brokers and how to authenticate to them */
+  kafka: KafkaEndpoint;
   topic: string;
   clientId?: string;
   /** how long a send keeps retrying through broker outages before it fails */
@@ -34,11 +36,12 @@ export interface SinkOptions {
 
 export class ProduceError extends PipelineError {}
 
-export function createKafkaJsSink({ brokers, topic, clientId = 'moviereco-replay', maxRetryTimeMs = 120_000 }: SinkOptions): RatingSink {
+export function createKafkaJsSink({ kafka: endpoint, topic, clientId = 'moviereco-replay', maxRetryTimeMs = 120_000 }: SinkOptions): RatingSink {
   const kafka = new Kafka({
     clientId,
-    brokers: [...brokers],
+    brokers: [...endpoint.brokers],
     logLevel: logLevel.NOTHING,
+    ...kafkaJsSecurity(endpoint.security),
     retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 5000 },
   });
   const producer = kafka.producer({
@@ -67,11 +70,15 @@ export function createKafkaJsSink({ brokers, topic, clientId = 'moviereco-replay
   };
 }
 
-export function createPlatformaticSink({ brokers, topic, clientId = 'moviereco-replay', maxRetryTimeMs = 120_000 }: SinkOptions): RatingSink {
+export function createPlatformaticSink({ kafka: endpoint, topic, clientId = 'moviereco-replay', maxRetryTimeMs = 120_000 }: SinkOptions): RatingSink {
   const retryDelay = 500;
+  const { protocol, mechanism, username, password, caFile } = endpoint.security;
+  const tls = tlsOf(caFile);
   const producer = new Producer({
     clientId,
-    bootstrapBrokers: [...brokers],
+    bootstrapBrokers: [...endpoint.brokers],
+    ...(protocol === 'SSL' || protocol === 'SASL_SSL' ? { tls: tls === true ? {} : tls } : {}),
+    ...(protocol.startsWith('SASL') ? { sasl: { mechanism, username, password: password ?? '' } } : {}),
     idempotent: true,
     acks: ProduceAcks.ALL,
     partitioner: compatibilityPartitioner,

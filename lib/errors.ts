@@ -56,6 +56,13 @@ export class FlinkRestError extends PipelineError {
   }
 }
 
+/** An engine refused this client's login: wrong or missing credentials. Never retriable: configuration must change. */
+export class LoginRefusedError extends PipelineError {
+  constructor(message: string, options: PipelineErrorOptions = {}) {
+    super(message, { ...options, retriable: false });
+  }
+}
+
 /** The operation ran out of attempts or time. */
 export class RetriesExhaustedError extends PipelineError {}
 

@@ -80,13 +80,19 @@ export function exceptionSummary(trace: string): string {
 
 export interface FlinkClientOptions {
   baseUrl: string;
+  /** basic auth, for a REST API behind an authenticating proxy (Flink has no login of its own) */
+  auth?: { username: string; password: string } | undefined;
+  /** PEM CA of an https REST API's certificate; unset: the system's */
+  caFile?: string | undefined;
   timeoutMs?: number;
   http?: Got;
 }
 
-export function createFlinkClient({ baseUrl, timeoutMs = 30_000, http = got }: FlinkClientOptions) {
+export function createFlinkClient({ baseUrl, auth, caFile, timeoutMs = 30_000, http = got }: FlinkClientOptions) {
   const client = http.extend({
     prefixUrl: baseUrl.replace(/\/$/, ''),
+    ...(auth ? { username: auth.username, password: auth.password } : {}),
+    ...(caFile ? { https: { certificateAuthority: fs.readFileSync(caFile) } } : {}),
     timeout: { request: timeoutMs },
     retry: { limit: 2, methods: ['GET'] },
     responseType: 'json',

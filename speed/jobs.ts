@@ -88,6 +88,8 @@ export function jobDeclarations(stack: Endpoints, jobs: JobsConfig = loadJobsCon
     'ratings.topic': topics.ratings,
     'starting.offsets': jobs.startingOffsets,
     'max.future.skew.ms': String(jobs.maxFutureSkewMs),
+    // a path, not the passwords: job arguments show in Flink's web UI (docs/security.md)
+    ...(stack.flink.clientSecurityFile ? { 'client.security.file': stack.flink.clientSecurityFile } : {}),
   };
   const cassandra = {
     'cassandra.contact.points': stack.cassandra.contactPoints.join(','),

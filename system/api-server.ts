@@ -24,7 +24,7 @@ import { createServingState } from '../serving/serving-state.ts';
 import type { OnlineRate, OnlineWindow } from '../serving/store.ts';
 import { startRatingSignals } from '../serving/rating-signals.ts';
 import { createSpeedView } from '../serving/speed-view.ts';
-import { cassandraClient, kafkaClient } from '../lib/platform.ts';
+import { cassandraClient, checkLogins, kafkaClient } from '../lib/platform.ts';
 import { platformOf } from '../infra/platform.ts';
 
 export interface RunningApi {
@@ -49,6 +49,8 @@ export async function startApi({
   env?: Record<string, string | undefined>;
   log?: (line: string) => void;
 }): Promise<RunningApi> {
+  // wrong credentials stop the start with a clear error; an engine that is down does not (the API serves 503 until it is back)
+  await checkLogins(stack);
   const jobs = loadJobsConfig(env);
   const store = createCassandraStore({
     client: cassandraClient(stack, stack.cassandra.keyspace),

@@ -51,7 +51,7 @@ export function parts(ctx: DrillContext) {
   const speedJob = speedJobName(jobs);
   const kafka = kafkaClient(ctx.stack, 'moviereco-drills');
   const hdfs = createWebHdfs({ baseUrl: ctx.stack.hdfs.webUrl, user: ctx.stack.hdfs.user });
-  const flink = createFlinkClient({ baseUrl: ctx.stack.flink.restUrl });
+  const flink = createFlinkClient({ baseUrl: ctx.stack.flink.restUrl, auth: ctx.stack.flink.restAuth, caFile: ctx.stack.flink.restCaFile });
   const engines = createStack({ config: ctx.stack, log: () => {} });
   return { jobs, speedJob, kafka, hdfs, flink, engines };
 }
@@ -147,7 +147,7 @@ export function differingTwins(
 
 export function ratingSender(ctx: DrillContext, topic: string, clientId: string) {
   const codec = createCodec('rating-event');
-  const sink = createRatingSink('kafkajs', { brokers: ctx.stack.kafka.brokers, topic, clientId });
+  const sink = createRatingSink('kafkajs', { kafka: ctx.stack.kafka, topic, clientId });
   return {
     send: (list: RatingEvent[]) => sink.send(list.map((e) => ({ key: Buffer.from(String(e.userId)), value: codec.encode(e) }))),
     close: () => sink.close(),

@@ -141,7 +141,7 @@ async function kafkaDrill(ctx: DrillContext): Promise<DrillCheck[]> {
   const file = path.join(ctx.stack.dirs.tmp, `drill-kafka-${first}.csv`);
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, `userId,movieId,rating,timestamp\n${rows.map((r) => `${r.userId},${r.movieId},${r.rating},${r.ratedAt}`).join('\n')}\n`);
-  const sink = createRatingSink('kafkajs', { brokers: ctx.stack.kafka.brokers, topic: jobs.topics.ratings, clientId: 'moviereco-drill-kafka' });
+  const sink = createRatingSink('kafkajs', { kafka: ctx.stack.kafka, topic: jobs.topics.ratings, clientId: 'moviereco-drill-kafka' });
   const replay = replayRatings({
     file,
     sink,
@@ -207,7 +207,7 @@ async function cassandraDrill(ctx: DrillContext): Promise<DrillCheck[]> {
   const apiSeconds = (performance.now() - back) / 1000;
   // the speed job fails while Cassandra is away and restarts by itself: a new rating reaches a speed row
   const codec = createCodec('rating-event');
-  const sink = createRatingSink('kafkajs', { brokers: ctx.stack.kafka.brokers, topic: jobs.topics.ratings, clientId: 'moviereco-drill-cassandra' });
+  const sink = createRatingSink('kafkajs', { kafka: ctx.stack.kafka, topic: jobs.topics.ratings, clientId: 'moviereco-drill-cassandra' });
   const userId = 990_000_000 + (Math.floor(Date.now() / 1000) % 100_000);
   const movies = await popularMovies(ctx);
   const ratedAt = Date.now();
@@ -519,6 +519,6 @@ export async function stopDrillSystem(
 ): Promise<void> {
   await system?.stop();
   const { prefix } = loadJobsConfig(env);
-  const flink = createFlinkClient({ baseUrl: stack.flink.restUrl });
+  const flink = createFlinkClient({ baseUrl: stack.flink.restUrl, auth: stack.flink.restAuth, caFile: stack.flink.restCaFile });
   for (const j of await flink.listJobs()) if (j.name.startsWith(prefix) && ACTIVE_STATES.includes(j.state)) await flink.cancel(j.jid).catch(() => undefined);
 }

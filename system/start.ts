@@ -164,7 +164,7 @@ export async function startSystem(o: StartOptions): Promise<RunningSystem> {
 
   log(`7/7 replay of the newer ratings at ${o.rate} events/s`);
   const codec = createCodec('rating-event');
-  const sink = createRatingSink('kafkajs', { brokers: stack.kafka.brokers, topic: loadJobsConfig(env).topics.ratings, clientId: 'moviereco-start' });
+  const sink = createRatingSink('kafkajs', { kafka: stack.kafka, topic: loadJobsConfig(env).topics.ratings, clientId: 'moviereco-start' });
   let replayed = state.replayed ?? 0;
   const replay = replayRatings({
     file: state.split.liveFile,

@@ -51,7 +51,7 @@ beforeAll(async () => {
 afterAll(async () => {
   controller.abort();
   await system?.stop();
-  const flink = createFlinkClient({ baseUrl: baseConfig.flink.restUrl });
+  const flink = createFlinkClient({ baseUrl: baseConfig.flink.restUrl, auth: baseConfig.flink.restAuth, caFile: baseConfig.flink.restCaFile });
   for (const j of await flink.listJobs()) if (j.name.startsWith(prefix) && j.state === 'RUNNING') await flink.cancel(j.jid).catch(() => undefined);
   await Promise.all([deleteTopic(env.JOBS_TOPIC_RATINGS!), deleteTopic(env.JOBS_TOPIC_DLQ!)]).catch(() => undefined);
 });

@@ -80,11 +80,12 @@ export async function consumeAll(topic: string, timeoutMs = 120_000): Promise<Co
 
 /** Uploads the flink-jobs jar, runs a bounded job that writes to `--output`, returns its lines. */
 export async function runFlinkJobToLines(entryClass: string, args: string[]): Promise<string[]> {
-  const flink = createFlinkClient({ baseUrl: config.flink.restUrl });
+  const flink = createFlinkClient({ baseUrl: config.flink.restUrl, auth: config.flink.restAuth, caFile: config.flink.restCaFile });
   const jarId = await flink.uploadJar(await ensureJobJar('flink-jobs', path.join(config.dirs.logs, 'test-build.log')));
   const output = path.join(config.dirs.tmp, uniqueName('it-flink-out'));
   try {
-    const jobId = await flink.runJar(jarId, { entryClass, programArgsList: [...args, '--output', `file://${output}`] });
+    const security = config.flink.clientSecurityFile ? ['--client.security.file', config.flink.clientSecurityFile] : [];
+    const jobId = await flink.runJar(jarId, { entryClass, programArgsList: [...args, ...security, '--output', `file://${output}`] });
     await flink.waitForState(jobId, ['FINISHED'], 300_000);
     return fs
       .readdirSync(output, { recursive: true, withFileTypes: true })

@@ -31,7 +31,7 @@ async function freshTopic(prefix: string): Promise<string> {
 }
 
 async function replayInto(topic: string, file: string, client: SinkClient = 'platformatic', extra: { ratePerSec?: number } = {}) {
-  const sink = createRatingSink(client, { brokers: config.kafka.brokers, topic });
+  const sink = createRatingSink(client, { kafka: config.kafka, topic });
   try {
     return await replayRatings({ file, sink, codec, rejectsFile: path.join(tmp, `${topic}.rejects.jsonl`), progress: false, ...extra });
   } finally {

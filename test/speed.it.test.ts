@@ -48,10 +48,10 @@ const env: Record<string, string> = {
 };
 const stack = loadConfig({ ...process.env, ...env });
 const hdfs = createWebHdfs({ baseUrl: baseConfig.hdfs.webUrl, user: baseConfig.hdfs.user });
-const flink = createFlinkClient({ baseUrl: baseConfig.flink.restUrl });
+const flink = createFlinkClient({ baseUrl: baseConfig.flink.restUrl, auth: baseConfig.flink.restAuth, caFile: baseConfig.flink.restCaFile });
 const ratingCodec = createCodec('rating-event');
 const deadLetters = createCodec('dead-letter');
-const sink = createKafkaJsSink({ brokers: baseConfig.kafka.brokers, topic: topics.ratings, clientId: 'it-speed' });
+const sink = createKafkaJsSink({ kafka: baseConfig.kafka, topic: topics.ratings, clientId: 'it-speed' });
 const cql = cassandraClient(stack, keyspace);
 let model: BatchResult;
 

@@ -13,7 +13,7 @@ import { replayRatings } from '../ingest/replay.ts';
 import { ConfigError } from '../lib/errors.ts';
 import { runMain } from '../lib/run-main.ts';
 import { createCodec } from '../schemas/avro.ts';
-import { kafkaClient } from '../lib/platform.ts';
+import { kafkaClient, loginRefused } from '../lib/platform.ts';
 import { parseEnv } from '../lib/env-config.ts';
 import { topicSettings, topicsFrom } from '../schemas/topics.ts';
 
@@ -56,7 +56,7 @@ async function main(argv: string[]) {
   const config = loadConfig();
   const topic = o.topic ?? topicsFrom(parseEnv(z.object(topicSettings), process.env, 'topics')).ratings;
   await checkTopic(config, topic);
-  const sink = createRatingSink(o.client, { brokers: config.kafka.brokers, topic });
+  const sink = createRatingSink(o.client, { kafka: config.kafka, topic });
   const ctrl = new AbortController();
   process.once('SIGINT', () => ctrl.abort());
   try {
@@ -80,12 +80,16 @@ async function main(argv: string[]) {
   }
 }
 
-/** Fails fast with a clear message: a producer would otherwise retry an unknown topic for minutes. */
+/** Fails fast with a clear message: a producer would otherwise retry an unknown topic (or a refused login) for minutes. */
 async function checkTopic(config: ReturnType<typeof loadConfig>, topic: string): Promise<void> {
   const admin = kafkaClient(config, 'moviereco-replay').admin();
   try {
-    await admin.connect();
-    const topics = await admin.listTopics();
+    const topics = await admin
+      .connect()
+      .then(() => admin.listTopics())
+      .catch((error: unknown) => {
+        throw loginRefused(error, config) ?? error;
+      });
     if (!topics.includes(topic))
       throw new ConfigError(`topic ${topic} does not exist on ${config.kafka.brokers.join(',')}; npm start creates the product topics`);
   } finally {

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import got from 'got';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { StackConfig } from '../config.ts';
@@ -177,6 +178,8 @@ export const flinkEngine: Engine = {
         classpath: [libClasspath(ctx.libDir)],
         jvmOptions: [...params.jobmanager.jvm, ...common('flink-jobmanager')],
         args: ['--configDir', ctx.confDir, '--host', f.host, ...params.jobmanager.dynamic],
+        // the jobs' HDFS client (archive, checkpoints on hdfs://) acts as HDFS_USER
+        env: { HADOOP_USER_NAME: ctx.config.hdfs.user },
         ports: [f.restPort, f.rpcPort, f.blobPort].map((port) => ({ host: f.host, port })),
       },
       {
@@ -185,17 +188,21 @@ export const flinkEngine: Engine = {
         classpath: [libClasspath(ctx.libDir)],
         jvmOptions: [...params.taskmanager.jvm, ...common('flink-taskmanager')],
         args: ['--configDir', ctx.confDir, ...params.taskmanager.dynamic],
+        env: { HADOOP_USER_NAME: ctx.config.hdfs.user },
         ports: [f.taskManagerRpcPort, f.taskManagerDataPort].filter((port) => port > 0).map((port) => ({ host: f.host, port })),
       },
     ];
   },
 
   async probe(config) {
-    const get = async <T>(route: string): Promise<T> => {
-      const response = await fetch(`${config.flink.restUrl}${route}`, { signal: AbortSignal.timeout(3000) });
-      if (!response.ok) throw new Error(`GET ${route} answered ${response.status}`);
-      return (await response.json()) as T;
-    };
+    const { restAuth, restCaFile } = config.flink;
+    const get = async <T>(route: string): Promise<T> =>
+      got(`${config.flink.restUrl}${route}`, {
+        timeout: { request: 3000 },
+        retry: { limit: 0 },
+        ...(restAuth ? { username: restAuth.username, password: restAuth.password } : {}),
+        ...(restCaFile ? { https: { certificateAuthority: fs.readFileSync(restCaFile) } } : {}),
+      }).json<T>();
     const overview = await get<{ taskmanagers: number; 'slots-total': number; 'jobs-running': number; 'flink-version': string }>('/overview');
     if (overview.taskmanagers < 1) throw new Error('no TaskManager registered');
     if (overview['slots-total'] < 1) throw new Error('the TaskManager has not offered its slots yet');

@@ -49,7 +49,32 @@ export function stackSparkConf(config: StackConfig): Record<string, string> {
     // the batch job sets its own from the cores and the data (BATCH_SHUFFLE_PARTITIONS, spark-jobs Sizing)
     'spark.sql.shuffle.partitions': '8',
     'spark.local.dir': path.join(config.dirs.tmp, 'spark'),
+    // executors on a cluster write HDFS as this user too (the driver takes it from its environment)
+    'spark.executorEnv.HADOOP_USER_NAME': config.hdfs.user,
   };
+}
+
+/**
+ * The Cassandra connector's login and TLS. They go into a properties file (mode 0600), not onto
+ * the command line, where any user of the machine could read the password; Spark redacts
+ * `password` keys in its UI and logs. The connector takes a JKS or PKCS12 trust store, not a PEM
+ * CA: with CASSANDRA_SSL the JVM's own trust store is used (docs/security.md).
+ */
+export function sparkSecurityConf(config: StackConfig): Record<string, string> {
+  const { credentials, ssl } = config.cassandra;
+  return {
+    ...(credentials ? { 'spark.cassandra.auth.username': credentials.username, 'spark.cassandra.auth.password': credentials.password } : {}),
+    ...(ssl ? { 'spark.cassandra.connection.ssl.enabled': 'true' } : {}),
+  };
+}
+
+function writeSparkSecurityFile(config: StackConfig): string {
+  const file = path.join(config.dirs.conf, 'spark', 'client-security.conf');
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const lines = Object.entries(sparkSecurityConf(config)).map(([k, v]) => `${k}=${v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n')}`);
+  fs.writeFileSync(file, `${lines.join('\n')}\n`, { mode: 0o600 });
+  fs.chmodSync(file, 0o600);
+  return file;
 }
 
 /** The java command line of spark-submit for a job on this stack. */
@@ -62,7 +87,7 @@ export async function sparkSubmitCommand(
   fs.mkdirSync(allConf['spark.local.dir']!, { recursive: true });
   return {
     bin: java.bin,
-    env: { ...process.env, JAVA_HOME: java.home },
+    env: { ...process.env, JAVA_HOME: java.home, HADOOP_USER_NAME: config.hdfs.user },
     argv: [
       `-Xmx${config.spark.driverMb}m`,
       `-Djava.io.tmpdir=${config.dirs.tmp}`,
@@ -74,6 +99,8 @@ export async function sparkSubmitCommand(
       config.spark.master,
       '--class',
       mainClass,
+      '--properties-file',
+      writeSparkSecurityFile(config),
       ...Object.entries(allConf).flatMap(([k, v]) => ['--conf', `${k}=${v}`]),
       jar,
       ...args,

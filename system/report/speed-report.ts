@@ -125,7 +125,7 @@ export async function runSpeedReport(o: SpeedReportOptions): Promise<SpeedReport
   );
 
   log(`3/8 a clean environment (keyspace ${keyspace}, jobs ${jobs.prefix}*, topic ${jobs.topics.ratings}, archive ${jobs.archive.path})`);
-  const flink = createFlinkClient({ baseUrl: stack.flink.restUrl });
+  const flink = createFlinkClient({ baseUrl: stack.flink.restUrl, auth: stack.flink.restAuth, caFile: stack.flink.restCaFile });
   for (const j of await flink.listJobs()) {
     if (j.name.startsWith(jobs.prefix) && ACTIVE_STATES.includes(j.state)) await flink.cancel(j.jid);
   }
@@ -180,7 +180,7 @@ export async function runSpeedReport(o: SpeedReportOptions): Promise<SpeedReport
     await plane.deploy({ fresh: true });
 
     log(`6/8 replay of ${replay.length.toLocaleString('en-US')} ratings`);
-    const sink = createRatingSink('kafkajs', { brokers: stack.kafka.brokers, topic: jobs.topics.ratings, clientId: 'moviereco-report' });
+    const sink = createRatingSink('kafkajs', { kafka: stack.kafka, topic: jobs.topics.ratings, clientId: 'moviereco-report' });
     const summary = await replayRatings({
       file: replayFile,
       sink,

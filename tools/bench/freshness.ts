@@ -49,7 +49,7 @@ const env = {
 };
 const stack = loadConfig(env);
 const cql = cassandraClient(stack, stack.cassandra.keyspace);
-const flink = createFlinkClient({ baseUrl: stack.flink.restUrl });
+const flink = createFlinkClient({ baseUrl: stack.flink.restUrl, auth: stack.flink.restAuth, caFile: stack.flink.restCaFile });
 const codec = createCodec('rating-event');
 const log = (line: string) => console.log(line);
 
@@ -116,8 +116,8 @@ function event(userId: number, ratedAt = Date.now()): RatingEvent {
 }
 const record = (e: RatingEvent) => ({ key: Buffer.from(String(e.userId)), value: codec.encode(e) });
 
-const background = createRatingSink('kafkajs', { brokers: stack.kafka.brokers, topic: 'bench_ratings', clientId: 'bench-background' });
-const probes = createRatingSink('kafkajs', { brokers: stack.kafka.brokers, topic: 'bench_ratings', clientId: 'bench-probes' });
+const background = createRatingSink('kafkajs', { kafka: stack.kafka, topic: 'bench_ratings', clientId: 'bench-background' });
+const probes = createRatingSink('kafkajs', { kafka: stack.kafka, topic: 'bench_ratings', clientId: 'bench-probes' });
 
 // the baseline: a plain consumer of the same topic sees each probe event; send → receive is the transport floor
 const consumer = kafkaClient(stack, 'bench-consumer').consumer({ groupId: `bench-floor-${Date.now()}`, maxWaitTimeInMs: 5 });
@@ -140,8 +140,7 @@ await new Promise((r) => setTimeout(r, 3000));
 async function processed(): Promise<number> {
   const details = await flink.job(jid);
   const vertex = details.vertices.find((v) => v.name.startsWith('fold-in'))!;
-  const res = await fetch(`${stack.flink.restUrl}/jobs/${jid}/vertices/${vertex.id}/subtasks/metrics?get=numRecordsIn&agg=sum`);
-  return ((await res.json()) as { sum: number }[])[0]?.sum ?? 0;
+  return (await flink.vertexMetric(jid, vertex.id, 'numRecordsIn')) ?? 0;
 }
 
 interface Step {

@@ -20,6 +20,7 @@ import { DATA_DIR, SHARED_DATASETS } from '../../ingest/datasets/dataset.ts';
 import { loadConfig } from '../../infra/config.ts';
 import { findJava } from '../../infra/process.ts';
 import { createRatingSink, type SinkClient } from '../../ingest/rating-sink.ts';
+import { kafkaClientProperties } from '../../schemas/client-security.ts';
 import { replayRatings } from '../../ingest/replay.ts';
 import { createCodec } from '../../schemas/avro.ts';
 import { kafkaClient } from '../../lib/platform.ts';
@@ -71,7 +72,7 @@ async function topicHolds(topic: string): Promise<number> {
 
 async function replayRun(dataset: string, run: string, file: string, client: SinkClient, limit?: number): Promise<Row> {
   return withTopic(async (topic) => {
-    const sink = createRatingSink(client, { brokers: config.kafka.brokers, topic });
+    const sink = createRatingSink(client, { kafka: config.kafka, topic });
     let peak = 0;
     const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 200);
     try {
@@ -141,6 +142,7 @@ async function javaReplay(dataset: string, run: string, file: string, limit?: nu
       topic,
       '--file',
       file,
+      ...(config.flink.clientSecurityFile ? ['--client.security.file', config.flink.clientSecurityFile] : []),
     ];
     if (limit !== undefined) args.push('--limit', String(limit));
     const { stdout } = await promisify(execFile)(java.bin, args, { maxBuffer: 16 << 20 });
@@ -158,6 +160,14 @@ async function javaReplay(dataset: string, run: string, file: string, limit?: nu
       peakRssMb: 0,
     };
   });
+}
+
+/** The Kafka client security as a producer config file for ProducerPerformance (mode 0600: it holds the password). */
+function producerSecurityFile(): string {
+  const file = path.join(config.dirs.tmp, 'bench-producer-security.properties');
+  const lines = Object.entries(kafkaClientProperties(config.kafka.security)).map(([k, v]) => `${k}=${v.replace(/\\/g, '\\\\')}`);
+  fs.writeFileSync(file, `${lines.join('\n')}\n`, { mode: 0o600 });
+  return file;
 }
 
 async function javaProducerPerf(recordSize: number): Promise<Row> {
@@ -180,6 +190,8 @@ async function javaProducerPerf(recordSize: number): Promise<Row> {
         String(recordSize),
         '--throughput',
         '-1',
+        '--producer.config',
+        producerSecurityFile(),
         '--producer-props',
         `bootstrap.servers=${config.kafka.brokers.join(',')}`,
         'acks=all',

@@ -23,7 +23,7 @@ export function createBenchRatings({ stack, env, users, seed }: { stack: StackCo
   const jobs = loadJobsConfig(env);
   const kafka = kafkaClient(stack, 'moviereco-bench-api');
   const codec = createCodec('rating-event');
-  const sink = createRatingSink('kafkajs', { brokers: stack.kafka.brokers, topic: jobs.topics.ratings, clientId: 'moviereco-bench-api' });
+  const sink = createRatingSink('kafkajs', { kafka: stack.kafka, topic: jobs.topics.ratings, clientId: 'moviereco-bench-api' });
   const random = createRandom(seed + 1000);
   let movies: number[] = [];
   let sent = 0;
@@ -101,7 +101,7 @@ export function createBenchRatings({ stack, env, users, seed }: { stack: StackCo
     /** Closes the producer and cancels the bench's speed job (its checkpoints stay for the next run): it holds TaskManager memory other jobs need. */
     async close() {
       await sink.close();
-      const flink = createFlinkClient({ baseUrl: stack.flink.restUrl });
+      const flink = createFlinkClient({ baseUrl: stack.flink.restUrl, auth: stack.flink.restAuth, caFile: stack.flink.restCaFile });
       for (const j of await flink.listJobs()) if (j.name === speedJobName(jobs) && ACTIVE_STATES.includes(j.state)) await flink.cancel(j.jid);
     },
   };

@@ -4,11 +4,22 @@ import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.config.DefaultDriverOption;
 import com.datastax.oss.driver.api.core.config.DriverConfigLoader;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
+import java.io.IOException;
+import java.io.InputStream;
 import java.io.Serializable;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeoutException;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+import moviereco.contracts.ClientSecurity;
 import moviereco.flink.common.JobSetup;
 import org.apache.flink.api.java.utils.ParameterTool;
 
@@ -21,14 +32,17 @@ import org.apache.flink.api.java.utils.ParameterTool;
  * (connecting, preparing, a whole history read with all its pages, a write; waits for a free slot
  * or for the flush before a checkpoint, which depend on those, give up after two). When it passes,
  * the task fails with a TimeoutException naming what did not complete, and Flink restarts the job
- * from its last checkpoint.
+ * from its last checkpoint. The login and TLS come from {@code --client.security.file} ({@link
+ * ClientSecurity}; none: no login, no TLS), read where the job is built, so the passwords travel in
+ * the job graph and never in its arguments.
  */
 public record CassandraOptions(
     String contactPoints,
     String datacenter,
     String keyspace,
     long requestTimeoutMs,
-    long deadlineMs)
+    long deadlineMs,
+    ClientSecurity security)
     implements Serializable {
   public CassandraOptions {
     if (requestTimeoutMs <= 0)
@@ -51,7 +65,8 @@ public record CassandraOptions(
         millis(
             params,
             "cassandra.deadline.ms",
-            "the hard deadline of every Cassandra operation the jobs wait for"));
+            "the hard deadline of every Cassandra operation the jobs wait for"),
+        ClientSecurity.load(params.get("client.security.file")));
   }
 
   private static long millis(ParameterTool params, String name, String what) {
@@ -77,6 +92,9 @@ public record CassandraOptions(
                     .withDuration(
                         DefaultDriverOption.CONNECTION_INIT_QUERY_TIMEOUT, Duration.ofSeconds(10))
                     .build());
+    if (security.cassandraUsername() != null)
+      builder.withAuthCredentials(security.cassandraUsername(), security.cassandraPassword());
+    if (security.cassandraSsl()) builder.withSslContext(sslContext(security.cassandraCaFile()));
     for (String point : contactPoints.split(",")) {
       int colon = point.lastIndexOf(':');
       builder.addContactPoint(
@@ -90,6 +108,28 @@ public record CassandraOptions(
     } catch (TimeoutException | InterruptedException e) {
       connecting.thenAccept(CqlSession::closeAsync); // if it connects after all, do not leak it
       throw e;
+    }
+  }
+
+  /** TLS trusting the PEM CA in {@code caFile}, or the JVM's trust store when there is none. */
+  static SSLContext sslContext(String caFile) {
+    try {
+      if (caFile == null || caFile.isBlank()) return SSLContext.getDefault();
+      KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
+      trust.load(null, null);
+      try (InputStream in = Files.newInputStream(Path.of(caFile))) {
+        int i = 0;
+        for (Certificate cert : CertificateFactory.getInstance("X.509").generateCertificates(in))
+          trust.setCertificateEntry("ca-" + i++, cert);
+      }
+      TrustManagerFactory tmf =
+          TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+      tmf.init(trust);
+      SSLContext context = SSLContext.getInstance("TLS");
+      context.init(null, tmf.getTrustManagers(), null);
+      return context;
+    } catch (IOException | GeneralSecurityException e) {
+      throw new IllegalArgumentException("cannot use the Cassandra CA file " + caFile, e);
     }
   }
 

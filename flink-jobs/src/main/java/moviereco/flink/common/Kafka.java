@@ -4,6 +4,7 @@ import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.Properties;
 import moviereco.avro.DeadLetter;
+import moviereco.contracts.ClientSecurity;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.java.utils.ParameterTool;
@@ -26,7 +27,9 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  * (127.0.0.1:9092), {@code --group.id} (the job's name), {@code --starting.offsets} (committed: the
  * group's committed offsets, else earliest | earliest | latest | a timestamp in ms), and, for the
  * rating decoder, {@code --max.future.skew.ms} (required; see {@link #maxFutureSkewMs}). Offsets
- * live in checkpoints and are committed to Kafka on each checkpoint (for lag monitoring).
+ * live in checkpoints and are committed to Kafka on each checkpoint (for lag monitoring). Every
+ * client takes the {@code kafka.*} properties of {@code --client.security.file} (SASL, TLS; see
+ * {@link ClientSecurity}); without it, plaintext.
  */
 public final class Kafka {
   private Kafka() {}
@@ -80,11 +83,17 @@ public final class Kafka {
         .uid("decode");
   }
 
+  /** The Kafka client properties of {@code --client.security.file}; none without the flag. */
+  public static Properties security(ParameterTool params) {
+    return ClientSecurity.load(params.get("client.security.file")).kafkaProperties();
+  }
+
   /** Raw records, not decoded: decoding is an operator, so that failures can be dead-lettered. */
   public static KafkaSource<KafkaRecord> rawSource(
       ParameterTool params, String topic, String defaultGroupId) {
     return KafkaSource.<KafkaRecord>builder()
         .setBootstrapServers(params.get("bootstrap.servers", "127.0.0.1:9092"))
+        .setProperties(security(params))
         .setTopics(topic)
         .setGroupId(params.get("group.id", defaultGroupId))
         .setStartingOffsets(startingOffsets(params.get("starting.offsets", "committed")))
@@ -116,7 +125,7 @@ public final class Kafka {
    */
   public static KafkaSink<Rejected> deadLetterSink(ParameterTool params) {
     String topic = params.get("dlq.topic", "ratings-dlq");
-    Properties props = new Properties();
+    Properties props = security(params);
     props.setProperty("enable.idempotence", "true");
     return KafkaSink.<Rejected>builder()
         .setBootstrapServers(params.get("bootstrap.servers", "127.0.0.1:9092"))

@@ -22,8 +22,8 @@ import org.apache.flink.streaming.api.functions.sink.filesystem.bucketassigners.
  * the Java classes generated from schemas/, and writes {@code "<name> <count>"} lines: records,
  * valid, invalid, distinct-event-ids. It checks from Java what TypeScript produced.
  *
- * <p>Flags: {@code --bootstrap.servers} (default 127.0.0.1:9092), {@code --topic} (default
- * ratings), {@code --output <dir>} (required).
+ * <p>Flags: {@code --bootstrap.servers} (default 127.0.0.1:9092), {@code --client.security.file}
+ * (none: plaintext), {@code --topic} (default ratings), {@code --output <dir>} (required).
  */
 public final class CountRatingsJob {
   private CountRatingsJob() {}
@@ -50,6 +50,7 @@ public final class CountRatingsJob {
     KafkaSource<byte[]> source =
         KafkaSource.<byte[]>builder()
             .setBootstrapServers(params.get("bootstrap.servers", "127.0.0.1:9092"))
+            .setProperties(moviereco.flink.common.Kafka.security(params))
             .setTopics(params.get("topic", "ratings"))
             .setGroupId("count-ratings-" + UUID.randomUUID())
             .setStartingOffsets(OffsetsInitializer.earliest())

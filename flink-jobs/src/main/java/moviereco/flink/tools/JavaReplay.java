@@ -16,6 +16,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import moviereco.avro.RatingAction;
 import moviereco.avro.RatingEvent;
 import moviereco.avro.RatingSource;
+import moviereco.contracts.ClientSecurity;
 import moviereco.contracts.RatingRule;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -32,9 +33,10 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * lines are counted. Not a Flink job: a plain main run from the flink-jobs jar, which bundles
  * kafka-clients.
  *
- * <p>Flags: {@code --bootstrap.servers} (127.0.0.1:9092), {@code --topic} (required), {@code
- * --file} (required), {@code --limit} (every row), {@code --max.future.skew.ms} (300000, as the
- * TypeScript replay). Prints one JSON line: produced, rejected, seconds.
+ * <p>Flags: {@code --bootstrap.servers} (127.0.0.1:9092), {@code --client.security.file} (none:
+ * plaintext), {@code --topic} (required), {@code --file} (required), {@code --limit} (every row),
+ * {@code --max.future.skew.ms} (300000, as the TypeScript replay). Prints one JSON line: produced,
+ * rejected, seconds.
  */
 public final class JavaReplay {
   private JavaReplay() {}
@@ -45,7 +47,7 @@ public final class JavaReplay {
     Path file = Path.of(required(flags, "file"));
     long limit = Long.parseLong(flags.getOrDefault("limit", String.valueOf(Long.MAX_VALUE)));
     long skew = Long.parseLong(flags.getOrDefault("max.future.skew.ms", "300000"));
-    Properties props = new Properties();
+    Properties props = ClientSecurity.load(flags.get("client.security.file")).kafkaProperties();
     props.put(
         ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
         flags.getOrDefault("bootstrap.servers", "127.0.0.1:9092"));

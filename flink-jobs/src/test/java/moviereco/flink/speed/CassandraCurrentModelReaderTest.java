@@ -58,7 +58,12 @@ class CassandraCurrentModelReaderTest {
     try (ServerSocket silent = new ServerSocket(0)) {
       CassandraOptions options =
           new CassandraOptions(
-              "127.0.0.1:" + silent.getLocalPort(), "datacenter1", "moviereco", 200, 500);
+              "127.0.0.1:" + silent.getLocalPort(),
+              "datacenter1",
+              "moviereco",
+              200,
+              500,
+              moviereco.contracts.ClientSecurity.NONE);
       long start = System.nanoTime();
       TimeoutException e =
           assertThrows(

@@ -3,6 +3,8 @@
  * answers through its own protocol, stop everything it started. `up` is idempotent.
  */
 import fs from 'node:fs';
+import path from 'node:path';
+import { clientSecurityProperties } from '../schemas/client-security.ts';
 import { StackError, describeError } from '../lib/errors.ts';
 import { waitFor, withDeadline } from '../lib/wait-for.ts';
 import { loadConfig, type StackConfig } from './config.ts';
@@ -89,6 +91,7 @@ export function createStack({ config = loadConfig(), engines = ENGINES, log = co
       log,
     );
     for (const dir of Object.values(config.dirs)) fs.mkdirSync(dir, { recursive: true });
+    writeJobsClientSecurity(config);
 
     const running = listStackProcesses(config.stackDir);
     const launched: { engine: Engine; name: string; started: Started }[] = [];
@@ -264,6 +267,18 @@ export function createStack({ config = loadConfig(), engines = ENGINES, log = co
 }
 
 export type Stack = ReturnType<typeof createStack>;
+
+/**
+ * The local stack's client security file for the JVM jobs (JOBS_CLIENT_SECURITY_FILE), written
+ * from this configuration, mode 0600. On external clusters the operator provides it on the JobManager.
+ */
+export function writeJobsClientSecurity(config: StackConfig): void {
+  const file = config.flink.clientSecurityFile;
+  if (config.mode !== 'local' || !file) return;
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, clientSecurityProperties(config.kafka.security, config.cassandra), { mode: 0o600 });
+  fs.chmodSync(file, 0o600); // an older file keeps its mode on overwrite
+}
 
 export function formatStatus(rows: StatusRow[]): string {
   const header = ['engine', 'process', 'pid', 'address', 'state', 'memory', 'detail'];

@@ -1,8 +1,16 @@
 import path from 'node:path';
+import cassandra from 'cassandra-driver';
+import type { StackConfig } from '../config.ts';
 import { findJar, libClasspath, writeFiles, type Engine, type EngineContext } from './engine.ts';
-import { cassandraClient } from '../../lib/platform.ts';
+import { StackError } from '../../lib/errors.ts';
+import { cassandraClient, isCassandraLoginRefused, loginRefused } from '../../lib/platform.ts';
 
-/** Cassandra 5.0, one node, on Java 17 (never newer: it calls System.setSecurityManager). */
+/**
+ * Cassandra 5.0, one node, on Java 17 (never newer: it calls System.setSecurityManager). With
+ * CASSANDRA_AUTH=password (the default) it runs PasswordAuthenticator: on first start the probe
+ * makes the product's role (CASSANDRA_USERNAME, a superuser, as the tests make keyspaces) as
+ * Cassandra's default superuser, then takes that one's login away.
+ */
 
 /** apache/cassandra conf/jvm17-server.options, as cassandra-unit runs 5.0 on JDK 17. */
 const CASSANDRA_JAVA17 = [
@@ -69,8 +77,11 @@ concurrent_writes: 16
 concurrent_compactors: 1
 memtable_allocation_type: heap_buffers
 disk_access_mode: standard
-authenticator: AllowAllAuthenticator
+authenticator: ${c.credentials ? 'PasswordAuthenticator' : 'AllowAllAuthenticator'}
 authorizer: AllowAllAuthorizer
+# a login checks a bcrypt hash (about 0.1 s of CPU); cached logins spare the two cores
+credentials_validity: 60s
+roles_validity: 60s
 `;
 }
 
@@ -126,6 +137,7 @@ export const cassandraEngine: Engine = {
           '-Dcassandra-foreground=yes',
           `-Dcassandra.jmx.local.port=${c.jmxPort}`,
           '-Dcassandra.skip_wait_for_gossip_to_settle=0',
+          '-Dcassandra.superuser_setup_delay_ms=0', // the default role at once, not 10 s after start
           `-Dlogback.configurationFile=file://${path.join(ctx.confDir, 'logback.xml')}`,
           ...CASSANDRA_JAVA17,
         ],
@@ -140,13 +152,57 @@ export const cassandraEngine: Engine = {
   },
 
   async probe(config) {
-    const client = cassandraClient(config);
     try {
-      await client.connect();
-      const result = await client.execute('SELECT release_version FROM system.local');
-      return `Cassandra ${result.first()?.get('release_version') as string}`;
-    } finally {
-      await client.shutdown();
+      return await releaseVersion(config);
+    } catch (error) {
+      if (config.mode !== 'local' || !config.cassandra.credentials || !isCassandraLoginRefused(error)) throw loginRefused(error, config) ?? error;
+      await makeLocalRole(config);
+      return await releaseVersion(config).catch((e: unknown) => {
+        throw loginRefused(e, config) ?? e;
+      });
     }
   },
 };
+
+async function releaseVersion(config: StackConfig): Promise<string> {
+  const client = cassandraClient(config);
+  try {
+    await client.connect();
+    const result = await client.execute('SELECT release_version FROM system.local');
+    return `Cassandra ${result.first()?.get('release_version') as string}`;
+  } finally {
+    await client.shutdown();
+  }
+}
+
+/** The product's role on a new local node, made by the default superuser, whose login then ends. */
+async function makeLocalRole(config: StackConfig): Promise<void> {
+  const { username, password } = config.cassandra.credentials!;
+  const asDefault = cassandraClient({ cassandra: { ...config.cassandra, credentials: { username: 'cassandra', password: 'cassandra' } } });
+  try {
+    await asDefault.connect();
+  } catch (error) {
+    await asDefault.shutdown();
+    if (!isCassandraLoginRefused(error)) throw error; // not up yet: the readiness wait tries again
+    throw new StackError(
+      'cassandra',
+      `refused the login of ${username} (CASSANDRA_USERNAME / CASSANDRA_PASSWORD), and its default superuser is already disabled: the role was made with another password. Set the password it was made with, or start from empty storage (npm run stack -- reset)`,
+      { cause: error },
+    );
+  }
+  try {
+    const q = (s: string) => s.replace(/'/g, "''");
+    await asDefault.execute(
+      `CREATE ROLE IF NOT EXISTS "${username.replace(/"/g, '""')}" WITH PASSWORD = '${q(password)}' AND LOGIN = true AND SUPERUSER = true`,
+    );
+  } finally {
+    await asDefault.shutdown();
+  }
+  const asProduct = cassandraClient(config);
+  try {
+    await asProduct.connect();
+    await asProduct.execute('ALTER ROLE cassandra WITH SUPERUSER = false AND LOGIN = false', [], { consistency: cassandra.types.consistencies.one });
+  } finally {
+    await asProduct.shutdown();
+  }
+}

@@ -2,13 +2,21 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { runJava } from '../process.ts';
 import { libClasspath, log4j2Console, properties, writeFiles, type Engine, type EngineContext } from './engine.ts';
-import { kafkaClient } from '../../lib/platform.ts';
+import { StackError } from '../../lib/errors.ts';
+import { kafkaClient, loginRefused } from '../../lib/platform.ts';
+import { kafkaClientProperties } from '../../schemas/client-security.ts';
 import kafkajs, { type Admin } from 'kafkajs';
 
 // not among the names Node finds in kafkajs (CommonJS) for an ESM import: taken from the default export
 const { ConfigResourceTypes } = kafkajs;
 
-/** Kafka 4 in KRaft mode: one process that is both broker and controller. */
+/**
+ * Kafka 4 in KRaft mode: one process that is both broker and controller. Its client listener
+ * speaks KAFKA_SECURITY_PROTOCOL: SASL_PLAINTEXT with SCRAM by default, whose one user (the
+ * clients' and the broker's own) is made when the storage is formatted; the controller listener
+ * stays PLAINTEXT on the loopback address (KRaft keeps SCRAM users in its metadata, so a
+ * controller cannot check them).
+ */
 
 /**
  * A random cluster id in Kafka's form (16 bytes, base64url). Like Kafka's own Uuid.randomUuid, it
@@ -21,17 +29,37 @@ export function newClusterId(random: () => Uint8Array = () => crypto.getRandomVa
   }
 }
 
+/** What the storage was formatted for: the listener's protocol and, with SASL, the SCRAM user. */
+function securityMarker(ctx: EngineContext): string {
+  const { protocol, mechanism, username } = ctx.config.kafka.security;
+  return protocol === 'SASL_PLAINTEXT' ? `${protocol} ${mechanism} ${username}` : protocol;
+}
+
 function serverProperties(ctx: EngineContext): string {
-  const { host, port, controllerPort } = ctx.config.kafka;
+  const { host, port, controllerPort, security } = ctx.config.kafka;
+  const listener = security.protocol; // the local stack allows PLAINTEXT and SASL_PLAINTEXT (config.ts)
+  const sasl: Record<string, string> =
+    listener === 'SASL_PLAINTEXT'
+      ? {
+          'sasl.enabled.mechanisms': security.mechanism,
+          'sasl.mechanism.inter.broker.protocol': security.mechanism,
+          // the broker logs in to itself as the same user; backslashes escaped for the properties file
+          [`listener.name.sasl_plaintext.${security.mechanism.toLowerCase()}.sasl.jaas.config`]: kafkaClientProperties(security)['sasl.jaas.config']!.replace(
+            /\\/g,
+            '\\\\',
+          ),
+        }
+      : {};
   return properties({
     'process.roles': 'broker,controller',
     'node.id': 1,
     'controller.quorum.voters': `1@${host}:${controllerPort}`,
-    listeners: `PLAINTEXT://${host}:${port},CONTROLLER://${host}:${controllerPort}`,
-    'advertised.listeners': `PLAINTEXT://${host}:${port}`,
+    listeners: `${listener}://${host}:${port},CONTROLLER://${host}:${controllerPort}`,
+    'advertised.listeners': `${listener}://${host}:${port}`,
     'controller.listener.names': 'CONTROLLER',
-    'inter.broker.listener.name': 'PLAINTEXT',
-    'listener.security.protocol.map': 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+    'inter.broker.listener.name': listener,
+    'listener.security.protocol.map': `CONTROLLER:PLAINTEXT,${listener}:${listener}`,
+    ...sasl,
     'log.dirs': path.join(ctx.dataDir, 'log'),
     'num.partitions': 1,
     'num.network.threads': 2,
@@ -46,6 +74,12 @@ function serverProperties(ctx: EngineContext): string {
     'group.initial.rebalance.delay.ms': 0,
     'auto.create.topics.enable': false,
   });
+}
+
+/** The storage tool's flags that make the SCRAM user (config.ts keeps the local name and password free of `,`, `]` and quotes). */
+function scramArgs(ctx: EngineContext): string[] {
+  const { protocol, mechanism, username, password } = ctx.config.kafka.security;
+  return protocol === 'SASL_PLAINTEXT' ? ['--add-scram', `${mechanism}=[name=${username},password=${password}]`] : [];
 }
 
 function jvmOptions(ctx: EngineContext): string[] {
@@ -94,8 +128,20 @@ export const kafkaEngine: Engine = {
       'server.properties': serverProperties(ctx),
       'log4j2.properties': log4j2Console({ 'kafka.request.logger': 'WARN', 'state.change.logger': 'WARN' }),
     });
+    fs.chmodSync(path.join(ctx.confDir, 'server.properties'), 0o600); // it holds the broker's password
     const logDir = path.join(ctx.dataDir, 'log');
-    if (fs.existsSync(path.join(logDir, 'meta.properties'))) return;
+    const markerFile = path.join(ctx.dataDir, 'security');
+    if (fs.existsSync(path.join(logDir, 'meta.properties'))) {
+      // SCRAM users are made when the storage is formatted: storage formatted for other ones cannot serve these clients
+      const formatted = fs.existsSync(markerFile) ? fs.readFileSync(markerFile, 'utf8').trim() : 'PLAINTEXT';
+      if (formatted !== securityMarker(ctx) && ctx.config.kafka.security.protocol === 'SASL_PLAINTEXT') {
+        throw new StackError(
+          'kafka',
+          `its storage was formatted for ${formatted}, the configuration asks for ${securityMarker(ctx)}; the SCRAM user is made when the storage is formatted, so start from empty storage: npm run stack -- reset (deletes every engine's data), or set KAFKA_SECURITY_PROTOCOL=${formatted.split(' ')[0]}`,
+        );
+      }
+      return;
+    }
     // the cluster id must stay stable across restarts: made once, kept beside the data
     const idFile = path.join(ctx.dataDir, 'cluster-id');
     fs.mkdirSync(ctx.dataDir, { recursive: true });
@@ -107,9 +153,18 @@ export const kafkaEngine: Engine = {
       mainClass: 'kafka.tools.StorageTool',
       classpath: [libClasspath(ctx.libDir)],
       jvmOptions: jvmOptions(ctx),
-      args: ['format', '-t', fs.readFileSync(idFile, 'utf8').trim(), '-c', path.join(ctx.confDir, 'server.properties'), '--ignore-formatted'],
+      args: [
+        'format',
+        '-t',
+        fs.readFileSync(idFile, 'utf8').trim(),
+        '-c',
+        path.join(ctx.confDir, 'server.properties'),
+        '--ignore-formatted',
+        ...scramArgs(ctx),
+      ],
       logFile: path.join(ctx.logsDir, 'kafka.log'),
     });
+    fs.writeFileSync(markerFile, `${securityMarker(ctx)}\n`);
   },
 
   processes(ctx) {
@@ -137,6 +192,8 @@ export const kafkaEngine: Engine = {
       if (cluster.brokers.length === 0) throw new Error('no broker registered');
       const topics = await admin.listTopics();
       return `${cluster.brokers.length} broker, ${topics.filter((t) => !t.startsWith('__')).length} topics`;
+    } catch (error) {
+      throw loginRefused(error, config) ?? error;
     } finally {
       await admin.disconnect();
     }

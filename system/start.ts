@@ -24,7 +24,7 @@ import { describeError } from '../lib/errors.ts';
 import { createWebHdfs } from '../lib/webhdfs.ts';
 import { createCodec } from '../schemas/avro.ts';
 import { splitByTime, type Split } from './split.ts';
-import { cassandraClient } from '../lib/platform.ts';
+import { cassandraClient, checkLogins } from '../lib/platform.ts';
 import { platformOf } from '../infra/platform.ts';
 
 export interface StartOptions {
@@ -102,6 +102,8 @@ export async function startSystem(o: StartOptions): Promise<RunningSystem> {
 
   log('1/7 stack');
   await createStack({ config: stack, log }).up();
+  // wrong credentials stop here, with the setting to check, before any data moves
+  await checkLogins(stack);
 
   log('2/7 dataset');
   const resume =

@@ -115,6 +115,19 @@ describe('end to end', () => {
     expect(personal.items.map((i: { movieId: number }) => i.movieId)).not.toEqual(popular.body.items.map((i: { movieId: number }) => i.movieId));
   });
 
+  it('the running jobs log in through the client security file: its path is in what Flink shows of them, no password is', async () => {
+    const flink = createFlinkClient({ baseUrl: baseConfig.flink.restUrl, auth: baseConfig.flink.restAuth, caFile: baseConfig.flink.restCaFile });
+    const running = (await flink.listJobs()).filter((j) => j.name.startsWith(prefix) && j.state === 'RUNNING');
+    expect(running.map((j) => j.name.slice(prefix.length)).sort()).toEqual(['archive', 'online-eval', 'speed-recommender', 'trending']);
+    const passwords = [stack.kafka.security.password, stack.cassandra.credentials?.password].filter((p): p is string => Boolean(p));
+    expect(passwords).toHaveLength(2); // the stack is secured (test/secured-stack.it.test.ts)
+    for (const job of running) {
+      const { params } = await flink.jobConfig(job.jid);
+      expect(params['client.security.file'], job.name).toBe(stack.flink.clientSecurityFile);
+      for (const password of passwords) expect(JSON.stringify(params), job.name).not.toContain(password);
+    }
+  });
+
   it('the user deletes a rating: the speed layer folds them in again without it (= the basket of the other four), the row goes, the archive keeps it', async () => {
     // the speed row of the first test, or, if the scheduled batch has switched models since, the new
     // model's batch row (it knows the five ratings): either way the deletion gives a new speed row

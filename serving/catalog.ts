@@ -1,5 +1,6 @@
 /** The movie catalogue in memory: lookup, search, genres and the popular lists of cold start. */
 import type { Movie } from './store.ts';
+import { byPopularity } from '../schemas/popularity.ts';
 
 export interface Catalog {
   readonly size: number;
@@ -10,8 +11,6 @@ export interface Catalog {
   /** most-rated movies (of a genre), skipping `exclude` */
   popular(genre: string | undefined, limit: number, exclude?: ReadonlySet<number>): Movie[];
 }
-
-const byPopularity = (a: Movie, b: Movie) => b.ratingCount - a.ratingCount || (b.ratingMean ?? 0) - (a.ratingMean ?? 0) || a.movieId - b.movieId;
 
 export function createCatalog(movies: readonly Movie[]): Catalog {
   const byId = new Map(movies.map((m) => [m.movieId, m]));

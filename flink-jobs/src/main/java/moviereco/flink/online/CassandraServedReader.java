@@ -8,13 +8,13 @@ import com.datastax.oss.driver.api.core.data.UdtValue;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import moviereco.contracts.Cql;
+import moviereco.contracts.Popularity;
 import moviereco.flink.cassandra.CassandraOptions;
 
 /**
@@ -136,45 +136,32 @@ public final class CassandraServedReader implements ServedReader {
   private CompletionStage<Served> popular(String version) {
     Popular p = popular;
     if (p == null || !p.version().equals(version) || p.ids().isCompletedExceptionally()) {
-      List<long[]> rows = new ArrayList<>();
+      List<Popularity.Facts> rows = new ArrayList<>();
       p =
           new Popular(
               version,
               session
                   .executeAsync(moviesQuery.bind().setPageSize(5_000))
                   .thenCompose(rs -> collect(rs, rows))
-                  .thenApply(all -> top(all, k))
+                  .thenApply(all -> Popularity.top(all, k))
                   .toCompletableFuture());
       popular = p;
     }
     return p.ids().thenApply(ids -> new Served(Served.POPULAR, version, ids, 0));
   }
 
-  /** Rows as (movie_id, rating_count, rating_mean as float bits). */
-  private static CompletionStage<List<long[]>> collect(AsyncResultSet rs, List<long[]> rows) {
+  /** The movies' popularity facts, page by page. */
+  private static CompletionStage<List<Popularity.Facts>> collect(
+      AsyncResultSet rs, List<Popularity.Facts> rows) {
     for (Row row : rs.currentPage()) {
-      float mean = row.isNull("rating_mean") ? 0f : row.getFloat("rating_mean");
       rows.add(
-          new long[] {
-            row.getLong("movie_id"),
-            row.isNull("rating_count") ? 0 : row.getLong("rating_count"),
-            Float.floatToIntBits(mean)
-          });
+          new Popularity.Facts(
+              row.getLong("movie_id"),
+              row.isNull("rating_count") ? 0 : row.getLong("rating_count"),
+              row.isNull("rating_mean") ? null : row.getFloat("rating_mean")));
     }
     if (!rs.hasMorePages()) return CompletableFuture.completedFuture(rows);
     return rs.fetchNextPage().thenCompose(next -> collect(next, rows));
-  }
-
-  /** The first k movie ids by count, then mean (both descending), then id. */
-  static long[] top(List<long[]> rows, int k) {
-    return rows.stream()
-        .sorted(
-            Comparator.<long[]>comparingLong(r -> -r[1])
-                .thenComparing(r -> -Float.intBitsToFloat((int) r[2]))
-                .thenComparingLong(r -> r[0]))
-        .limit(k)
-        .mapToLong(r -> r[0])
-        .toArray();
   }
 
   @Override

@@ -1,6 +1,5 @@
 package moviereco.flink.online;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -217,16 +216,5 @@ class OnlineEvalJobTest {
         List.of(
             "ratings-source", "decode", "look-up", "judge", "event-time", "tally", "online-hits"))
       assertTrue(uids.contains(uid), uid + " in " + uids);
-  }
-
-  @Test
-  void thePopularListRanksAsTheApiCatalogueDoes() {
-    long[][] rows = {
-      {5, 10, Float.floatToIntBits(3.5f)},
-      {3, 12, Float.floatToIntBits(3.0f)},
-      {7, 10, Float.floatToIntBits(4.0f)},
-      {2, 10, Float.floatToIntBits(4.0f)},
-    };
-    assertArrayEquals(new long[] {3, 2, 7}, CassandraServedReader.top(List.of(rows), 3));
   }
 }

@@ -124,7 +124,9 @@ describe('stack > external clusters', () => {
     const before = listStackProcesses(main.config.stackDir);
     const lines: string[] = [];
     // the "external" clusters here are the main local stack, addressed only through configuration
-    const external = createStack({ config: loadConfig({ ...process.env, STACK: 'external', STACK_DIR: stackDir }), log: (l) => lines.push(l) });
+    // external clusters are given their passwords: here the main stack's
+    const credentials = { KAFKA_PASSWORD: main.config.kafka.security.password ?? '', CASSANDRA_PASSWORD: main.config.cassandra.credentials?.password ?? '' };
+    const external = createStack({ config: loadConfig({ ...process.env, ...credentials, STACK: 'external', STACK_DIR: stackDir }), log: (l) => lines.push(l) });
     await external.up();
     expect(lines.filter((l) => l.includes(' external '))).toHaveLength(5);
     const rows = await external.status();

@@ -20,6 +20,17 @@ export function cassandraStatements(keyspace: string, replication = DEFAULT_REPL
     .filter(Boolean);
 }
 
+/**
+ * Applies every statement; an `ALTER TABLE ... ADD` of a column that exists already is done (CQL
+ * has no `ADD IF NOT EXISTS` before Cassandra 5.0), any other failure is not.
+ */
 export async function applyCassandraSchema(client: cassandra.Client, keyspace: string, replication?: string): Promise<void> {
-  for (const statement of cassandraStatements(keyspace, replication)) await client.execute(statement);
+  for (const statement of cassandraStatements(keyspace, replication)) {
+    try {
+      await client.execute(statement);
+    } catch (error) {
+      const added = /^ALTER TABLE \S+ ADD /i.test(statement) && /conflicts with an existing column|already exists/i.test((error as Error).message);
+      if (!added) throw error;
+    }
+  }
 }

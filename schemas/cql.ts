@@ -19,7 +19,7 @@ export interface MovieRow {
 export const servingCql = {
   currentModel: 'SELECT version, switched_at FROM current_model WHERE model_name = ?',
   model: 'SELECT data_cutoff, path, metrics FROM models WHERE model_name = ? AND version = ?',
-  speedRow: 'SELECT model_version, computed_at, items FROM speed_recommendations WHERE user_id = ?',
+  speedRow: 'SELECT model_version, computed_at, rated_until, items FROM speed_recommendations WHERE user_id = ?',
   batchRow: 'SELECT model_version, computed_at, items FROM batch_recommendations WHERE user_id = ? AND model_version = ?',
   userRatings: 'SELECT movie_id, rating, rated_at FROM user_ratings WHERE user_id = ?',
   ratedAmong: 'SELECT movie_id FROM user_ratings WHERE user_id = ? AND movie_id IN ?',

@@ -8,7 +8,15 @@ const num = (v: unknown): number => (v == null ? 0 : typeof v === 'number' ? v :
 const scored = (items: unknown): Scored[] =>
   ((items as { movie_id: unknown; score: number }[] | null) ?? []).map((i) => ({ movieId: num(i.movie_id), score: i.score }));
 const row = (r: Row | undefined): RecommendationRow | undefined =>
-  r ? { modelVersion: r.get('model_version'), computedAt: (r.get('computed_at') as Date | null)?.getTime() ?? 0, items: scored(r.get('items')) } : undefined;
+  r
+    ? {
+        modelVersion: r.get('model_version'),
+        computedAt: (r.get('computed_at') as Date | null)?.getTime() ?? 0,
+        // only the speed row's query selects it; rows written before it was added have none
+        ratedUntil: (r.get('rated_until') as Date | null | undefined)?.getTime(),
+        items: scored(r.get('items')),
+      }
+    : undefined;
 
 export function createCassandraStore({
   client,

@@ -34,6 +34,8 @@ export interface Recommendations {
 export interface RankedRow {
   modelVersion: string;
   computedAt: number;
+  /** speed rows: the newest rating time folded in (RecommendationRow.ratedUntil) */
+  ratedUntil?: number | undefined;
   movieIds: ArrayLike<number>;
   scores: ArrayLike<number>;
 }
@@ -42,6 +44,7 @@ export interface RankedRow {
 export const compactRow = (row: RecommendationRow): RankedRow => ({
   modelVersion: row.modelVersion,
   computedAt: row.computedAt,
+  ratedUntil: row.ratedUntil,
   movieIds: Int32Array.from(row.items, (i) => i.movieId),
   scores: Float32Array.from(row.items, (i) => i.score),
 });
@@ -49,6 +52,7 @@ export const compactRow = (row: RecommendationRow): RankedRow => ({
 export const rankedOf = (row: RecommendationRow): RankedRow => ({
   modelVersion: row.modelVersion,
   computedAt: row.computedAt,
+  ratedUntil: row.ratedUntil,
   movieIds: row.items.map((i) => i.movieId),
   scores: row.items.map((i) => i.score),
 });

@@ -109,6 +109,23 @@ describe('serving > speed view', () => {
     expect(s.reads()).toBe(3);
   });
 
+  it('a lagging speed layer: a row computed after the rating from older input is not held; the one that folds the rating in is', async () => {
+    // the e2e deletion: the job, seconds behind, wrote a row after the deletion was sent, from the ratings before it
+    const s = setup({ settleMs: 1000, ttlMs: 30_000 });
+    s.view.setLive(true);
+    const deletedAt = s.now();
+    s.view.rated(7, deletedAt);
+    s.advance(2000);
+    s.store({ ...row(deletedAt + 900, 20), ratedUntil: deletedAt - 400 }); // computed after, folds in only what came before
+    expect((await s.get())?.movieIds[0]).toBe(20);
+    await s.get();
+    expect(s.reads()).toBe(2); // not held: every request reads until the successor is written
+    s.store({ ...row(deletedAt + 3600, 30), ratedUntil: deletedAt });
+    expect((await s.get())?.movieIds[0]).toBe(30);
+    expect((await s.get())?.movieIds[0]).toBe(30);
+    expect(s.reads()).toBe(3); // the row that folds the deletion in is held
+  });
+
   it('a rating seen while a read is in flight keeps that read from being held', async () => {
     const s = setup();
     s.view.setLive(true);

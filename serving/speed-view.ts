@@ -7,9 +7,12 @@
  *   a signal lost) and served from memory meanwhile, no Cassandra read;
  * - a rating of the user seen on the topic drops the held row; then every request for the user
  *   reads Cassandra and holds nothing for `settleMs` (the speed layer writes the new row within
- *   about a second), and after that holds a row only once it is computed after the rating (or the
- *   rating is `ttlMs` old: one the speed layer writes no row for, such as a rating older than the
- *   model);
+ *   about a second), and after that holds a row only once it folds the rating in: its
+ *   `ratedUntil` (the newest rating time it folds in) reaches the rating's time (or the rating is
+ *   `ttlMs` old: one the speed layer writes no row for, such as a rating older than the model).
+ *   A row merely computed after the rating is not enough: a lagging job computes rows from older
+ *   input after a rating was sent (rows without `ratedUntil`, written before it existed, are taken
+ *   by `computedAt`);
  * - nothing is served from memory while the signals do not flow (before the consumer has joined,
  *   after it crashed): then every request reads, as without the view;
  * - rows are held for the model version current when read: another version is a miss.
@@ -70,9 +73,9 @@ export function createSpeedView({
     const pending = unsettled.get(userId);
     if (pending === undefined) return true;
     if (t < pending.until) return false;
-    // past the settling time: a row computed after the rating is its successor; else keep reading
+    // past the settling time: a row that folds the rating in is its successor; else keep reading
     // (the speed layer lags, or wrote nothing for it) until the rating is ttlMs old
-    if ((row !== null && row.computedAt >= pending.at) || t >= pending.at + ttlMs) {
+    if ((row !== null && (row.ratedUntil ?? row.computedAt) >= pending.at) || t >= pending.at + ttlMs) {
       unsettled.delete(userId);
       return true;
     }

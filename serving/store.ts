@@ -29,6 +29,8 @@ export interface CurrentModel {
 export interface RecommendationRow {
   modelVersion: string;
   computedAt: number;
+  /** speed rows: the newest rating (or deletion) time the row folds in; unset for batch rows and older speed rows */
+  ratedUntil?: number | undefined;
   items: Scored[];
 }
 

@@ -51,7 +51,8 @@ public final class Cql {
       new Table("user_ratings", List.of("user_id", "movie_id", "rating", "rated_at"));
   public static final Table SPEED_RECOMMENDATIONS =
       new Table(
-          "speed_recommendations", List.of("user_id", "model_version", "computed_at", "items"));
+          "speed_recommendations",
+          List.of("user_id", "model_version", "computed_at", "rated_until", "items"));
   public static final Table TRENDING =
       new Table("trending", List.of("window_name", "window_end", "items"));
   public static final Table ONLINE_HITS =
@@ -129,7 +130,7 @@ public final class Cql {
   // ---- speed layer (the session's keyspace)
 
   public static final String INSERT_SPEED_RECOMMENDATIONS =
-      "INSERT INTO speed_recommendations (user_id, model_version, computed_at, items) VALUES (?, ?, ?, ?)";
+      "INSERT INTO speed_recommendations (user_id, model_version, computed_at, rated_until, items) VALUES (?, ?, ?, ?, ?)";
 
   /**
    * Binds user_id, movie_id, rating, rated_at and the write timestamp, {@link

@@ -324,7 +324,10 @@ public class SpeedRecommender
       FoldIn.UserVector u = FoldIn.solve(m, rows, h.ratings);
       TopN.Result top = FoldIn.recommend(m, u, exclude, topN);
       computed.inc();
-      return new SpeedRow(user, m.version, System.currentTimeMillis(), top.ids(), top.scores());
+      long ratedUntil = 0;
+      for (int j = 0; j < rows.length; j++) ratedUntil = Math.max(ratedUntil, h.ratedAt[j]);
+      return new SpeedRow(
+          user, m.version, System.currentTimeMillis(), ratedUntil, top.ids(), top.scores());
     } finally {
       for (int row : rows) if (row >= 0) exclude[row] = false;
     }

@@ -111,6 +111,7 @@ public final class SpeedRecommenderJob {
                         row.userId,
                         row.modelVersion,
                         Instant.ofEpochMilli(row.computedAt),
+                        Instant.ofEpochMilli(row.ratedUntil),
                         ScoredMovies.items(statement, row.movieIds, row.scores)),
                 maxInFlight),
             new CassandraSink<UserRatingRow>(

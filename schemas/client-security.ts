@@ -20,7 +20,7 @@ function jaasQuoted(value: string): string {
 }
 
 /** A value as `java.util.Properties.load` reads it back unchanged. */
-function propertyValue(value: string): string {
+export function propertyValue(value: string): string {
   return value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/\r/g, '\\r').replace(/\t/g, '\\t').replace(/^ /, '\\ ');
 }
 
@@ -39,6 +39,13 @@ export function kafkaClientProperties(security: KafkaSecurity): Record<string, s
   return props;
 }
 
+/** `key=value` lines that `java.util.Properties.load` reads back unchanged (Kafka and Spark config files too). */
+export function javaProperties(values: Readonly<Record<string, string>>): string {
+  return Object.entries(values)
+    .map(([k, v]) => `${k}=${propertyValue(v)}\n`)
+    .join('');
+}
+
 /** The file's text. */
 export function clientSecurityProperties(kafka: KafkaSecurity, cassandra: Pick<CassandraEndpoint, 'credentials' | 'ssl'>): string {
   const entries: [string, string][] = Object.entries(kafkaClientProperties(kafka)).map(([k, v]) => [`kafka.${k}`, v]);
@@ -49,6 +56,5 @@ export function clientSecurityProperties(kafka: KafkaSecurity, cassandra: Pick<C
     entries.push(['cassandra.ssl', 'true']);
     if (cassandra.ssl.caFile) entries.push(['cassandra.ssl.ca.file', cassandra.ssl.caFile]);
   }
-  const lines = entries.map(([k, v]) => `${k}=${propertyValue(v)}`);
-  return `# client security of the moviereco JVM jobs (docs/security.md); holds passwords: keep it 0600\n${lines.join('\n')}\n`;
+  return `# client security of the moviereco JVM jobs (docs/security.md); holds passwords: keep it 0600\n${javaProperties(Object.fromEntries(entries))}`;
 }

@@ -4,7 +4,7 @@ import { runJava } from '../process.ts';
 import { libClasspath, log4j2Console, properties, writeFiles, type Engine, type EngineContext } from './engine.ts';
 import { StackError } from '../../lib/errors.ts';
 import { kafkaClient, loginRefused } from '../../lib/platform.ts';
-import { kafkaClientProperties } from '../../schemas/client-security.ts';
+import { kafkaClientProperties, propertyValue } from '../../schemas/client-security.ts';
 import kafkajs, { type Admin } from 'kafkajs';
 
 // not among the names Node finds in kafkajs (CommonJS) for an ESM import: taken from the default export
@@ -43,10 +43,9 @@ function serverProperties(ctx: EngineContext): string {
       ? {
           'sasl.enabled.mechanisms': security.mechanism,
           'sasl.mechanism.inter.broker.protocol': security.mechanism,
-          // the broker logs in to itself as the same user; backslashes escaped for the properties file
-          [`listener.name.sasl_plaintext.${security.mechanism.toLowerCase()}.sasl.jaas.config`]: kafkaClientProperties(security)['sasl.jaas.config']!.replace(
-            /\\/g,
-            '\\\\',
+          // the broker logs in to itself as the same user
+          [`listener.name.sasl_plaintext.${security.mechanism.toLowerCase()}.sasl.jaas.config`]: propertyValue(
+            kafkaClientProperties(security)['sasl.jaas.config']!,
           ),
         }
       : {};

@@ -7,6 +7,7 @@ import { StackError } from '../../lib/errors.ts';
 import { canConnect, findJava } from '../process.ts';
 import { libClasspath, type Engine } from './engine.ts';
 import type { SparkRun, SparkSubmitOptions } from '../../lib/platform.ts';
+import { javaProperties } from '../../schemas/client-security.ts';
 
 /**
  * Spark 3.5 for `spark-submit`: no daemon. Locally, the driver and executors run inside the
@@ -71,8 +72,7 @@ export function sparkSecurityConf(config: StackConfig): Record<string, string> {
 function writeSparkSecurityFile(config: StackConfig): string {
   const file = path.join(config.dirs.conf, 'spark', 'client-security.conf');
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  const lines = Object.entries(sparkSecurityConf(config)).map(([k, v]) => `${k}=${v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n')}`);
-  fs.writeFileSync(file, `${lines.join('\n')}\n`, { mode: 0o600 });
+  fs.writeFileSync(file, javaProperties(sparkSecurityConf(config)), { mode: 0o600 });
   fs.chmodSync(file, 0o600);
   return file;
 }

@@ -20,7 +20,7 @@ import { DATA_DIR, SHARED_DATASETS } from '../../ingest/datasets/dataset.ts';
 import { loadConfig } from '../../infra/config.ts';
 import { findJava } from '../../infra/process.ts';
 import { createRatingSink, type SinkClient } from '../../ingest/rating-sink.ts';
-import { kafkaClientProperties } from '../../schemas/client-security.ts';
+import { javaProperties, kafkaClientProperties } from '../../schemas/client-security.ts';
 import { replayRatings } from '../../ingest/replay.ts';
 import { createCodec } from '../../schemas/avro.ts';
 import { kafkaClient } from '../../lib/platform.ts';
@@ -165,8 +165,7 @@ async function javaReplay(dataset: string, run: string, file: string, limit?: nu
 /** The Kafka client security as a producer config file for ProducerPerformance (mode 0600: it holds the password). */
 function producerSecurityFile(): string {
   const file = path.join(config.dirs.tmp, 'bench-producer-security.properties');
-  const lines = Object.entries(kafkaClientProperties(config.kafka.security)).map(([k, v]) => `${k}=${v.replace(/\\/g, '\\\\')}`);
-  fs.writeFileSync(file, `${lines.join('\n')}\n`, { mode: 0o600 });
+  fs.writeFileSync(file, javaProperties(kafkaClientProperties(config.kafka.security)), { mode: 0o600 });
   return file;
 }
 

@@ -129,8 +129,19 @@ function localSecrets(stackDir: string): { kafka: string; cassandra: string } {
   const secret = () => Buffer.from(crypto.getRandomValues(new Uint8Array(24))).toString('base64url');
   const secrets = { kafka: secret(), cassandra: secret() };
   fs.mkdirSync(stackDir, { recursive: true });
-  fs.writeFileSync(file, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
-  return secrets;
+  // written whole under another name, then linked: a second process starting at the same moment
+  // never reads half a file, and whichever links first wins
+  const draft = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(draft, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
+  try {
+    fs.linkSync(draft, file);
+    return secrets;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as { kafka: string; cassandra: string };
+  } finally {
+    fs.rmSync(draft, { force: true });
+  }
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env) {

@@ -144,6 +144,7 @@ describe('infra > config', () => {
       expect(issues({ KAFKA_SASL_MECHANISM: 'PLAIN' })).toEqual(['KAFKA_SASL_MECHANISM']);
       expect(issues({ KAFKA_PASSWORD: 'a,b]' })).toEqual(['KAFKA_USERNAME, KAFKA_PASSWORD']);
       expect(issues({ CASSANDRA_SSL: 'true' })).toEqual(['CASSANDRA_SSL']);
+      expect(issues({ CASSANDRA_USERNAME: 'cassandra' })).toEqual(['CASSANDRA_USERNAME']);
       expect(issues({ FLINK_REST_USERNAME: 'ops' })).toEqual(['FLINK_REST_USERNAME, FLINK_REST_PASSWORD']);
     });
   });

@@ -178,6 +178,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ...(local && [e.KAFKA_USERNAME, e.KAFKA_PASSWORD ?? ''].some((v) => /[\s,\]["'\\=]/.test(v))
       ? ['KAFKA_USERNAME, KAFKA_PASSWORD: the local stack makes its SCRAM user from them: no spaces, quotes, backslashes, commas, brackets or =']
       : []),
+    ...(local && cassandraLogin && e.CASSANDRA_USERNAME === 'cassandra'
+      ? ["CASSANDRA_USERNAME: the local stack takes the login of Cassandra's default superuser 'cassandra' away: choose another name"]
+      : []),
     ...(local && e.CASSANDRA_SSL === 'true' ? ['CASSANDRA_SSL: the local stack runs Cassandra without TLS (TLS is for STACK=external)'] : []),
   ];
   if (problems.length > 0) throw new ConfigError('invalid stack configuration', problems);

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../lib/errors.ts';
 import { loadConfig } from './config.ts';
 
@@ -74,7 +74,15 @@ describe('infra > config', () => {
   });
 
   describe('security', () => {
-    const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'moviereco-config-'));
+    const made: string[] = [];
+    const tmp = () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'moviereco-config-'));
+      made.push(dir);
+      return dir;
+    };
+    afterAll(() => {
+      for (const dir of made) fs.rmSync(dir, { recursive: true, force: true });
+    });
 
     it('a local stack is secured by default, with passwords made once and kept (0600)', () => {
       const dir = tmp();

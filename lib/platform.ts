@@ -88,6 +88,21 @@ export interface Platform extends Endpoints {
   startSparkSubmit(options: SparkSubmitOptions, onLine?: (line: string) => void): Promise<SparkRun>;
 }
 
+/** What a client needs of Flink's REST API: its URL, and the basic auth and CA it may sit behind. */
+export type FlinkRest = Pick<Endpoints['flink'], 'restUrl' | 'restAuth' | 'restCaFile'>;
+
+/** got's options for that REST API: basic auth and a PEM CA when configured. */
+export function flinkRestHttpOptions({ restAuth, restCaFile }: FlinkRest): {
+  username?: string;
+  password?: string;
+  https?: { certificateAuthority: Buffer };
+} {
+  return {
+    ...(restAuth ? { username: restAuth.username, password: restAuth.password } : {}),
+    ...(restCaFile ? { https: { certificateAuthority: fs.readFileSync(restCaFile) } } : {}),
+  };
+}
+
 /** A Cassandra client for these engines (not yet connected). */
 export function cassandraClient(endpoints: Pick<Endpoints, 'cassandra'>, keyspace?: string): cassandra.Client {
   const { credentials, ssl } = endpoints.cassandra;

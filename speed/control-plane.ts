@@ -50,7 +50,7 @@ export interface JobStatus {
 export function createControlPlane({
   platform: stack,
   jobs = loadJobsConfig(),
-  flink = createFlinkClient({ baseUrl: stack.flink.restUrl, auth: stack.flink.restAuth, caFile: stack.flink.restCaFile }),
+  flink = createFlinkClient({ rest: stack.flink }),
   log = (line) => console.log(line),
 }: ControlPlaneOptions) {
   const declarations = jobDeclarations(stack, jobs);

@@ -40,9 +40,9 @@ describe('createFlinkClient behind an authenticating proxy', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const baseUrl = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
     try {
-      const withLogin = createFlinkClient({ baseUrl, auth: { username: 'ops', password: 's3cret' } });
+      const withLogin = createFlinkClient({ rest: { restUrl: baseUrl, restAuth: { username: 'ops', password: 's3cret' } } });
       expect((await withLogin.overview())['flink-version']).toBe('1.20.3');
-      const without = createFlinkClient({ baseUrl });
+      const without = createFlinkClient({ rest: { restUrl: baseUrl } });
       const error = await without.overview().catch((e: unknown) => e);
       expect(error).toBeInstanceOf(FlinkRestError);
       expect((error as FlinkRestError).status).toBe(401);

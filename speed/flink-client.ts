@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import got, { HTTPError, RequestError, type Got, type Method } from 'got';
 import { FlinkRestError } from '../lib/errors.ts';
+import { flinkRestHttpOptions, type FlinkRest } from '../lib/platform.ts';
 import { waitFor } from '../lib/wait-for.ts';
 
 export interface FlinkOverview {
@@ -79,20 +80,17 @@ export function exceptionSummary(trace: string): string {
 }
 
 export interface FlinkClientOptions {
-  baseUrl: string;
-  /** basic auth, for a REST API behind an authenticating proxy (Flink has no login of its own) */
-  auth?: { username: string; password: string } | undefined;
-  /** PEM CA of an https REST API's certificate; unset: the system's */
-  caFile?: string | undefined;
+  /** the REST API's URL, and the basic auth and CA of a REST API behind a proxy or TLS (Flink has no login of its own) */
+  rest: FlinkRest;
   timeoutMs?: number;
   http?: Got;
 }
 
-export function createFlinkClient({ baseUrl, auth, caFile, timeoutMs = 30_000, http = got }: FlinkClientOptions) {
+export function createFlinkClient({ rest, timeoutMs = 30_000, http = got }: FlinkClientOptions) {
+  const baseUrl = rest.restUrl.replace(/\/$/, '');
   const client = http.extend({
-    prefixUrl: baseUrl.replace(/\/$/, ''),
-    ...(auth ? { username: auth.username, password: auth.password } : {}),
-    ...(caFile ? { https: { certificateAuthority: fs.readFileSync(caFile) } } : {}),
+    prefixUrl: baseUrl,
+    ...flinkRestHttpOptions(rest),
     timeout: { request: timeoutMs },
     retry: { limit: 2, methods: ['GET'] },
     responseType: 'json',

@@ -51,7 +51,7 @@ export function parts(ctx: DrillContext) {
   const speedJob = speedJobName(jobs);
   const kafka = kafkaClient(ctx.stack, 'moviereco-drills');
   const hdfs = createWebHdfs({ baseUrl: ctx.stack.hdfs.webUrl, user: ctx.stack.hdfs.user });
-  const flink = createFlinkClient({ baseUrl: ctx.stack.flink.restUrl, auth: ctx.stack.flink.restAuth, caFile: ctx.stack.flink.restCaFile });
+  const flink = createFlinkClient({ rest: ctx.stack.flink });
   const engines = createStack({ config: ctx.stack, log: () => {} });
   return { jobs, speedJob, kafka, hdfs, flink, engines };
 }

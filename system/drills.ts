@@ -519,6 +519,6 @@ export async function stopDrillSystem(
 ): Promise<void> {
   await system?.stop();
   const { prefix } = loadJobsConfig(env);
-  const flink = createFlinkClient({ baseUrl: stack.flink.restUrl, auth: stack.flink.restAuth, caFile: stack.flink.restCaFile });
+  const flink = createFlinkClient({ rest: stack.flink });
   for (const j of await flink.listJobs()) if (j.name.startsWith(prefix) && ACTIVE_STATES.includes(j.state)) await flink.cancel(j.jid).catch(() => undefined);
 }

@@ -69,7 +69,7 @@ beforeAll(async () => {
 afterAll(async () => {
   controller.abort();
   await system?.stop();
-  const flink = createFlinkClient({ baseUrl: baseConfig.flink.restUrl, auth: baseConfig.flink.restAuth, caFile: baseConfig.flink.restCaFile });
+  const flink = createFlinkClient({ rest: baseConfig.flink });
   for (const j of await flink.listJobs()) if (j.name.startsWith(prefix) && j.state === 'RUNNING') await flink.cancel(j.jid).catch(() => undefined);
   await Promise.all([deleteTopic(env.JOBS_TOPIC_RATINGS!), deleteTopic(env.JOBS_TOPIC_DLQ!)]).catch(() => undefined);
 });
@@ -134,7 +134,7 @@ describe('end to end', () => {
   });
 
   it('the running jobs log in through the client security file: its path is in what Flink shows of them, no password is', async () => {
-    const flink = createFlinkClient({ baseUrl: baseConfig.flink.restUrl, auth: baseConfig.flink.restAuth, caFile: baseConfig.flink.restCaFile });
+    const flink = createFlinkClient({ rest: baseConfig.flink });
     const running = (await flink.listJobs()).filter((j) => j.name.startsWith(prefix) && j.state === 'RUNNING');
     expect(running.map((j) => j.name.slice(prefix.length)).sort()).toEqual(['archive', 'online-eval', 'speed-recommender', 'trending']);
     const passwords = [stack.kafka.security.password, stack.cassandra.credentials?.password].filter((p): p is string => Boolean(p));

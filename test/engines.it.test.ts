@@ -92,7 +92,7 @@ describe('stack > engines answer real clients', () => {
   });
 
   it('flink: a job jar uploaded over REST runs to completion and writes its result', async () => {
-    const flink = createFlinkClient({ baseUrl: config.flink.restUrl, auth: config.flink.restAuth, caFile: config.flink.restCaFile });
+    const flink = createFlinkClient({ rest: config.flink });
     const jar = await ensureJobJar('flink-jobs', buildLog);
     const jarId = await flink.uploadJar(jar);
     expect((await flink.listJars()).map((j) => j.id)).toContain(jarId);
@@ -115,7 +115,7 @@ describe('stack > engines answer real clients', () => {
   });
 
   it("flink: a failed REST call carries Flink's own error text", async () => {
-    const flink = createFlinkClient({ baseUrl: config.flink.restUrl, auth: config.flink.restAuth, caFile: config.flink.restCaFile });
+    const flink = createFlinkClient({ rest: config.flink });
     const jarId = await flink.uploadJar(await ensureJobJar('flink-jobs', buildLog));
     const error = await flink.runJar(jarId, { entryClass: 'moviereco.flink.NoSuchJob' }).catch((e: unknown) => e);
     await flink.deleteJar(jarId);

@@ -80,7 +80,7 @@ export async function consumeAll(topic: string, timeoutMs = 120_000): Promise<Co
 
 /** Uploads the flink-jobs jar, runs a bounded job that writes to `--output`, returns its lines. */
 export async function runFlinkJobToLines(entryClass: string, args: string[]): Promise<string[]> {
-  const flink = createFlinkClient({ baseUrl: config.flink.restUrl, auth: config.flink.restAuth, caFile: config.flink.restCaFile });
+  const flink = createFlinkClient({ rest: config.flink });
   const jarId = await flink.uploadJar(await ensureJobJar('flink-jobs', path.join(config.dirs.logs, 'test-build.log')));
   const output = path.join(config.dirs.tmp, uniqueName('it-flink-out'));
   try {

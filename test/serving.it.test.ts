@@ -46,7 +46,7 @@ const env: Record<string, string> = {
   ...harnessCredentials(),
 };
 const stack = loadConfig({ ...process.env, ...env });
-const flink = createFlinkClient({ baseUrl: baseConfig.flink.restUrl, auth: baseConfig.flink.restAuth, caFile: baseConfig.flink.restCaFile });
+const flink = createFlinkClient({ rest: baseConfig.flink });
 let model: BatchResult;
 let api: RunningApi;
 

@@ -48,7 +48,7 @@ const env: Record<string, string> = {
 };
 const stack = loadConfig({ ...process.env, ...env });
 const hdfs = createWebHdfs({ baseUrl: baseConfig.hdfs.webUrl, user: baseConfig.hdfs.user });
-const flink = createFlinkClient({ baseUrl: baseConfig.flink.restUrl, auth: baseConfig.flink.restAuth, caFile: baseConfig.flink.restCaFile });
+const flink = createFlinkClient({ rest: baseConfig.flink });
 const ratingCodec = createCodec('rating-event');
 const deadLetters = createCodec('dead-letter');
 const sink = createKafkaJsSink({ kafka: baseConfig.kafka, topic: topics.ratings, clientId: 'it-speed' });

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { StackConfig } from '../config.ts';
 import { runJava } from '../process.ts';
 import { libClasspath, log4j2Console, writeFiles, type Engine, type EngineContext } from './engine.ts';
+import { flinkRestHttpOptions } from '../../lib/platform.ts';
 
 /**
  * A Flink 1.20 session cluster from Maven jars (no flink-dist): the JobManager
@@ -195,14 +196,8 @@ export const flinkEngine: Engine = {
   },
 
   async probe(config) {
-    const { restAuth, restCaFile } = config.flink;
     const get = async <T>(route: string): Promise<T> =>
-      got(`${config.flink.restUrl}${route}`, {
-        timeout: { request: 3000 },
-        retry: { limit: 0 },
-        ...(restAuth ? { username: restAuth.username, password: restAuth.password } : {}),
-        ...(restCaFile ? { https: { certificateAuthority: fs.readFileSync(restCaFile) } } : {}),
-      }).json<T>();
+      got(`${config.flink.restUrl}${route}`, { timeout: { request: 3000 }, retry: { limit: 0 }, ...flinkRestHttpOptions(config.flink) }).json<T>();
     const overview = await get<{ taskmanagers: number; 'slots-total': number; 'jobs-running': number; 'flink-version': string }>('/overview');
     if (overview.taskmanagers < 1) throw new Error('no TaskManager registered');
     if (overview['slots-total'] < 1) throw new Error('the TaskManager has not offered its slots yet');

@@ -125,7 +125,7 @@ export async function runSpeedReport(o: SpeedReportOptions): Promise<SpeedReport
   );
 
   log(`3/8 a clean environment (keyspace ${keyspace}, jobs ${jobs.prefix}*, topic ${jobs.topics.ratings}, archive ${jobs.archive.path})`);
-  const flink = createFlinkClient({ baseUrl: stack.flink.restUrl, auth: stack.flink.restAuth, caFile: stack.flink.restCaFile });
+  const flink = createFlinkClient({ rest: stack.flink });
   for (const j of await flink.listJobs()) {
     if (j.name.startsWith(jobs.prefix) && ACTIVE_STATES.includes(j.state)) await flink.cancel(j.jid);
   }

@@ -49,7 +49,7 @@ const env = {
 };
 const stack = loadConfig(env);
 const cql = cassandraClient(stack, stack.cassandra.keyspace);
-const flink = createFlinkClient({ baseUrl: stack.flink.restUrl, auth: stack.flink.restAuth, caFile: stack.flink.restCaFile });
+const flink = createFlinkClient({ rest: stack.flink });
 const codec = createCodec('rating-event');
 const log = (line: string) => console.log(line);
 

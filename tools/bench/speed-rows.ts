@@ -101,7 +101,7 @@ export function createBenchRatings({ stack, env, users, seed }: { stack: StackCo
     /** Closes the producer and cancels the bench's speed job (its checkpoints stay for the next run): it holds TaskManager memory other jobs need. */
     async close() {
       await sink.close();
-      const flink = createFlinkClient({ baseUrl: stack.flink.restUrl, auth: stack.flink.restAuth, caFile: stack.flink.restCaFile });
+      const flink = createFlinkClient({ rest: stack.flink });
       for (const j of await flink.listJobs()) if (j.name === speedJobName(jobs) && ACTIVE_STATES.includes(j.state)) await flink.cancel(j.jid);
     },
   };

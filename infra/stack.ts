@@ -3,12 +3,11 @@
  * answers through its own protocol, stop everything it started. `up` is idempotent.
  */
 import fs from 'node:fs';
-import path from 'node:path';
 import { clientSecurityProperties } from '../schemas/client-security.ts';
 import { StackError, describeError } from '../lib/errors.ts';
 import { waitFor, withDeadline } from '../lib/wait-for.ts';
 import { loadConfig, type StackConfig } from './config.ts';
-import { engineContext, type Engine, type EngineName } from './engines/engine.ts';
+import { engineContext, writePrivateFile, type Engine, type EngineName } from './engines/engine.ts';
 import { ENGINES } from './engines/index.ts';
 import { installEngines, isInstalled } from './install.ts';
 import { findJava, listStackProcesses, logFileOf, residentMb, startProcess, stopProcess, tailFile, type Started } from './process.ts';
@@ -275,9 +274,7 @@ export type Stack = ReturnType<typeof createStack>;
 export function writeJobsClientSecurity(config: StackConfig): void {
   const file = config.flink.clientSecurityFile;
   if (config.mode !== 'local' || !file) return;
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, clientSecurityProperties(config.kafka.security, config.cassandra), { mode: 0o600 });
-  fs.chmodSync(file, 0o600); // an older file keeps its mode on overwrite
+  writePrivateFile(file, clientSecurityProperties(config.kafka.security, config.cassandra));
 }
 
 export function formatStatus(rows: StatusRow[]): string {

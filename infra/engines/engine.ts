@@ -64,6 +64,17 @@ export function writeFiles(dir: string, files: Record<string, string>): void {
   }
 }
 
+/**
+ * Writes a file only its owner may read (0600): it holds passwords. The mode is set again, since
+ * an older file keeps its own when overwritten.
+ */
+export function writePrivateFile(file: string, content: string): string {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, content, { mode: 0o600 });
+  fs.chmodSync(file, 0o600);
+  return file;
+}
+
 /** `key=value` lines from an object. */
 export function properties(values: Record<string, string | number | boolean>): string {
   return `${Object.entries(values)

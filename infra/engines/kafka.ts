@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { runJava } from '../process.ts';
-import { libClasspath, log4j2Console, properties, writeFiles, type Engine, type EngineContext } from './engine.ts';
+import { libClasspath, log4j2Console, properties, writeFiles, writePrivateFile, type Engine, type EngineContext } from './engine.ts';
 import { StackError } from '../../lib/errors.ts';
 import { kafkaClient, loginRefused } from '../../lib/platform.ts';
 import { kafkaClientProperties, propertyValue } from '../../schemas/client-security.ts';
@@ -123,11 +123,8 @@ export const kafkaEngine: Engine = {
   address: (config) => config.kafka.brokers.join(','),
 
   async prepare(ctx) {
-    writeFiles(ctx.confDir, {
-      'server.properties': serverProperties(ctx),
-      'log4j2.properties': log4j2Console({ 'kafka.request.logger': 'WARN', 'state.change.logger': 'WARN' }),
-    });
-    fs.chmodSync(path.join(ctx.confDir, 'server.properties'), 0o600); // it holds the broker's password
+    writeFiles(ctx.confDir, { 'log4j2.properties': log4j2Console({ 'kafka.request.logger': 'WARN', 'state.change.logger': 'WARN' }) });
+    writePrivateFile(path.join(ctx.confDir, 'server.properties'), serverProperties(ctx)); // it holds the broker's password
     const logDir = path.join(ctx.dataDir, 'log');
     const markerFile = path.join(ctx.dataDir, 'security');
     if (fs.existsSync(path.join(logDir, 'meta.properties'))) {

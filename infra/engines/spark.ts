@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import readline from 'node:readline';
 import { StackError } from '../../lib/errors.ts';
 import { canConnect, findJava } from '../process.ts';
-import { libClasspath, type Engine } from './engine.ts';
+import { libClasspath, writePrivateFile, type Engine } from './engine.ts';
 import type { SparkRun, SparkSubmitOptions } from '../../lib/platform.ts';
 import { javaProperties } from '../../schemas/client-security.ts';
 
@@ -69,14 +69,6 @@ export function sparkSecurityConf(config: StackConfig): Record<string, string> {
   };
 }
 
-function writeSparkSecurityFile(config: StackConfig): string {
-  const file = path.join(config.dirs.conf, 'spark', 'client-security.conf');
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, javaProperties(sparkSecurityConf(config)), { mode: 0o600 });
-  fs.chmodSync(file, 0o600);
-  return file;
-}
-
 /** The java command line of spark-submit for a job on this stack. */
 export async function sparkSubmitCommand(
   config: StackConfig,
@@ -100,7 +92,7 @@ export async function sparkSubmitCommand(
       '--class',
       mainClass,
       '--properties-file',
-      writeSparkSecurityFile(config),
+      writePrivateFile(path.join(config.dirs.conf, 'spark', 'client-security.conf'), javaProperties(sparkSecurityConf(config))),
       ...Object.entries(allConf).flatMap(([k, v]) => ['--conf', `${k}=${v}`]),
       jar,
       ...args,

@@ -25,6 +25,7 @@ import { replayRatings } from '../../ingest/replay.ts';
 import { createCodec } from '../../schemas/avro.ts';
 import { kafkaClient } from '../../lib/platform.ts';
 import { ensureJobJar } from '../../infra/job-jars.ts';
+import { writePrivateFile } from '../../infra/engines/engine.ts';
 
 const config = loadConfig();
 const codec = createCodec('rating-event');
@@ -165,8 +166,7 @@ async function javaReplay(dataset: string, run: string, file: string, limit?: nu
 /** The Kafka client security as a producer config file for ProducerPerformance (mode 0600: it holds the password). */
 function producerSecurityFile(): string {
   const file = path.join(config.dirs.tmp, 'bench-producer-security.properties');
-  fs.writeFileSync(file, javaProperties(kafkaClientProperties(config.kafka.security)), { mode: 0o600 });
-  return file;
+  return writePrivateFile(file, javaProperties(kafkaClientProperties(config.kafka.security)));
 }
 
 async function javaProducerPerf(recordSize: number): Promise<Row> {

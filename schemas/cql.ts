@@ -21,6 +21,10 @@ export const servingCql = {
   model: 'SELECT data_cutoff, path, metrics FROM models WHERE model_name = ? AND version = ?',
   speedRow: 'SELECT model_version, computed_at, rated_until, items FROM speed_recommendations WHERE user_id = ?',
   batchRow: 'SELECT model_version, computed_at, items FROM batch_recommendations WHERE user_id = ? AND model_version = ?',
+  /** every row of a version, for the API's batch view (a scan: once per model switch) */
+  batchRows: 'SELECT user_id, model_version, computed_at, items FROM batch_recommendations WHERE model_version = ? ALLOW FILTERING',
+  /** which users have a speed row, and when it was computed: the speed view's index (no items) */
+  speedKeys: 'SELECT user_id, computed_at FROM speed_recommendations',
   userRatings: 'SELECT movie_id, rating, rated_at FROM user_ratings WHERE user_id = ?',
   ratedAmong: 'SELECT movie_id FROM user_ratings WHERE user_id = ? AND movie_id IN ?',
   movies: 'SELECT movie_id, title, year, genres, imdb_id, tmdb_id, rating_count, rating_mean FROM movies',

@@ -66,7 +66,7 @@ export function createApp(deps: AppDeps) {
     '/',
     userRoutes({
       idempotency: createIdempotencyKeys({ maxKeys: deps.config.idempotencyKeys, ttlMs: deps.config.idempotencyTtlMs }),
-      batchView: createBatchView({ budgetBytes: deps.config.batchViewBytes }),
+      batchView: deps.batchView ?? createBatchView({ budgetBytes: deps.config.batchViewBytes }),
       recent: createRecentRatings({ maxUsers: deps.config.recentRatingsUsers, ttlMs: deps.config.recentRatingsTtlMs }),
     }),
   );

@@ -84,4 +84,79 @@ describe('serving > batch-view', () => {
     expect(view.stats().capacityUsers).toBeGreaterThan(200_948);
     expect(view.stats().bytes).toBe(0); // slabs are allocated as users come
   });
+
+  describe('load', () => {
+    async function* rowsOf(list: [number, RecommendationRow][], between?: () => void) {
+      for (const [userId, r] of list) {
+        yield { userId, row: r };
+        between?.();
+      }
+    }
+    const never = async (): Promise<RecommendationRow | undefined> => {
+      throw new Error('read although the view is complete');
+    };
+
+    it('holds every row of the version, and then knows that a user it does not hold has none', async () => {
+      const view = createBatchView({ budgetBytes: 1 << 20 });
+      const progress: number[] = [];
+      const result = await view.load(
+        'v1',
+        rowsOf([
+          [1, row('v1', 5, 6)],
+          [2, row('v1', 7)],
+          [3, row('v0', 9)],
+        ]),
+        (n) => progress.push(n),
+      );
+      expect(result).toEqual({ rows: 3, held: 2, complete: true, superseded: false });
+      expect(plain(view.peek(1, 'v1'))).toEqual({ ids: [5, 6], scores: [4.5, 4.25] });
+      // user 3's row is of another version: the user has none of v1, and nobody is read
+      expect(await view.get(3, 'v1', never)).toBeNull();
+      expect(await view.get(424242, 'v1', never)).toBeNull();
+      expect(view.stats()).toMatchObject({ version: 'v1', users: 2, complete: true, misses: 0 });
+      expect(progress).toEqual([]);
+    });
+
+    it('is not complete when the budget does not hold every row: the rest is read on demand', async () => {
+      const view = createBatchView({ budgetBytes: 2 * 874 });
+      const full = (u: number) => row('v1', ...Array.from({ length: 100 }, (_, i) => u * 1000 + i));
+      const result = await view.load('v1', rowsOf([1, 2, 3].map((u) => [u, full(u)])));
+      expect(result).toMatchObject({ rows: 3, held: 2, complete: false });
+      expect(view.peek(3, 'v1')).toBeUndefined();
+      expect(Array.from((await view.get(3, 'v1', async () => full(3)))!.movieIds).slice(0, 1)).toEqual([3000]);
+    });
+
+    it('stops when another version is asked for meanwhile, and a switch ends completeness', async () => {
+      const view = createBatchView({ budgetBytes: 1 << 20 });
+      const result = await view.load(
+        'v1',
+        rowsOf(
+          [
+            [1, row('v1', 5)],
+            [2, row('v1', 6)],
+          ],
+          () => view.peek(1, 'v2'),
+        ),
+      );
+      expect(result).toMatchObject({ complete: false, superseded: true });
+      expect(view.stats()).toMatchObject({ version: 'v2', users: 0, complete: false });
+
+      await view.load('v2', rowsOf([[1, row('v2', 5)]]));
+      expect(view.stats().complete).toBe(true);
+      expect(view.peek(2, 'v3')).toBeUndefined();
+      expect(view.stats()).toMatchObject({ version: 'v3', complete: false });
+    });
+
+    it('keeps what it held when the read fails, not complete', async () => {
+      const view = createBatchView({ budgetBytes: 1 << 20 });
+      async function* failing() {
+        yield { userId: 1, row: row('v1', 5) };
+        throw new Error('Cassandra timed out');
+      }
+      await expect(view.load('v1', failing())).rejects.toThrow('timed out');
+      expect(plain(view.peek(1, 'v1'))).toEqual({ ids: [5], scores: [4.5] });
+      expect(view.peek(2, 'v1')).toBeUndefined();
+      expect(view.stats().complete).toBe(false);
+    });
+  });
 });

@@ -7,6 +7,11 @@
  * users take about 170 MB. Beyond the budget the least recently used users go first. A user known
  * to have no batch row is remembered too (a few dozen bytes). Everything is dropped when the
  * version asked for changes (a model switch or a rollback): the view only ever holds one version.
+ *
+ * `load` fills the view with all of a version's rows at once (the API does it in the background
+ * after each switch, view-loader.ts). Once every row of the version is held, the view is complete:
+ * a user it does not hold has no batch row, and costs no read either (unknown users, new users).
+ * A version whose rows do not fit the budget is loaded up to it and served on demand beyond.
  */
 import type { RecommendationRow } from './store.ts';
 import { compactRow, type RankedRow } from './recommend.ts';
@@ -23,6 +28,23 @@ export interface BatchViewStats {
   capacityUsers: number;
   hits: number;
   misses: number;
+  /** every row of `version` is held: a user not held has none */
+  complete: boolean;
+}
+
+/** A batch row with its user, as a full read of a version yields them. */
+export interface UserRow {
+  userId: number;
+  row: RecommendationRow;
+}
+
+export interface LoadResult {
+  /** rows of the version read, and held (the budget may hold fewer) */
+  rows: number;
+  held: number;
+  complete: boolean;
+  /** the version stopped being the one asked for while it loaded */
+  superseded: boolean;
 }
 
 export interface BatchView {
@@ -30,6 +52,12 @@ export interface BatchView {
   peek(userId: number, version: string): RankedRow | null | undefined;
   /** the user's row of `version`, read through `read` when not held; concurrent misses share one read; a failed read is not kept */
   get(userId: number, version: string, read: () => Promise<RecommendationRow | undefined>): Promise<RankedRow | null>;
+  /**
+   * Holds every row `rows` yields for `version` (which becomes the version asked for); complete
+   * once they are all held. Stops early when another version is asked for meanwhile. A failed read
+   * leaves the rows held so far, not complete.
+   */
+  load(version: string, rows: AsyncIterable<UserRow>, onProgress?: (rows: number) => void): Promise<LoadResult>;
   stats(): BatchViewStats;
 }
 
@@ -63,6 +91,7 @@ export function createBatchView({
   let absent = 0;
   let hits = 0;
   let misses = 0;
+  let complete = false;
 
   const bytes = () => held * (slotBytes + ENTRY_BYTES) + absent * ENTRY_BYTES;
 
@@ -75,6 +104,7 @@ export function createBatchView({
     fresh = 0;
     held = 0;
     absent = 0;
+    complete = false;
   }
 
   function takeSlot(): number | undefined {
@@ -134,7 +164,11 @@ export function createBatchView({
   function peek(userId: number, v: string): RankedRow | null | undefined {
     useVersion(v);
     const slot = users.get(userId);
-    if (slot === undefined) return undefined;
+    if (slot === undefined) {
+      if (!complete) return undefined;
+      hits++;
+      return null;
+    }
     hits++;
     users.delete(userId);
     users.set(userId, slot);
@@ -166,6 +200,26 @@ export function createBatchView({
       inflight.set(userId, reading);
       return reading;
     },
-    stats: () => ({ version, users: held, absent, bytes: bytes(), budgetBytes, capacityUsers: maxSlots, hits, misses }),
+    async load(v, rows, onProgress) {
+      useVersion(v);
+      let read = 0;
+      let full = false;
+      for await (const { userId, row } of rows) {
+        if (version !== v) return { rows: read, held, complete: false, superseded: true };
+        read++;
+        if (read % 10_000 === 0) onProgress?.(read);
+        if (full || row.modelVersion !== v || users.has(userId)) continue;
+        // a full view stops taking rows rather than evict the ones it took
+        if (row.items.length > rowItems || bytes() + slotBytes + ENTRY_BYTES > budgetBytes) {
+          full = true;
+          continue;
+        }
+        keep(userId, row);
+      }
+      if (version !== v) return { rows: read, held, complete: false, superseded: true };
+      complete = !full;
+      return { rows: read, held, complete, superseded: false };
+    },
+    stats: () => ({ version, users: held, absent, bytes: bytes(), budgetBytes, capacityUsers: maxSlots, hits, misses, complete }),
   };
 }

@@ -49,6 +49,17 @@ export function createCassandraStore({
     async batchRow(userId, version) {
       return row((await client.execute(servingCql.batchRow, [userId, version], prepare)).first());
     },
+    async *batchRows(version) {
+      // pages of 500 rows of up to 100 items; the driver fetches the next page as this one is used
+      for await (const r of await client.execute(servingCql.batchRows, [version], { ...prepare, fetchSize: 500 })) {
+        yield { userId: num(r.get('user_id')), row: row(r)! };
+      }
+    },
+    async *speedKeys() {
+      for await (const r of await client.execute(servingCql.speedKeys, [], { ...prepare, fetchSize: 5000 })) {
+        yield { userId: num(r.get('user_id')), computedAt: (r.get('computed_at') as Date | null)?.getTime() ?? 0 };
+      }
+    },
     async userRatings(userId) {
       const out: UserRating[] = [];
       for await (const r of await client.execute(servingCql.userRatings, [userId], {

@@ -42,6 +42,14 @@ export function createMemoryStore(data: MemoryData): ServingStore {
       await up();
       return data.batch.get(u)?.modelVersion === v ? data.batch.get(u) : undefined;
     },
+    async *batchRows(v) {
+      await up();
+      for (const [userId, row] of data.batch) if (row.modelVersion === v) yield { userId, row };
+    },
+    async *speedKeys() {
+      await up();
+      for (const [userId, row] of data.speed) yield { userId, computedAt: row.computedAt };
+    },
     userRatings: async (u) => {
       await up();
       return data.ratings.get(u) ?? [];

@@ -14,6 +14,9 @@ import { asKey, asUser, TEST_AUTH_ENV } from './test-auth.ts';
 import { chooseRecommendations } from './recommend.ts';
 import { createServingState, type ServingState } from './serving-state.ts';
 import type { Movie, ServingStore } from './store.ts';
+import { createBatchView } from './batch-view.ts';
+import { createSpeedView } from './speed-view.ts';
+import { createViewLoader } from './view-loader.ts';
 
 const movie = (movieId: number, title: string, genres: string[], ratingCount: number): Movie => ({
   movieId,
@@ -116,6 +119,41 @@ const rate = (userId: number, movieId: number) =>
   });
 
 describe('GET /users/:id/recommendations: the hot path', () => {
+  it('with the views loaded (API_VIEW_PRELOAD), reads nothing: not for known users, unknown ones, nor again', async () => {
+    const store = counting(createMemoryStore(data));
+    const batchView = createBatchView({ budgetBytes: 1 << 20 });
+    let t = 1_000_000;
+    const speedView = createSpeedView({ maxUsers: 100, settleMs: 3000, now: () => t });
+    const loader = createViewLoader({ state, store, batchView, speedView, scanMs: 30_000, now: () => t });
+    speedView.setLive(true);
+    t += 3000;
+    loader.tick();
+    await loader.idle();
+    const viewsApp = createApp({
+      config,
+      store,
+      events: createMemoryEvents(),
+      state,
+      batchView,
+      speedView,
+      auth: createAuthenticator({ keys: config.apiKeys, jwt: config.jwt }),
+      metrics: createMetrics(),
+      limits: createWriteLimits({ userPerMin: 60, keyPerMin: 60, signInPerMin: 10, capPerS: 100 }),
+      log: () => {},
+    });
+    const viewsBody = async (path: string) =>
+      (await viewsApp.request(path, { headers: asKey('reader') })).json() as Promise<{ source: string; items: { movieId: number }[] }>;
+    // users 7 and 8 have speed rows: each is read once (the index knows it exists, not its items), then held
+    expect(ids(await viewsBody('/users/7/recommendations?limit=2'))).toEqual([4, 2]);
+    expect(ids(await viewsBody('/users/8/recommendations?limit=2'))).toEqual([2, 4]);
+    expect(calls).toEqual(['speedRow', 'speedRow']);
+    calls = [];
+    for (const user of [7, 8, 424242, 424243]) await viewsBody(`/users/${user}/recommendations?limit=2`);
+    expect((await viewsBody('/users/8/recommendations?limit=3')).source).toBe('batch');
+    expect((await viewsBody('/users/424243/recommendations?limit=3')).source).toBe('popular');
+    expect(calls).toEqual([]);
+  });
+
   it('reads the batch row once per user and model, then only the speed row', async () => {
     expect(ids(await body('/users/8/recommendations?limit=3'))).toEqual([2, 4, 5]);
     expect(calls.sort()).toEqual(['batchRow', 'speedRow']);

@@ -4,6 +4,7 @@
  */
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Authenticator } from './auth.ts';
+import type { BatchView } from './batch-view.ts';
 import type { ApiConfig } from './config.ts';
 import type { createFactorCache } from './factors.ts';
 import type { Metrics } from './metrics.ts';
@@ -31,6 +32,8 @@ export interface AppDeps {
   factors?: ReturnType<typeof createFactorCache>;
   /** speed rows held in memory, kept valid by the ratings stream (speed-view.ts); without it every request reads the speed row */
   speedView?: SpeedView;
+  /** the current model's batch rows in memory (batch-view.ts); made from API_BATCH_VIEW_MB if not given */
+  batchView?: BatchView;
   admin?: AdminActions;
   log?: (line: string) => void;
 }

@@ -163,4 +163,89 @@ describe('serving > speed view', () => {
     await s.get(2);
     expect(s.reads()).toBe(before + 1);
   });
+
+  describe('index', () => {
+    async function* keysOf(list: [number, number][], between?: () => void) {
+      for (const [userId, computedAt] of list) {
+        yield { userId, computedAt };
+        between?.();
+      }
+    }
+    /** live since long enough for a scan to count */
+    function indexed(options: Parameters<typeof setup>[0] = {}) {
+      const s = setup(options);
+      s.view.setLive(true);
+      s.advance(3000);
+      return s;
+    }
+
+    it('answers for users it never read: not in the index, no speed row, no read', async () => {
+      const s = indexed();
+      expect(await s.view.scan(keysOf([[7, s.now() - 5000]]))).toBe(true);
+      for (const u of [1, 2, 3, 424242]) expect(await s.get(u)).toBeNull();
+      expect(s.reads()).toBe(0);
+      expect(s.view.stats()).toMatchObject({ indexed: 1, hits: 4, misses: 0 });
+    });
+
+    it('serves a held row while the index shows the same computedAt, past any TTL; a newer one is read', async () => {
+      const s = indexed({ ttlMs: 5000 });
+      const first = s.now() - 5000;
+      await s.view.scan(keysOf([[7, first]]));
+      await s.get(7);
+      s.advance(60_000);
+      await s.get(7);
+      expect(s.reads()).toBe(1);
+      // a re-fold without a rating (after a switch) shows at the next scan
+      s.store(row(s.now() - 10, 20));
+      await s.view.scan(keysOf([[7, s.now() - 10]]));
+      expect(Array.from((await s.get(7))!.movieIds)).toEqual([20, 21]);
+      expect(s.reads()).toBe(2);
+    });
+
+    it("a user's rating makes them read until the new row settles, and the index learns it", async () => {
+      const s = indexed({ settleMs: 1000 });
+      await s.view.scan(keysOf([]));
+      s.view.rated(5, s.now());
+      s.store(undefined);
+      expect(await s.get(5)).toBeNull(); // read: the speed layer has not written yet
+      s.advance(1500);
+      s.store({ ...row(s.now() - 100), ratedUntil: s.now() - 1500 });
+      expect(await s.get(5)).not.toBeNull();
+      expect(await s.get(5)).not.toBeNull();
+      expect(s.reads()).toBe(2);
+      expect(s.view.stats().indexed).toBe(1);
+    });
+
+    it('a row learned by a read while a scan runs is not undone by what the scan saw before it', async () => {
+      const s = indexed({ settleMs: 0 });
+      s.store(row(s.now()));
+      // the scan passes user 8 (no row yet); meanwhile 8 rates and the new row is read
+      const scanned = s.view.scan(
+        keysOf([[1, 1]], () => {
+          void s.get(8);
+        }),
+      );
+      expect(await scanned).toBe(true);
+      expect(s.view.stats().indexed).toBe(2);
+      expect(await s.get(8)).not.toBeNull();
+      expect(s.reads()).toBe(1);
+    });
+
+    it('counts no scan begun before the signals flowed for the settle time, nor one a gap interrupts; a gap drops the index', async () => {
+      const s = setup({ settleMs: 3000 });
+      s.view.setLive(true);
+      expect(await s.view.scan(keysOf([]))).toBe(false); // a rating just before the signals may still be unwritten
+      s.advance(3000);
+      expect(await s.view.scan(keysOf([], () => undefined))).toBe(true);
+      expect(await s.view.scan(keysOf([[1, 1]], () => s.view.setLive(false)))).toBe(false);
+      expect(s.view.stats().indexed).toBeUndefined();
+      s.view.setLive(true);
+      s.advance(3000);
+      expect(await s.view.scan(keysOf([[1, 1]]))).toBe(true);
+      s.view.setLive(false);
+      expect(s.view.stats().indexed).toBeUndefined();
+      await s.get(99);
+      expect(s.reads()).toBe(1); // no index, not live: read
+    });
+  });
 });

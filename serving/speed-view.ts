@@ -20,6 +20,15 @@
  * Held compactly (Int32 ids, Float32 scores: what CQL `float` holds), at most `maxUsers`, the least
  * recently used going first. A user with no speed row is held too (the common case: most users
  * have not rated since the last batch), so unknown and batch-served users cost no read either.
+ *
+ * The index (`scan`): which users have a speed row and when it was computed, from a scan of the
+ * table's keys (no items) every `ttlMs` (view-loader.ts). With it the view answers for every user:
+ * one not in the index has no row (no read, however many distinct users ask), and a held row is
+ * served as long as the index shows the same `computedAt` (no TTL re-reads). Reads and settled
+ * ratings keep the index current between scans; a row written without a rating (re-folds after a
+ * switch) shows at the next scan, the same bound as the TTL. A scan counts only if the signals
+ * flowed, uninterrupted, from `settleMs` before it began to its end, so that no rating it could
+ * miss went unsignalled; a gap in the signals drops the index.
  */
 import { compactRow, type RankedRow } from './recommend.ts';
 import type { RecommendationRow } from './store.ts';
@@ -27,6 +36,8 @@ import type { RecommendationRow } from './store.ts';
 export interface SpeedViewStats {
   users: number;
   live: boolean;
+  /** users in the index (with a speed row), or undefined while there is none */
+  indexed: number | undefined;
   hits: number;
   misses: number;
   /** rows dropped because a rating of their user was seen */
@@ -40,7 +51,18 @@ export interface SpeedView {
   rated(userId: number, at: number): void;
   /** whether the rating signals flow; while they do not, nothing is served from memory */
   setLive(live: boolean): void;
+  /**
+   * Rebuilds the index from the table's keys; true if it became the index (false: the signals were
+   * not flowing long enough, or stopped meanwhile). A failed read leaves the index as it was.
+   */
+  scan(keys: AsyncIterable<SpeedKey>): Promise<boolean>;
   stats(): SpeedViewStats;
+}
+
+/** A speed row's identity, as a scan of the table's keys yields it. */
+export interface SpeedKey {
+  userId: number;
+  computedAt: number;
 }
 
 interface Held {
@@ -64,6 +86,13 @@ export function createSpeedView({
   /** users with a rating seen lately: its time, and until when nothing read for them is held */
   const unsettled = new Map<number, { at: number; until: number }>();
   let live = false;
+  /** when the signals last began to flow, and how many times they stopped */
+  let liveSince = 0;
+  let gaps = 0;
+  /** user → computedAt of their speed row, for every speed row; undefined until a scan counts */
+  let index: Map<number, number> | undefined;
+  /** what reads learned while a scan ran (computedAt, or undefined: no row): newer than what the scan saw */
+  let learned: Map<number, number | undefined> | undefined;
   let hits = 0;
   let misses = 0;
   let invalidations = 0;
@@ -85,13 +114,28 @@ export function createSpeedView({
   return {
     async get(userId, version, read) {
       const t = now();
-      const entry = held.get(userId);
-      if (live && entry && entry.version === version && t < entry.expiresAt && !unsettled.has(userId)) {
-        hits++;
-        // most recently used last: the Map's order is the eviction order
-        held.delete(userId);
-        held.set(userId, entry);
-        return entry.row;
+      if (live && index && !unsettled.has(userId)) {
+        const known = index.get(userId);
+        if (known === undefined) {
+          hits++;
+          return null;
+        }
+        const entry = held.get(userId);
+        if (entry?.row && entry.row.computedAt === known) {
+          hits++;
+          held.delete(userId);
+          held.set(userId, entry);
+          return entry.row;
+        }
+      } else {
+        const entry = held.get(userId);
+        if (live && entry && entry.version === version && t < entry.expiresAt && !unsettled.has(userId)) {
+          hits++;
+          // most recently used last: the Map's order is the eviction order
+          held.delete(userId);
+          held.set(userId, entry);
+          return entry.row;
+        }
       }
       misses++;
       const read_ = await read();
@@ -101,6 +145,11 @@ export function createSpeedView({
         held.delete(userId);
         held.set(userId, { row, version, expiresAt: t + ttlMs });
         if (held.size > maxUsers) held.delete(held.keys().next().value!);
+        if (index) {
+          if (row) index.set(userId, row.computedAt);
+          else index.delete(userId);
+        }
+        learned?.set(userId, row?.computedAt);
       }
       return row;
     },
@@ -116,10 +165,36 @@ export function createSpeedView({
       }
     },
     setLive(value) {
+      if (value && !live) liveSince = now();
+      if (!value && live) gaps++;
       live = value;
       // rows held before a gap in the signals may have missed a rating
-      if (!value) held.clear();
+      if (!value) {
+        held.clear();
+        index = undefined;
+      }
     },
-    stats: () => ({ users: held.size, live, hits, misses, invalidations }),
+    async scan(keys) {
+      const startedAt = now();
+      const gapsBefore = gaps;
+      const counts = () => live && gaps === gapsBefore && liveSince <= startedAt - settleMs;
+      if (!counts()) return false;
+      const scanned = new Map<number, number>();
+      const during = new Map<number, number | undefined>();
+      learned = during;
+      try {
+        for await (const k of keys) scanned.set(k.userId, k.computedAt);
+      } finally {
+        if (learned === during) learned = undefined;
+      }
+      if (!counts()) return false;
+      for (const [userId, computedAt] of during) {
+        if (computedAt === undefined) scanned.delete(userId);
+        else scanned.set(userId, computedAt);
+      }
+      index = scanned;
+      return true;
+    },
+    stats: () => ({ users: held.size, live, indexed: index?.size, hits, misses, invalidations }),
   };
 }

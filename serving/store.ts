@@ -66,6 +66,10 @@ export interface ServingStore {
   currentModel(modelName: string): Promise<CurrentModel | undefined>;
   speedRow(userId: number): Promise<RecommendationRow | undefined>;
   batchRow(userId: number, version: string): Promise<RecommendationRow | undefined>;
+  /** every batch row of a version, in pages (the API's batch view loads them once per switch) */
+  batchRows(version: string): AsyncIterable<{ userId: number; row: RecommendationRow }>;
+  /** every speed row's user and computedAt, without its items (the speed view's index) */
+  speedKeys(): AsyncIterable<{ userId: number; computedAt: number }>;
   userRatings(userId: number): Promise<UserRating[]>;
   /** which of `movieIds` the user has rated (one partition slice, however long the history) */
   ratedAmong(userId: number, movieIds: readonly number[]): Promise<Set<number>>;

@@ -24,6 +24,8 @@ import { createServingState } from '../serving/serving-state.ts';
 import type { OnlineRate, OnlineWindow } from '../serving/store.ts';
 import { startRatingSignals } from '../serving/rating-signals.ts';
 import { createSpeedView } from '../serving/speed-view.ts';
+import { createBatchView } from '../serving/batch-view.ts';
+import { createViewLoader } from '../serving/view-loader.ts';
 import { cassandraClient, checkLogins, kafkaClient } from '../lib/platform.ts';
 import { platformOf } from '../infra/platform.ts';
 
@@ -103,8 +105,17 @@ export async function startApi({
         log,
       })
     : undefined;
+  // the batch view loaded in full after each switch, the speed view's index rebuilt every TTL
+  const batchView = createBatchView({ budgetBytes: api.batchViewBytes });
+  const views = createViewLoader({ state, store, batchView, speedView, scanMs: api.speedViewTtlMs, log });
+  metrics.gauge('api_batch_view_users', 'Users whose batch row of the current model the batch view holds.', () => batchView.stats().users);
+  metrics.gauge('api_batch_view_complete', '1 once every batch row of the current model is held (a user not held has none), else 0.', () =>
+    batchView.stats().complete ? 1 : 0,
+  );
+  metrics.gauge('api_batch_view_load_seconds', "How long the last full load of a model version's batch rows took.", () => views.stats().loadSeconds ?? 0);
   if (speedView) {
     const stats = () => speedView.stats();
+    metrics.gauge('api_speed_view_indexed', "Users with a speed row in the speed view's index; 0 while there is no index.", () => stats().indexed ?? 0);
     metrics.gauge('api_speed_view_hits', 'Speed rows served from the speed view, no read.', () => stats().hits);
     metrics.gauge('api_speed_view_misses', 'Speed rows read from Cassandra.', () => stats().misses);
     metrics.gauge('api_speed_view_invalidations', 'Held speed rows dropped on a rating seen on the topic.', () => stats().invalidations);
@@ -140,6 +151,7 @@ export async function startApi({
     config: api,
     store,
     speedView,
+    batchView,
     events,
     state,
     auth: createAuthenticator({ keys: api.apiKeys, jwt: api.jwt, demo: api.demo ? { hours: api.sessionHours } : undefined }),
@@ -158,6 +170,7 @@ export async function startApi({
     .refresh({ catalog: true })
     .catch((error: unknown) => log(`first read of the serving store failed (retrying): ${describeError(error).split('\n')[0]}`));
   state.start();
+  if (api.viewPreload) views.start();
   const server = serve({ fetch: app.fetch, hostname: api.host, port: api.port });
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
@@ -171,6 +184,7 @@ export async function startApi({
     metrics,
     async stop() {
       state.stop();
+      views.stop();
       clearInterval(onlineTimer);
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await Promise.all([events.close(), store.close(), signals?.stop()]);

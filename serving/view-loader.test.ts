@@ -1,0 +1,115 @@
+import { describe, expect, it } from 'vitest';
+import { createBatchView } from './batch-view.ts';
+import { createMemoryStore, type MemoryData } from './memory-store.ts';
+import { createSpeedView } from './speed-view.ts';
+import type { CurrentModel, RecommendationRow } from './store.ts';
+import { createViewLoader } from './view-loader.ts';
+
+const model = (version: string): CurrentModel => ({ version, dataCutoff: 0, path: '', metrics: {}, switchedAt: 0 });
+const row = (version: string, ...ids: number[]): RecommendationRow => ({
+  modelVersion: version,
+  computedAt: 5,
+  items: ids.map((movieId) => ({ movieId, score: 1 })),
+});
+
+function setup() {
+  let t = 1_000_000;
+  const data: MemoryData = { movies: [], speed: new Map(), batch: new Map(), ratings: new Map(), similar: new Map() };
+  const store = createMemoryStore(data);
+  let current: CurrentModel | undefined = model('v1');
+  const batchView = createBatchView({ budgetBytes: 1 << 20 });
+  const speedView = createSpeedView({ maxUsers: 100, ttlMs: 30_000, settleMs: 3000, now: () => t });
+  const lines: string[] = [];
+  const loader = createViewLoader({
+    state: { current: () => current },
+    store,
+    batchView,
+    speedView,
+    scanMs: 30_000,
+    retryMs: 10_000,
+    now: () => t,
+    log: (l) => lines.push(l),
+  });
+  const step = async () => {
+    loader.tick();
+    await loader.idle();
+  };
+  return {
+    data,
+    batchView,
+    speedView,
+    loader,
+    lines,
+    step,
+    advance: (ms: number) => {
+      t += ms;
+    },
+    now: () => t,
+    switchTo: (v: string | undefined) => {
+      current = v === undefined ? undefined : model(v);
+    },
+  };
+}
+
+const noRead = async (): Promise<RecommendationRow | undefined> => {
+  throw new Error('read although the view is complete');
+};
+
+describe('serving > view loader', () => {
+  it('loads the current version in full, and again after a switch', async () => {
+    const s = setup();
+    s.data.batch.set(1, row('v1', 10));
+    s.data.batch.set(2, row('v1', 20));
+    await s.step();
+    expect(s.batchView.stats()).toMatchObject({ version: 'v1', users: 2, complete: true });
+    expect(await s.batchView.get(3, 'v1', noRead)).toBeNull();
+    expect(s.loader.stats().loadedVersion).toBe('v1');
+    expect(s.lines.at(-1)).toMatch(/2 users of v1 held in .* s \(complete/);
+    await s.step(); // nothing due: no second load
+    expect(s.lines.filter((l) => l.includes('loading'))).toHaveLength(1);
+
+    s.data.batch.set(1, row('v2', 11));
+    s.switchTo('v2');
+    await s.step();
+    expect(s.batchView.stats()).toMatchObject({ version: 'v2', users: 1, complete: true });
+    expect(Array.from(s.batchView.peek(1, 'v2')!.movieIds)).toEqual([11]);
+  });
+
+  it('loads nothing before the first model; a failed load is logged and tried again after the retry time', async () => {
+    const s = setup();
+    s.switchTo(undefined);
+    await s.step();
+    expect(s.lines).toEqual([]);
+    s.switchTo('v1');
+    s.data.down = new Error('Cassandra is down');
+    await s.step();
+    expect(s.lines.at(-1)).toMatch(/loading v1 failed \(again in 10 s.*Cassandra is down/);
+    s.data.down = undefined;
+    await s.step();
+    expect(s.batchView.stats().complete).toBe(false);
+    s.advance(10_000);
+    await s.step();
+    expect(s.batchView.stats().complete).toBe(true);
+  });
+
+  it('indexes the speed rows once the signals flowed long enough, and again every scan interval', async () => {
+    const s = setup();
+    s.data.speed.set(7, row('v1', 30));
+    await s.step();
+    expect(s.speedView.stats().indexed).toBeUndefined(); // no signals yet
+    s.speedView.setLive(true);
+    await s.step();
+    expect(s.speedView.stats().indexed).toBeUndefined(); // too soon after they began
+    s.advance(3000);
+    await s.step();
+    expect(s.speedView.stats().indexed).toBe(1);
+    s.data.speed.set(8, row('v1', 31));
+    s.advance(10_000);
+    await s.step();
+    expect(s.speedView.stats().indexed).toBe(1);
+    s.advance(20_000);
+    await s.step();
+    expect(s.speedView.stats().indexed).toBe(2);
+    expect(s.loader.stats().scans).toBe(2);
+  });
+});

@@ -28,6 +28,7 @@ import { findDataset } from '../../ingest/datasets/dataset.ts';
 import { loadDataset } from '../../ingest/datasets/load.ts';
 import { loadConfig } from '../../infra/config.ts';
 import { loadBatchConfig } from '../../batch/config.ts';
+import { loadApiConfig } from '../../serving/config.ts';
 import { createBatchRunner } from '../../batch/runner.ts';
 import { createWebHdfs } from '../../lib/webhdfs.ts';
 import { waitFor } from '../../lib/wait-for.ts';
@@ -124,6 +125,28 @@ await waitFor(async () => ((await fetch(`${url}/ready`).catch(() => undefined))?
   maxWaitMs: 60_000,
   description: 'the API ready',
 });
+// the API loads the model's batch rows and indexes the speed rows in the background after it starts
+// (serving/view-loader.ts); the steps measure the state it then serves from, and the load is reported
+const viewsStarted = Date.now();
+const gauge = (text: string, name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
+const preload = loadApiConfig(env).viewPreload;
+const views = await waitFor(
+  async () => {
+    const text = await (await fetch(`${url}/metrics`)).text();
+    const complete = gauge(text, 'api_batch_view_complete') === 1;
+    const indexed = gauge(text, 'api_speed_view_indexed');
+    // API_VIEW_PRELOAD=false (rows filled on demand, the design before it): nothing to wait for
+    return !preload || (complete && indexed > 0)
+      ? { loadSeconds: gauge(text, 'api_batch_view_load_seconds'), batchUsers: gauge(text, 'api_batch_view_users'), indexed }
+      : undefined;
+  },
+  { delayMs: 1000, maxWaitMs: 15 * 60_000, description: "the API's batch view loaded and speed view indexed" },
+);
+if (preload)
+  console.log(
+    `API views: ${views.batchUsers.toLocaleString('en-US')} batch rows held (loaded in ${views.loadSeconds.toFixed(1)} s), ` +
+      `${views.indexed.toLocaleString('en-US')} users with a speed row indexed; ready ${((Date.now() - viewsStarted) / 1000).toFixed(0)} s after the API`,
+  );
 
 const steps: LoadStep[] = [
   { name: 'warm-up', route: 'recommendations', mode: 'closed', connections, seconds: Number(values.warmup), warmup: true },
@@ -191,7 +214,11 @@ if (exitCode !== 0) throw new Error(`the load generator exited with ${exitCode};
 const ratio = closedLoopRatio(reports);
 const header =
   `API benchmark ${new Date().toISOString()}: ${dataset.name} (keyspace ${keyspace}), ${users.toLocaleString('en-US')} known users drawn with a Zipf skew (s = 1) plus 20% unknown users, limit ${values.limit}; ` +
-  `${speedRows.toLocaleString('en-US')} speed rows written by the speed layer (one rating each for the ${seeded.users.toLocaleString('en-US')} busiest users), and ${ratingRate} ratings/s streaming in during the run (${trickled.toLocaleString('en-US')} in all). Load generator and API as two processes on the same ${os.availableParallelism()} cores as the whole stack. ` +
+  `${speedRows.toLocaleString('en-US')} speed rows written by the speed layer (one rating each for the ${seeded.users.toLocaleString('en-US')} busiest users), and ${ratingRate} ratings/s streaming in during the run (${trickled.toLocaleString('en-US')} in all). ${
+    preload
+      ? `The API loaded its batch view (${views.batchUsers.toLocaleString('en-US')} users' rows) in ${views.loadSeconds.toFixed(1)} s and indexed ${views.indexed.toLocaleString('en-US')} speed rows before the steps.`
+      : "API_VIEW_PRELOAD=false: the API fills its views on demand (each user's first request reads)."
+  } Load generator and API as two processes on the same ${os.availableParallelism()} cores as the whole stack. ` +
   `Open loop: requests sent on a fixed schedule, latency from the scheduled time (queueing counts); closed loop: ${connections} connections back to back. ${seconds} s per step after a ${values.warmup} s warm-up (which fills the API's batch view for the busiest users; the tail is read as it comes). Latencies of 2xx answers.`;
 const summary = `${header}\n\n${formatTable(reports)}\n\nClosed-loop maximum of recommendations / trivial route in the same run: ${ratio === null ? 'n/a' : ratio.toFixed(2)}.\n`;
 console.log(`\n${summary}`);
@@ -201,6 +228,6 @@ const stamp = new Date().toISOString().replace(/[:.]/g, '');
 fs.writeFileSync(path.join(outDir, `api-${stamp}.md`), summary);
 fs.writeFileSync(
   path.join(outDir, `api-${stamp}.json`),
-  JSON.stringify({ header, dataset: dataset.name, users, speedRows, seeded, ratingRate, trickled, plan, steps: reports, ratio }, null, 2),
+  JSON.stringify({ header, dataset: dataset.name, users, speedRows, seeded, ratingRate, trickled, views, plan, steps: reports, ratio }, null, 2),
 );
 process.exit(0);

@@ -8,6 +8,8 @@ import { topicSettings } from '../schemas/topics.ts';
 const schema = z.object({
   API_HOST: z.string().default('127.0.0.1'),
   API_PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
+  /** API processes sharing the port (node:cluster); each holds its own views, derived from the model and the streams */
+  API_WORKERS: z.coerce.number().int().min(1).max(64).default(1),
   /** demo mode (npm start turns it on): POST /session signs a user token for any user id, no credential asked */
   API_DEMO: z.enum(['true', 'false']).default('false'),
   /** how long a demo sign-in token is valid */
@@ -92,6 +94,7 @@ export function loadApiConfig(env: Record<string, string | undefined> = process.
   return Object.freeze({
     host: e.API_HOST,
     port: e.API_PORT,
+    workers: e.API_WORKERS,
     demo: e.API_DEMO === 'true',
     sessionHours: e.API_SESSION_HOURS,
     apiKeys: e.API_KEYS,

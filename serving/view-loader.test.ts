@@ -112,4 +112,19 @@ describe('serving > view loader', () => {
     expect(s.speedView.stats().indexed).toBe(2);
     expect(s.loader.stats().scans).toBe(2);
   });
+
+  it('a failed scan is logged and tried again after the scan interval, not at every tick', async () => {
+    const s = setup();
+    s.speedView.setLive(true);
+    s.advance(3000);
+    s.data.down = new Error('Cassandra is down');
+    await s.step();
+    s.advance(1000);
+    await s.step();
+    expect(s.lines.filter((l) => l.startsWith('speed view: scanning the speed rows failed'))).toHaveLength(1);
+    s.data.down = undefined;
+    s.advance(29_000);
+    await s.step();
+    expect(s.speedView.stats().indexed).toBe(0);
+  });
 });

@@ -56,6 +56,7 @@ export function createViewLoader({
   let loadSeconds: number | undefined;
   let loadRetryAt = 0;
   let lastScan = Number.NEGATIVE_INFINITY;
+  let scanRetryAt = 0;
   let scans = 0;
   let timer: NodeJS.Timeout | undefined;
   /** stopped: a load or scan cut short by the store's close is not news */
@@ -104,6 +105,7 @@ export function createViewLoader({
           if (counted) scans++;
         },
         (error: unknown) => {
+          scanRetryAt = now() + scanMs;
           if (!stopped) log(`speed view: scanning the speed rows failed (again in ${scanMs / 1000} s): ${describeError(error).split('\n')[0]}`);
         },
       )
@@ -117,7 +119,8 @@ export function createViewLoader({
       const version = state.current()?.version;
       if (version !== undefined && version !== loaded && !loading && now() >= loadRetryAt) load(version);
       // a scan counts only once the signals have flowed a while: try again each tick until then
-      if (speedView && !scanning && speedView.stats().live && (now() - lastScan >= scanMs || speedView.stats().indexed === undefined)) scan(speedView);
+      const scanDue = now() - lastScan >= scanMs || (speedView?.stats().indexed === undefined && now() >= scanRetryAt);
+      if (speedView && !scanning && speedView.stats().live && scanDue) scan(speedView);
     },
     async idle() {
       await Promise.all([loading, scanning]);

@@ -7,6 +7,7 @@
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -158,11 +159,12 @@ describe('serving > API on the real stack', () => {
     for (const [i, item] of (basket.body.items as { score: number }[]).entries()) expect(item.score).toBeCloseTo(recs.items[i].score, 5);
   });
 
-  it('a second API process answers exactly as this one, and a rating posted to it reaches this one through the stream', async () => {
-    // a process of its own (npm run api), with its own batch view and nothing shared but the engines
+  it('two more API processes (API_WORKERS=2) answer exactly as this one, and a rating posted to them reaches this one through the stream', async () => {
+    // npm run api with two worker processes on one port (taking requests in turn), each with its own
+    // views, nothing shared but the engines
     const child = spawn(process.execPath, ['--import', 'tsx', path.join(baseConfig.repoRoot, 'tools', 'api.ts')], {
       cwd: baseConfig.repoRoot,
-      env: { ...process.env, ...env, API_PORT: '0' },
+      env: { ...process.env, ...env, API_PORT: '0', API_WORKERS: '2' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     try {
@@ -176,19 +178,34 @@ describe('serving > API on the real stack', () => {
       const other = await waitFor(() => /API and web page on (http:\/\/\S+)/.exec(out)?.[1], {
         delayMs: 200,
         maxWaitMs: 60_000,
-        description: 'the second API process listening',
+        description: 'the API workers listening',
       });
-      await waitFor(async () => (await fetch(`${other}/ready`)).ok || undefined, { delayMs: 200, maxWaitMs: 30_000, description: 'the second API ready' });
+      await waitFor(async () => (await fetch(`${other}/ready`)).ok || undefined, { delayMs: 200, maxWaitMs: 30_000, description: 'the API workers ready' });
+      expect(out).toContain('2 processes');
       // users with batch rows, user 3 with a speed row (the test above), an unknown user, a genre filter
       const paths = [
         ...[1, 2, 3, 4, 5, 10, 50, 200, 610].map((u) => `/users/${u}/recommendations?limit=20`),
         '/users/999999/recommendations',
         '/users/1/recommendations?genre=Comedy',
       ];
-      for (const p of paths) {
-        const [a, b] = await Promise.all([fetch(`${api.url}${p}`, { headers: apiKeyHeader(env) }), fetch(`${other}${p}`, { headers: apiKeyHeader(env) })]);
+      // each path twice, each request on a new connection: the workers take connections in turn, so both answer
+      const onNewConnection = (url: string) =>
+        new Promise<{ status: number; text: string }>((resolve, reject) => {
+          http
+            .get(url, { agent: false, headers: apiKeyHeader(env) }, (res) => {
+              let text = '';
+              res.setEncoding('utf8');
+              res.on('data', (chunk: string) => {
+                text += chunk;
+              });
+              res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+            })
+            .on('error', reject);
+        });
+      for (const p of [...paths, ...paths]) {
+        const [a, b] = await Promise.all([onNewConnection(`${api.url}${p}`), onNewConnection(`${other}${p}`)]);
         expect(b.status, p).toBe(a.status);
-        expect(await b.text(), p).toBe(await a.text());
+        expect(b.text, p).toBe(a.text);
       }
       // a rating posted to the other process reaches this one's held rows through the ratings topic:
       // user 5's row is held here (read twice), the rating goes through the other process

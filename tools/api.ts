@@ -8,6 +8,7 @@ import { ConfigError } from '../lib/errors.ts';
 import { runMain } from '../lib/run-main.ts';
 import { apiKeyEntry, KEY_NAME, newApiKey, parseApiKeys, SCOPES, type Scope } from '../serving/auth.ts';
 import { loadApiConfig } from '../serving/config.ts';
+import { announceListening, isApiWorker, startApiWorkers } from '../system/api-cluster.ts';
 import { startApi } from '../system/api-server.ts';
 
 runMain(async () => {
@@ -33,8 +34,14 @@ runMain(async () => {
     process.once('SIGTERM', resolve);
   });
   const api = loadApiConfig();
-  const running = await startApi({ stack: loadConfig(), api });
-  console.log(`API and web page on ${running.url} (OpenAPI: ${running.url}/openapi.json)${api.demo ? '; DEMO MODE: anyone may sign in as any user' : ''}`);
+  const stack = loadConfig();
+  // API_WORKERS > 1: this process forks the workers (each runs the branch below) and watches them
+  const running = api.workers > 1 && !isApiWorker() ? await startApiWorkers({ workers: api.workers, log: console.log }) : await startApi({ stack, api });
+  if (isApiWorker()) announceListening(running.url);
+  else
+    console.log(
+      `API and web page on ${running.url} (OpenAPI: ${running.url}/openapi.json)${api.workers > 1 ? `, ${api.workers} processes` : ''}${api.demo ? '; DEMO MODE: anyone may sign in as any user' : ''}`,
+    );
   await stopped;
   await running.stop();
 });

@@ -20,6 +20,7 @@
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
@@ -37,7 +38,7 @@ import { platformOf } from '../../infra/platform.ts';
 import { closedLoopRatio, formatTable, type LoadPlan, type LoadResult, type LoadStep, type StepReport } from './api-report.ts';
 import { maxUserId } from './dataset-users.ts';
 import { createBenchRatings } from './speed-rows.ts';
-import { clockTicksPerSecond, cpuShare, type ProcSample, sampleProc } from './proc-stats.ts';
+import { clockTicksPerSecond, cpuShare, type ProcSample, sampleProcTree } from './proc-stats.ts';
 import { apiKeyHeader, harnessCredentials } from '../../system/environment.ts';
 
 const { values } = parseArgs({
@@ -129,14 +130,30 @@ await waitFor(async () => ((await fetch(`${url}/ready`).catch(() => undefined))?
 // (serving/view-loader.ts); the steps measure the state it then serves from, and the load is reported
 const viewsStarted = Date.now();
 const gauge = (text: string, name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
-const preload = loadApiConfig(env).viewPreload;
+const { viewPreload: preload, workers } = loadApiConfig(env);
+// each poll on a new connection: with API_WORKERS the workers take connections in turn, and all must be loaded
+const metricsText = () =>
+  new Promise<string>((resolve, reject) => {
+    http
+      .get(`${url}/metrics`, { agent: false }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          text += chunk;
+        });
+        res.on('end', () => resolve(text));
+      })
+      .on('error', reject);
+  });
+let loadedPolls = 0;
 const views = await waitFor(
   async () => {
-    const text = await (await fetch(`${url}/metrics`)).text();
+    const text = await metricsText();
     const complete = gauge(text, 'api_batch_view_complete') === 1;
     const indexed = gauge(text, 'api_speed_view_indexed');
     // API_VIEW_PRELOAD=false (rows filled on demand, the design before it): nothing to wait for
-    return !preload || (complete && indexed > 0)
+    loadedPolls = complete && indexed > 0 ? loadedPolls + 1 : 0;
+    return !preload || loadedPolls >= workers
       ? { loadSeconds: gauge(text, 'api_batch_view_load_seconds'), batchUsers: gauge(text, 'api_batch_view_users'), indexed }
       : undefined;
   },
@@ -181,7 +198,7 @@ const reports: StepReport[] = [];
 let before: ProcSample | undefined;
 let peakRssKb = 0;
 const sampler = setInterval(() => {
-  const s = sampleProc(server.pid!);
+  const s = sampleProcTree(server.pid!);
   if (s) peakRssKb = Math.max(peakRssKb, s.rssKb);
 }, 250);
 const loadGen = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'load-gen.ts'), JSON.stringify(plan)], {
@@ -190,10 +207,10 @@ const loadGen = spawn(process.execPath, ['--import', 'tsx', path.join(import.met
 for await (const line of readline.createInterface({ input: loadGen.stdout })) {
   const event = JSON.parse(line) as { type: 'start' | 'result' | 'done'; index?: number; result?: LoadResult };
   if (event.type === 'start') {
-    before = sampleProc(server.pid!);
+    before = sampleProcTree(server.pid!);
     peakRssKb = before?.rssKb ?? 0;
   } else if (event.type === 'result' && event.result) {
-    const after = sampleProc(server.pid!);
+    const after = sampleProcTree(server.pid!);
     if (!before || !after) throw new Error('the API process is gone');
     const r = event.result;
     const report = { ...r, api: { cpu: cpuShare(before, after, ticks), rssMb: after.rssKb / 1024, peakRssMb: Math.max(peakRssKb, after.rssKb) / 1024 } };
@@ -218,7 +235,7 @@ const header =
     preload
       ? `The API loaded its batch view (${views.batchUsers.toLocaleString('en-US')} users' rows) in ${views.loadSeconds.toFixed(1)} s and indexed ${views.indexed.toLocaleString('en-US')} speed rows before the steps.`
       : "API_VIEW_PRELOAD=false: the API fills its views on demand (each user's first request reads)."
-  } Load generator and API as two processes on the same ${os.availableParallelism()} cores as the whole stack. ` +
+  } Load generator and API (${workers > 1 ? `API_WORKERS=${workers}: CPU and RSS are the workers' and their primary's, summed` : 'one process'}) as separate processes on the same ${os.availableParallelism()} cores as the whole stack. ` +
   `Open loop: requests sent on a fixed schedule, latency from the scheduled time (queueing counts); closed loop: ${connections} connections back to back. ${seconds} s per step after a ${values.warmup} s warm-up (which fills the API's batch view for the busiest users; the tail is read as it comes). Latencies of 2xx answers.`;
 const summary = `${header}\n\n${formatTable(reports)}\n\nClosed-loop maximum of recommendations / trivial route in the same run: ${ratio === null ? 'n/a' : ratio.toFixed(2)}.\n`;
 console.log(`\n${summary}`);

@@ -59,3 +59,23 @@ export function sampleProc(pid: number): ProcSample | undefined {
     return undefined;
   }
 }
+
+/** the process and its children (API_WORKERS forks them), summed: CPU, RSS and peak RSS; undefined once the process is gone */
+export function sampleProcTree(pid: number): ProcSample | undefined {
+  const root = sampleProc(pid);
+  if (!root) return undefined;
+  let children: number[] = [];
+  try {
+    children = fs
+      .readdirSync(`/proc/${pid}/task`)
+      .flatMap((task) => fs.readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number));
+  } catch {
+    // no children file (an old kernel): the process alone
+  }
+  return children
+    .map(sampleProc)
+    .reduce<ProcSample>(
+      (sum, s) => (s ? { at: sum.at, cpuTicks: sum.cpuTicks + s.cpuTicks, rssKb: sum.rssKb + s.rssKb, hwmKb: sum.hwmKb + s.hwmKb } : sum),
+      root,
+    );
+}

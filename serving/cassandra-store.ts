@@ -56,7 +56,7 @@ export function createCassandraStore({
       }
     },
     async *speedKeys() {
-      for await (const r of await client.execute(servingCql.speedKeys, [], { ...prepare, fetchSize: 5000 })) {
+      for await (const r of await client.execute(servingCql.speedKeys, [], { ...prepare, fetchSize: 1000 })) {
         yield { userId: num(r.get('user_id')), computedAt: (r.get('computed_at') as Date | null)?.getTime() ?? 0 };
       }
     },

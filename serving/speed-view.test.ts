@@ -192,7 +192,7 @@ describe('serving > speed view', () => {
       const first = s.now() - 5000;
       await s.view.scan(keysOf([[7, first]]));
       await s.get(7);
-      s.advance(60_000);
+      s.advance(14_000); // past the TTL, within three scan intervals
       await s.get(7);
       expect(s.reads()).toBe(1);
       // a re-fold without a rating (after a switch) shows at the next scan
@@ -229,6 +229,18 @@ describe('serving > speed view', () => {
       expect(s.view.stats().indexed).toBe(2);
       expect(await s.get(8)).not.toBeNull();
       expect(s.reads()).toBe(1);
+    });
+
+    it('drops an index that no scan renewed for three intervals: rows are held for the TTL again', async () => {
+      const s = indexed({ ttlMs: 5000 });
+      await s.view.scan(keysOf([]));
+      s.advance(15_000);
+      expect(await s.get(1)).toBeNull();
+      expect(s.reads()).toBe(0);
+      s.advance(1);
+      await s.get(1);
+      expect(s.reads()).toBe(1);
+      expect(s.view.stats().indexed).toBeUndefined();
     });
 
     it('counts no scan begun before the signals flowed for the settle time, nor one a gap interrupts; a gap drops the index', async () => {

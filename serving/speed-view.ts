@@ -28,7 +28,8 @@
  * ratings keep the index current between scans; a row written without a rating (re-folds after a
  * switch) shows at the next scan, the same bound as the TTL. A scan counts only if the signals
  * flowed, uninterrupted, from `settleMs` before it began to its end, so that no rating it could
- * miss went unsignalled; a gap in the signals drops the index.
+ * miss went unsignalled; a gap in the signals drops the index, and so do three intervals without a
+ * successful scan (the view then holds rows for the TTL, as without an index).
  */
 import { compactRow, type RankedRow } from './recommend.ts';
 import type { RecommendationRow } from './store.ts';
@@ -71,6 +72,9 @@ interface Held {
   expiresAt: number;
 }
 
+/** scans may fail (Cassandra busy): the index serves until this many intervals without one, then the TTL rules again */
+const STALE_SCANS = 3;
+
 export function createSpeedView({
   maxUsers,
   ttlMs = 30_000,
@@ -91,6 +95,8 @@ export function createSpeedView({
   let gaps = 0;
   /** user → computedAt of their speed row, for every speed row; undefined until a scan counts */
   let index: Map<number, number> | undefined;
+  /** when the index's scan began: an index older than STALE_SCANS scan intervals (scans failing) is dropped */
+  let indexedAt = 0;
   /** what reads learned while a scan ran (computedAt, or undefined: no row): newer than what the scan saw */
   let learned: Map<number, number | undefined> | undefined;
   let hits = 0;
@@ -114,6 +120,7 @@ export function createSpeedView({
   return {
     async get(userId, version, read) {
       const t = now();
+      if (index && t - indexedAt > STALE_SCANS * ttlMs) index = undefined;
       if (live && index && !unsettled.has(userId)) {
         const known = index.get(userId);
         if (known === undefined) {
@@ -193,6 +200,7 @@ export function createSpeedView({
         else scanned.set(userId, computedAt);
       }
       index = scanned;
+      indexedAt = startedAt;
       return true;
     },
     stats: () => ({ users: held.size, live, indexed: index?.size, hits, misses, invalidations }),

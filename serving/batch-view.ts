@@ -170,8 +170,11 @@ export function createBatchView({
       return null;
     }
     hits++;
-    users.delete(userId);
-    users.set(userId, slot);
+    // most recently used last, for eviction; a complete view evicts nothing, so it skips the churn
+    if (!complete) {
+      users.delete(userId);
+      users.set(userId, slot);
+    }
     return slot === ABSENT ? null : rowAt(slot, v);
   }
 

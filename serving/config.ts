@@ -74,7 +74,7 @@ const schema = z.object({
   API_RECENT_RATINGS_TTL_MS: z.coerce.number().int().min(1000).default(600_000),
   /** speed rows held in memory, kept valid by the ratings topic (speed-view.ts): users at most (0: off, every request reads its speed row) */
   API_SPEED_VIEW_USERS: z.coerce.number().int().min(0).default(100_000),
-  /** how long a held speed row is served without a read (bounds what no rating signals: a model switch's re-folds) */
+  /** how often the speed view's index of speed rows is rebuilt, and without one how long a held row is served without a read (bounds what no rating signals: a model switch's re-folds) */
   API_SPEED_VIEW_TTL_MS: z.coerce.number().int().min(100).default(30_000),
   /** after a rating of a user is seen, how long nothing read for that user is held (the speed layer's write comes first) */
   API_SPEED_VIEW_SETTLE_MS: z.coerce.number().int().min(0).default(3000),

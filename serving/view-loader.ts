@@ -51,7 +51,7 @@ export function createViewLoader({
 }): ViewLoader {
   let loading: Promise<void> | undefined;
   let scanning: Promise<void> | undefined;
-  /** the version loaded in full (or as far as the budget holds), or given up on until retryAt */
+  /** the version loaded in full (or as far as the budget holds); a failed load is tried again at loadRetryAt */
   let loaded: string | undefined;
   let loadSeconds: number | undefined;
   let loadRetryAt = 0;

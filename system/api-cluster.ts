@@ -20,6 +20,8 @@ export function announceListening(url: string): void {
 
 export const isApiWorker = () => cluster.isWorker;
 
+const RESTART_DELAY_MS = 1000;
+
 export async function startApiWorkers({ workers, log }: { workers: number; log: (line: string) => void }): Promise<ApiWorkers> {
   let stopping = false;
   const running = new Set<Worker>();
@@ -36,9 +38,11 @@ export async function startApiWorkers({ workers, log }: { workers: number; log: 
     w.once('exit', (code, signal) => {
       running.delete(w);
       if (stopping) return;
-      log(`API worker ${w.process.pid} exited (${signal ?? code}); starting another`);
-      const next = fork();
-      listening(next).catch((error: unknown) => log((error as Error).message));
+      log(`API worker ${w.process.pid} exited (${signal ?? code}); starting another in ${RESTART_DELAY_MS / 1000} s`);
+      // a worker that fails at once (the engines down) is not restarted in a tight loop
+      setTimeout(() => {
+        if (!stopping) listening(fork()).catch((error: unknown) => log((error as Error).message));
+      }, RESTART_DELAY_MS);
     });
     return w;
   };

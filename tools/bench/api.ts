@@ -236,7 +236,7 @@ const header =
       ? `The API loaded its batch view (${views.batchUsers.toLocaleString('en-US')} users' rows) in ${views.loadSeconds.toFixed(1)} s and indexed ${views.indexed.toLocaleString('en-US')} speed rows before the steps.`
       : "API_VIEW_PRELOAD=false: the API fills its views on demand (each user's first request reads)."
   } Load generator and API (${workers > 1 ? `API_WORKERS=${workers}: CPU and RSS are the workers' and their primary's, summed` : 'one process'}) as separate processes on the same ${os.availableParallelism()} cores as the whole stack. ` +
-  `Open loop: requests sent on a fixed schedule, latency from the scheduled time (queueing counts); closed loop: ${connections} connections back to back. ${seconds} s per step after a ${values.warmup} s warm-up (which fills the API's batch view for the busiest users; the tail is read as it comes). Latencies of 2xx answers.`;
+  `Open loop: requests sent on a fixed schedule, latency from the scheduled time (queueing counts); closed loop: ${connections} connections back to back. ${seconds} s per step after a ${values.warmup} s warm-up (${preload ? 'which reads the speed rows of the busiest users once' : "which fills the API's batch view for the busiest users; the tail is read as it comes"}). Latencies of 2xx answers.`;
 const summary = `${header}\n\n${formatTable(reports)}\n\nClosed-loop maximum of recommendations / trivial route in the same run: ${ratio === null ? 'n/a' : ratio.toFixed(2)}.\n`;
 console.log(`\n${summary}`);
 const outDir = path.join(stack.repoRoot, 'bench-results');

@@ -25,18 +25,12 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { parseArgs } from 'node:util';
-import { findDataset } from '../../ingest/datasets/dataset.ts';
-import { loadDataset } from '../../ingest/datasets/load.ts';
 import { loadConfig } from '../../infra/config.ts';
-import { loadBatchConfig } from '../../batch/config.ts';
 import { loadApiConfig } from '../../serving/config.ts';
-import { createBatchRunner } from '../../batch/runner.ts';
-import { createWebHdfs } from '../../lib/webhdfs.ts';
 import { waitFor } from '../../lib/wait-for.ts';
-import { cassandraClient } from '../../lib/platform.ts';
-import { platformOf } from '../../infra/platform.ts';
 import { closedLoopRatio, formatTable, type LoadPlan, type LoadResult, type LoadStep, type StepReport } from './api-report.ts';
 import { maxUserId } from './dataset-users.ts';
+import { benchModel, ensureBenchModel } from './bench-model.ts';
 import { createBenchRatings } from './speed-rows.ts';
 import { clockTicksPerSecond, cpuShare, type ProcSample, sampleProcTree } from './proc-stats.ts';
 import { apiKeyHeader, harnessCredentials } from '../../system/environment.ts';
@@ -63,17 +57,11 @@ const seconds = Number(values.seconds);
 const connections = Number(values.connections);
 if (rates.some((r) => !(r > 0)) || !(seconds > 0) || !(connections > 0)) throw new Error('--rates, --seconds and --connections must be positive numbers');
 
-const dataset = await findDataset(values.dataset);
-const small = dataset.name === 'ml-latest-small';
-const slug = dataset.name.toLowerCase().replace(/[^a-z0-9]+/g, '_');
-const keyspace = values.keyspace ?? (small ? 'bench_speed' : `bench_api_${slug}`);
-const modelName = values.model ?? (small ? 'als-bench-speed' : `als-bench-api-${slug.replace(/_/g, '-')}`);
+const target = await benchModel({ dataset: values.dataset, keyspace: values.keyspace, model: values.model });
+const { dataset, small, slug, keyspace } = target;
 const env = {
   ...process.env,
-  CASSANDRA_KEYSPACE: keyspace,
-  BATCH_MODEL_NAME: modelName,
-  BATCH_DATASET: dataset.name,
-  ARCHIVE_PATH: small ? '/bench/events' : `/bench/events-${slug}`,
+  ...target.env,
   // the speed job and topics of the bench (bench:freshness's for ml-latest-small)
   JOBS_NAME_PREFIX: small ? 'bench-' : `bench-api-${slug.replace(/_/g, '-')}-`,
   JOBS_TOPIC_RATINGS: small ? 'bench_ratings' : `bench_api_${slug}_ratings`,
@@ -87,25 +75,7 @@ const env = {
 const stack = loadConfig(env);
 
 // the movies (titles, links) and a model in the bench keyspace
-const cql = cassandraClient(stack);
-const hasModel = await cql
-  .execute(`SELECT version FROM ${keyspace}.current_model WHERE model_name = ?`, [modelName], { prepare: true })
-  .then((r) => r.rowLength > 0)
-  .catch(() => false);
-const hasTitles = await cql
-  .execute(`SELECT title FROM ${keyspace}.movies WHERE movie_id = 1`, [], { prepare: true })
-  .then((r) => !!r.first()?.get('title'))
-  .catch(() => false);
-if (!hasTitles)
-  await loadDataset({
-    dataset,
-    hdfs: createWebHdfs({ baseUrl: stack.hdfs.webUrl, user: stack.hdfs.user }),
-    cassandra: cql,
-    keyspace,
-    rejectsFile: path.join(stack.dirs.tmp, `bench-api-${slug}-rejects.csv`),
-  });
-await cql.shutdown();
-if (!hasModel) await createBatchRunner({ platform: platformOf(stack), batch: loadBatchConfig(env) }).run();
+await ensureBenchModel(target, stack, env);
 const users = Number(values.users ?? (await maxUserId(path.join(dataset.dir, 'ratings.csv'))));
 
 // speed rows written by the speed layer for the busiest tenth of the users (at most 20,000), and

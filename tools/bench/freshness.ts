@@ -1,292 +1,430 @@
 /**
- * Speed-layer freshness benchmark: how long from a rating produced to Kafka until that user's
- * speed row is readable in Cassandra (p50, p95, p99), under steady background load at several
- * rates, and the highest rate the speed job sustains without a growing backlog. The baseline, in
- * the same run: the Kafka round trip alone (produce → a consumer sees it), the floor under any
- * streaming job here. Runs in its own keyspace, topics and job (prefix bench-). Prints a table
- * and writes bench-results/.
+ * Speed-layer freshness benchmark: from a rating produced to Kafka until that user's speed row is
+ * readable in Cassandra, under background load on a ladder of rates, with the model of a real batch
+ * run on the chosen dataset (at 32M: 87,585 movies scored per event, histories of up to thousands
+ * of ratings read from Cassandra on a user's first sight).
  *
- *   npm run bench:freshness [-- --rates 500,1000,2000 --seconds 30 --ladder 1000,2000,4000,8000]
+ * - Background: a process of its own (rating-load.ts) produces ratings open loop at each rate, for
+ *   users Zipf-drawn (s = 1; --zipf 0 is uniform) over all the dataset's users.
+ * - Probes: open loop, --probe-rate per second (50) on a fixed schedule, each a rating for a user
+ *   of a pool the background never rates (--probe-users, 1,000 spread over the ids), so the row a
+ *   probe waits for is computed from the probe. The warm-up rates every pool user once: their first
+ *   sight (history read from Cassandra), reported on a line of its own; the ladder's probes find
+ *   them in the job's state. A probe's latency runs from its scheduled send time until a poll of
+ *   the speed row shows a computed_at at or after its send (rows polled together every 20 ms, every
+ *   N ms with N probes outstanding, at most 200 ms: so at most that much observation delay).
+ * - Baseline in the same run: Kafka's own round trip, a plain consumer of the topic seeing each probe.
+ * - Ladder: --seconds per rate (45, the first 5 not counted: 2,000 probes at 50/s); a rate is
+ *   sustained when the load generator kept it, no probe was lost (30 s timeout), p99 is under
+ *   --p99-limit (1,000 ms), and so is the backlog the step left: as its load stops, ratings go to 16
+ *   more pool users, and the step waits until all are served (the next step starts on a drained job).
+ *   The ladder stops after the first rate that is not sustained (--keep-going runs them all).
+ *
+ * The speed job runs fresh (no state) on topics of its own. ml-latest-small runs in bench_speed (its
+ * users' Cassandra histories reset to the dataset's first); another dataset in the keyspace and
+ * model that bench:api trains (bench-model.ts), whose histories keep the ratings each run adds.
+ * Prints a table and writes bench-results/freshness-<time>.{md,json}.
+ *
+ *   npm run bench:freshness [-- --dataset ml-latest-small --ladder 500,1000,2000,3000,4000,6000]
+ *   npm run bench:freshness -- --dataset data/generated/generated-32m-s42
  */
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import readline from 'node:readline';
 import { parseArgs } from 'node:util';
-import { findDataset } from '../../ingest/datasets/dataset.ts';
 import { loadConfig } from '../../infra/config.ts';
-import { loadBatchConfig } from '../../batch/config.ts';
-import { createBatchRunner } from '../../batch/runner.ts';
-import { createControlPlane } from '../../speed/control-plane.ts';
-import { createFlinkClient } from '../../speed/flink-client.ts';
-import { loadJobsConfig } from '../../speed/jobs.ts';
-import { createRatingSink } from '../../ingest/rating-sink.ts';
-import { createWebHdfs } from '../../lib/webhdfs.ts';
-import { createCodec } from '../../schemas/avro.ts';
-import type { RatingEvent } from '../../schemas/types.ts';
-import { cassandraClient, kafkaClient } from '../../lib/platform.ts';
 import { platformOf } from '../../infra/platform.ts';
+import { createRatingSink } from '../../ingest/rating-sink.ts';
+import { ratingEventId } from '../../ingest/ratings-csv.ts';
+import { ensureTopics } from '../../lib/kafka-admin.ts';
+import { cassandraClient, kafkaClient } from '../../lib/platform.ts';
+import { createCodec } from '../../schemas/avro.ts';
+import { waitFor } from '../../lib/wait-for.ts';
+import { createControlPlane } from '../../speed/control-plane.ts';
+import { loadJobsConfig, speedJobName } from '../../speed/jobs.ts';
+import { benchModel, ensureBenchModel } from './bench-model.ts';
+import { maxUserId } from './dataset-users.ts';
+import { createProbeCycle, percentile, probePool, type StepOutcome, sustained } from './freshness-plan.ts';
+import type { RatingLoadPlan } from './rating-load.ts';
+import { dueAt, dueBy } from './schedule.ts';
 
 const { values } = parseArgs({
   options: {
-    rates: { type: 'string', default: '500,1000,2000' },
-    seconds: { type: 'string', default: '30' },
-    ladder: { type: 'string', default: '1000,2000,3000,4000,6000,8000' },
+    dataset: { type: 'string', default: 'ml-latest-small' },
+    keyspace: { type: 'string' },
+    model: { type: 'string' },
+    users: { type: 'string' },
+    ladder: { type: 'string', default: '500,1000,2000,3000,4000,6000' },
+    seconds: { type: 'string', default: '45' },
+    warmup: { type: 'string', default: '30' },
+    'probe-rate': { type: 'string', default: '50' },
+    'probe-users': { type: 'string', default: '1000' },
+    zipf: { type: 'string', default: '1' },
+    seed: { type: 'string', default: '1' },
+    'p99-limit': { type: 'string', default: '1000' },
+    'keep-going': { type: 'boolean', default: false },
   },
 });
-const rates = values.rates.split(',').map(Number);
 const ladder = values.ladder.split(',').map(Number);
 const seconds = Number(values.seconds);
+const warmupSeconds = Number(values.warmup);
+const probeRate = Number(values['probe-rate']);
+const zipfS = Number(values.zipf);
+const seed = Number(values.seed);
+const p99Limit = Number(values['p99-limit']);
+if (ladder.some((r) => !(r > 0)) || !(seconds > 5) || !(warmupSeconds > 0) || !(probeRate > 0) || !(zipfS >= 0))
+  throw new Error('--ladder rates and --probe-rate must be positive, --seconds over 5, --warmup positive, --zipf 0 or more');
+const COUNT_FROM_MS = 5000;
+const PROBE_TIMEOUT_MS = 30_000;
 
+const target = await benchModel({ dataset: values.dataset, keyspace: values.keyspace, model: values.model });
+const { dataset, small, slug } = target;
 const env = {
   ...process.env,
-  CASSANDRA_KEYSPACE: 'bench_speed',
-  JOBS_NAME_PREFIX: 'bench-',
-  JOBS_TOPIC_RATINGS: 'bench_ratings',
-  JOBS_TOPIC_DLQ: 'bench_ratings_dlq',
-  BATCH_MODEL_NAME: 'als-bench-speed',
-  BATCH_DATASET: 'ml-latest-small',
-  ARCHIVE_PATH: '/bench/events',
+  ...target.env,
+  // the speed job and topics of this bench (ml-latest-small's are shared with bench:api there)
+  JOBS_NAME_PREFIX: small ? 'bench-' : `bench-fresh-${slug.replace(/_/g, '-')}-`,
+  JOBS_TOPIC_RATINGS: small ? 'bench_ratings' : `bench_fresh_${slug}_ratings`,
+  JOBS_TOPIC_DLQ: small ? 'bench_ratings_dlq' : `bench_fresh_${slug}_dlq`,
   JOBS_STARTING_OFFSETS: 'latest',
 };
 const stack = loadConfig(env);
-const cql = cassandraClient(stack, stack.cassandra.keyspace);
-const flink = createFlinkClient({ rest: stack.flink });
-const codec = createCodec('rating-event');
+const jobs = loadJobsConfig(env);
+const topic = jobs.topics.ratings;
 const log = (line: string) => console.log(line);
 
-// ---- a model (trained once, reused by later runs) and the speed job
-const dataset = await findDataset('ml-latest-small');
-const hdfs = createWebHdfs({ baseUrl: stack.hdfs.webUrl, user: stack.hdfs.user });
-if (!(await hdfs.exists('/movielens/ml-latest-small/ratings.csv')))
-  await hdfs.uploadFile(path.join(dataset.dir, 'ratings.csv'), '/movielens/ml-latest-small/ratings.csv');
-const current = await cql
-  .execute('SELECT version FROM current_model WHERE model_name = ?', ['als-bench-speed'], { prepare: true })
-  .then((r) => r.first()?.get('version') as string | undefined)
-  .catch(() => undefined);
-if (!current) await createBatchRunner({ platform: platformOf(stack), batch: loadBatchConfig(env) }).run();
-const admin = kafkaClient(stack, 'bench-admin').admin();
-await admin.connect();
-await admin.createTopics({
-  topics: [
-    { topic: 'bench_ratings', numPartitions: 4 },
-    { topic: 'bench_ratings_dlq', numPartitions: 1 },
-  ],
-  waitForLeaders: true,
-});
-await admin.disconnect();
-const plane = createControlPlane({ platform: platformOf(stack), jobs: loadJobsConfig(env), log });
-// every run starts from the model's history: no state from the last run, and the dataset users'
-// ratings in Cassandra put back to the dataset's (earlier runs added to them)
-const datasetRatings = fs
-  .readFileSync(path.join(dataset.dir, 'ratings.csv'), 'utf8')
-  .split('\n')
-  .slice(1)
-  .filter(Boolean)
-  .map((l) => l.split(','));
-for (let user = 1; user <= 610; user++) await cql.execute('DELETE FROM user_ratings WHERE user_id = ?', [user], { prepare: true });
-for (let i = 0; i < datasetRatings.length; i += 200) {
-  await Promise.all(
-    datasetRatings
-      .slice(i, i + 200)
-      .map(([u, m, r, t]) =>
-        cql.execute(
-          'INSERT INTO user_ratings (user_id, movie_id, rating, rated_at) VALUES (?, ?, ?, ?)',
-          [Number(u), Number(m), Number(r), new Date(Number(t) * 1000)],
-          { prepare: true },
-        ),
-      ),
-  );
-}
-log(`user_ratings of users 1..610 reset to the dataset's ${datasetRatings.length.toLocaleString('en-US')} ratings`);
-await plane.cancel('bench-speed-recommender').catch(() => undefined);
-const [deployed] = await plane.deploy({ only: ['bench-speed-recommender'], fresh: true });
-const jid = deployed!.jid!;
-
+await ensureBenchModel(target, stack, env);
+const users = Number(values.users ?? (await maxUserId(path.join(dataset.dir, 'ratings.csv'))));
+// at most a fifth of the users, so the background has the rest
+const pool = probePool(users, Math.min(Number(values['probe-users']), Math.floor(users / 5)));
+const cycle = createProbeCycle(pool.ids, seed);
 const movies = fs
   .readFileSync(path.join(dataset.dir, 'movies.csv'), 'utf8')
   .split('\n')
   .slice(1)
   .map((l) => Number(l.split(',')[0]))
   .filter((n) => n > 0);
-const PROBE_USERS = Array.from({ length: 110 }, (_, i) => 501 + i);
-const random = (n: number) => Math.floor(Math.random() * n);
-const halfStep = () => (1 + random(10)) / 2;
-function event(userId: number, ratedAt = Date.now()): RatingEvent {
-  const movieId = movies[random(movies.length)]!;
-  return { eventId: `${userId}:${movieId}:${ratedAt}`, userId, movieId, rating: halfStep(), ratedAt, source: 'GENERATOR', action: 'RATE' };
+const cql = cassandraClient(stack, stack.cassandra.keyspace);
+const codec = createCodec('rating-event');
+
+if (small) {
+  // ml-latest-small: every run starts from the dataset's histories (earlier runs added to them)
+  const rows = fs
+    .readFileSync(path.join(dataset.dir, 'ratings.csv'), 'utf8')
+    .split('\n')
+    .slice(1)
+    .filter(Boolean)
+    .map((l) => l.split(',').map(Number));
+  for (let user = 1; user <= users; user++) await cql.execute('DELETE FROM user_ratings WHERE user_id = ?', [user], { prepare: true });
+  for (let i = 0; i < rows.length; i += 200)
+    await Promise.all(
+      rows
+        .slice(i, i + 200)
+        .map(([u, m, r, t]) =>
+          cql.execute('INSERT INTO user_ratings (user_id, movie_id, rating, rated_at) VALUES (?, ?, ?, ?)', [u, m, r, new Date(t! * 1000)], { prepare: true }),
+        ),
+    );
+  log(`user_ratings of users 1..${users} reset to the dataset's ${rows.length.toLocaleString('en-US')} ratings`);
 }
-const record = (e: RatingEvent) => ({ key: Buffer.from(String(e.userId)), value: codec.encode(e) });
 
-const background = createRatingSink('kafkajs', { kafka: stack.kafka, topic: 'bench_ratings', clientId: 'bench-background' });
-const probes = createRatingSink('kafkajs', { kafka: stack.kafka, topic: 'bench_ratings', clientId: 'bench-probes' });
+const kafka = kafkaClient(stack, 'moviereco-bench-freshness');
+await ensureTopics(kafka, [
+  { topic, partitions: 4 },
+  { topic: jobs.topics.dlq, partitions: 1 },
+]);
+const plane = createControlPlane({ platform: platformOf(stack), jobs, log });
+await plane.cancel(speedJobName(jobs)).catch(() => undefined);
+await plane.deploy({ only: ['speed-recommender'], fresh: true });
 
-// the baseline: a plain consumer of the same topic sees each probe event; send → receive is the transport floor
-const consumer = kafkaClient(stack, 'bench-consumer').consumer({ groupId: `bench-floor-${Date.now()}`, maxWaitTimeInMs: 5 });
+// the job is up and has its model once a rating for a background user comes out as a speed row
+{
+  const probe = pool.ids.length + 1;
+  const userId = pool.has(probe) ? probe + 1 : probe;
+  const ratedAt = Date.now();
+  const ready = createRatingSink('kafkajs', { kafka: stack.kafka, topic, clientId: 'moviereco-bench-freshness-ready' });
+  await ready.send([
+    {
+      key: Buffer.from(String(userId)),
+      value: codec.encode({
+        eventId: ratingEventId(userId, movies[0]!, ratedAt),
+        userId,
+        movieId: movies[0]!,
+        rating: 4,
+        ratedAt,
+        source: 'GENERATOR',
+        action: 'RATE',
+      }),
+    },
+  ]);
+  await ready.close();
+  await waitFor(
+    async () => {
+      const row = (await cql.execute('SELECT computed_at FROM speed_recommendations WHERE user_id = ?', [userId], { prepare: true })).first();
+      return row && row.get('computed_at').getTime() >= ratedAt ? true : undefined;
+    },
+    { delayMs: 250, maxWaitMs: 180_000, description: 'the speed job writing its first row' },
+  );
+  log('the speed job is up and serving its model');
+}
+
+const probes = createRatingSink('kafkajs', { kafka: stack.kafka, topic, clientId: 'moviereco-bench-freshness-probes' });
+// the baseline: a plain consumer of the same topic sees each probe; scheduled send → received is the transport floor
+const consumer = kafka.consumer({ groupId: `bench-freshness-floor-${Date.now()}`, maxWaitTimeInMs: 5 });
 await consumer.connect();
-await consumer.subscribe({ topic: 'bench_ratings', fromBeginning: false });
-const probeSent = new Map<string, number>();
-const floor: number[] = [];
+await consumer.subscribe({ topic, fromBeginning: false });
+const probeScheduled = new Map<string, number>();
+let floor: number[] = [];
 await consumer.run({
   eachMessage: async ({ message }) => {
-    const sent = probeSent.get(message.value!.toString('latin1'));
-    if (sent !== undefined) floor.push(performance.now() - sent);
+    const scheduled = probeScheduled.get(message.value!.toString('latin1'));
+    if (scheduled !== undefined) floor.push(performance.now() - scheduled);
   },
 });
 await new Promise((r) => setTimeout(r, 3000));
 
-/**
- * Ratings the fold-in operator has taken in so far: its numRecordsIn from the metrics endpoint
- * (at most a second old; the job details' read-records ride on 10 s heartbeats).
- */
-async function processed(): Promise<number> {
-  const details = await flink.job(jid);
-  const vertex = details.vertices.find((v) => v.name.startsWith('fold-in'))!;
-  return (await flink.vertexMetric(jid, vertex.id, 'numRecordsIn')) ?? 0;
+interface Probe {
+  scheduled: number;
+  wall: number;
+  counted: boolean;
+  firstSight: boolean;
+  /** a rating sent as the step's load stopped, to time the backlog it left */
+  marker?: boolean;
 }
 
-interface Step {
-  rate: number;
-  achieved: number;
+/** ratings sent as a step's load stops: the backlog has drained when every one of them is served (16 users cover 4 partitions with 96% odds) */
+const MARKERS = 16;
+
+interface Step extends StepOutcome {
+  name: string;
   probes: number;
+  firstSights: number;
   p50: number;
-  p95: number;
-  p99: number;
+  p90: number;
   max: number;
   floorP50: number;
   floorP99: number;
-  /** ratings sent but not yet taken in by the fold-in operator, at half time and at the end */
-  lagMid: number;
-  lagEnd: number;
+  /** probes due when every pool user had one outstanding */
+  skipped: number;
+  behindMs: number;
+  ok: boolean;
+  /** first-sight probes' latencies (the warm-up's) */
+  firstSight?: { probes: number; p50: number; p99: number };
 }
 
-const pct = (xs: number[], p: number) => {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
-};
-
-async function runStep(rate: number, durationS: number): Promise<Step> {
-  const latencies: number[] = [];
-  floor.length = 0;
-  let sent = 0;
-  let stop = false;
-  const processedAtStart = await processed();
-  const lag = async () => sent - ((await processed()) - processedAtStart);
+async function runStep(index: number, name: string, rate: number, durationS: number, countFromMs: number): Promise<Step> {
+  const planFile = path.join(stack.dirs.tmp, `bench-freshness-load-${process.pid}.json`);
+  const plan: RatingLoadPlan = {
+    topic,
+    users,
+    probePoolSize: pool.ids.length,
+    zipfS,
+    seed: seed + 1000 * (index + 1),
+    movies,
+    rate,
+    seconds: durationS,
+  };
+  fs.writeFileSync(planFile, JSON.stringify(plan));
+  const load = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'rating-load.ts'), planFile], {
+    env,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const lines = readline.createInterface({ input: load.stdout })[Symbol.asyncIterator]();
+  const next = async () => {
+    const { value, done } = await lines.next();
+    if (done) throw new Error(`the load generator of step ${name} ended early (exit ${load.exitCode})`);
+    return JSON.parse(value) as { type: 'ready' | 'progress' | 'result'; sent: number; seconds: number; behindMs: number };
+  };
+  while ((await next()).type !== 'ready');
   const started = performance.now();
-  // background: a batch every 20 ms, ratedAt now (every event recomputes a user); half for the
-  // dataset's users 1..500, half for a pool of 20,000 users new to the system (first seen: an empty history read)
-  const load = (async () => {
-    let next = performance.now();
-    while (!stop) {
-      const due = Math.floor(((performance.now() - started) / 1000) * rate) - sent;
-      if (due > 0) {
-        const batch = Array.from({ length: due }, () => record(event(random(2) === 0 ? 1 + random(500) : 1_000_001 + random(20_000))));
-        sent += due;
-        await background.send(batch);
+  floor = [];
+  const latencies: number[] = [];
+  const firstSightLatencies: number[] = [];
+  const outstanding = new Map<number, Probe>();
+  let timedOut = 0;
+  let skipped = 0;
+  let probesDue = 0;
+  const totalProbes = Math.floor(durationS * probeRate);
+  let stop = false;
+  let markersLeft = 0;
+  let drainedAt = Number.NaN;
+  const sendProbe = (userId: number, probe: Omit<Probe, 'wall'>) => {
+    const ratedAt = Date.now();
+    const movieId = movies[Math.floor(Math.random() * movies.length)]!;
+    const value = codec.encode({ eventId: ratingEventId(userId, movieId, ratedAt), userId, movieId, rating: 4, ratedAt, source: 'GENERATOR', action: 'RATE' });
+    outstanding.set(userId, { ...probe, wall: ratedAt });
+    if (!probe.marker) probeScheduled.set(value.toString('latin1'), probe.scheduled);
+    void probes.send([{ key: Buffer.from(String(userId)), value }]);
+  };
+  // probes on a fixed schedule: each 5 ms, every probe due goes out
+  const prober = (async () => {
+    while (!stop && probesDue < totalProbes) {
+      const due = dueBy(performance.now() - started, probeRate, totalProbes);
+      for (; probesDue < due; probesDue++) {
+        const scheduled = started + dueAt(probesDue, probeRate);
+        const pick = cycle.next(outstanding);
+        if (!pick) {
+          if (scheduled - started >= countFromMs) skipped++;
+          continue;
+        }
+        const ratedAt = Date.now();
+        const movieId = movies[Math.floor(Math.random() * movies.length)]!;
+        const value = codec.encode({
+          eventId: ratingEventId(pick.userId, movieId, ratedAt),
+          userId: pick.userId,
+          movieId,
+          rating: 4,
+          ratedAt,
+          source: 'GENERATOR',
+          action: 'RATE',
+        });
+        outstanding.set(pick.userId, { scheduled, wall: ratedAt, counted: scheduled - started >= countFromMs, firstSight: pick.firstSight });
+        probeScheduled.set(value.toString('latin1'), scheduled);
+        void probes.send([{ key: Buffer.from(String(pick.userId)), value }]);
       }
-      next += 20;
-      await new Promise((r) => setTimeout(r, Math.max(0, next - performance.now())));
+      await new Promise((r) => setTimeout(r, 5));
     }
   })();
-  // probes: 5 per second, at most 5 outstanding (so the polling stays a light load on Cassandra);
-  // the outstanding probe users' rows are read together every 20 ms
-  const outstanding = new Map<number, { sentAt: number; wall: number }>();
-  let probeIndex = 0;
-  const prober = setInterval(() => {
-    const user = PROBE_USERS[probeIndex++ % PROBE_USERS.length]!;
-    if (outstanding.has(user) || outstanding.size >= 5) return;
-    const e = event(user);
-    const r = record(e);
-    const t = performance.now();
-    outstanding.set(user, { sentAt: t, wall: Date.now() });
-    probeSent.set(r.value.toString('latin1'), t);
-    void probes.send([r]);
-  }, 200);
-  const poller = (async () => {
-    while (!stop) {
-      if (outstanding.size > 0) {
-        const users = [...outstanding.keys()];
-        const rows = await cql.execute('SELECT user_id, computed_at FROM speed_recommendations WHERE user_id IN ?', [users], { prepare: true });
+  // the outstanding probes' rows, read together (100 users a query)
+  // (after the step, until none is outstanding)
+  const poll = async () => {
+    while (!stop || outstanding.size > 0) {
+      const ids = [...outstanding.keys()];
+      for (let i = 0; i < ids.length; i += 100) {
+        const rows = await cql.execute('SELECT user_id, computed_at FROM speed_recommendations WHERE user_id IN ?', [ids.slice(i, i + 100)], { prepare: true });
         const now = performance.now();
         for (const row of rows) {
-          const user = row.get('user_id').toNumber();
+          const user = (row.get('user_id') as { toNumber(): number }).toNumber();
           const probe = outstanding.get(user);
           if (probe && row.get('computed_at').getTime() >= probe.wall) {
-            if (now - started > 5000) latencies.push(now - probe.sentAt); // the first 5 s warm up
+            if (probe.marker && --markersLeft === 0) drainedAt = now;
+            if (probe.counted) latencies.push(now - probe.scheduled);
+            if (probe.firstSight && !probe.marker) firstSightLatencies.push(now - probe.scheduled);
             outstanding.delete(user);
           }
         }
       }
-      await new Promise((r) => setTimeout(r, 20));
+      const now = performance.now();
+      for (const [user, probe] of outstanding)
+        if (now - probe.scheduled > PROBE_TIMEOUT_MS) {
+          if (probe.counted) timedOut++;
+          outstanding.delete(user);
+        }
+      await new Promise((r) => setTimeout(r, Math.min(200, Math.max(20, outstanding.size))));
     }
-  })();
-  await new Promise((r) => setTimeout(r, (durationS * 1000) / 2));
-  const lagMid = await lag();
-  await new Promise((r) => setTimeout(r, (durationS * 1000) / 2));
-  const lagEnd = await lag();
-  const elapsed = (performance.now() - started) / 1000;
-  stop = true;
-  clearInterval(prober);
-  await Promise.all([load, poller]);
-  probeSent.clear();
-  // let the job drain before the next step
-  for (let i = 0; i < 120 && (await lag()) > 0; i++) await new Promise((r) => setTimeout(r, 1000));
-  const step: Step = {
-    rate,
-    achieved: Math.round(sent / elapsed),
-    probes: latencies.length,
-    p50: pct(latencies, 50),
-    p95: pct(latencies, 95),
-    p99: pct(latencies, 99),
-    max: Math.max(...latencies),
-    floorP50: pct(floor, 50),
-    floorP99: pct(floor, 99),
-    lagMid,
-    lagEnd,
   };
+  const poller = poll();
+  let result: { sent: number; seconds: number; behindMs: number };
+  for (;;) {
+    const event = await next();
+    if (event.type === 'result') {
+      result = event;
+      break;
+    }
+  }
+  // the backlog left: markers to users with no probe outstanding, sent as the load stopped; the
+  // time until all are served (a round with one lost or none sent is infinite)
+  stop = true;
+  await prober;
+  const markerRound = async (polled: () => Promise<void>) => {
+    const from = performance.now();
+    drainedAt = Number.NaN;
+    markersLeft = 0;
+    for (let i = 0; i < MARKERS; i++) {
+      const pick = cycle.next(outstanding);
+      if (!pick) break;
+      markersLeft++;
+      sendProbe(pick.userId, { scheduled: from, counted: false, firstSight: false, marker: true });
+    }
+    const sent = markersLeft;
+    await polled();
+    return sent > 0 && markersLeft === 0 ? drainedAt - from : Number.POSITIVE_INFINITY;
+  };
+  const drainMs = await markerRound(() => poller);
+  // the next step starts on a drained job: more rounds until one is served within the probe timeout
+  for (let round = 1, left = drainMs; !Number.isFinite(left) && round <= 20; round++) {
+    log(`  (draining the backlog the step left: round ${round})`);
+    left = await markerRound(poll);
+  }
+  fs.rmSync(planFile, { force: true });
+  probeScheduled.clear();
+  const step: Step = {
+    name,
+    rate,
+    achieved: result.sent / Math.max(durationS, result.seconds),
+    probes: latencies.length,
+    firstSights: firstSightLatencies.length,
+    p50: percentile(latencies, 50),
+    p90: percentile(latencies, 90),
+    p99: percentile(latencies, 99),
+    max: latencies.length ? Math.max(...latencies) : Number.NaN,
+    skipped,
+    floorP50: percentile(floor, 50),
+    floorP99: percentile(floor, 99),
+    drainMs,
+    lost: timedOut + skipped,
+    behindMs: result.behindMs,
+    ok: false,
+    ...(firstSightLatencies.length
+      ? { firstSight: { probes: firstSightLatencies.length, p50: percentile(firstSightLatencies, 50), p99: percentile(firstSightLatencies, 99) } }
+      : {}),
+  };
+  step.ok = sustained(step, p99Limit);
   log(
-    `  ${rate} ev/s: sent ${step.achieved}/s, ${step.probes} probes, p50 ${step.p50.toFixed(0)} ms, p99 ${step.p99.toFixed(0)} ms, lag ${lagMid} → ${lagEnd}`,
+    `  ${name}: ${step.achieved.toFixed(0)} ev/s sent, ${step.probes} probes, p50 ${step.p50.toFixed(0)} ms, p99 ${step.p99.toFixed(0)} ms, max ${step.max.toFixed(0)} ms, ` +
+      `lost ${step.lost}, Kafka p99 ${step.floorP99.toFixed(0)} ms, backlog left ${step.drainMs.toFixed(0)} ms${step.ok ? ', sustained' : ''}`,
   );
   return step;
 }
 
-log('warm-up: 30 s at 500 events/s, not counted (JIT, first sight of the dataset users, Kafka and Cassandra connections)');
-await runStep(500, 30);
-log(`freshness at ${rates.join(', ')} events/s, ${seconds} s each`);
-const steady: Step[] = [];
-for (const rate of rates) steady.push(await runStep(rate, seconds));
-log(`ladder: ${ladder.join(', ')} events/s, 20 s each, until the lag grows`);
-const climb: Step[] = [];
-let sustained = 0;
-for (const rate of ladder) {
-  const step = await runStep(rate, 20);
-  climb.push(step);
-  // sustained: the lag stays under one second of input and does not grow over the step
-  const ok = step.achieved >= rate * 0.95 && step.lagEnd < rate && step.lagEnd <= Math.max(step.lagMid * 1.2, rate / 4);
-  if (!ok) break;
-  sustained = rate;
+const warmupRate = Math.min(500, ladder[0]!);
+log(
+  `${dataset.name}: ${users.toLocaleString('en-US')} users, ${movies.length.toLocaleString('en-US')} movies; probe pool ${pool.ids.length.toLocaleString('en-US')} users, ` +
+    `${probeRate} probes/s; warm-up ${warmupSeconds} s at ${warmupRate} ev/s (every pool user's first sight), then ${ladder.join(', ')} ev/s, ${seconds} s each`,
+);
+const warmup = await runStep(0, 'warm-up', warmupRate, warmupSeconds, 0);
+const steps: Step[] = [];
+for (const [i, rate] of ladder.entries()) {
+  const step = await runStep(i + 1, `${rate} ev/s`, rate, seconds, COUNT_FROM_MS);
+  steps.push(step);
+  if (!step.ok && !values['keep-going']) break;
 }
 
 await consumer.disconnect();
-await Promise.all([background.close(), probes.close()]);
-await plane.cancel('bench-speed-recommender');
+await probes.close();
+await plane.cancel(speedJobName(jobs)).catch(() => undefined);
 await cql.shutdown();
 
+const best = steps.filter((s) => s.ok).reduce((m, s) => Math.max(m, s.rate), 0);
 const fmt = (n: number) => (Number.isFinite(n) ? n.toFixed(0) : '-');
-const tableRows = (steps: Step[]) =>
-  steps.map(
-    (s) =>
-      `| ${s.rate.toLocaleString('en-US')} | ${s.achieved.toLocaleString('en-US')} | ${s.probes} | ${fmt(s.p50)} | ${fmt(s.p95)} | ${fmt(s.p99)} | ${fmt(s.max)} | ${fmt(s.floorP50)} / ${fmt(s.floorP99)} | ${(s.p99 / s.floorP99).toFixed(1)}× | ${s.lagMid} → ${s.lagEnd} |`,
-  );
 const head = [
-  '| target ev/s | sent ev/s | probes | p50 ms | p95 ms | p99 ms | max ms | Kafka round trip p50 / p99 ms | p99 / Kafka p99 | lag mid → end (ratings) |',
-  '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+  '| background ev/s | sent ev/s | probes | p50 ms | p90 ms | p99 ms | max ms | lost | Kafka round trip p50 / p99 ms | p99 / Kafka p99 | backlog left (ms) | sustained |',
+  '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|',
 ];
-const header = `Speed-layer freshness ${new Date().toISOString()}: rating produced → speed row readable in Cassandra, 5 probes/s to 110 other users, whose rows are polled every 20 ms; background ratings (half for 500 dataset users, half for a pool of 20,000 new users; each one recomputes a user: fold-in over the whole history, top-100 of ${movies.length.toLocaleString('en-US')} movies); parallelism 1, coalesce ${loadJobsConfig(env).speed.coalesceMs} ms, on ${stack.flink.taskSlots}-slot TaskManager, 2 cores shared with Kafka, Cassandra and the load generator.`;
-const summary = `${header}\n\nSteady load (${seconds} s per rate, first 5 s not counted):\n\n${[...head, ...tableRows(steady)].join('\n')}\n\nLadder (20 s per rate, stops at the first rate whose lag grows past a second of input):\n\n${[...head, ...tableRows(climb)].join('\n')}\n\nHighest sustained rate: ${sustained ? `${sustained.toLocaleString('en-US')} events/s` : `below ${ladder[0]} events/s`}.\n`;
+const rows = steps.map(
+  (s) =>
+    `| ${s.rate.toLocaleString('en-US')} | ${s.achieved.toLocaleString('en-US', { maximumFractionDigits: 0 })} | ${s.probes.toLocaleString('en-US')} | ${fmt(s.p50)} | ${fmt(s.p90)} | **${fmt(s.p99)}** | ${fmt(s.max)} | ${s.lost} | ${fmt(s.floorP50)} / ${fmt(s.floorP99)} | ${(s.p99 / s.floorP99).toFixed(1)}× | ${fmt(s.drainMs)} | ${s.ok ? 'yes' : 'no'} |`,
+);
+const first = warmup.firstSight;
+const header =
+  `Speed-layer freshness ${new Date().toISOString()}: ${dataset.name} (keyspace ${target.keyspace}, model ${target.modelName}), rating produced → speed row readable in Cassandra. ` +
+  `Background ratings for users Zipf-drawn (s = ${zipfS}) over ${users.toLocaleString('en-US')} users, from a process of its own; every event recomputes its user ` +
+  `(fold-in over the whole history, top-${100} of ${movies.length.toLocaleString('en-US')} movies). Probes: ${probeRate}/s on a fixed schedule (latency from the scheduled time) ` +
+  `to ${pool.ids.length.toLocaleString('en-US')} users the background never rates, rows polled every 20–200 ms; first ${COUNT_FROM_MS / 1000} s of each ${seconds} s step not counted. ` +
+  `Speed job: parallelism ${jobs.parallelism}, coalesce ${jobs.speed.coalesceMs} ms, fresh state; Kafka, Cassandra, Flink, the load generator and this prober share the machine's cores.`;
+const summary =
+  `${header}\n\n` +
+  `First sight (the warm-up at ${warmupRate} ev/s: each pool user's first rating, history read from Cassandra): ` +
+  `${first ? `${first.probes.toLocaleString('en-US')} probes, p50 ${fmt(first.p50)} ms, p99 ${fmt(first.p99)} ms` : 'no probe'}.\n\n` +
+  `Ladder (probes to users the job already holds; a rate is sustained with no probe lost, p99 under ${p99Limit} ms and the backlog it left, the time until ratings sent as its load stopped were served, under ${p99Limit} ms too):\n\n${[...head, ...rows].join('\n')}\n\n` +
+  `Highest rate sustained: ${best ? `${best.toLocaleString('en-US')} events/s` : `none of ${ladder.join(', ')}`}.\n`;
 console.log(`\n${summary}`);
 const outDir = path.join(stack.repoRoot, 'bench-results');
 fs.mkdirSync(outDir, { recursive: true });
 const stamp = new Date().toISOString().replace(/[:.]/g, '');
 fs.writeFileSync(path.join(outDir, `freshness-${stamp}.md`), summary);
-fs.writeFileSync(path.join(outDir, `freshness-${stamp}.json`), JSON.stringify({ header, steady, climb, sustained }, null, 2));
+fs.writeFileSync(
+  path.join(outDir, `freshness-${stamp}.json`),
+  JSON.stringify({ header, dataset: dataset.name, users, probePool: pool.ids.length, probeRate, zipfS, warmup, steps, sustained: best }, null, 2),
+);
 process.exit(0);

@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { createBackgroundPicker, createProbeCycle, percentile, probePool, sustained } from './freshness-plan.ts';
+
+describe('bench > freshness plan', () => {
+  it('spreads the probe pool evenly over the users and knows its members', () => {
+    const pool = probePool(200_948, 1000);
+    expect(pool.ids).toHaveLength(1000);
+    expect(pool.ids.slice(0, 2)).toEqual([200, 400]);
+    expect(pool.has(400)).toBe(true);
+    expect(pool.has(401)).toBe(false);
+    // past the pool's last member a multiple of the stride is a background user
+    expect(pool.has(200_800)).toBe(false);
+    const small = probePool(610, 61);
+    expect(small.ids).toHaveLength(61);
+    expect(small.ids.at(-1)).toBe(610);
+    expect(() => probePool(1, 10)).toThrow(RangeError);
+  });
+
+  it('never gives the background a probe user, skewed or uniform', () => {
+    const pool = probePool(1000, 100);
+    for (const s of [1, 0]) {
+      const pick = createBackgroundPicker({ users: 1000, s, seed: 3, isProbe: pool.has });
+      const seen = new Set<number>();
+      for (let i = 0; i < 5_000; i++) {
+        const id = pick();
+        expect(pool.has(id)).toBe(false);
+        expect(id).toBeGreaterThanOrEqual(1);
+        expect(id).toBeLessThanOrEqual(1000);
+        seen.add(id);
+      }
+      expect(seen.size).toBeGreaterThan(s === 0 ? 850 : 400);
+    }
+  });
+
+  it('probes every pool user once as a first sight, then cycles, skipping users with a probe outstanding', () => {
+    const cycle = createProbeCycle([10, 20, 30], 1);
+    const none = new Set<number>();
+    const first = [cycle.next(none), cycle.next(none), cycle.next(none)];
+    expect(first.every((p) => p?.firstSight)).toBe(true);
+    expect(new Set(first.map((p) => p?.userId))).toEqual(new Set([10, 20, 30]));
+    const again = cycle.next(none);
+    expect(again).toEqual({ userId: first[0]!.userId, firstSight: false });
+    const busy = new Set([first[1]!.userId]);
+    expect(cycle.next(busy)?.userId).toBe(first[2]!.userId);
+    expect(cycle.next(new Set([10, 20, 30]))).toBeUndefined();
+    expect(cycle.taken).toBe(5);
+  });
+
+  it('calls a rate sustained only with the rate kept, no probe lost, p99 and the backlog left under the limit', () => {
+    const ok = { rate: 1000, achieved: 990, p99: 400, lost: 0, drainMs: 300 };
+    expect(sustained(ok)).toBe(true);
+    expect(sustained({ ...ok, achieved: 900 })).toBe(false);
+    expect(sustained({ ...ok, lost: 1 })).toBe(false);
+    expect(sustained({ ...ok, p99: 1000 })).toBe(false);
+    expect(sustained({ ...ok, drainMs: 1500 })).toBe(false);
+    expect(sustained({ ...ok, p99: 400 }, 250)).toBe(false);
+    expect(sustained({ ...ok, p99: Number.NaN })).toBe(false);
+    expect(sustained({ ...ok, drainMs: Number.NaN })).toBe(false);
+  });
+
+  it('reads percentiles as the smallest sample with p% at or below it', () => {
+    const xs = Array.from({ length: 2000 }, (_, i) => 2000 - i);
+    expect(percentile(xs, 50)).toBe(1000);
+    expect(percentile(xs, 99)).toBe(1980);
+    expect(percentile(xs, 100)).toBe(2000);
+    expect(percentile([], 99)).toBeNaN();
+  });
+});

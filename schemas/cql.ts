@@ -19,7 +19,8 @@ export interface MovieRow {
 export const servingCql = {
   currentModel: 'SELECT version, switched_at FROM current_model WHERE model_name = ?',
   model: 'SELECT data_cutoff, path, metrics FROM models WHERE model_name = ? AND version = ?',
-  speedRow: 'SELECT model_version, computed_at, rated_until, items FROM speed_recommendations WHERE user_id = ?',
+  /** top_items, or items for a row written before that column (schemas/cassandra.cql) */
+  speedRow: 'SELECT model_version, computed_at, rated_until, top_items, items FROM speed_recommendations WHERE user_id = ?',
   batchRow: 'SELECT model_version, computed_at, items FROM batch_recommendations WHERE user_id = ? AND model_version = ?',
   /** every row of a version, for the API's batch view (a scan: once per model switch) */
   batchRows: 'SELECT user_id, model_version, computed_at, items FROM batch_recommendations WHERE model_version = ? ALLOW FILTERING',

@@ -7,14 +7,16 @@ type Row = cassandra.types.Row;
 const num = (v: unknown): number => (v == null ? 0 : typeof v === 'number' ? v : Number((v as { toString(): string }).toString()));
 const scored = (items: unknown): Scored[] =>
   ((items as { movie_id: unknown; score: number }[] | null) ?? []).map((i) => ({ movieId: num(i.movie_id), score: i.score }));
-const row = (r: Row | undefined): RecommendationRow | undefined =>
+/** A speed or batch row as the store gives it (exported for its unit test). */
+export const row = (r: Pick<Row, 'get'> | undefined): RecommendationRow | undefined =>
   r
     ? {
         modelVersion: r.get('model_version'),
         computedAt: (r.get('computed_at') as Date | null)?.getTime() ?? 0,
         // only the speed row's query selects it; rows written before it was added have none
         ratedUntil: (r.get('rated_until') as Date | null | undefined)?.getTime(),
-        items: scored(r.get('items')),
+        // a speed row's frozen top_items, or items where a row written before that column has none
+        items: scored(r.get('top_items') ?? r.get('items')),
       }
     : undefined;
 

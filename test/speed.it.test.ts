@@ -72,12 +72,14 @@ interface SpeedRow {
 }
 
 async function speedRow(userId: number): Promise<SpeedRow | undefined> {
-  const row = (await cql.execute('SELECT model_version, computed_at, items FROM speed_recommendations WHERE user_id = ?', [userId], { prepare: true })).first();
+  const row = (
+    await cql.execute('SELECT model_version, computed_at, top_items FROM speed_recommendations WHERE user_id = ?', [userId], { prepare: true })
+  ).first();
   if (!row) return undefined;
   return {
     version: row.get('model_version'),
     computedAt: row.get('computed_at').getTime(),
-    movies: (row.get('items') as { movie_id: { toNumber(): number } }[]).map((i) => i.movie_id.toNumber()),
+    movies: (row.get('top_items') as { movie_id: { toNumber(): number } }[]).map((i) => i.movie_id.toNumber()),
   };
 }
 

@@ -52,7 +52,7 @@ public final class Cql {
   public static final Table SPEED_RECOMMENDATIONS =
       new Table(
           "speed_recommendations",
-          List.of("user_id", "model_version", "computed_at", "rated_until", "items"));
+          List.of("user_id", "model_version", "computed_at", "rated_until", "top_items", "items"));
   public static final Table TRENDING =
       new Table("trending", List.of("window_name", "window_end", "items"));
   public static final Table ONLINE_HITS =
@@ -130,7 +130,7 @@ public final class Cql {
   // ---- speed layer (the session's keyspace)
 
   public static final String INSERT_SPEED_RECOMMENDATIONS =
-      "INSERT INTO speed_recommendations (user_id, model_version, computed_at, rated_until, items) VALUES (?, ?, ?, ?, ?)";
+      "INSERT INTO speed_recommendations (user_id, model_version, computed_at, rated_until, top_items) VALUES (?, ?, ?, ?, ?)";
 
   /**
    * Binds user_id, movie_id, rating, rated_at and the write timestamp, {@link
@@ -160,9 +160,18 @@ public final class Cql {
   public static final String SELECT_MODEL =
       "SELECT data_cutoff, path, metrics FROM models WHERE model_name = ? AND version = ?";
 
-  /** Binds user_id; selects model_version, computed_at, items (what the API serves first). */
+  /**
+   * Binds user_id; selects model_version, computed_at, top_items and items (what the API serves
+   * first; {@link #SPEED_ITEMS} says which of the two to take).
+   */
   public static final String SELECT_SPEED_ROW =
-      "SELECT model_version, computed_at, items FROM speed_recommendations WHERE user_id = ?";
+      "SELECT model_version, computed_at, top_items, items FROM speed_recommendations WHERE user_id = ?";
+
+  /**
+   * The speed row's items: the frozen top_items, or for a row written before that column (by an
+   * earlier version of the speed job), the non-frozen items.
+   */
+  public static final List<String> SPEED_ITEMS = List.of("top_items", "items");
 
   /** Binds user_id, model_version; selects computed_at, items. */
   public static final String SELECT_BATCH_ROW =

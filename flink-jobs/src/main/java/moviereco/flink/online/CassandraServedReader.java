@@ -83,7 +83,7 @@ public final class CassandraServedReader implements ServedReader {
                           if (row != null
                               && version != null
                               && version.equals(row.getString("model_version")))
-                            return done(served(Served.SPEED, version, row));
+                            return done(served(Served.SPEED, version, row, speedItems(row)));
                           if (version == null) return popular("");
                           Served held = batchRows.get(userId);
                           if (held != null && held.modelVersion.equals(version)) return done(held);
@@ -93,15 +93,29 @@ public final class CassandraServedReader implements ServedReader {
                                   batch -> {
                                     Row b = batch.one();
                                     if (b == null) return popular(version);
-                                    Served s = served(Served.BATCH, version, b);
+                                    Served s =
+                                        served(
+                                            Served.BATCH,
+                                            version,
+                                            b,
+                                            b.getList("items", UdtValue.class));
                                     batchRows.put(userId, s);
                                     return done(s);
                                   });
                         }));
   }
 
-  private Served served(String source, String version, Row row) {
-    List<UdtValue> items = row.getList("items", UdtValue.class);
+  /**
+   * The speed row's items: top_items, or items for a row written before that column ({@link
+   * Cql#SPEED_ITEMS}).
+   */
+  private static List<UdtValue> speedItems(Row row) {
+    for (String column : Cql.SPEED_ITEMS)
+      if (!row.isNull(column)) return row.getList(column, UdtValue.class);
+    return null;
+  }
+
+  private Served served(String source, String version, Row row, List<UdtValue> items) {
     int n = items == null ? 0 : Math.min(k, items.size());
     long[] ids = new long[n];
     for (int i = 0; i < n; i++) ids[i] = items.get(i).getLong("movie_id");

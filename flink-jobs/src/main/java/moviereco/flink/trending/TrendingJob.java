@@ -75,7 +75,7 @@ public final class TrendingJob {
                 statement.bind(
                     row.window,
                     Instant.ofEpochMilli(row.windowEnd),
-                    ScoredMovies.items(statement, row.movieIds, scores(row.counts))),
+                    ScoredMovies.of(statement, "items", row.movieIds, scores(row.counts))),
             params.getInt("max.in.flight", 16));
     pipeline(Kafka.ratings(env, params, name), sink, Settings.from(params));
   }

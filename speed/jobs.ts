@@ -26,6 +26,8 @@ export interface JobSpec {
 const schema = z.object({
   JOBS_PARALLELISM: z.coerce.number().int().min(1).max(128).default(1),
   JOBS_CHECKPOINT_INTERVAL_MS: z.coerce.number().int().min(500).default(10_000),
+  /** how long a network buffer between two operators waits to fill before it is sent (Flink's default is 100) */
+  JOBS_BUFFER_TIMEOUT_MS: z.coerce.number().int().min(0).default(10),
   /** where Kafka reading starts when a job has no checkpoint: committed (else earliest), earliest, latest */
   JOBS_STARTING_OFFSETS: z.enum(['committed', 'earliest', 'latest']).default('committed'),
   /** the Cassandra driver's timeout of one request from a job */
@@ -64,6 +66,7 @@ export function loadJobsConfig(env: Record<string, string | undefined> = process
     topics: topicsFrom(e),
     parallelism: e.JOBS_PARALLELISM,
     checkpointIntervalMs: e.JOBS_CHECKPOINT_INTERVAL_MS,
+    bufferTimeoutMs: e.JOBS_BUFFER_TIMEOUT_MS,
     cassandraRequestTimeoutMs: e.JOBS_CASSANDRA_REQUEST_TIMEOUT_MS,
     cassandraDeadlineMs: e.JOBS_CASSANDRA_DEADLINE_MS,
     maxFutureSkewMs: e.RATINGS_MAX_FUTURE_SKEW_MS,
@@ -98,7 +101,7 @@ export function jobDeclarations(stack: Endpoints, jobs: JobsConfig = loadJobsCon
     'cassandra.request.timeout.ms': String(jobs.cassandraRequestTimeoutMs),
     'cassandra.deadline.ms': String(jobs.cassandraDeadlineMs),
   };
-  const common = { 'checkpoint.interval.ms': String(jobs.checkpointIntervalMs) };
+  const common = { 'checkpoint.interval.ms': String(jobs.checkpointIntervalMs), 'buffer.timeout.ms': String(jobs.bufferTimeoutMs) };
   const spec = (name: string, entryClass: string, args: Record<string, string>): JobSpec => ({
     name: prefix + name,
     project: 'flink-jobs',

@@ -9,6 +9,9 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /**
  * What every streaming job sets up the same way. Flags: {@code --checkpoint.interval.ms} (10000),
+ * {@code --buffer.timeout.ms} (100, Flink's default: how long a network buffer waits to fill before
+ * it is sent on; at a few hundred events a second a buffer never fills, so this is the delay each
+ * shuffle adds),
  * {@code --max.parallelism} (128: fixed, so that a rescale through a savepoint keeps key groups),
  * {@code --checkpoint.dir} (unset: the cluster's {@code state.checkpoints.dir}; the control plane
  * passes {@code <FLINK_CHECKPOINTS_DIR>/<job name>}, so that a job's retained checkpoints, in
@@ -23,6 +26,7 @@ public final class JobSetup {
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
     env.getConfig().setGlobalJobParameters(params);
     env.setMaxParallelism(params.getInt("max.parallelism", 128));
+    env.setBufferTimeout(params.getLong("buffer.timeout.ms", 100));
     env.enableCheckpointing(
         params.getLong("checkpoint.interval.ms", 10_000), CheckpointingMode.EXACTLY_ONCE);
     env.getCheckpointConfig()

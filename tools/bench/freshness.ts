@@ -20,7 +20,8 @@
  *   more pool users, and the step waits until all are served (the next step starts on a drained job).
  *   The ladder stops after the first rate that is not sustained (--keep-going runs them all).
  *
- * The speed job runs fresh (no state) on topics of its own. ml-latest-small runs in bench_speed (its
+ * The speed job runs fresh (no state) on topics of its own, and the warm-up waits until Cassandra
+ * compacts nothing (what earlier runs wrote). ml-latest-small runs in bench_speed (its
  * users' Cassandra histories reset to the dataset's first); another dataset in the keyspace and
  * model that bench:api trains (bench-model.ts), whose histories keep the ratings each run adds.
  * Prints a table and writes bench-results/freshness-<time>.{md,json}.
@@ -167,6 +168,7 @@ await plane.deploy({ only: ['speed-recommender'], fresh: true });
   );
   log('the speed job is up and serving its model');
 }
+const benchStarted = performance.now();
 
 const probes = createRatingSink('kafkajs', { kafka: stack.kafka, topic, clientId: 'moviereco-bench-freshness-probes' });
 // the baseline: a plain consumer of the same topic sees each probe; scheduled send → received is the transport floor
@@ -377,6 +379,18 @@ async function runStep(index: number, name: string, rate: number, durationS: num
   return step;
 }
 
+// a quiet start: Cassandra's compactions of what earlier runs wrote would otherwise take the
+// cores during this one (runs of the same code at 32M differed up to 2×; this is one cause)
+const quiet = await waitFor(
+  async () => {
+    const pools = await cql.execute("SELECT active_tasks, pending_tasks FROM system_views.thread_pools WHERE name = 'CompactionExecutor'");
+    const busy = pools.rows.reduce((n, r) => n + Number(r.get('active_tasks')) + Number(r.get('pending_tasks')), 0);
+    return busy === 0 ? performance.now() : undefined;
+  },
+  { delayMs: 2000, maxWaitMs: 20 * 60_000, description: "Cassandra's compactions to finish before the run" },
+);
+log(`Cassandra compacting nothing (waited ${((quiet - benchStarted) / 1000).toFixed(0)} s since the job came up)`);
+
 const warmupRate = Math.min(500, ladder[0]!);
 log(
   `${dataset.name}: ${users.toLocaleString('en-US')} users, ${movies.length.toLocaleString('en-US')} movies; probe pool ${pool.ids.length.toLocaleString('en-US')} users, ` +
@@ -411,7 +425,7 @@ const header =
   `Background ratings for users Zipf-drawn (s = ${zipfS}) over ${users.toLocaleString('en-US')} users, from a process of its own; every event recomputes its user ` +
   `(fold-in over the whole history, top-${100} of ${movies.length.toLocaleString('en-US')} movies). Probes: ${probeRate}/s on a fixed schedule (latency from the scheduled time) ` +
   `to ${pool.ids.length.toLocaleString('en-US')} users the background never rates, rows polled every 20–200 ms; first ${COUNT_FROM_MS / 1000} s of each ${seconds} s step not counted. ` +
-  `Speed job: parallelism ${jobs.parallelism}, coalesce ${jobs.speed.coalesceMs} ms, fresh state; Kafka, Cassandra, Flink, the load generator and this prober share the machine's cores.`;
+  `Speed job: parallelism ${jobs.parallelism}, coalesce ${jobs.speed.coalesceMs} ms, network buffer timeout ${jobs.bufferTimeoutMs} ms, fresh state; Cassandra compacting nothing at the start; Kafka, Cassandra, Flink, the load generator and this prober share the machine's cores.`;
 const summary =
   `${header}\n\n` +
   `First sight (the warm-up at ${warmupRate} ev/s: each pool user's first rating, history read from Cassandra): ` +

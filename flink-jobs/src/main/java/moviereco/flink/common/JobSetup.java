@@ -11,13 +11,13 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * What every streaming job sets up the same way. Flags: {@code --checkpoint.interval.ms} (10000),
  * {@code --buffer.timeout.ms} (100, Flink's default: how long a network buffer waits to fill before
  * it is sent on; at a few hundred events a second a buffer never fills, so this is the delay each
- * shuffle adds),
- * {@code --max.parallelism} (128: fixed, so that a rescale through a savepoint keeps key groups),
- * {@code --checkpoint.dir} (unset: the cluster's {@code state.checkpoints.dir}; the control plane
- * passes {@code <FLINK_CHECKPOINTS_DIR>/<job name>}, so that a job's retained checkpoints, in
- * {@code <dir>/<job id>/chk-N}, can be found by its name after the JobManager forgot the job). The
- * flags become the job's global parameters, so the control plane can read them back over REST
- * ({@code GET /jobs/:id/config}) and tell whether a running job matches its declaration.
+ * shuffle adds), {@code --max.parallelism} (128: fixed, so that a rescale through a savepoint keeps
+ * key groups), {@code --checkpoint.dir} (unset: the cluster's {@code state.checkpoints.dir}; the
+ * control plane passes {@code <FLINK_CHECKPOINTS_DIR>/<job name>}, so that a job's retained
+ * checkpoints, in {@code <dir>/<job id>/chk-N}, can be found by its name after the JobManager
+ * forgot the job). The flags become the job's global parameters, so the control plane can read them
+ * back over REST ({@code GET /jobs/:id/config}) and tell whether a running job matches its
+ * declaration.
  */
 public final class JobSetup {
   private JobSetup() {}

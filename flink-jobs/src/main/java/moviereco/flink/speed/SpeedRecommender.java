@@ -101,6 +101,10 @@ public class SpeedRecommender
   private transient Semaphore seedSlots;
   private transient Model model;
   private transient boolean[] exclude;
+
+  /** scratch for the scores of every movie of the model (FoldIn.recommend) */
+  private transient float[] scores;
+
   private transient String failedVersion;
   private transient long failedAt;
   private transient Counter computed;
@@ -322,7 +326,8 @@ public class SpeedRecommender
     }
     try {
       FoldIn.UserVector u = FoldIn.solve(m, rows, h.ratings);
-      TopN.Result top = FoldIn.recommend(m, u, exclude, topN);
+      if (scores == null || scores.length < m.size()) scores = new float[m.size()];
+      TopN.Result top = FoldIn.recommend(m, u, exclude, topN, scores);
       computed.inc();
       long ratedUntil = 0;
       for (int j = 0; j < rows.length; j++) ratedUntil = Math.max(ratedUntil, h.ratedAt[j]);

@@ -123,6 +123,39 @@ class FoldInTest {
   }
 
   @Test
+  void scoringFactorByFactorGivesTheSameBitsAsItemByItem() {
+    Random random = new Random(11);
+    Model m = randomModel(random, 1003, 10, 3.5, 0.1);
+    int[] rows = {0, 3, 500, 1002};
+    FoldIn.UserVector u = FoldIn.solve(m, rows, new float[] {4, 2.5f, 5, 1});
+    boolean[] exclude = new boolean[m.size()];
+    for (int r : rows) exclude[r] = true;
+    // the loop before column-major scoring: one item at a time, in float, base + b_i first
+    TopN expected = new TopN(50);
+    float base = (float) (m.globalMean + u.bias());
+    for (int i = 0; i < m.size(); i++) {
+      if (exclude[i]) continue;
+      float s = base + m.itemBias[i];
+      for (int p = 0; p < m.rank; p++) s += (float) u.x()[p] * m.factors[i * m.rank + p];
+      expected.offer(m.ids[i], s);
+    }
+    TopN.Result want = expected.result();
+    // scratch longer than the model and holding old scores, as after a model with more movies
+    float[] scratch = new float[m.size() + 7];
+    java.util.Arrays.fill(scratch, 1e9f);
+    for (TopN.Result got :
+        new TopN.Result[] {
+          FoldIn.recommend(m, u, exclude, 50), FoldIn.recommend(m, u, exclude, 50, scratch)
+        }) {
+      assertArrayEquals(want.ids(), got.ids());
+      for (int i = 0; i < want.scores().length; i++)
+        assertEquals(Float.floatToIntBits(want.scores()[i]), Float.floatToIntBits(got.scores()[i]));
+    }
+    // the column-major copy is the transpose
+    assertEquals(m.factors[7 * m.rank + 3], m.columns()[3 * m.size() + 7]);
+  }
+
+  @Test
   void recommendsTheBestScoredUnratedMoviesInOrder() {
     Random random = new Random(5);
     Model m = randomModel(random, 400, 6, 3.2, 0.1);

@@ -37,15 +37,14 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../../infra/config.ts';
 import { platformOf } from '../../infra/platform.ts';
 import { createRatingSink } from '../../ingest/rating-sink.ts';
-import { ratingEventId } from '../../ingest/ratings-csv.ts';
 import { ensureTopics } from '../../lib/kafka-admin.ts';
 import { cassandraClient, kafkaClient } from '../../lib/platform.ts';
-import { createCodec } from '../../schemas/avro.ts';
 import { waitFor } from '../../lib/wait-for.ts';
 import { createControlPlane } from '../../speed/control-plane.ts';
 import { loadJobsConfig, speedJobName } from '../../speed/jobs.ts';
 import { benchModel, ensureBenchModel } from './bench-model.ts';
 import { maxUserId } from './dataset-users.ts';
+import { createRandomRatings } from './random-rating.ts';
 import { createProbeCycle, percentile, probePool, type StepOutcome, sustained } from './freshness-plan.ts';
 import type { RatingLoadPlan } from './rating-load.ts';
 import { dueAt, dueBy } from './schedule.ts';
@@ -107,7 +106,8 @@ const movies = fs
   .map((l) => Number(l.split(',')[0]))
   .filter((n) => n > 0);
 const cql = cassandraClient(stack, stack.cassandra.keyspace);
-const codec = createCodec('rating-event');
+// probes (and the first rating) rate a movie 4 of 5, drawn from the catalogue
+const probeRating = createRandomRatings({ movies, seed, source: 'GENERATOR' });
 
 if (small) {
   // ml-latest-small: every run starts from the dataset's histories (earlier runs added to them)
@@ -144,20 +144,7 @@ await plane.deploy({ only: ['speed-recommender'], fresh: true });
   const userId = pool.has(probe) ? probe + 1 : probe;
   const ratedAt = Date.now();
   const ready = createRatingSink('kafkajs', { kafka: stack.kafka, topic, clientId: 'moviereco-bench-freshness-ready' });
-  await ready.send([
-    {
-      key: Buffer.from(String(userId)),
-      value: codec.encode({
-        eventId: ratingEventId(userId, movies[0]!, ratedAt),
-        userId,
-        movieId: movies[0]!,
-        rating: 4,
-        ratedAt,
-        source: 'GENERATOR',
-        action: 'RATE',
-      }),
-    },
-  ]);
+  await ready.send([probeRating(userId, ratedAt, 4)]);
   await ready.close();
   await waitFor(
     async () => {
@@ -252,11 +239,10 @@ async function runStep(index: number, name: string, rate: number, durationS: num
   let drainedAt = Number.NaN;
   const sendProbe = (userId: number, probe: Omit<Probe, 'wall'>) => {
     const ratedAt = Date.now();
-    const movieId = movies[Math.floor(Math.random() * movies.length)]!;
-    const value = codec.encode({ eventId: ratingEventId(userId, movieId, ratedAt), userId, movieId, rating: 4, ratedAt, source: 'GENERATOR', action: 'RATE' });
+    const record = probeRating(userId, ratedAt, 4);
     outstanding.set(userId, { ...probe, wall: ratedAt });
-    if (!probe.marker) probeScheduled.set(value.toString('latin1'), probe.scheduled);
-    void probes.send([{ key: Buffer.from(String(userId)), value }]);
+    if (!probe.marker) probeScheduled.set(record.value.toString('latin1'), probe.scheduled);
+    void probes.send([record]);
   };
   // probes on a fixed schedule: each 5 ms, every probe due goes out
   const prober = (async () => {
@@ -269,20 +255,7 @@ async function runStep(index: number, name: string, rate: number, durationS: num
           if (scheduled - started >= countFromMs) skipped++;
           continue;
         }
-        const ratedAt = Date.now();
-        const movieId = movies[Math.floor(Math.random() * movies.length)]!;
-        const value = codec.encode({
-          eventId: ratingEventId(pick.userId, movieId, ratedAt),
-          userId: pick.userId,
-          movieId,
-          rating: 4,
-          ratedAt,
-          source: 'GENERATOR',
-          action: 'RATE',
-        });
-        outstanding.set(pick.userId, { scheduled, wall: ratedAt, counted: scheduled - started >= countFromMs, firstSight: pick.firstSight });
-        probeScheduled.set(value.toString('latin1'), scheduled);
-        void probes.send([{ key: Buffer.from(String(pick.userId)), value }]);
+        sendProbe(pick.userId, { scheduled, counted: scheduled - started >= countFromMs, firstSight: pick.firstSight });
       }
       await new Promise((r) => setTimeout(r, 5));
     }

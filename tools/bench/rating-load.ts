@@ -12,12 +12,10 @@
  */
 import fs from 'node:fs';
 import { loadConfig } from '../../infra/config.ts';
-import { createRatingSink, type KeyedRecord } from '../../ingest/rating-sink.ts';
-import { ratingEventId } from '../../ingest/ratings-csv.ts';
-import { createCodec } from '../../schemas/avro.ts';
+import { createRatingSink } from '../../ingest/rating-sink.ts';
 import { createBackgroundPicker, probePool } from './freshness-plan.ts';
+import { createRandomRatings } from './random-rating.ts';
 import { dueBy } from './schedule.ts';
-import { createRandom } from './zipf.ts';
 
 export interface RatingLoadPlan {
   topic: string;
@@ -34,25 +32,10 @@ export interface RatingLoadPlan {
 const plan = JSON.parse(fs.readFileSync(process.argv[2] ?? '', 'utf8')) as RatingLoadPlan;
 const emit = (event: unknown) => process.stdout.write(`${JSON.stringify(event)}\n`);
 const stack = loadConfig(process.env);
-const codec = createCodec('rating-event');
 const sink = createRatingSink('platformatic', { kafka: stack.kafka, topic: plan.topic, clientId: 'moviereco-bench-freshness-load' });
 const pool = probePool(plan.users, plan.probePoolSize);
 const pickUser = createBackgroundPicker({ users: plan.users, s: plan.zipfS, seed: plan.seed, isProbe: pool.has });
-const random = createRandom(plan.seed + 1);
-
-function record(userId: number, ratedAt: number): KeyedRecord {
-  const movieId = plan.movies[Math.floor(random() * plan.movies.length)]!;
-  const event = {
-    eventId: ratingEventId(userId, movieId, ratedAt),
-    userId,
-    movieId,
-    rating: 0.5 + Math.floor(random() * 10) / 2,
-    ratedAt,
-    source: 'GENERATOR' as const,
-    action: 'RATE' as const,
-  };
-  return { key: Buffer.from(String(userId)), value: codec.encode(event) };
-}
+const record = createRandomRatings({ movies: plan.movies, seed: plan.seed + 1, source: 'GENERATOR' });
 
 // connected before the step starts: one event for a background user, acknowledged
 await sink.send([record(pickUser(), Date.now())]);

@@ -8,43 +8,30 @@
 import type { StackConfig } from '../../infra/config.ts';
 import { platformOf } from '../../infra/platform.ts';
 import { createRatingSink } from '../../ingest/rating-sink.ts';
-import { ratingEventId } from '../../ingest/ratings-csv.ts';
 import { consumerLag, ensureTopics } from '../../lib/kafka-admin.ts';
 import { cassandraClient, kafkaClient } from '../../lib/platform.ts';
 import { waitFor } from '../../lib/wait-for.ts';
-import { createCodec } from '../../schemas/avro.ts';
 import { createControlPlane } from '../../speed/control-plane.ts';
 import { createFlinkClient } from '../../speed/flink-client.ts';
 import { loadJobsConfig, speedJobName } from '../../speed/jobs.ts';
 import { ACTIVE_STATES } from '../../speed/plan.ts';
-import { createRandom, createUserPicker } from './zipf.ts';
+import { createRandomRatings } from './random-rating.ts';
+import { createUserPicker } from './zipf.ts';
 
 export function createBenchRatings({ stack, env, users, seed }: { stack: StackConfig; env: Record<string, string | undefined>; users: number; seed: number }) {
   const jobs = loadJobsConfig(env);
   const kafka = kafkaClient(stack, 'moviereco-bench-api');
-  const codec = createCodec('rating-event');
   const sink = createRatingSink('kafkajs', { kafka: stack.kafka, topic: jobs.topics.ratings, clientId: 'moviereco-bench-api' });
-  const random = createRandom(seed + 1000);
-  let movies: number[] = [];
+  // ratings of movies from the catalogue, once seed() has read it
+  let rating = createRandomRatings({ movies: [], seed: seed + 1000, source: 'API' });
   let sent = 0;
 
   const send = (userIds: readonly number[]) => {
     const now = Date.now();
     return sink.send(
       userIds.map((userId, i) => {
-        const movieId = movies[Math.floor(random() * movies.length)]!;
-        const ratedAt = now + i;
         sent++;
-        const event = {
-          eventId: ratingEventId(userId, movieId, ratedAt),
-          userId,
-          movieId,
-          rating: 0.5 + Math.floor(random() * 10) / 2,
-          ratedAt,
-          source: 'API' as const,
-          action: 'RATE' as const,
-        };
-        return { key: Buffer.from(String(userId)), value: codec.encode(event) };
+        return rating(userId, now + i);
       }),
     );
   };
@@ -60,7 +47,8 @@ export function createBenchRatings({ stack, env, users, seed }: { stack: StackCo
       await createControlPlane({ platform: platformOf(stack), jobs, log }).deploy({ only: ['speed-recommender'] });
       const cql = cassandraClient(stack, stack.cassandra.keyspace);
       try {
-        movies = (await cql.execute('SELECT movie_id FROM movies LIMIT 5000', [], { prepare: true })).rows.map((r) => Number(r.get('movie_id')));
+        const movies = (await cql.execute('SELECT movie_id FROM movies LIMIT 5000', [], { prepare: true })).rows.map((r) => Number(r.get('movie_id')));
+        rating = createRandomRatings({ movies, seed: seed + 1000, source: 'API' });
         const pick = createUserPicker({ users, unknownShare: 0, seed });
         const chosen = new Set<number>();
         for (let draws = 0; chosen.size < count && draws < count * 50; draws++) chosen.add(pick());

@@ -7,12 +7,13 @@
  * - Background: a process of its own (rating-load.ts) produces ratings open loop at each rate, for
  *   users Zipf-drawn (s = 1; --zipf 0 is uniform) over all the dataset's users.
  * - Probes: open loop, --probe-rate per second (50) on a fixed schedule, each a rating for a user
- *   of a pool the background never rates (--probe-users, 1,000 spread over the ids), so the row a
- *   probe waits for is computed from the probe. The warm-up rates every pool user once: their first
- *   sight (history read from Cassandra), reported on a line of its own; the ladder's probes find
- *   them in the job's state. A probe's latency runs from its scheduled send time until a poll of
- *   the speed row shows a computed_at at or after its send (rows polled together every 20 ms, every
- *   N ms with N probes outstanding, at most 200 ms: so at most that much observation delay).
+ *   of a pool the background never rates (--probe-users, 1,000 spread over the ids, at most a
+ *   fifth of the users), so the row a probe waits for is computed from the probe. The warm-up rates
+ *   every pool user once: their first sight (history read from Cassandra), reported on a line of
+ *   its own; the ladder's probes find them in the job's state. A probe's latency runs from its
+ *   scheduled send time until a poll of the speed row shows a computed_at at or after its send
+ *   (rows polled together every 20 ms, every N ms with N probes outstanding, at most 200 ms: so at
+ *   most that much observation delay).
  * - Baseline in the same run: Kafka's own round trip, a plain consumer of the topic seeing each probe.
  * - Ladder: --seconds per rate (45, the first 5 not counted: 2,000 probes at 50/s); a rate is
  *   sustained when the load generator kept it, no probe was lost (30 s timeout), p99 is under

@@ -326,7 +326,6 @@ public class SpeedRecommender
     }
     try {
       FoldIn.UserVector u = FoldIn.solve(m, rows, h.ratings);
-      if (scores == null || scores.length < m.size()) scores = new float[m.size()];
       TopN.Result top = FoldIn.recommend(m, u, exclude, topN, scores);
       computed.inc();
       long ratedUntil = 0;
@@ -353,6 +352,7 @@ public class SpeedRecommender
       long start = System.currentTimeMillis();
       model = ModelLoader.load(ref.path);
       exclude = new boolean[model.size()];
+      scores = new float[model.size()];
       failedVersion = null;
       LOG.info(
           "loaded model {} from {}: {} items of rank {} in {} ms",

@@ -86,10 +86,3 @@ export interface StepOutcome {
 export function sustained(step: StepOutcome, p99LimitMs = 1000): boolean {
   return step.achieved >= step.rate * 0.95 && step.lost === 0 && step.p99 < p99LimitMs && step.drainMs < p99LimitMs;
 }
-
-/** The p-th percentile (0–100) of samples: the smallest sample with at least p% of them at or below it. */
-export function percentile(samples: readonly number[], p: number): number {
-  if (samples.length === 0) return Number.NaN;
-  const sorted = [...samples].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
-}

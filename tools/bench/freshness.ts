@@ -40,13 +40,14 @@ import { platformOf } from '../../infra/platform.ts';
 import { createRatingSink } from '../../ingest/rating-sink.ts';
 import { ensureTopics } from '../../lib/kafka-admin.ts';
 import { cassandraClient, kafkaClient } from '../../lib/platform.ts';
+import { createLatencyHistogram, type LatencyHistogram } from '../../lib/latency-histogram.ts';
 import { waitFor } from '../../lib/wait-for.ts';
 import { createControlPlane } from '../../speed/control-plane.ts';
 import { loadJobsConfig, speedJobName } from '../../speed/jobs.ts';
 import { benchModel, ensureBenchModel } from './bench-model.ts';
 import { maxUserId } from './dataset-users.ts';
 import { createRandomRatings } from './random-rating.ts';
-import { createProbeCycle, percentile, probePool, type StepOutcome, sustained } from './freshness-plan.ts';
+import { createProbeCycle, probePool, type StepOutcome, sustained } from './freshness-plan.ts';
 import type { RatingLoadPlan } from './rating-load.ts';
 import { dueAt, dueBy } from './schedule.ts';
 
@@ -164,11 +165,11 @@ const consumer = kafka.consumer({ groupId: `bench-freshness-floor-${Date.now()}`
 await consumer.connect();
 await consumer.subscribe({ topic, fromBeginning: false });
 const probeScheduled = new Map<string, number>();
-let floor: number[] = [];
+const floor = createLatencyHistogram();
 await consumer.run({
   eachMessage: async ({ message }) => {
     const scheduled = probeScheduled.get(message.value!.toString('latin1'));
-    if (scheduled !== undefined) floor.push(performance.now() - scheduled);
+    if (scheduled !== undefined) floor.record(performance.now() - scheduled);
   },
 });
 await new Promise((r) => setTimeout(r, 3000));
@@ -181,6 +182,9 @@ interface Probe {
   /** a rating sent as the step's load stopped, to time the backlog it left */
   marker?: boolean;
 }
+
+/** A quantile of a step's samples (within the histogram's 1%, never below), NaN with none: a step without probes is not sustained. */
+const percentile = (h: LatencyHistogram, p: number) => (h.count ? h.percentile(p) : Number.NaN);
 
 /** ratings sent as a step's load stops: the backlog has drained when every one of them is served (16 users cover 4 partitions with 96% odds) */
 const MARKERS = 16;
@@ -227,9 +231,9 @@ async function runStep(index: number, name: string, rate: number, durationS: num
   };
   while ((await next()).type !== 'ready');
   const started = performance.now();
-  floor = [];
-  const latencies: number[] = [];
-  const firstSightLatencies: number[] = [];
+  floor.reset();
+  const latencies = createLatencyHistogram();
+  const firstSightLatencies = createLatencyHistogram();
   const outstanding = new Map<number, Probe>();
   let timedOut = 0;
   let skipped = 0;
@@ -274,8 +278,8 @@ async function runStep(index: number, name: string, rate: number, durationS: num
           const probe = outstanding.get(user);
           if (probe && row.get('computed_at').getTime() >= probe.wall) {
             if (probe.marker && --markersLeft === 0) drainedAt = now;
-            if (probe.counted) latencies.push(now - probe.scheduled);
-            if (probe.firstSight && !probe.marker) firstSightLatencies.push(now - probe.scheduled);
+            if (probe.counted) latencies.record(now - probe.scheduled);
+            if (probe.firstSight && !probe.marker) firstSightLatencies.record(now - probe.scheduled);
             outstanding.delete(user);
           }
         }
@@ -328,21 +332,21 @@ async function runStep(index: number, name: string, rate: number, durationS: num
     name,
     rate,
     achieved: result.sent / Math.max(durationS, result.seconds),
-    probes: latencies.length,
-    firstSights: firstSightLatencies.length,
-    p50: percentile(latencies, 50),
-    p90: percentile(latencies, 90),
-    p99: percentile(latencies, 99),
-    max: latencies.length ? Math.max(...latencies) : Number.NaN,
+    probes: latencies.count,
+    firstSights: firstSightLatencies.count,
+    p50: percentile(latencies, 0.5),
+    p90: percentile(latencies, 0.9),
+    p99: percentile(latencies, 0.99),
+    max: latencies.count ? latencies.maxMs : Number.NaN,
     skipped,
-    floorP50: percentile(floor, 50),
-    floorP99: percentile(floor, 99),
+    floorP50: percentile(floor, 0.5),
+    floorP99: percentile(floor, 0.99),
     drainMs,
     lost: timedOut + skipped,
     behindMs: result.behindMs,
     ok: false,
-    ...(firstSightLatencies.length
-      ? { firstSight: { probes: firstSightLatencies.length, p50: percentile(firstSightLatencies, 50), p99: percentile(firstSightLatencies, 99) } }
+    ...(firstSightLatencies.count
+      ? { firstSight: { probes: firstSightLatencies.count, p50: percentile(firstSightLatencies, 0.5), p99: percentile(firstSightLatencies, 0.99) } }
       : {}),
   };
   step.ok = sustained(step, p99Limit);

@@ -43,7 +43,7 @@ export async function benchModel({ dataset: name, keyspace, model }: { dataset: 
 }
 
 /** Loads the movies and trains the model in the bench keyspace if either is missing. */
-export async function ensureBenchModel(target: BenchModel, stack: StackConfig, env: Record<string, string | undefined>): Promise<{ trained: boolean }> {
+export async function ensureBenchModel(target: BenchModel, stack: StackConfig, env: Record<string, string | undefined>): Promise<void> {
   const { keyspace, modelName, dataset, slug } = target;
   const cql = cassandraClient(stack);
   try {
@@ -63,10 +63,9 @@ export async function ensureBenchModel(target: BenchModel, stack: StackConfig, e
         keyspace,
         rejectsFile: path.join(stack.dirs.tmp, `bench-${slug}-rejects.csv`),
       });
-    if (hasModel) return { trained: false };
+    if (hasModel) return;
   } finally {
     await cql.shutdown();
   }
   await createBatchRunner({ platform: platformOf(stack), batch: loadBatchConfig(env) }).run();
-  return { trained: true };
 }

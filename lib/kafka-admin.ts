@@ -1,5 +1,5 @@
 /** Small Kafka admin tasks shared by the tools: consumer lag, topics made afresh or ensured, a small topic read to its end. */
-import type { Admin, Kafka, KafkaMessage } from 'kafkajs';
+import type { Admin, ITopicConfig, Kafka, KafkaMessage } from 'kafkajs';
 import { TimeoutError } from './errors.ts';
 import { waitFor } from './wait-for.ts';
 
@@ -26,6 +26,25 @@ export function consumerLag(kafka: Kafka, group: string, topic: string): Promise
 
 type TopicSpec = { topic: string; partitions: number };
 
+/**
+ * Creates the topics (false: they all existed) and waits until every partition has a leader.
+ * kafkajs's own `waitForLeaders` retries only LEADER_NOT_AVAILABLE and gives up on
+ * UNKNOWN_TOPIC_OR_PARTITION, which a busy broker answers for a moment after it created a topic (2
+ * of 6 tries on a loaded 2-core machine failed so), so this waits itself, on the topics' metadata.
+ */
+export async function createTopicsWithLeaders(admin: Admin, topics: ITopicConfig[], maxWaitMs = 30_000): Promise<boolean> {
+  const created = await admin.createTopics({ topics, waitForLeaders: false });
+  const names = topics.map((t) => t.topic);
+  await waitFor(
+    async () => {
+      const meta = (await admin.fetchTopicMetadata({ topics: names })).topics;
+      return meta.length === names.length && meta.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0));
+    },
+    { delayMs: 100, maxWaitMs, description: `a leader for every partition of ${names.join(', ')}` },
+  );
+  return created;
+}
+
 /** Deletes the topics when they exist and creates them empty with the given partition counts. */
 export function recreateTopics(kafka: Kafka, topics: readonly TopicSpec[]): Promise<void> {
   return withAdmin(kafka, async (admin) => {
@@ -40,7 +59,10 @@ export function recreateTopics(kafka: Kafka, topics: readonly TopicSpec[]): Prom
         description: `deletion of ${stale.join(', ')}`,
       });
     }
-    await admin.createTopics({ topics: topics.map((t) => ({ topic: t.topic, numPartitions: t.partitions })), waitForLeaders: true });
+    await createTopicsWithLeaders(
+      admin,
+      topics.map((t) => ({ topic: t.topic, numPartitions: t.partitions })),
+    );
   });
 }
 
@@ -49,7 +71,11 @@ export function ensureTopics(kafka: Kafka, topics: readonly TopicSpec[]): Promis
   return withAdmin(kafka, async (admin) => {
     const existing = new Set(await admin.listTopics());
     const missing = topics.filter((t) => !existing.has(t.topic));
-    if (missing.length > 0) await admin.createTopics({ topics: missing.map((t) => ({ topic: t.topic, numPartitions: t.partitions })), waitForLeaders: true });
+    if (missing.length > 0)
+      await createTopicsWithLeaders(
+        admin,
+        missing.map((t) => ({ topic: t.topic, numPartitions: t.partitions })),
+      );
   });
 }
 

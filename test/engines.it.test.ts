@@ -9,6 +9,7 @@ import { FlinkRestError } from '../lib/errors.ts';
 import { createWebHdfs } from '../lib/webhdfs.ts';
 import { config, silentLog, uniqueName } from './helpers.ts';
 import { cassandraClient, kafkaClient } from '../lib/platform.ts';
+import { createTopicsWithLeaders } from '../lib/kafka-admin.ts';
 import kafkajs from 'kafkajs';
 
 const buildLog = path.join(config.dirs.logs, 'test-build.log');
@@ -43,7 +44,7 @@ describe('stack > engines answer real clients', () => {
     });
     expect(updates.resources[0]?.configEntries.find((c) => c.configName === 'cleanup.policy')?.configValue).toBe('compact');
     const topic = uniqueName('it-roundtrip');
-    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+    await createTopicsWithLeaders(admin, [{ topic, numPartitions: 1 }]);
 
     const producer = kafka.producer();
     await producer.connect();

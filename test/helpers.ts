@@ -6,6 +6,7 @@ import { ensureJobJar } from '../infra/job-jars.ts';
 import { createFlinkClient } from '../speed/flink-client.ts';
 import { loadConfig } from '../infra/config.ts';
 import { kafkaClient } from '../lib/platform.ts';
+import { createTopicsWithLeaders } from '../lib/kafka-admin.ts';
 
 /** The stack configuration the tests run against (the same environment as `npm start`). */
 export const config = loadConfig();
@@ -21,7 +22,7 @@ export async function createTopic(topic: string, numPartitions = 4): Promise<voi
   const admin = kafkaClient(config, 'it-admin').admin();
   await admin.connect();
   try {
-    await admin.createTopics({ topics: [{ topic, numPartitions }], waitForLeaders: true });
+    await createTopicsWithLeaders(admin, [{ topic, numPartitions }]);
   } finally {
     await admin.disconnect();
   }

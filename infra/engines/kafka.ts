@@ -4,6 +4,7 @@ import { runJava } from '../process.ts';
 import { libClasspath, log4j2Console, properties, writeFiles, writePrivateFile, type Engine, type EngineContext } from './engine.ts';
 import { StackError } from '../../lib/errors.ts';
 import { kafkaClient, loginRefused } from '../../lib/platform.ts';
+import { createTopicsWithLeaders } from '../../lib/kafka-admin.ts';
 import { kafkaClientProperties, propertyValue } from '../../schemas/client-security.ts';
 import kafkajs, { type Admin } from 'kafkajs';
 
@@ -202,15 +203,15 @@ export const kafkaEngine: Engine = {
       const existing = new Set(await admin.listTopics());
       const missing = config.kafka.topics.filter((t) => !existing.has(t.topic));
       if (missing.length > 0) {
-        await admin.createTopics({
-          waitForLeaders: true,
-          topics: missing.map((t) => ({
+        await createTopicsWithLeaders(
+          admin,
+          missing.map((t) => ({
             topic: t.topic,
             numPartitions: t.numPartitions,
             replicationFactor: 1,
             configEntries: Object.entries(t.config).map(([name, value]) => ({ name, value })),
           })),
-        });
+        );
       }
       // topics made before a setting was declared get it now (model-updates was once not compacted)
       await ensureTopicConfigs(

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createRandom } from './datasets/random.ts';
 import { createCodec } from '../schemas/avro.ts';
 import { createRatingBatchEncoder } from './rating-encoder.ts';
+import { keyedRecords } from './rating-sink.ts';
 import { toRatingEvent } from './replay.ts';
 import { parseRatingLine } from './ratings-csv.ts';
 import type { RatingClock } from '../schemas/rating-rule.ts';
@@ -19,7 +20,7 @@ function reference(line: string, clock?: RatingClock): { key: string; value: str
 function fast(lines: string[], clock?: RatingClock): ({ key: string; value: string } | string)[] {
   const encoder = createRatingBatchEncoder(codec, 'REPLAY', 4, clock);
   const results: ({ key: string; value: string } | string | undefined)[] = lines.map((l) => encoder.add(l));
-  const records = encoder.take();
+  const records = keyedRecords(encoder.take());
   let next = 0;
   return results.map((r) => {
     if (r !== undefined) return r;
@@ -59,7 +60,7 @@ describe('ingest > fast line encoder', () => {
   it('decodes back to the event with the derived eventId, keyed by user', () => {
     const encoder = createRatingBatchEncoder(codec, 'REPLAY', 2);
     encoder.add('610,170875,3.0,1493846415');
-    const [record] = encoder.take();
+    const [record] = keyedRecords(encoder.take());
     expect(record!.key.toString()).toBe('610');
     expect(codec.decode(record!.value)).toEqual({
       eventId: '610:170875:1493846415000',
@@ -75,9 +76,9 @@ describe('ingest > fast line encoder', () => {
   it('grows past its capacity, and a batch in flight is untouched by the next one', () => {
     const encoder = createRatingBatchEncoder(codec, 'REPLAY', 1);
     for (let i = 1; i <= 50; i++) expect(encoder.add(`${i},${i},4.0,1000`)).toBeUndefined();
-    const first = encoder.take();
+    const first = keyedRecords(encoder.take());
     for (let i = 0; i < 60; i++) encoder.add('99,99,1.0,1');
-    const second = encoder.take();
+    const second = keyedRecords(encoder.take());
     expect(first.map((r) => codec.decode(r.value).userId)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
     expect(first.map((r) => r.key.toString())).toEqual(Array.from({ length: 50 }, (_, i) => String(i + 1)));
     expect(second.map((r) => codec.decode(r.value).userId)).toEqual(Array(60).fill(99));

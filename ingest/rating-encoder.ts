@@ -7,15 +7,16 @@
  */
 import type { Codec } from '../schemas/avro.ts';
 import type { RatingEvent, RatingSource } from '../schemas/types.ts';
-import type { KeyedRecord } from './rating-sink.ts';
+import type { PackedRecords } from './rating-sink.ts';
 import { MAX_ID, type RatingClock } from '../schemas/rating-rule.ts';
-import { ANY_TIME, parseRatingLine, ratingEventId, type RatingRow } from './ratings-csv.ts';
+import { ANY_TIME, parseRatingLine, type RatingRow } from './ratings-csv.ts';
 
 const SOURCES: readonly RatingSource[] = ['UNKNOWN', 'REPLAY', 'API', 'GENERATOR'];
 const DOT = 46;
 const ZERO = 48;
 const NINE = 57;
 const MINUS = 45;
+const COLON = 58;
 /** longest value: header 10 + eventId (1 + 15 + 1 + 15 + 1 + 16) + 3 longs × 10 + float 4 + 2 enums */
 const MAX_RECORD = 121;
 /** the index of RATE in RatingAction: a replayed line is a rating */
@@ -30,7 +31,7 @@ export interface RatingBatchEncoder {
   readonly lastRatedAt: number;
   readonly size: number;
   /** the records added since the last take(); starts a new batch */
-  take(): KeyedRecord[];
+  take(): PackedRecords;
 }
 
 function writeVarLong(buf: Buffer, pos: number, n: number): number {
@@ -42,6 +43,37 @@ function writeVarLong(buf: Buffer, pos: number, n: number): number {
   }
   buf[pos++] = z;
   return pos;
+}
+
+function grown(a: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> {
+  const bigger = new Int32Array(a.length * 2);
+  bigger.set(a);
+  return bigger;
+}
+
+const TWO_31 = 2 ** 31;
+
+function decimalDigits(n: number): number {
+  let d = 1;
+  for (let p = 10; n >= p && d < 16; p *= 10) d++;
+  return d;
+}
+
+/** Writes a non-negative integer's `digits` decimal digits at `pos`, as String(n) would, without making the string. */
+function writeDecimal(buf: Buffer, pos: number, n: number, digits: number): number {
+  let i = pos + digits - 1;
+  // above 2^31 (a time in milliseconds): the low nine digits first, in floating point
+  for (; n >= TWO_31; i--) {
+    const q = Math.floor(n / 10);
+    buf[i] = ZERO + (n - q * 10);
+    n = q;
+  }
+  for (; i >= pos; i--) {
+    const q = (n / 10) | 0;
+    buf[i] = ZERO + (n - q * 10);
+    n = q;
+  }
+  return pos + digits;
 }
 
 /** Parses digits [start, end) of `line` as a non-negative integer; -1 if anything else is there. */
@@ -64,9 +96,13 @@ export function createRatingBatchEncoder(codec: Codec<RatingEvent>, source: Rati
   if (sourceIndex < 0) throw new Error(`unknown source ${source}`);
   let buf = Buffer.allocUnsafe(capacity * MAX_RECORD);
   let pos = 0;
-  let starts: number[] = [];
-  let keyEnds: number[] = [];
+  let starts = new Int32Array(capacity);
+  let keyEnds = new Int32Array(capacity);
+  let count = 0;
   let lastRatedAt = 0;
+  // the rating's float bytes, little-endian as Avro writes them
+  const floatBytes = new Uint8Array(4);
+  const float = new DataView(floatBytes.buffer);
 
   function slow(line: string): string | undefined {
     const row = parseRatingLine(line, clock);
@@ -81,16 +117,35 @@ export function createRatingBatchEncoder(codec: Codec<RatingEvent>, source: Rati
       buf.copy(bigger, 0, 0, pos);
       buf = bigger;
     }
-    starts.push(pos);
-    pos += buf.write(String(userId), pos, 'latin1'); // key
-    keyEnds.push(pos);
-    pos += header.copy(buf, pos);
-    const eventId = ratingEventId(userId, movieId, ratedAt);
-    pos = writeVarLong(buf, pos, eventId.length);
-    pos += buf.write(eventId, pos, 'latin1');
+    if (count === starts.length) {
+      starts = grown(starts);
+      keyEnds = grown(keyEnds);
+    }
+    starts[count] = pos;
+    const userDigits = decimalDigits(userId);
+    const movieDigits = decimalDigits(movieId);
+    // a time before 1970 keeps its minus sign
+    const timeDigits = decimalDigits(Math.abs(ratedAt)) + (ratedAt < 0 ? 1 : 0);
+    pos = writeDecimal(buf, pos, userId, userDigits); // key
+    keyEnds[count++] = pos;
+    for (let i = 0; i < header.length; i++) buf[pos++] = header[i]!;
+    // eventId: ratingEventId(userId, movieId, ratedAt), digit by digit
+    pos = writeVarLong(buf, pos, userDigits + movieDigits + timeDigits + 2);
+    pos = writeDecimal(buf, pos, userId, userDigits);
+    buf[pos++] = COLON;
+    pos = writeDecimal(buf, pos, movieId, movieDigits);
+    buf[pos++] = COLON;
+    if (ratedAt < 0) {
+      buf[pos++] = MINUS;
+      pos = writeDecimal(buf, pos, -ratedAt, timeDigits - 1);
+    } else pos = writeDecimal(buf, pos, ratedAt, timeDigits);
     pos = writeVarLong(buf, pos, userId);
     pos = writeVarLong(buf, pos, movieId);
-    pos = buf.writeFloatLE(rating, pos);
+    float.setFloat32(0, rating, true);
+    buf[pos++] = floatBytes[0]!;
+    buf[pos++] = floatBytes[1]!;
+    buf[pos++] = floatBytes[2]!;
+    buf[pos++] = floatBytes[3]!;
     pos = writeVarLong(buf, pos, ratedAt);
     buf[pos++] = sourceIndex * 2;
     buf[pos++] = RATE * 2;
@@ -103,7 +158,7 @@ export function createRatingBatchEncoder(codec: Codec<RatingEvent>, source: Rati
       return lastRatedAt;
     },
     get size() {
-      return starts.length;
+      return count;
     },
     add(line) {
       const end = line.charCodeAt(line.length - 1) === 13 ? line.length - 1 : line.length;
@@ -133,16 +188,13 @@ export function createRatingBatchEncoder(codec: Codec<RatingEvent>, source: Rati
       write(row.userId, row.movieId, row.rating, row.ratedAt);
     },
     take() {
-      const records: KeyedRecord[] = new Array(starts.length);
-      for (let i = 0; i < starts.length; i++) {
-        const valueEnd = i + 1 < starts.length ? starts[i + 1]! : pos;
-        records[i] = { key: buf.subarray(starts[i]!, keyEnds[i]!), value: buf.subarray(keyEnds[i]!, valueEnd) };
-      }
-      // the records still point into this buffer while they are in flight: start a new one
+      const records: PackedRecords = { buf, starts, keyEnds, count, end: pos };
+      // the records still point into these buffers while they are in flight: start new ones
       buf = Buffer.allocUnsafe(capacity * MAX_RECORD);
       pos = 0;
-      starts = [];
-      keyEnds = [];
+      starts = new Int32Array(capacity);
+      keyEnds = new Int32Array(capacity);
+      count = 0;
       return records;
     },
   };

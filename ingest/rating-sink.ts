@@ -8,21 +8,72 @@
 import { Producer, ProduceAcks, compatibilityPartitioner } from '@platformatic/kafka';
 import { Kafka, logLevel } from 'kafkajs';
 import { PipelineError } from '../lib/errors.ts';
-import { kafkaJsSecurity, tlsOf, type KafkaEndpoint } from '../lib/platform.ts';
+import { kafkaJsSecurity, platformaticSecurity, type KafkaEndpoint } from '../lib/platform.ts';
+import { createDirectSink } from './direct-sink.ts';
 
 export interface KeyedRecord {
   key: Buffer;
   value: Buffer;
 }
 
+/**
+ * Records side by side in one buffer, as the replay's encoder writes them, with no object per
+ * record: record i's key is `buf[starts[i], keyEnds[i])` and its value runs from `keyEnds[i]` to
+ * the next record's start (the last one's to `end`).
+ */
+export interface PackedRecords {
+  readonly buf: Buffer;
+  readonly starts: Int32Array;
+  readonly keyEnds: Int32Array;
+  readonly count: number;
+  readonly end: number;
+}
+
+export type Records = readonly KeyedRecord[] | PackedRecords;
+
+export function isPacked(records: Records): records is PackedRecords {
+  return !Array.isArray(records);
+}
+
+/** The records as one object each, for the clients that take them so. */
+export function keyedRecords(records: Records): readonly KeyedRecord[] {
+  if (!isPacked(records)) return records;
+  const { buf, starts, keyEnds, count, end } = records;
+  return Array.from({ length: count }, (_, i) => ({
+    key: buf.subarray(starts[i], keyEnds[i]),
+    value: buf.subarray(keyEnds[i], i + 1 < count ? starts[i + 1] : end),
+  }));
+}
+
+/** The records side by side in one buffer, for the sink that builds its own batches (a copy when they come one object each). */
+export function packedRecords(records: Records): PackedRecords {
+  if (isPacked(records)) return records;
+  const buf = Buffer.concat(records.flatMap(({ key, value }) => [key, value]));
+  const starts = new Int32Array(records.length);
+  const keyEnds = new Int32Array(records.length);
+  let pos = 0;
+  records.forEach(({ key, value }, i) => {
+    starts[i] = pos;
+    keyEnds[i] = pos + key.length;
+    pos += key.length + value.length;
+  });
+  return { buf, starts, keyEnds, count: records.length, end: pos };
+}
+
+export function recordCount(records: Records): number {
+  return isPacked(records) ? records.count : records.length;
+}
+
 export interface RatingSink {
   readonly client: SinkClient;
+  /** how many sends may be outstanding at once; a sink keeps their order */
+  readonly maxInFlight: number;
   /** resolves once every record is acknowledged by all in-sync replicas */
-  send(records: readonly KeyedRecord[]): Promise<void>;
+  send(records: Records): Promise<void>;
   close(): Promise<void>;
 }
 
-export const SINK_CLIENTS = ['platformatic', 'kafkajs'] as const;
+export const SINK_CLIENTS = ['direct', 'platformatic', 'kafkajs'] as const;
 export type SinkClient = (typeof SINK_CLIENTS)[number];
 
 export interface SinkOptions {
@@ -52,13 +103,14 @@ export function createKafkaJsSink({ kafka: endpoint, topic, clientId = 'movierec
   let connected: Promise<void> | undefined;
   return {
     client: 'kafkajs',
+    maxInFlight: 1,
     async send(records) {
       connected ??= producer.connect();
       await connected;
       try {
-        await withTimeout(producer.send({ topic, acks: -1, messages: records.map(({ key, value }) => ({ key, value })) }), maxRetryTimeMs);
+        await withTimeout(producer.send({ topic, acks: -1, messages: keyedRecords(records).map(({ key, value }) => ({ key, value })) }), maxRetryTimeMs);
       } catch (error) {
-        throw new ProduceError(`kafkajs: producing ${records.length} records to ${topic} failed: ${(error as Error).message}`, {
+        throw new ProduceError(`kafkajs: producing ${recordCount(records)} records to ${topic} failed: ${(error as Error).message}`, {
           cause: error,
           retriable: false,
         });
@@ -72,13 +124,10 @@ export function createKafkaJsSink({ kafka: endpoint, topic, clientId = 'movierec
 
 export function createPlatformaticSink({ kafka: endpoint, topic, clientId = 'moviereco-replay', maxRetryTimeMs = 120_000 }: SinkOptions): RatingSink {
   const retryDelay = 500;
-  const { protocol, mechanism, username, password, caFile } = endpoint.security;
-  const tls = tlsOf(caFile);
   const producer = new Producer({
     clientId,
     bootstrapBrokers: [...endpoint.brokers],
-    ...(protocol === 'SSL' || protocol === 'SASL_SSL' ? { tls: tls === true ? {} : tls } : {}),
-    ...(protocol.startsWith('SASL') ? { sasl: { mechanism, username, password: password ?? '' } } : {}),
+    ...platformaticSecurity(endpoint.security),
     idempotent: true,
     acks: ProduceAcks.ALL,
     partitioner: compatibilityPartitioner,
@@ -87,13 +136,15 @@ export function createPlatformaticSink({ kafka: endpoint, topic, clientId = 'mov
   });
   return {
     client: 'platformatic',
+    // the client's idempotent producer counts sequences on acknowledgement: more in flight is refused by the broker
+    maxInFlight: 1,
     async send(records) {
       try {
-        await producer.send({ messages: records.map(({ key, value }) => ({ topic, key, value })) });
+        await producer.send({ messages: keyedRecords(records).map(({ key, value }) => ({ topic, key, value })) });
       } catch (error) {
         const inner = (error as { errors?: Error[] }).errors?.[0];
         throw new ProduceError(
-          `@platformatic/kafka: producing ${records.length} records to ${topic} failed: ${(error as Error).message}${inner ? ` (${inner.message})` : ''}`,
+          `@platformatic/kafka: producing ${recordCount(records)} records to ${topic} failed: ${(error as Error).message}${inner ? ` (${inner.message})` : ''}`,
           { cause: error, retriable: false },
         );
       }
@@ -105,6 +156,7 @@ export function createPlatformaticSink({ kafka: endpoint, topic, clientId = 'mov
 }
 
 export function createRatingSink(client: SinkClient, options: SinkOptions): RatingSink {
+  if (client === 'direct') return createDirectSink(options);
   return client === 'kafkajs' ? createKafkaJsSink(options) : createPlatformaticSink(options);
 }
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createCodec } from '../schemas/avro.ts';
 import type { RatingEvent } from '../schemas/types.ts';
-import type { KeyedRecord, RatingSink } from './rating-sink.ts';
+import { keyedRecords, type KeyedRecord, type RatingSink, type Records } from './rating-sink.ts';
 import { replayRatings, type ReplayOptions } from './replay.ts';
 
 const codec = createCodec('rating-event');
@@ -15,11 +15,12 @@ function memorySink(): RatingSink & { records: KeyedRecord[]; batches: number } 
   const records: KeyedRecord[] = [];
   const sink = {
     client: 'kafkajs' as const,
+    maxInFlight: 1,
     records,
     batches: 0,
-    async send(batch: readonly KeyedRecord[]) {
+    async send(batch: Records) {
       sink.batches++;
-      records.push(...batch);
+      records.push(...keyedRecords(batch));
     },
     async close() {},
   };
@@ -107,6 +108,61 @@ describe('ingest > replay', () => {
     // 40 events at 200/s: the 40th is due 195 ms after the first
     expect(performance.now() - started).toBeGreaterThanOrEqual(190);
     expect(events).toHaveLength(40);
+  });
+
+  it('with several sends in flight, acknowledged out of order, it reports batches in file order and keeps at most maxInFlight outstanding', async () => {
+    const lines = ['userId,movieId,rating,timestamp', ...Array.from({ length: 100 }, (_, i) => `${i + 1},1,3.0,${1000 + i}`)];
+    const file = csv('pipelined.csv', lines);
+    let outstanding = 0;
+    let most = 0;
+    const received: number[] = [];
+    const sink: RatingSink = {
+      client: 'direct',
+      maxInFlight: 3,
+      async send(records) {
+        outstanding++;
+        most = Math.max(most, outstanding);
+        const batch = keyedRecords(records).map((r) => codec.decode(r.value).userId);
+        // later batches are acknowledged first
+        await new Promise((resolve) => setTimeout(resolve, 30 - (batch[0]! % 30)));
+        received.push(...batch);
+        outstanding--;
+      },
+      async close() {},
+    };
+    const sent: { count: number; lastRatedAt: number }[] = [];
+    const summary = await replayRatings({
+      file,
+      sink,
+      codec,
+      rejectsFile: path.join(dir, 'pipelined.rejects.jsonl'),
+      progress: false,
+      batchSize: 10,
+      onSent: (x) => sent.push(x),
+    });
+    expect(summary.produced).toBe(100);
+    expect(most).toBe(3);
+    expect([...received].sort((a, b) => a - b)).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
+    expect(received).not.toEqual([...received].sort((a, b) => a - b)); // they did come back out of order
+    // the resume point only moves forward: each report covers its batch and every earlier one
+    expect(sent.map((x) => x.lastRatedAt)).toEqual(Array.from({ length: 10 }, (_, i) => (1000 + i * 10 + 9) * 1000));
+  });
+
+  it('a send that fails fails the replay, even with later sends in flight', async () => {
+    const file = csv('failing.csv', ['userId,movieId,rating,timestamp', ...Array.from({ length: 50 }, (_, i) => `${i + 1},1,3.0,${1000 + i}`)]);
+    let sends = 0;
+    const sink: RatingSink = {
+      client: 'direct',
+      maxInFlight: 3,
+      async send() {
+        if (++sends === 2) throw new Error('broker said no');
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      },
+      async close() {},
+    };
+    await expect(replayRatings({ file, sink, codec, rejectsFile: path.join(dir, 'failing.rejects.jsonl'), progress: false, batchSize: 10 })).rejects.toThrow(
+      'broker said no',
+    );
   });
 
   it('a file without header and with Windows line ends is read the same way', async () => {

@@ -102,7 +102,9 @@ export async function replayRatings(options: ReplayOptions): Promise<ReplaySumma
   const encoder = createRatingBatchEncoder(codec, source, batchSize, clock);
   // without a time slice or pacing every line takes the fast path: line → bytes, no parsing into objects
   const filtering = from !== undefined || until !== undefined || pacer.active || options.stampNow === true;
-  let inFlight: Promise<void> | undefined;
+  // sends not yet acknowledged (at most the sink's maxInFlight), and the acknowledgement of the last one
+  const inFlight: Promise<void>[] = [];
+  let acked: Promise<void> = Promise.resolve();
   // the file's own time of the last event added, and the last stamp given when stamping now
   let lastRatedAt = 0;
   let lastStamp = 0;
@@ -110,13 +112,15 @@ export async function replayRatings(options: ReplayOptions): Promise<ReplaySumma
   const flush = async () => {
     if (encoder.size === 0) return;
     const records = encoder.take();
-    const sent = { count: records.length, lastRatedAt: filtering ? lastRatedAt : encoder.lastRatedAt };
-    // one batch in flight: wait for the previous acknowledgement before sending the next
-    await inFlight;
-    inFlight = sink.send(records).then(() => {
-      progress?.tick(records.length);
+    const sent = { count: records.count, lastRatedAt: filtering ? lastRatedAt : encoder.lastRatedAt };
+    if (inFlight.length >= sink.maxInFlight) await inFlight.shift();
+    // reported in order: a batch counts as sent once it and every batch before it are acknowledged
+    acked = Promise.all([acked, sink.send(records)]).then(() => {
+      progress?.tick(records.count);
       options.onSent?.(sent);
     });
+    acked.catch(() => undefined); // a failure is thrown where it is awaited, not as an unhandled rejection
+    inFlight.push(acked);
   };
 
   try {
@@ -169,7 +173,7 @@ export async function replayRatings(options: ReplayOptions): Promise<ReplaySumma
       }
     }
     await flush();
-    await inFlight;
+    await acked;
   } finally {
     await new Promise<void>((resolve) => rejects.end(resolve));
   }

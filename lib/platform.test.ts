@@ -1,7 +1,7 @@
 import cassandra from 'cassandra-driver';
 import { describe, expect, it } from 'vitest';
 import { LoginRefusedError } from './errors.ts';
-import { isCassandraLoginRefused, isKafkaLoginRefused, kafkaJsSecurity, loginRefused, type KafkaSecurity } from './platform.ts';
+import { isCassandraLoginRefused, isKafkaLoginRefused, kafkaJsSecurity, loginRefused, platformaticSecurity, type KafkaSecurity } from './platform.ts';
 
 const endpoints = {
   kafka: { brokers: ['k1:9092'], security: { protocol: 'SASL_PLAINTEXT', mechanism: 'SCRAM-SHA-256', username: 'shop', password: 'p' } as KafkaSecurity },
@@ -18,6 +18,18 @@ describe('lib > platform: client security', () => {
     expect(kafkaJsSecurity({ protocol: 'SASL_SSL', mechanism: 'PLAIN', username: 'u', password: 'p' })).toEqual({
       ssl: true,
       sasl: { mechanism: 'plain', username: 'u', password: 'p' },
+    });
+  });
+
+  it('maps each Kafka protocol to @platformatic/kafka options', () => {
+    expect(platformaticSecurity({ protocol: 'PLAINTEXT', mechanism: 'SCRAM-SHA-256', username: 'u' })).toEqual({});
+    expect(platformaticSecurity({ protocol: 'SASL_PLAINTEXT', mechanism: 'SCRAM-SHA-512', username: 'u', password: 'p' })).toEqual({
+      sasl: { mechanism: 'SCRAM-SHA-512', username: 'u', password: 'p' },
+    });
+    expect(platformaticSecurity({ protocol: 'SSL', mechanism: 'PLAIN', username: 'u' })).toEqual({ tls: {} });
+    expect(platformaticSecurity({ protocol: 'SASL_SSL', mechanism: 'PLAIN', username: 'u' })).toEqual({
+      tls: {},
+      sasl: { mechanism: 'PLAIN', username: 'u', password: '' },
     });
   });
 

@@ -204,6 +204,18 @@ export function kafkaJsSecurity(security: KafkaSecurity): { ssl?: true | { ca: B
   };
 }
 
+/** @platformatic/kafka's `tls` and `sasl` connection options for a Kafka endpoint's security. */
+export function platformaticSecurity({ protocol, mechanism, username, password, caFile }: KafkaSecurity): {
+  tls?: { ca?: Buffer[] };
+  sasl?: { mechanism: KafkaSecurity['mechanism']; username: string; password: string };
+} {
+  const tls = tlsOf(caFile);
+  return {
+    ...(protocol === 'SSL' || protocol === 'SASL_SSL' ? { tls: tls === true ? {} : tls } : {}),
+    ...(protocol.startsWith('SASL') ? { sasl: { mechanism, username, password: password ?? '' } } : {}),
+  };
+}
+
 /** A kafkajs client for these engines. */
 export function kafkaClient(endpoints: Pick<Endpoints, 'kafka'>, clientId = 'moviereco'): Kafka {
   return new Kafka({

@@ -30,7 +30,7 @@ async function freshTopic(prefix: string): Promise<string> {
   return topic;
 }
 
-async function replayInto(topic: string, file: string, client: SinkClient = 'platformatic', extra: { ratePerSec?: number } = {}) {
+async function replayInto(topic: string, file: string, client: SinkClient = 'direct', extra: { ratePerSec?: number } = {}) {
   const sink = createRatingSink(client, { kafka: config.kafka, topic });
   try {
     return await replayRatings({ file, sink, codec, rejectsFile: path.join(tmp, `${topic}.rejects.jsonl`), progress: false, ...extra });
@@ -103,7 +103,7 @@ describe('ingest > replay into Kafka', () => {
     const stack = createStack({ config, log: silentLog });
     // paced to take about 10 s, so that the restart (about 6 s) falls in the middle
     let finished = false;
-    const replay = replayInto(topic, path.join(dataset, 'ratings.csv'), 'platformatic', { ratePerSec: 40_000 }).finally(() => (finished = true));
+    const replay = replayInto(topic, path.join(dataset, 'ratings.csv'), 'direct', { ratePerSec: 40_000 }).finally(() => (finished = true));
     await new Promise((resolve) => setTimeout(resolve, 2500));
     const before = (await stack.status()).find((r) => r.process === 'kafka')!.pid;
     expect(finished).toBe(false);

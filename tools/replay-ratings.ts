@@ -2,7 +2,7 @@
  * Replays a MovieLens ratings.csv into Kafka.
  *
  *   npm run replay -- <ratings.csv> [--rate 500] [--speedup 3600] [--from 2015-01-01] [--until 2016-01-01]
- *                     [--limit 1000] [--topic ratings] [--client platformatic|kafkajs] [--rejects file.jsonl]
+ *                     [--limit 1000] [--topic ratings] [--client direct|platformatic|kafkajs] [--rejects file.jsonl]
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -32,7 +32,7 @@ const Options = z.object({
   limit: z.coerce.number().int().positive().optional(),
   /** default: the product's ratings topic (JOBS_TOPIC_RATINGS) */
   topic: z.string().optional(),
-  client: z.enum(SINK_CLIENTS).default('platformatic'),
+  client: z.enum(SINK_CLIENTS).default('direct'),
   rejects: z.string().optional(),
   // a batch's records for one partition must stay under the broker's 1 MiB message.max.bytes
   batch: z.coerce.number().int().positive().max(15_000).default(10_000),

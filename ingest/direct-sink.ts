@@ -1,0 +1,220 @@
+/**
+ * The replay's fastest sink: record batches built here from the encoded bytes (record-batch.ts)
+ * and sent as Produce requests over @platformatic/kafka's connections, which keep the login
+ * (SASL/SCRAM, TLS), the metadata and the idempotent producer id. The client's own send path
+ * builds several objects and buffers per record; at tens of thousands of records per request
+ * that, not the broker, was the replay's limit.
+ *
+ * Exactly once per event, as with the other sinks: the producer is idempotent (acks=all, a
+ * sequence number per partition assigned when a batch is sealed, in the order of the sends), up
+ * to three sends are in flight on one connection per leader, and a failed batch is sent again
+ * with the same bytes and sequence until the broker takes it: a retry after a lost
+ * acknowledgement is dropped by the broker as a duplicate, and a later batch the broker refused
+ * as out of order (because an earlier one failed) is sent again after it.
+ */
+import {
+  type Broker,
+  type ClusterMetadata,
+  type Connection,
+  ConnectionPool,
+  Producer,
+  ProduceAcks,
+  protocolErrors,
+  protocolErrorsCodesById,
+  type Reader,
+  Writer,
+} from '@platformatic/kafka';
+import { platformaticSecurity } from '../lib/platform.ts';
+import { PipelineError } from '../lib/errors.ts';
+import { retry } from '../lib/retry.ts';
+import { createRecordBatch, partitionOfKey, type ProducerIdentity, type RecordBatch } from './record-batch.ts';
+import { packedRecords, ProduceError, recordCount, type RatingSink, type SinkOptions } from './rating-sink.ts';
+
+const PRODUCE = 0;
+const PRODUCE_VERSION = 11;
+const OUT_OF_ORDER_SEQUENCE_NUMBER = 45;
+const DUPLICATE_SEQUENCE_NUMBER = 46;
+/** sends outstanding at once; Kafka keeps an idempotent producer's order for up to 5 per partition */
+const MAX_IN_FLIGHT = 3;
+/** how long the broker may wait for the in-sync replicas before it answers */
+const BROKER_TIMEOUT_MS = 30_000;
+
+interface PartitionResult {
+  partition: number;
+  errorCode: number;
+  errorMessage: string | null;
+}
+
+/** A partition the broker did not take; `retriable` as Kafka's protocol defines it. */
+class PartitionError extends PipelineError {}
+
+function produceRequest(topic: string, batches: ReadonlyMap<number, Buffer>): Writer {
+  const w = Writer.create()
+    .appendString(null) // transactional id
+    .appendInt16(ProduceAcks.ALL)
+    .appendInt32(BROKER_TIMEOUT_MS)
+    .appendUnsignedVarInt(2) // one topic (compact array: length + 1)
+    .appendString(topic)
+    .appendUnsignedVarInt(batches.size + 1);
+  for (const [partition, batch] of batches) {
+    w.appendInt32(partition)
+      .appendUnsignedVarInt(batch.length + 1)
+      .append(batch)
+      .appendTaggedFields();
+  }
+  return w.appendTaggedFields().appendTaggedFields();
+}
+
+function parseProduceResponse(_correlationId: number, _apiKey: number, _apiVersion: number, r: Reader): PartitionResult[] {
+  const results: PartitionResult[] = [];
+  r.readArray((t) => {
+    t.readString();
+    t.readArray((p) => {
+      const partition = p.readInt32();
+      const errorCode = p.readInt16();
+      p.readInt64(); // base offset
+      p.readInt64(); // log append time
+      p.readInt64(); // log start offset
+      p.readArray((e) => {
+        e.readInt32();
+        e.readNullableString();
+      });
+      results.push({ partition, errorCode, errorMessage: p.readNullableString() });
+    });
+  });
+  r.readInt32(); // throttle time
+  return results;
+}
+
+function send(connection: Connection, topic: string, batches: ReadonlyMap<number, Buffer>): Promise<PartitionResult[]> {
+  return new Promise((resolve, reject) => {
+    connection.send(
+      PRODUCE,
+      PRODUCE_VERSION,
+      () => produceRequest(topic, batches),
+      parseProduceResponse,
+      true,
+      true,
+      (error, results) => (error ? reject(error) : resolve(results!)),
+    );
+  });
+}
+
+export function createDirectSink({ kafka: endpoint, topic, clientId = 'moviereco-replay', maxRetryTimeMs = 120_000 }: SinkOptions): RatingSink {
+  const connectionOptions = platformaticSecurity(endpoint.security);
+  // the client's producer only does the bookkeeping: metadata, and the idempotent producer id
+  const client = new Producer({ clientId, bootstrapBrokers: [...endpoint.brokers], ...connectionOptions, idempotent: true, retries: 10, retryDelay: 500 });
+  const pool = new ConnectionPool(clientId, connectionOptions);
+  let ready: Promise<{ identity: ProducerIdentity; batches: RecordBatch[]; sequences: Int32Array }> | undefined;
+  let metadata: ClusterMetadata | undefined;
+  // once a batch is lost the partition's sequence has a gap, so no later batch can be taken: the
+  // sink fails every send from then on, and batches still retrying stop (as they do on close)
+  let stopped: Error | undefined;
+
+  const refreshMetadata = async () => {
+    metadata = await client.metadata({ topics: [topic], forceUpdate: true });
+    return metadata;
+  };
+
+  const init = async () => {
+    const meta = await refreshMetadata();
+    const { partitionsCount, partitions } = meta.topics.get(topic)!;
+    const { producerId, producerEpoch } = await client.initIdempotentProducer({});
+    // connected before the first send, so that the first sends leave in order
+    await Promise.all([...new Set(partitions.map((p) => p.leader))].map((leader) => pool.get(meta.brokers.get(leader) as Broker)));
+    return {
+      identity: { producerId, producerEpoch },
+      batches: Array.from({ length: partitionsCount }, () => createRecordBatch()),
+      sequences: new Int32Array(partitionsCount),
+    };
+  };
+
+  /** Sends `sealed` (partition → batch) until every partition is taken; retries only what failed. */
+  async function deliver(sealed: Map<number, Buffer>): Promise<void> {
+    const pending = new Map(sealed);
+    await retry(
+      async (bail) => {
+        if (stopped) bail(stopped);
+        const meta = metadata ?? (await refreshMetadata());
+        const byLeader = new Map<number, Map<number, Buffer>>();
+        for (const [partition, batch] of pending) {
+          const leader = meta.topics.get(topic)!.partitions[partition]!.leader;
+          if (!byLeader.has(leader)) byLeader.set(leader, new Map());
+          byLeader.get(leader)!.set(partition, batch);
+        }
+        const failures: Error[] = [];
+        await Promise.all(
+          [...byLeader].map(async ([leader, batches]) => {
+            try {
+              // an established connection is taken at once, so that sends leave in the order they were sealed
+              const broker = meta.brokers.get(leader) as Broker;
+              const connection = pool.getEstablishedConnection(broker) ?? (await pool.get(broker));
+              for (const { partition, errorCode, errorMessage } of await send(connection, topic, batches)) {
+                // a duplicate is a batch the broker already holds: a retry whose first answer was lost
+                if (errorCode === 0 || errorCode === DUPLICATE_SEQUENCE_NUMBER) {
+                  pending.delete(partition);
+                  continue;
+                }
+                const name = protocolErrorsCodesById[errorCode as keyof typeof protocolErrorsCodesById] ?? `error ${errorCode}`;
+                // out of order: an earlier batch of this partition failed and is being sent again; this one follows it
+                const retriable = errorCode === OUT_OF_ORDER_SEQUENCE_NUMBER || (protocolErrors[name as keyof typeof protocolErrors]?.canRetry ?? false);
+                failures.push(new PartitionError(`partition ${partition}: ${name}${errorMessage ? ` (${errorMessage})` : ''}`, { retriable }));
+              }
+            } catch (error) {
+              // no connection or no answer: the leader may have moved or restarted
+              failures.push(new PipelineError((error as Error).message, { cause: error, retriable: true }));
+            }
+          }),
+        );
+        if (pending.size === 0) return;
+        const fatal = failures.find((f) => !(f as PipelineError).retriable);
+        if (fatal) bail(fatal);
+        metadata = undefined;
+        throw failures[0] ?? new PipelineError(`no answer for partitions ${[...pending.keys()].join(', ')}`, { retriable: true });
+      },
+      { retries: Number.MAX_SAFE_INTEGER, initialDelayMs: 250, maxDelayMs: 2_000, maxRetryTimeMs },
+    );
+  }
+
+  return {
+    client: 'direct',
+    maxInFlight: MAX_IN_FLIGHT,
+    async send(records) {
+      try {
+        if (stopped) throw stopped;
+        ready ??= init();
+        const { identity, batches, sequences } = await ready;
+        const partitions = batches.length;
+        const { buf, starts, keyEnds, count, end } = packedRecords(records);
+        for (let i = 0; i < count; i++) {
+          const keyEnd = keyEnds[i]!;
+          batches[partitionOfKey(partitions, buf, starts[i], keyEnd)]!.appendRange(buf, starts[i]!, keyEnd, i + 1 < count ? starts[i + 1]! : end);
+        }
+        const now = Date.now();
+        const sealed = new Map<number, Buffer>();
+        for (let p = 0; p < partitions; p++) {
+          const batch = batches[p]!;
+          if (batch.count === 0) continue;
+          sealed.set(p, batch.seal(identity, sequences[p]!, now));
+          // Kafka's sequence numbers wrap to 0 after 2^31 - 1
+          sequences[p] = (sequences[p]! + batch.count) % 0x80000000;
+          batch.reset();
+        }
+        await deliver(sealed).catch((error: unknown) => {
+          stopped ??= error as Error;
+          throw error;
+        });
+      } catch (error) {
+        throw new ProduceError(`direct: producing ${recordCount(records)} records to ${topic} failed: ${(error as Error).message}`, {
+          cause: error,
+          retriable: false,
+        });
+      }
+    },
+    async close() {
+      stopped ??= new PipelineError('the sink is closed');
+      await pool.close();
+      await client.close();
+    },
+  };
+}

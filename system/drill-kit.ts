@@ -145,7 +145,7 @@ export function differingTwins(
   });
 }
 
-export function ratingSender(ctx: DrillContext, topic: string, clientId: string) {
+export function ratingSender(ctx: Pick<DrillContext, 'stack'>, topic: string, clientId: string) {
   const codec = createCodec('rating-event');
   const sink = createRatingSink('kafkajs', { kafka: ctx.stack.kafka, topic, clientId });
   return {

@@ -82,7 +82,7 @@ beforeAll(async () => {
   model = await createBatchRunner({ platform: platformOf(stack), batch: loadBatchConfig(env), log: silentLog }).run({ version: 'v20260301T000000Z' });
   await createControlPlane({ platform: platformOf(stack), jobs: loadJobsConfig(env), log: silentLog }).deploy({ only: ['speed-recommender'] });
   api = await startApi({ stack, api: loadApiConfig(env), env, log: silentLog });
-}, 900_000);
+}, 1_500_000); // a hang guard: a Spark run, the movies and a deploy
 
 afterAll(async () => {
   await api?.stop();

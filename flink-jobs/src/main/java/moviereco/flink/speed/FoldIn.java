@@ -93,37 +93,52 @@ public final class FoldIn {
     return s;
   }
 
+  /** items scored between two checks of the bound */
+  private static final int BLOCK = 256;
+
+  /**
+   * Headroom on the bound for the rounding of a score computed in float: its error is below (rank +
+   * 2) 2⁻²⁴ of |μ + b_u| + |b_i| + |x||y_i|, this is 1e-4 of it.
+   */
+  private static final double ROUNDING = 1e-4;
+
   /**
    * The {@code n} best-scored movies, best first (equal scores: the smaller movie id first, the
    * shared {@link TopN} rule), skipping the rows in {@code exclude}.
+   *
+   * <p>Each score is μ + b_u + b_i + x_0 y_i0 + … + x_(k−1) y_i(k−1), added in that order in float.
+   * The movies are taken in descending order of |y_i| ({@link Model#byNorm}), and no score from one
+   * on can exceed μ + b_u + max b + |x| |y_i| (Cauchy–Schwarz). So once the top-N is full and that
+   * bound, with headroom for rounding, is below its worst kept score, no movie left can enter, and
+   * scoring stops: the result is the one scoring every movie gives, to the bit. With the 32M model
+   * that is after about 2% of the 87,585 movies for a typical user (5% at the 99th percentile).
    */
   public static TopN.Result recommend(Model m, UserVector u, boolean[] exclude, int n) {
-    return recommend(m, u, exclude, n, new float[m.size()]);
-  }
-
-  /**
-   * As above, with {@code scores} (at least {@link Model#size} long) as scratch space. Each score
-   * is base + b_i + x_0 y_i0 + … + x_(k−1) y_i(k−1), added in that order in float, as the loop over
-   * one item at a time did: the same bits. It runs factor by factor over the column-major factors
-   * ({@link Model#columns}), each pass a loop over contiguous floats that the JIT vectorises.
-   */
-  public static TopN.Result recommend(
-      Model m, UserVector u, boolean[] exclude, int n, float[] scores) {
-    int items = m.size();
+    Model.ByNorm items = m.byNorm();
     int k = m.rank;
-    float[] columns = m.columns();
-    float base = (float) (m.globalMean + u.bias());
-    float[] bias = m.itemBias;
-    for (int i = 0; i < items; i++) scores[i] = base + bias[i];
+    float[] x = new float[k];
+    double xx = 0;
     for (int p = 0; p < k; p++) {
-      float xp = (float) u.x()[p];
-      int off = p * items;
-      for (int i = 0; i < items; i++) scores[i] += xp * columns[off + i];
+      x[p] = (float) u.x()[p];
+      xx += (double) x[p] * x[p];
     }
+    double xNorm = Math.sqrt(xx);
+    float base = (float) (m.globalMean + u.bias());
     TopN top = new TopN(n);
-    for (int i = 0; i < items; i++) {
-      if (exclude != null && exclude[i]) continue;
-      top.offer(m.ids[i], scores[i]);
+    for (int start = 0; start < m.size(); start += BLOCK) {
+      if (top.size() == n) {
+        double reach = Math.abs(items.biasFromHere()[start]) + xNorm * items.norms()[start];
+        double bound = base + items.biasFromHere()[start] + xNorm * items.norms()[start];
+        if (bound + ROUNDING * (Math.abs(base) + reach) < top.threshold()) break;
+      }
+      int end = Math.min(m.size(), start + BLOCK);
+      for (int j = start; j < end; j++) {
+        int row = items.rows()[j];
+        if (exclude != null && exclude[row]) continue;
+        float s = base + items.bias()[j];
+        for (int p = 0, off = j * k; p < k; p++) s += x[p] * items.factors()[off + p];
+        top.offer(m.ids[row], s);
+      }
     }
     return top.result();
   }

@@ -24,11 +24,8 @@ public final class Model {
   /** row-major: factors[i * rank + f] */
   public final float[] factors;
 
-  /**
-   * column-major, made on first use and not serialised: columns[f * size() + i] = factors[i * rank
-   * + f]
-   */
-  private transient float[] columns;
+  /** the items by descending factor norm, made on first use and not serialised */
+  private transient ByNorm byNorm;
 
   /**
    * implicit feedback: a rating r is preference 1 with confidence 1 + alpha r (no biases, mean 0)
@@ -133,19 +130,51 @@ public final class Model {
   }
 
   /**
-   * The factors column-major ({@code columns()[f * size() + i]}): scoring every item is then one
-   * pass over contiguous floats per factor, which the JIT turns into vector instructions.
+   * The items in descending order of their factors' norm |y_i|, for scoring that stops early
+   * ({@link FoldIn#recommend}): {@code rows[j]} is the model row of the j-th, {@code norms[j]} its
+   * norm, {@code bias[j]} and {@code factors[j * rank ..]} its bias and factors (copied in this
+   * order, so the items scored are contiguous), and {@code biasFromHere[j]} the largest bias of the
+   * j-th item and every one after it. A NaN norm or bias counts as infinite: such an item is never
+   * passed over.
    */
-  public float[] columns() {
-    float[] c = columns;
-    if (c == null) {
+  public record ByNorm(
+      int[] rows, double[] norms, float[] bias, float[] factors, double[] biasFromHere) {}
+
+  /** The items by descending factor norm, made once per model. */
+  public ByNorm byNorm() {
+    ByNorm b = byNorm;
+    if (b == null) {
       int n = ids.length;
-      c = new float[factors.length];
-      for (int i = 0, off = 0; i < n; i++, off += rank)
-        for (int f = 0; f < rank; f++) c[f * n + i] = factors[off + f];
-      columns = c;
+      double[] norm = new double[n];
+      for (int i = 0, off = 0; i < n; i++, off += rank) {
+        double s = 0;
+        for (int f = 0; f < rank; f++) s += (double) factors[off + f] * factors[off + f];
+        norm[i] = Double.isNaN(s) ? Double.POSITIVE_INFINITY : Math.sqrt(s);
+      }
+      Integer[] order = new Integer[n];
+      for (int i = 0; i < n; i++) order[i] = i;
+      java.util.Arrays.sort(order, (a, c) -> Double.compare(norm[c], norm[a]));
+      int[] rows = new int[n];
+      double[] norms = new double[n];
+      float[] bias = new float[n];
+      float[] sorted = new float[factors.length];
+      for (int j = 0; j < n; j++) {
+        int i = order[j];
+        rows[j] = i;
+        norms[j] = norm[i];
+        bias[j] = itemBias[i];
+        System.arraycopy(factors, i * rank, sorted, j * rank, rank);
+      }
+      double[] biasFromHere = new double[n];
+      double max = Double.NEGATIVE_INFINITY;
+      for (int j = n - 1; j >= 0; j--) {
+        max = Float.isNaN(bias[j]) ? Double.POSITIVE_INFINITY : Math.max(max, bias[j]);
+        biasFromHere[j] = max;
+      }
+      b = new ByNorm(rows, norms, bias, sorted, biasFromHere);
+      byNorm = b;
     }
-    return c;
+    return b;
   }
 
   /** The row of a movie, or -1 if the model does not know it. */

@@ -102,9 +102,6 @@ public class SpeedRecommender
   private transient Model model;
   private transient boolean[] exclude;
 
-  /** scratch for the scores of every movie of the model (FoldIn.recommend) */
-  private transient float[] scores;
-
   private transient String failedVersion;
   private transient long failedAt;
   private transient Counter computed;
@@ -326,7 +323,7 @@ public class SpeedRecommender
     }
     try {
       FoldIn.UserVector u = FoldIn.solve(m, rows, h.ratings);
-      TopN.Result top = FoldIn.recommend(m, u, exclude, topN, scores);
+      TopN.Result top = FoldIn.recommend(m, u, exclude, topN);
       computed.inc();
       long ratedUntil = 0;
       for (int j = 0; j < rows.length; j++) ratedUntil = Math.max(ratedUntil, h.ratedAt[j]);
@@ -351,8 +348,8 @@ public class SpeedRecommender
     try {
       long start = System.currentTimeMillis();
       model = ModelLoader.load(ref.path);
+      model.byNorm(); // the scoring order, made once here rather than by the first rating
       exclude = new boolean[model.size()];
-      scores = new float[model.size()];
       failedVersion = null;
       LOG.info(
           "loaded model {} from {}: {} items of rank {} in {} ms",

@@ -122,16 +122,13 @@ class FoldInTest {
     assertArrayEquals(new double[4], none.x());
   }
 
-  @Test
-  void scoringFactorByFactorGivesTheSameBitsAsItemByItem() {
-    Random random = new Random(11);
-    Model m = randomModel(random, 1003, 10, 3.5, 0.1);
-    int[] rows = {0, 3, 500, 1002};
-    FoldIn.UserVector u = FoldIn.solve(m, rows, new float[] {4, 2.5f, 5, 1});
-    boolean[] exclude = new boolean[m.size()];
-    for (int r : rows) exclude[r] = true;
-    // the loop before column-major scoring: one item at a time, in float, base + b_i first
-    TopN expected = new TopN(50);
+  /**
+   * Every movie scored, one at a time, in float, μ + b_u + b_i first: what the pruned loop must
+   * give.
+   */
+  private static TopN.Result scoringEveryMovie(
+      Model m, FoldIn.UserVector u, boolean[] exclude, int n) {
+    TopN expected = new TopN(n);
     float base = (float) (m.globalMean + u.bias());
     for (int i = 0; i < m.size(); i++) {
       if (exclude[i]) continue;
@@ -139,20 +136,65 @@ class FoldInTest {
       for (int p = 0; p < m.rank; p++) s += (float) u.x()[p] * m.factors[i * m.rank + p];
       expected.offer(m.ids[i], s);
     }
-    TopN.Result want = expected.result();
-    // scratch longer than the model and holding old scores, as after a model with more movies
-    float[] scratch = new float[m.size() + 7];
-    java.util.Arrays.fill(scratch, 1e9f);
-    for (TopN.Result got :
-        new TopN.Result[] {
-          FoldIn.recommend(m, u, exclude, 50), FoldIn.recommend(m, u, exclude, 50, scratch)
-        }) {
-      assertArrayEquals(want.ids(), got.ids());
-      for (int i = 0; i < want.scores().length; i++)
-        assertEquals(Float.floatToIntBits(want.scores()[i]), Float.floatToIntBits(got.scores()[i]));
+    return expected.result();
+  }
+
+  private static void assertSameBits(TopN.Result want, TopN.Result got) {
+    assertArrayEquals(want.ids(), got.ids());
+    for (int i = 0; i < want.scores().length; i++)
+      assertEquals(Float.floatToIntBits(want.scores()[i]), Float.floatToIntBits(got.scores()[i]));
+  }
+
+  @Test
+  void stoppingAtTheNormBoundGivesTheSameBitsAsScoringEveryMovie() {
+    Random random = new Random(11);
+    for (boolean implicit : new boolean[] {false, true}) {
+      Model e = randomModel(random, 3001, 10, implicit ? 0 : 3.5, 0.1);
+      // norms spread over two orders of magnitude, as popular and rare movies' factors are
+      float[] factors = e.factors.clone();
+      for (int i = 0; i < e.size(); i++) {
+        float scale = (float) Math.exp(random.nextGaussian() * 1.5);
+        for (int f = 0; f < e.rank; f++) factors[i * e.rank + f] *= scale;
+      }
+      Model m =
+          implicit
+              ? new Model(
+                  "v", 0, 10, 0, 0.1, Double.NaN, true, 1.0, e.ids, new float[e.size()], factors)
+              : new Model("v", 0, 10, 3.5, 0.1, 15, e.ids, e.itemBias, factors);
+      for (int trial = 0; trial < 40; trial++) {
+        int rated = 1 + random.nextInt(trial % 4 == 0 ? 2000 : 60);
+        int[] rows = new int[rated];
+        float[] ratings = new float[rated];
+        boolean[] exclude = new boolean[m.size()];
+        for (int j = 0; j < rated; j++) {
+          // long histories rate the big-norm movies first, as heavy users rate the popular ones
+          rows[j] = trial % 2 == 0 ? m.byNorm().rows()[j] : random.nextInt(m.size());
+          ratings[j] = 0.5f * (1 + random.nextInt(10));
+          exclude[rows[j]] = true;
+        }
+        FoldIn.UserVector u = FoldIn.solve(m, rows, ratings);
+        for (int n : new int[] {1, 10, 100, m.size() + 5}) {
+          assertSameBits(scoringEveryMovie(m, u, exclude, n), FoldIn.recommend(m, u, exclude, n));
+        }
+      }
     }
-    // the column-major copy is the transpose
-    assertEquals(m.factors[7 * m.rank + 3], m.columns()[3 * m.size() + 7]);
+  }
+
+  @Test
+  void byNormOrdersTheItemsAndKeepsTheirFactorsAndBiases() {
+    Model m = randomModel(new Random(3), 700, 6, 3.0, 0.1);
+    Model.ByNorm b = m.byNorm();
+    for (int j = 0; j < m.size(); j++) {
+      int row = b.rows()[j];
+      assertEquals(m.itemBias[row], b.bias()[j]);
+      for (int f = 0; f < m.rank; f++)
+        assertEquals(m.factors[row * m.rank + f], b.factors()[j * m.rank + f]);
+      if (j > 0) assertTrue(b.norms()[j - 1] >= b.norms()[j]);
+      double maxBias = Double.NEGATIVE_INFINITY;
+      for (int later = j; later < m.size(); later++) maxBias = Math.max(maxBias, b.bias()[later]);
+      assertEquals(maxBias, b.biasFromHere()[j]);
+    }
+    assertEquals(m.size(), java.util.Arrays.stream(b.rows()).distinct().count());
   }
 
   @Test

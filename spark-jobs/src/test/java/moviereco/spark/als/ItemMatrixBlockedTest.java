@@ -31,9 +31,12 @@ class ItemMatrixBlockedTest {
     float[] bias = new float[MOVIES];
     for (int i = 0; i < MOVIES; i++) {
       boolean zero = random.nextInt(50) == 0; // a movie without factors
+      // norms spread over two orders of magnitude, as popular and rare movies' are (the blocked
+      // top-N stops at the norm bound)
+      float scale = (float) Math.exp(random.nextGaussian() * 1.5) * 0.3f;
       for (int k = 0; k < rank; k++)
         factors[i * rank + k] =
-            zero ? 0 : ties ? random.nextInt(3) - 1 : (float) random.nextGaussian() * 0.3f;
+            zero ? 0 : ties ? random.nextInt(3) - 1 : (float) random.nextGaussian() * scale;
       bias[i] = ties ? random.nextInt(2) / 2f : (float) random.nextGaussian() * 0.1f;
     }
     bias[random.nextInt(MOVIES)] = Float.NaN; // a NaN score is never kept

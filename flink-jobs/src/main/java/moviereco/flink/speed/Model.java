@@ -1,5 +1,7 @@
 package moviereco.flink.speed;
 
+import moviereco.contracts.NormOrder;
+
 /**
  * A published batch model as the speed layer needs it: item factors and biases in flat arrays, the
  * global mean, the regularisation and the user-bias damping of the fold-in, and the data cutoff. An
@@ -130,48 +132,26 @@ public final class Model {
   }
 
   /**
-   * The items in descending order of their factors' norm |y_i|, for scoring that stops early
-   * ({@link FoldIn#recommend}): {@code rows[j]} is the model row of the j-th, {@code norms[j]} its
-   * norm, {@code bias[j]} and {@code factors[j * rank ..]} its bias and factors (copied in this
-   * order, so the items scored are contiguous), and {@code biasFromHere[j]} the largest bias of the
-   * j-th item and every one after it. A NaN norm or bias counts as infinite: such an item is never
-   * passed over.
+   * The items in descending order of their factors' norm, for scoring that stops early ({@link
+   * FoldIn#recommend}): {@code order} (the shared {@link NormOrder}: each position's model row,
+   * norm and bound), and each position's bias and factors copied in that order ({@code bias[j]},
+   * {@code factors[j * rank ..]}), so the items scored are contiguous.
    */
-  public record ByNorm(
-      int[] rows, double[] norms, float[] bias, float[] factors, double[] biasFromHere) {}
+  public record ByNorm(NormOrder order, float[] bias, float[] factors) {}
 
   /** The items by descending factor norm, made once per model. */
   public ByNorm byNorm() {
     ByNorm b = byNorm;
     if (b == null) {
-      int n = ids.length;
-      double[] norm = new double[n];
-      for (int i = 0, off = 0; i < n; i++, off += rank) {
-        double s = 0;
-        for (int f = 0; f < rank; f++) s += (double) factors[off + f] * factors[off + f];
-        norm[i] = Double.isNaN(s) ? Double.POSITIVE_INFINITY : Math.sqrt(s);
-      }
-      Integer[] order = new Integer[n];
-      for (int i = 0; i < n; i++) order[i] = i;
-      java.util.Arrays.sort(order, (a, c) -> Double.compare(norm[c], norm[a]));
-      int[] rows = new int[n];
-      double[] norms = new double[n];
-      float[] bias = new float[n];
+      NormOrder order = new NormOrder(factors, itemBias, rank);
+      float[] bias = new float[ids.length];
       float[] sorted = new float[factors.length];
-      for (int j = 0; j < n; j++) {
-        int i = order[j];
-        rows[j] = i;
-        norms[j] = norm[i];
+      for (int j = 0; j < ids.length; j++) {
+        int i = order.items[j];
         bias[j] = itemBias[i];
         System.arraycopy(factors, i * rank, sorted, j * rank, rank);
       }
-      double[] biasFromHere = new double[n];
-      double max = Double.NEGATIVE_INFINITY;
-      for (int j = n - 1; j >= 0; j--) {
-        max = Float.isNaN(bias[j]) ? Double.POSITIVE_INFINITY : Math.max(max, bias[j]);
-        biasFromHere[j] = max;
-      }
-      b = new ByNorm(rows, norms, bias, sorted, biasFromHere);
+      b = new ByNorm(order, bias, sorted);
       byNorm = b;
     }
     return b;

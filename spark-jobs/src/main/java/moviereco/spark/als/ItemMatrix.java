@@ -1,8 +1,8 @@
 package moviereco.spark.als;
 
 import java.io.Serializable;
-import java.util.Arrays;
 import java.util.List;
+import moviereco.contracts.NormOrder;
 import moviereco.contracts.TopN;
 import org.apache.spark.sql.Row;
 
@@ -42,16 +42,14 @@ public final class ItemMatrix implements Serializable {
   final int rank;
 
   /**
-   * The blocked top-N's copy of the movies, in descending order of their factors' norm: position j
-   * holds movie {@code byNormIds[j]} with bias {@code byNormBias[j]}, norm {@code byNormNorms[j]},
-   * factors transposed ({@code factorsT[k * movies + j]}), and {@code biasFromHere[j]}, the largest
-   * bias from position j on (a NaN norm or bias counts as infinite).
+   * The blocked top-N's copy of the movies, in descending order of their factors' norm ({@code
+   * order}, shared with the speed layer): position j holds movie {@code byNormIds[j]} with bias
+   * {@code byNormBias[j]} and its factors transposed ({@code factorsT[k * movies + j]}).
    */
-  final long[] byNormIds;
+  final NormOrder order;
 
+  final long[] byNormIds;
   final float[] byNormBias;
-  final double[] byNormNorms;
-  final double[] biasFromHere;
   final float[] factorsT;
 
   /** each movie's factors divided by their norm (zeros for all-zero factors), row-major */
@@ -69,38 +67,26 @@ public final class ItemMatrix implements Serializable {
     this.norms = new float[m];
     this.unit = new float[m * rank];
     this.unitT = new float[m * rank];
-    double[] exact = new double[m];
     for (int i = 0; i < m; i++) {
       double s = 0;
       for (int k = 0; k < rank; k++) s += (double) factors[i * rank + k] * factors[i * rank + k];
       double norm = Math.sqrt(s);
       norms[i] = (float) norm;
-      exact[i] = Double.isNaN(norm) ? Double.POSITIVE_INFINITY : norm;
       for (int k = 0; k < rank; k++) {
         float u = norm == 0 ? 0f : (float) (factors[i * rank + k] / norm);
         unit[i * rank + k] = u;
         unitT[k * m + i] = u;
       }
     }
-    Integer[] order = new Integer[m];
-    for (int i = 0; i < m; i++) order[i] = i;
-    Arrays.sort(order, (a, b) -> Double.compare(exact[b], exact[a]));
+    this.order = new NormOrder(factors, bias, rank);
     this.byNormIds = new long[m];
     this.byNormBias = new float[m];
-    this.byNormNorms = new double[m];
-    this.biasFromHere = new double[m];
     this.factorsT = new float[m * rank];
     for (int j = 0; j < m; j++) {
-      int i = order[j];
+      int i = order.items[j];
       byNormIds[j] = ids[i];
       byNormBias[j] = bias[i];
-      byNormNorms[j] = exact[i];
       for (int k = 0; k < rank; k++) factorsT[k * m + j] = factors[i * rank + k];
-    }
-    double max = Double.NEGATIVE_INFINITY;
-    for (int j = m - 1; j >= 0; j--) {
-      max = Float.isNaN(byNormBias[j]) ? Double.POSITIVE_INFINITY : Math.max(max, byNormBias[j]);
-      biasFromHere[j] = max;
     }
   }
 
@@ -144,18 +130,11 @@ public final class ItemMatrix implements Serializable {
   }
 
   /**
-   * Headroom on the norm bound for the rounding of a score computed in float: its error is below
-   * (rank + 2) 2⁻²⁴ of |offset| + |bias| + |x||y|, this is 1e-4 of it.
-   */
-  private static final double ROUNDING = 1e-4;
-
-  /**
    * The n best movies for each of a block of users ({@code users[u]}, {@code offsets[u]}, {@code
    * excludeSorted[u]} as above): the same results as {@link #topN(float[], float, long[], int)} for
    * each, computed tile by tile (see the class comment), over the movies in descending order of
-   * their norm. No movie from position j on can score above offset + max bias + |x| |y_j|
-   * (Cauchy–Schwarz), so a user whose top-N is full and whose bound at a tile's start (with
-   * headroom for rounding) is below its worst kept score is done: no later movie can enter.
+   * their norm: a user whose top-N is full is done at the first tile from which no movie can enter
+   * it ({@link NormOrder#exhausted}, the Cauchy–Schwarz bound).
    */
   public TopN.Result[] topN(float[][] users, float[] offsets, long[][] excludeSorted, int n) {
     int m = ids.length;
@@ -166,9 +145,7 @@ public final class ItemMatrix implements Serializable {
     for (int u = 0; u < users.length; u++) {
       tops[u] = new TopN(n).exclude(excludeSorted[u]);
       thresholds[u] = tops[u].threshold();
-      double s = 0;
-      for (float xk : users[u]) s += (double) xk * xk;
-      userNorms[u] = Math.sqrt(s);
+      userNorms[u] = NormOrder.norm(users[u]);
     }
     float[] scores = new float[TILE];
     for (int from = 0; from < m; from += TILE) {
@@ -178,13 +155,9 @@ public final class ItemMatrix implements Serializable {
         if (done[u]) continue;
         float[] x = users[u];
         float offset = offsets[u];
-        if (tops[u].size() == n) {
-          double reach = Math.abs(biasFromHere[from]) + userNorms[u] * byNormNorms[from];
-          double bound = offset + biasFromHere[from] + userNorms[u] * byNormNorms[from];
-          if (bound + ROUNDING * (Math.abs(offset) + reach) < thresholds[u]) {
-            done[u] = true;
-            continue;
-          }
+        if (tops[u].size() == n && order.exhausted(from, offset, userNorms[u], thresholds[u])) {
+          done[u] = true;
+          continue;
         }
         scored = true;
         // the reference's order: offset + bias, then + x[k] · y[k] for k = 0, 1, …

@@ -28,7 +28,7 @@ import { platformaticSecurity } from '../lib/platform.ts';
 import { PipelineError } from '../lib/errors.ts';
 import { retry } from '../lib/retry.ts';
 import { createRecordBatch, partitionOfKey, type ProducerIdentity, type RecordBatch } from './record-batch.ts';
-import { packedRecords, ProduceError, recordCount, type RatingSink, type SinkOptions } from './rating-sink.ts';
+import { packedRecords, ProduceError, recordCount, valueEnd, type RatingSink, type SinkOptions } from './rating-sink.ts';
 
 const PRODUCE = 0;
 const PRODUCE_VERSION = 11;
@@ -185,10 +185,11 @@ export function createDirectSink({ kafka: endpoint, topic, clientId = 'moviereco
         ready ??= init();
         const { identity, batches, sequences } = await ready;
         const partitions = batches.length;
-        const { buf, starts, keyEnds, count, end } = packedRecords(records);
+        const packed = packedRecords(records);
+        const { buf, starts, keyEnds, count } = packed;
         for (let i = 0; i < count; i++) {
           const keyEnd = keyEnds[i]!;
-          batches[partitionOfKey(partitions, buf, starts[i], keyEnd)]!.appendRange(buf, starts[i]!, keyEnd, i + 1 < count ? starts[i + 1]! : end);
+          batches[partitionOfKey(partitions, buf, starts[i], keyEnd)]!.appendRange(buf, starts[i]!, keyEnd, valueEnd(packed, i));
         }
         const now = Date.now();
         const sealed = new Map<number, Buffer>();

@@ -31,6 +31,11 @@ export interface PackedRecords {
 
 export type Records = readonly KeyedRecord[] | PackedRecords;
 
+/** Where record i's value ends: at the next record's start, the last one's at `end`. */
+export function valueEnd({ starts, count, end }: PackedRecords, i: number): number {
+  return i + 1 < count ? starts[i + 1]! : end;
+}
+
 export function isPacked(records: Records): records is PackedRecords {
   return !Array.isArray(records);
 }
@@ -38,10 +43,10 @@ export function isPacked(records: Records): records is PackedRecords {
 /** The records as one object each, for the clients that take them so. */
 export function keyedRecords(records: Records): readonly KeyedRecord[] {
   if (!isPacked(records)) return records;
-  const { buf, starts, keyEnds, count, end } = records;
+  const { buf, starts, keyEnds, count } = records;
   return Array.from({ length: count }, (_, i) => ({
     key: buf.subarray(starts[i], keyEnds[i]),
-    value: buf.subarray(keyEnds[i], i + 1 < count ? starts[i + 1] : end),
+    value: buf.subarray(keyEnds[i], valueEnd(records, i)),
   }));
 }
 

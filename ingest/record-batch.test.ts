@@ -1,14 +1,14 @@
 import { compatibilityPartitioner, createRecordsBatch, jsCRC32C, murmur2 as clientMurmur2, Reader, readRecordsBatch } from '@platformatic/kafka';
 import { describe, expect, it } from 'vitest';
-import { packedRecords } from './rating-sink.ts';
+import { packedRecords, valueEnd } from './rating-sink.ts';
 import { BATCH_HEADER, createRecordBatch, murmur2, partitionOfKey, type RecordBatch } from './record-batch.ts';
 
 const identity = { producerId: 4242n, producerEpoch: 3 };
 
 /** appends the records as the direct sink does: packed side by side, each by its range */
 function appendAll(batch: RecordBatch, records: { key: string; value: Buffer }[]) {
-  const { buf, starts, keyEnds, count, end } = packedRecords(records.map((r) => ({ key: Buffer.from(r.key), value: r.value })));
-  for (let i = 0; i < count; i++) batch.appendRange(buf, starts[i]!, keyEnds[i]!, i + 1 < count ? starts[i + 1]! : end);
+  const packed = packedRecords(records.map((r) => ({ key: Buffer.from(r.key), value: r.value })));
+  for (let i = 0; i < packed.count; i++) batch.appendRange(packed.buf, packed.starts[i]!, packed.keyEnds[i]!, valueEnd(packed, i));
 }
 
 function sample(n: number, valueBytes = 48) {

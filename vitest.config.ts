@@ -5,6 +5,7 @@ const onTheStack = {
   environment: 'node',
   fileParallelism: false,
   globalSetup: 'test/global-setup.ts',
+  setupFiles: ['test/healthy-stack.ts'],
   // limits against a hang, not goals: one Spark run on ml-latest-small takes about 2 min on a CI
   // machine and was seen at over 3 min when the machine was slow
   testTimeout: 600_000,

@@ -19,17 +19,17 @@ export interface MovieRow {
 export const servingCql = {
   currentModel: 'SELECT version, switched_at FROM current_model WHERE model_name = ?',
   model: 'SELECT data_cutoff, path, metrics FROM models WHERE model_name = ? AND version = ?',
-  /** top_items, or items for a row written before that column (schemas/cassandra.cql) */
+  /** ranked rows select top_items and items: a reader takes items where a row written before top_items has none (schemas/cassandra.cql) */
   speedRow: 'SELECT model_version, computed_at, rated_until, top_items, items FROM speed_recommendations WHERE user_id = ?',
-  batchRow: 'SELECT model_version, computed_at, items FROM batch_recommendations WHERE user_id = ? AND model_version = ?',
+  batchRow: 'SELECT model_version, computed_at, top_items, items FROM batch_recommendations WHERE user_id = ? AND model_version = ?',
   /** every row of a version, for the API's batch view (a scan: once per model switch) */
-  batchRows: 'SELECT user_id, model_version, computed_at, items FROM batch_recommendations WHERE model_version = ? ALLOW FILTERING',
+  batchRows: 'SELECT user_id, model_version, computed_at, top_items, items FROM batch_recommendations WHERE model_version = ? ALLOW FILTERING',
   /** which users have a speed row, and when it was computed: the speed view's index (no items) */
   speedKeys: 'SELECT user_id, computed_at FROM speed_recommendations',
   userRatings: 'SELECT movie_id, rating, rated_at FROM user_ratings WHERE user_id = ?',
   ratedAmong: 'SELECT movie_id FROM user_ratings WHERE user_id = ? AND movie_id IN ?',
   movies: 'SELECT movie_id, title, year, genres, imdb_id, tmdb_id, rating_count, rating_mean FROM movies',
-  similar: 'SELECT items FROM similar_movies WHERE movie_id = ? AND model_version = ?',
+  similar: 'SELECT top_items, items FROM similar_movies WHERE movie_id = ? AND model_version = ?',
   trending: 'SELECT window_end, items FROM trending WHERE window_name = ? LIMIT 1',
   /** the newest windows' rows first (a window has one row per source and model version) */
   onlineHits: 'SELECT window_end, source, model_version, ratings, hits FROM online_hits WHERE window_name = ? LIMIT 100',

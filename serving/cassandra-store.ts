@@ -7,6 +7,8 @@ type Row = cassandra.types.Row;
 const num = (v: unknown): number => (v == null ? 0 : typeof v === 'number' ? v : Number((v as { toString(): string }).toString()));
 const scored = (items: unknown): Scored[] =>
   ((items as { movie_id: unknown; score: number }[] | null) ?? []).map((i) => ({ movieId: num(i.movie_id), score: i.score }));
+/** A ranked row's frozen top_items, or items where a row written before that column has none. */
+const rankedItems = (r: Pick<Row, 'get'>): Scored[] => scored(r.get('top_items') ?? r.get('items'));
 /** A speed or batch row as the store gives it (exported for its unit test). */
 export const row = (r: Pick<Row, 'get'> | undefined): RecommendationRow | undefined =>
   r
@@ -15,8 +17,7 @@ export const row = (r: Pick<Row, 'get'> | undefined): RecommendationRow | undefi
         computedAt: (r.get('computed_at') as Date | null)?.getTime() ?? 0,
         // only the speed row's query selects it; rows written before it was added have none
         ratedUntil: (r.get('rated_until') as Date | null | undefined)?.getTime(),
-        // a speed row's frozen top_items, or items where a row written before that column has none
-        items: scored(r.get('top_items') ?? r.get('items')),
+        items: rankedItems(r),
       }
     : undefined;
 
@@ -98,7 +99,7 @@ export function createCassandraStore({
     },
     async similar(movieId, version) {
       const r = (await client.execute(servingCql.similar, [movieId, version], prepare)).first();
-      return r ? scored(r.get('items')) : [];
+      return r ? rankedItems(r) : [];
     },
     async trending() {
       const r = (await client.execute(servingCql.trending, [trendingWindow], prepare)).first();

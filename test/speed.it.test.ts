@@ -106,9 +106,9 @@ async function nextSpeedRow(userId: number, since: number, maxWaitMs = 20_000): 
 
 async function batchMovies(userId: number): Promise<number[]> {
   const row = (
-    await cql.execute('SELECT items FROM batch_recommendations WHERE user_id = ? AND model_version = ?', [userId, model.version], { prepare: true })
+    await cql.execute('SELECT top_items FROM batch_recommendations WHERE user_id = ? AND model_version = ?', [userId, model.version], { prepare: true })
   ).first();
-  return (row!.get('items') as { movie_id: { toNumber(): number } }[]).map((i) => i.movie_id.toNumber());
+  return (row!.get('top_items') as { movie_id: { toNumber(): number } }[]).map((i) => i.movie_id.toNumber());
 }
 
 async function jobId(name: string): Promise<string> {

@@ -22,6 +22,18 @@ public final class Cql {
 
   public static final List<String> SCORED_MOVIE_FIELDS = List.of("movie_id", "score");
 
+  /**
+   * The column of a ranked list as one frozen cell, which the speed and batch rows and similar
+   * movies are written with (a non-frozen list costs a tombstone and a cell per movie per write).
+   */
+  public static final String TOP_ITEMS = "top_items";
+
+  /**
+   * A ranked row's items, in the order a reader takes them: the frozen {@link #TOP_ITEMS}, or for a
+   * row written before that column (by an earlier version of a job), the non-frozen items.
+   */
+  public static final List<String> ITEMS_COLUMNS = List.of(TOP_ITEMS, "items");
+
   public static final Table MODELS =
       new Table(
           "models",
@@ -39,9 +51,9 @@ public final class Cql {
       new Table("current_model", List.of("model_name", "version", "switched_at"));
   public static final Table BATCH_RECOMMENDATIONS =
       new Table(
-          "batch_recommendations", List.of("user_id", "model_version", "computed_at", "items"));
+          "batch_recommendations", List.of("user_id", "model_version", "computed_at", TOP_ITEMS));
   public static final Table SIMILAR_MOVIES =
-      new Table("similar_movies", List.of("movie_id", "model_version", "items"));
+      new Table("similar_movies", List.of("movie_id", "model_version", TOP_ITEMS));
 
   /** the columns the batch job writes (the rest come from movies.csv) */
   public static final Table MOVIE_STATISTICS =
@@ -52,7 +64,7 @@ public final class Cql {
   public static final Table SPEED_RECOMMENDATIONS =
       new Table(
           "speed_recommendations",
-          List.of("user_id", "model_version", "computed_at", "rated_until", "top_items", "items"));
+          List.of("user_id", "model_version", "computed_at", "rated_until", TOP_ITEMS, "items"));
   public static final Table TRENDING =
       new Table("trending", List.of("window_name", "window_end", "items"));
   public static final Table ONLINE_HITS =
@@ -162,20 +174,17 @@ public final class Cql {
 
   /**
    * Binds user_id; selects model_version, computed_at, top_items and items (what the API serves
-   * first; {@link #SPEED_ITEMS} says which of the two to take).
+   * first; {@link #ITEMS_COLUMNS} says which of the two to take).
    */
   public static final String SELECT_SPEED_ROW =
       "SELECT model_version, computed_at, top_items, items FROM speed_recommendations WHERE user_id = ?";
 
   /**
-   * The speed row's items: the frozen top_items, or for a row written before that column (by an
-   * earlier version of the speed job), the non-frozen items.
+   * Binds user_id, model_version; selects computed_at, top_items and items ({@link
+   * #ITEMS_COLUMNS}).
    */
-  public static final List<String> SPEED_ITEMS = List.of("top_items", "items");
-
-  /** Binds user_id, model_version; selects computed_at, items. */
   public static final String SELECT_BATCH_ROW =
-      "SELECT computed_at, items FROM batch_recommendations WHERE user_id = ? AND model_version = ?";
+      "SELECT computed_at, top_items, items FROM batch_recommendations WHERE user_id = ? AND model_version = ?";
 
   /**
    * Selects movie_id, rating_count, rating_mean of every movie (the popular list of cold start).

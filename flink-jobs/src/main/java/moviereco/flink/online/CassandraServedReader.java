@@ -83,7 +83,7 @@ public final class CassandraServedReader implements ServedReader {
                           if (row != null
                               && version != null
                               && version.equals(row.getString("model_version")))
-                            return done(served(Served.SPEED, version, row, speedItems(row)));
+                            return done(served(Served.SPEED, version, row, items(row)));
                           if (version == null) return popular("");
                           Served held = batchRows.get(userId);
                           if (held != null && held.modelVersion.equals(version)) return done(held);
@@ -93,12 +93,7 @@ public final class CassandraServedReader implements ServedReader {
                                   batch -> {
                                     Row b = batch.one();
                                     if (b == null) return popular(version);
-                                    Served s =
-                                        served(
-                                            Served.BATCH,
-                                            version,
-                                            b,
-                                            b.getList("items", UdtValue.class));
+                                    Served s = served(Served.BATCH, version, b, items(b));
                                     batchRows.put(userId, s);
                                     return done(s);
                                   });
@@ -106,11 +101,11 @@ public final class CassandraServedReader implements ServedReader {
   }
 
   /**
-   * The speed row's items: top_items, or items for a row written before that column ({@link
-   * Cql#SPEED_ITEMS}).
+   * A speed or batch row's items: top_items, or items for a row written before that column ({@link
+   * Cql#ITEMS_COLUMNS}).
    */
-  private static List<UdtValue> speedItems(Row row) {
-    for (String column : Cql.SPEED_ITEMS)
+  private static List<UdtValue> items(Row row) {
+    for (String column : Cql.ITEMS_COLUMNS)
       if (!row.isNull(column)) return row.getList(column, UdtValue.class);
     return null;
   }

@@ -112,7 +112,7 @@ public final class SpeedRecommenderJob {
                         row.modelVersion,
                         Instant.ofEpochMilli(row.computedAt),
                         Instant.ofEpochMilli(row.ratedUntil),
-                        ScoredMovies.of(statement, "top_items", row.movieIds, row.scores)),
+                        ScoredMovies.of(statement, Cql.TOP_ITEMS, row.movieIds, row.scores)),
                 maxInFlight),
             new CassandraSink<UserRatingRow>(
                 cassandra,

@@ -29,13 +29,13 @@ final class SparkRows {
           .add(Cql.SCORED_MOVIE_FIELDS.get(1), DataTypes.FloatType);
 
   /**
-   * (key column, items array of scored_movie): the schema of the recommendations and similar movies
-   * rows.
+   * (key column, {@link Cql#TOP_ITEMS} array of scored_movie): the schema of the recommendations
+   * and similar movies rows.
    */
   static StructType rankedLists(String key) {
     return new StructType()
         .add(key, DataTypes.LongType)
-        .add("items", DataTypes.createArrayType(SCORED));
+        .add(Cql.TOP_ITEMS, DataTypes.createArrayType(SCORED));
   }
 
   /** A ranked list as the array<struct<movie_id, score>> column (a Scala Seq, as Row wants it). */

@@ -1,5 +1,6 @@
 package moviereco.contracts;
 
+import java.util.Collections;
 import java.util.List;
 
 /**
@@ -102,6 +103,19 @@ public final class Cql {
   }
 
   // ---- batch layer (keyspace-qualified)
+
+  /** Binds the table's {@link Table#columns}, in their order. */
+  public static String insert(String keyspace, Table table) {
+    return "INSERT INTO "
+        + keyspace
+        + "."
+        + table.name()
+        + " ("
+        + String.join(", ", table.columns())
+        + ") VALUES ("
+        + String.join(", ", Collections.nCopies(table.columns().size(), "?"))
+        + ")";
+  }
 
   /** Binds model_name, version, created_at, data_cutoff, path, params, metrics, counts. */
   public static String insertModelWriting(String keyspace) {

@@ -51,6 +51,8 @@ class CqlTest {
     Map<String, Set<String>> defined = definedTables();
     String[] statements = {
       Cql.insertModelWriting("ks"),
+      Cql.insert("ks", Cql.BATCH_RECOMMENDATIONS),
+      Cql.insert("ks", Cql.SIMILAR_MOVIES),
       Cql.completeModel("ks"),
       Cql.insertCurrentModel("ks"),
       Cql.selectCurrentVersion("ks"),
@@ -91,5 +93,12 @@ class CqlTest {
     assertEquals(Cql.userRatingWriteTime(42), Cql.userRatingWriteTime(42));
     assertTrue(Cql.userRatingWriteTime(43) > Cql.userRatingWriteTime(42));
     assertThrows(ArithmeticException.class, () -> Cql.userRatingWriteTime(Long.MAX_VALUE / 10));
+  }
+
+  @Test
+  void insertBindsATablesColumnsInOrder() {
+    assertEquals(
+        "INSERT INTO ks.similar_movies (movie_id, model_version, top_items) VALUES (?, ?, ?)",
+        Cql.insert("ks", Cql.SIMILAR_MOVIES));
   }
 }

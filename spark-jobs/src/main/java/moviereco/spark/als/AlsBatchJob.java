@@ -73,7 +73,7 @@ public final class AlsBatchJob {
     phases.end("train");
 
     phases.start("recommend");
-    Recommendations recs = Recommendations.compute(spark, jsc, master, model, chosen, counts);
+    Recommendations recs = Recommendations.compute(jsc, master, model, chosen, counts);
     phases.end("recommend");
 
     phases.start("write");

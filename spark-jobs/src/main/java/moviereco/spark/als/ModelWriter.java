@@ -11,6 +11,7 @@ import java.io.OutputStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import moviereco.contracts.Cql;
 import moviereco.contracts.ModelFiles;
@@ -66,10 +67,18 @@ final class ModelWriter {
         });
     timed(
         "batch_recommendations",
-        () -> SparkRows.writeCassandra(recs.forUsers(), o.keyspace, Cql.BATCH_RECOMMENDATIONS));
+        () ->
+            SparkRows.writeRanked(
+                recs.forUsers(),
+                cassandra,
+                o.keyspace,
+                Cql.BATCH_RECOMMENDATIONS,
+                List.of(o.version, recs.computedAt())));
     timed(
         "similar_movies",
-        () -> SparkRows.writeCassandra(recs.similar(), o.keyspace, Cql.SIMILAR_MOVIES));
+        () ->
+            SparkRows.writeRanked(
+                recs.similar(), cassandra, o.keyspace, Cql.SIMILAR_MOVIES, List.of(o.version)));
     Dataset<Row> ratings = master.ratings();
     timed(
         "movie statistics",

@@ -2,8 +2,9 @@ package moviereco.spark.als;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.collect_list;
-import static org.apache.spark.sql.functions.lit;
 
+import java.io.Serializable;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -13,17 +14,23 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
 
 /**
  * The batch view: the top-N movies for every user (rated ones excluded) and the nearest movies of
- * every movie, scored against the broadcast item matrix in blocks ({@link ItemMatrix}).
+ * every movie, scored against the broadcast item matrix in blocks ({@link ItemMatrix}), held as
+ * plain arrays until they are written ({@link SparkRows#writeRanked}).
  */
-record Recommendations(Dataset<Row> forUsers, Dataset<Row> similar) {
+record Recommendations(JavaRDD<Ranked> forUsers, JavaRDD<Ranked> similar, Instant computedAt) {
+
+  /** A ranked list: a user's top-N or a movie's nearest movies, best first. */
+  record Ranked(long key, long[] ids, float[] scores) implements Serializable {
+    Ranked(long key, TopN.Result top) {
+      this(key, top.ids(), top.scores());
+    }
+  }
 
   static Recommendations compute(
-      SparkSession spark,
       JavaSparkContext jsc,
       MasterData master,
       Training model,
@@ -36,12 +43,12 @@ record Recommendations(Dataset<Row> forUsers, Dataset<Row> similar) {
     Dataset<Row> userInput =
         userFactors.join(rated, userFactors.col("id").equalTo(rated.col("user")));
     int topN = o.topN;
-    JavaRDD<Row> recRows =
+    JavaRDD<Ranked> recs =
         userInput
             .toJavaRDD()
             .mapPartitions(
                 rows ->
-                    SparkRows.<Row, Row>inBlocks(
+                    SparkRows.<Row, Ranked>inBlocks(
                         rows,
                         ItemMatrix.BLOCK,
                         block -> {
@@ -56,22 +63,14 @@ record Recommendations(Dataset<Row> forUsers, Dataset<Row> similar) {
                             exclude[u] = SparkRows.toSortedLongs(r.getList(r.fieldIndex("rated")));
                           }
                           TopN.Result[] top = itemsB.value().topN(users, offsets, exclude, topN);
-                          List<Row> out = new ArrayList<>(b);
+                          List<Ranked> out = new ArrayList<>(b);
                           for (int u = 0; u < b; u++) {
                             Row r = block.get(u);
-                            out.add(
-                                RowFactory.create(
-                                    (long) r.getInt(r.fieldIndex("id")),
-                                    SparkRows.scoredRows(top[u])));
+                            out.add(new Ranked(r.getInt(r.fieldIndex("id")), top[u]));
                           }
                           return out;
-                        }));
-    Dataset<Row> recs =
-        spark
-            .createDataFrame(recRows, SparkRows.rankedLists("user_id"))
-            .withColumn("model_version", lit(o.version))
-            .withColumn("computed_at", lit(new java.sql.Timestamp(System.currentTimeMillis())))
-            .cache();
+                        }))
+            .persist(StorageLevel.MEMORY_AND_DISK());
     counts.put("recommended_users", recs.count());
 
     int similarN = o.similarN;
@@ -79,24 +78,19 @@ record Recommendations(Dataset<Row> forUsers, Dataset<Row> similar) {
     // blocks of movies by their first index, each scored against all movies
     List<Integer> starts = new ArrayList<>();
     for (int i = 0; i < movies; i += ItemMatrix.BLOCK) starts.add(i);
-    JavaRDD<Row> simRows =
+    JavaRDD<Ranked> similar =
         jsc.parallelize(starts, Math.max(2, movies / 2000))
             .flatMap(
                 from -> {
                   ItemMatrix m = itemsB.value();
                   int to = Math.min(from + ItemMatrix.BLOCK, m.size());
                   TopN.Result[] top = m.similar(from, to, similarN);
-                  List<Row> out = new ArrayList<>(to - from);
-                  for (int q = 0; q < top.length; q++)
-                    out.add(RowFactory.create(m.ids[from + q], SparkRows.scoredRows(top[q])));
+                  List<Ranked> out = new ArrayList<>(to - from);
+                  for (int q = 0; q < top.length; q++) out.add(new Ranked(m.ids[from + q], top[q]));
                   return out.iterator();
-                });
-    Dataset<Row> similar =
-        spark
-            .createDataFrame(simRows, SparkRows.rankedLists("movie_id"))
-            .withColumn("model_version", lit(o.version))
-            .cache();
+                })
+            .persist(StorageLevel.MEMORY_AND_DISK());
     counts.put("similar_movies", similar.count());
-    return new Recommendations(recs, similar);
+    return new Recommendations(recs, similar, Instant.now());
   }
 }

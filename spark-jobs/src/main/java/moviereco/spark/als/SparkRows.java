@@ -1,19 +1,22 @@
 package moviereco.spark.als;
 
+import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.cql.PreparedStatement;
+import com.datastax.spark.connector.cql.CassandraConnector;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import moviereco.contracts.Cql;
-import moviereco.contracts.TopN;
+import moviereco.contracts.ScoredMovies;
+import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructType;
 
 /**
  * Conversions between Spark rows and the plain arrays of the scoring loops, and the Cassandra
@@ -21,29 +24,6 @@ import org.apache.spark.sql.types.StructType;
  */
 final class SparkRows {
   private SparkRows() {}
-
-  /** A ranked list's entry as a struct: Cassandra's scored_movie. */
-  static final StructType SCORED =
-      new StructType()
-          .add(Cql.SCORED_MOVIE_FIELDS.get(0), DataTypes.LongType)
-          .add(Cql.SCORED_MOVIE_FIELDS.get(1), DataTypes.FloatType);
-
-  /**
-   * (key column, {@link Cql#TOP_ITEMS} array of scored_movie): the schema of the recommendations
-   * and similar movies rows.
-   */
-  static StructType rankedLists(String key) {
-    return new StructType()
-        .add(key, DataTypes.LongType)
-        .add(Cql.TOP_ITEMS, DataTypes.createArrayType(SCORED));
-  }
-
-  /** A ranked list as the array<struct<movie_id, score>> column (a Scala Seq, as Row wants it). */
-  static scala.collection.Seq<Row> scoredRows(TopN.Result s) {
-    List<Row> out = new ArrayList<>(s.ids().length);
-    for (int i = 0; i < s.ids().length; i++) out.add(RowFactory.create(s.ids()[i], s.scores()[i]));
-    return scala.collection.JavaConverters.asScalaBuffer(out).toList();
-  }
 
   /**
    * A partition's rows taken in lists of up to {@code size} and mapped list by list, lazily: the
@@ -92,6 +72,58 @@ final class SparkRows {
   }
 
   /**
+   * Writes ranked lists into a table whose columns are a key, then {@code between} (the same for
+   * every row: the version, and so on), then {@link Cql#TOP_ITEMS}, with the Java driver: as many
+   * idempotent inserts in flight per task as the connector's {@link #CONCURRENT_WRITES} allows (one
+   * setting for every Cassandra write of the job). The connector's DataFrame writer spent most of
+   * this on converting each entry to a UDT value through generic converters (the Spark JVM busy,
+   * Cassandra half idle).
+   */
+  static void writeRanked(
+      JavaRDD<Recommendations.Ranked> rows,
+      CassandraConnector cassandra,
+      String keyspace,
+      Cql.Table table,
+      List<Object> between) {
+    int inFlight = rows.context().getConf().getInt(CONCURRENT_WRITES, 5);
+    List<String> columns = table.columns();
+    if (columns.size() != between.size() + 2
+        || !columns.get(columns.size() - 1).equals(Cql.TOP_ITEMS))
+      throw new IllegalArgumentException(
+          table + " is not (key, " + between.size() + " values, top_items)");
+    String insert = Cql.insert(keyspace, table);
+    String name = table.name();
+    int width = columns.size();
+    rows.foreachPartition(
+        part -> {
+          try (CqlSession session = cassandra.openSession()) {
+            PreparedStatement statement = session.prepare(insert);
+            Semaphore permits = new Semaphore(inFlight);
+            AtomicReference<Throwable> failure = new AtomicReference<>();
+            while (part.hasNext() && failure.get() == null) {
+              Recommendations.Ranked r = part.next();
+              Object[] values = new Object[width];
+              values[0] = r.key();
+              for (int i = 0; i < between.size(); i++) values[i + 1] = between.get(i);
+              values[values.length - 1] =
+                  ScoredMovies.of(statement, Cql.TOP_ITEMS, r.ids(), r.scores());
+              permits.acquire();
+              session
+                  .executeAsync(statement.bind(values).setIdempotent(true))
+                  .whenComplete(
+                      (done, error) -> {
+                        if (error != null) failure.compareAndSet(null, error);
+                        permits.release();
+                      });
+            }
+            permits.acquire(inFlight); // every insert answered
+            if (failure.get() != null)
+              throw new IllegalStateException("writing " + name + " failed", failure.get());
+          }
+        });
+  }
+
+  /**
    * Appends the rows to a table; they must have exactly the table's columns the job writes. Their
    * write timestamp is the writer's clock.
    */
@@ -119,6 +151,9 @@ final class SparkRows {
     if (writeTimeColumn != null) writer = writer.option(WRITETIME_OPTION, writeTimeColumn);
     writer.save();
   }
+
+  /** The Spark Cassandra connector's setting of writes in flight per task (its default is 5). */
+  static final String CONCURRENT_WRITES = "spark.cassandra.output.concurrent.writes";
 
   /**
    * The Spark Cassandra connector's write option naming the column that holds each row's write

@@ -1,4 +1,4 @@
-package moviereco.flink.cassandra;
+package moviereco.contracts;
 
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.data.UdtValue;

@@ -66,7 +66,7 @@ describe('batch > job arguments', () => {
 
   it("sets the Cassandra connector's write settings as Spark conf", () => {
     expect(jobConf(loadBatchConfig({}))).toEqual({
-      'spark.cassandra.output.concurrent.writes': '5',
+      'spark.cassandra.output.concurrent.writes': '32',
       'spark.cassandra.output.batch.size.bytes': '4096',
     });
     expect(jobConf(loadBatchConfig({ BATCH_CASSANDRA_CONCURRENT_WRITES: '2', BATCH_CASSANDRA_BATCH_BYTES: '1024' }))).toEqual({

@@ -10,7 +10,10 @@
  * to three sends are in flight on one connection per leader, and a failed batch is sent again
  * with the same bytes and sequence until the broker takes it: a retry after a lost
  * acknowledgement is dropped by the broker as a duplicate, and a later batch the broker refused
- * as out of order (because an earlier one failed) is sent again after it.
+ * as out of order (because an earlier one failed) is sent again after it. A broker recognises a
+ * duplicate only among the last five batches of a producer, and after a restart only the last
+ * one: a retried batch it refuses as out of order although a later batch of its partition was
+ * taken is in the log already ({@link heldAlready}), and is not sent again.
  */
 import {
   type Broker,
@@ -47,6 +50,18 @@ interface PartitionResult {
 
 /** A partition the broker did not take; `retriable` as Kafka's protocol defines it. */
 class PartitionError extends PipelineError {}
+
+/**
+ * Whether a batch the broker refused as out of order is in its log already: the broker took a
+ * batch of the same partition whose sequences come after this one's (`ackedThrough`, the highest
+ * last sequence acknowledged; sequences counted without Kafka's wrap at 2^31), which it does only
+ * in order. Such a refusal is a duplicate the broker no longer recognises (it keeps the last five
+ * batches of a producer, and after a restart the last one); any other is a batch still waiting for
+ * an earlier one.
+ */
+export function heldAlready(lastSequence: number, ackedThrough: number): boolean {
+  return lastSequence <= ackedThrough;
+}
 
 function produceRequest(topic: string, batches: ReadonlyMap<number, Buffer>): Writer {
   const w = Writer.create()
@@ -105,7 +120,16 @@ export function createDirectSink({ kafka: endpoint, topic, clientId = 'moviereco
   // the client's producer only does the bookkeeping: metadata, and the idempotent producer id
   const client = new Producer({ clientId, bootstrapBrokers: [...endpoint.brokers], ...connectionOptions, idempotent: true, retries: 10, retryDelay: 500 });
   const pool = new ConnectionPool(clientId, connectionOptions);
-  let ready: Promise<{ identity: ProducerIdentity; batches: RecordBatch[]; sequences: Int32Array }> | undefined;
+  let ready:
+    | Promise<{
+        identity: ProducerIdentity;
+        batches: RecordBatch[];
+        sequences: Int32Array;
+        /** per partition: records sealed so far, and the highest last sequence the broker acknowledged (both without the wrap) */
+        sealedCounts: number[];
+        ackedThrough: number[];
+      }>
+    | undefined;
   let metadata: ClusterMetadata | undefined;
   // once a batch is lost the partition's sequence has a gap, so no later batch can be taken: the
   // sink fails every send from then on, and batches still retrying stop (as they do on close)
@@ -126,18 +150,23 @@ export function createDirectSink({ kafka: endpoint, topic, clientId = 'moviereco
       identity: { producerId, producerEpoch },
       batches: Array.from({ length: partitionsCount }, () => createRecordBatch()),
       sequences: new Int32Array(partitionsCount),
+      sealedCounts: new Array<number>(partitionsCount).fill(0),
+      ackedThrough: new Array<number>(partitionsCount).fill(-1),
     };
   };
 
-  /** Sends `sealed` (partition → batch) until every partition is taken; retries only what failed. */
-  async function deliver(sealed: Map<number, Buffer>): Promise<void> {
+  /**
+   * Sends `sealed` (partition → batch and its last sequence, without the wrap) until every
+   * partition is taken; retries only what failed. `ackedThrough` is the sink's, per partition.
+   */
+  async function deliver(sealed: Map<number, { batch: Buffer; last: number }>, ackedThrough: number[]): Promise<void> {
     const pending = new Map(sealed);
     await retry(
       async (bail) => {
         if (stopped) bail(stopped);
         const meta = metadata ?? (await refreshMetadata());
         const byLeader = new Map<number, Map<number, Buffer>>();
-        for (const [partition, batch] of pending) {
+        for (const [partition, { batch }] of pending) {
           const leader = meta.topics.get(topic)!.partitions[partition]!.leader;
           if (!byLeader.has(leader)) byLeader.set(leader, new Map());
           byLeader.get(leader)!.set(partition, batch);
@@ -150,8 +179,14 @@ export function createDirectSink({ kafka: endpoint, topic, clientId = 'moviereco
               const broker = meta.brokers.get(leader) as Broker;
               const connection = pool.getEstablishedConnection(broker) ?? (await pool.get(broker));
               for (const { partition, errorCode, errorMessage } of await send(connection, topic, batches)) {
+                const last = pending.get(partition)!.last;
                 // a duplicate is a batch the broker already holds: a retry whose first answer was lost
                 if (errorCode === 0 || errorCode === DUPLICATE_SEQUENCE_NUMBER) {
+                  ackedThrough[partition] = Math.max(ackedThrough[partition]!, last);
+                  pending.delete(partition);
+                  continue;
+                }
+                if (errorCode === OUT_OF_ORDER_SEQUENCE_NUMBER && heldAlready(last, ackedThrough[partition]!)) {
                   pending.delete(partition);
                   continue;
                 }
@@ -183,7 +218,7 @@ export function createDirectSink({ kafka: endpoint, topic, clientId = 'moviereco
       try {
         if (stopped) throw stopped;
         ready ??= init();
-        const { identity, batches, sequences } = await ready;
+        const { identity, batches, sequences, sealedCounts, ackedThrough } = await ready;
         const partitions = batches.length;
         const packed = packedRecords(records);
         const { buf, starts, keyEnds, count } = packed;
@@ -192,16 +227,17 @@ export function createDirectSink({ kafka: endpoint, topic, clientId = 'moviereco
           batches[partitionOfKey(partitions, buf, starts[i], keyEnd)]!.appendRange(buf, starts[i]!, keyEnd, valueEnd(packed, i));
         }
         const now = Date.now();
-        const sealed = new Map<number, Buffer>();
+        const sealed = new Map<number, { batch: Buffer; last: number }>();
         for (let p = 0; p < partitions; p++) {
           const batch = batches[p]!;
           if (batch.count === 0) continue;
-          sealed.set(p, batch.seal(identity, sequences[p]!, now));
+          sealedCounts[p]! += batch.count;
+          sealed.set(p, { batch: batch.seal(identity, sequences[p]!, now), last: sealedCounts[p]! - 1 });
           // Kafka's sequence numbers wrap to 0 after 2^31 - 1
           sequences[p] = (sequences[p]! + batch.count) % 0x80000000;
           batch.reset();
         }
-        await deliver(sealed).catch((error: unknown) => {
+        await deliver(sealed, ackedThrough).catch((error: unknown) => {
           stopped ??= error as Error;
           throw error;
         });

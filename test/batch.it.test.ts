@@ -10,6 +10,7 @@ import { loadConfig } from '../infra/config.ts';
 import { loadBatchConfig } from '../batch/config.ts';
 import { BatchError, createBatchRunner, type BatchResult } from '../batch/runner.ts';
 import { createWebHdfs } from '../lib/webhdfs.ts';
+import { formatArchiveLine } from '../schemas/archive.ts';
 import { createCodec } from '../schemas/avro.ts';
 import { config as baseConfig, consumeAll, uniqueName } from './helpers.ts';
 import { cassandraClient } from '../lib/platform.ts';
@@ -97,6 +98,8 @@ describe('batch > ALS over HDFS into Cassandra', () => {
     }
     expect((await hdfs.list(`/models/${modelName}/v20260101T000000Z`)).map((f) => f.pathSuffix).sort()).toEqual([
       'item-factors',
+      'master',
+      'master-inputs.txt',
       'metadata.json',
       'user-factors',
     ]);
@@ -151,6 +154,52 @@ describe('batch > ALS over HDFS into Cassandra', () => {
     expect(await current()).toBe('v20260101T000000Z');
     expect(await announcements()).toEqual(['v20260101T000000Z', 'v20260103T000000Z', 'v20260101T000000Z']);
   });
+
+  it('the next run reads the master its predecessor kept and only the archive files since: a rating streamed after one run is in the next exactly once', async () => {
+    const archive = `/it/${dataset}/events`;
+    const incremental = createBatchRunner({
+      platform: platformOf(stack),
+      batch: loadBatchConfig({ BATCH_DATASET: dataset, BATCH_MODEL_NAME: `${modelName}-incr`, BATCH_IMPLICIT: 'false', ARCHIVE_PATH: archive }),
+      log: () => {},
+    });
+    const hourAgo = Date.now() - 3_600_000;
+    const line = (userId: number, movieId: number, rating: number, at: number, eventId: string) =>
+      formatArchiveLine({ userId, movieId, rating, ratedAtMillis: at, eventId });
+    await hdfs.writeFile(
+      `${archive}/date=1/part-a`,
+      `${line(900_001, 1, 4, hourAgo, 'it-a')}
+`,
+    );
+    const first = await incremental.run({ version: 'v20260107T000000Z' });
+    expect(first.counts).toMatchObject({ master_snapshot: 0, event_files_read: 1, ratings: 100_836 + 1 });
+    expect((await hdfs.list(`/models/${modelName}-incr/v20260107T000000Z`)).map((f) => f.pathSuffix)).toEqual(
+      expect.arrayContaining(['master', 'master-inputs.txt']),
+    );
+
+    // after the run: a new rating, a deletion of a history rating (user 1 rated movie 1), and a
+    // hidden file still being written, which no run reads
+    await hdfs.writeFile(
+      `${archive}/date=2/part-b`,
+      `${line(900_001, 2, 5, hourAgo + 1, 'it-b')}
+${line(1, 1, 0, hourAgo + 2, 'it-c')}
+`,
+    );
+    await hdfs.writeFile(
+      `${archive}/date=2/.part-c.inprogress`,
+      `${line(900_001, 3, 5, hourAgo + 3, 'it-d')}
+`,
+    );
+    const second = await incremental.run({ version: 'v20260108T000000Z' });
+    // the kept master plus one file: +1 rating, -1 deleted; part-a's rating counted once, not twice
+    expect(second.counts).toMatchObject({ master_snapshot: 1, event_files_read: 1, deleted_pairs: 1, ratings: 100_836 + 1 + 1 - 1, rejected: 0 });
+    const client = cassandraClient(stack);
+    try {
+      const rows = await client.execute(`SELECT movie_id FROM ${keyspace}.user_ratings WHERE user_id = ?`, [900_001], { prepare: true });
+      expect(rows.rows.map((r) => r.get('movie_id').toNumber()).sort()).toEqual([1, 2]);
+    } finally {
+      await client.shutdown();
+    }
+  }, 1_200_000); // a hang guard: two Spark runs
 
   it('empty input ends with a clear error and changes nothing', async () => {
     const emptyDataset = uniqueName('it-empty');

@@ -10,6 +10,8 @@ import static org.apache.spark.sql.functions.struct;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import moviereco.contracts.ArchiveLine;
 import org.apache.hadoop.fs.FileSystem;
@@ -27,9 +29,11 @@ import org.apache.spark.sql.types.StructType;
  * per user and movie. An archived deletion ({@link ArchiveLine#deleted}) that is the latest event
  * of its user and movie (on a tie with a rating, the deletion wins, as in Cassandra and the speed
  * layer) drops the pair. Columns user_id, movie_id (bigint), rating, ts (epoch ms), user, movie
- * (int, for ALS).
+ * (int, for ALS). {@code pairs} holds every pair's latest event, deletions included (a column
+ * deleted): what {@link MasterSnapshot} keeps for the next run, with the {@code inputs} it covers.
  */
-record MasterData(Dataset<Row> ratings, long dataCutoff) {
+record MasterData(
+    Dataset<Row> ratings, Dataset<Row> pairs, long dataCutoff, MasterSnapshot.Inputs inputs) {
   static final StructType HISTORY_SCHEMA =
       new StructType()
           .add("userId", DataTypes.LongType)
@@ -59,37 +63,64 @@ record MasterData(Dataset<Row> ratings, long dataCutoff) {
   }
 
   /**
-   * Reads it; counts rejected (malformed or invalid rows; rows after the cutoff are not rejects),
-   * ratings, users and movies.
+   * Reads it: the newest {@link MasterSnapshot} and the archive files it does not cover, or without
+   * one (or with a cutoff asked for) the history and the whole archive. Counts rejected (malformed
+   * or invalid rows of what was read; rows after the cutoff are not rejects), ratings, users and
+   * movies, and the archive files read.
    */
   static MasterData read(
       SparkSession spark, FileSystem fs, JobOptions o, long nowMillis, Map<String, Long> counts)
       throws Exception {
-    Dataset<Row> history =
-        spark
-            .read()
-            .schema(HISTORY_SCHEMA)
-            .option("header", "true")
-            .option("mode", "PERMISSIVE")
-            .option("columnNameOfCorruptRecord", "_corrupt")
-            .csv(o.historyPath);
-    Dataset<Row> all =
-        history.select(
-            col("userId"),
-            col("movieId"),
-            col("rating"),
-            col("timestamp").multiply(1000L).as("ts"),
-            col("_corrupt"),
-            lit(false).as("archived"));
-    if (fs.exists(new Path(o.eventsPath))) {
+    Map<String, Long> eventFiles = MasterSnapshot.eventFiles(fs, o.eventsPath);
+    MasterSnapshot.Found base =
+        o.cutoff > 0 ? null : MasterSnapshot.newest(fs, o.modelsPath, o.historyPath);
+    Dataset<Row> all;
+    List<String> toRead;
+    if (base == null) {
+      all =
+          spark
+              .read()
+              .schema(HISTORY_SCHEMA)
+              .option("header", "true")
+              .option("mode", "PERMISSIVE")
+              .option("columnNameOfCorruptRecord", "_corrupt")
+              .csv(o.historyPath)
+              .select(
+                  col("userId"),
+                  col("movieId"),
+                  col("rating"),
+                  col("timestamp").multiply(1000L).as("ts"),
+                  col("_corrupt"),
+                  lit(false).as("archived"));
+      toRead = new ArrayList<>(eventFiles.keySet());
+    } else {
+      // the snapshot's pairs as events: a deleted pair as the archived deletion it came from
+      all =
+          spark
+              .read()
+              .parquet(base.data())
+              .select(
+                  col("user_id").as("userId"),
+                  col("movie_id").as("movieId"),
+                  col("rating"),
+                  col("ts"),
+                  lit(null).cast("string").as("_corrupt"),
+                  col("deleted").as("archived"));
+      toRead = base.inputs().notCovered(eventFiles);
+    }
+    counts.put("master_snapshot", base == null ? 0L : 1L);
+    counts.put("event_files_read", (long) toRead.size());
+    if (!toRead.isEmpty()) {
       Dataset<Row> archived =
           spark
               .read()
               .schema(EVENTS_SCHEMA)
               .option("mode", "PERMISSIVE")
               .option("columnNameOfCorruptRecord", "_corrupt")
-              .option("recursiveFileLookup", "true")
-              .csv(o.eventsPath);
+              .csv(
+                  toRead.stream()
+                      .map(p -> fs.makeQualified(new Path(p)).toString())
+                      .toArray(String[]::new));
       all =
           all.unionByName(
               archived.select(
@@ -150,6 +181,7 @@ record MasterData(Dataset<Row> ratings, long dataCutoff) {
     long dataCutoff = dataCutoff(o.cutoff, pairTally.getLong(2), nowMillis);
     counts.put("users", master.select("user").distinct().count());
     counts.put("movies", master.select("movie").distinct().count());
-    return new MasterData(master, dataCutoff);
+    return new MasterData(
+        master, pairs, dataCutoff, new MasterSnapshot.Inputs(o.historyPath, eventFiles));
   }
 }

@@ -24,10 +24,10 @@ import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 
 /**
- * Writes a version: its registry row (status WRITING), the model files in HDFS ({@link
- * ModelFiles}), then every Cassandra row of the version: batch recommendations, similar movies,
- * movie statistics and the user ratings newer than the current model's data. Nothing here serves
- * until {@link ModelSwitch}.
+ * Writes a version: its registry row (status WRITING), the model files in HDFS ({@link ModelFiles})
+ * and the {@link MasterSnapshot}, then every Cassandra row of the version: batch recommendations,
+ * similar movies, movie statistics and the user ratings newer than the current model's data.
+ * Nothing here serves until {@link ModelSwitch}.
  */
 final class ModelWriter {
   private ModelWriter() {}
@@ -65,6 +65,11 @@ final class ModelWriter {
           writeFactors(model.userFactors(), modelPath + "/" + ModelFiles.USER_FACTORS);
           writeFactors(model.itemFactors(), modelPath + "/" + ModelFiles.ITEM_FACTORS);
         });
+    // a master read up to an asked-for cutoff is not the whole master: no snapshot of it
+    if (o.cutoff <= 0)
+      timed(
+          "master snapshot",
+          () -> MasterSnapshot.write(fs, master.pairs(), modelPath, master.inputs()));
     timed(
         "batch_recommendations",
         () ->
@@ -111,10 +116,15 @@ final class ModelWriter {
    * Runs one part of the write phase and says how long it took on stderr (the run's log,
    * .stack/logs/batch.log): which table the phase's time goes to.
    */
-  private static void timed(String what, Runnable write) {
+  private static void timed(String what, Part write) throws Exception {
     long start = System.nanoTime();
     write.run();
     System.err.printf("write phase: %s in %.1f s%n", what, (System.nanoTime() - start) / 1e9);
+  }
+
+  /** A part of the write phase. */
+  private interface Part {
+    void run() throws Exception;
   }
 
   /** The column of a user_ratings row's write timestamp (not a column of the table). */

@@ -6,7 +6,7 @@
  * random users and movies, dated now) are in the archive, as they would be a day later. Prints a
  * table and writes bench-results/.
  *
- *   SPARK_DRIVER_MB=8192 npm run bench:batch [-- --ratings 32000204 --new-ratings 320002 --runs 2]
+ *   SPARK_DRIVER_MB=5120 npm run bench:batch [-- --ratings 32000204 --new-ratings 320002 --runs 2]
  */
 import fs from 'node:fs';
 import path from 'node:path';

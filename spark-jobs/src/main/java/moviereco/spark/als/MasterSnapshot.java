@@ -129,9 +129,15 @@ final class MasterSnapshot {
         .write()
         .mode("overwrite")
         .parquet(modelPath + "/" + DATA);
-    try (OutputStream out = fs.create(new Path(URI.create(modelPath + "/" + INPUTS)), true)) {
+    // written aside and renamed: a run killed meanwhile leaves no half list of what is covered
+    Path aside = new Path(URI.create(modelPath + "/." + INPUTS));
+    try (OutputStream out = fs.create(aside, true)) {
       out.write(inputs.format().getBytes(StandardCharsets.UTF_8));
     }
+    Path inputsPath = new Path(URI.create(modelPath + "/" + INPUTS));
+    fs.delete(inputsPath, false); // a version written again (HDFS renames onto no existing file)
+    if (!fs.rename(aside, inputsPath))
+      throw new IllegalStateException("could not rename " + aside + " to " + INPUTS);
   }
 
   private static String read(FileSystem fs, Path file) throws Exception {

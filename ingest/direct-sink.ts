@@ -124,8 +124,7 @@ export function createDirectSink({ kafka: endpoint, topic, clientId = 'moviereco
     | Promise<{
         identity: ProducerIdentity;
         batches: RecordBatch[];
-        sequences: Int32Array;
-        /** per partition: records sealed so far, and the highest last sequence the broker acknowledged (both without the wrap) */
+        /** per partition: records sealed so far (the next batch's sequence, but for Kafka's wrap), and the highest last sequence the broker acknowledged (without the wrap) */
         sealedCounts: number[];
         ackedThrough: number[];
       }>
@@ -149,7 +148,6 @@ export function createDirectSink({ kafka: endpoint, topic, clientId = 'moviereco
     return {
       identity: { producerId, producerEpoch },
       batches: Array.from({ length: partitionsCount }, () => createRecordBatch()),
-      sequences: new Int32Array(partitionsCount),
       sealedCounts: new Array<number>(partitionsCount).fill(0),
       ackedThrough: new Array<number>(partitionsCount).fill(-1),
     };
@@ -218,7 +216,7 @@ export function createDirectSink({ kafka: endpoint, topic, clientId = 'moviereco
       try {
         if (stopped) throw stopped;
         ready ??= init();
-        const { identity, batches, sequences, sealedCounts, ackedThrough } = await ready;
+        const { identity, batches, sealedCounts, ackedThrough } = await ready;
         const partitions = batches.length;
         const packed = packedRecords(records);
         const { buf, starts, keyEnds, count } = packed;
@@ -231,10 +229,10 @@ export function createDirectSink({ kafka: endpoint, topic, clientId = 'moviereco
         for (let p = 0; p < partitions; p++) {
           const batch = batches[p]!;
           if (batch.count === 0) continue;
-          sealedCounts[p]! += batch.count;
-          sealed.set(p, { batch: batch.seal(identity, sequences[p]!, now), last: sealedCounts[p]! - 1 });
           // Kafka's sequence numbers wrap to 0 after 2^31 - 1
-          sequences[p] = (sequences[p]! + batch.count) % 0x80000000;
+          const first = sealedCounts[p]! % 0x80000000;
+          sealedCounts[p]! += batch.count;
+          sealed.set(p, { batch: batch.seal(identity, first, now), last: sealedCounts[p]! - 1 });
           batch.reset();
         }
         await deliver(sealed, ackedThrough).catch((error: unknown) => {

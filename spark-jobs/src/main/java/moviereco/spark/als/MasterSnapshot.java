@@ -1,6 +1,5 @@
 package moviereco.spark.als;
 
-import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.URI;
@@ -142,9 +141,7 @@ final class MasterSnapshot {
 
   private static String read(FileSystem fs, Path file) throws Exception {
     try (InputStream in = fs.open(file)) {
-      ByteArrayOutputStream out = new ByteArrayOutputStream();
-      in.transferTo(out);
-      return out.toString(StandardCharsets.UTF_8);
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
     }
   }
 }

@@ -59,8 +59,8 @@ const schema = z.object({
   API_MAX_BODY_BYTES: z.coerce.number().int().min(256).default(4096),
   /** how long a rating POST waits for Kafka's acknowledgement before answering 503 (the send goes on) */
   API_PUBLISH_TIMEOUT_MS: z.coerce.number().int().min(100).default(3000),
-  /** how long the API's Kafka producer keeps retrying a rating before it fails for good */
-  API_KAFKA_DELIVERY_TIMEOUT_MS: z.coerce.number().int().min(1000).default(30_000),
+  /** ratings waiting for Kafka (retried until it takes them) beyond which a rating POST gets 503 at once */
+  API_KAFKA_MAX_QUEUED: z.coerce.number().int().min(1).default(10_000),
   /** Idempotency-Key values of rating POSTs remembered per process, at most (the oldest settled go first) */
   API_IDEMPOTENCY_KEYS: z.coerce.number().int().min(1).default(100_000),
   /** how long a settled Idempotency-Key is remembered (a retry after that is a new rating) */
@@ -114,7 +114,7 @@ export function loadApiConfig(env: Record<string, string | undefined> = process.
     corsOrigins: e.API_CORS_ORIGINS,
     maxBodyBytes: e.API_MAX_BODY_BYTES,
     publishTimeoutMs: e.API_PUBLISH_TIMEOUT_MS,
-    kafkaDeliveryTimeoutMs: e.API_KAFKA_DELIVERY_TIMEOUT_MS,
+    kafkaMaxQueued: e.API_KAFKA_MAX_QUEUED,
     idempotencyKeys: e.API_IDEMPOTENCY_KEYS,
     idempotencyTtlMs: e.API_IDEMPOTENCY_TTL_MS,
     batchViewBytes: e.API_BATCH_VIEW_MB * 2 ** 20,

@@ -7,13 +7,17 @@
  * failed request's sequence numbers back, so a retry of the same batch by the same producer reuses
  * them and the broker drops it as a duplicate if the first attempt was written after all. Were
  * other sends allowed in between, one of them would take those numbers and be dropped (acknowledged,
- * never written) or refused as out of order. A failed batch is therefore retried, unchanged and by
- * the same producer, until `deliveryTimeoutMs`; only then is it failed.
+ * never written) or refused as out of order.
  *
- * After a fatal producer error (the broker refusing its id, epoch or sequence, a non-retriable
- * error, the producer disconnected) the producer is disconnected and a fresh one (new producer id)
- * made for the next send; the same goes after a batch failed for good, since the broker may hold
- * that unacknowledged batch and the old sequence numbers can no longer be trusted.
+ * So a batch that failed in a way that may have written it (a connection lost, a timeout, a
+ * retriable error) is retried, unchanged and by the same producer, for as long as the process runs:
+ * never given up on and sent again later by another producer, which the broker could not recognise
+ * as a duplicate. Meanwhile the events posted wait in a bounded queue (`maxQueued`); beyond it, a
+ * publish fails at once.
+ *
+ * After a refusal of the producer itself (the broker refusing its id, epoch or sequence, whereupon
+ * nothing of the batch was written) or a non-retriable error, the producer is disconnected and a
+ * fresh one (new producer id) made for the next send.
  */
 import { Partitioners, type Message, type Producer, type ProducerConfig } from 'kafkajs';
 import { createCodec } from '../schemas/avro.ts';
@@ -55,7 +59,6 @@ export function classifyProducerError(error: unknown): ErrorKind {
 
 interface Pending {
   message: Message;
-  since: number;
   resolve(): void;
   reject(error: unknown): void;
 }
@@ -63,15 +66,15 @@ interface Pending {
 export function createKafkaEvents({
   kafka,
   topic,
-  deliveryTimeoutMs = 30_000,
+  maxQueued = 10_000,
   retryBackoffMs = 250,
   maxBatch = 500,
   log = () => {},
 }: {
   kafka: ProducerSource;
   topic: string;
-  /** how long a batch is retried before its events fail (the HTTP answer does not wait for this) */
-  deliveryTimeoutMs?: number;
+  /** events waiting for Kafka (the batch in flight included) beyond which a publish fails at once */
+  maxQueued?: number;
   retryBackoffMs?: number;
   /** events per send at most */
   maxBatch?: number;
@@ -111,7 +114,6 @@ export function createKafkaEvents({
   }
 
   async function deliver(batch: Pending[]) {
-    const since = Math.min(...batch.map((b) => b.since));
     const fail = (error: unknown) => {
       for (const b of batch) b.reject(error);
     };
@@ -120,11 +122,10 @@ export function createKafkaEvents({
       const p = producer();
       try {
         await p.connected;
-      } catch (error) {
+      } catch {
         // never connected, so no sequence numbers were used: simply try a new one
         if (current === p) current = undefined;
         await p.producer.disconnect().catch(() => undefined);
-        if (Date.now() - since >= deliveryTimeoutMs) return fail(error);
         await sleep(retryBackoffMs);
         continue;
       }
@@ -137,21 +138,22 @@ export function createKafkaEvents({
         const message = error instanceof Error ? error.message : String(error);
         if (kind !== 'transient') await dropProducer(`a ${kind} error: ${message}`);
         if (kind === 'fatal') return fail(error);
-        if (Date.now() - since >= deliveryTimeoutMs) {
-          // the broker may hold the batch unacknowledged: the next send must not reuse its sequence numbers
-          await dropProducer(`a batch failed for good: ${message}`);
-          return fail(error);
-        }
         await sleep(retryBackoffMs);
       }
     }
   }
 
+  let inFlight = 0;
   async function pump() {
     if (pumping) return;
     pumping = true;
     try {
-      while (queue.length > 0) await deliver(queue.splice(0, maxBatch));
+      while (queue.length > 0) {
+        const batch = queue.splice(0, maxBatch);
+        inFlight = batch.length;
+        await deliver(batch);
+        inFlight = 0;
+      }
     } finally {
       pumping = false;
     }
@@ -164,8 +166,9 @@ export function createKafkaEvents({
     publish(e: RatingEvent) {
       return new Promise<void>((resolve, reject) => {
         if (closed) return reject(new Error('the Kafka producer is closed'));
+        if (queue.length + inFlight >= maxQueued) return reject(new Error(`${maxQueued} ratings are already waiting for Kafka`));
         const message = { key: String(e.userId), value: codec.encode({ ...e, source: 'API' }) };
-        queue.push({ message, since: Date.now(), resolve, reject });
+        queue.push({ message, resolve, reject });
         void pump();
       });
     },

@@ -97,7 +97,8 @@ export interface RatingEvent {
 /** Where a rating (or its deletion) posted to the API goes (Kafka `ratings`). */
 export interface RatingEvents {
   /**
-   * Resolves once the event is acknowledged, rejects once it has failed for good. It does not time
+   * Resolves once the event is acknowledged, rejects once it has failed for good (refused, or the
+   * producer closed before Kafka took it). It does not time
    * out on the caller's schedule: how long to wait for it is the caller's choice (the API answers
    * 503 after API_PUBLISH_TIMEOUT_MS), and the outcome can still be observed afterwards.
    */

@@ -62,7 +62,7 @@ export async function startApi({
   const events = createKafkaEvents({
     kafka: kafkaClient(stack, 'moviereco-api'),
     topic: api.ratingsTopic,
-    deliveryTimeoutMs: api.kafkaDeliveryTimeoutMs,
+    maxQueued: api.kafkaMaxQueued,
     log,
   });
   const state = createServingState({ store, modelName: api.modelName, modelRefreshMs: api.modelRefreshMs, catalogRefreshMs: api.catalogRefreshMs, log });

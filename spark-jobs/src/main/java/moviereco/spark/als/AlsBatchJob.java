@@ -6,6 +6,7 @@ import java.util.Map;
 import moviereco.contracts.BatchResult;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 
@@ -27,7 +28,13 @@ public final class AlsBatchJob {
 
   public static void main(String[] args) throws Exception {
     JobOptions o = JobOptions.parse(args);
-    SparkSession spark = SparkSession.builder().appName("als-batch " + o.version).getOrCreate();
+    SparkSession.Builder builder = SparkSession.builder().appName("als-batch " + o.version);
+    // Spark in this JVM (local[n]) has one executor, so no locality to wait for; and its backend
+    // offers the cores again only when a task ends, so a stage whose tasks read cached blocks
+    // (process-local) and HDFS files (preferring the DataNode's host) waited forever for the latter
+    if (new SparkConf().get("spark.master", "").startsWith("local"))
+      builder.config("spark.locality.wait", "0");
+    SparkSession spark = builder.getOrCreate();
     spark.sparkContext().setLogLevel("WARN");
     try {
       run(spark, o);

@@ -8,18 +8,24 @@ import static org.apache.spark.sql.functions.max_by;
 import static org.apache.spark.sql.functions.not;
 import static org.apache.spark.sql.functions.struct;
 import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.udf;
 import static org.apache.spark.sql.functions.when;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import moviereco.contracts.ArchiveLine;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.api.java.UDF2;
+import org.apache.spark.sql.expressions.UserDefinedFunction;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
@@ -28,9 +34,10 @@ import org.apache.spark.sql.types.StructType;
  * ({@link ArchiveLine}s, milliseconds), valid ratings only ({@link ValidRating}), the latest rating
  * per user and movie. An archived deletion ({@link ArchiveLine#deleted}) that is the latest event
  * of its user and movie (on a tie with a rating, the deletion wins, as in Cassandra and the speed
- * layer) drops the pair. Columns user_id, movie_id (bigint), rating, ts (epoch ms), user, movie
- * (int, for ALS). {@code pairs} holds every pair's latest event, deletions included (a column
- * deleted): what {@link MasterSnapshot} keeps for the next run, with the {@code inputs} it covers.
+ * layer; of two ratings at the same time, the higher) drops the pair. Columns user_id, movie_id
+ * (bigint), rating, ts (epoch ms), user, movie (int, for ALS). {@code pairs} holds every pair's
+ * latest event, deletions included (a column deleted): what {@link MasterSnapshot} keeps for the
+ * next run, with the {@code inputs} it covers.
  */
 record MasterData(
     Dataset<Row> ratings, Dataset<Row> pairs, long dataCutoff, MasterSnapshot.Inputs inputs) {
@@ -74,63 +81,89 @@ record MasterData(
     Map<String, Long> eventFiles = MasterSnapshot.eventFiles(fs, o.eventsPath);
     MasterSnapshot.Found base =
         o.cutoff > 0 ? null : MasterSnapshot.newest(fs, o.modelsPath, o.historyPath);
-    Dataset<Row> all;
-    List<String> toRead;
-    if (base == null) {
-      all =
-          spark
-              .read()
-              .schema(HISTORY_SCHEMA)
-              .option("header", "true")
-              .option("mode", "PERMISSIVE")
-              .option("columnNameOfCorruptRecord", "_corrupt")
-              .csv(o.historyPath)
-              .select(
-                  col("userId"),
-                  col("movieId"),
-                  col("rating"),
-                  col("timestamp").multiply(1000L).as("ts"),
-                  col("_corrupt"),
-                  lit(false).as("archived"));
-      toRead = new ArrayList<>(eventFiles.keySet());
-    } else {
-      // the snapshot's pairs as events: a deleted pair as the archived deletion it came from
-      all =
-          spark
-              .read()
-              .parquet(base.data())
-              .select(
-                  col("user_id").as("userId"),
-                  col("movie_id").as("movieId"),
-                  col("rating"),
-                  col("ts"),
-                  lit(null).cast("string").as("_corrupt"),
-                  col("deleted").as("archived"));
-      toRead = base.inputs().notCovered(eventFiles);
-    }
+    List<String> toRead =
+        base == null ? new ArrayList<>(eventFiles.keySet()) : base.inputs().notCovered(eventFiles);
     counts.put("master_snapshot", base == null ? 0L : 1L);
     counts.put("event_files_read", (long) toRead.size());
+    Dataset<Row> all = base == null ? history(spark, o) : null;
     if (!toRead.isEmpty()) {
-      Dataset<Row> archived =
-          spark
-              .read()
-              .schema(EVENTS_SCHEMA)
-              .option("mode", "PERMISSIVE")
-              .option("columnNameOfCorruptRecord", "_corrupt")
-              .csv(
-                  toRead.stream()
-                      .map(p -> fs.makeQualified(new Path(p)).toString())
-                      .toArray(String[]::new));
-      all =
-          all.unionByName(
-              archived.select(
-                  col(ArchiveLine.COLUMNS.get(0)).as("userId"),
-                  col(ArchiveLine.COLUMNS.get(1)).as("movieId"),
-                  col(ArchiveLine.COLUMNS.get(2)).as("rating"),
-                  col(ArchiveLine.COLUMNS.get(3)).as("ts"),
-                  col("_corrupt"),
-                  lit(true).as("archived")));
+      Dataset<Row> archived = archive(spark, fs, toRead);
+      all = all == null ? archived : all.unionByName(archived);
     }
+    Dataset<Row> pairs;
+    if (all == null) {
+      counts.put("rejected", 0L);
+      counts.put("deletions_read", 0L);
+      pairs = snapshot(spark, base);
+    } else {
+      Dataset<Row> latest = latest(kept(all, o, nowMillis, counts));
+      pairs =
+          base == null ? latest : merge(spark, snapshot(spark, base), latest, MAX_TOUCHED_PAIRS);
+    }
+    return fromPairs(
+        pairs
+            .withColumn("user", col("user_id").cast("int"))
+            .withColumn("movie", col("movie_id").cast("int"))
+            .cache(),
+        o,
+        nowMillis,
+        new MasterSnapshot.Inputs(o.historyPath, eventFiles),
+        counts);
+  }
+
+  /** The imported history as read events (columns of {@link #archive}, never archived). */
+  private static Dataset<Row> history(SparkSession spark, JobOptions o) {
+    return spark
+        .read()
+        .schema(HISTORY_SCHEMA)
+        .option("header", "true")
+        .option("mode", "PERMISSIVE")
+        .option("columnNameOfCorruptRecord", "_corrupt")
+        .csv(o.historyPath)
+        .select(
+            col("userId"),
+            col("movieId"),
+            col("rating"),
+            col("timestamp").multiply(1000L).as("ts"),
+            col("_corrupt"),
+            lit(false).as("archived"));
+  }
+
+  /** Archive files as read events: userId, movieId, rating, ts, _corrupt, archived. */
+  private static Dataset<Row> archive(SparkSession spark, FileSystem fs, List<String> files) {
+    return spark
+        .read()
+        .schema(EVENTS_SCHEMA)
+        .option("mode", "PERMISSIVE")
+        .option("columnNameOfCorruptRecord", "_corrupt")
+        .csv(
+            files.stream()
+                .map(p -> fs.makeQualified(new Path(p)).toString())
+                .toArray(String[]::new))
+        .select(
+            col(ArchiveLine.COLUMNS.get(0)).as("userId"),
+            col(ArchiveLine.COLUMNS.get(1)).as("movieId"),
+            col(ArchiveLine.COLUMNS.get(2)).as("rating"),
+            col(ArchiveLine.COLUMNS.get(3)).as("ts"),
+            col("_corrupt"),
+            lit(true).as("archived"));
+  }
+
+  /** A snapshot's pairs: user_id, movie_id, rating, ts, deleted. */
+  private static Dataset<Row> snapshot(SparkSession spark, MasterSnapshot.Found base) {
+    return spark.read().parquet(base.data()).select(PAIR_COLUMNS);
+  }
+
+  private static final Column[] PAIR_COLUMNS = {
+    col("user_id"), col("movie_id"), col("rating"), col("ts"), col("deleted")
+  };
+
+  /**
+   * The valid ratings and deletions of what was read, as user_id, movie_id, rating, ts, deleted;
+   * counts the rejected rows and the deletions in one pass.
+   */
+  private static Dataset<Row> kept(
+      Dataset<Row> all, JobOptions o, long nowMillis, Map<String, Long> counts) {
     Column valid = ValidRating.column(nowMillis, o.maxFutureSkewMs);
     // only the archive holds deletions: a rating of 0 in the imported history is a reject
     Column deletion = col("archived").and(ValidRating.deletion(nowMillis, o.maxFutureSkewMs));
@@ -145,23 +178,77 @@ record MasterData(
     counts.put("deletions_read", tally.getLong(2));
     Dataset<Row> kept = all.filter(valid.or(deletion)).withColumn("deleted", deletion);
     if (o.cutoff > 0) kept = kept.filter(col("ts").leq(o.cutoff));
-    // the latest event per pair; of the same time, a deletion (true sorts after false)
-    Column latest = struct(col("ts"), col("deleted"));
-    Dataset<Row> pairs =
-        kept.groupBy(col("userId").as("user_id"), col("movieId").as("movie_id"))
-            .agg(
-                max_by(col("rating"), latest).as("rating"),
-                max(col("ts")).as("ts"),
-                max_by(col("deleted"), latest).as("deleted"))
-            .select(
-                col("user_id"),
-                col("movie_id"),
-                col("rating"),
-                col("ts"),
-                col("user_id").cast("int").as("user"),
-                col("movie_id").cast("int").as("movie"),
-                col("deleted"))
-            .cache();
+    return kept.select(
+        col("userId").as("user_id"),
+        col("movieId").as("movie_id"),
+        col("rating"),
+        col("ts"),
+        col("deleted"));
+  }
+
+  /**
+   * Each pair's latest event; of the same time, a deletion (true sorts after false), else the
+   * higher rating, so that the choice does not depend on the order rows come in.
+   */
+  static Dataset<Row> latest(Dataset<Row> events) {
+    Column latest = struct(col("ts"), col("deleted"), col("rating"));
+    return events
+        .groupBy(col("user_id"), col("movie_id"))
+        .agg(
+            max_by(col("rating"), latest).as("rating"),
+            max(col("ts")).as("ts"),
+            max_by(col("deleted"), latest).as("deleted"))
+        .select(PAIR_COLUMNS);
+  }
+
+  /** Above this many fresh pairs, {@link #merge} shuffles the whole master instead. */
+  static final long MAX_TOUCHED_PAIRS = 4_000_000;
+
+  /**
+   * The kept pairs with the fresh ones merged in by the latest-event rule: the kept pairs no fresh
+   * pair touches pass through as they are (no shuffle of the whole master); only the touched ones
+   * are merged with the fresh. The touched pairs' keys go to every task as a sorted array, up to
+   * {@code maxTouched} of them; beyond that, everything is merged by one shuffle. The fresh pairs
+   * are computed once (localCheckpoint) for both uses.
+   */
+  static Dataset<Row> merge(
+      SparkSession spark, Dataset<Row> kept, Dataset<Row> fresh, long maxTouched) {
+    Dataset<Row> freshPairs = fresh.localCheckpoint(true);
+    if (freshPairs.count() > maxTouched) return latest(kept.unionByName(freshPairs));
+    long[] keys =
+        freshPairs.select(col("user_id"), col("movie_id")).collectAsList().stream()
+            .mapToLong(r -> pairKey(r.getLong(0), r.getLong(1)))
+            .sorted()
+            .toArray();
+    Broadcast<long[]> sorted =
+        JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(keys);
+    UserDefinedFunction touched =
+        udf(
+            (UDF2<Long, Long, Boolean>)
+                (user, movie) -> Arrays.binarySearch(sorted.value(), pairKey(user, movie)) >= 0,
+            DataTypes.BooleanType);
+    Column isTouched = touched.apply(col("user_id"), col("movie_id"));
+    return kept.filter(not(isTouched))
+        .unionByName(latest(kept.filter(isTouched).unionByName(freshPairs)));
+  }
+
+  /**
+   * A (user, movie) pair as one long: both ids are in 1..Integer.MAX_VALUE ({@link ValidRating}).
+   */
+  static long pairKey(long user, long movie) {
+    return (user << 32) | movie;
+  }
+
+  /**
+   * The master from every pair's latest event (cached): counts the deleted pairs, the ratings,
+   * users and movies, and takes the data cutoff from the newest event, a deletion included.
+   */
+  private static MasterData fromPairs(
+      Dataset<Row> pairs,
+      JobOptions o,
+      long nowMillis,
+      MasterSnapshot.Inputs inputs,
+      Map<String, Long> counts) {
     Row pairTally =
         pairs.agg(count(lit(1)), sum(when(col("deleted"), 1).otherwise(0)), max(col("ts"))).first();
     long deleted = pairTally.isNullAt(1) ? 0 : pairTally.getLong(1);
@@ -177,11 +264,9 @@ record MasterData(
               + o.eventsPath
               + "): nothing to train on");
     }
-    // the newest event seen, a deletion included
     long dataCutoff = dataCutoff(o.cutoff, pairTally.getLong(2), nowMillis);
     counts.put("users", master.select("user").distinct().count());
     counts.put("movies", master.select("movie").distinct().count());
-    return new MasterData(
-        master, pairs, dataCutoff, new MasterSnapshot.Inputs(o.historyPath, eventFiles));
+    return new MasterData(master, pairs, dataCutoff, inputs);
   }
 }

@@ -154,9 +154,20 @@ record MasterData(
     return spark.read().parquet(base.data()).select(PAIR_COLUMNS);
   }
 
-  private static final Column[] PAIR_COLUMNS = {
-    col("user_id"), col("movie_id"), col("rating"), col("ts"), col("deleted")
-  };
+  /**
+   * A pair's latest event, as {@link #latest} and {@link #merge} take and give them and the
+   * snapshot keeps them.
+   */
+  static final StructType PAIRS_SCHEMA =
+      new StructType()
+          .add("user_id", DataTypes.LongType)
+          .add("movie_id", DataTypes.LongType)
+          .add("rating", DataTypes.FloatType)
+          .add("ts", DataTypes.LongType)
+          .add("deleted", DataTypes.BooleanType);
+
+  static final Column[] PAIR_COLUMNS =
+      Arrays.stream(PAIRS_SCHEMA.fieldNames()).map(name -> col(name)).toArray(Column[]::new);
 
   /**
    * The valid ratings and deletions of what was read, as user_id, movie_id, rating, ts, deleted;

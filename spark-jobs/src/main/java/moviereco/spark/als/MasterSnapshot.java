@@ -30,7 +30,7 @@ import org.apache.spark.sql.Row;
 final class MasterSnapshot {
   private MasterSnapshot() {}
 
-  /** The Parquet folder: user_id, movie_id, rating, ts, deleted. */
+  /** The Parquet folder: {@link MasterData#PAIRS_SCHEMA}. */
   static final String DATA = "master";
 
   /** Written after {@link #DATA}: a snapshot without it is incomplete and never read. */
@@ -123,11 +123,7 @@ final class MasterSnapshot {
   /** Writes the pairs, then the inputs they cover, into the model folder. */
   static void write(FileSystem fs, Dataset<Row> pairs, String modelPath, Inputs inputs)
       throws Exception {
-    pairs
-        .select("user_id", "movie_id", "rating", "ts", "deleted")
-        .write()
-        .mode("overwrite")
-        .parquet(modelPath + "/" + DATA);
+    pairs.select(MasterData.PAIR_COLUMNS).write().mode("overwrite").parquet(modelPath + "/" + DATA);
     // written aside and renamed: a run killed meanwhile leaves no half list of what is covered
     Path aside = new Path(URI.create(modelPath + "/." + INPUTS));
     try (OutputStream out = fs.create(aside, true)) {

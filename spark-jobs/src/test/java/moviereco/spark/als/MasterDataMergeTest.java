@@ -11,7 +11,6 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -25,13 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  * touched pairs are filtered out or everything is shuffled.
  */
 class MasterDataMergeTest {
-  private static final StructType EVENTS =
-      new StructType()
-          .add("user_id", DataTypes.LongType)
-          .add("movie_id", DataTypes.LongType)
-          .add("rating", DataTypes.FloatType)
-          .add("ts", DataTypes.LongType)
-          .add("deleted", DataTypes.BooleanType);
+  private static final StructType EVENTS = MasterData.PAIRS_SCHEMA;
 
   private static SparkSession spark;
 

@@ -151,8 +151,11 @@ export function createKafkaEvents({
       while (queue.length > 0) {
         const batch = queue.splice(0, maxBatch);
         inFlight = batch.length;
-        await deliver(batch);
-        inFlight = 0;
+        try {
+          await deliver(batch);
+        } finally {
+          inFlight = 0;
+        }
       }
     } finally {
       pumping = false;

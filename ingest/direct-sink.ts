@@ -8,12 +8,16 @@
  * Exactly once per event, as with the other sinks: the producer is idempotent (acks=all, a
  * sequence number per partition assigned when a batch is sealed, in the order of the sends), up
  * to three sends are in flight on one connection per leader, and a failed batch is sent again
- * with the same bytes and sequence until the broker takes it: a retry after a lost
- * acknowledgement is dropped by the broker as a duplicate, and a later batch the broker refused
- * as out of order (because an earlier one failed) is sent again after it. A broker recognises a
- * duplicate only among the last five batches of a producer, and after a restart only the last
- * one: a retried batch it refuses as out of order although a later batch of its partition was
- * taken is in the log already ({@link heldAlready}), and is not sent again.
+ * with the same bytes and sequence until the broker takes it.
+ *
+ * Once any send has failed, sends go out one after another, in the order they were sealed, until
+ * the failing ones are through: a retry, and a new send, wait until every earlier send is settled.
+ * Two reasons. A broker that knows nothing of the producer on a partition (a batch in flight was
+ * its first there when the broker restarted) takes any sequence, so a later batch sent first would
+ * be taken and the earlier one refused for good. And the broker recognises a retried batch as a
+ * duplicate only among the last five batches of a producer, after a restart only the last one: a
+ * batch it refuses as out of order although every earlier batch of its partition is acknowledged
+ * is in its log already ({@link heldAlready}), and is not sent again.
  */
 import {
   type Broker,
@@ -42,6 +46,13 @@ const MAX_IN_FLIGHT = 3;
 /** how long the broker may wait for the in-sync replicas before it answers */
 const BROKER_TIMEOUT_MS = 30_000;
 
+/** a partition's batch as sealed, with its first and last sequence (counted without Kafka's wrap) */
+interface Sealed {
+  batch: Buffer;
+  first: number;
+  last: number;
+}
+
 interface PartitionResult {
   partition: number;
   errorCode: number;
@@ -52,15 +63,15 @@ interface PartitionResult {
 class PartitionError extends PipelineError {}
 
 /**
- * Whether a batch the broker refused as out of order is in its log already: the broker took a
- * batch of the same partition whose sequences come after this one's (`ackedThrough`, the highest
- * last sequence acknowledged; sequences counted without Kafka's wrap at 2^31), which it does only
- * in order. Such a refusal is a duplicate the broker no longer recognises (it keeps the last five
- * batches of a producer, and after a restart the last one); any other is a batch still waiting for
- * an earlier one.
+ * Whether a batch the broker refused as out of order is in its log already: every sequence before
+ * the batch's first (`firstSequence`; counted, like `ackedThrough`, the highest last sequence
+ * acknowledged on its partition, without Kafka's wrap at 2^31) is acknowledged, so the broker's
+ * last sequence is past the batch's first, and the broker takes batches only whole and in order.
+ * Such a refusal is a duplicate the broker no longer recognises; any other is a batch that waits
+ * for an earlier one.
  */
-export function heldAlready(lastSequence: number, ackedThrough: number): boolean {
-  return lastSequence <= ackedThrough;
+export function heldAlready(firstSequence: number, ackedThrough: number): boolean {
+  return firstSequence <= ackedThrough + 1;
 }
 
 function produceRequest(topic: string, batches: ReadonlyMap<number, Buffer>): Writer {
@@ -133,6 +144,9 @@ export function createDirectSink({ kafka: endpoint, topic, clientId = 'moviereco
   // once a batch is lost the partition's sequence has a gap, so no later batch can be taken: the
   // sink fails every send from then on, and batches still retrying stop (as they do on close)
   let stopped: Error | undefined;
+  // settles once every send so far has settled; and how many sends are failing now
+  let previous: Promise<unknown> = Promise.resolve();
+  let failing = 0;
 
   const refreshMetadata = async () => {
     metadata = await client.metadata({ topics: [topic], forceUpdate: true });
@@ -154,59 +168,71 @@ export function createDirectSink({ kafka: endpoint, topic, clientId = 'moviereco
   };
 
   /**
-   * Sends `sealed` (partition → batch and its last sequence, without the wrap) until every
-   * partition is taken; retries only what failed. `ackedThrough` is the sink's, per partition.
+   * Sends `sealed` (partition → batch and its first and last sequence, without the wrap) until
+   * every partition is taken; retries only what failed. `ackedThrough` is the sink's, per
+   * partition; `earlier` settles when every earlier send has.
    */
-  async function deliver(sealed: Map<number, { batch: Buffer; last: number }>, ackedThrough: number[]): Promise<void> {
+  async function deliver(sealed: Map<number, Sealed>, ackedThrough: number[], earlier: Promise<unknown>): Promise<void> {
     const pending = new Map(sealed);
-    await retry(
-      async (bail) => {
-        if (stopped) bail(stopped);
-        const meta = metadata ?? (await refreshMetadata());
-        const byLeader = new Map<number, Map<number, Buffer>>();
-        for (const [partition, { batch }] of pending) {
-          const leader = meta.topics.get(topic)!.partitions[partition]!.leader;
-          if (!byLeader.has(leader)) byLeader.set(leader, new Map());
-          byLeader.get(leader)!.set(partition, batch);
-        }
-        const failures: Error[] = [];
-        await Promise.all(
-          [...byLeader].map(async ([leader, batches]) => {
-            try {
-              // an established connection is taken at once, so that sends leave in the order they were sealed
-              const broker = meta.brokers.get(leader) as Broker;
-              const connection = pool.getEstablishedConnection(broker) ?? (await pool.get(broker));
-              for (const { partition, errorCode, errorMessage } of await send(connection, topic, batches)) {
-                const last = pending.get(partition)!.last;
-                // a duplicate is a batch the broker already holds: a retry whose first answer was lost
-                if (errorCode === 0 || errorCode === DUPLICATE_SEQUENCE_NUMBER) {
-                  ackedThrough[partition] = Math.max(ackedThrough[partition]!, last);
-                  pending.delete(partition);
-                  continue;
+    let failed = false;
+    try {
+      await retry(
+        async (bail, attempt) => {
+          // in order while anything fails (see the top of this file)
+          if (attempt > 0 || failing > 0) await earlier;
+          if (stopped) bail(stopped);
+          const meta = metadata ?? (await refreshMetadata());
+          const byLeader = new Map<number, Map<number, Buffer>>();
+          for (const [partition, { batch }] of pending) {
+            const leader = meta.topics.get(topic)!.partitions[partition]!.leader;
+            if (!byLeader.has(leader)) byLeader.set(leader, new Map());
+            byLeader.get(leader)!.set(partition, batch);
+          }
+          const failures: Error[] = [];
+          await Promise.all(
+            [...byLeader].map(async ([leader, batches]) => {
+              try {
+                // an established connection is taken at once, so that sends leave in the order they were sealed
+                const broker = meta.brokers.get(leader) as Broker;
+                const connection = pool.getEstablishedConnection(broker) ?? (await pool.get(broker));
+                for (const { partition, errorCode, errorMessage } of await send(connection, topic, batches)) {
+                  const { first, last } = pending.get(partition)!;
+                  // a duplicate is a batch the broker already holds: a retry whose first answer was lost
+                  const taken =
+                    errorCode === 0 ||
+                    errorCode === DUPLICATE_SEQUENCE_NUMBER ||
+                    (errorCode === OUT_OF_ORDER_SEQUENCE_NUMBER && heldAlready(first, ackedThrough[partition]!));
+                  if (taken) {
+                    ackedThrough[partition] = Math.max(ackedThrough[partition]!, last);
+                    pending.delete(partition);
+                    continue;
+                  }
+                  const name = protocolErrorsCodesById[errorCode as keyof typeof protocolErrorsCodesById] ?? `error ${errorCode}`;
+                  // out of order: an earlier batch of this partition failed and is being sent again; this one follows it
+                  const retriable = errorCode === OUT_OF_ORDER_SEQUENCE_NUMBER || (protocolErrors[name as keyof typeof protocolErrors]?.canRetry ?? false);
+                  failures.push(new PartitionError(`partition ${partition}: ${name}${errorMessage ? ` (${errorMessage})` : ''}`, { retriable }));
                 }
-                if (errorCode === OUT_OF_ORDER_SEQUENCE_NUMBER && heldAlready(last, ackedThrough[partition]!)) {
-                  pending.delete(partition);
-                  continue;
-                }
-                const name = protocolErrorsCodesById[errorCode as keyof typeof protocolErrorsCodesById] ?? `error ${errorCode}`;
-                // out of order: an earlier batch of this partition failed and is being sent again; this one follows it
-                const retriable = errorCode === OUT_OF_ORDER_SEQUENCE_NUMBER || (protocolErrors[name as keyof typeof protocolErrors]?.canRetry ?? false);
-                failures.push(new PartitionError(`partition ${partition}: ${name}${errorMessage ? ` (${errorMessage})` : ''}`, { retriable }));
+              } catch (error) {
+                // no connection or no answer: the leader may have moved or restarted
+                failures.push(new PipelineError((error as Error).message, { cause: error, retriable: true }));
               }
-            } catch (error) {
-              // no connection or no answer: the leader may have moved or restarted
-              failures.push(new PipelineError((error as Error).message, { cause: error, retriable: true }));
-            }
-          }),
-        );
-        if (pending.size === 0) return;
-        const fatal = failures.find((f) => !(f as PipelineError).retriable);
-        if (fatal) bail(fatal);
-        metadata = undefined;
-        throw failures[0] ?? new PipelineError(`no answer for partitions ${[...pending.keys()].join(', ')}`, { retriable: true });
-      },
-      { retries: Number.MAX_SAFE_INTEGER, initialDelayMs: 250, maxDelayMs: 2_000, maxRetryTimeMs },
-    );
+            }),
+          );
+          if (pending.size === 0) return;
+          if (!failed) {
+            failed = true;
+            failing++;
+          }
+          const fatal = failures.find((f) => !(f as PipelineError).retriable);
+          if (fatal) bail(fatal);
+          metadata = undefined;
+          throw failures[0] ?? new PipelineError(`no answer for partitions ${[...pending.keys()].join(', ')}`, { retriable: true });
+        },
+        { retries: Number.MAX_SAFE_INTEGER, initialDelayMs: 250, maxDelayMs: 2_000, maxRetryTimeMs },
+      );
+    } finally {
+      if (failed) failing--;
+    }
   }
 
   return {
@@ -225,17 +251,20 @@ export function createDirectSink({ kafka: endpoint, topic, clientId = 'moviereco
           batches[partitionOfKey(partitions, buf, starts[i], keyEnd)]!.appendRange(buf, starts[i]!, keyEnd, valueEnd(packed, i));
         }
         const now = Date.now();
-        const sealed = new Map<number, { batch: Buffer; last: number }>();
+        const sealed = new Map<number, Sealed>();
         for (let p = 0; p < partitions; p++) {
           const batch = batches[p]!;
           if (batch.count === 0) continue;
-          // Kafka's sequence numbers wrap to 0 after 2^31 - 1
-          const first = sealedCounts[p]! % 0x80000000;
+          const first = sealedCounts[p]!;
           sealedCounts[p]! += batch.count;
-          sealed.set(p, { batch: batch.seal(identity, first, now), last: sealedCounts[p]! - 1 });
+          // Kafka's sequence numbers wrap to 0 after 2^31 - 1
+          sealed.set(p, { batch: batch.seal(identity, first % 0x80000000, now), first, last: sealedCounts[p]! - 1 });
           batch.reset();
         }
-        await deliver(sealed, ackedThrough).catch((error: unknown) => {
+        const earlier = previous;
+        const delivery = deliver(sealed, ackedThrough, earlier);
+        previous = Promise.allSettled([earlier, delivery]);
+        await delivery.catch((error: unknown) => {
           stopped ??= error as Error;
           throw error;
         });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { heldAlready } from './direct-sink.ts';
+import { heldAlready, type Sealed, takeAnswers } from './direct-sink.ts';
 
 describe('direct sink > a batch refused as out of order', () => {
   it('is in the log already when every earlier batch of its partition is acknowledged (the broker takes batches only in order)', () => {
@@ -14,5 +14,40 @@ describe('direct sink > a batch refused as out of order', () => {
   it('is waiting for an earlier batch when one before it is not acknowledged', () => {
     expect(heldAlready(200, 99)).toBe(false);
     expect(heldAlready(100, -1)).toBe(false);
+  });
+});
+
+describe('direct sink > the broker answers to a Produce request', () => {
+  const sealed = (first: number, last: number): Sealed => ({ batch: Buffer.alloc(0), first, last });
+  const answer = (partition: number, errorCode: number) => ({ partition, errorCode, errorMessage: null });
+
+  it('takes what the broker holds (taken, duplicate, out of order after every earlier sequence) and moves the acknowledged sequence', () => {
+    const pending = new Map([
+      [0, sealed(100, 199)],
+      [1, sealed(100, 149)],
+      [2, sealed(50, 99)],
+    ]);
+    const ackedThrough = [99, 99, 49];
+    const failures = takeAnswers([answer(0, 0), answer(1, 46), answer(2, 45)], pending, ackedThrough);
+    expect(failures).toEqual([]);
+    expect(pending.size).toBe(0);
+    expect(ackedThrough).toEqual([199, 149, 99]);
+  });
+
+  it('keeps the rest pending: out of order behind an unacknowledged batch and a moved leader are retriable, a batch too large is not', () => {
+    const pending = new Map([
+      [0, sealed(200, 299)],
+      [1, sealed(0, 9)],
+      [2, sealed(0, 9)],
+    ]);
+    const ackedThrough = [99, -1, -1];
+    const failures = takeAnswers([answer(0, 45), answer(1, 6), answer(2, 10)], pending, ackedThrough);
+    expect([...pending.keys()]).toEqual([0, 1, 2]);
+    expect(ackedThrough).toEqual([99, -1, -1]);
+    expect(failures.map((f) => [f.message, f.retriable])).toEqual([
+      ['partition 0: OUT_OF_ORDER_SEQUENCE_NUMBER', true],
+      ['partition 1: NOT_LEADER_OR_FOLLOWER', true],
+      ['partition 2: MESSAGE_TOO_LARGE', false],
+    ]);
   });
 });

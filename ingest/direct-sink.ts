@@ -47,13 +47,13 @@ const MAX_IN_FLIGHT = 3;
 const BROKER_TIMEOUT_MS = 30_000;
 
 /** a partition's batch as sealed, with its first and last sequence (counted without Kafka's wrap) */
-interface Sealed {
+export interface Sealed {
   batch: Buffer;
   first: number;
   last: number;
 }
 
-interface PartitionResult {
+export interface PartitionResult {
   partition: number;
   errorCode: number;
   errorMessage: string | null;
@@ -72,6 +72,33 @@ class PartitionError extends PipelineError {}
  */
 export function heldAlready(firstSequence: number, ackedThrough: number): boolean {
   return firstSequence <= ackedThrough + 1;
+}
+
+/**
+ * Takes the broker's answers to a Produce request: each partition the broker holds now (taken, a
+ * duplicate, or out of order but {@link heldAlready}) leaves `pending` and moves `ackedThrough`;
+ * returns why each other one failed, `retriable` as Kafka's protocol defines it.
+ */
+export function takeAnswers(results: readonly PartitionResult[], pending: Map<number, Sealed>, ackedThrough: number[]): PartitionError[] {
+  const failures: PartitionError[] = [];
+  for (const { partition, errorCode, errorMessage } of results) {
+    const { first, last } = pending.get(partition)!;
+    // a duplicate is a batch the broker already holds: a retry whose first answer was lost
+    const taken =
+      errorCode === 0 ||
+      errorCode === DUPLICATE_SEQUENCE_NUMBER ||
+      (errorCode === OUT_OF_ORDER_SEQUENCE_NUMBER && heldAlready(first, ackedThrough[partition]!));
+    if (taken) {
+      ackedThrough[partition] = Math.max(ackedThrough[partition]!, last);
+      pending.delete(partition);
+      continue;
+    }
+    const name = protocolErrorsCodesById[errorCode as keyof typeof protocolErrorsCodesById] ?? `error ${errorCode}`;
+    // out of order: an earlier batch of this partition failed and is being sent again; this one follows it
+    const retriable = errorCode === OUT_OF_ORDER_SEQUENCE_NUMBER || (protocolErrors[name as keyof typeof protocolErrors]?.canRetry ?? false);
+    failures.push(new PartitionError(`partition ${partition}: ${name}${errorMessage ? ` (${errorMessage})` : ''}`, { retriable }));
+  }
+  return failures;
 }
 
 function produceRequest(topic: string, batches: ReadonlyMap<number, Buffer>): Writer {
@@ -195,23 +222,7 @@ export function createDirectSink({ kafka: endpoint, topic, clientId = 'moviereco
                 // an established connection is taken at once, so that sends leave in the order they were sealed
                 const broker = meta.brokers.get(leader) as Broker;
                 const connection = pool.getEstablishedConnection(broker) ?? (await pool.get(broker));
-                for (const { partition, errorCode, errorMessage } of await send(connection, topic, batches)) {
-                  const { first, last } = pending.get(partition)!;
-                  // a duplicate is a batch the broker already holds: a retry whose first answer was lost
-                  const taken =
-                    errorCode === 0 ||
-                    errorCode === DUPLICATE_SEQUENCE_NUMBER ||
-                    (errorCode === OUT_OF_ORDER_SEQUENCE_NUMBER && heldAlready(first, ackedThrough[partition]!));
-                  if (taken) {
-                    ackedThrough[partition] = Math.max(ackedThrough[partition]!, last);
-                    pending.delete(partition);
-                    continue;
-                  }
-                  const name = protocolErrorsCodesById[errorCode as keyof typeof protocolErrorsCodesById] ?? `error ${errorCode}`;
-                  // out of order: an earlier batch of this partition failed and is being sent again; this one follows it
-                  const retriable = errorCode === OUT_OF_ORDER_SEQUENCE_NUMBER || (protocolErrors[name as keyof typeof protocolErrors]?.canRetry ?? false);
-                  failures.push(new PartitionError(`partition ${partition}: ${name}${errorMessage ? ` (${errorMessage})` : ''}`, { retriable }));
-                }
+                failures.push(...takeAnswers(await send(connection, topic, batches), pending, ackedThrough));
               } catch (error) {
                 // no connection or no answer: the leader may have moved or restarted
                 failures.push(new PipelineError((error as Error).message, { cause: error, retriable: true }));

@@ -219,9 +219,11 @@ export function createDirectSink({ kafka: endpoint, topic, clientId = 'moviereco
           await Promise.all(
             [...byLeader].map(async ([leader, batches]) => {
               try {
-                // an established connection is taken at once, so that sends leave in the order they were sealed
+                // a connected connection is taken at once, so that sends leave in the order they were
+                // sealed; one still logging in is waited for (a request sent during SASL is refused)
                 const broker = meta.brokers.get(leader) as Broker;
-                const connection = pool.getEstablishedConnection(broker) ?? (await pool.get(broker));
+                const established = pool.getEstablishedConnection(broker);
+                const connection = established?.isConnected() ? established : await pool.get(broker);
                 failures.push(...takeAnswers(await send(connection, topic, batches), pending, ackedThrough));
               } catch (error) {
                 // no connection or no answer: the leader may have moved or restarted

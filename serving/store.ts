@@ -98,9 +98,9 @@ export interface RatingEvent {
 export interface RatingEvents {
   /**
    * Resolves once the event is acknowledged, rejects once it has failed for good (refused, or the
-   * producer closed before Kafka took it). It does not time
-   * out on the caller's schedule: how long to wait for it is the caller's choice (the API answers
-   * 503 after API_PUBLISH_TIMEOUT_MS), and the outcome can still be observed afterwards.
+   * producer closed before Kafka took it). It does not time out on the caller's schedule: how long
+   * to wait for it is the caller's choice (the API answers 503 after API_PUBLISH_TIMEOUT_MS), and
+   * the outcome can still be observed afterwards.
    */
   publish(event: RatingEvent): Promise<void>;
   close(): Promise<void>;

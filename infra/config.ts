@@ -24,9 +24,22 @@ const hostPortList = z
   .pipe(z.array(hostPort).min(1));
 
 const envSchema = z.object({
-  /** local: infra/ installs and runs every engine here; external: use existing clusters, start nothing */
-  STACK: z.enum(['local', 'external']).default('local'),
-  STACK_DIR: z.string().default(path.join(repoRoot, '.stack')),
+  /**
+   * local: infra/ installs and runs every engine here as processes; containers: the same engines
+   * as containers (testcontainers, a Docker engine); external: use existing clusters, start nothing
+   */
+  STACK: z.enum(['local', 'containers', 'external']).default('local'),
+  /** STACK=containers: the user-defined network's subnet (a /24); each process has a fixed address in it */
+  STACK_CONTAINERS_SUBNET: z
+    .string()
+    .regex(/^(\d{1,3}\.){3}0\/24$/, 'expected a /24 such as 172.29.42.0/24')
+    .default('172.29.42.0/24'),
+  /** STACK=containers: the image the engine images are built on (Java 17 on PATH); unset: Debian made here by debootstrap */
+  STACK_CONTAINERS_BASE_IMAGE: z.string().optional(),
+  /** STACK=containers: the Debian mirror debootstrap builds the base image from */
+  STACK_CONTAINERS_DEBIAN_MIRROR: z.url().default('http://deb.debian.org/debian'),
+  /** default: <repo>/.stack, and <repo>/.stack-containers for STACK=containers (addresses and data differ) */
+  STACK_DIR: z.string().optional(),
   STACK_READY_TIMEOUT_S: z.coerce.number().positive().default(180),
   /** a Java 17 (or 11) installation; Cassandra refuses anything newer */
   JAVA_HOME: z.string().optional(),
@@ -109,6 +122,38 @@ const envSchema = z.object({
 
 export type Env = z.input<typeof envSchema>;
 
+/**
+ * STACK=containers: each process's address in the network's /24 (the host reaches a Linux bridge
+ * network directly, so the product's clients and the containers use the same addresses).
+ */
+export const CONTAINER_HOSTS = Object.freeze({
+  kafka: 10,
+  cassandra: 11,
+  'hdfs-namenode': 12,
+  'hdfs-datanode': 13,
+  'flink-jobmanager': 14,
+  'flink-taskmanager': 15,
+});
+
+/** The addresses STACK=containers assigns: not to be set by hand there. */
+const CONTAINER_ADDRESS_KEYS = ['KAFKA_BROKERS', 'CASSANDRA_CONTACT_POINTS', 'HDFS_URL', 'WEBHDFS_URL', 'FLINK_REST_URL'] as const;
+
+function containerHost(subnet: string, name: keyof typeof CONTAINER_HOSTS): string {
+  return subnet.replace(/0\/24$/, String(CONTAINER_HOSTS[name]));
+}
+
+/** The engines' addresses on the containers' network, at their default ports. */
+function containerAddresses(subnet: string): Pick<z.output<typeof envSchema>, (typeof CONTAINER_ADDRESS_KEYS)[number]> {
+  const host = (name: keyof typeof CONTAINER_HOSTS) => containerHost(subnet, name);
+  return {
+    KAFKA_BROKERS: [`${host('kafka')}:9092`],
+    CASSANDRA_CONTACT_POINTS: [`${host('cassandra')}:9042`],
+    HDFS_URL: `hdfs://${host('hdfs-namenode')}:9000`,
+    WEBHDFS_URL: `http://${host('hdfs-namenode')}:9870`,
+    FLINK_REST_URL: `http://${host('flink-jobmanager')}:8081`,
+  };
+}
+
 function parseHostPort(value: string): { host: string; port: number } {
   const i = value.lastIndexOf(':');
   return { host: value.slice(0, i), port: Number(value.slice(i + 1)) };
@@ -154,8 +199,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`),
     );
   }
-  const e = parsed.data;
-  const stackDir = path.resolve(e.STACK_DIR);
+  const containers = parsed.data.STACK === 'containers';
+  const e = containers ? { ...parsed.data, ...containerAddresses(parsed.data.STACK_CONTAINERS_SUBNET) } : parsed.data;
+  const stackDir = path.resolve(e.STACK_DIR ?? path.join(repoRoot, containers ? '.stack-containers' : '.stack'));
   const kafka = parseHostPort(e.KAFKA_BROKERS[0]!);
   const cassandra = parseHostPort(e.CASSANDRA_CONTACT_POINTS[0]!);
   const hdfs = new URL(e.HDFS_URL);
@@ -163,8 +209,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const flink = new URL(e.FLINK_REST_URL);
   const sasl = e.KAFKA_SECURITY_PROTOCOL.startsWith('SASL');
   const cassandraLogin = e.CASSANDRA_AUTH === 'password';
-  const local = e.STACK === 'local';
+  // the engines run here (as processes or containers): the project makes their passwords and settings
+  const local = e.STACK !== 'external';
   const problems = [
+    ...(containers
+      ? CONTAINER_ADDRESS_KEYS.filter((key) => key in defined).map(
+          (key) => `${key}: STACK=containers gives every engine an address in STACK_CONTAINERS_SUBNET (${e.STACK_CONTAINERS_SUBNET}); leave it unset`,
+        )
+      : []),
     // locally the passwords are made (localSecrets); external clusters have their own
     ...(!local && sasl && e.KAFKA_PASSWORD === undefined ? [`KAFKA_PASSWORD: required with KAFKA_SECURITY_PROTOCOL=${e.KAFKA_SECURITY_PROTOCOL}`] : []),
     ...(!local && cassandraLogin && e.CASSANDRA_PASSWORD === undefined ? ['CASSANDRA_PASSWORD: required with CASSANDRA_AUTH=password'] : []),
@@ -200,6 +252,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       tmp: path.join(stackDir, 'tmp'),
     }),
     readyTimeoutMs: e.STACK_READY_TIMEOUT_S * 1000,
+    containers: containers
+      ? Object.freeze({
+          subnet: e.STACK_CONTAINERS_SUBNET,
+          baseImage: e.STACK_CONTAINERS_BASE_IMAGE,
+          debianMirror: e.STACK_CONTAINERS_DEBIAN_MIRROR,
+          hostOf: (name: string) => (name in CONTAINER_HOSTS ? containerHost(e.STACK_CONTAINERS_SUBNET, name as keyof typeof CONTAINER_HOSTS) : undefined),
+        })
+      : undefined,
     javaHome: e.JAVA_HOME,
     kafka: Object.freeze({
       brokers: e.KAFKA_BROKERS,
@@ -245,6 +305,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       dataNodeIpcPort: e.HDFS_DATANODE_IPC_PORT,
       nameNodeHeapMb: e.HDFS_NAMENODE_HEAP_MB,
       dataNodeHeapMb: e.HDFS_DATANODE_HEAP_MB,
+      /** where the local DataNode listens: the NameNode's host, or its own container's */
+      dataNodeHost: containers ? containerHost(e.STACK_CONTAINERS_SUBNET, 'hdfs-datanode') : hdfs.hostname,
     }),
     flink: Object.freeze({
       restUrl: e.FLINK_REST_URL.replace(/\/$/, ''),
@@ -260,6 +322,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       jobManagerMb: e.FLINK_JOBMANAGER_MB,
       taskManagerMb: e.FLINK_TASKMANAGER_MB,
       taskSlots: e.FLINK_TASK_SLOTS,
+      /**
+       * where the local JobManager and TaskManager bind: their host, or every address of their
+       * container (Flink reaches its own blob server at localhost, so the container's address alone fails)
+       */
+      bindHost: containers ? '0.0.0.0' : flink.hostname,
+      /** where the local TaskManager listens: the JobManager's host, or its own container's */
+      taskManagerHost: containers ? containerHost(e.STACK_CONTAINERS_SUBNET, 'flink-taskmanager') : flink.hostname,
       checkpointsDir,
     }),
     spark: Object.freeze({

@@ -145,6 +145,11 @@ export interface Started {
   logFile: string;
 }
 
+/** The `java` arguments of a process, marked as this stack's (a container's too, so /proc shows it). */
+export function javaArgv(spec: ProcessSpec, stackDir: string): string[] {
+  return [STACK_MARK + stackDir, PROCESS_MARK + spec.name, ...spec.jvmOptions, '-cp', spec.classpath.join(':'), spec.mainClass, ...spec.args];
+}
+
 /** Starts a detached JVM whose output goes to `<logs>/<name>.log`. */
 export async function startProcess(
   spec: ProcessSpec,
@@ -166,7 +171,7 @@ export async function startProcess(
   fs.mkdirSync(cwd, { recursive: true });
   const fd = fs.openSync(logFile, 'a');
   fs.writeSync(fd, `\n==== ${new Date().toISOString()} starting ${spec.name} ====\n`);
-  const argv = [STACK_MARK + stackDir, PROCESS_MARK + spec.name, ...spec.jvmOptions, '-cp', spec.classpath.join(':'), spec.mainClass, ...spec.args];
+  const argv = javaArgv(spec, stackDir);
   const child = spawn(java.bin, argv, {
     cwd,
     detached: true,

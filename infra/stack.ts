@@ -9,6 +9,7 @@ import { waitFor, withDeadline } from '../lib/wait-for.ts';
 import { loadConfig, type StackConfig } from './config.ts';
 import { engineContext, writePrivateFile, type Engine, type EngineName } from './engines/engine.ts';
 import { ENGINES } from './engines/index.ts';
+import { ensureImages, ensureNetwork, removeContainers, startContainer } from './containers.ts';
 import { installEngines, isInstalled } from './install.ts';
 import { findJava, listStackProcesses, logFileOf, residentMb, startProcess, stopProcess, tailFile, type Started } from './process.ts';
 
@@ -91,6 +92,15 @@ export function createStack({ config = loadConfig(), engines = ENGINES, log = co
     );
     for (const dir of Object.values(config.dirs)) fs.mkdirSync(dir, { recursive: true });
     writeJobsClientSecurity(config);
+    const containers = config.mode === 'containers';
+    if (containers) {
+      await ensureImages(
+        config,
+        selected.filter((e) => processNamesOf(e, java).length > 0).map((e) => e.name),
+        log,
+      );
+      await ensureNetwork(config);
+    }
 
     const running = listStackProcesses(config.stackDir);
     const launched: { engine: Engine; name: string; started: Started }[] = [];
@@ -106,7 +116,9 @@ export function createStack({ config = loadConfig(), engines = ENGINES, log = co
           launched.push({
             engine,
             name: spec.name,
-            started: await startProcess(spec, { java, stackDir: config.stackDir, logsDir: config.dirs.logs, cwd: ctx.dataDir }),
+            started: containers
+              ? await startContainer(spec, { config, engine: engine.name, cwd: ctx.dataDir })
+              : await startProcess(spec, { java, stackDir: config.stackDir, logsDir: config.dirs.logs, cwd: ctx.dataDir }),
           });
         }
       }
@@ -173,7 +185,14 @@ export function createStack({ config = loadConfig(), engines = ENGINES, log = co
     const selected = byName(names);
     const wanted = new Set(selected.flatMap((e) => processNamesOf(e)));
     const targets = listStackProcesses(config.stackDir).filter((p) => wanted.has(p.name) || !names?.length);
+    // containers (and the network with the last of them) go too, stopped or crashed ones included
+    const removeStopped = async () => {
+      if (config.mode !== 'containers') return;
+      const removed = await removeContainers(config, names?.length ? [...wanted] : undefined);
+      if (removed.length > 0) log(`removed containers: ${removed.join(', ')}`);
+    };
     if (targets.length === 0) {
+      await removeStopped();
       log('nothing running');
       return;
     }
@@ -190,10 +209,11 @@ export function createStack({ config = loadConfig(), engines = ENGINES, log = co
     }
     const left = listStackProcesses(config.stackDir).filter((p) => targets.some((t) => t.pid === p.pid));
     if (left.length > 0) throw new StackError('stack', `processes still running after stop: ${left.map((p) => `${p.name} (${p.pid})`).join(', ')}`);
+    await removeStopped();
   }
 
   async function status(): Promise<StatusRow[]> {
-    const running = config.mode === 'local' ? listStackProcesses(config.stackDir) : [];
+    const running = config.mode === 'external' ? [] : listStackProcesses(config.stackDir);
     const rows: StatusRow[] = [];
     await Promise.all(
       engines.map(async (engine) => {
@@ -273,7 +293,7 @@ export type Stack = ReturnType<typeof createStack>;
  */
 export function writeJobsClientSecurity(config: StackConfig): void {
   const file = config.flink.clientSecurityFile;
-  if (config.mode !== 'local' || !file) return;
+  if (config.mode === 'external' || !file) return;
   writePrivateFile(file, clientSecurityProperties(config.kafka.security, config.cassandra));
 }
 

@@ -155,7 +155,7 @@ export const cassandraEngine: Engine = {
     try {
       return await releaseVersion(config);
     } catch (error) {
-      if (config.mode !== 'local' || !config.cassandra.credentials || !isCassandraLoginRefused(error)) throw loginRefused(error, config) ?? error;
+      if (config.mode === 'external' || !config.cassandra.credentials || !isCassandraLoginRefused(error)) throw loginRefused(error, config) ?? error;
       await makeLocalRole(config);
       return await releaseVersion(config).catch((e: unknown) => {
         throw loginRefused(e, config) ?? e;

@@ -1,0 +1,228 @@
+/**
+ * STACK=containers: the stack's processes as containers, through testcontainers and a Docker
+ * engine. Each process runs the same JVM command line as with STACK=local, in an image of its
+ * engine (the installed Maven jars on a Java 17 base), on one user-defined network where it has a
+ * fixed address (config.ts, CONTAINER_HOSTS); `conf/`, `data/`, `logs/` and `tmp/` of the state
+ * folder are mounted at the same paths. The JVM keeps its `-Dmoviereco.*` marks, so `status`,
+ * `down` and the drills find a container's process in /proc as they find a local one.
+ *
+ * Images need no registry: the base is Debian made here by debootstrap (or STACK_CONTAINERS_BASE_IMAGE),
+ * and every image is tagged with a hash of what it is made of, so it is built once and again only
+ * when a pinned version changes. Nothing is left behind without testcontainers' reaper: containers
+ * and the network carry the state folder in a label and are removed by `down` and by the next `up`.
+ */
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { GenericContainer, getContainerRuntimeClient, ImageName, type ContainerRuntimeClient } from 'testcontainers';
+import { StackError } from '../lib/errors.ts';
+import type { StackConfig } from './config.ts';
+import type { EngineName } from './engines/engine.ts';
+import { installKey } from './install.ts';
+import { javaArgv, logFileOf, type ProcessSpec, type Started } from './process.ts';
+
+const execFileAsync = promisify(execFile);
+
+// the reaper (Ryuk) removes what a test process made when that process exits: the stack outlives
+// the `up` that starts it, and the reaper's image cannot be pulled where no registry is reachable
+process.env.TESTCONTAINERS_RYUK_DISABLED = 'true';
+
+const STACK_LABEL = 'moviereco.stack';
+const PROCESS_LABEL = 'moviereco.process';
+/** where an engine's jars are in its image */
+const IMAGE_LIB = '/opt/moviereco/lib';
+/** the base image made by debootstrap: Debian 12 with Java 17 */
+const DEBIAN_SUITE = 'bookworm';
+const BASE_PACKAGES = ['openjdk-17-jre-headless'];
+
+type Config = StackConfig & { containers: NonNullable<StackConfig['containers']> };
+
+function containersOf(config: StackConfig): Config {
+  if (!config.containers) throw new StackError('containers', `STACK=${config.mode}: no containers to manage`);
+  return config as Config;
+}
+
+function shortHash(...parts: string[]): string {
+  const hash = createHash('sha256');
+  for (const part of parts) hash.update(`${part}\0`);
+  return hash.digest('hex').slice(0, 12);
+}
+
+/** Names are per state folder, so two clones of the project keep apart. */
+export function networkName(config: StackConfig): string {
+  return `moviereco-${shortHash(config.stackDir)}`;
+}
+
+export function containerName(config: StackConfig, process: string): string {
+  return `${networkName(config)}-${process}`;
+}
+
+export function baseImage(config: StackConfig): string {
+  return containersOf(config).containers.baseImage ?? `moviereco/base:${shortHash(DEBIAN_SUITE, ...BASE_PACKAGES)}`;
+}
+
+export function engineImage(config: StackConfig, engine: EngineName): string {
+  return `moviereco/${engine}:${shortHash(installKey(engine), baseImage(config))}`;
+}
+
+async function runtime(): Promise<ContainerRuntimeClient> {
+  try {
+    return await getContainerRuntimeClient();
+  } catch (error) {
+    throw new StackError(
+      'containers',
+      'STACK=containers needs a Docker engine, and none answers (DOCKER_HOST or /var/run/docker.sock). On Debian: apt-get install docker.io, then start dockerd; or use STACK=local (processes, no Docker)',
+      { cause: error },
+    );
+  }
+}
+
+async function run(command: string, args: string[], logFile: string): Promise<void> {
+  try {
+    const { stdout, stderr } = await execFileAsync(command, args, { maxBuffer: 256 << 20 });
+    fs.appendFileSync(logFile, `\n==== ${command} ${args.join(' ')} ====\n${stdout}${stderr}`);
+  } catch (error) {
+    const e = error as { stdout?: string; stderr?: string; code?: string };
+    fs.appendFileSync(logFile, `\n==== ${command} (failed) ====\n${e.stdout ?? ''}${e.stderr ?? ''}`);
+    const hint = e.code === 'ENOENT' ? `: ${command} is not installed (Debian: apt-get install ${command})` : '';
+    throw new StackError('containers', `${command} failed${hint}`, { logFile, cause: error });
+  }
+}
+
+/** Builds `tag` from a folder with a Dockerfile; testcontainers does not fail on a failed build, so this checks. */
+async function buildImage(client: ContainerRuntimeClient, context: string, tag: string): Promise<void> {
+  await client.image.build(context, { t: tag, dockerfile: 'Dockerfile', labels: { [STACK_LABEL]: 'image' } });
+  if (!(await client.image.exists(ImageName.fromString(tag)))) {
+    throw new StackError('containers', `the image ${tag} was not built (docker build ${context} fails)`);
+  }
+}
+
+/** Debian by debootstrap, turned into an image from a tar file (no registry involved). */
+async function buildBaseImage(config: Config, client: ContainerRuntimeClient, tag: string, log: (line: string) => void): Promise<void> {
+  const work = path.join(config.dirs.tmp, 'base-image');
+  const rootfs = path.join(work, 'rootfs');
+  const logFile = logFileOf(config.dirs.logs, 'containers');
+  fs.rmSync(work, { recursive: true, force: true });
+  fs.mkdirSync(work, { recursive: true });
+  try {
+    log(`containers building ${tag}: Debian ${DEBIAN_SUITE} with ${BASE_PACKAGES.join(', ')} by debootstrap from ${config.containers.debianMirror} (once)`);
+    await run('debootstrap', ['--variant=minbase', `--include=${BASE_PACKAGES.join(',')}`, DEBIAN_SUITE, rootfs, config.containers.debianMirror], logFile);
+    await run('tar', ['-C', rootfs, '-cf', path.join(work, 'rootfs.tar'), '.'], logFile);
+    fs.rmSync(rootfs, { recursive: true, force: true });
+    fs.writeFileSync(path.join(work, 'Dockerfile'), 'FROM scratch\nADD rootfs.tar /\nCMD ["java", "-version"]\n');
+    await buildImage(client, work, tag);
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** The images of the given engines (and their base), each built only if missing. */
+export async function ensureImages(config: StackConfig, engines: readonly EngineName[], log: (line: string) => void): Promise<void> {
+  const c = containersOf(config);
+  const client = await runtime();
+  const base = baseImage(c);
+  const exists = (tag: string) => client.image.exists(ImageName.fromString(tag));
+  const missing: EngineName[] = [];
+  for (const engine of engines) if (!(await exists(engineImage(c, engine)))) missing.push(engine);
+  if (missing.length === 0) return;
+  if (!(await exists(base))) {
+    if (c.containers.baseImage) {
+      log(`containers pulling ${base}`);
+      await client.image.pull(ImageName.fromString(base));
+    } else {
+      await buildBaseImage(c, client, base, log);
+    }
+  }
+  for (const engine of missing) {
+    const started = Date.now();
+    const context = path.join(c.dirs.lib, engine);
+    fs.writeFileSync(path.join(context, 'Dockerfile'), `FROM ${base}\nCOPY . ${IMAGE_LIB}/${engine}/\n`);
+    fs.writeFileSync(path.join(context, '.dockerignore'), 'Dockerfile\n.dockerignore\n');
+    await buildImage(client, context, engineImage(c, engine));
+    log(`containers built ${engineImage(c, engine)} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  }
+}
+
+/** The user-defined network, made once; one with another subnet is an error, not a surprise. */
+export async function ensureNetwork(config: StackConfig): Promise<void> {
+  const c = containersOf(config);
+  const client = await runtime();
+  const name = networkName(c);
+  const found = await client.container.dockerode.listNetworks({ filters: { name: [name] } });
+  const existing = found.find((n) => n.Name === name);
+  if (existing) {
+    const subnet = existing.IPAM?.Config?.[0]?.Subnet;
+    if (subnet !== c.containers.subnet) {
+      throw new StackError('containers', `the network ${name} has subnet ${subnet}, the configuration asks for ${c.containers.subnet}: npm run stack -- down removes it`);
+    }
+    return;
+  }
+  await client.network.create({
+    Name: name,
+    Driver: 'bridge',
+    CheckDuplicate: true,
+    IPAM: { Driver: 'default', Config: [{ Subnet: c.containers.subnet }] },
+    Labels: { [STACK_LABEL]: c.stackDir },
+  });
+}
+
+/** A container with a fixed address on a user-defined network (testcontainers sets only aliases). */
+class AddressedContainer extends GenericContainer {
+  constructor(image: string, network: string, address: string) {
+    super(image);
+    this.withNetworkMode(network);
+    this.createOpts.NetworkingConfig = { EndpointsConfig: { [network]: { IPAMConfig: { IPv4Address: address } } } };
+  }
+}
+
+/** Starts a process of the stack as a container; its output goes to `<logs>/<name>.log` as a local one's does. */
+export async function startContainer(spec: ProcessSpec, { config, engine, cwd }: { config: StackConfig; engine: EngineName; cwd: string }): Promise<Started> {
+  const c = containersOf(config);
+  const address = c.containers.hostOf(spec.name);
+  if (!address) throw new StackError(spec.name, 'has no address on the containers network (config.ts, CONTAINER_HOSTS)');
+  const client = await runtime();
+  await removeContainers(c, [spec.name]);
+  const logFile = logFileOf(c.dirs.logs, spec.name);
+  fs.mkdirSync(cwd, { recursive: true });
+  fs.appendFileSync(logFile, `\n==== ${new Date().toISOString()} starting ${spec.name} (container) ====\n`);
+  // the jars are in the image; everything else the command line names is in the mounted folders
+  const inImage = (value: string) => value.replaceAll(c.dirs.lib, IMAGE_LIB);
+  const argv = javaArgv(spec, c.stackDir).map(inImage);
+  const mounts = [c.dirs.conf, c.dirs.data, c.dirs.logs, c.dirs.tmp].map((dir) => {
+    fs.mkdirSync(dir, { recursive: true });
+    return { source: dir, target: dir, mode: 'rw' as const };
+  });
+  const started = await new AddressedContainer(engineImage(c, engine), networkName(c), address)
+    .withName(containerName(c, spec.name))
+    .withLabels({ [STACK_LABEL]: c.stackDir, [PROCESS_LABEL]: spec.name })
+    .withUser(`${process.getuid?.() ?? 0}:${process.getgid?.() ?? 0}`)
+    .withEnvironment({ HOME: c.dirs.tmp, ...Object.fromEntries(Object.entries(spec.env ?? {}).map(([k, v]) => [k, inImage(v)])) })
+    .withBindMounts(mounts)
+    .withWorkingDir(cwd)
+    .withAutoRemove(false)
+    .withCommand(['sh', '-c', 'exec "$@" >> "$0" 2>&1', logFile, 'java', ...argv])
+    .start();
+  const container = client.container.getById(started.getId());
+  const pid = (await client.container.inspect(container)).State.Pid;
+  const exited = (container.wait() as Promise<{ StatusCode: number }>).then(
+    (r) => r.StatusCode,
+    () => -1,
+  );
+  return { pid, exited, logFile };
+}
+
+/** Removes the stack's containers (the named processes', or all) whatever their state, and with all of them the network. */
+export async function removeContainers(config: StackConfig, processes?: readonly string[]): Promise<string[]> {
+  const client = await runtime();
+  const dockerode = client.container.dockerode;
+  const listed = await dockerode.listContainers({ all: true, filters: { label: [`${STACK_LABEL}=${config.stackDir}`] } });
+  const doomed = listed.filter((c) => !processes || processes.includes(c.Labels[PROCESS_LABEL] ?? ''));
+  await Promise.all(doomed.map((c) => dockerode.getContainer(c.Id).remove({ force: true })));
+  if (!processes) {
+    const networks = await dockerode.listNetworks({ filters: { label: [`${STACK_LABEL}=${config.stackDir}`] } });
+    await Promise.all(networks.map((n) => dockerode.getNetwork(n.Id).remove()));
+  }
+  return doomed.map((c) => c.Labels[PROCESS_LABEL] ?? c.Id);
+}

@@ -31,8 +31,17 @@ export default defineConfig({
           name: 'integration',
           include: ['test/**/*.it.test.ts'],
           // the failure drills take a quarter of the suite's time (11 min of about 40 on a CI
-          // machine): `npm run test:drills` (or `npm run drills`), not `npm test`
-          exclude: ['test/drills.it.test.ts'],
+          // machine): `npm run test:drills` (or `npm run drills`), not `npm test`; the containers
+          // test needs STACK=containers: `npm run test:containers`
+          exclude: ['test/drills.it.test.ts', 'test/containers.it.test.ts'],
+          ...onTheStack,
+        },
+      },
+      {
+        test: {
+          // STACK=containers (npm run test:containers): the engines and the whole loop on containers
+          name: 'containers',
+          include: ['test/engines.it.test.ts', 'test/e2e.it.test.ts', 'test/containers.it.test.ts'],
           ...onTheStack,
         },
       },

@@ -51,6 +51,45 @@ describe('infra > config', () => {
     expect(c.spark.master).toBe('spark://master:7077');
   });
 
+  it('STACK=containers gives every process a fixed address in its subnet, and the clients use them', () => {
+    const c = loadConfig({ STACK: 'containers', STACK_CONTAINERS_SUBNET: '10.77.3.0/24', STACK_DIR: '/srv/c' });
+    expect(c.mode).toBe('containers');
+    expect(c.kafka.brokers).toEqual(['10.77.3.10:9092']);
+    expect(c.cassandra).toMatchObject({ host: '10.77.3.11', port: 9042 });
+    expect(c.hdfs).toMatchObject({ url: 'hdfs://10.77.3.12:9000', webUrl: 'http://10.77.3.12:9870', dataNodeHost: '10.77.3.13' });
+    expect(c.flink).toMatchObject({ restUrl: 'http://10.77.3.14:8081', taskManagerHost: '10.77.3.15', bindHost: '0.0.0.0' });
+    expect(c.containers?.hostOf('flink-taskmanager')).toBe('10.77.3.15');
+    expect(c.containers?.hostOf('spark')).toBeUndefined();
+    // the engines run here, as with processes: the project makes their passwords
+    expect(c.kafka.security.password).toBeDefined();
+    // processes keep one host per engine and their own folder
+    const local = loadConfig({ STACK_DIR: '/srv/l' });
+    expect(local.containers).toBeUndefined();
+    expect(local.hdfs.dataNodeHost).toBe('127.0.0.1');
+    expect(local.flink).toMatchObject({ taskManagerHost: '127.0.0.1', bindHost: '127.0.0.1' });
+  });
+
+  it("STACK=containers keeps its state apart from the processes' by default", () => {
+    expect(path.basename(loadConfig({ STACK: 'containers' }).stackDir)).toBe('.stack-containers');
+    expect(path.basename(loadConfig({}).stackDir)).toBe('.stack');
+  });
+
+  it('STACK=containers refuses addresses set by hand, and a subnet that is not a /24', () => {
+    const problems = (env: Record<string, string>) => {
+      try {
+        loadConfig({ STACK: 'containers', STACK_DIR: '/srv/c', ...env });
+        return [];
+      } catch (error) {
+        return (error as ConfigError).issues;
+      }
+    };
+    expect(problems({ KAFKA_BROKERS: '127.0.0.1:9092', HDFS_URL: 'hdfs://127.0.0.1:9000' })).toEqual([
+      expect.stringMatching(/^KAFKA_BROKERS: STACK=containers gives every engine an address in STACK_CONTAINERS_SUBNET/),
+      expect.stringMatching(/^HDFS_URL: /),
+    ]);
+    expect(problems({ STACK_CONTAINERS_SUBNET: '10.0.0.0/16' })).toEqual([expect.stringMatching(/^STACK_CONTAINERS_SUBNET: expected a \/24/)]);
+  });
+
   it('checkpoints go below the stack folder unless FLINK_CHECKPOINTS_DIR says where', () => {
     expect(loadConfig({ STACK_DIR: '/srv/stack' }).flink.checkpointsDir).toBe('file:///srv/stack/data/flink/checkpoints');
     expect(loadConfig({ FLINK_CHECKPOINTS_DIR: 'hdfs://nn:8020/flink/checkpoints/' }).flink.checkpointsDir).toBe('hdfs://nn:8020/flink/checkpoints');

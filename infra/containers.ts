@@ -104,6 +104,7 @@ async function buildBaseImage(config: Config, client: ContainerRuntimeClient, ta
   const work = path.join(config.dirs.tmp, 'base-image');
   const rootfs = path.join(work, 'rootfs');
   const logFile = logFileOf(config.dirs.logs, 'containers');
+  const started = Date.now();
   fs.rmSync(work, { recursive: true, force: true });
   fs.mkdirSync(work, { recursive: true });
   try {
@@ -113,6 +114,7 @@ async function buildBaseImage(config: Config, client: ContainerRuntimeClient, ta
     fs.rmSync(rootfs, { recursive: true, force: true });
     fs.writeFileSync(path.join(work, 'Dockerfile'), 'FROM scratch\nADD rootfs.tar /\nCMD ["java", "-version"]\n');
     await buildImage(client, work, tag);
+    log(`containers built ${tag} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }
@@ -155,7 +157,10 @@ export async function ensureNetwork(config: StackConfig): Promise<void> {
   if (existing) {
     const subnet = existing.IPAM?.Config?.[0]?.Subnet;
     if (subnet !== c.containers.subnet) {
-      throw new StackError('containers', `the network ${name} has subnet ${subnet}, the configuration asks for ${c.containers.subnet}: npm run stack -- down removes it`);
+      throw new StackError(
+        'containers',
+        `the network ${name} has subnet ${subnet}, the configuration asks for ${c.containers.subnet}: npm run stack -- down removes it`,
+      );
     }
     return;
   }
@@ -225,4 +230,43 @@ export async function removeContainers(config: StackConfig, processes?: readonly
     await Promise.all(networks.map((n) => dockerode.getNetwork(n.Id).remove()));
   }
   return doomed.map((c) => c.Labels[PROCESS_LABEL] ?? c.Id);
+}
+
+/** The Docker engine's version, or undefined when none answers. */
+export async function dockerEngineVersion(): Promise<string | undefined> {
+  try {
+    const client = await getContainerRuntimeClient();
+    return String(client.info.containerRuntime.serverVersion);
+  } catch {
+    return undefined;
+  }
+}
+
+export interface StackContainer {
+  process: string;
+  name: string;
+  image: string;
+  state: string;
+  /** its address on the stack's network */
+  address: string | undefined;
+}
+
+/** The stack's containers, whatever their state. */
+export async function listContainers(config: StackConfig): Promise<StackContainer[]> {
+  const client = await runtime();
+  const listed = await client.container.dockerode.listContainers({ all: true, filters: { label: [`${STACK_LABEL}=${config.stackDir}`] } });
+  return listed.map((c) => ({
+    process: c.Labels[PROCESS_LABEL] ?? '',
+    name: (c.Names[0] ?? '').replace(/^\//, ''),
+    image: c.Image,
+    state: c.State,
+    address: c.NetworkSettings?.Networks?.[networkName(config)]?.IPAMConfig?.IPv4Address ?? c.NetworkSettings?.Networks?.[networkName(config)]?.IPAddress,
+  }));
+}
+
+/** Whether the stack's network exists. */
+export async function hasNetwork(config: StackConfig): Promise<boolean> {
+  const client = await runtime();
+  const found = await client.container.dockerode.listNetworks({ filters: { name: [networkName(config)] } });
+  return found.some((n) => n.Name === networkName(config));
 }

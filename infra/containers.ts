@@ -15,6 +15,7 @@ import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import readline from 'node:readline';
 import { promisify } from 'node:util';
 import { GenericContainer, getContainerRuntimeClient, ImageName, type ContainerRuntimeClient } from 'testcontainers';
 import { StackError } from '../lib/errors.ts';
@@ -154,12 +155,14 @@ export async function ensureNetwork(config: StackConfig): Promise<void> {
   const name = networkName(c);
   const found = await client.container.dockerode.listNetworks({ filters: { name: [name] } });
   const existing = found.find((n) => n.Name === name);
+  // fixed addresses are in the lower half; containers without one (spark-submit) get theirs from the upper
+  const ipam = { Subnet: c.containers.subnet, IPRange: c.containers.subnet.replace(/0\/24$/, '128/25') };
   if (existing) {
-    const subnet = existing.IPAM?.Config?.[0]?.Subnet;
-    if (subnet !== c.containers.subnet) {
+    const found = existing.IPAM?.Config?.[0];
+    if (found?.Subnet !== ipam.Subnet || found?.IPRange !== ipam.IPRange) {
       throw new StackError(
         'containers',
-        `the network ${name} has subnet ${subnet}, the configuration asks for ${c.containers.subnet}: npm run stack -- down removes it`,
+        `the network ${name} has subnet ${found?.Subnet} (range ${found?.IPRange}), the configuration asks for ${ipam.Subnet} (range ${ipam.IPRange}): npm run stack -- down removes it`,
       );
     }
     return;
@@ -168,7 +171,7 @@ export async function ensureNetwork(config: StackConfig): Promise<void> {
     Name: name,
     Driver: 'bridge',
     CheckDuplicate: true,
-    IPAM: { Driver: 'default', Config: [{ Subnet: c.containers.subnet }] },
+    IPAM: { Driver: 'default', Config: [ipam] },
     Labels: { [STACK_LABEL]: c.stackDir },
   });
 }
@@ -192,40 +195,97 @@ export async function startContainer(spec: ProcessSpec, { config, engine, cwd }:
   const logFile = logFileOf(c.dirs.logs, spec.name);
   fs.mkdirSync(cwd, { recursive: true });
   fs.appendFileSync(logFile, `\n==== ${new Date().toISOString()} starting ${spec.name} (container) ====\n`);
-  // the jars are in the image; everything else the command line names is in the mounted folders
-  const inImage = (value: string) => value.replaceAll(c.dirs.lib, IMAGE_LIB);
-  const argv = javaArgv(spec, c.stackDir).map(inImage);
-  const mounts = [c.dirs.conf, c.dirs.data, c.dirs.logs, c.dirs.tmp].map((dir) => {
-    fs.mkdirSync(dir, { recursive: true });
-    return { source: dir, target: dir, mode: 'rw' as const };
-  });
-  const started = await new AddressedContainer(engineImage(c, engine), networkName(c), address)
+  const started = await stackContainer(c, new AddressedContainer(engineImage(c, engine), networkName(c), address), { process: spec.name, env: spec.env })
     .withName(containerName(c, spec.name))
-    .withLabels({ [STACK_LABEL]: c.stackDir, [PROCESS_LABEL]: spec.name })
-    .withUser(`${process.getuid?.() ?? 0}:${process.getgid?.() ?? 0}`)
-    .withEnvironment({ HOME: c.dirs.tmp, ...Object.fromEntries(Object.entries(spec.env ?? {}).map(([k, v]) => [k, inImage(v)])) })
-    .withBindMounts(mounts)
     .withWorkingDir(cwd)
-    .withAutoRemove(false)
-    .withCommand(['sh', '-c', 'exec "$@" >> "$0" 2>&1', logFile, 'java', ...argv])
+    .withCommand(['sh', '-c', 'exec "$@" >> "$0" 2>&1', logFile, 'java', ...javaArgv(spec, c.stackDir).map((a) => inImage(c, a))])
     .start();
-  const container = client.container.getById(started.getId());
+  const { pid, wait } = await processOf(client, started.getId());
+  return { pid, exited: wait, logFile };
+}
+
+/** The jars are in the image; everything else a command line names is in the mounted folders. */
+function inImage(config: Config, value: string): string {
+  return value.replaceAll(config.dirs.lib, IMAGE_LIB);
+}
+
+/** What every container of the stack has: labels, this user, and the state folder's conf, data, logs and tmp at their own paths. */
+function stackContainer<T extends GenericContainer>(
+  config: Config,
+  container: T,
+  { process, env = {}, readOnly = [] }: { process: string; env?: Record<string, string>; readOnly?: readonly string[] },
+): T {
+  const mounts = [config.dirs.conf, config.dirs.data, config.dirs.logs, config.dirs.tmp].map((dir): { source: string; target: string; mode: 'rw' | 'ro' } => {
+    fs.mkdirSync(dir, { recursive: true });
+    return { source: dir, target: dir, mode: 'rw' };
+  });
+  mounts.push(...readOnly.map((dir) => ({ source: dir, target: dir, mode: 'ro' as const })));
+  return container
+    .withLabels({ [STACK_LABEL]: config.stackDir, [PROCESS_LABEL]: process })
+    .withUser(`${globalThis.process.getuid?.() ?? 0}:${globalThis.process.getgid?.() ?? 0}`)
+    .withEnvironment({ HOME: config.dirs.tmp, ...Object.fromEntries(Object.entries(env).map(([k, v]) => [k, inImage(config, v)])) })
+    .withBindMounts(mounts)
+    .withAutoRemove(false);
+}
+
+/** The container's process as the host sees it (its pid, 0 once gone) and its exit status. */
+async function processOf(client: ContainerRuntimeClient, id: string): Promise<{ pid: number; wait: Promise<number> }> {
+  const container = client.container.getById(id);
   const pid = (await client.container.inspect(container)).State.Pid;
-  const exited = (container.wait() as Promise<{ StatusCode: number }>).then(
+  const wait = (container.wait() as Promise<{ StatusCode: number }>).then(
     (r) => r.StatusCode,
     () => -1,
   );
-  return { pid, exited, logFile };
+  return { pid, wait };
 }
 
-/** Removes the stack's containers (the named processes', or all) whatever their state, and with all of them the network. */
-export async function removeContainers(config: StackConfig, processes?: readonly string[]): Promise<string[]> {
+/**
+ * spark-submit's JVM (a job's driver, and with local[N] its executors too) in a container of the
+ * Spark image on the stack's network; its output reaches `onLine` line by line. The container is
+ * removed once it has ended; `pid` is the JVM's on the host, so a caller can kill it as a local one.
+ */
+export async function startSparkContainer(
+  config: StackConfig,
+  { argv, env, readOnly, onLine }: { argv: string[]; env: Record<string, string>; readOnly: string[]; onLine: (line: string) => void },
+): Promise<{ pid: number; exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }> }> {
+  const c = containersOf(config);
+  const client = await runtime();
+  let output: Promise<void> = Promise.resolve();
+  const started = await stackContainer(c, new GenericContainer(engineImage(c, 'spark')), { process: 'spark-submit', env, readOnly })
+    .withNetworkMode(networkName(c))
+    .withName(`${networkName(c)}-spark-submit-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`)
+    .withWorkingDir(c.dirs.tmp)
+    .withLogConsumer((stream) => {
+      output = new Promise((resolve) => readline.createInterface({ input: stream }).on('line', onLine).once('close', resolve));
+    })
+    .withCommand(['java', ...argv.map((a) => inImage(c, a))])
+    .start();
+  const { pid, wait } = await processOf(client, started.getId());
+  const exited = wait.then(async (status) => {
+    await Promise.race([output, new Promise((r) => setTimeout(r, 5000))]);
+    await client.container.dockerode
+      .getContainer(started.getId())
+      .remove({ force: true })
+      .catch(() => undefined);
+    // a JVM ended by a signal ends its container with 128 + the signal's number
+    if (status === 137) return { code: null, signal: 'SIGKILL' as const };
+    if (status === 143) return { code: null, signal: 'SIGTERM' as const };
+    return { code: status, signal: null };
+  });
+  return { pid: pid > 0 ? pid : -1, exited };
+}
+
+/**
+ * Removes the stack's containers (the named processes', or all; only those that have ended with
+ * `endedOnly`) whatever their state, and with all of them the network.
+ */
+export async function removeContainers(config: StackConfig, processes?: readonly string[], { endedOnly = false } = {}): Promise<string[]> {
   const client = await runtime();
   const dockerode = client.container.dockerode;
   const listed = await dockerode.listContainers({ all: true, filters: { label: [`${STACK_LABEL}=${config.stackDir}`] } });
-  const doomed = listed.filter((c) => !processes || processes.includes(c.Labels[PROCESS_LABEL] ?? ''));
+  const doomed = listed.filter((c) => (!processes || processes.includes(c.Labels[PROCESS_LABEL] ?? '')) && (!endedOnly || c.State !== 'running'));
   await Promise.all(doomed.map((c) => dockerode.getContainer(c.Id).remove({ force: true })));
-  if (!processes) {
+  if (!processes && !endedOnly) {
     const networks = await dockerode.listNetworks({ filters: { label: [`${STACK_LABEL}=${config.stackDir}`] } });
     await Promise.all(networks.map((n) => dockerode.getNetwork(n.Id).remove()));
   }

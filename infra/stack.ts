@@ -96,10 +96,13 @@ export function createStack({ config = loadConfig(), engines = ENGINES, log = co
     if (containers) {
       await ensureImages(
         config,
-        selected.filter((e) => processNamesOf(e, java).length > 0).map((e) => e.name),
+        selected.map((e) => e.name),
         log,
       );
       await ensureNetwork(config);
+      // what a killed run left behind: crashed engines, finished spark-submits
+      const removed = await removeContainers(config, undefined, { endedOnly: true });
+      if (removed.length > 0) log(`removed ended containers: ${removed.join(', ')}`);
     }
 
     const running = listStackProcesses(config.stackDir);

@@ -4,6 +4,7 @@ import type { StackConfig } from '../config.ts';
 import { spawn } from 'node:child_process';
 import readline from 'node:readline';
 import { StackError } from '../../lib/errors.ts';
+import { startSparkContainer } from '../containers.ts';
 import { canConnect, findJava } from '../process.ts';
 import { libClasspath, writePrivateFile, type Engine } from './engine.ts';
 import type { SparkRun, SparkSubmitOptions } from '../../lib/platform.ts';
@@ -109,6 +110,18 @@ export async function startSparkSubmit(config: StackConfig, options: SparkSubmit
   fs.mkdirSync(path.dirname(options.logFile), { recursive: true });
   const log = fs.createWriteStream(options.logFile, { flags: 'a' });
   log.write(`\n==== ${new Date().toISOString()} spark-submit ${options.mainClass} ${(options.args ?? []).join(' ')} ====\n`);
+  if (config.mode === 'containers') {
+    const run = await startSparkContainer(config, {
+      argv,
+      env: { HADOOP_USER_NAME: config.hdfs.user },
+      readOnly: [path.dirname(path.resolve(options.jar))],
+      onLine: (line) => {
+        log.write(`${line}\n`);
+        onLine(line);
+      },
+    });
+    return { pid: run.pid, exited: run.exited.then((result) => new Promise((resolve) => log.end(() => resolve(result)))) };
+  }
   const child = spawn(bin, argv, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   for (const stream of [child.stdout, child.stderr]) {
     readline.createInterface({ input: stream }).on('line', (line) => {

@@ -51,7 +51,7 @@ function shortHash(...parts: string[]): string {
   return hash.digest('hex').slice(0, 12);
 }
 
-/** Names are per state folder, so two clones of the project keep apart. */
+/** Names are per state folder; a second stack on one Docker engine needs a subnet of its own too. */
 export function networkName(config: StackConfig): string {
   return `moviereco-${shortHash(config.stackDir)}`;
 }
@@ -167,13 +167,21 @@ export async function ensureNetwork(config: StackConfig): Promise<void> {
     }
     return;
   }
-  await client.network.create({
-    Name: name,
-    Driver: 'bridge',
-    CheckDuplicate: true,
-    IPAM: { Driver: 'default', Config: [ipam] },
-    Labels: { [STACK_LABEL]: c.stackDir },
-  });
+  await client.network
+    .create({
+      Name: name,
+      Driver: 'bridge',
+      CheckDuplicate: true,
+      IPAM: { Driver: 'default', Config: [ipam] },
+      Labels: { [STACK_LABEL]: c.stackDir },
+    })
+    .catch((error: unknown) => {
+      throw new StackError(
+        'containers',
+        `could not make the network ${name} on ${ipam.Subnet}: another network (another stack's?) may use that subnet; set STACK_CONTAINERS_SUBNET to a free /24`,
+        { cause: error },
+      );
+    });
 }
 
 /** A container with a fixed address on a user-defined network (testcontainers sets only aliases). */

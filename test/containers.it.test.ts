@@ -3,13 +3,12 @@
  * `npm run test:containers` together with the engines and end-to-end tests. The TaskManager's
  * container is killed mid-stream as in the process drill; `down` leaves nothing behind.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../infra/config.ts';
+import { describe, expect, it } from 'vitest';
 import { engineImage, hasNetwork, listContainers } from '../infra/containers.ts';
 import { createStack } from '../infra/stack.ts';
-import { drillEnv, drills, formatChecks, startDrillSystem, stopDrillSystem } from '../system/drills.ts';
-import type { RunningSystem } from '../system/start.ts';
-import { config, deleteTopic, silentLog, uniqueName } from './helpers.ts';
+import { drills, formatChecks } from '../system/drills.ts';
+import { useDrillSystem } from './drill-system.ts';
+import { config, silentLog } from './helpers.ts';
 
 if (config.mode !== 'containers') throw new Error(`this file tests STACK=containers, not STACK=${config.mode}: npm run test:containers`);
 
@@ -29,26 +28,12 @@ describe('stack > containers', () => {
   });
 
   describe('the TaskManager container killed while ratings stream in', () => {
-    const id = uniqueName('it_cdrill');
-    const env = drillEnv(id, { archiveRoot: '/it' });
-    const stack = loadConfig({ ...process.env, ...env });
-    const controller = new AbortController();
-    let system: RunningSystem;
-
-    beforeAll(async () => {
-      system = await startDrillSystem({ stack, env, log: silentLog, signal: controller.signal });
-    }, 900_000);
-
-    afterAll(async () => {
-      controller.abort();
-      await stopDrillSystem(system, { stack, env });
-      await Promise.all([deleteTopic(env.JOBS_TOPIC_RATINGS!), deleteTopic(env.JOBS_TOPIC_DLQ!)]).catch(() => undefined);
-    });
+    const { env, stack, apiUrl } = useDrillSystem('it_cdrill');
 
     it('the jobs restart from their checkpoint in a new container, nothing lost, nothing twice', async () => {
       const before = (await listContainers(stack)).find((c) => c.process === 'flink-taskmanager');
       const started = performance.now();
-      const checks = await drills.taskmanager({ stack, env, apiUrl: system.api.url, log: silentLog });
+      const checks = await drills.taskmanager({ stack, env, apiUrl: apiUrl(), log: silentLog });
       console.log(formatChecks('taskmanager (containers)', checks, (performance.now() - started) / 1000));
       expect(checks.length).toBeGreaterThan(0);
       expect(checks.filter((c) => !c.ok)).toEqual([]);

@@ -4,34 +4,19 @@
  * Cassandra stopped and frozen under the API, a batch run killed while it writes, Kafka down during
  * a model switch, the JobManager lost. Each prints what it verified.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../infra/config.ts';
-import { DRILLS, drillEnv, drills, formatChecks, startDrillSystem, stopDrillSystem } from '../system/drills.ts';
-import type { RunningSystem } from '../system/start.ts';
-import { deleteTopic, silentLog, uniqueName } from './helpers.ts';
+import { describe, expect, it } from 'vitest';
+import { DRILLS, drills, formatChecks } from '../system/drills.ts';
+import { useDrillSystem } from './drill-system.ts';
+import { silentLog } from './helpers.ts';
 
-const id = uniqueName('it_drill');
-const env = drillEnv(id, { archiveRoot: '/it' });
-const stack = loadConfig(env);
-const controller = new AbortController();
-let system: RunningSystem;
-
-beforeAll(async () => {
-  system = await startDrillSystem({ stack, env, log: silentLog, signal: controller.signal });
-}, 900_000);
-
-afterAll(async () => {
-  controller.abort();
-  await stopDrillSystem(system, { stack, env });
-  await Promise.all([deleteTopic(env.JOBS_TOPIC_RATINGS!), deleteTopic(env.JOBS_TOPIC_DLQ!)]).catch(() => undefined);
-});
+const { env, stack, apiUrl } = useDrillSystem('it_drill');
 
 describe('failure drills', () => {
   it.each(DRILLS)(
     '%s',
     async (name) => {
       const started = performance.now();
-      const checks = await drills[name]({ stack, env, apiUrl: system.api.url, log: silentLog });
+      const checks = await drills[name]({ stack, env, apiUrl: apiUrl(), log: silentLog });
       console.log(formatChecks(name, checks, (performance.now() - started) / 1000));
       expect(checks.length).toBeGreaterThan(0);
       expect(checks.filter((c) => !c.ok)).toEqual([]);

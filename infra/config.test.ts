@@ -52,7 +52,7 @@ describe('infra > config', () => {
   });
 
   it('STACK=containers gives every process a fixed address in its subnet, and the clients use them', () => {
-    const c = loadConfig({ STACK: 'containers', STACK_CONTAINERS_SUBNET: '10.77.3.0/24', STACK_DIR: '/srv/c' });
+    const c = loadConfig({ STACK: 'containers', STACK_CONTAINERS_SUBNET: '10.77.3.0/24', STACK_DIR: '/srv/c', CASSANDRA_PASSWORD: 'c' });
     expect(c.mode).toBe('containers');
     expect(c.kafka.brokers).toEqual(['10.77.3.10:9092']);
     expect(c.cassandra).toMatchObject({ host: '10.77.3.11', port: 9042 });
@@ -63,7 +63,7 @@ describe('infra > config', () => {
     // the engines run here, as with processes: the project makes their passwords
     expect(c.kafka.security.password).toBeDefined();
     // processes keep one host per engine and their own folder
-    const local = loadConfig({ STACK_DIR: '/srv/l' });
+    const local = loadConfig({ STACK_DIR: '/srv/l', KAFKA_PASSWORD: 'k', CASSANDRA_PASSWORD: 'c' });
     expect(local.containers).toBeUndefined();
     expect(local.hdfs.dataNodeHost).toBe('127.0.0.1');
     expect(local.flink).toMatchObject({ taskManagerHost: '127.0.0.1', bindHost: '127.0.0.1' });
@@ -77,7 +77,7 @@ describe('infra > config', () => {
   it('STACK=containers refuses addresses set by hand, and a subnet that is not a /24', () => {
     const problems = (env: Record<string, string>) => {
       try {
-        loadConfig({ STACK: 'containers', STACK_DIR: '/srv/c', ...env });
+        loadConfig({ STACK: 'containers', STACK_DIR: '/srv/c', KAFKA_PASSWORD: 'k', CASSANDRA_PASSWORD: 'c', ...env });
         return [];
       } catch (error) {
         return (error as ConfigError).issues;

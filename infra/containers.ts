@@ -11,20 +11,16 @@
  * when a pinned version changes. Nothing is left behind without testcontainers' reaper: containers
  * and the network carry the state folder in a label and are removed by `down` and by the next `up`.
  */
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
-import { promisify } from 'node:util';
 import { GenericContainer, getContainerRuntimeClient, ImageName, type ContainerRuntimeClient } from 'testcontainers';
 import { StackError } from '../lib/errors.ts';
 import type { StackConfig } from './config.ts';
 import type { EngineName } from './engines/engine.ts';
 import { installKey } from './install.ts';
-import { javaArgv, logFileOf, type ProcessSpec, type Started } from './process.ts';
-
-const execFileAsync = promisify(execFile);
+import { javaArgv, logFileOf, runLogged, type ProcessSpec, type Started } from './process.ts';
 
 // the reaper (Ryuk) removes what a test process made when that process exits: the stack outlives
 // the `up` that starts it, and the reaper's image cannot be pulled where no registry is reachable
@@ -80,16 +76,9 @@ async function runtime(): Promise<ContainerRuntimeClient> {
   }
 }
 
+/** A tool the base image is made with, its output in the containers' log. */
 async function run(command: string, args: string[], logFile: string): Promise<void> {
-  try {
-    const { stdout, stderr } = await execFileAsync(command, args, { maxBuffer: 256 << 20 });
-    fs.appendFileSync(logFile, `\n==== ${command} ${args.join(' ')} ====\n${stdout}${stderr}`);
-  } catch (error) {
-    const e = error as { stdout?: string; stderr?: string; code?: string };
-    fs.appendFileSync(logFile, `\n==== ${command} (failed) ====\n${e.stdout ?? ''}${e.stderr ?? ''}`);
-    const hint = e.code === 'ENOENT' ? `: ${command} is not installed (Debian: apt-get install ${command})` : '';
-    throw new StackError('containers', `${command} failed${hint}`, { logFile, cause: error });
-  }
+  await runLogged(command, command, args, { logFile, missing: `${command} is not installed (Debian: apt-get install ${command})` });
 }
 
 /** Builds `tag` from a folder with a Dockerfile; testcontainers does not fail on a failed build, so this checks. */
@@ -199,6 +188,8 @@ export async function startContainer(spec: ProcessSpec, { config, engine, cwd }:
   const address = c.containers.hostOf(spec.name);
   if (!address) throw new StackError(spec.name, 'has no address on the containers network (config.ts, CONTAINER_HOSTS)');
   const client = await runtime();
+  // by name, whatever its state: a container whose JVM was just killed can still show as running
+  // (up's sweep keeps those), and its name must be free for the new one
   await removeContainers(c, [spec.name]);
   const logFile = logFileOf(c.dirs.logs, spec.name);
   fs.mkdirSync(cwd, { recursive: true });

@@ -209,20 +209,32 @@ export async function runJava(
     logFile: string;
   },
 ): Promise<string> {
+  return runLogged(name, java.bin, [...jvmOptions, '-cp', classpath.join(':'), mainClass, ...args], {
+    logFile,
+    env: { ...process.env, JAVA_HOME: java.home },
+    what: mainClass,
+  });
+}
+
+/**
+ * Runs a short-lived command in the foreground; its output goes to `logFile` under a `==== name ====`
+ * line. A failure is a StackError with the output's last lines, or `missing` when there is no such command.
+ */
+export async function runLogged(
+  name: string,
+  bin: string,
+  args: readonly string[],
+  { logFile, env, what = bin, missing }: { logFile: string; env?: NodeJS.ProcessEnv; what?: string; missing?: string },
+): Promise<string> {
   try {
-    const { stdout, stderr } = await execFileAsync(java.bin, [...jvmOptions, '-cp', classpath.join(':'), mainClass, ...args], {
-      maxBuffer: 64 * 1024 * 1024,
-      env: { ...process.env, JAVA_HOME: java.home },
-    });
+    const { stdout, stderr } = await execFileAsync(bin, args, { maxBuffer: 64 * 1024 * 1024, env });
     fs.appendFileSync(logFile, `\n==== ${name} ====\n${stdout}${stderr}`);
     return stdout + stderr;
   } catch (error) {
-    const e = error as { stdout?: string; stderr?: string };
+    const e = error as { stdout?: string; stderr?: string; code?: string };
     fs.appendFileSync(logFile, `\n==== ${name} (failed) ====\n${e.stdout ?? ''}${e.stderr ?? ''}`);
-    throw new StackError(name, `${mainClass} failed: ${lastLines(`${e.stderr ?? ''}${e.stdout ?? ''}`, 5)}`, {
-      logFile,
-      cause: error,
-    });
+    const why = e.code === 'ENOENT' && missing ? missing : lastLines(`${e.stderr ?? ''}${e.stdout ?? ''}`, 5);
+    throw new StackError(name, `${what} failed: ${why}`, { logFile, cause: error });
   }
 }
 

@@ -64,12 +64,17 @@ describe('batch > job arguments', () => {
     expect(declared.optional).toEqual(expect.arrayContaining(['search', 'search-seconds']));
   });
 
-  it("sets the Cassandra connector's write settings as Spark conf", () => {
-    expect(jobConf(loadBatchConfig({}))).toEqual({
+  it("sets the Cassandra connector's write settings and the stack's consistency as Spark conf", () => {
+    expect(jobConf(endpoints, loadBatchConfig({}))).toEqual({
+      'spark.cassandra.output.consistency.level': 'LOCAL_QUORUM',
+      'spark.cassandra.input.consistency.level': 'LOCAL_QUORUM',
       'spark.cassandra.output.concurrent.writes': '32',
       'spark.cassandra.output.batch.size.bytes': '4096',
     });
-    expect(jobConf(loadBatchConfig({ BATCH_CASSANDRA_CONCURRENT_WRITES: '2', BATCH_CASSANDRA_BATCH_BYTES: '1024' }))).toEqual({
+    const quorum = { cassandra: { ...endpoints.cassandra, consistency: 'QUORUM' as const } };
+    expect(jobConf(quorum, loadBatchConfig({ BATCH_CASSANDRA_CONCURRENT_WRITES: '2', BATCH_CASSANDRA_BATCH_BYTES: '1024' }))).toEqual({
+      'spark.cassandra.output.consistency.level': 'QUORUM',
+      'spark.cassandra.input.consistency.level': 'QUORUM',
       'spark.cassandra.output.concurrent.writes': '2',
       'spark.cassandra.output.batch.size.bytes': '1024',
     });

@@ -140,9 +140,15 @@ export function servedParams(batch: BatchConfig, result: Pick<BatchJobResult, 'm
   return { rank: of('rank'), reg: of('reg'), alpha: of('alpha'), ...(batch.search ? { search: batch.search } : {}) };
 }
 
-/** The Spark conf of a run: the Cassandra connector's write settings (its own keys, read by every write of the job). */
-export function jobConf(batch: BatchConfig): Record<string, string> {
+/**
+ * The Spark conf of a run: the Cassandra connector's write settings (its own keys, read by every
+ * write of the job) and the consistency of its reads and writes (CASSANDRA_CONSISTENCY).
+ */
+export function jobConf(stack: Pick<Endpoints, 'cassandra'>, batch: BatchConfig): Record<string, string> {
+  const consistency = stack.cassandra.consistency ?? 'LOCAL_QUORUM';
   return {
+    'spark.cassandra.output.consistency.level': consistency,
+    'spark.cassandra.input.consistency.level': consistency,
     'spark.cassandra.output.concurrent.writes': String(batch.cassandraConcurrentWrites),
     'spark.cassandra.output.batch.size.bytes': String(batch.cassandraBatchBytes),
   };
@@ -198,7 +204,7 @@ export function createBatchRunner({ platform: stack, batch, log = console.log }:
           jar,
           mainClass: MAIN_CLASS,
           args: jobArgs(stack, batch, version, options),
-          conf: jobConf(batch),
+          conf: jobConf(stack, batch),
           logFile: path.join(stack.dirs.logs, 'batch.log'),
         },
         (line) => {

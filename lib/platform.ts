@@ -24,11 +24,28 @@ export interface KafkaEndpoint {
   security: KafkaSecurity;
 }
 
+export type CassandraConsistency = 'ONE' | 'LOCAL_ONE' | 'QUORUM' | 'LOCAL_QUORUM' | 'EACH_QUORUM' | 'ALL';
+
+/** The driver's code of a consistency level by its CQL name. */
+export function consistencyCode(level: CassandraConsistency): number {
+  const { consistencies } = cassandra.types;
+  return {
+    ONE: consistencies.one,
+    LOCAL_ONE: consistencies.localOne,
+    QUORUM: consistencies.quorum,
+    LOCAL_QUORUM: consistencies.localQuorum,
+    EACH_QUORUM: consistencies.eachQuorum,
+    ALL: consistencies.all,
+  }[level];
+}
+
 export interface CassandraEndpoint {
   contactPoints: readonly string[];
   datacenter: string;
   keyspace: string;
   replication: string;
+  /** every read and write of the product (CASSANDRA_CONSISTENCY); unset: LOCAL_QUORUM */
+  consistency?: CassandraConsistency | undefined;
   /** unset: the cluster takes anyone (AllowAllAuthenticator) */
   credentials?: { username: string; password: string } | undefined;
   /** set: TLS, with this PEM CA (unset: the system's) */
@@ -111,6 +128,7 @@ export function cassandraClient(endpoints: Pick<Endpoints, 'cassandra'>, keyspac
     localDataCenter: endpoints.cassandra.datacenter,
     keyspace,
     socketOptions: { connectTimeout: 3000, readTimeout: 12_000 },
+    queryOptions: { consistency: consistencyCode(endpoints.cassandra.consistency ?? 'LOCAL_QUORUM') },
     ...(credentials ? { credentials: { username: credentials.username, password: credentials.password } } : {}),
     ...(ssl ? { sslOptions: { rejectUnauthorized: true, ...(ssl.caFile ? { ca: [fs.readFileSync(ssl.caFile)] } : {}) } } : {}),
   });

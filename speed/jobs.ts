@@ -98,6 +98,7 @@ export function jobDeclarations(stack: Endpoints, jobs: JobsConfig = loadJobsCon
     'cassandra.contact.points': stack.cassandra.contactPoints.join(','),
     'cassandra.datacenter': stack.cassandra.datacenter,
     'cassandra.keyspace': stack.cassandra.keyspace,
+    'cassandra.consistency': stack.cassandra.consistency ?? 'LOCAL_QUORUM',
     'cassandra.request.timeout.ms': String(jobs.cassandraRequestTimeoutMs),
     'cassandra.deadline.ms': String(jobs.cassandraDeadlineMs),
   };

@@ -1,6 +1,7 @@
 package moviereco.flink.cassandra;
 
 import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.DefaultConsistencyLevel;
 import com.datastax.oss.driver.api.core.config.DefaultDriverOption;
 import com.datastax.oss.driver.api.core.config.DriverConfigLoader;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
@@ -26,7 +27,8 @@ import org.apache.flink.api.java.utils.ParameterTool;
 /**
  * Where Cassandra is and how long a request may take. Flags: {@code --cassandra.contact.points}
  * (127.0.0.1:9042, comma separated), {@code --cassandra.datacenter} (datacenter1), {@code
- * --cassandra.keyspace} (moviereco), and two the caller must give (no defaults): {@code
+ * --cassandra.keyspace} (moviereco), {@code --cassandra.consistency} (LOCAL_QUORUM: every read and
+ * write of the jobs), and two the caller must give (no defaults): {@code
  * --cassandra.request.timeout.ms}, the driver's timeout of one request, and {@code
  * --cassandra.deadline.ms}, the hard deadline of anything the jobs wait for from Cassandra
  * (connecting, preparing, a whole history read with all its pages, a write; waits for a free slot
@@ -40,11 +42,19 @@ public record CassandraOptions(
     String contactPoints,
     String datacenter,
     String keyspace,
+    String consistency,
     long requestTimeoutMs,
     long deadlineMs,
     ClientSecurity security)
     implements Serializable {
   public CassandraOptions {
+    try {
+      DefaultConsistencyLevel.valueOf(consistency);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(
+          "--cassandra.consistency must be a consistency level such as LOCAL_QUORUM, not "
+              + consistency);
+    }
     if (requestTimeoutMs <= 0)
       throw new IllegalArgumentException(
           "--cassandra.request.timeout.ms must be positive, not " + requestTimeoutMs);
@@ -58,6 +68,7 @@ public record CassandraOptions(
         params.get("cassandra.contact.points", "127.0.0.1:9042"),
         params.get("cassandra.datacenter", "datacenter1"),
         params.get("cassandra.keyspace", "moviereco"),
+        params.get("cassandra.consistency", "LOCAL_QUORUM"),
         millis(
             params,
             "cassandra.request.timeout.ms",
@@ -91,6 +102,7 @@ public record CassandraOptions(
                         DefaultDriverOption.REQUEST_TIMEOUT, Duration.ofMillis(requestTimeoutMs))
                     .withDuration(
                         DefaultDriverOption.CONNECTION_INIT_QUERY_TIMEOUT, Duration.ofSeconds(10))
+                    .withString(DefaultDriverOption.REQUEST_CONSISTENCY, consistency)
                     .build());
     if (security.cassandraUsername() != null)
       builder.withAuthCredentials(security.cassandraUsername(), security.cassandraPassword());

@@ -61,6 +61,7 @@ class CassandraCurrentModelReaderTest {
               "127.0.0.1:" + silent.getLocalPort(),
               "datacenter1",
               "moviereco",
+              "LOCAL_QUORUM",
               200,
               500,
               moviereco.contracts.ClientSecurity.NONE);

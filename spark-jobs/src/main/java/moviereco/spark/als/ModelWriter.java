@@ -5,7 +5,9 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.lit;
 
+import com.datastax.oss.driver.api.core.ConsistencyLevel;
 import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.cql.SimpleStatement;
 import com.datastax.spark.connector.cql.CassandraConnector;
 import java.io.OutputStream;
 import java.net.URI;
@@ -22,6 +24,7 @@ import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
 
 /**
  * Writes a version: its registry row (status WRITING), the model files in HDFS ({@link ModelFiles})
@@ -49,15 +52,17 @@ final class ModelWriter {
     String modelPath = fs.getUri() + o.modelsPath + "/" + o.version;
     try (CqlSession session = cassandra.openSession()) {
       session.execute(
-          Cql.insertModelWriting(o.keyspace),
-          o.modelName,
-          o.version,
-          Instant.now(),
-          Instant.ofEpochMilli(master.dataCutoff()),
-          modelPath,
-          o.params(),
-          metrics,
-          counts);
+          SimpleStatement.newInstance(
+                  Cql.insertModelWriting(o.keyspace),
+                  o.modelName,
+                  o.version,
+                  Instant.now(),
+                  Instant.ofEpochMilli(master.dataCutoff()),
+                  modelPath,
+                  o.params(),
+                  metrics,
+                  counts)
+              .setConsistencyLevel(level()));
     }
     timed(
         "model files",
@@ -150,14 +155,27 @@ final class ModelWriter {
     return ratedAtMillis.cast("bigint").multiply(Cql.MICROS_PER_MILLI);
   }
 
+  /** The consistency of the job's own statements (CASSANDRA_CONSISTENCY, by the Spark conf). */
+  private static ConsistencyLevel level() {
+    return SparkRows.consistency(SparkSession.active().sparkContext().getConf());
+  }
+
   /** The current model's data cutoff (epoch ms), or Long.MIN_VALUE when there is none. */
   static long previousCutoff(CassandraConnector cassandra, JobOptions o) {
     try (CqlSession session = cassandra.openSession()) {
-      var current = session.execute(Cql.selectCurrentVersion(o.keyspace), o.modelName).one();
+      var current =
+          session
+              .execute(
+                  SimpleStatement.newInstance(Cql.selectCurrentVersion(o.keyspace), o.modelName)
+                      .setConsistencyLevel(level()))
+              .one();
       if (current == null) return Long.MIN_VALUE;
       var model =
           session
-              .execute(Cql.selectDataCutoff(o.keyspace), o.modelName, current.getString(0))
+              .execute(
+                  SimpleStatement.newInstance(
+                          Cql.selectDataCutoff(o.keyspace), o.modelName, current.getString(0))
+                      .setConsistencyLevel(level()))
               .one();
       return model == null || model.getInstant(0) == null
           ? Long.MIN_VALUE

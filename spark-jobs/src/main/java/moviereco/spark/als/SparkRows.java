@@ -1,6 +1,8 @@
 package moviereco.spark.als;
 
+import com.datastax.oss.driver.api.core.ConsistencyLevel;
 import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.DefaultConsistencyLevel;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.spark.connector.cql.CassandraConnector;
 import java.util.ArrayList;
@@ -14,6 +16,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import moviereco.contracts.Cql;
 import moviereco.contracts.ScoredMovies;
+import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -86,6 +89,7 @@ final class SparkRows {
       Cql.Table table,
       List<Object> between) {
     int inFlight = rows.context().getConf().getInt(CONCURRENT_WRITES, 5);
+    ConsistencyLevel level = consistency(rows.context().getConf());
     List<String> columns = table.columns();
     if (columns.size() != between.size() + 2
         || !columns.get(columns.size() - 1).equals(Cql.TOP_ITEMS))
@@ -109,7 +113,8 @@ final class SparkRows {
                   ScoredMovies.of(statement, Cql.TOP_ITEMS, r.ids(), r.scores());
               permits.acquire();
               session
-                  .executeAsync(statement.bind(values).setIdempotent(true))
+                  .executeAsync(
+                      statement.bind(values).setIdempotent(true).setConsistencyLevel(level))
                   .whenComplete(
                       (done, error) -> {
                         if (error != null) failure.compareAndSet(null, error);
@@ -150,6 +155,17 @@ final class SparkRows {
             .mode("append");
     if (writeTimeColumn != null) writer = writer.option(WRITETIME_OPTION, writeTimeColumn);
     writer.save();
+  }
+
+  /**
+   * The Spark Cassandra connector's setting of its writes' consistency, which the job's own
+   * statements take too (CASSANDRA_CONSISTENCY; the connector's default is LOCAL_QUORUM).
+   */
+  static final String OUTPUT_CONSISTENCY = "spark.cassandra.output.consistency.level";
+
+  /** The consistency of the job's own reads and writes: {@link #OUTPUT_CONSISTENCY}. */
+  static ConsistencyLevel consistency(SparkConf conf) {
+    return DefaultConsistencyLevel.valueOf(conf.get(OUTPUT_CONSISTENCY, "LOCAL_QUORUM"));
   }
 
   /** The Spark Cassandra connector's setting of writes in flight per task (its default is 5). */

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../lib/errors.ts';
+import { withTopology } from '../lib/env-config.ts';
 import { MODEL_UPDATES_TOPIC_CONFIG, topicSettings } from '../schemas/topics.ts';
 
 const repoRoot = path.resolve(import.meta.dirname, '..');
@@ -29,6 +30,12 @@ const envSchema = z.object({
    * as containers (testcontainers, a Docker engine); external: use existing clusters, start nothing
    */
   STACK: z.enum(['local', 'containers', 'external']).default('local'),
+  /**
+   * single: one process per role; cluster: the local stack as multi-node clusters (3 Kafka brokers,
+   * 3 Cassandra nodes, 3 DataNodes, 2 TaskManagers, Spark master and 2 workers), its defaults in
+   * lib/env-config.ts CLUSTER_DEFAULTS (docs/cluster.md)
+   */
+  STACK_TOPOLOGY: z.enum(['single', 'cluster']).default('single'),
   /** STACK=containers: the user-defined network's subnet (a /24); each process has a fixed address in it */
   STACK_CONTAINERS_SUBNET: z
     .string()
@@ -48,6 +55,10 @@ const envSchema = z.object({
   KAFKA_CONTROLLER_PORT: port.default(9093),
   KAFKA_HEAP_MB: megabytes.default(768),
   KAFKA_TOPIC_RATINGS_PARTITIONS: z.coerce.number().int().min(1).default(4),
+  /** replicas of each product topic the stack creates (locally also the internal topics', up to the brokers there are) */
+  KAFKA_REPLICATION_FACTOR: z.coerce.number().int().min(1).default(1),
+  /** the product topics' min.insync.replicas: with acks=all, a write needs this many replicas */
+  KAFKA_MIN_INSYNC_REPLICAS: z.coerce.number().int().min(1).default(1),
   /** how every client (and, locally, the broker's listener) authenticates: SASL by default */
   KAFKA_SECURITY_PROTOCOL: z.enum(['PLAINTEXT', 'SASL_PLAINTEXT', 'SSL', 'SASL_SSL']).default('SASL_PLAINTEXT'),
   KAFKA_SASL_MECHANISM: z.enum(['SCRAM-SHA-256', 'SCRAM-SHA-512', 'PLAIN']).default('SCRAM-SHA-256'),
@@ -67,6 +78,8 @@ const envSchema = z.object({
     .regex(/^[a-z][a-z0-9_]{0,47}$/, 'lower-case letters, digits and _')
     .default('moviereco'),
   CASSANDRA_REPLICATION: z.string().default("{'class': 'SimpleStrategy', 'replication_factor': 1}"),
+  /** the consistency of every read and write of the product (API, jobs, batch); LOCAL_QUORUM of one replica is that replica */
+  CASSANDRA_CONSISTENCY: z.enum(['ONE', 'LOCAL_ONE', 'QUORUM', 'LOCAL_QUORUM', 'EACH_QUORUM', 'ALL']).default('LOCAL_QUORUM'),
   /** password: every client logs in (locally PasswordAuthenticator); none: no credentials */
   CASSANDRA_AUTH: z.enum(['password', 'none']).default('password'),
   CASSANDRA_USERNAME: z.string().min(1).default('moviereco'),
@@ -86,6 +99,10 @@ const envSchema = z.object({
   HDFS_DATANODE_HTTP_PORT: port.default(9864),
   HDFS_DATANODE_IPC_PORT: port.default(9867),
   HDFS_NAMENODE_HEAP_MB: megabytes.default(512),
+  /** DataNodes the local stack runs; the n-th (from 0) listens on the HDFS_DATANODE_*PORT ports plus 10·n */
+  HDFS_DATANODES: z.coerce.number().int().min(1).max(9).default(1),
+  /** replicas of each block the product writes (files, the jobs' archive, the batch's models) */
+  HDFS_REPLICATION: z.coerce.number().int().min(1).default(1),
   HDFS_DATANODE_HEAP_MB: megabytes.default(384),
 
   FLINK_REST_URL: z.url().default('http://127.0.0.1:8081'),
@@ -107,6 +124,8 @@ const envSchema = z.object({
   FLINK_JOBMANAGER_MB: megabytes.default(1024),
   FLINK_TASKMANAGER_MB: megabytes.default(3072),
   FLINK_TASK_SLOTS: z.coerce.number().int().min(1).default(8),
+  /** TaskManagers the local stack runs; the n-th (from 0) takes FLINK_TASKMANAGER_DATA_PORT plus n */
+  FLINK_TASKMANAGERS: z.coerce.number().int().min(1).max(8).default(1),
   /**
    * where the jobs write their checkpoints, one folder per job name (the cluster's
    * state.checkpoints.dir too, locally): a URI, file:// or hdfs://; default file://<STACK_DIR>/data/flink/checkpoints
@@ -116,8 +135,18 @@ const envSchema = z.object({
     .regex(/^[a-z][a-z0-9+.-]*:\/\/\S*$/, 'expected a URI such as file:///data/flink/checkpoints or hdfs://namenode:8020/flink/checkpoints')
     .optional(),
 
-  SPARK_MASTER: z.string().default('local[2]'),
+  /** local[N]: the batch runs inside spark-submit; spark://host:port: a standalone master (SPARK_WORKERS: run here) */
+  SPARK_MASTER: z
+    .string()
+    .regex(/^(local(\[(\d+|\*)\])?|spark:\/\/[^\s:/]+:\d{1,5}|yarn|k8s:\/\/\S+)$/, 'expected local[N], spark://host:port, yarn or k8s://…')
+    .default('local[2]'),
   SPARK_DRIVER_MB: megabytes.default(3072),
+  /** a standalone master and this many workers run here, at SPARK_MASTER (spark://127.0.0.1:7077); each offers one executor */
+  SPARK_WORKERS: z.coerce.number().int().min(0).max(8).default(0),
+  /** on a cluster master: each executor's heap and cores (spark.executor.memory, spark.executor.cores) */
+  SPARK_EXECUTOR_MB: megabytes.default(1536),
+  SPARK_EXECUTOR_CORES: z.coerce.number().int().min(1).default(1),
+  SPARK_MASTER_WEBUI_PORT: port.default(8090),
 });
 
 export type Env = z.input<typeof envSchema>;
@@ -189,7 +218,8 @@ function localSecrets(stackDir: string): { kafka: string; cassandra: string } {
   }
 }
 
-export function loadConfig(env: Record<string, string | undefined> = process.env) {
+export function loadConfig(environment: Record<string, string | undefined> = process.env) {
+  const env = withTopology(environment);
   // unset and empty variables both mean "use the default"
   const defined = Object.fromEntries(Object.entries(env).filter(([key, value]) => key in envSchema.shape && value !== undefined && value !== ''));
   const parsed = envSchema.safeParse(defined);
@@ -201,7 +231,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const containers = parsed.data.STACK === 'containers';
   const e = containers ? { ...parsed.data, ...containerAddresses(parsed.data.STACK_CONTAINERS_SUBNET) } : parsed.data;
-  const stackDir = path.resolve(e.STACK_DIR ?? path.join(repoRoot, containers ? '.stack-containers' : '.stack'));
+  const cluster = e.STACK_TOPOLOGY === 'cluster';
+  const stackDir = path.resolve(e.STACK_DIR ?? path.join(repoRoot, containers ? '.stack-containers' : cluster ? '.stack-cluster' : '.stack'));
   const kafka = parseHostPort(e.KAFKA_BROKERS[0]!);
   const cassandra = parseHostPort(e.CASSANDRA_CONTACT_POINTS[0]!);
   const hdfs = new URL(e.HDFS_URL);
@@ -211,7 +242,40 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const cassandraLogin = e.CASSANDRA_AUTH === 'password';
   // the engines run here (as processes or containers): the project makes their passwords and settings
   const local = e.STACK !== 'external';
+  const sparkMaster = /^spark:\/\/([^:/]+):(\d+)$/.exec(e.SPARK_MASTER);
+  const hostsOf = (list: readonly string[]) => list.map((a) => parseHostPort(a).host);
+  const distinct = (list: readonly string[]) => new Set(list).size === list.length;
   const problems = [
+    ...(cluster && e.STACK !== 'local'
+      ? [`STACK_TOPOLOGY: cluster is the local stack as multi-node clusters (STACK=local); with STACK=${e.STACK} set the addresses and replication yourself`]
+      : []),
+    // each local node has its own address (127.0.0.x) and shares the ports: Kafka's controller port, Spark's one Cassandra port
+    ...(e.STACK === 'local' && !distinct(hostsOf(e.KAFKA_BROKERS))
+      ? ['KAFKA_BROKERS: the local stack runs a broker per address: give each its own host (127.0.0.1, 127.0.0.2, …)']
+      : []),
+    ...(e.STACK === 'local' && !distinct(hostsOf(e.CASSANDRA_CONTACT_POINTS))
+      ? ['CASSANDRA_CONTACT_POINTS: the local stack runs a node per address: give each its own host (127.0.0.1, 127.0.0.2, …)']
+      : []),
+    ...(new Set(e.CASSANDRA_CONTACT_POINTS.map((a) => parseHostPort(a).port)).size > 1
+      ? ['CASSANDRA_CONTACT_POINTS: every node on the same port (the Spark connector takes one)']
+      : []),
+    ...(e.KAFKA_MIN_INSYNC_REPLICAS > e.KAFKA_REPLICATION_FACTOR
+      ? [
+          `KAFKA_MIN_INSYNC_REPLICAS: ${e.KAFKA_MIN_INSYNC_REPLICAS} is more than KAFKA_REPLICATION_FACTOR (${e.KAFKA_REPLICATION_FACTOR}): no write could succeed`,
+        ]
+      : []),
+    ...(local && e.KAFKA_REPLICATION_FACTOR > e.KAFKA_BROKERS.length
+      ? [`KAFKA_REPLICATION_FACTOR: ${e.KAFKA_REPLICATION_FACTOR} replicas need as many brokers; KAFKA_BROKERS lists ${e.KAFKA_BROKERS.length}`]
+      : []),
+    ...(local && e.HDFS_REPLICATION > e.HDFS_DATANODES
+      ? [`HDFS_REPLICATION: ${e.HDFS_REPLICATION} replicas need as many DataNodes; HDFS_DATANODES is ${e.HDFS_DATANODES}`]
+      : []),
+    ...(e.SPARK_WORKERS > 0 && (!sparkMaster || e.STACK !== 'local')
+      ? ['SPARK_WORKERS: the workers run here, under a master the local stack starts at SPARK_MASTER: set it to spark://127.0.0.1:7077 (STACK=local)']
+      : []),
+    ...(e.STACK === 'containers' && (e.HDFS_DATANODES > 1 || e.FLINK_TASKMANAGERS > 1 || e.SPARK_WORKERS > 0)
+      ? ['HDFS_DATANODES, FLINK_TASKMANAGERS, SPARK_WORKERS: STACK=containers runs one of each (the cluster topology is STACK=local)']
+      : []),
     ...(containers
       ? CONTAINER_ADDRESS_KEYS.filter((key) => key in defined).map(
           (key) => `${key}: STACK=containers gives every engine an address in STACK_CONTAINERS_SUBNET (${e.STACK_CONTAINERS_SUBNET}); leave it unset`,
@@ -237,10 +301,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   ];
   if (problems.length > 0) throw new ConfigError('invalid stack configuration', problems);
   const secrets = local && ((sasl && !e.KAFKA_PASSWORD) || (cassandraLogin && !e.CASSANDRA_PASSWORD)) ? localSecrets(stackDir) : undefined;
+  // set only where it differs from the broker's default (1), so topics made before stay as they are
+  const topicConfig: Readonly<Record<string, string>> = e.KAFKA_MIN_INSYNC_REPLICAS > 1 ? { 'min.insync.replicas': String(e.KAFKA_MIN_INSYNC_REPLICAS) } : {};
   const checkpointsDir = (e.FLINK_CHECKPOINTS_DIR ?? `file://${path.join(stackDir, 'data', 'flink', 'checkpoints')}`).replace(/\/+$/, '');
 
   return Object.freeze({
     mode: e.STACK,
+    topology: e.STACK_TOPOLOGY,
     repoRoot,
     stackDir,
     dirs: Object.freeze({
@@ -267,6 +334,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       port: kafka.port,
       controllerPort: e.KAFKA_CONTROLLER_PORT,
       heapMb: e.KAFKA_HEAP_MB,
+      replicationFactor: e.KAFKA_REPLICATION_FACTOR,
+      minInsyncReplicas: e.KAFKA_MIN_INSYNC_REPLICAS,
       security: Object.freeze({
         protocol: e.KAFKA_SECURITY_PROTOCOL,
         mechanism: e.KAFKA_SASL_MECHANISM,
@@ -275,9 +344,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         caFile: e.KAFKA_SSL_CA_FILE,
       }),
       topics: Object.freeze([
-        { topic: e.JOBS_TOPIC_RATINGS, numPartitions: e.KAFKA_TOPIC_RATINGS_PARTITIONS, config: {} as Readonly<Record<string, string>> },
-        { topic: e.JOBS_TOPIC_DLQ, numPartitions: 1, config: {} as Readonly<Record<string, string>> },
-        { topic: e.JOBS_TOPIC_MODEL_UPDATES, numPartitions: 1, config: MODEL_UPDATES_TOPIC_CONFIG },
+        { topic: e.JOBS_TOPIC_RATINGS, numPartitions: e.KAFKA_TOPIC_RATINGS_PARTITIONS, config: topicConfig },
+        { topic: e.JOBS_TOPIC_DLQ, numPartitions: 1, config: topicConfig },
+        { topic: e.JOBS_TOPIC_MODEL_UPDATES, numPartitions: 1, config: { ...MODEL_UPDATES_TOPIC_CONFIG, ...topicConfig } },
       ]),
     }),
     cassandra: Object.freeze({
@@ -287,6 +356,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       datacenter: e.CASSANDRA_DATACENTER,
       keyspace: e.CASSANDRA_KEYSPACE,
       replication: e.CASSANDRA_REPLICATION,
+      consistency: e.CASSANDRA_CONSISTENCY,
       credentials: cassandraLogin ? Object.freeze({ username: e.CASSANDRA_USERNAME, password: e.CASSANDRA_PASSWORD ?? secrets!.cassandra }) : undefined,
       ssl: e.CASSANDRA_SSL === 'true' ? Object.freeze({ caFile: e.CASSANDRA_SSL_CA_FILE }) : undefined,
       storagePort: e.CASSANDRA_STORAGE_PORT,
@@ -305,6 +375,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       dataNodeIpcPort: e.HDFS_DATANODE_IPC_PORT,
       nameNodeHeapMb: e.HDFS_NAMENODE_HEAP_MB,
       dataNodeHeapMb: e.HDFS_DATANODE_HEAP_MB,
+      dataNodes: e.HDFS_DATANODES,
+      replication: e.HDFS_REPLICATION,
       /** where the local DataNode listens: the NameNode's host, or its own container's */
       dataNodeHost: containers ? containerHost(e.STACK_CONTAINERS_SUBNET, 'hdfs-datanode') : hdfs.hostname,
     }),
@@ -322,6 +394,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       jobManagerMb: e.FLINK_JOBMANAGER_MB,
       taskManagerMb: e.FLINK_TASKMANAGER_MB,
       taskSlots: e.FLINK_TASK_SLOTS,
+      taskManagers: e.FLINK_TASKMANAGERS,
       /**
        * where the local JobManager and TaskManager bind: their host, or every address of their
        * container (Flink reaches its own blob server at localhost, so the container's address alone fails)
@@ -334,6 +407,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     spark: Object.freeze({
       master: e.SPARK_MASTER,
       driverMb: e.SPARK_DRIVER_MB,
+      /** the standalone master and workers the local stack runs (none unless SPARK_WORKERS) */
+      standalone:
+        e.SPARK_WORKERS > 0 && sparkMaster
+          ? Object.freeze({ host: sparkMaster[1]!, port: Number(sparkMaster[2]), webUiPort: e.SPARK_MASTER_WEBUI_PORT, workers: e.SPARK_WORKERS })
+          : undefined,
+      executorMb: e.SPARK_EXECUTOR_MB,
+      executorCores: e.SPARK_EXECUTOR_CORES,
     }),
   });
 }

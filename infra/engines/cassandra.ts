@@ -1,12 +1,14 @@
 import path from 'node:path';
 import cassandra from 'cassandra-driver';
 import type { StackConfig } from '../config.ts';
-import { findJar, libClasspath, writeFiles, type Engine, type EngineContext } from './engine.ts';
+import { findJar, hostAndPort, libClasspath, nodeOf, writeFiles, type Engine, type EngineContext } from './engine.ts';
 import { StackError } from '../../lib/errors.ts';
 import { cassandraClient, isCassandraLoginRefused, loginRefused } from '../../lib/platform.ts';
 
 /**
- * Cassandra 5.0, one node, on Java 17 (never newer: it calls System.setSecurityManager). With
+ * Cassandra 5.0, a node per address in CASSANDRA_CONTACT_POINTS (one: `cassandra`; several:
+ * `cassandra-1`… on their own hosts, the same ports, JMX on CASSANDRA_JMX_PORT plus the node's
+ * index, every node a seed so that all start at once, tokens spread evenly), on Java 17 (never newer: it calls System.setSecurityManager). With
  * CASSANDRA_AUTH=password (the default) it runs PasswordAuthenticator: on first start the probe
  * makes the product's role (CASSANDRA_USERNAME, a superuser, as the tests make keyspaces) as
  * Cassandra's default superuser, then takes that one's login away.
@@ -45,24 +47,47 @@ const CASSANDRA_JAVA17 = [
   ].map((p) => `--add-opens=${p}=ALL-UNNAMED`),
 ];
 
-function yaml(ctx: EngineContext): string {
+/** The local nodes: address, name, folder, token and JMX port of each. */
+function nodes(ctx: EngineContext) {
+  const { contactPoints, jmxPort } = ctx.config.cassandra;
+  const count = contactPoints.length;
+  return contactPoints.map((address, i) => {
+    const node = nodeOf('cassandra', '', i, count);
+    return {
+      host: hostAndPort(address).host,
+      name: node.name,
+      confDir: path.join(ctx.confDir, node.dir),
+      dataDir: path.join(ctx.dataDir, node.dir),
+      jmxPort: jmxPort + i,
+      // one token each, evenly over Murmur3's range (-2^63 … 2^63-1); a lone node keeps 0
+      token: count === 1 ? '0' : String(-(2n ** 63n) + (BigInt(i) * 2n ** 64n) / BigInt(count)),
+    };
+  });
+}
+
+type Node = ReturnType<typeof nodes>[number];
+
+function yaml(ctx: EngineContext, node: Node): string {
   const c = ctx.config.cassandra;
-  const d = (sub: string) => path.join(ctx.dataDir, sub);
+  const d = (sub: string) => path.join(node.dataDir, sub);
+  const seeds = nodes(ctx)
+    .map((n) => `${n.host}:${c.storagePort}`)
+    .join(',');
   // only keys that 5.0's Config knows: the loader rejects unknown ones
   return `cluster_name: 'moviereco'
 partitioner: org.apache.cassandra.dht.Murmur3Partitioner
 endpoint_snitch: SimpleSnitch
 num_tokens: 1
-initial_token: 0
-listen_address: ${c.host}
-rpc_address: ${c.host}
+initial_token: ${node.token}
+listen_address: ${node.host}
+rpc_address: ${node.host}
 storage_port: ${c.storagePort}
 native_transport_port: ${c.port}
 start_native_transport: true
 seed_provider:
   - class_name: org.apache.cassandra.locator.SimpleSeedProvider
     parameters:
-      - seeds: "${c.host}:${c.storagePort}"
+      - seeds: "${seeds}"
 data_file_directories: [${d('data')}]
 commitlog_directory: ${d('commitlog')}
 saved_caches_directory: ${d('saved_caches')}
@@ -98,7 +123,8 @@ export const cassandraEngine: Engine = {
   address: (config) => config.cassandra.contactPoints.join(','),
 
   async prepare(ctx) {
-    writeFiles(ctx.confDir, { 'cassandra.yaml': yaml(ctx), 'logback.xml': logback });
+    writeFiles(ctx.confDir, { 'logback.xml': logback });
+    for (const node of nodes(ctx)) writeFiles(node.confDir, { 'cassandra.yaml': yaml(ctx, node) });
   },
 
   processes(ctx) {
@@ -109,46 +135,44 @@ export const cassandraEngine: Engine = {
     } catch {
       jamm = path.join(ctx.libDir, 'jamm.jar'); // not installed yet; `up` installs before it starts
     }
-    return [
-      {
-        name: 'cassandra',
-        mainClass: 'org.apache.cassandra.service.CassandraDaemon',
-        classpath: [ctx.confDir, libClasspath(ctx.libDir)],
-        jvmOptions: [
-          `-javaagent:${jamm}`,
-          `-Xms${c.heapMb}m`,
-          `-Xmx${c.heapMb}m`,
-          '-Xss256k',
-          '-XX:+UseG1GC',
-          '-XX:+ParallelRefProcEnabled',
-          '-XX:MaxTenuringThreshold=1',
-          '-XX:G1RSetUpdatingPauseTimePercent=5',
-          '-XX:MaxGCPauseMillis=300',
-          '-XX:+HeapDumpOnOutOfMemoryError',
-          '-XX:+ExitOnOutOfMemoryError', // Cassandra's own advice: a node out of memory may corrupt data if it goes on
-          `-XX:HeapDumpPath=${ctx.dataDir}`,
-          '-Djava.net.preferIPv4Stack=true',
-          '-Djdk.attach.allowAttachSelf=true',
-          '-Dio.netty.tryReflectionSetAccessible=true',
-          `-Djava.io.tmpdir=${ctx.config.dirs.tmp}`,
-          `-Dcassandra.config=file://${path.join(ctx.confDir, 'cassandra.yaml')}`,
-          `-Dcassandra.storagedir=${ctx.dataDir}`,
-          `-Dcassandra.logdir=${ctx.logsDir}`,
-          '-Dcassandra-foreground=yes',
-          `-Dcassandra.jmx.local.port=${c.jmxPort}`,
-          '-Dcassandra.skip_wait_for_gossip_to_settle=0',
-          '-Dcassandra.superuser_setup_delay_ms=0', // the default role at once, not 10 s after start
-          `-Dlogback.configurationFile=file://${path.join(ctx.confDir, 'logback.xml')}`,
-          ...CASSANDRA_JAVA17,
-        ],
-        args: [],
-        ports: [
-          { host: c.host, port: c.port },
-          { host: c.host, port: c.storagePort },
-          { host: '127.0.0.1', port: c.jmxPort },
-        ],
-      },
-    ];
+    return nodes(ctx).map((node) => ({
+      name: node.name,
+      mainClass: 'org.apache.cassandra.service.CassandraDaemon',
+      classpath: [ctx.confDir, libClasspath(ctx.libDir)],
+      jvmOptions: [
+        `-javaagent:${jamm}`,
+        `-Xms${c.heapMb}m`,
+        `-Xmx${c.heapMb}m`,
+        '-Xss256k',
+        '-XX:+UseG1GC',
+        '-XX:+ParallelRefProcEnabled',
+        '-XX:MaxTenuringThreshold=1',
+        '-XX:G1RSetUpdatingPauseTimePercent=5',
+        '-XX:MaxGCPauseMillis=300',
+        '-XX:+HeapDumpOnOutOfMemoryError',
+        '-XX:+ExitOnOutOfMemoryError', // Cassandra's own advice: a node out of memory may corrupt data if it goes on
+        `-XX:HeapDumpPath=${node.dataDir}`,
+        '-Djava.net.preferIPv4Stack=true',
+        '-Djdk.attach.allowAttachSelf=true',
+        '-Dio.netty.tryReflectionSetAccessible=true',
+        `-Djava.io.tmpdir=${ctx.config.dirs.tmp}`,
+        `-Dcassandra.config=file://${path.join(node.confDir, 'cassandra.yaml')}`,
+        `-Dcassandra.storagedir=${node.dataDir}`,
+        `-Dcassandra.logdir=${ctx.logsDir}`,
+        '-Dcassandra-foreground=yes',
+        `-Dcassandra.jmx.local.port=${node.jmxPort}`,
+        '-Dcassandra.skip_wait_for_gossip_to_settle=0',
+        '-Dcassandra.superuser_setup_delay_ms=0', // the default role at once, not 10 s after start
+        `-Dlogback.configurationFile=file://${path.join(ctx.confDir, 'logback.xml')}`,
+        ...CASSANDRA_JAVA17,
+      ],
+      args: [],
+      ports: [
+        { host: node.host, port: c.port },
+        { host: node.host, port: c.storagePort },
+        { host: '127.0.0.1', port: node.jmxPort },
+      ],
+    }));
   },
 
   async probe(config) {
@@ -164,12 +188,21 @@ export const cassandraEngine: Engine = {
   },
 };
 
+/** Throws unless every node started here is up as the client sees it (an external cluster may have more). */
+function checkAllUp(client: cassandra.Client, config: StackConfig): number {
+  const up = client.hosts.values().filter((h) => h.isUp()).length;
+  const wanted = config.mode === 'external' ? 1 : config.cassandra.contactPoints.length;
+  if (up < wanted) throw new Error(`${up} of ${wanted} nodes up`);
+  return up;
+}
+
 async function releaseVersion(config: StackConfig): Promise<string> {
   const client = cassandraClient(config);
   try {
     await client.connect();
+    const up = checkAllUp(client, config);
     const result = await client.execute('SELECT release_version FROM system.local');
-    return `Cassandra ${result.first()?.get('release_version') as string}`;
+    return `Cassandra ${result.first()?.get('release_version') as string}${up > 1 ? `, ${up} nodes up` : ''}`;
   } finally {
     await client.shutdown();
   }
@@ -191,6 +224,14 @@ async function makeLocalRole(config: StackConfig): Promise<void> {
     );
   }
   try {
+    // the logins (system_auth) are replicated like the data, on every node but at most 3, before the role is made
+    const nodes = config.cassandra.contactPoints.length;
+    if (nodes > 1) {
+      checkAllUp(asDefault, config);
+      await asDefault.execute(
+        `ALTER KEYSPACE system_auth WITH replication = {'class': 'NetworkTopologyStrategy', '${config.cassandra.datacenter}': ${Math.min(3, nodes)}}`,
+      );
+    }
     const q = (s: string) => s.replace(/'/g, "''");
     await asDefault.execute(
       `CREATE ROLE IF NOT EXISTS "${username.replace(/"/g, '""')}" WITH PASSWORD = '${q(password)}' AND LOGIN = true AND SUPERUSER = true`,

@@ -45,6 +45,20 @@ export function engineContext(config: StackConfig, java: JavaInfo, name: EngineN
   };
 }
 
+/**
+ * The i-th (from 0) of `count` processes of one role: alone, it keeps the role's name and folder
+ * (`kafka`, `data/kafka`); one of several is `<name>-<i+1>` in `<folder>/node-<i+1>`.
+ */
+export function nodeOf(name: string, dir: string, i: number, count: number): { name: string; dir: string } {
+  return count === 1 ? { name, dir } : { name: `${name}-${i + 1}`, dir: path.join(dir, `node-${i + 1}`) };
+}
+
+/** `host:port` as its parts. */
+export function hostAndPort(address: string): { host: string; port: number } {
+  const i = address.lastIndexOf(':');
+  return { host: address.slice(0, i), port: Number(address.slice(i + 1)) };
+}
+
 /** The classpath entries of an engine's lib dir (a wildcard, as `java -cp` expands it). */
 export function libClasspath(libDir: string): string {
   return path.join(libDir, '*');

@@ -4,12 +4,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { StackConfig } from '../config.ts';
 import { runJava } from '../process.ts';
-import { libClasspath, log4j2Console, writeFiles, type Engine, type EngineContext } from './engine.ts';
+import { libClasspath, log4j2Console, nodeOf, writeFiles, type Engine, type EngineContext } from './engine.ts';
 import { flinkRestHttpOptions } from '../../lib/platform.ts';
 
 /**
  * A Flink 1.20 session cluster from Maven jars (no flink-dist): the JobManager
- * (StandaloneSessionClusterEntrypoint) and one TaskManager (TaskManagerRunner) as two processes.
+ * (StandaloneSessionClusterEntrypoint) and FLINK_TASKMANAGERS TaskManagers (TaskManagerRunner; one:
+ * `flink-taskmanager`, several: `flink-taskmanager-1`…, the n-th from 0 on the data port plus n).
  * Their JVM memory flags come from Flink's own BashJavaUtils, as bin/jobmanager.sh does it.
  */
 
@@ -106,6 +107,10 @@ function configYaml(ctx: EngineContext): string {
     // one DataNode: a write pipeline that hits an error (the archive's FileSink appending after a
     // recovery) must carry on with that node instead of failing for want of a replacement
     'flink.hadoop.dfs.client.block.write.replace-datanode-on-failure.enable': false,
+    // the jobs' HDFS files (the archive) as replicated as the rest (HDFS_REPLICATION; Hadoop's client default is 3)
+    'flink.hadoop.dfs.replication': ctx.config.hdfs.replication,
+    // a job at parallelism 2 on two TaskManagers runs a subtask on each, not both on the first
+    'cluster.evenly-spread-out-slots': true,
   };
   return `${Object.entries(entries)
     .map(([k, v]) => `${k}: ${typeof v === 'string' ? JSON.stringify(v) : v}`)
@@ -183,15 +188,19 @@ export const flinkEngine: Engine = {
         env: { HADOOP_USER_NAME: ctx.config.hdfs.user },
         ports: [f.restPort, f.rpcPort, f.blobPort].map((port) => ({ host: f.host, port })),
       },
-      {
-        name: 'flink-taskmanager',
-        mainClass: 'org.apache.flink.runtime.taskexecutor.TaskManagerRunner',
-        classpath: [libClasspath(ctx.libDir)],
-        jvmOptions: [...params.taskmanager.jvm, ...common('flink-taskmanager')],
-        args: ['--configDir', ctx.confDir, ...params.taskmanager.dynamic],
-        env: { HADOOP_USER_NAME: ctx.config.hdfs.user },
-        ports: [f.taskManagerRpcPort, f.taskManagerDataPort].filter((port) => port > 0).map((port) => ({ host: f.taskManagerHost, port })),
-      },
+      ...Array.from({ length: f.taskManagers }, (_, i) => {
+        const { name } = nodeOf('flink-taskmanager', '', i, f.taskManagers);
+        const dataPort = f.taskManagerDataPort + i;
+        return {
+          name,
+          mainClass: 'org.apache.flink.runtime.taskexecutor.TaskManagerRunner',
+          classpath: [libClasspath(ctx.libDir)],
+          jvmOptions: [...params.taskmanager.jvm, ...common(name)],
+          args: ['--configDir', ctx.confDir, ...params.taskmanager.dynamic, '-D', `taskmanager.data.port=${dataPort}`],
+          env: { HADOOP_USER_NAME: ctx.config.hdfs.user },
+          ports: [f.taskManagerRpcPort, dataPort].filter((port) => port > 0).map((port) => ({ host: f.taskManagerHost, port })),
+        };
+      }),
     ];
   },
 
@@ -200,6 +209,9 @@ export const flinkEngine: Engine = {
       got(`${config.flink.restUrl}${route}`, { timeout: { request: 3000 }, retry: { limit: 0 }, ...flinkRestHttpOptions(config.flink) }).json<T>();
     const overview = await get<{ taskmanagers: number; 'slots-total': number; 'jobs-running': number; 'flink-version': string }>('/overview');
     if (overview.taskmanagers < 1) throw new Error('no TaskManager registered');
+    // the TaskManagers started here must all be registered (an external cluster may have more)
+    const wanted = config.mode === 'external' ? 1 : config.flink.taskManagers;
+    if (overview.taskmanagers < wanted) throw new Error(`${overview.taskmanagers} of ${wanted} TaskManagers registered`);
     if (overview['slots-total'] < 1) throw new Error('the TaskManager has not offered its slots yet');
     const dashboard = await get<{ features?: { 'web-submit'?: boolean } }>('/config');
     if (!dashboard.features?.['web-submit']) throw new Error('jar upload is not available (web.submit.enable or flink-runtime-web missing)');

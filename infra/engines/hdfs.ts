@@ -2,9 +2,26 @@ import path from 'node:path';
 import fs from 'node:fs';
 import type { StackConfig } from '../config.ts';
 import { runJava } from '../process.ts';
-import { hadoopXml, libClasspath, writeFiles, type Engine, type EngineContext } from './engine.ts';
+import { hadoopXml, libClasspath, nodeOf, writeFiles, type Engine, type EngineContext } from './engine.ts';
 
-/** HDFS: one NameNode and one DataNode, replication 1, permissions off, WebHDFS on. */
+/**
+ * HDFS: one NameNode and HDFS_DATANODES DataNodes (one: `hdfs-datanode`; several:
+ * `hdfs-datanode-1`…, the n-th from 0 on the configured ports plus 10·n), HDFS_REPLICATION,
+ * permissions off, WebHDFS on.
+ */
+
+/** The local DataNodes: name, storage and ports of each. */
+function dataNodes(ctx: EngineContext) {
+  const h = ctx.config.hdfs;
+  return Array.from({ length: h.dataNodes }, (_, i) => {
+    const node = nodeOf('hdfs-datanode', path.join(ctx.dataDir, 'data'), i, h.dataNodes);
+    return {
+      name: node.name,
+      dataDir: node.dir,
+      ports: { data: h.dataNodePort + 10 * i, http: h.dataNodeHttpPort + 10 * i, ipc: h.dataNodeIpcPort + 10 * i },
+    };
+  });
+}
 
 /** HADOOP-19310: the JPMS opens Hadoop 3.4 adds on Java 17. */
 const HADOOP_JAVA17 = [
@@ -54,14 +71,11 @@ export const hdfsEngine: Engine = {
         'hadoop.http.staticuser.user': h.user,
       }),
       'hdfs-site.xml': hadoopXml({
-        'dfs.replication': 1,
+        'dfs.replication': h.replication,
         'dfs.namenode.name.dir': `file://${path.join(ctx.dataDir, 'name')}`,
-        'dfs.datanode.data.dir': `file://${path.join(ctx.dataDir, 'data')}`,
         'dfs.namenode.rpc-address': `${h.host}:${h.port}`,
         'dfs.namenode.http-address': `${h.host}:${h.httpPort}`,
-        'dfs.datanode.address': `${h.dataNodeHost}:${h.dataNodePort}`,
-        'dfs.datanode.http.address': `${h.dataNodeHost}:${h.dataNodeHttpPort}`,
-        'dfs.datanode.ipc.address': `${h.dataNodeHost}:${h.dataNodeIpcPort}`,
+        // each DataNode's storage and ports are its own (its -D flags)
         'dfs.datanode.hostname': h.dataNodeHost,
         'dfs.permissions.enabled': false,
         'dfs.webhdfs.enabled': true,
@@ -70,6 +84,8 @@ export const hdfsEngine: Engine = {
         'dfs.datanode.du.reserved': 0,
         'dfs.namenode.resource.du.reserved': 104_857_600,
         'dfs.heartbeat.interval': 1,
+        // a DataNode that stopped answering is dead after 2 × this + 10 heartbeats (30 s, not Hadoop's 10.5 min): no new block is placed on it
+        'dfs.namenode.heartbeat.recheck-interval': 10_000,
       }),
       'log4j.properties': [
         'log4j.rootLogger=INFO,console',
@@ -113,15 +129,21 @@ export const hdfsEngine: Engine = {
         ],
         env: { HADOOP_USER_NAME: h.user },
       },
-      {
-        name: 'hdfs-datanode',
+      ...dataNodes(ctx).map((node) => ({
+        name: node.name,
         mainClass: 'org.apache.hadoop.hdfs.server.datanode.DataNode',
         classpath: classpath(ctx),
         jvmOptions: jvmOptions(ctx, h.dataNodeHeapMb),
-        args: [],
-        ports: [h.dataNodePort, h.dataNodeHttpPort, h.dataNodeIpcPort].map((port) => ({ host: h.dataNodeHost, port })),
+        // generic options (-D key=value), which the DataNode reads over hdfs-site.xml
+        args: Object.entries({
+          'dfs.datanode.data.dir': `file://${node.dataDir}`,
+          'dfs.datanode.address': `${h.dataNodeHost}:${node.ports.data}`,
+          'dfs.datanode.http.address': `${h.dataNodeHost}:${node.ports.http}`,
+          'dfs.datanode.ipc.address': `${h.dataNodeHost}:${node.ports.ipc}`,
+        }).flatMap(([key, value]) => ['-D', `${key}=${value}`]),
+        ports: Object.values(node.ports).map((port) => ({ host: h.dataNodeHost, port })),
         env: { HADOOP_USER_NAME: h.user },
-      },
+      })),
     ];
   },
 
@@ -133,10 +155,13 @@ export const hdfsEngine: Engine = {
     if (!bean) throw new Error('NameNode JMX has no FSNamesystemState yet');
     if (bean.FSState !== 'Operational') throw new Error(`NameNode is in ${bean.FSState ?? 'unknown'} state (safe mode)`);
     if (!bean.NumLiveDataNodes) throw new Error('no live DataNode');
+    // the DataNodes started here must all be live (an external cluster may have more)
+    const wanted = config.mode === 'external' ? 1 : config.hdfs.dataNodes;
+    if (bean.NumLiveDataNodes < wanted) throw new Error(`${bean.NumLiveDataNodes} of ${wanted} DataNodes live`);
     // safe mode is also reported here; a NameNode leaves it once the DataNode reported its blocks
     const safemode = await fetch(`${config.hdfs.webUrl}/jmx?qry=Hadoop:service=NameNode,name=NameNodeInfo`, { signal: AbortSignal.timeout(3000) });
     const info = ((await safemode.json()) as { beans: { Safemode?: string }[] }).beans[0];
     if (info?.Safemode) throw new Error(`NameNode in safe mode: ${info.Safemode}`);
-    return `${bean.NumLiveDataNodes} live DataNode, out of safe mode`;
+    return `${bean.NumLiveDataNodes} live DataNode${bean.NumLiveDataNodes === 1 ? '' : 's'}, out of safe mode`;
   },
 };

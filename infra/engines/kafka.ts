@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { runJava } from '../process.ts';
-import { libClasspath, log4j2Console, properties, writeFiles, writePrivateFile, type Engine, type EngineContext } from './engine.ts';
+import { hostAndPort, libClasspath, log4j2Console, nodeOf, properties, writeFiles, writePrivateFile, type Engine, type EngineContext } from './engine.ts';
 import { StackError } from '../../lib/errors.ts';
 import { kafkaClient, loginRefused } from '../../lib/platform.ts';
 import { createTopicsWithLeaders } from '../../lib/kafka-admin.ts';
@@ -12,7 +12,8 @@ import kafkajs, { type Admin } from 'kafkajs';
 const { ConfigResourceTypes } = kafkajs;
 
 /**
- * Kafka 4 in KRaft mode: one process that is both broker and controller. Its client listener
+ * Kafka 4 in KRaft mode: a process per address in KAFKA_BROKERS, each both broker and controller
+ * (one: `kafka`; several: `kafka-1`… forming one quorum, on their own hosts and the same ports). Its client listener
  * speaks KAFKA_SECURITY_PROTOCOL: SASL_PLAINTEXT with SCRAM by default, whose one user (the
  * clients' and the broker's own) is made when the storage is formatted; the controller listener
  * stays PLAINTEXT on the loopback address (KRaft keeps SCRAM users in its metadata, so a
@@ -36,8 +37,29 @@ function securityMarker(ctx: EngineContext): string {
   return protocol === 'SASL_PLAINTEXT' ? `${protocol} ${mechanism} ${username}` : protocol;
 }
 
-function serverProperties(ctx: EngineContext): string {
-  const { host, port, controllerPort, security } = ctx.config.kafka;
+/** The local brokers: node id, address, name and folders of each. */
+function brokers(ctx: EngineContext) {
+  const { brokers: addresses } = ctx.config.kafka;
+  return addresses.map((address, i) => {
+    const node = nodeOf('kafka', '', i, addresses.length);
+    return {
+      id: i + 1,
+      ...hostAndPort(address),
+      name: node.name,
+      confDir: path.join(ctx.confDir, node.dir),
+      dataDir: path.join(ctx.dataDir, node.dir),
+    };
+  });
+}
+
+type Broker = ReturnType<typeof brokers>[number];
+
+function serverProperties(ctx: EngineContext, broker: Broker): string {
+  const { controllerPort, security, replicationFactor, minInsyncReplicas } = ctx.config.kafka;
+  const { host, port } = broker;
+  const all = brokers(ctx);
+  // the internal topics: replicated like the product's, as far as there are brokers
+  const internal = Math.min(3, all.length);
   const listener = security.protocol; // the local stack allows PLAINTEXT and SASL_PLAINTEXT (config.ts)
   const sasl: Record<string, string> =
     listener === 'SASL_PLAINTEXT'
@@ -52,25 +74,28 @@ function serverProperties(ctx: EngineContext): string {
       : {};
   return properties({
     'process.roles': 'broker,controller',
-    'node.id': 1,
-    'controller.quorum.voters': `1@${host}:${controllerPort}`,
+    'node.id': broker.id,
+    'controller.quorum.voters': all.map((b) => `${b.id}@${b.host}:${controllerPort}`).join(','),
     listeners: `${listener}://${host}:${port},CONTROLLER://${host}:${controllerPort}`,
     'advertised.listeners': `${listener}://${host}:${port}`,
     'controller.listener.names': 'CONTROLLER',
     'inter.broker.listener.name': listener,
     'listener.security.protocol.map': `CONTROLLER:PLAINTEXT,${listener}:${listener}`,
     ...sasl,
-    'log.dirs': path.join(ctx.dataDir, 'log'),
+    'log.dirs': path.join(broker.dataDir, 'log'),
     'num.partitions': 1,
+    // topics made without these (by tests and tools) are replicated like the product's
+    'default.replication.factor': replicationFactor,
+    'min.insync.replicas': minInsyncReplicas,
     'num.network.threads': 2,
     'num.io.threads': 4,
-    'offsets.topic.replication.factor': 1,
+    'offsets.topic.replication.factor': internal,
     'offsets.topic.num.partitions': 1,
-    'transaction.state.log.replication.factor': 1,
-    'transaction.state.log.min.isr': 1,
+    'transaction.state.log.replication.factor': internal,
+    'transaction.state.log.min.isr': Math.min(2, internal),
     'transaction.state.log.num.partitions': 1,
-    'share.coordinator.state.topic.replication.factor': 1,
-    'share.coordinator.state.topic.min.isr': 1,
+    'share.coordinator.state.topic.replication.factor': internal,
+    'share.coordinator.state.topic.min.isr': Math.min(2, internal),
     'group.initial.rebalance.delay.ms': 0,
     'auto.create.topics.enable': false,
   });
@@ -82,7 +107,7 @@ function scramArgs(ctx: EngineContext): string[] {
   return protocol === 'SASL_PLAINTEXT' ? ['--add-scram', `${mechanism}=[name=${username},password=${password}]`] : [];
 }
 
-function jvmOptions(ctx: EngineContext): string[] {
+function jvmOptions(ctx: EngineContext, confDir: string): string[] {
   return [
     `-Xms${Math.min(256, ctx.config.kafka.heapMb)}m`,
     `-Xmx${ctx.config.kafka.heapMb}m`,
@@ -91,7 +116,7 @@ function jvmOptions(ctx: EngineContext): string[] {
     '-XX:InitiatingHeapOccupancyPercent=35',
     '-Djava.awt.headless=true',
     `-Djava.io.tmpdir=${ctx.config.dirs.tmp}`,
-    `-Dlog4j2.configurationFile=file:${path.join(ctx.confDir, 'log4j2.properties')}`,
+    `-Dlog4j2.configurationFile=file:${path.join(confDir, 'log4j2.properties')}`,
     `-Dkafka.logs.dir=${ctx.logsDir}`,
   ];
 }
@@ -119,66 +144,60 @@ async function ensureTopicConfigs(admin: Admin, topics: readonly { topic: string
   });
 }
 
+/** One broker's config, and its storage formatted on first start (with the SCRAM user). */
+async function prepareBroker(ctx: EngineContext, broker: Broker, clusterId: string): Promise<void> {
+  writePrivateFile(path.join(broker.confDir, 'server.properties'), serverProperties(ctx, broker)); // it holds the broker's password
+  const logDir = path.join(broker.dataDir, 'log');
+  const markerFile = path.join(broker.dataDir, 'security');
+  if (fs.existsSync(path.join(logDir, 'meta.properties'))) {
+    // SCRAM users are made when the storage is formatted: storage formatted for other ones cannot serve these clients
+    const formatted = fs.existsSync(markerFile) ? fs.readFileSync(markerFile, 'utf8').trim() : 'PLAINTEXT';
+    if (formatted !== securityMarker(ctx) && ctx.config.kafka.security.protocol === 'SASL_PLAINTEXT') {
+      throw new StackError(
+        broker.name,
+        `its storage was formatted for ${formatted}, the configuration asks for ${securityMarker(ctx)}; the SCRAM user is made when the storage is formatted, so start from empty storage: npm run stack -- reset (deletes every engine's data), or set KAFKA_SECURITY_PROTOCOL=${formatted.split(' ')[0]}`,
+      );
+    }
+    return;
+  }
+  fs.mkdirSync(broker.dataDir, { recursive: true });
+  await runJava(ctx.java, {
+    name: `${broker.name}-storage-format`,
+    mainClass: 'kafka.tools.StorageTool',
+    classpath: [libClasspath(ctx.libDir)],
+    jvmOptions: jvmOptions(ctx, ctx.confDir),
+    args: ['format', '-t', clusterId, '-c', path.join(broker.confDir, 'server.properties'), '--ignore-formatted', ...scramArgs(ctx)],
+    logFile: path.join(ctx.logsDir, `${broker.name}.log`),
+  });
+  fs.writeFileSync(markerFile, `${securityMarker(ctx)}\n`);
+}
+
 export const kafkaEngine: Engine = {
   name: 'kafka',
   address: (config) => config.kafka.brokers.join(','),
 
   async prepare(ctx) {
     writeFiles(ctx.confDir, { 'log4j2.properties': log4j2Console({ 'kafka.request.logger': 'WARN', 'state.change.logger': 'WARN' }) });
-    writePrivateFile(path.join(ctx.confDir, 'server.properties'), serverProperties(ctx)); // it holds the broker's password
-    const logDir = path.join(ctx.dataDir, 'log');
-    const markerFile = path.join(ctx.dataDir, 'security');
-    if (fs.existsSync(path.join(logDir, 'meta.properties'))) {
-      // SCRAM users are made when the storage is formatted: storage formatted for other ones cannot serve these clients
-      const formatted = fs.existsSync(markerFile) ? fs.readFileSync(markerFile, 'utf8').trim() : 'PLAINTEXT';
-      if (formatted !== securityMarker(ctx) && ctx.config.kafka.security.protocol === 'SASL_PLAINTEXT') {
-        throw new StackError(
-          'kafka',
-          `its storage was formatted for ${formatted}, the configuration asks for ${securityMarker(ctx)}; the SCRAM user is made when the storage is formatted, so start from empty storage: npm run stack -- reset (deletes every engine's data), or set KAFKA_SECURITY_PROTOCOL=${formatted.split(' ')[0]}`,
-        );
-      }
-      return;
-    }
-    // the cluster id must stay stable across restarts: made once, kept beside the data
+    // the cluster id must stay stable across restarts, and be the same on every broker: made once, kept beside the data
     const idFile = path.join(ctx.dataDir, 'cluster-id');
     fs.mkdirSync(ctx.dataDir, { recursive: true });
-    if (!fs.existsSync(idFile)) {
-      fs.writeFileSync(idFile, newClusterId());
-    }
-    await runJava(ctx.java, {
-      name: 'kafka-storage-format',
-      mainClass: 'kafka.tools.StorageTool',
-      classpath: [libClasspath(ctx.libDir)],
-      jvmOptions: jvmOptions(ctx),
-      args: [
-        'format',
-        '-t',
-        fs.readFileSync(idFile, 'utf8').trim(),
-        '-c',
-        path.join(ctx.confDir, 'server.properties'),
-        '--ignore-formatted',
-        ...scramArgs(ctx),
-      ],
-      logFile: path.join(ctx.logsDir, 'kafka.log'),
-    });
-    fs.writeFileSync(markerFile, `${securityMarker(ctx)}\n`);
+    if (!fs.existsSync(idFile)) fs.writeFileSync(idFile, newClusterId());
+    for (const broker of brokers(ctx)) await prepareBroker(ctx, broker, fs.readFileSync(idFile, 'utf8').trim());
   },
 
   processes(ctx) {
-    const { host, port, controllerPort } = ctx.config.kafka;
-    return [
-      {
-        name: 'kafka',
-        mainClass: 'kafka.Kafka',
-        classpath: [libClasspath(ctx.libDir)],
-        jvmOptions: jvmOptions(ctx),
-        args: [path.join(ctx.confDir, 'server.properties')],
-        ports: [
-          { host, port },
-          { host, port: controllerPort },
-        ],
-      },
-    ];
+    const { controllerPort } = ctx.config.kafka;
+    return brokers(ctx).map((b) => ({
+      name: b.name,
+      mainClass: 'kafka.Kafka',
+      classpath: [libClasspath(ctx.libDir)],
+      jvmOptions: jvmOptions(ctx, ctx.confDir),
+      args: [path.join(b.confDir, 'server.properties')],
+      ports: [
+        { host: b.host, port: b.port },
+        { host: b.host, port: controllerPort },
+      ],
+    }));
   },
 
   async probe(config) {
@@ -187,8 +206,11 @@ export const kafkaEngine: Engine = {
       await admin.connect();
       const cluster = await admin.describeCluster();
       if (cluster.brokers.length === 0) throw new Error('no broker registered');
+      // the brokers started here must all be in the cluster (an external one may have more)
+      const wanted = config.mode === 'external' ? 1 : config.kafka.brokers.length;
+      if (cluster.brokers.length < wanted) throw new Error(`${cluster.brokers.length} of ${wanted} brokers registered`);
       const topics = await admin.listTopics();
-      return `${cluster.brokers.length} broker, ${topics.filter((t) => !t.startsWith('__')).length} topics`;
+      return `${cluster.brokers.length} broker${cluster.brokers.length === 1 ? '' : 's'}, ${topics.filter((t) => !t.startsWith('__')).length} topics`;
     } catch (error) {
       throw loginRefused(error, config) ?? error;
     } finally {
@@ -208,7 +230,7 @@ export const kafkaEngine: Engine = {
           missing.map((t) => ({
             topic: t.topic,
             numPartitions: t.numPartitions,
-            replicationFactor: 1,
+            replicationFactor: config.kafka.replicationFactor,
             configEntries: Object.entries(t.config).map(([name, value]) => ({ name, value })),
           })),
         );

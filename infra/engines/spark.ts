@@ -6,13 +6,15 @@ import readline from 'node:readline';
 import { StackError } from '../../lib/errors.ts';
 import { startSparkContainer } from '../containers.ts';
 import { canConnect, findJava } from '../process.ts';
-import { libClasspath, writePrivateFile, type Engine } from './engine.ts';
+import { libClasspath, nodeOf, writePrivateFile, type Engine, type EngineContext } from './engine.ts';
 import type { SparkRun, SparkSubmitOptions } from '../../lib/platform.ts';
 import { javaProperties } from '../../schemas/client-security.ts';
 
 /**
- * Spark 3.5 for `spark-submit`: no daemon. Locally, the driver and executors run inside the
- * submitting JVM (`local[2]`); with SPARK_MASTER=spark://host:port the same call submits to a cluster.
+ * Spark 3.5 for `spark-submit`. By default no daemon: the driver and executors run inside the
+ * submitting JVM (`local[2]`); with SPARK_MASTER=spark://host:port the same call submits to a
+ * cluster. With SPARK_WORKERS the local stack runs that cluster: a standalone master
+ * (`spark-master`) and workers (`spark-worker-1`…), each offering one executor.
  * spark-submit itself is `java -cp <spark jars> org.apache.spark.deploy.SparkSubmit`.
  */
 
@@ -53,7 +55,26 @@ export function stackSparkConf(config: StackConfig): Record<string, string> {
     'spark.local.dir': path.join(config.dirs.tmp, 'spark'),
     // executors on a cluster write HDFS as this user too (the driver takes it from its environment)
     'spark.executorEnv.HADOOP_USER_NAME': config.hdfs.user,
+    // the files the job writes, as replicated as the rest (HDFS_REPLICATION; Hadoop's client default is 3)
+    'spark.hadoop.dfs.replication': String(config.hdfs.replication),
+    ...(config.spark.master.startsWith('spark://')
+      ? { 'spark.executor.memory': `${config.spark.executorMb}m`, 'spark.executor.cores': String(config.spark.executorCores) }
+      : {}),
+    // the local master's executors reach the driver on the loopback address it listens on
+    ...(config.spark.standalone ? { 'spark.driver.host': config.spark.standalone.host } : {}),
   };
+}
+
+/**
+ * A Spark home for the local workers, which build each executor's classpath from `<home>/jars`:
+ * that folder is the installed Spark jars.
+ */
+function sparkHome(ctx: EngineContext): string {
+  const home = path.join(ctx.dataDir, 'home');
+  const jars = path.join(home, 'jars');
+  fs.mkdirSync(home, { recursive: true });
+  if (!fs.existsSync(jars)) fs.symlinkSync(ctx.libDir, jars);
+  return home;
 }
 
 /**
@@ -154,7 +175,55 @@ export async function sparkSubmit(config: StackConfig, options: SparkSubmitOptio
 export const sparkEngine: Engine = {
   name: 'spark',
   address: (config) => config.spark.master,
-  processes: () => [],
+
+  async prepare(ctx) {
+    sparkHome(ctx);
+  },
+
+  processes(ctx) {
+    const standalone = ctx.config.spark.standalone;
+    if (!standalone) return [];
+    const { host, port, webUiPort, workers } = standalone;
+    const common = (heapMb: number) => [`-Xmx${heapMb}m`, `-Djava.io.tmpdir=${ctx.config.dirs.tmp}`, ...SPARK_JAVA17];
+    const env = { SPARK_HOME: path.join(ctx.dataDir, 'home'), SPARK_SCALA_VERSION: '2.12', HADOOP_USER_NAME: ctx.config.hdfs.user };
+    return [
+      {
+        name: 'spark-master',
+        mainClass: 'org.apache.spark.deploy.master.Master',
+        classpath: [libClasspath(ctx.libDir)],
+        jvmOptions: common(256),
+        args: ['--host', host, '--port', String(port), '--webui-port', String(webUiPort)],
+        env,
+        ports: [port, webUiPort].map((p) => ({ host, port: p })),
+      },
+      ...Array.from({ length: workers }, (_, i) => {
+        const node = nodeOf('spark-worker', path.join(ctx.dataDir, 'work'), i, Math.max(2, workers));
+        const { executorMb, executorCores } = ctx.config.spark;
+        return {
+          name: node.name,
+          mainClass: 'org.apache.spark.deploy.worker.Worker',
+          classpath: [libClasspath(ctx.libDir)],
+          jvmOptions: common(256),
+          // one executor's worth of cores and memory (and its JVM's overhead)
+          args: [
+            '--host',
+            host,
+            '--webui-port',
+            String(webUiPort + 1 + i),
+            '--cores',
+            String(executorCores),
+            '--memory',
+            `${executorMb + 384}m`,
+            '--work-dir',
+            node.dir,
+            `spark://${host}:${port}`,
+          ],
+          env,
+          ports: [{ host, port: webUiPort + 1 + i }],
+        };
+      }),
+    ];
+  },
 
   async probe(config) {
     // spark-submit needs the Spark jars here, whether the master is local or a cluster
@@ -163,6 +232,14 @@ export const sparkEngine: Engine = {
     if (!core) throw new Error(`the Spark client is not installed in ${lib} (npm start installs it)`);
     const master = /^spark:\/\/([^:/]+):(\d+)/.exec(config.spark.master);
     if (master && !(await canConnect(master[1]!, Number(master[2])))) throw new Error(`Spark master ${config.spark.master} does not answer`);
+    const standalone = config.spark.standalone;
+    if (standalone) {
+      // the master's status page: the workers started here must all be registered
+      const url = `http://${standalone.host}:${standalone.webUiPort}/json/`;
+      const status = (await (await fetch(url, { signal: AbortSignal.timeout(3000) })).json()) as { aliveworkers?: number; cores?: number };
+      if ((status.aliveworkers ?? 0) < standalone.workers) throw new Error(`${status.aliveworkers ?? 0} of ${standalone.workers} Spark workers registered`);
+      return `${core.replace(/\.jar$/, '')}, master ${config.spark.master} with ${status.aliveworkers} workers, ${status.cores} cores`;
+    }
     return `${core.replace(/\.jar$/, '')}, spark-submit --master ${config.spark.master}`;
   },
 };

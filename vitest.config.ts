@@ -33,7 +33,7 @@ export default defineConfig({
           // the failure drills take a quarter of the suite's time (11 min of about 40 on a CI
           // machine): `npm run test:drills` (or `npm run drills`), not `npm test`; the containers
           // test needs STACK=containers: `npm run test:containers`
-          exclude: ['test/drills.it.test.ts', 'test/containers.it.test.ts'],
+          exclude: ['test/drills.it.test.ts', 'test/containers.it.test.ts', 'test/cluster.it.test.ts'],
           ...onTheStack,
         },
       },
@@ -42,6 +42,14 @@ export default defineConfig({
           // STACK=containers (npm run test:containers): the engines and the whole loop on containers
           name: 'containers',
           include: ['test/engines.it.test.ts', 'test/e2e.it.test.ts', 'test/containers.it.test.ts'],
+          ...onTheStack,
+        },
+      },
+      {
+        test: {
+          // STACK_TOPOLOGY=cluster (npm run test:cluster): the whole loop and node losses on multi-node clusters
+          name: 'cluster',
+          include: ['test/e2e.it.test.ts', 'test/cluster.it.test.ts'],
           ...onTheStack,
         },
       },

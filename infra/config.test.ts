@@ -90,6 +90,44 @@ describe('infra > config', () => {
     expect(problems({ STACK_CONTAINERS_SUBNET: '10.0.0.0/16' })).toEqual([expect.stringMatching(/^STACK_CONTAINERS_SUBNET: expected a \/24/)]);
   });
 
+  it('STACK_TOPOLOGY=cluster makes the local stack multi-node through ordinary keys, each of which a setting overrides', () => {
+    const c = loadConfig({ STACK_TOPOLOGY: 'cluster', STACK_DIR: '/srv/cl', KAFKA_PASSWORD: 'k', CASSANDRA_PASSWORD: 'c' });
+    expect(c.topology).toBe('cluster');
+    expect(c.kafka).toMatchObject({ brokers: ['127.0.0.1:9092', '127.0.0.2:9092', '127.0.0.3:9092'], replicationFactor: 3, minInsyncReplicas: 2 });
+    expect(c.kafka.topics.map((t) => t.config['min.insync.replicas'])).toEqual(['2', '2', '2']);
+    expect(c.kafka.topics[2]!.config['cleanup.policy']).toBe('compact');
+    expect(c.cassandra).toMatchObject({ contactPoints: ['127.0.0.1:9042', '127.0.0.2:9042', '127.0.0.3:9042'], consistency: 'LOCAL_QUORUM' });
+    expect(c.cassandra.replication).toMatch(/NetworkTopologyStrategy.*'datacenter1': 3/);
+    expect(c.hdfs).toMatchObject({ dataNodes: 3, replication: 2 });
+    expect(c.flink.taskManagers).toBe(2);
+    expect(c.spark).toMatchObject({ master: 'spark://127.0.0.1:7077', standalone: { host: '127.0.0.1', port: 7077, workers: 2 } });
+    expect(path.basename(loadConfig({ STACK_TOPOLOGY: 'cluster' }).stackDir)).toBe('.stack-cluster');
+    // a setting wins over the preset; the single topology has no replication
+    expect(loadConfig({ STACK_TOPOLOGY: 'cluster', STACK_DIR: '/srv/cl', HDFS_REPLICATION: '3' }).hdfs.replication).toBe(3);
+    const single = loadConfig({ STACK_DIR: '/srv/single' });
+    expect(single.kafka.topics.map((t) => t.config['min.insync.replicas'])).toEqual([undefined, undefined, undefined]);
+    expect(single.spark.standalone).toBeUndefined();
+  });
+
+  it('refuses a topology it cannot run, saying why', () => {
+    const problems = (env: Record<string, string>) => {
+      try {
+        loadConfig({ STACK_DIR: '/srv/cl', KAFKA_PASSWORD: 'k', CASSANDRA_PASSWORD: 'c', ...env });
+        return [];
+      } catch (error) {
+        return (error as ConfigError).issues.map((i) => i.split(':')[0]);
+      }
+    };
+    expect(problems({ STACK: 'containers', STACK_TOPOLOGY: 'cluster' })).toContain('STACK_TOPOLOGY');
+    expect(problems({ KAFKA_BROKERS: '127.0.0.1:9092,127.0.0.1:9094' })).toEqual(['KAFKA_BROKERS']);
+    expect(problems({ CASSANDRA_CONTACT_POINTS: '127.0.0.1:9042,127.0.0.2:9043' })).toEqual(['CASSANDRA_CONTACT_POINTS']);
+    expect(problems({ KAFKA_REPLICATION_FACTOR: '3' })).toEqual(['KAFKA_REPLICATION_FACTOR']);
+    expect(problems({ STACK_TOPOLOGY: 'cluster', KAFKA_MIN_INSYNC_REPLICAS: '4' })).toEqual(['KAFKA_MIN_INSYNC_REPLICAS']);
+    expect(problems({ HDFS_REPLICATION: '2' })).toEqual(['HDFS_REPLICATION']);
+    expect(problems({ SPARK_WORKERS: '2' })).toEqual(['SPARK_WORKERS']);
+    expect(problems({ SPARK_MASTER: 'sparky://x' })).toEqual(['SPARK_MASTER']);
+  });
+
   it('checkpoints go below the stack folder unless FLINK_CHECKPOINTS_DIR says where', () => {
     expect(loadConfig({ STACK_DIR: '/srv/stack' }).flink.checkpointsDir).toBe('file:///srv/stack/data/flink/checkpoints');
     expect(loadConfig({ FLINK_CHECKPOINTS_DIR: 'hdfs://nn:8020/flink/checkpoints/' }).flink.checkpointsDir).toBe('hdfs://nn:8020/flink/checkpoints');

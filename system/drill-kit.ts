@@ -3,10 +3,14 @@
  * runs in, its checks, the engines and clients it reaches, and twin users whose speed rows are
  * compared with and without a failure.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import type { StackConfig } from '../infra/config.ts';
 import { createStack } from '../infra/stack.ts';
 import { createRatingSink } from '../ingest/rating-sink.ts';
 import { ratingEventId } from '../ingest/ratings-csv.ts';
+import { replayRatings } from '../ingest/replay.ts';
+import { apiKeyHeader } from './environment.ts';
 import { cassandraClient, kafkaClient } from '../lib/platform.ts';
 import { createWebHdfs } from '../lib/webhdfs.ts';
 import { createCodec } from '../schemas/avro.ts';
@@ -152,4 +156,95 @@ export function ratingSender(ctx: Pick<DrillContext, 'stack'>, topic: string, cl
     send: (list: RatingEvent[]) => sink.send(list.map((e) => ({ key: Buffer.from(String(e.userId)), value: codec.encode(e) }))),
     close: () => sink.close(),
   };
+}
+
+/**
+ * A replay running in the background: `count` ratings of the dataset's users (one a second of
+ * rating time apart, ending a day ago) written to a CSV and replayed at `ratePerSec` through the
+ * product's replay; `ids` are their event ids, for the archive's exactly-once check.
+ */
+export async function startDrillReplay(ctx: DrillContext, { tag, count, ratePerSec }: { tag: string; count: number; ratePerSec: number }) {
+  const jobs = loadJobsConfig(ctx.env);
+  const movies = await popularMovies(ctx);
+  const rand = prng(7);
+  const first = Math.floor(Date.now() / 1000) - 86_400;
+  const rows = Array.from({ length: count }, (_, i) => ({
+    userId: 1 + Math.floor(rand() * 610),
+    movieId: movies[Math.floor(rand() * movies.length)]!,
+    rating: 1 + Math.floor(rand() * 9) / 2,
+    ratedAt: first + i,
+  }));
+  const file = path.join(ctx.stack.dirs.tmp, `drill-${tag}-${first}.csv`);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, `userId,movieId,rating,timestamp\n${rows.map((r) => `${r.userId},${r.movieId},${r.rating},${r.ratedAt}`).join('\n')}\n`);
+  const sink = createRatingSink('kafkajs', { kafka: ctx.stack.kafka, topic: jobs.topics.ratings, clientId: `moviereco-drill-${tag}` });
+  const done = replayRatings({
+    file,
+    sink,
+    codec: createCodec('rating-event'),
+    rejectsFile: path.join(ctx.stack.dirs.logs, `drill-${tag}-rejects.jsonl`),
+    ratePerSec,
+    progress: false,
+  }).finally(async () => {
+    await sink.close();
+    fs.rmSync(file, { force: true });
+  });
+  return { rows, ids: rows.map((r) => ratingEventId(r.userId, r.movieId, r.ratedAt * 1000)), done };
+}
+
+/** One request of an API load: when it was due, how long it took from then, and its status (0: no answer). */
+export interface ApiSample {
+  dueAt: number;
+  ms: number;
+  status: number;
+}
+
+/**
+ * A steady request rate on the API (recommendations of the dataset's users), open-loop: each
+ * request is sent when it is due whatever the earlier ones do, and its latency counts from then,
+ * so a stall shows as the latency it causes. `stop` ends it and returns every sample.
+ */
+export function apiLoad(ctx: Pick<DrillContext, 'apiUrl' | 'env'>, ratePerSec: number) {
+  const samples: ApiSample[] = [];
+  const pending = new Set<Promise<void>>();
+  const started = performance.now();
+  const epoch = Date.now() - started;
+  let sent = 0;
+  let stopped = false;
+  const headers = apiKeyHeader(ctx.env);
+  const fire = (dueAt: number) => {
+    const user = 1 + (sent % 610);
+    const request = fetch(`${ctx.apiUrl}/users/${user}/recommendations`, { headers, signal: AbortSignal.timeout(10_000) })
+      .then(async (res) => {
+        await res.arrayBuffer();
+        return res.status;
+      })
+      .catch(() => 0)
+      .then((status) => {
+        samples.push({ dueAt: epoch + dueAt, ms: performance.now() - dueAt, status });
+      });
+    pending.add(request);
+    void request.finally(() => pending.delete(request));
+  };
+  const timer = setInterval(() => {
+    // every request due by now, each at its own scheduled time
+    const due = Math.floor(((performance.now() - started) / 1000) * ratePerSec);
+    while (!stopped && sent < due) fire(started + (sent++ * 1000) / ratePerSec);
+  }, 5);
+  return {
+    async stop(): Promise<ApiSample[]> {
+      stopped = true;
+      clearInterval(timer);
+      await Promise.all(pending);
+      return samples.sort((x, y) => x.dueAt - y.dueAt);
+    },
+  };
+}
+
+/** The requests due in [from, to): how many, how many failed (not a 200), and their p99 latency. */
+export function apiWindow(samples: readonly ApiSample[], from: number, to: number) {
+  const inside = samples.filter((s) => s.dueAt >= from && s.dueAt < to);
+  const sorted = inside.map((s) => s.ms).sort((x, y) => x - y);
+  const p99 = sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.99) - 1)]!;
+  return { requests: inside.length, failed: inside.filter((s) => s.status !== 200).length, p99Ms: p99 };
 }

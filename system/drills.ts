@@ -1,27 +1,3 @@
-/**
- * Failure drills against a running system (the one startSystem brings up): each breaks one part
- * on purpose while work flows, and returns what it verified afterwards, check by check.
- *
- *   taskmanager  kill -9 the Flink TaskManager while ratings stream in: the jobs restart from their
- *                last checkpoint; the speed rows of users who rated during the failure equal those
- *                of twin users who rated the same movies without one; the archive holds every
- *                produced event exactly once
- *   kafka        restart the Kafka broker during a replay: every row arrives, once, in the archive,
- *                and the speed job catches up
- *   cassandra    stop Cassandra: the API answers 503 with Retry-After while /health stays up; after
- *                Cassandra is back the API serves again and the speed job writes again, by themselves
- *   freeze       SIGSTOP Cassandra for 60 s while new and known users rate: the speed job fails at
- *                its Cassandra deadline, restarts from a checkpoint, and every user's row catches up
- *   batch        kill a batch run in its write phase: the old model stays current and the API keeps
- *                serving it without a failed request
- *   announce     Kafka down while a batch run switches: the pointer flips, the announcement is
- *                retried until Kafka is back, and the speed layer folds in with the new model
- *   jobmanager   kill -9 the Flink JobManager (no HA: the new one lists no job): deploy resumes every
- *                job from its newest retained checkpoint; speed rows and trending counts kept
- *                (system/drill-jobmanager.ts)
- */
-import fs from 'node:fs';
-import path from 'node:path';
 import type { StackConfig } from '../infra/config.ts';
 import { createStack } from '../infra/stack.ts';
 import { createCodec } from '../schemas/avro.ts';
@@ -31,7 +7,6 @@ import { BatchError, createBatchRunner } from '../batch/runner.ts';
 import { createFlinkClient } from '../speed/flink-client.ts';
 import { createRatingSink } from '../ingest/rating-sink.ts';
 import { ratingEventId } from '../ingest/ratings-csv.ts';
-import { replayRatings } from '../ingest/replay.ts';
 import { loadJobsConfig } from '../speed/jobs.ts';
 import { consumerLag, ensureTopics } from '../lib/kafka-admin.ts';
 import { archivedAll, settledSpeedRows } from './settle.ts';
@@ -56,6 +31,7 @@ import {
   ratingSender,
   runningJob,
   sleep,
+  startDrillReplay,
   twinUsers,
   withStore,
 } from './drill-kit.ts';
@@ -128,35 +104,14 @@ async function taskmanager(ctx: DrillContext): Promise<DrillCheck[]> {
 
 async function kafkaDrill(ctx: DrillContext): Promise<DrillCheck[]> {
   const { jobs, speedJob, engines, kafka, hdfs } = parts(ctx);
-  // 3,000 ratings of the dataset's users, one a second of rating time apart, replayed at 300/s
-  const movies = await popularMovies(ctx);
-  const rand = prng(7);
-  const first = Math.floor(Date.now() / 1000) - 86_400;
-  const rows = Array.from({ length: 3000 }, (_, i) => ({
-    userId: 1 + Math.floor(rand() * 610),
-    movieId: movies[Math.floor(rand() * movies.length)]!,
-    rating: 1 + Math.floor(rand() * 9) / 2,
-    ratedAt: first + i,
-  }));
-  const file = path.join(ctx.stack.dirs.tmp, `drill-kafka-${first}.csv`);
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, `userId,movieId,rating,timestamp\n${rows.map((r) => `${r.userId},${r.movieId},${r.rating},${r.ratedAt}`).join('\n')}\n`);
-  const sink = createRatingSink('kafkajs', { kafka: ctx.stack.kafka, topic: jobs.topics.ratings, clientId: 'moviereco-drill-kafka' });
-  const replay = replayRatings({
-    file,
-    sink,
-    codec: createCodec('rating-event'),
-    rejectsFile: path.join(ctx.stack.dirs.logs, 'drill-kafka-rejects.jsonl'),
-    ratePerSec: 300,
-    progress: false,
-  });
+  // 3,000 ratings of the dataset's users, replayed at 300/s; the broker restarts 3 s in
+  const replay = await startDrillReplay(ctx, { tag: 'kafka', count: 3000, ratePerSec: 300 });
   await sleep(3000);
   const restartStarted = performance.now();
   await engines.restart(['kafka']);
   const restartSeconds = (performance.now() - restartStarted) / 1000;
-  const summary = await replay.finally(() => sink.close());
-  fs.rmSync(file, { force: true });
-  const ids = rows.map((r) => ratingEventId(r.userId, r.movieId, r.ratedAt * 1000));
+  const summary = await replay.done;
+  const { rows, ids } = replay;
   const counts = await archivedAll({ hdfs, jobs }, ids);
   const lag = await waitFor(async () => ((await consumerLag(kafka, speedJob, jobs.topics.ratings).catch(() => undefined)) === 0 ? 0 : undefined), {
     delayMs: 1000,

@@ -1,0 +1,194 @@
+/**
+ * Node-loss drills for the cluster topology (STACK_TOPOLOGY=cluster, docs/cluster.md): each kills
+ * one node of a replicated engine with kill -9 while a replay streams in and the API takes a
+ * steady request rate, keeps it down while the work settles, and then starts it again.
+ *
+ *   kafka-broker    the broker leading partition 0 of the ratings topic (RF 3, min.insync 2)
+ *   cassandra-node  one of 3 nodes (RF 3, LOCAL_QUORUM reads and writes)
+ *   taskmanager     one of 2 TaskManagers (the jobs at parallelism 2 restart on the other)
+ *   datanode        one of 3 DataNodes (replication 2) while the archive job writes
+ *   spark-worker    one of 2 Spark workers during a batch run
+ *
+ * Nothing may be lost: the archive holds every produced event exactly once, the speed rows of users
+ * who rated during the fault equal those of twins who rated the same without one, the batch
+ * completes; the API's error rate and p99 while the node was down are reported and checked.
+ */
+import type { EngineName } from '../infra/engines/engine.ts';
+import { loadBatchConfig } from '../batch/config.ts';
+import { createBatchRunner } from '../batch/runner.ts';
+import { platformOf } from '../infra/platform.ts';
+import { archivedAll, settledSpeedRows } from './settle.ts';
+import {
+  apiLoad,
+  apiWindow,
+  check,
+  differingTwins,
+  type DrillCheck,
+  type DrillContext,
+  exactlyOnce,
+  fmt,
+  parts,
+  popularMovies,
+  ratingSender,
+  sleep,
+  startDrillReplay,
+  twinUsers,
+  withStore,
+} from './drill-kit.ts';
+
+export const CLUSTER_DRILLS = ['kafka-broker', 'cassandra-node', 'taskmanager', 'datanode', 'spark-worker'] as const;
+export type ClusterDrillName = (typeof CLUSTER_DRILLS)[number];
+
+/** The API's request rate through each drill, and the share of requests that may fail while a node is down. */
+const API_RATE = 40;
+const API_MAX_ERROR_RATE = 0.01;
+
+/** The process a drill kills: its engine and name in `status`. */
+type Victim = { engine: EngineName; process: string };
+
+async function pidOf(ctx: DrillContext, process: string): Promise<number | undefined> {
+  return (await parts(ctx).engines.status()).find((r) => r.process === process)?.pid;
+}
+
+function apiCheck(samples: Parameters<typeof apiWindow>[0], from: number, to: number, what: string): DrillCheck {
+  const w = apiWindow(samples, from, to);
+  return check(
+    `the API kept answering while ${what} (at most ${API_MAX_ERROR_RATE * 100}% failed)`,
+    w.requests > 0 && w.failed <= w.requests * API_MAX_ERROR_RATE,
+    `${fmt(w.requests)} requests at ${API_RATE}/s in ${((to - from) / 1000).toFixed(0)} s, ${w.failed} failed (${((100 * w.failed) / Math.max(1, w.requests)).toFixed(2)}%), p99 ${w.p99Ms.toFixed(0)} ms from each request's scheduled time`,
+  );
+}
+
+/**
+ * Kills `victim` a few seconds into a replay of 3,000 ratings at 200/s while twin users rate, keeps
+ * it down until the speed rows settled and the archive holds every event, then starts it again.
+ */
+async function nodeLoss(ctx: DrillContext, victim: Victim, what: string): Promise<DrillCheck[]> {
+  const { jobs, kafka, hdfs, engines } = parts(ctx);
+  const { send, close } = ratingSender(ctx, jobs.topics.ratings, `moviereco-drill-${victim.process}`);
+  const movies = await popularMovies(ctx);
+  const twins = twinUsers(movies, { idBase: 910_000_000 + (Math.floor(Date.now() / 1000) % 100_000) * 1000 });
+  try {
+    return await withStore(ctx, async (store) => {
+      await send(twins.a);
+      const rowsA = await settledSpeedRows({ kafka, jobs, store }, twins.usersA);
+      const pid = await pidOf(ctx, victim.process);
+      if (!pid) return [check(`${victim.process} is running`, false, 'not found in status')];
+      const load = apiLoad(ctx, API_RATE);
+      const replay = await startDrillReplay(ctx, { tag: victim.process, count: 3000, ratePerSec: 200 });
+      await sleep(3000);
+      process.kill(pid, 'SIGKILL');
+      const killedAt = Date.now();
+      // the twins' B group rates over the next 9 s, in 30 batches
+      const batch = Math.ceil(twins.b.length / 30);
+      for (let i = 0; i < 30; i++) {
+        await send(twins.b.slice(i * batch, (i + 1) * batch));
+        await sleep(300);
+      }
+      const summary = await replay.done;
+      const rowsB = await settledSpeedRows({ kafka, jobs, store }, twins.usersB);
+      const ids = [...replay.ids, ...twins.a.map((e) => e.eventId), ...twins.b.map((e) => e.eventId)];
+      const counts = await archivedAll({ hdfs, jobs }, ids);
+      const settledAt = Date.now();
+      const restartStarted = performance.now();
+      await engines.up([victim.engine]);
+      const restartSeconds = (performance.now() - restartStarted) / 1000;
+      const newPid = await pidOf(ctx, victim.process);
+      const samples = await load.stop();
+      const differing = differingTwins(twins, rowsA, rowsB);
+      return [
+        check(
+          `${what} was killed mid-stream and started again afterwards`,
+          newPid !== undefined && newPid !== pid,
+          `${victim.process} (pid ${pid}) down ${((settledAt - killedAt) / 1000).toFixed(0)} s; back as pid ${newPid ?? '-'}, ready in ${restartSeconds.toFixed(1)} s`,
+        ),
+        check(
+          'the replay produced every row through the loss',
+          summary.produced === replay.rows.length && summary.rejected === 0,
+          `${fmt(summary.produced)} of ${fmt(replay.rows.length)} produced at 200/s, ${summary.rejected} rejected`,
+        ),
+        check(
+          'speed rows of users who rated during the loss equal those of twins who rated the same without one',
+          differing.length === 0,
+          `${twins.users - differing.length} of ${twins.users} users equal (${twins.perUser} ratings each)`,
+        ),
+        exactlyOnce(counts, ids),
+        apiCheck(samples, killedAt, settledAt, `${victim.process} was down`),
+      ];
+    });
+  } finally {
+    await close();
+  }
+}
+
+/** The broker that leads partition 0 of the ratings topic: the one whose loss moves a leader. */
+async function leadingBroker(ctx: DrillContext): Promise<Victim> {
+  const { jobs, kafka } = parts(ctx);
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const [topic] = (await admin.fetchTopicMetadata({ topics: [jobs.topics.ratings] })).topics;
+    const leader = topic?.partitions.find((p) => p.partitionId === 0)?.leader ?? 1;
+    return { engine: 'kafka', process: `kafka-${leader}` };
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Kills a Spark worker (and so its executor) once the batch run has started training. */
+async function sparkWorker(ctx: DrillContext): Promise<DrillCheck[]> {
+  const { engines } = parts(ctx);
+  const runner = createBatchRunner({ platform: platformOf(ctx.stack), batch: loadBatchConfig(ctx.env), log: () => {} });
+  const current = async () => (await runner.status()).find((m) => m.current)?.version;
+  const old = await current();
+  const pid = await pidOf(ctx, 'spark-worker-1');
+  if (!pid) return [check('spark-worker-1 is running', false, 'not found in status')];
+  const load = apiLoad(ctx, API_RATE);
+  const startedAt = Date.now();
+  let killedIn: string | undefined;
+  let killedAt = 0;
+  let lost = 0;
+  let phase = '';
+  const result = await runner
+    .run({
+      onLine: (line) => {
+        if (line.startsWith('PHASE_START ')) phase = line.slice('PHASE_START '.length);
+        if (/executor .*lost|Lost executor|Removing executor|worker .* removed|Worker .* lost/i.test(line)) lost++;
+        if (phase === 'evaluate' && !killedIn) {
+          killedIn = phase;
+          killedAt = Date.now();
+          process.kill(pid, 'SIGKILL');
+        }
+      },
+    })
+    .catch((e: unknown) => e);
+  const finishedAt = Date.now();
+  const samples = await load.stop();
+  const after = await current();
+  const restartStarted = performance.now();
+  await engines.up(['spark']);
+  const restartSeconds = (performance.now() - restartStarted) / 1000;
+  return [
+    check(
+      'a Spark worker was killed during the run',
+      killedIn !== undefined,
+      `spark-worker-1 (pid ${pid}) killed as the ${killedIn ?? '-'} phase began, ${((killedAt - startedAt) / 1000).toFixed(0)} s into the run; back and ready in ${restartSeconds.toFixed(1)} s`,
+    ),
+    check(
+      'the batch completed on the other worker and its model is current',
+      !(result instanceof Error) && after !== undefined && after !== old,
+      result instanceof Error
+        ? `the run failed: ${result.message.split('\n')[0]}`
+        : `${old} → ${after} in ${((finishedAt - startedAt) / 1000).toFixed(0)} s; ${lost} lines of the driver's log on the lost executor`,
+    ),
+    apiCheck(samples, killedAt || startedAt, finishedAt, 'the batch ran without a worker'),
+  ];
+}
+
+export const clusterDrills: Record<ClusterDrillName, (ctx: DrillContext) => Promise<DrillCheck[]>> = {
+  'kafka-broker': async (ctx) => nodeLoss(ctx, await leadingBroker(ctx), 'the broker leading partition 0'),
+  'cassandra-node': (ctx) => nodeLoss(ctx, { engine: 'cassandra', process: 'cassandra-1' }, 'a Cassandra node'),
+  taskmanager: (ctx) => nodeLoss(ctx, { engine: 'flink', process: 'flink-taskmanager-1' }, 'a TaskManager'),
+  datanode: (ctx) => nodeLoss(ctx, { engine: 'hdfs', process: 'hdfs-datanode-1' }, 'a DataNode'),
+  'spark-worker': sparkWorker,
+};

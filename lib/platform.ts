@@ -120,6 +120,9 @@ export function flinkRestHttpOptions({ restAuth, restCaFile }: FlinkRest): {
   };
 }
 
+/** How long an idempotent Cassandra query waits before it is sent to a second coordinator too. */
+export const SPECULATE_AFTER_MS = 250;
+
 /** A Cassandra client for these engines (not yet connected). */
 export function cassandraClient(endpoints: Pick<Endpoints, 'cassandra'>, keyspace?: string): cassandra.Client {
   const { credentials, ssl } = endpoints.cassandra;
@@ -129,6 +132,9 @@ export function cassandraClient(endpoints: Pick<Endpoints, 'cassandra'>, keyspac
     keyspace,
     socketOptions: { connectTimeout: 3000, readTimeout: 12_000 },
     queryOptions: { consistency: consistencyCode(endpoints.cassandra.consistency ?? 'LOCAL_QUORUM') },
+    // an idempotent query (the API's reads) still unanswered after this long goes to a second
+    // coordinator as well: a node that died mid-request costs that delay, not a request timeout
+    policies: { speculativeExecution: new cassandra.policies.speculativeExecution.ConstantSpeculativeExecutionPolicy(SPECULATE_AFTER_MS, 1) },
     ...(credentials ? { credentials: { username: credentials.username, password: credentials.password } } : {}),
     ...(ssl ? { sslOptions: { rejectUnauthorized: true, ...(ssl.caFile ? { ca: [fs.readFileSync(ssl.caFile)] } : {}) } } : {}),
   });

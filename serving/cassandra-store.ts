@@ -31,7 +31,9 @@ export function createCassandraStore({
   /** the online-eval job's window name, size/slide */
   onlineWindow?: string;
 }): ServingStore {
-  const prepare = { prepare: true } as const;
+  // every query here reads: idempotent, so when a node dies under one the driver tries it again on
+  // another (and speculates after a delay, lib/platform.ts) instead of failing the request
+  const prepare = { prepare: true, isIdempotent: true } as const;
   return {
     async currentModel(modelName) {
       const pointer = (await client.execute(servingCql.currentModel, [modelName], prepare)).first();

@@ -17,13 +17,14 @@ import type { EngineName } from '../infra/engines/engine.ts';
 import { loadBatchConfig } from '../batch/config.ts';
 import { createBatchRunner } from '../batch/runner.ts';
 import { platformOf } from '../infra/platform.ts';
+import { archivedEvents } from './archive.ts';
 import { archivedAll, settledSpeedRows } from './settle.ts';
 import {
-  apiLoad,
   apiWindow,
   check,
   differingTwins,
   type DrillCheck,
+  type ApiSample,
   type DrillContext,
   exactlyOnce,
   fmt,
@@ -31,6 +32,8 @@ import {
   popularMovies,
   ratingSender,
   sleep,
+  startApiLoadProcess,
+  startApiProcess,
   startDrillReplay,
   twinUsers,
   withStore,
@@ -43,6 +46,27 @@ export type ClusterDrillName = (typeof CLUSTER_DRILLS)[number];
 const API_RATE = 40;
 const API_MAX_ERROR_RATE = 0.01;
 
+/** The port of the API process the drills load (beside the drill system's own). */
+const API_PORT = 3190;
+
+/**
+ * Runs `fn` with a steady API load going: the API and its load generator each in a process of
+ * their own, the load open-loop at API_RATE; returns what `fn` returns and every request's sample.
+ */
+async function underApiLoad<T>(ctx: DrillContext, fn: () => Promise<T>): Promise<{ result: T; samples: ApiSample[] }> {
+  const api = await startApiProcess(ctx, API_PORT);
+  try {
+    const load = await startApiLoadProcess(ctx, api.url, API_RATE);
+    const result = await fn().catch(async (error: unknown) => {
+      await load.stop();
+      throw error;
+    });
+    return { result, samples: await load.stop() };
+  } finally {
+    await api.stop();
+  }
+}
+
 /** The process a drill kills: its engine and name in `status`. */
 type Victim = { engine: EngineName; process: string };
 
@@ -50,12 +74,15 @@ async function pidOf(ctx: DrillContext, process: string): Promise<number | undef
   return (await parts(ctx).engines.status()).find((r) => r.process === process)?.pid;
 }
 
-function apiCheck(samples: Parameters<typeof apiWindow>[0], from: number, to: number, what: string): DrillCheck {
+/** The API's requests while `what` (due in [from, to)), beside those due before the fault ([loadFrom, from)). */
+function apiCheck(samples: readonly ApiSample[], loadFrom: number, from: number, to: number, what: string): DrillCheck {
   const w = apiWindow(samples, from, to);
+  const base = apiWindow(samples, loadFrom, from);
+  const statuses = [...w.statuses].map(([status, n]) => `${n} × ${status === 0 ? 'no answer' : status}`).join(', ');
   return check(
     `the API kept answering while ${what} (at most ${API_MAX_ERROR_RATE * 100}% failed)`,
     w.requests > 0 && w.failed <= w.requests * API_MAX_ERROR_RATE,
-    `${fmt(w.requests)} requests at ${API_RATE}/s in ${((to - from) / 1000).toFixed(0)} s, ${w.failed} failed (${((100 * w.failed) / Math.max(1, w.requests)).toFixed(2)}%), p99 ${w.p99Ms.toFixed(0)} ms from each request's scheduled time`,
+    `${fmt(w.requests)} requests at ${API_RATE}/s in ${((to - from) / 1000).toFixed(0)} s, ${w.failed} failed (${((100 * w.failed) / Math.max(1, w.requests)).toFixed(2)}%${statuses ? `: ${statuses}` : ''}), p50 ${w.p50Ms.toFixed(0)} ms, p99 ${w.p99Ms.toFixed(0)} ms from each request's scheduled time; before the fault ${fmt(base.requests)} requests, ${base.failed} failed, p99 ${base.p99Ms.toFixed(0)} ms`,
   );
 }
 
@@ -74,28 +101,36 @@ async function nodeLoss(ctx: DrillContext, victim: Victim, what: string): Promis
       const rowsA = await settledSpeedRows({ kafka, jobs, store }, twins.usersA);
       const pid = await pidOf(ctx, victim.process);
       if (!pid) return [check(`${victim.process} is running`, false, 'not found in status')];
-      const load = apiLoad(ctx, API_RATE);
-      const replay = await startDrillReplay(ctx, { tag: victim.process, count: 3000, ratePerSec: 200 });
-      await sleep(3000);
-      process.kill(pid, 'SIGKILL');
-      const killedAt = Date.now();
-      // the twins' B group rates over the next 9 s, in 30 batches
-      const batch = Math.ceil(twins.b.length / 30);
-      for (let i = 0; i < 30; i++) {
-        await send(twins.b.slice(i * batch, (i + 1) * batch));
-        await sleep(300);
-      }
-      const summary = await replay.done;
-      const rowsB = await settledSpeedRows({ kafka, jobs, store }, twins.usersB);
-      const ids = [...replay.ids, ...twins.a.map((e) => e.eventId), ...twins.b.map((e) => e.eventId)];
-      const counts = await archivedAll({ hdfs, jobs }, ids);
-      const settledAt = Date.now();
+      const { result, samples } = await underApiLoad(ctx, async () => {
+        const loadFrom = Date.now();
+        const replay = await startDrillReplay(ctx, { tag: victim.process, count: 3000, ratePerSec: 200 });
+        await sleep(3000);
+        process.kill(pid, 'SIGKILL');
+        const killedAt = Date.now();
+        // the twins' B group rates over the next 9 s, in 30 batches
+        const batch = Math.ceil(twins.b.length / 30);
+        for (let i = 0; i < 30; i++) {
+          await send(twins.b.slice(i * batch, (i + 1) * batch));
+          await sleep(300);
+        }
+        const summary = await replay.done;
+        const rowsB = await settledSpeedRows({ kafka, jobs, store }, twins.usersB);
+        const groups = { replay: replay.ids, A: twins.a.map((e) => e.eventId), B: twins.b.map((e) => e.eventId) };
+        const ids = Object.values(groups).flat();
+        // a timeout here is a finding, not a crash: the check below says how many are missing, and of which group
+        const counts = await archivedAll({ hdfs, jobs }, ids, 180_000).catch(() => archivedEvents(hdfs, jobs.archive.path));
+        const missing = Object.entries(groups)
+          .map(([group, list]) => [group, list.filter((id) => !counts.has(id)).length] as const)
+          .filter(([, n]) => n > 0);
+        return { loadFrom, killedAt, settledAt: Date.now(), replay, summary, rowsB, ids, counts, missing };
+      });
+      const { loadFrom, killedAt, settledAt, replay, summary, rowsB, ids, counts, missing } = result;
       const restartStarted = performance.now();
       await engines.up([victim.engine]);
       const restartSeconds = (performance.now() - restartStarted) / 1000;
       const newPid = await pidOf(ctx, victim.process);
-      const samples = await load.stop();
       const differing = differingTwins(twins, rowsA, rowsB);
+      const archived = exactlyOnce(counts, ids);
       return [
         check(
           `${what} was killed mid-stream and started again afterwards`,
@@ -112,8 +147,8 @@ async function nodeLoss(ctx: DrillContext, victim: Victim, what: string): Promis
           differing.length === 0,
           `${twins.users - differing.length} of ${twins.users} users equal (${twins.perUser} ratings each)`,
         ),
-        exactlyOnce(counts, ids),
-        apiCheck(samples, killedAt, settledAt, `${victim.process} was down`),
+        { ...archived, detail: `${archived.detail}${missing.length > 0 ? ` (missing: ${missing.map(([g, n]) => `${n} of ${g}`).join(', ')})` : ''}` },
+        apiCheck(samples, loadFrom, killedAt, settledAt, `${victim.process} was down`),
       ];
     });
   } finally {
@@ -138,41 +173,44 @@ async function leadingBroker(ctx: DrillContext): Promise<Victim> {
 /** Kills a Spark worker (and so its executor) once the batch run has started training. */
 async function sparkWorker(ctx: DrillContext): Promise<DrillCheck[]> {
   const { engines } = parts(ctx);
-  const runner = createBatchRunner({ platform: platformOf(ctx.stack), batch: loadBatchConfig(ctx.env), log: () => {} });
+  // the history the drill system imported (system/start.ts names it so), as its own batch runs read it
+  const batch = loadBatchConfig({ BATCH_DATASET: 'ml-latest-small-history', ...ctx.env });
+  const runner = createBatchRunner({ platform: platformOf(ctx.stack), batch, log: () => {} });
   const current = async () => (await runner.status()).find((m) => m.current)?.version;
   const old = await current();
   const pid = await pidOf(ctx, 'spark-worker-1');
   if (!pid) return [check('spark-worker-1 is running', false, 'not found in status')];
-  const load = apiLoad(ctx, API_RATE);
-  const startedAt = Date.now();
   let killedIn: string | undefined;
   let killedAt = 0;
   let lost = 0;
   let phase = '';
-  const result = await runner
-    .run({
-      onLine: (line) => {
-        if (line.startsWith('PHASE_START ')) phase = line.slice('PHASE_START '.length);
-        if (/executor .*lost|Lost executor|Removing executor|worker .* removed|Worker .* lost/i.test(line)) lost++;
-        if (phase === 'evaluate' && !killedIn) {
-          killedIn = phase;
-          killedAt = Date.now();
-          process.kill(pid, 'SIGKILL');
-        }
-      },
-    })
-    .catch((e: unknown) => e);
+  const startedAt = Date.now();
+  const { result, samples } = await underApiLoad(ctx, () =>
+    runner
+      .run({
+        onLine: (line) => {
+          if (line.startsWith('PHASE_START ')) phase = line.slice('PHASE_START '.length);
+          if (/lost executor|executor .* lost|worker .* removed|worker .* lost/i.test(line)) lost++;
+          if (phase === 'evaluate' && !killedIn) {
+            killedIn = phase;
+            killedAt = Date.now();
+            process.kill(pid, 'SIGKILL');
+          }
+        },
+      })
+      .catch((e: unknown) => e),
+  );
   const finishedAt = Date.now();
-  const samples = await load.stop();
   const after = await current();
   const restartStarted = performance.now();
   await engines.up(['spark']);
   const restartSeconds = (performance.now() - restartStarted) / 1000;
+  const newPid = await pidOf(ctx, 'spark-worker-1');
   return [
     check(
-      'a Spark worker was killed during the run',
-      killedIn !== undefined,
-      `spark-worker-1 (pid ${pid}) killed as the ${killedIn ?? '-'} phase began, ${((killedAt - startedAt) / 1000).toFixed(0)} s into the run; back and ready in ${restartSeconds.toFixed(1)} s`,
+      'a Spark worker was killed during the run, and started again afterwards',
+      killedIn !== undefined && newPid !== undefined && newPid !== pid,
+      `spark-worker-1 (pid ${pid}) killed as the ${killedIn ?? '-'} phase began, ${killedIn ? ((killedAt - startedAt) / 1000).toFixed(0) : '-'} s into the run; back as pid ${newPid ?? '-'}, ready in ${restartSeconds.toFixed(1)} s`,
     ),
     check(
       'the batch completed on the other worker and its model is current',
@@ -181,7 +219,7 @@ async function sparkWorker(ctx: DrillContext): Promise<DrillCheck[]> {
         ? `the run failed: ${result.message.split('\n')[0]}`
         : `${old} → ${after} in ${((finishedAt - startedAt) / 1000).toFixed(0)} s; ${lost} lines of the driver's log on the lost executor`,
     ),
-    apiCheck(samples, killedAt || startedAt, finishedAt, 'the batch ran without a worker'),
+    apiCheck(samples, startedAt, killedAt || startedAt, finishedAt, 'the batch ran without a worker'),
   ];
 }
 

@@ -3,8 +3,10 @@
  * runs in, its checks, the engines and clients it reaches, and twin users whose speed rows are
  * compared with and without a failure.
  */
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import readline from 'node:readline';
 import type { StackConfig } from '../infra/config.ts';
 import { createStack } from '../infra/stack.ts';
 import { createRatingSink } from '../ingest/rating-sink.ts';
@@ -241,10 +243,62 @@ export function apiLoad(ctx: Pick<DrillContext, 'apiUrl' | 'env'>, ratePerSec: n
   };
 }
 
-/** The requests due in [from, to): how many, how many failed (not a 200), and their p99 latency. */
+/**
+ * The requests due in [from, to): how many, how many failed (not a 200) with which statuses (0: no
+ * answer within 10 s), and their p50 and p99 latency.
+ */
 export function apiWindow(samples: readonly ApiSample[], from: number, to: number) {
   const inside = samples.filter((s) => s.dueAt >= from && s.dueAt < to);
   const sorted = inside.map((s) => s.ms).sort((x, y) => x - y);
-  const p99 = sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.99) - 1)]!;
-  return { requests: inside.length, failed: inside.filter((s) => s.status !== 200).length, p99Ms: p99 };
+  const at = (q: number) => (sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * q) - 1)]!);
+  const failures = inside.filter((s) => s.status !== 200);
+  const statuses = new Map<number, number>();
+  for (const f of failures) statuses.set(f.status, (statuses.get(f.status) ?? 0) + 1);
+  return { requests: inside.length, failed: failures.length, statuses, p50Ms: at(0.5), p99Ms: at(0.99) };
+}
+
+/** A process of the project's tools (tools/<script>.ts) whose stdout is read line by line. */
+function toolProcess(ctx: Pick<DrillContext, 'stack'>, script: string, args: string[], env: Record<string, string | undefined>) {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ctx.stack.repoRoot, 'tools', `${script}.ts`), ...args], {
+    cwd: ctx.stack.repoRoot,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const lines = readline.createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const next = async (what: string): Promise<string> => {
+    const { value, done } = await lines.next();
+    if (done) throw new Error(`${script} ended before ${what} (exit ${child.exitCode})`);
+    return value as string;
+  };
+  return { child, next };
+}
+
+/**
+ * The API in a process of its own, beside the drill system's (same keyspace and model), so that
+ * neither the drill's own work nor its load generator shares the API's event loop.
+ */
+export async function startApiProcess(ctx: DrillContext, port: number) {
+  const { child, next } = toolProcess(ctx, 'api', [], { ...ctx.env, API_PORT: String(port), API_WORKERS: '1' });
+  let url: string | undefined;
+  while (!url) url = /^API and web page on (http:\/\/\S+?)[\s(]/.exec(await next('it listened'))?.[1];
+  return {
+    url,
+    async stop() {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/** `apiLoad` in a process of its own (tools/drill-api-load.ts); `stop` returns its samples. */
+export async function startApiLoadProcess(ctx: DrillContext, apiUrl: string, ratePerSec: number) {
+  const { child, next } = toolProcess(ctx, 'drill-api-load', ['--url', apiUrl, '--rate', String(ratePerSec)], ctx.env);
+  await next('it was ready');
+  return {
+    async stop(): Promise<ApiSample[]> {
+      child.kill('SIGTERM');
+      return JSON.parse(await next('it reported')) as ApiSample[];
+    },
+  };
 }

@@ -9,7 +9,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import type { StackConfig } from '../infra/config.ts';
 import { createStack } from '../infra/stack.ts';
-import { createRatingSink } from '../ingest/rating-sink.ts';
+import { createRatingSink, type SinkClient } from '../ingest/rating-sink.ts';
 import { ratingEventId } from '../ingest/ratings-csv.ts';
 import { replayRatings } from '../ingest/replay.ts';
 import { apiKeyHeader } from './environment.ts';
@@ -165,7 +165,10 @@ export function ratingSender(ctx: Pick<DrillContext, 'stack'>, topic: string, cl
  * rating time apart, ending a day ago) written to a CSV and replayed at `ratePerSec` through the
  * product's replay; `ids` are their event ids, for the archive's exactly-once check.
  */
-export async function startDrillReplay(ctx: DrillContext, { tag, count, ratePerSec }: { tag: string; count: number; ratePerSec: number }) {
+export async function startDrillReplay(
+  ctx: DrillContext,
+  { tag, count, ratePerSec, client = 'kafkajs' }: { tag: string; count: number; ratePerSec: number; client?: SinkClient },
+) {
   const jobs = loadJobsConfig(ctx.env);
   const movies = await popularMovies(ctx);
   const rand = prng(7);
@@ -179,7 +182,7 @@ export async function startDrillReplay(ctx: DrillContext, { tag, count, ratePerS
   const file = path.join(ctx.stack.dirs.tmp, `drill-${tag}-${first}.csv`);
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, `userId,movieId,rating,timestamp\n${rows.map((r) => `${r.userId},${r.movieId},${r.rating},${r.ratedAt}`).join('\n')}\n`);
-  const sink = createRatingSink('kafkajs', { kafka: ctx.stack.kafka, topic: jobs.topics.ratings, clientId: `moviereco-drill-${tag}` });
+  const sink = createRatingSink(client, { kafka: ctx.stack.kafka, topic: jobs.topics.ratings, clientId: `moviereco-drill-${tag}` });
   const done = replayRatings({
     file,
     sink,

@@ -151,9 +151,9 @@ export function differingTwins(
   });
 }
 
-export function ratingSender(ctx: Pick<DrillContext, 'stack'>, topic: string, clientId: string) {
+export function ratingSender(ctx: Pick<DrillContext, 'stack'>, topic: string, clientId: string, client: SinkClient = 'kafkajs') {
   const codec = createCodec('rating-event');
-  const sink = createRatingSink('kafkajs', { kafka: ctx.stack.kafka, topic, clientId });
+  const sink = createRatingSink(client, { kafka: ctx.stack.kafka, topic, clientId });
   return {
     send: (list: RatingEvent[]) => sink.send(list.map((e) => ({ key: Buffer.from(String(e.userId)), value: codec.encode(e) }))),
     close: () => sink.close(),

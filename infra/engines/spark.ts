@@ -197,6 +197,7 @@ export const sparkEngine: Engine = {
         ports: [port, webUiPort].map((p) => ({ host, port: p })),
       },
       ...Array.from({ length: workers }, (_, i) => {
+        // numbered even when alone (`spark-worker-1`): there is no single-worker layout to keep
         const node = nodeOf('spark-worker', path.join(ctx.dataDir, 'work'), i, Math.max(2, workers));
         const { executorMb, executorCores } = ctx.config.spark;
         return {

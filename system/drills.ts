@@ -1,3 +1,25 @@
+/**
+ * Failure drills against a running system (the one startSystem brings up): each breaks one part
+ * on purpose while work flows, and returns what it verified afterwards, check by check.
+ *
+ *   taskmanager  kill -9 the Flink TaskManager while ratings stream in: the jobs restart from their
+ *                last checkpoint; the speed rows of users who rated during the failure equal those
+ *                of twin users who rated the same movies without one; the archive holds every
+ *                produced event exactly once
+ *   kafka        restart the Kafka broker during a replay: every row arrives, once, in the archive,
+ *                and the speed job catches up
+ *   cassandra    stop Cassandra: the API answers 503 with Retry-After while /health stays up; after
+ *                Cassandra is back the API serves again and the speed job writes again, by themselves
+ *   freeze       SIGSTOP Cassandra for 60 s while new and known users rate: the speed job fails at
+ *                its Cassandra deadline, restarts from a checkpoint, and every user's row catches up
+ *   batch        kill a batch run in its write phase: the old model stays current and the API keeps
+ *                serving it without a failed request
+ *   announce     Kafka down while a batch run switches: the pointer flips, the announcement is
+ *                retried until Kafka is back, and the speed layer folds in with the new model
+ *   jobmanager   kill -9 the Flink JobManager (no HA: the new one lists no job): deploy resumes every
+ *                job from its newest retained checkpoint; speed rows and trending counts kept
+ *                (system/drill-jobmanager.ts)
+ */
 import type { StackConfig } from '../infra/config.ts';
 import { createStack } from '../infra/stack.ts';
 import { createCodec } from '../schemas/avro.ts';

@@ -183,7 +183,8 @@ function containerAddresses(subnet: string): Pick<z.output<typeof envSchema>, (t
   };
 }
 
-function parseHostPort(value: string): { host: string; port: number } {
+/** `host:port` as its parts. */
+export function parseHostPort(value: string): { host: string; port: number } {
   const i = value.lastIndexOf(':');
   return { host: value.slice(0, i), port: Number(value.slice(i + 1)) };
 }

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import cassandra from 'cassandra-driver';
-import type { StackConfig } from '../config.ts';
-import { findJar, hostAndPort, libClasspath, nodeOf, writeFiles, type Engine, type EngineContext } from './engine.ts';
+import { parseHostPort, type StackConfig } from '../config.ts';
+import { findJar, libClasspath, nodeOf, requireAll, writeFiles, type Engine, type EngineContext } from './engine.ts';
 import { StackError } from '../../lib/errors.ts';
 import { cassandraClient, isCassandraLoginRefused, loginRefused } from '../../lib/platform.ts';
 
@@ -54,7 +54,7 @@ function nodes(ctx: EngineContext) {
   return contactPoints.map((address, i) => {
     const node = nodeOf('cassandra', '', i, count);
     return {
-      host: hostAndPort(address).host,
+      host: parseHostPort(address).host,
       name: node.name,
       confDir: path.join(ctx.confDir, node.dir),
       dataDir: path.join(ctx.dataDir, node.dir),
@@ -191,8 +191,7 @@ export const cassandraEngine: Engine = {
 /** Throws unless every node started here is up as the client sees it (an external cluster may have more). */
 function checkAllUp(client: cassandra.Client, config: StackConfig): number {
   const up = client.hosts.values().filter((h) => h.isUp()).length;
-  const wanted = config.mode === 'external' ? 1 : config.cassandra.contactPoints.length;
-  if (up < wanted) throw new Error(`${up} of ${wanted} nodes up`);
+  requireAll(config, up, config.cassandra.contactPoints.length, 'nodes up');
   return up;
 }
 

@@ -53,10 +53,13 @@ export function nodeOf(name: string, dir: string, i: number, count: number): { n
   return count === 1 ? { name, dir } : { name: `${name}-${i + 1}`, dir: path.join(dir, `node-${i + 1}`) };
 }
 
-/** `host:port` as its parts. */
-export function hostAndPort(address: string): { host: string; port: number } {
-  const i = address.lastIndexOf(':');
-  return { host: address.slice(0, i), port: Number(address.slice(i + 1)) };
+/**
+ * Throws unless `have` reaches the `count` processes of a role started here; an external cluster
+ * needs one and may have more.
+ */
+export function requireAll(config: StackConfig, have: number, count: number, what: string): void {
+  const wanted = config.mode === 'external' ? 1 : count;
+  if (have < wanted) throw new Error(`${have} of ${wanted} ${what}`);
 }
 
 /** The classpath entries of an engine's lib dir (a wildcard, as `java -cp` expands it). */

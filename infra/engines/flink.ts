@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { StackConfig } from '../config.ts';
 import { runJava } from '../process.ts';
-import { libClasspath, log4j2Console, nodeOf, writeFiles, type Engine, type EngineContext } from './engine.ts';
+import { libClasspath, log4j2Console, nodeOf, requireAll, writeFiles, type Engine, type EngineContext } from './engine.ts';
 import { flinkRestHttpOptions } from '../../lib/platform.ts';
 
 /**
@@ -209,9 +209,7 @@ export const flinkEngine: Engine = {
       got(`${config.flink.restUrl}${route}`, { timeout: { request: 3000 }, retry: { limit: 0 }, ...flinkRestHttpOptions(config.flink) }).json<T>();
     const overview = await get<{ taskmanagers: number; 'slots-total': number; 'jobs-running': number; 'flink-version': string }>('/overview');
     if (overview.taskmanagers < 1) throw new Error('no TaskManager registered');
-    // the TaskManagers started here must all be registered (an external cluster may have more)
-    const wanted = config.mode === 'external' ? 1 : config.flink.taskManagers;
-    if (overview.taskmanagers < wanted) throw new Error(`${overview.taskmanagers} of ${wanted} TaskManagers registered`);
+    requireAll(config, overview.taskmanagers, config.flink.taskManagers, 'TaskManagers registered');
     if (overview['slots-total'] < 1) throw new Error('the TaskManager has not offered its slots yet');
     const dashboard = await get<{ features?: { 'web-submit'?: boolean } }>('/config');
     if (!dashboard.features?.['web-submit']) throw new Error('jar upload is not available (web.submit.enable or flink-runtime-web missing)');

@@ -2,7 +2,7 @@ import path from 'node:path';
 import fs from 'node:fs';
 import type { StackConfig } from '../config.ts';
 import { runJava } from '../process.ts';
-import { hadoopXml, libClasspath, nodeOf, writeFiles, type Engine, type EngineContext } from './engine.ts';
+import { hadoopXml, libClasspath, nodeOf, requireAll, writeFiles, type Engine, type EngineContext } from './engine.ts';
 
 /**
  * HDFS: one NameNode and HDFS_DATANODES DataNodes (one: `hdfs-datanode`; several:
@@ -155,9 +155,7 @@ export const hdfsEngine: Engine = {
     if (!bean) throw new Error('NameNode JMX has no FSNamesystemState yet');
     if (bean.FSState !== 'Operational') throw new Error(`NameNode is in ${bean.FSState ?? 'unknown'} state (safe mode)`);
     if (!bean.NumLiveDataNodes) throw new Error('no live DataNode');
-    // the DataNodes started here must all be live (an external cluster may have more)
-    const wanted = config.mode === 'external' ? 1 : config.hdfs.dataNodes;
-    if (bean.NumLiveDataNodes < wanted) throw new Error(`${bean.NumLiveDataNodes} of ${wanted} DataNodes live`);
+    requireAll(config, bean.NumLiveDataNodes, config.hdfs.dataNodes, 'DataNodes live');
     // safe mode is also reported here; a NameNode leaves it once the DataNode reported its blocks
     const safemode = await fetch(`${config.hdfs.webUrl}/jmx?qry=Hadoop:service=NameNode,name=NameNodeInfo`, { signal: AbortSignal.timeout(3000) });
     const info = ((await safemode.json()) as { beans: { Safemode?: string }[] }).beans[0];

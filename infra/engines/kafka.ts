@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { runJava } from '../process.ts';
-import { hostAndPort, libClasspath, log4j2Console, nodeOf, properties, writeFiles, writePrivateFile, type Engine, type EngineContext } from './engine.ts';
+import { libClasspath, log4j2Console, nodeOf, properties, requireAll, writeFiles, writePrivateFile, type Engine, type EngineContext } from './engine.ts';
+import { parseHostPort } from '../config.ts';
 import { StackError } from '../../lib/errors.ts';
 import { kafkaClient, loginRefused } from '../../lib/platform.ts';
 import { createTopicsWithLeaders } from '../../lib/kafka-admin.ts';
@@ -44,7 +45,7 @@ function brokers(ctx: EngineContext) {
     const node = nodeOf('kafka', '', i, addresses.length);
     return {
       id: i + 1,
-      ...hostAndPort(address),
+      ...parseHostPort(address),
       name: node.name,
       confDir: path.join(ctx.confDir, node.dir),
       dataDir: path.join(ctx.dataDir, node.dir),
@@ -107,7 +108,7 @@ function scramArgs(ctx: EngineContext): string[] {
   return protocol === 'SASL_PLAINTEXT' ? ['--add-scram', `${mechanism}=[name=${username},password=${password}]`] : [];
 }
 
-function jvmOptions(ctx: EngineContext, confDir: string): string[] {
+function jvmOptions(ctx: EngineContext): string[] {
   return [
     `-Xms${Math.min(256, ctx.config.kafka.heapMb)}m`,
     `-Xmx${ctx.config.kafka.heapMb}m`,
@@ -116,7 +117,7 @@ function jvmOptions(ctx: EngineContext, confDir: string): string[] {
     '-XX:InitiatingHeapOccupancyPercent=35',
     '-Djava.awt.headless=true',
     `-Djava.io.tmpdir=${ctx.config.dirs.tmp}`,
-    `-Dlog4j2.configurationFile=file:${path.join(confDir, 'log4j2.properties')}`,
+    `-Dlog4j2.configurationFile=file:${path.join(ctx.confDir, 'log4j2.properties')}`,
     `-Dkafka.logs.dir=${ctx.logsDir}`,
   ];
 }
@@ -165,7 +166,7 @@ async function prepareBroker(ctx: EngineContext, broker: Broker, clusterId: stri
     name: `${broker.name}-storage-format`,
     mainClass: 'kafka.tools.StorageTool',
     classpath: [libClasspath(ctx.libDir)],
-    jvmOptions: jvmOptions(ctx, ctx.confDir),
+    jvmOptions: jvmOptions(ctx),
     args: ['format', '-t', clusterId, '-c', path.join(broker.confDir, 'server.properties'), '--ignore-formatted', ...scramArgs(ctx)],
     logFile: path.join(ctx.logsDir, `${broker.name}.log`),
   });
@@ -191,7 +192,7 @@ export const kafkaEngine: Engine = {
       name: b.name,
       mainClass: 'kafka.Kafka',
       classpath: [libClasspath(ctx.libDir)],
-      jvmOptions: jvmOptions(ctx, ctx.confDir),
+      jvmOptions: jvmOptions(ctx),
       args: [path.join(b.confDir, 'server.properties')],
       ports: [
         { host: b.host, port: b.port },
@@ -206,9 +207,7 @@ export const kafkaEngine: Engine = {
       await admin.connect();
       const cluster = await admin.describeCluster();
       if (cluster.brokers.length === 0) throw new Error('no broker registered');
-      // the brokers started here must all be in the cluster (an external one may have more)
-      const wanted = config.mode === 'external' ? 1 : config.kafka.brokers.length;
-      if (cluster.brokers.length < wanted) throw new Error(`${cluster.brokers.length} of ${wanted} brokers registered`);
+      requireAll(config, cluster.brokers.length, config.kafka.brokers.length, 'brokers registered');
       const topics = await admin.listTopics();
       return `${cluster.brokers.length} broker${cluster.brokers.length === 1 ? '' : 's'}, ${topics.filter((t) => !t.startsWith('__')).length} topics`;
     } catch (error) {

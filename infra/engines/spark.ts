@@ -6,7 +6,7 @@ import readline from 'node:readline';
 import { StackError } from '../../lib/errors.ts';
 import { startSparkContainer } from '../containers.ts';
 import { canConnect, findJava } from '../process.ts';
-import { libClasspath, nodeOf, writePrivateFile, type Engine, type EngineContext } from './engine.ts';
+import { libClasspath, nodeOf, requireAll, writePrivateFile, type Engine, type EngineContext } from './engine.ts';
 import type { SparkRun, SparkSubmitOptions } from '../../lib/platform.ts';
 import { javaProperties } from '../../schemas/client-security.ts';
 
@@ -238,7 +238,7 @@ export const sparkEngine: Engine = {
       // the master's status page: the workers started here must all be registered
       const url = `http://${standalone.host}:${standalone.webUiPort}/json/`;
       const status = (await (await fetch(url, { signal: AbortSignal.timeout(3000) })).json()) as { aliveworkers?: number; cores?: number };
-      if ((status.aliveworkers ?? 0) < standalone.workers) throw new Error(`${status.aliveworkers ?? 0} of ${standalone.workers} Spark workers registered`);
+      requireAll(config, status.aliveworkers ?? 0, standalone.workers, 'Spark workers registered');
       return `${core.replace(/\.jar$/, '')}, master ${config.spark.master} with ${status.aliveworkers} workers, ${status.cores} cores`;
     }
     return `${core.replace(/\.jar$/, '')}, spark-submit --master ${config.spark.master}`;

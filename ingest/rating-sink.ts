@@ -8,6 +8,7 @@
 import { Producer, ProduceAcks, compatibilityPartitioner } from '@platformatic/kafka';
 import { Kafka, logLevel } from 'kafkajs';
 import { PipelineError } from '../lib/errors.ts';
+import { byPartition, partitionCount } from '../lib/kafkajs-send.ts';
 import { kafkaJsSecurity, platformaticSecurity, type KafkaEndpoint } from '../lib/platform.ts';
 import { createDirectSink } from './direct-sink.ts';
 
@@ -105,15 +106,20 @@ export function createKafkaJsSink({ kafka: endpoint, topic, clientId = 'movierec
     maxInFlightRequests: 1,
     retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 5000 },
   });
-  let connected: Promise<void> | undefined;
+  // the producer connected and the topic's partition count: a send goes out one partition at a time (lib/kafkajs-send.ts)
+  let connected: Promise<number> | undefined;
   return {
     client: 'kafkajs',
     maxInFlight: 1,
     async send(records) {
-      connected ??= producer.connect();
-      await connected;
+      connected ??= producer.connect().then(() => partitionCount(kafka, topic));
+      const partitions = await connected;
+      const groups = byPartition(keyedRecords(records), (r) => r.key, partitions);
+      const sends = [...groups].map(([partition, group]) =>
+        producer.send({ topic, acks: -1, messages: group.map(({ key, value }) => ({ key, value, partition })) }),
+      );
       try {
-        await withTimeout(producer.send({ topic, acks: -1, messages: keyedRecords(records).map(({ key, value }) => ({ key, value })) }), maxRetryTimeMs);
+        await withTimeout(Promise.all(sends), maxRetryTimeMs);
       } catch (error) {
         throw new ProduceError(`kafkajs: producing ${recordCount(records)} records to ${topic} failed: ${(error as Error).message}`, {
           cause: error,

@@ -2,15 +2,18 @@
  * RatingEvents on Kafka: kafkajs, idempotent, acks from all in-sync replicas, Avro single-object
  * encoding.
  *
- * One send is in flight at a time; the events posted meanwhile wait and go together in the next
- * send. That is what keeps the idempotent producer's sequence numbers honest: kafkajs gives a
- * failed request's sequence numbers back, so a retry of the same batch by the same producer reuses
- * them and the broker drops it as a duplicate if the first attempt was written after all. Were
- * other sends allowed in between, one of them would take those numbers and be dropped (acknowledged,
- * never written) or refused as out of order.
+ * One batch is in flight at a time; the events posted meanwhile wait and go together in the next.
+ * A batch goes out as one send per partition (lib/kafkajs-send.ts: a kafkajs send spanning
+ * brokers can lose records when one of them dies), and a partition's events are acknowledged when
+ * its send is. One batch at a time is what keeps the idempotent producer's sequence numbers
+ * honest: kafkajs gives a failed request's sequence numbers back, so a retry of the same
+ * partition's events by the same producer reuses them and the broker drops it as a duplicate if
+ * the first attempt was written after all. Were other sends allowed in between, one of them would
+ * take those numbers and be dropped (acknowledged, never written) or refused as out of order.
  *
- * So a batch that failed in a way that may have written it (a connection lost, a timeout, a
- * retriable error) is retried, unchanged and by the same producer, for as long as the process runs:
+ * So the events of a partition whose send failed in a way that may have written them (a
+ * connection lost, a timeout, a retriable error) are retried, unchanged and by the same producer,
+ * for as long as the process runs:
  * never given up on and sent again later by another producer, which the broker could not recognise
  * as a duplicate. Meanwhile the events posted wait in a bounded queue (`maxQueued`); beyond it, a
  * publish fails at once.
@@ -20,6 +23,7 @@
  * fresh one (new producer id) made for the next send.
  */
 import { Partitioners, type Message, type Producer, type ProducerConfig } from 'kafkajs';
+import { byPartition } from '../lib/kafkajs-send.ts';
 import { createCodec } from '../schemas/avro.ts';
 import type { RatingEvent, RatingEvents } from './store.ts';
 
@@ -66,6 +70,7 @@ interface Pending {
 export function createKafkaEvents({
   kafka,
   topic,
+  partitions,
   maxQueued = 10_000,
   retryBackoffMs = 250,
   maxBatch = 500,
@@ -73,6 +78,8 @@ export function createKafkaEvents({
 }: {
   kafka: ProducerSource;
   topic: string;
+  /** the topic's partition count (asked once, on the first send) */
+  partitions: () => Promise<number>;
   /** events waiting for Kafka (the batch in flight included) beyond which a publish fails at once */
   maxQueued?: number;
   retryBackoffMs?: number;
@@ -113,15 +120,20 @@ export function createKafkaEvents({
     await old.producer.disconnect().catch(() => undefined);
   }
 
+  let partitionCount: number | undefined;
+
   async function deliver(batch: Pending[]) {
+    // the events of the partitions not yet acknowledged
+    let left = batch;
     const fail = (error: unknown) => {
-      for (const b of batch) b.reject(error);
+      for (const b of left) b.reject(error);
     };
     for (;;) {
       if (closed) return fail(new Error('the Kafka producer is closed'));
       const p = producer();
       try {
         await p.connected;
+        partitionCount ??= await partitions();
       } catch {
         // never connected, so no sequence numbers were used: simply try a new one
         if (current === p) current = undefined;
@@ -129,17 +141,22 @@ export function createKafkaEvents({
         await sleep(retryBackoffMs);
         continue;
       }
-      try {
-        await p.producer.send({ topic, acks: -1, messages: batch.map((b) => b.message) });
-        for (const b of batch) b.resolve();
-        return;
-      } catch (error) {
-        const kind = classifyProducerError(error);
-        const message = error instanceof Error ? error.message : String(error);
-        if (kind !== 'transient') await dropProducer(`a ${kind} error: ${message}`);
-        if (kind === 'fatal') return fail(error);
-        await sleep(retryBackoffMs);
-      }
+      // one send per partition (lib/kafkajs-send.ts); a partition's events are acknowledged as its send is
+      const groups = [...byPartition(left, (b) => b.message.key as string, partitionCount)];
+      const results = await Promise.allSettled(
+        groups.map(([partition, group]) => p.producer.send({ topic, acks: -1, messages: group.map((b) => ({ ...b.message, partition })) })),
+      );
+      groups.forEach(([, group], i) => {
+        if (results[i]!.status === 'fulfilled') for (const b of group) b.resolve();
+      });
+      left = groups.flatMap(([, group], i) => (results[i]!.status === 'rejected' ? group : []));
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (!failed) return;
+      const kind = classifyProducerError(failed.reason);
+      const message = failed.reason instanceof Error ? failed.reason.message : String(failed.reason);
+      if (kind !== 'transient') await dropProducer(`a ${kind} error: ${message}`);
+      if (kind === 'fatal') return fail(failed.reason);
+      await sleep(retryBackoffMs);
     }
   }
 

@@ -27,6 +27,7 @@ import { createSpeedView } from '../serving/speed-view.ts';
 import { createBatchView } from '../serving/batch-view.ts';
 import { createViewLoader } from '../serving/view-loader.ts';
 import { cassandraClient, checkLogins, kafkaClient } from '../lib/platform.ts';
+import { partitionCount } from '../lib/kafkajs-send.ts';
 import { platformOf } from '../infra/platform.ts';
 
 export interface RunningApi {
@@ -59,9 +60,11 @@ export async function startApi({
     trendingWindow: `${jobs.trending.windowMinutes}m/${jobs.trending.slideMinutes}m`,
     onlineWindow: `${jobs.onlineEval.windowMinutes}m/${jobs.onlineEval.slideMinutes}m`,
   });
+  const kafka = kafkaClient(stack, 'moviereco-api');
   const events = createKafkaEvents({
-    kafka: kafkaClient(stack, 'moviereco-api'),
+    kafka,
     topic: api.ratingsTopic,
+    partitions: () => partitionCount(kafka, api.ratingsTopic),
     maxQueued: api.kafkaMaxQueued,
     log,
   });

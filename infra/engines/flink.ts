@@ -98,7 +98,12 @@ function configYaml(ctx: EngineContext): string {
     // every restart waited the full minute, e.g. a Cassandra restart cost the speed layer 60 s more)
     'restart-strategy.type': 'exponential-delay',
     'restart-strategy.exponential-delay.reset-backoff-threshold': '10 min',
-    'heartbeat.timeout': 20_000,
+    // a killed TaskManager is found dead by its failed heartbeat RPCs (2 in a row, 10 s apart:
+    // Flink's defaults); the timeout is for one that is alive but slow to answer. At 20 s the
+    // cluster's jobs lost their other TaskManager at a load average of 20-37 (docs/cluster.md):
+    // Flink's default of 50 s again
+    'heartbeat.timeout': 50_000,
+    'heartbeat.rpc-failure-threshold': 2,
     // in-flight data between tasks sized to about a second of throughput, not a fixed number of
     // 32 KiB buffers: a busy operator then has seconds less queued in front of it (freshness)
     'taskmanager.network.memory.buffer-debloat.enabled': true,

@@ -9,9 +9,10 @@
  *   datanode        one of 3 DataNodes (replication 2) while the archive job writes
  *   spark-worker    one of 2 Spark workers during a batch run
  *
- * Nothing may be lost: the archive holds every produced event exactly once, the speed rows of users
- * who rated during the fault equal those of twins who rated the same without one, the batch
- * completes; the API's error rate and p99 in the 30 s after the kill are reported and checked.
+ * Nothing may be lost: the archive holds every produced event exactly once (the replay's, the
+ * twins', and ratings posted through the API during the fault), the speed rows of users who rated
+ * during the fault equal those of twins who rated the same without one, the batch completes; the
+ * API's error rate and p99 in the 30 s after the kill are reported and checked.
  */
 import type { EngineName } from '../infra/engines/engine.ts';
 import { loadBatchConfig } from '../batch/config.ts';
@@ -22,6 +23,7 @@ import { SINK_CLIENTS, type SinkClient } from '../ingest/rating-sink.ts';
 import type { RecommendationRow } from '../serving/store.ts';
 import { speedJobName } from '../speed/jobs.ts';
 import { archivedEvents } from './archive.ts';
+import { apiKeyHeader } from './environment.ts';
 import { archivedAll, settledSpeedRows } from './settle.ts';
 import {
   apiWindow,
@@ -74,9 +76,8 @@ const API_FAULT_WINDOW_MS = 30_000;
 
 /**
  * The Kafka client of the replay and the twins' ratings: `npm run replay`'s default
- * (DRILL_REPLAY_CLIENT picks another). The kafkajs sink lost acknowledged records when the
- * partition leader was killed: 3 of the replay's 3,000 in one run, 15 of the twins' 600 in another
- * (docs/cluster.md); the direct one lost none.
+ * (DRILL_REPLAY_CLIENT picks another). With `kafkajs`, the broker drill found that kafkajs loses
+ * records when a send spans brokers and a leader dies (lib/kafkajs-send.ts, docs/cluster.md).
  */
 const REPLAY_CLIENT: SinkClient = z
   .enum(SINK_CLIENTS)
@@ -87,14 +88,14 @@ const REPLAY_CLIENT: SinkClient = z
  * Runs `fn` with a steady API load going: the API and its load generator each in a process of
  * their own, the load open-loop at API_RATE; returns what `fn` returns and every request's sample.
  */
-async function underApiLoad<T>(ctx: DrillContext, fn: () => Promise<T>): Promise<{ result: T; samples: ApiSample[] }> {
+async function underApiLoad<T>(ctx: DrillContext, fn: (apiUrl: string) => Promise<T>): Promise<{ result: T; samples: ApiSample[] }> {
   const api = await startApiProcess(ctx, API_PORT);
   try {
     const load = await startApiLoadProcess(ctx, api.url, API_RATE);
     // a new API process loads its views and the model's factors on its first requests: the drill
     // measures a warm one, as a fault finds it in production (these first requests are in no window)
     await sleep(API_WARMUP_MS);
-    const result = await fn().catch(async (error: unknown) => {
+    const result = await fn(api.url).catch(async (error: unknown) => {
       await load.stop();
       throw error;
     });
@@ -104,6 +105,45 @@ async function underApiLoad<T>(ctx: DrillContext, fn: () => Promise<T>): Promise
   }
 }
 
+/** How many ratings are posted through the API in each node-loss drill's fault: one per new user, through the API's own Kafka producer. */
+const API_POSTS = 60;
+
+/**
+ * Posts a rating through the API and retries it with the same Idempotency-Key (the same event)
+ * on any answer but 202, or none, until `untilMs`; its eventId once accepted, else undefined.
+ */
+async function postUntilAccepted(ctx: DrillContext, apiUrl: string, userId: number, movieId: number, untilMs: number): Promise<string | undefined> {
+  const headers = { ...apiKeyHeader(ctx.env), 'content-type': 'application/json', 'idempotency-key': `drill-${userId}` };
+  while (Date.now() < untilMs) {
+    const res = await fetch(`${apiUrl}/users/${userId}/ratings`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ movieId, rating: 4 }),
+      signal: AbortSignal.timeout(10_000),
+    }).catch(() => undefined);
+    if (res?.status === 202) return ((await res.json()) as { eventId: string }).eventId;
+    await res?.body?.cancel();
+    await sleep(1000);
+  }
+  return undefined;
+}
+
+/** The API's speed view counters from its /metrics: rows served from memory and rows read from Cassandra (undefined if unreadable). */
+async function speedViewCounts(apiUrl: string): Promise<{ hits: number; misses: number } | undefined> {
+  const text = await fetch(`${apiUrl}/metrics`, { signal: AbortSignal.timeout(10_000) })
+    .then((r) => r.text())
+    .catch(() => '');
+  const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
+  const counts = { hits: value('api_speed_view_hits'), misses: value('api_speed_view_misses') };
+  return Number.isFinite(counts.hits) && Number.isFinite(counts.misses) ? counts : undefined;
+}
+
+/** What the API's speed view did between two readings of its counters. */
+function speedViewDelta(from: Awaited<ReturnType<typeof speedViewCounts>>, to: Awaited<ReturnType<typeof speedViewCounts>>): string {
+  if (!from || !to) return '';
+  return `; in it the speed view served ${fmt(to.hits - from.hits)} rows from memory and read ${fmt(to.misses - from.misses)} from Cassandra`;
+}
+
 /** The process a drill kills: its engine and name in `status`. */
 type Victim = { engine: EngineName; process: string };
 
@@ -111,15 +151,15 @@ async function pidOf(ctx: DrillContext, process: string): Promise<number | undef
   return (await parts(ctx).engines.status()).find((r) => r.process === process)?.pid;
 }
 
-/** The API's requests while `what` (due in [from, to)), beside those due before the fault ([loadFrom, from)). */
-function apiCheck(samples: readonly ApiSample[], loadFrom: number, from: number, to: number, what: string): DrillCheck {
+/** The API's requests while `what` (due in [from, to)), beside those due before the fault ([loadFrom, from)); `extra` ends the detail. */
+function apiCheck(samples: readonly ApiSample[], loadFrom: number, from: number, to: number, what: string, extra = ''): DrillCheck {
   const w = apiWindow(samples, from, to);
   const base = apiWindow(samples, loadFrom, from);
   const statuses = [...w.statuses].map(([status, n]) => `${n} × ${status === 0 ? 'no answer' : status}`).join(', ');
   return check(
     `the API kept answering while ${what} (at most ${API_MAX_ERROR_RATE * 100}% failed)`,
     w.requests > 0 && w.failed <= w.requests * API_MAX_ERROR_RATE,
-    `${fmt(w.requests)} requests at ${API_RATE}/s in ${((to - from) / 1000).toFixed(0)} s, ${w.failed} failed (${((100 * w.failed) / Math.max(1, w.requests)).toFixed(2)}%${statuses ? `: ${statuses}` : ''}), p50 ${w.p50Ms.toFixed(0)} ms, p99 ${w.p99Ms.toFixed(0)} ms from each request's scheduled time; before the fault ${fmt(base.requests)} requests, ${base.failed} failed, p99 ${base.p99Ms.toFixed(0)} ms`,
+    `${fmt(w.requests)} requests at ${API_RATE}/s in ${((to - from) / 1000).toFixed(0)} s, ${w.failed} failed (${((100 * w.failed) / Math.max(1, w.requests)).toFixed(2)}%${statuses ? `: ${statuses}` : ''}), p50 ${w.p50Ms.toFixed(0)} ms, p99 ${w.p99Ms.toFixed(0)} ms from each request's scheduled time; before the fault ${fmt(base.requests)} requests, ${base.failed} failed, p99 ${base.p99Ms.toFixed(0)} ms${extra}`,
   );
 }
 
@@ -132,44 +172,55 @@ async function nodeLoss(ctx: DrillContext, victim: Victim, what: string): Promis
   const { send, close } = ratingSender(ctx, jobs.topics.ratings, `moviereco-drill-${victim.process}`, REPLAY_CLIENT);
   const movies = await popularMovies(ctx);
   const twins = twinUsers(movies, { idBase: 910_000_000 + (Math.floor(Date.now() / 1000) % 100_000) * 1000 });
+  // the users who rate through the API: between the twins' groups (idBase + 0… and + 500…)
+  const apiUserBase = twins.usersA[0]! + 200;
   try {
     return await withStore(ctx, async (store) => {
       await send(twins.a);
       const rowsA = await settledSpeedRows({ kafka, jobs, store }, twins.usersA);
       const pid = await pidOf(ctx, victim.process);
       if (!pid) return [check(`${victim.process} is running`, false, 'not found in status')];
-      const { result, samples } = await underApiLoad(ctx, async () => {
+      const { result, samples } = await underApiLoad(ctx, async (apiUrl) => {
         const loadFrom = Date.now();
         const replay = await startDrillReplay(ctx, { tag: victim.process, count: 3000, ratePerSec: REPLAY_RATE, client: REPLAY_CLIENT });
         await sleep(3000);
         process.kill(pid, 'SIGKILL');
         const killedAt = Date.now();
-        // the twins' B group rates over the next 9 s, in 30 batches
+        const viewAtKill = await speedViewCounts(apiUrl);
+        // the twins' B group rates over the next 9 s, in 30 batches; new users rate through the API meanwhile
         const batch = Math.ceil(twins.b.length / 30);
+        const posts: Promise<string | undefined>[] = [];
         for (let i = 0; i < 30; i++) {
           await send(twins.b.slice(i * batch, (i + 1) * batch));
+          for (let j = 0; j < API_POSTS / 30; j++) {
+            const k = posts.length;
+            posts.push(postUntilAccepted(ctx, apiUrl, apiUserBase + k, movies[k % movies.length]!, killedAt + 120_000));
+          }
           await sleep(300);
         }
         const summary = await replay.done;
+        const posted = await Promise.all(posts);
+        const accepted = posted.filter((id): id is string => id !== undefined);
         // the API is measured through the fault's first API_FAULT_WINDOW_MS, under the replay and the
         // twins' ratings; the checks below (archive reads every 2 s) start once that window closed
         await sleep(killedAt + API_FAULT_WINDOW_MS - Date.now());
+        const view = speedViewDelta(viewAtKill, await speedViewCounts(apiUrl));
         // a timeout is a finding: the check says where the speed job stopped (lag by partition, job state)
         let stalled = '';
         const rowsB = await settledSpeedRows({ kafka, jobs, store }, twins.usersB).catch(async (e: Error) => {
           stalled = `${e.message}; ${await lagByPartition(ctx)}; ${await jobDiagnosis(parts(ctx).flink, speedJobName(jobs))}`;
           return new Map<number, RecommendationRow>();
         });
-        const groups = { replay: replay.ids, A: twins.a.map((e) => e.eventId), B: twins.b.map((e) => e.eventId) };
+        const groups = { replay: replay.ids, A: twins.a.map((e) => e.eventId), B: twins.b.map((e) => e.eventId), API: accepted };
         const ids = Object.values(groups).flat();
         // a timeout here is a finding, not a crash: the check below says how many are missing, and of which group
         const counts = await archivedAll({ hdfs, jobs }, ids, 180_000).catch(() => archivedEvents(hdfs, jobs.archive.path));
         const missing = Object.entries(groups)
           .map(([group, list]) => [group, list.filter((id) => !counts.has(id)).length] as const)
           .filter(([, n]) => n > 0);
-        return { loadFrom, killedAt, settledAt: Date.now(), replay, summary, rowsB, stalled, ids, counts, missing };
+        return { loadFrom, killedAt, settledAt: Date.now(), replay, summary, accepted, view, rowsB, stalled, ids, counts, missing };
       });
-      const { loadFrom, killedAt, settledAt, replay, summary, rowsB, stalled, ids, counts, missing } = result;
+      const { loadFrom, killedAt, settledAt, replay, summary, accepted, view, rowsB, stalled, ids, counts, missing } = result;
       const restartStarted = performance.now();
       await engines.up([victim.engine]);
       const restartSeconds = (performance.now() - restartStarted) / 1000;
@@ -188,12 +239,17 @@ async function nodeLoss(ctx: DrillContext, victim: Victim, what: string): Promis
           `${fmt(summary.produced)} of ${fmt(replay.rows.length)} produced at ${REPLAY_RATE}/s, ${summary.rejected} rejected`,
         ),
         check(
+          'the API accepted every rating posted to it during the loss (retried with the same Idempotency-Key)',
+          accepted.length === API_POSTS,
+          `${accepted.length} of ${API_POSTS} accepted within 120 s of the kill`,
+        ),
+        check(
           'speed rows of users who rated during the loss equal those of twins who rated the same without one',
           differing.length === 0,
           stalled || `${twins.users - differing.length} of ${twins.users} users equal (${twins.perUser} ratings each)`,
         ),
         { ...archived, detail: `${archived.detail}${missing.length > 0 ? ` (missing: ${missing.map(([g, n]) => `${n} of ${g}`).join(', ')})` : ''}` },
-        apiCheck(samples, loadFrom, killedAt, killedAt + API_FAULT_WINDOW_MS, `${victim.process} was down`),
+        apiCheck(samples, loadFrom, killedAt, killedAt + API_FAULT_WINDOW_MS, `${victim.process} was down`, view),
       ];
     });
   } finally {

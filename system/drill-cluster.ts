@@ -187,6 +187,8 @@ async function nodeLoss(ctx: DrillContext, victim: Victim, what: string): Promis
         process.kill(pid, 'SIGKILL');
         const killedAt = Date.now();
         const viewAtKill = await speedViewCounts(apiUrl);
+        // read again as the API's window closes, whatever the drill waits for meanwhile
+        const viewAtEnd = sleep(killedAt + API_FAULT_WINDOW_MS - Date.now()).then(() => speedViewCounts(apiUrl));
         // the twins' B group rates over the next 9 s, in 30 batches; new users rate through the API meanwhile
         const batch = Math.ceil(twins.b.length / 30);
         const posts: Promise<string | undefined>[] = [];
@@ -204,7 +206,7 @@ async function nodeLoss(ctx: DrillContext, victim: Victim, what: string): Promis
         // the API is measured through the fault's first API_FAULT_WINDOW_MS, under the replay and the
         // twins' ratings; the checks below (archive reads every 2 s) start once that window closed
         await sleep(killedAt + API_FAULT_WINDOW_MS - Date.now());
-        const view = speedViewDelta(viewAtKill, await speedViewCounts(apiUrl));
+        const view = speedViewDelta(viewAtKill, await viewAtEnd);
         // a timeout is a finding: the check says where the speed job stopped (lag by partition, job state)
         let stalled = '';
         const rowsB = await settledSpeedRows({ kafka, jobs, store }, twins.usersB).catch(async (e: Error) => {

@@ -6,7 +6,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from './app.ts';
 import { createAuthenticator } from './auth.ts';
-import { loadApiConfig } from './config.ts';
+import { loadApiConfig, type ApiConfig } from './config.ts';
 import { createMemoryEvents, createMemoryStore, type MemoryData } from './memory-store.ts';
 import { createMetrics } from './metrics.ts';
 import { createWriteLimits } from './rate-limit.ts';
@@ -14,8 +14,8 @@ import { asKey, asUser, TEST_AUTH_ENV } from './test-auth.ts';
 import { chooseRecommendations } from './recommend.ts';
 import { createServingState, type ServingState } from './serving-state.ts';
 import type { Movie, ServingStore } from './store.ts';
-import { createBatchView } from './batch-view.ts';
-import { createSpeedView } from './speed-view.ts';
+import { createBatchView, type BatchView } from './batch-view.ts';
+import { createSpeedView, type SpeedView } from './speed-view.ts';
 import { createViewLoader } from './view-loader.ts';
 
 const movie = (movieId: number, title: string, genres: string[], ratingCount: number): Movie => ({
@@ -93,17 +93,23 @@ beforeEach(async () => {
   const store = counting(createMemoryStore(data));
   state = createServingState({ store, modelName: 'als', modelRefreshMs: 1000, catalogRefreshMs: 60_000 });
   await state.refresh({ catalog: true });
-  app = createApp({
-    config,
-    store,
+  app = appWith({ store });
+});
+
+/** the app over `store`, with the views given (none: every request reads) */
+function appWith(options: { store: ServingStore; batchView?: BatchView; speedView?: SpeedView; config?: ApiConfig }) {
+  const appConfig = options.config ?? config;
+  return createApp({
+    ...options,
+    config: appConfig,
     events: createMemoryEvents(),
     state,
-    auth: createAuthenticator({ keys: config.apiKeys, jwt: config.jwt }),
+    auth: createAuthenticator({ keys: appConfig.apiKeys, jwt: appConfig.jwt }),
     metrics: createMetrics(),
     limits: createWriteLimits({ userPerMin: 60, keyPerMin: 60, signInPerMin: 10, capPerS: 100 }),
     log: () => {},
   });
-});
+}
 
 const get = async (path: string) => {
   const res = await app.request(path, { headers: asKey('reader') });
@@ -129,18 +135,7 @@ describe('GET /users/:id/recommendations: the hot path', () => {
     t += 3000;
     loader.tick();
     await loader.idle();
-    const viewsApp = createApp({
-      config,
-      store,
-      events: createMemoryEvents(),
-      state,
-      batchView,
-      speedView,
-      auth: createAuthenticator({ keys: config.apiKeys, jwt: config.jwt }),
-      metrics: createMetrics(),
-      limits: createWriteLimits({ userPerMin: 60, keyPerMin: 60, signInPerMin: 10, capPerS: 100 }),
-      log: () => {},
-    });
+    const viewsApp = appWith({ store, batchView, speedView });
     const viewsBody = async (path: string) =>
       (await viewsApp.request(path, { headers: asKey('reader') })).json() as Promise<{ source: string; items: { movieId: number }[] }>;
     // users 7 and 8 have speed rows: each is read once (the index knows it exists, not its items), then held
@@ -210,6 +205,43 @@ describe('GET /users/:id/recommendations: the hot path', () => {
     expect(ids(await body('/users/555/recommendations?limit=2'))).toEqual([1, 6]);
     expect((await rate(555, 1)).status).toBe(202);
     expect(ids(await body('/users/555/recommendations?limit=2'))).toEqual([6, 2]);
+  });
+
+  it('a speed row read that is late or fails: the row held before the rating, said in a header, still without what was posted here', async () => {
+    const store = counting(createMemoryStore(data));
+    const speedView = createSpeedView({ maxUsers: 100 });
+    speedView.setLive(true);
+    const staleApp = appWith({ store, speedView, config: loadApiConfig({ ...TEST_AUTH_ENV, API_STALE_AFTER_MS: '30' }) });
+    const ask = async () => {
+      const res = await staleApp.request('/users/7/recommendations?limit=2', { headers: asKey('reader') });
+      return { status: res.status, stale: res.headers.get('x-recommendations-stale'), body: (await res.json()) as { items: { movieId: number }[] } };
+    };
+    const first = await ask();
+    expect(first.stale).toBeNull();
+    expect(ids(first.body)).toEqual([4, 2]);
+    // the user rates movie 4 here; the topic shows it; the speed layer's new row is not readable yet
+    const posted = await staleApp.request('/users/7/ratings', {
+      method: 'POST',
+      body: JSON.stringify({ movieId: 4, rating: 4 }),
+      headers: { 'content-type': 'application/json', ...asUser(7) },
+    });
+    expect(posted.status).toBe(202);
+    speedView.rated(7, Date.now());
+    let open!: () => void;
+    speedGate = new Promise((resolve) => (open = resolve));
+    const late = await ask();
+    expect(late.status).toBe(200);
+    expect(late.stale).toMatch(/not read in time/);
+    expect(late.body).toMatchObject({ source: 'speed', computedAt: new Date(3000).toISOString() });
+    expect(ids(late.body)).toEqual([2, 3]); // the held row, without the movie posted
+    open();
+    // a read that fails answers the same way; a user the process knows nothing of gets 503
+    speedGate = Promise.reject(new Error('Cassandra is down'));
+    speedGate.catch(() => {});
+    expect((await ask()).stale).toMatch(/not read in time/);
+    const unknown = await staleApp.request('/users/31337/recommendations', { headers: asKey('reader') });
+    expect(unknown.status).toBe(503);
+    expect(unknown.headers.get('retry-after')).not.toBeNull();
   });
 
   it('before the first model, still leaves out what the user rated from the popular page', async () => {

@@ -260,4 +260,106 @@ describe('serving > speed view', () => {
       expect(s.reads()).toBe(1); // no index, not live: read
     });
   });
+
+  describe('stale answers (getWithin): the last known row when the read is late or fails', () => {
+    /** a view whose reads wait, once `hold` is called, until `open`; or fail while `fail` is set */
+    function gated() {
+      const s = setup();
+      let gate = false;
+      const waiting: (() => void)[] = [];
+      let fail = false;
+      let stored: RecommendationRow | undefined = row(s.now() - 5000);
+      const within = (staleAfterMs: number, version = 'v1') =>
+        s.view.getWithin(
+          7,
+          version,
+          async () => {
+            if (gate) await new Promise<void>((resolve) => waiting.push(resolve));
+            if (fail) throw new Error('no answer');
+            return stored;
+          },
+          staleAfterMs,
+        );
+      return {
+        ...s,
+        within,
+        hold: () => {
+          gate = true;
+        },
+        open: () => {
+          gate = false;
+          for (const resolve of waiting.splice(0)) resolve();
+        },
+        fail: (value: boolean) => {
+          fail = value;
+        },
+        write: (r: RecommendationRow) => {
+          stored = r;
+        },
+      };
+    }
+    const ids = (r: { row: { movieIds: ArrayLike<number> } | null }) => Array.from(r.row?.movieIds ?? []);
+
+    it('a held row outdated by a rating answers, marked stale, when the read is late; the read then settles and is held', async () => {
+      const g = gated();
+      g.view.setLive(true);
+      expect(await g.within(50)).toMatchObject({ stale: false });
+      g.view.rated(7, g.now());
+      g.write(row(g.now() + 300, 20)); // the speed layer's new row, not yet readable
+      g.hold();
+      const late = await g.within(20);
+      expect(late.stale).toBe(true);
+      expect(ids(late)).toEqual([10, 11]); // the row held before the rating
+      expect(g.view.stats()).toMatchObject({ stale: 1, invalidations: 1 });
+      // the late read completes; past the settling time, the next read's row folds the rating in and is held
+      g.open();
+      g.advance(3500);
+      expect(ids(await g.within(20))).toEqual([20, 21]);
+      expect(await g.within(20)).toMatchObject({ stale: false });
+      expect(g.view.stats().hits).toBe(1);
+    });
+
+    it('a failed read answers with the last known row too; with none, the read fails', async () => {
+      const g = gated();
+      g.view.setLive(true);
+      g.fail(true);
+      await expect(g.within(50)).rejects.toThrow('no answer'); // nothing known of user 7 yet
+      g.fail(false);
+      await g.within(50);
+      g.view.rated(7, g.now());
+      g.fail(true);
+      const answer = await g.within(50);
+      expect(answer.stale).toBe(true);
+      expect(ids(answer)).toEqual([10, 11]);
+    });
+
+    it('a row known for another model version is no stand-in, and 0 waits for the read', async () => {
+      const g = gated();
+      g.view.setLive(true);
+      await g.within(50);
+      g.view.rated(7, g.now());
+      g.hold();
+      const other = g.within(10, 'v2');
+      const waiting = g.within(0);
+      await new Promise((resolve) => setTimeout(resolve, 40));
+      g.open();
+      expect(await other).toMatchObject({ stale: false });
+      expect(await waiting).toMatchObject({ stale: false });
+      expect(g.view.stats().stale).toBe(0);
+    });
+
+    it('a gap in the signals keeps rows only as last known: read, never served from memory, until they flow again', async () => {
+      const g = gated();
+      g.view.setLive(true);
+      await g.within(50);
+      g.view.setLive(false);
+      g.fail(true);
+      expect(await g.within(50)).toMatchObject({ stale: true });
+      g.fail(false);
+      const reads = g.reads();
+      await g.get();
+      await g.get();
+      expect(g.reads()).toBe(reads + 2); // the setup's own reader: read each time while the signals do not flow
+    });
+  });
 });

@@ -17,6 +17,11 @@
  *   after it crashed): then every request reads, as without the view;
  * - rows are held for the model version current when read: another version is a miss.
  *
+ * A row a rating (or a gap in the signals) outdated stays as the user's last known row, never
+ * served as current: `getWithin` answers with it, marked stale, when the read that replaces it
+ * fails or is slower than the caller's deadline (Cassandra down or starved: a node lost, a
+ * cluster recovering). The read goes on and, once settled, is held as usual.
+ *
  * Held compactly (Int32 ids, Float32 scores: what CQL `float` holds), at most `maxUsers`, the least
  * recently used going first. A user with no speed row is held too (the common case: most users
  * have not rated since the last batch), so unknown and batch-served users cost no read either.
@@ -43,11 +48,24 @@ export interface SpeedViewStats {
   misses: number;
   /** rows dropped because a rating of their user was seen */
   invalidations: number;
+  /** answers from an outdated row, the read being late or failed (getWithin) */
+  stale: number;
 }
 
 export interface SpeedView {
   /** the user's speed row (null: none), from memory when held and still valid, else through `read` */
   get(userId: number, version: string | undefined, read: () => Promise<RecommendationRow | undefined>): Promise<RankedRow | null>;
+  /**
+   * `get`, but when it reads and the read gives no answer within `staleAfterMs` (or fails), the
+   * user's last known row of `version` (one a rating outdated), with `stale: true`. With no such
+   * row (or `staleAfterMs` 0), the read's own outcome.
+   */
+  getWithin(
+    userId: number,
+    version: string | undefined,
+    read: () => Promise<RecommendationRow | undefined>,
+    staleAfterMs: number,
+  ): Promise<{ row: RankedRow | null; stale: boolean }>;
   /** a rating of the user was produced at `at` (ms, the Kafka record's time) */
   rated(userId: number, at: number): void;
   /** whether the rating signals flow; while they do not, nothing is served from memory */
@@ -70,6 +88,8 @@ interface Held {
   row: RankedRow | null;
   version: string | undefined;
   expiresAt: number;
+  /** a rating or a gap in the signals came after it: kept only as the last known row (getWithin) */
+  outdated: boolean;
 }
 
 /** scans may fail (Cassandra busy): the index serves until this many intervals without one, then the TTL rules again */
@@ -102,6 +122,7 @@ export function createSpeedView({
   let hits = 0;
   let misses = 0;
   let invalidations = 0;
+  let stale = 0;
 
   /** whether a row read for the user at `t` may be held: no rating of theirs it may not account for */
   const settled = (userId: number, row: RankedRow | null, t: number) => {
@@ -117,51 +138,78 @@ export function createSpeedView({
     return false;
   };
 
+  const hold = (userId: number, entry: Held) => {
+    held.delete(userId);
+    held.set(userId, entry);
+    if (held.size > maxUsers) held.delete(held.keys().next().value!);
+  };
+
+  const get: SpeedView['get'] = async (userId, version, read) => {
+    const t = now();
+    if (index && t - indexedAt > STALE_SCANS * ttlMs) index = undefined;
+    const entry = held.get(userId);
+    const current = entry !== undefined && !entry.outdated;
+    if (live && index && !unsettled.has(userId)) {
+      const known = index.get(userId);
+      if (known === undefined) {
+        hits++;
+        return null;
+      }
+      if (current && entry.row && entry.row.computedAt === known) {
+        hits++;
+        hold(userId, entry); // most recently used last: the Map's order is the eviction order
+        return entry.row;
+      }
+    } else if (live && current && entry.version === version && t < entry.expiresAt && !unsettled.has(userId)) {
+      hits++;
+      hold(userId, entry);
+      return entry.row;
+    }
+    misses++;
+    const read_ = await read();
+    const row = read_ ? compactRow(read_) : null;
+    // held as current only if nothing outdated it meanwhile: signals flowing, no rating of the user
+    // pending; else kept as the user's last known row
+    const valid = live && settled(userId, row, now());
+    hold(userId, { row, version, expiresAt: t + ttlMs, outdated: !valid });
+    if (valid) {
+      if (index) {
+        if (row) index.set(userId, row.computedAt);
+        else index.delete(userId);
+      }
+      learned?.set(userId, row?.computedAt);
+    }
+    return row;
+  };
+
   return {
-    async get(userId, version, read) {
-      const t = now();
-      if (index && t - indexedAt > STALE_SCANS * ttlMs) index = undefined;
-      if (live && index && !unsettled.has(userId)) {
-        const known = index.get(userId);
-        if (known === undefined) {
-          hits++;
-          return null;
-        }
-        const entry = held.get(userId);
-        if (entry?.row && entry.row.computedAt === known) {
-          hits++;
-          held.delete(userId);
-          held.set(userId, entry);
-          return entry.row;
-        }
-      } else {
-        const entry = held.get(userId);
-        if (live && entry && entry.version === version && t < entry.expiresAt && !unsettled.has(userId)) {
-          hits++;
-          // most recently used last: the Map's order is the eviction order
-          held.delete(userId);
-          held.set(userId, entry);
-          return entry.row;
-        }
+    get,
+    async getWithin(userId, version, read, staleAfterMs) {
+      const entry = held.get(userId);
+      const fresh = get(userId, version, read);
+      if (!entry || entry.version !== version || staleAfterMs <= 0) return { row: await fresh, stale: false };
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<'late'>((resolve) => {
+        timer = setTimeout(() => resolve('late'), staleAfterMs);
+      });
+      try {
+        const first = await Promise.race([fresh, late]);
+        if (first !== 'late') return { row: first, stale: false };
+      } catch {
+        // the read failed: the last known row stands in
+      } finally {
+        clearTimeout(timer);
       }
-      misses++;
-      const read_ = await read();
-      const row = read_ ? compactRow(read_) : null;
-      // keep it only if nothing outdated it meanwhile: signals flowing, no rating of the user pending
-      if (live && settled(userId, row, now())) {
-        held.delete(userId);
-        held.set(userId, { row, version, expiresAt: t + ttlMs });
-        if (held.size > maxUsers) held.delete(held.keys().next().value!);
-        if (index) {
-          if (row) index.set(userId, row.computedAt);
-          else index.delete(userId);
-        }
-        learned?.set(userId, row?.computedAt);
-      }
-      return row;
+      fresh.catch(() => {}); // it goes on, and holds its row if it settles; its failure is answered
+      stale++;
+      return { row: entry.row, stale: true };
     },
     rated(userId, at) {
-      if (held.delete(userId)) invalidations++;
+      const entry = held.get(userId);
+      if (entry && !entry.outdated) {
+        entry.outdated = true;
+        invalidations++;
+      }
       const pending = unsettled.get(userId);
       const until = Math.max(at, now()) + settleMs;
       unsettled.set(userId, { at: Math.max(at, pending?.at ?? 0), until: Math.max(until, pending?.until ?? 0) });
@@ -177,7 +225,7 @@ export function createSpeedView({
       live = value;
       // rows held before a gap in the signals may have missed a rating
       if (!value) {
-        held.clear();
+        for (const entry of held.values()) entry.outdated = true;
         index = undefined;
       }
     },
@@ -203,6 +251,6 @@ export function createSpeedView({
       indexedAt = startedAt;
       return true;
     },
-    stats: () => ({ users: held.size, live, indexed: index?.size, hits, misses, invalidations }),
+    stats: () => ({ users: held.size, live, indexed: index?.size, hits, misses, invalidations, stale }),
   };
 }

@@ -128,20 +128,20 @@ async function postUntilAccepted(ctx: DrillContext, apiUrl: string, userId: numb
   return undefined;
 }
 
-/** The API's speed view counters from its /metrics: rows served from memory and rows read from Cassandra (undefined if unreadable). */
-async function speedViewCounts(apiUrl: string): Promise<{ hits: number; misses: number } | undefined> {
+/** The API's speed view counters from its /metrics: rows served from memory, rows read from Cassandra, stale answers (undefined if unreadable). */
+async function speedViewCounts(apiUrl: string): Promise<{ hits: number; misses: number; stale: number } | undefined> {
   const text = await fetch(`${apiUrl}/metrics`, { signal: AbortSignal.timeout(10_000) })
     .then((r) => r.text())
     .catch(() => '');
   const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
-  const counts = { hits: value('api_speed_view_hits'), misses: value('api_speed_view_misses') };
-  return Number.isFinite(counts.hits) && Number.isFinite(counts.misses) ? counts : undefined;
+  const counts = { hits: value('api_speed_view_hits'), misses: value('api_speed_view_misses'), stale: value('api_speed_view_stale') };
+  return Object.values(counts).every(Number.isFinite) ? counts : undefined;
 }
 
 /** What the API's speed view did between two readings of its counters. */
 function speedViewDelta(from: Awaited<ReturnType<typeof speedViewCounts>>, to: Awaited<ReturnType<typeof speedViewCounts>>): string {
   if (!from || !to) return '';
-  return `; in it the speed view served ${fmt(to.hits - from.hits)} rows from memory and read ${fmt(to.misses - from.misses)} from Cassandra`;
+  return `; in it the speed view served ${fmt(to.hits - from.hits)} rows from memory, read ${fmt(to.misses - from.misses)} from Cassandra and answered ${fmt(to.stale - from.stale)} requests stale (the read late)`;
 }
 
 /** The process a drill kills: its engine and name in `status`. */

@@ -23,6 +23,11 @@ const RecommendationsSchema = z
   })
   .openapi('Recommendations');
 
+/** Set on an answer from the user's last known speed row: the read of the current one was late or failed (speed-view.ts). */
+export const STALE_HEADER = 'X-Recommendations-Stale';
+const STALE_REASON = 'speed row not read in time; served the one held before the latest ratings';
+const STALE_DOC = `present when the speed row could not be read within API_STALE_AFTER_MS (Cassandra slow or down): the answer comes from the user's last known speed row, which may not yet reflect their latest ratings (those posted through this API are still left out); value: "${STALE_REASON}"`;
+
 const RatingSchema = z.object({ movieId: z.number(), title: z.string().nullable(), rating: z.number(), ratedAt: z.string() }).openapi('Rating');
 
 const NewRating = z
@@ -56,7 +61,14 @@ const recommendations = createRoute({
     }),
   },
   security: USER_OR_KEY,
-  responses: { 200: { content: { 'application/json': { schema: RecommendationsSchema } }, description: 'recommendations' }, ...errors(400, 401, 403, 503) },
+  responses: {
+    200: {
+      content: { 'application/json': { schema: RecommendationsSchema } },
+      headers: z.object({ [STALE_HEADER]: z.string().optional().openapi({ description: STALE_DOC }) }),
+      description: 'recommendations',
+    },
+    ...errors(400, 401, 403, 503),
+  },
 });
 
 const explanation = createRoute({
@@ -211,13 +223,19 @@ export function userRoutes({ idempotency, batchView, recent }: { idempotency: Id
     const { id } = c.req.valid('param');
     const { limit, genre } = c.req.valid('query');
     await authorize(c, 'read', id);
-    const { store, state, speedView } = deps(c);
+    const { store, state, speedView, config } = deps(c);
     const catalog = state.catalog();
     requireKnownGenre(catalog, genre);
     const current = state.current();
-    // the speed row: from the speed view when it holds it (no read), else read
-    const readSpeed = (): Promise<RankedRow | null> =>
-      speedView ? speedView.get(id, current?.version, () => store.speedRow(id)) : store.speedRow(id).then((r) => (r ? rankedOf(r) : null));
+    // the speed row: from the speed view when it holds it (no read), else read; a read that is
+    // late or fails gives way to the user's last known row, said in a header
+    let stale = false;
+    const readSpeed = async (): Promise<RankedRow | null> => {
+      if (!speedView) return store.speedRow(id).then((r) => (r ? rankedOf(r) : null));
+      const got = await speedView.getWithin(id, current?.version, () => store.speedRow(id), config.staleAfterMs);
+      stale = got.stale;
+      return got.row;
+    };
     const candidates = (row: RankedRow | undefined) => [
       ...new Set([...Array.from(row?.movieIds ?? []), ...catalog.popular(genre, limit * 2).map((m) => m.movieId)]),
     ];
@@ -255,6 +273,7 @@ export function userRoutes({ idempotency, batchView, recent }: { idempotency: Id
       const rated = await fromStore('Cassandra', () => store.ratedAmong(id, candidates(row)));
       choice = pick(rated);
     }
+    if (stale) c.header(STALE_HEADER, STALE_REASON);
     return prebuiltJson<Recommendations>(c, recommendationsJson(id, choice, catalog));
   });
 

@@ -122,7 +122,7 @@ export async function startApi({
     metrics.gauge('api_speed_view_hits', 'Speed rows served from the speed view, no read.', () => stats().hits);
     metrics.gauge('api_speed_view_misses', 'Speed rows read from Cassandra.', () => stats().misses);
     metrics.gauge('api_speed_view_invalidations', 'Held speed rows outdated by a rating seen on the topic.', () => stats().invalidations);
-    metrics.gauge('api_speed_view_stale', "Answers from a user's last known speed row, its read late or failed (X-Recommendations-Stale).", () => stats().stale);
+    metrics.gauge('api_speed_view_stale', 'Answers from a last known speed row, the read late or failed.', () => stats().stale);
     metrics.gauge('api_speed_view_users', 'Users whose speed row the speed view holds.', () => stats().users);
     metrics.gauge('api_speed_view_live', '1 while the rating signals flow (the view serves from memory), else 0.', () => (stats().live ? 1 : 0));
   }

@@ -348,6 +348,30 @@ describe('serving > speed view', () => {
       expect(g.view.stats().stale).toBe(0);
     });
 
+    it('a user the index had no row for: none is the last known row, also once a gap dropped the index; one it had a row for waits', async () => {
+      const g = gated();
+      g.view.setLive(true);
+      g.advance(3000);
+      async function* keys() {
+        yield { userId: 8, computedAt: g.now() - 5000 };
+      }
+      expect(await g.view.scan(keys())).toBe(true);
+      g.view.rated(7, g.now());
+      g.hold();
+      expect(await g.within(20)).toEqual({ row: null, stale: true });
+      g.view.setLive(false);
+      expect(await g.within(20)).toEqual({ row: null, stale: true });
+      // user 8 has a row the view never read: nothing to stand in for it
+      g.open();
+      const slow = async () => {
+        await new Promise((resolve) => setTimeout(resolve, 60));
+        return row(g.now());
+      };
+      const answer = await g.view.getWithin(8, 'v1', slow, 20);
+      expect(answer.stale).toBe(false);
+      expect(answer.row).not.toBeNull();
+    });
+
     it('a gap in the signals keeps rows only as last known: read, never served from memory, until they flow again', async () => {
       const g = gated();
       g.view.setLive(true);

@@ -117,6 +117,8 @@ export function createSpeedView({
   let index: Map<number, number> | undefined;
   /** when the index's scan began: an index older than STALE_SCANS scan intervals (scans failing) is dropped */
   let indexedAt = 0;
+  /** the newest index, kept after it is dropped: a user not in it had no speed row (getWithin's last known state) */
+  let lastIndex: ReadonlyMap<number, number> | undefined;
   /** what reads learned while a scan ran (computedAt, or undefined: no row): newer than what the scan saw */
   let learned: Map<number, number | undefined> | undefined;
   let hits = 0;
@@ -185,9 +187,11 @@ export function createSpeedView({
   return {
     get,
     async getWithin(userId, version, read, staleAfterMs) {
+      // the last known row: one held (outdated or not), else none if the last index had no row for the user
       const entry = held.get(userId);
+      const known = entry && entry.version === version ? entry.row : lastIndex && !lastIndex.has(userId) ? null : undefined;
       const fresh = get(userId, version, read);
-      if (!entry || entry.version !== version || staleAfterMs <= 0) return { row: await fresh, stale: false };
+      if (known === undefined || staleAfterMs <= 0) return { row: await fresh, stale: false };
       let timer: NodeJS.Timeout | undefined;
       const late = new Promise<'late'>((resolve) => {
         timer = setTimeout(() => resolve('late'), staleAfterMs);
@@ -202,7 +206,7 @@ export function createSpeedView({
       }
       fresh.catch(() => {}); // it goes on, and holds its row if it settles; its failure is answered
       stale++;
-      return { row: entry.row, stale: true };
+      return { row: known, stale: true };
     },
     rated(userId, at) {
       const entry = held.get(userId);
@@ -248,6 +252,7 @@ export function createSpeedView({
         else scanned.set(userId, computedAt);
       }
       index = scanned;
+      lastIndex = scanned;
       indexedAt = startedAt;
       return true;
     },

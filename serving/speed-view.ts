@@ -117,8 +117,6 @@ export function createSpeedView({
   let index: Map<number, number> | undefined;
   /** when the index's scan began: an index older than STALE_SCANS scan intervals (scans failing) is dropped */
   let indexedAt = 0;
-  /** the newest index, kept after it is dropped: a user not in it had no speed row (getWithin's last known state) */
-  let lastIndex: ReadonlyMap<number, number> | undefined;
   /** what reads learned while a scan ran (computedAt, or undefined: no row): newer than what the scan saw */
   let learned: Map<number, number | undefined> | undefined;
   let hits = 0;
@@ -187,9 +185,10 @@ export function createSpeedView({
   return {
     get,
     async getWithin(userId, version, read, staleAfterMs) {
-      // the last known row: one held (outdated or not), else none if the last index had no row for the user
+      // the last known row: one held (outdated or not), else none if the index has no row for the
+      // user (an index a gap in the signals dropped is no witness: a rating may have gone unseen)
       const entry = held.get(userId);
-      const known = entry && entry.version === version ? entry.row : lastIndex && !lastIndex.has(userId) ? null : undefined;
+      const known = entry && entry.version === version ? entry.row : live && index && !index.has(userId) ? null : undefined;
       const fresh = get(userId, version, read);
       if (known === undefined || staleAfterMs <= 0) return { row: await fresh, stale: false };
       let timer: NodeJS.Timeout | undefined;
@@ -252,7 +251,6 @@ export function createSpeedView({
         else scanned.set(userId, computedAt);
       }
       index = scanned;
-      lastIndex = scanned;
       indexedAt = startedAt;
       return true;
     },

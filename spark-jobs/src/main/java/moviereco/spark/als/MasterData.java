@@ -28,6 +28,7 @@ import org.apache.spark.sql.api.java.UDF2;
 import org.apache.spark.sql.expressions.UserDefinedFunction;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.storage.StorageLevel;
 
 /**
  * The master dataset: imported history (MovieLens ratings.csv, seconds) plus archived events
@@ -220,11 +221,14 @@ record MasterData(
    * pair touches pass through as they are (no shuffle of the whole master); only the touched ones
    * are merged with the fresh. The touched pairs' keys go to every task as a sorted array, up to
    * {@code maxTouched} of them; beyond that, everything is merged by one shuffle. The fresh pairs
-   * are computed once (localCheckpoint) for both uses.
+   * are computed once (persisted) for both uses. Not a local checkpoint: its blocks live only on
+   * the executor that wrote them, so a lost worker failed the whole run (the cluster's spark-worker
+   * drill met it); persisted blocks keep their lineage and are recomputed from the same fixed list
+   * of files.
    */
   static Dataset<Row> merge(
       SparkSession spark, Dataset<Row> kept, Dataset<Row> fresh, long maxTouched) {
-    Dataset<Row> freshPairs = fresh.localCheckpoint(true);
+    Dataset<Row> freshPairs = fresh.persist(StorageLevel.MEMORY_AND_DISK());
     if (freshPairs.count() > maxTouched) return latest(kept.unionByName(freshPairs));
     long[] keys =
         freshPairs.select(col("user_id"), col("movie_id")).collectAsList().stream()

@@ -313,6 +313,8 @@ async function sparkWorker(ctx: DrillContext): Promise<DrillCheck[]> {
   let killedAt = 0;
   let lost = 0;
   let phase = '';
+  /** the driver's last error line: what a failed run says of its cause */
+  let driverError = '';
   let startedAt = 0;
   const { result, samples } = await underApiLoad(ctx, () => {
     startedAt = Date.now();
@@ -320,6 +322,7 @@ async function sparkWorker(ctx: DrillContext): Promise<DrillCheck[]> {
       .run({
         onLine: (line) => {
           if (line.startsWith('PHASE_START ')) phase = line.slice('PHASE_START '.length);
+          if (/^Exception in thread|\bERROR\b/.test(line)) driverError = line;
           if (/lost executor|executor .* lost|worker .* removed|worker .* lost/i.test(line)) lost++;
           if (phase === 'evaluate' && !killedIn) {
             killedIn = phase;
@@ -346,7 +349,7 @@ async function sparkWorker(ctx: DrillContext): Promise<DrillCheck[]> {
       'the batch completed on the other worker and its model is current',
       !(result instanceof Error) && after !== undefined && after !== old,
       result instanceof Error
-        ? `the run failed: ${result.message.split('\n')[0]}`
+        ? `the run failed: ${result.message.split('\n')[0]}${driverError ? `; the driver's last error: ${driverError.slice(0, 400)}` : ''}`
         : `${old} → ${after} in ${((finishedAt - startedAt) / 1000).toFixed(0)} s; ${lost} lines of the driver's log on the lost executor`,
     ),
     apiCheck(samples, startedAt, killedAt || startedAt, finishedAt, 'the batch ran without a worker'),

@@ -377,6 +377,32 @@ describe('serving > speed view', () => {
       g.open();
     });
 
+    it('"no row", once the index said it to a user, stays their last known state after a gap, and pushes no held row out', async () => {
+      const g = gated();
+      g.view.setLive(true);
+      g.advance(3000);
+      async function* keys() {
+        yield { userId: 1, computedAt: g.now() - 5000 };
+      }
+      expect(await g.view.scan(keys())).toBe(true);
+      let readCount = 0;
+      const reads = () => {
+        readCount++;
+        return Promise.resolve(row(g.now() - 5000));
+      };
+      await g.view.get(1, 'v1', reads); // user 1's row, held
+      for (let u = 100; u < 120; u++) await g.view.get(u, 'v1', reads); // more users than maxUsers (10), none with a row
+      expect(await g.view.get(7, 'v1', reads)).toBeNull(); // the index: no row for user 7
+      expect(await g.view.get(1, 'v1', reads)).not.toBeNull();
+      expect(readCount).toBe(1); // user 1 still held: only its first request read
+      // a gap drops the index; user 7 rates; their read is late: "no row" answers, marked stale
+      g.view.setLive(false);
+      g.view.rated(7, g.now());
+      g.hold();
+      expect(await g.within(20)).toEqual({ row: null, stale: true });
+      g.open();
+    });
+
     it('a gap in the signals keeps rows only as last known: read, never served from memory, until they flow again', async () => {
       const g = gated();
       g.view.setLive(true);

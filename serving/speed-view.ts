@@ -107,6 +107,12 @@ export function createSpeedView({
   now?: () => number;
 }): SpeedView {
   const held = new Map<number, Held>();
+  /**
+   * Users the index answered "no row" for, and under which model version: their last known state
+   * for getWithin. Apart from `held`, so that they never push a held row out (most users of a
+   * large catalogue have no speed row).
+   */
+  const knownNone = new Map<number, string | undefined>();
   /** users with a rating seen lately: its time, and until when nothing read for them is held */
   const unsettled = new Map<number, { at: number; until: number }>();
   let live = false;
@@ -139,6 +145,7 @@ export function createSpeedView({
   };
 
   const hold = (userId: number, entry: Held) => {
+    knownNone.delete(userId);
     held.delete(userId);
     held.set(userId, entry);
     if (held.size > maxUsers) held.delete(held.keys().next().value!);
@@ -153,6 +160,10 @@ export function createSpeedView({
       const known = index.get(userId);
       if (known === undefined) {
         hits++;
+        // "no row" is the user's last known state, should the index go (a gap in the signals)
+        knownNone.delete(userId);
+        knownNone.set(userId, version);
+        if (knownNone.size > maxUsers) knownNone.delete(knownNone.keys().next().value!);
         return null;
       }
       if (current && entry.row && entry.row.computedAt === known) {
@@ -186,9 +197,15 @@ export function createSpeedView({
     get,
     async getWithin(userId, version, read, staleAfterMs) {
       // the last known row: one held (outdated or not), else none if the index has no row for the
-      // user (an index a gap in the signals dropped is no witness: a rating may have gone unseen)
+      // user or had none when last asked (an index a gap dropped is no witness for users it was
+      // never asked about: a rating may have gone unseen)
       const entry = held.get(userId);
-      const known = entry && entry.version === version ? entry.row : live && index && !index.has(userId) ? null : undefined;
+      const known =
+        entry && entry.version === version
+          ? entry.row
+          : (live && index && !index.has(userId)) || (knownNone.has(userId) && knownNone.get(userId) === version)
+            ? null
+            : undefined;
       const fresh = get(userId, version, read);
       if (known === undefined || staleAfterMs <= 0) return { row: await fresh, stale: false };
       let timer: NodeJS.Timeout | undefined;

@@ -128,20 +128,42 @@ async function postUntilAccepted(ctx: DrillContext, apiUrl: string, userId: numb
   return undefined;
 }
 
-/** The API's speed view counters from its /metrics: rows served from memory, rows read from Cassandra, stale answers (undefined if unreadable). */
-async function speedViewCounts(apiUrl: string): Promise<{ hits: number; misses: number; stale: number } | undefined> {
+/** The recommendations route as the API's request histogram labels it. */
+const RECOMMENDATIONS_ROUTE = '/users/:id/recommendations';
+
+/**
+ * The API's speed view counters from its /metrics (rows served from memory, rows read from
+ * Cassandra, stale answers) and its own count of recommendation requests, all and those it
+ * answered within 1 s (undefined if unreadable).
+ */
+async function speedViewCounts(apiUrl: string) {
   const text = await fetch(`${apiUrl}/metrics`, { signal: AbortSignal.timeout(10_000) })
     .then((r) => r.text())
     .catch(() => '');
   const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
-  const counts = { hits: value('api_speed_view_hits'), misses: value('api_speed_view_misses'), stale: value('api_speed_view_stale') };
+  const route = (series: string, le?: string) =>
+    text
+      .split('\n')
+      .filter(
+        (l) => l.startsWith(`http_request_duration_seconds_${series}{`) && l.includes(`route="${RECOMMENDATIONS_ROUTE}"`) && (!le || l.includes(`le="${le}"`)),
+      )
+      .reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+  const counts = {
+    hits: value('api_speed_view_hits'),
+    misses: value('api_speed_view_misses'),
+    stale: value('api_speed_view_stale'),
+    served: route('count'),
+    within1s: route('bucket', '1'),
+  };
   return Object.values(counts).every(Number.isFinite) ? counts : undefined;
 }
 
-/** What the API's speed view did between two readings of its counters. */
+/** What the API's speed view did between two readings of its counters, and how many requests the API itself took over 1 s for. */
 function speedViewDelta(from: Awaited<ReturnType<typeof speedViewCounts>>, to: Awaited<ReturnType<typeof speedViewCounts>>): string {
   if (!from || !to) return '';
-  return `; in it the speed view served ${fmt(to.hits - from.hits)} rows from memory, read ${fmt(to.misses - from.misses)} from Cassandra and answered ${fmt(to.stale - from.stale)} requests stale (the read late)`;
+  const served = to.served - from.served;
+  const slow = served - (to.within1s - from.within1s);
+  return `; in it the speed view served ${fmt(to.hits - from.hits)} rows from memory, read ${fmt(to.misses - from.misses)} from Cassandra and answered ${fmt(to.stale - from.stale)} requests stale (the read late); the API finished ${fmt(served)} recommendation requests, ${fmt(slow)} of them over 1 s after it began them`;
 }
 
 /** The process a drill kills: its engine and name in `status`. */

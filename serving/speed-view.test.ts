@@ -299,6 +299,17 @@ describe('serving > speed view', () => {
       };
     }
     const ids = (r: { row: { movieIds: ArrayLike<number> } | null }) => Array.from(r.row?.movieIds ?? []);
+    /** a gated view, live for long enough, whose index holds a speed row of `userId` only */
+    async function indexedWith(userId: number) {
+      const g = gated();
+      g.view.setLive(true);
+      g.advance(3000);
+      async function* keys() {
+        yield { userId, computedAt: g.now() - 5000 };
+      }
+      expect(await g.view.scan(keys())).toBe(true);
+      return g;
+    }
 
     it('a held row outdated by a rating answers, marked stale, when the read is late; the read then settles and is held', async () => {
       const g = gated();
@@ -349,13 +360,7 @@ describe('serving > speed view', () => {
     });
 
     it('a user the index has no row for: none is the last known row; not once a gap dropped the index, nor for one it has a row for', async () => {
-      const g = gated();
-      g.view.setLive(true);
-      g.advance(3000);
-      async function* keys() {
-        yield { userId: 8, computedAt: g.now() - 5000 };
-      }
-      expect(await g.view.scan(keys())).toBe(true);
+      const g = await indexedWith(8);
       g.view.rated(7, g.now());
       g.hold();
       expect(await g.within(20)).toEqual({ row: null, stale: true });
@@ -378,13 +383,7 @@ describe('serving > speed view', () => {
     });
 
     it('"no row", once the index said it to a user, stays their last known state after a gap, and pushes no held row out', async () => {
-      const g = gated();
-      g.view.setLive(true);
-      g.advance(3000);
-      async function* keys() {
-        yield { userId: 1, computedAt: g.now() - 5000 };
-      }
-      expect(await g.view.scan(keys())).toBe(true);
+      const g = await indexedWith(1);
       let readCount = 0;
       const reads = () => {
         readCount++;

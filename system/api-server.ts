@@ -119,6 +119,9 @@ export async function startApi({
   if (speedView) {
     const stats = () => speedView.stats();
     metrics.gauge('api_speed_view_indexed', "Users with a speed row in the speed view's index; 0 while there is no index.", () => stats().indexed ?? 0);
+    metrics.gauge('api_speed_view_index_ready', '1 while the speed view has an index (a user not in it has no speed row: no read), else 0.', () =>
+      stats().indexed === undefined ? 0 : 1,
+    );
     metrics.gauge('api_speed_view_hits', 'Speed rows served from the speed view, no read.', () => stats().hits);
     metrics.gauge('api_speed_view_misses', 'Speed rows read from Cassandra.', () => stats().misses);
     metrics.gauge('api_speed_view_invalidations', 'Held speed rows outdated by a rating seen on the topic.', () => stats().invalidations);

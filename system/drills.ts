@@ -8,7 +8,8 @@
  *                produced event exactly once
  *   kafka        restart the Kafka broker during a replay: every row arrives, once, in the archive,
  *                and the speed job catches up
- *   cassandra    stop Cassandra: the API answers 503 with Retry-After while /health stays up; after
+ *   cassandra    stop Cassandra: a user the API must read for gets 503 with Retry-After (one its index
+ *                knows has no speed row is answered from memory) while /health stays up; after
  *                Cassandra is back the API serves again and the speed job writes again, by themselves
  *   freeze       SIGSTOP Cassandra for 60 s while new and known users rate: the speed job fails at
  *                its Cassandra deadline, restarts from a checkpoint, and every user's row catches up
@@ -161,14 +162,18 @@ async function cassandraDrill(ctx: DrillContext): Promise<DrillCheck[]> {
       body: (await res.json().catch(() => undefined)) as { error?: { message: string } } | undefined,
     };
   };
-  // a user the API holds nothing of, so the request must read Cassandra: a user it served before
-  // may be answered from its in-memory views while Cassandra is down (docs/serving.md)
+  // a user the API never served: with an index of the speed rows, it knows they have none and
+  // answers from memory (no read); without one, the request must read Cassandra and gets 503
+  // (docs/serving.md). A user it served before may be answered from its views either way.
   const unheld = 980_000_000 + Math.floor(Math.random() * 1_000_000);
   await engines.down(['cassandra']);
   let down: Awaited<ReturnType<typeof get>>;
+  let indexed: boolean;
   let ready: number;
   let health: number;
   try {
+    const metrics = await fetch(`${ctx.apiUrl}/metrics`).then((r) => r.text());
+    indexed = /^api_speed_view_index_ready 1$/m.test(metrics);
     down = await get(`/users/${unheld}/recommendations`);
     ready = (await get('/ready')).status;
     health = (await get('/health')).status;
@@ -219,11 +224,17 @@ async function cassandraDrill(ctx: DrillContext): Promise<DrillCheck[]> {
     ? ''
     : `; ${waitError}; ${await jobDiagnosis(flink, speedJob)}; consumer lag ${await consumerLag(kafka, speedJob, jobs.topics.ratings).catch((e) => (e as Error).message)}`;
   return [
-    check(
-      'with Cassandra down the API answers 503 with Retry-After and says why (a user it holds nothing of)',
-      down.status === 503 && Number(down.retryAfter) > 0 && /Cassandra is unavailable/.test(down.body?.error?.message ?? ''),
-      `user ${unheld}: ${down.status}, Retry-After ${down.retryAfter}: ${down.body?.error?.message ?? '-'}`,
-    ),
+    indexed
+      ? check(
+          'with Cassandra down the API answers a user it never served from its index of speed rows (none for them: no read)',
+          down.status === 200,
+          `user ${unheld}: ${down.status}${down.body?.error ? `: ${down.body.error.message}` : ''} (index ready)`,
+        )
+      : check(
+          'with Cassandra down the API answers 503 with Retry-After and says why (a user it never served, no index)',
+          down.status === 503 && Number(down.retryAfter) > 0 && /Cassandra is unavailable/.test(down.body?.error?.message ?? ''),
+          `user ${unheld}: ${down.status}, Retry-After ${down.retryAfter}: ${down.body?.error?.message ?? '-'}`,
+        ),
     check('readiness fails and liveness holds while Cassandra is down', ready === 503 && health === 200, `/ready ${ready}, /health ${health}`),
     check(
       'the API serves again by itself once Cassandra is back',

@@ -22,6 +22,7 @@ import { z } from 'zod';
 import { SINK_CLIENTS, type SinkClient } from '../ingest/rating-sink.ts';
 import type { RecommendationRow } from '../serving/store.ts';
 import { speedJobName } from '../speed/jobs.ts';
+import { promSum, promValue } from '../lib/prom-text.ts';
 import { archivedEvents } from './archive.ts';
 import { apiKeyHeader } from './environment.ts';
 import { archivedAll, settledSpeedRows } from './settle.ts';
@@ -140,20 +141,13 @@ async function speedViewCounts(apiUrl: string) {
   const text = await fetch(`${apiUrl}/metrics`, { signal: AbortSignal.timeout(10_000) })
     .then((r) => r.text())
     .catch(() => '');
-  const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
-  const route = (series: string, le?: string) =>
-    text
-      .split('\n')
-      .filter(
-        (l) => l.startsWith(`http_request_duration_seconds_${series}{`) && l.includes(`route="${RECOMMENDATIONS_ROUTE}"`) && (!le || l.includes(`le="${le}"`)),
-      )
-      .reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+  const route = { route: RECOMMENDATIONS_ROUTE };
   const counts = {
-    hits: value('api_speed_view_hits'),
-    misses: value('api_speed_view_misses'),
-    stale: value('api_speed_view_stale'),
-    served: route('count'),
-    within1s: route('bucket', '1'),
+    hits: promValue(text, 'api_speed_view_hits'),
+    misses: promValue(text, 'api_speed_view_misses'),
+    stale: promValue(text, 'api_speed_view_stale'),
+    served: promSum(text, 'http_request_duration_seconds_count', route),
+    within1s: promSum(text, 'http_request_duration_seconds_bucket', { ...route, le: '1' }),
   };
   return Object.values(counts).every(Number.isFinite) ? counts : undefined;
 }

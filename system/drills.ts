@@ -38,6 +38,7 @@ import { apiKeyHeader, isolatedEnv } from './environment.ts';
 import { startSystem, type RunningSystem } from './start.ts';
 import { ACTIVE_STATES } from '../speed/plan.ts';
 import { waitFor } from '../lib/wait-for.ts';
+import { promValue } from '../lib/prom-text.ts';
 import { kafkaClient } from '../lib/platform.ts';
 import { platformOf } from '../infra/platform.ts';
 import {
@@ -173,7 +174,7 @@ async function cassandraDrill(ctx: DrillContext): Promise<DrillCheck[]> {
   let health: number;
   try {
     const metrics = await fetch(`${ctx.apiUrl}/metrics`).then((r) => r.text());
-    indexed = /^api_speed_view_index_ready 1$/m.test(metrics);
+    indexed = promValue(metrics, 'api_speed_view_index_ready') === 1;
     down = await get(`/users/${unheld}/recommendations`);
     ready = (await get('/ready')).status;
     health = (await get('/health')).status;

@@ -28,6 +28,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../../infra/config.ts';
 import { loadApiConfig } from '../../serving/config.ts';
 import { waitFor } from '../../lib/wait-for.ts';
+import { promValue } from '../../lib/prom-text.ts';
 import { closedLoopRatio, formatTable, type LoadPlan, type LoadResult, type LoadStep, type StepReport } from './api-report.ts';
 import { maxUserId } from './dataset-users.ts';
 import { benchModel, ensureBenchModel } from './bench-model.ts';
@@ -99,7 +100,6 @@ await waitFor(async () => ((await fetch(`${url}/ready`).catch(() => undefined))?
 // the API loads the model's batch rows and indexes the speed rows in the background after it starts
 // (serving/view-loader.ts); the steps measure the state it then serves from, and the load is reported
 const viewsStarted = Date.now();
-const gauge = (text: string, name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
 const { viewPreload: preload, workers } = loadApiConfig(env);
 // each poll on a new connection: with API_WORKERS the workers take connections in turn, and all must be loaded
 const metricsText = () =>
@@ -119,12 +119,12 @@ let loadedPolls = 0;
 const views = await waitFor(
   async () => {
     const text = await metricsText();
-    const complete = gauge(text, 'api_batch_view_complete') === 1;
-    const indexed = gauge(text, 'api_speed_view_indexed');
+    const complete = promValue(text, 'api_batch_view_complete') === 1;
+    const indexed = promValue(text, 'api_speed_view_indexed');
     // API_VIEW_PRELOAD=false (rows filled on demand, the design before it): nothing to wait for
     loadedPolls = complete && indexed > 0 ? loadedPolls + 1 : 0;
     return !preload || loadedPolls >= workers
-      ? { loadSeconds: gauge(text, 'api_batch_view_load_seconds'), batchUsers: gauge(text, 'api_batch_view_users'), indexed }
+      ? { loadSeconds: promValue(text, 'api_batch_view_load_seconds'), batchUsers: promValue(text, 'api_batch_view_users'), indexed }
       : undefined;
   },
   { delayMs: 1000, maxWaitMs: 15 * 60_000, description: "the API's batch view loaded and speed view indexed" },

@@ -206,8 +206,14 @@ export function createSpeedView({
           : (live && index && !index.has(userId)) || (knownNone.has(userId) && knownNone.get(userId) === version)
             ? null
             : undefined;
-      const fresh = get(userId, version, read);
-      if (known === undefined || staleAfterMs <= 0) return { row: await fresh, stale: false };
+      // `get` calls `read` before its first await, so whether it reads is known once it returns:
+      // a row served from memory needs no deadline (no timer on the hot path)
+      let reading = false;
+      const fresh = get(userId, version, () => {
+        reading = true;
+        return read();
+      });
+      if (!reading || known === undefined || staleAfterMs <= 0) return { row: await fresh, stale: false };
       let timer: NodeJS.Timeout | undefined;
       const late = new Promise<'late'>((resolve) => {
         timer = setTimeout(() => resolve('late'), staleAfterMs);

@@ -41,6 +41,7 @@ import {
   ratingSender,
   sleep,
   startApiLoadProcess,
+  runQueueWaitMs,
   startApiProcess,
   startDrillReplay,
   twinUsers,
@@ -89,14 +90,14 @@ const REPLAY_CLIENT: SinkClient = z
  * Runs `fn` with a steady API load going: the API and its load generator each in a process of
  * their own, the load open-loop at API_RATE; returns what `fn` returns and every request's sample.
  */
-async function underApiLoad<T>(ctx: DrillContext, fn: (apiUrl: string) => Promise<T>): Promise<{ result: T; samples: ApiSample[] }> {
+async function underApiLoad<T>(ctx: DrillContext, fn: (apiUrl: string, pids: ApiPids) => Promise<T>): Promise<{ result: T; samples: ApiSample[] }> {
   const api = await startApiProcess(ctx, API_PORT);
   try {
     const load = await startApiLoadProcess(ctx, api.url, API_RATE);
     // a new API process loads its views and the model's factors on its first requests: the drill
     // measures a warm one, as a fault finds it in production (these first requests are in no window)
     await sleep(API_WARMUP_MS);
-    const result = await fn(api.url).catch(async (error: unknown) => {
+    const result = await fn(api.url, { api: api.pid, load: load.pid }).catch(async (error: unknown) => {
       await load.stop();
       throw error;
     });
@@ -132,12 +133,18 @@ async function postUntilAccepted(ctx: DrillContext, apiUrl: string, userId: numb
 /** The recommendations route as the API's request histogram labels it. */
 const RECOMMENDATIONS_ROUTE = '/users/:id/recommendations';
 
+/** The processes of the API and of its load generator; how long each one's event loop has waited for a core (ms). */
+type ApiPids = { api?: number; load?: number };
+type ApiWaits = { api?: number; load?: number };
+
 /**
  * The API's speed view counters from its /metrics (rows served from memory, rows read from
  * Cassandra, stale answers) and its own count of recommendation requests, all and those it
- * answered within 1 s (undefined if unreadable).
+ * answered within 1 s (undefined if unreadable); and how long the API's and its load
+ * generator's event loops have waited for a core.
  */
-async function speedViewCounts(apiUrl: string) {
+async function speedViewCounts(apiUrl: string, pids: ApiPids) {
+  const waited: ApiWaits = { api: runQueueWaitMs(pids.api), load: runQueueWaitMs(pids.load) };
   const text = await fetch(`${apiUrl}/metrics`, { signal: AbortSignal.timeout(10_000) })
     .then((r) => r.text())
     .catch(() => '');
@@ -149,7 +156,7 @@ async function speedViewCounts(apiUrl: string) {
     served: promSum(text, 'http_request_duration_seconds_count', route),
     within1s: promSum(text, 'http_request_duration_seconds_bucket', { ...route, le: '1' }),
   };
-  return Object.values(counts).every(Number.isFinite) ? counts : undefined;
+  return Object.values(counts).every(Number.isFinite) ? { ...counts, waited } : undefined;
 }
 
 /** What the API's speed view did between two readings of its counters, and how many requests the API itself took over 1 s for. */
@@ -157,7 +164,11 @@ function speedViewDelta(from: Awaited<ReturnType<typeof speedViewCounts>>, to: A
   if (!from || !to) return '';
   const served = to.served - from.served;
   const slow = served - (to.within1s - from.within1s);
-  return `; in it the speed view served ${fmt(to.hits - from.hits)} rows from memory, read ${fmt(to.misses - from.misses)} from Cassandra and answered ${fmt(to.stale - from.stale)} requests stale (the read late); the API finished ${fmt(served)} recommendation requests, ${fmt(slow)} of them over 1 s after it began them`;
+  const waited = (pick: (w: ApiWaits) => number | undefined) => {
+    const [a, b] = [pick(from.waited), pick(to.waited)];
+    return a === undefined || b === undefined ? '?' : `${((b - a) / 1000).toFixed(1)} s`;
+  };
+  return `; in it the speed view served ${fmt(to.hits - from.hits)} rows from memory, read ${fmt(to.misses - from.misses)} from Cassandra and answered ${fmt(to.stale - from.stale)} requests stale (the read late); the API finished ${fmt(served)} recommendation requests, ${fmt(slow)} of them over 1 s after it began them; the API's event loop waited ${waited((w) => w.api)} for a core, its load generator's ${waited((w) => w.load)}`;
 }
 
 /** The process a drill kills: its engine and name in `status`. */
@@ -196,7 +207,7 @@ async function nodeLoss(ctx: DrillContext, victim: Victim, what: string): Promis
       const rowsA = await settledSpeedRows({ kafka, jobs, store }, twins.usersA);
       const pid = await pidOf(ctx, victim.process);
       if (!pid) return [check(`${victim.process} is running`, false, 'not found in status')];
-      const { result, samples } = await underApiLoad(ctx, async (apiUrl) => {
+      const { result, samples } = await underApiLoad(ctx, async (apiUrl, pids) => {
         const loadFrom = Date.now();
         const replay = await startDrillReplay(ctx, { tag: victim.process, count: 3000, ratePerSec: REPLAY_RATE, client: REPLAY_CLIENT });
         await sleep(3000);
@@ -204,8 +215,8 @@ async function nodeLoss(ctx: DrillContext, victim: Victim, what: string): Promis
         const killedAt = Date.now();
         // the speed view's counters now and as the API's window closes, read beside the drill's own
         // work (a slow /metrics must not hold up the twins' ratings)
-        const viewAtKill = speedViewCounts(apiUrl);
-        const viewAtEnd = sleep(killedAt + API_FAULT_WINDOW_MS - Date.now()).then(() => speedViewCounts(apiUrl));
+        const viewAtKill = speedViewCounts(apiUrl, pids);
+        const viewAtEnd = sleep(killedAt + API_FAULT_WINDOW_MS - Date.now()).then(() => speedViewCounts(apiUrl, pids));
         // the twins' B group rates over the next 9 s, in 30 batches; new users rate through the API meanwhile
         const batch = Math.ceil(twins.b.length / 30);
         const posts: Promise<string | undefined>[] = [];

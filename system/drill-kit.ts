@@ -271,19 +271,50 @@ export function apiWindow(samples: readonly ApiSample[], from: number, to: numbe
  * the engines, the API still waits on them (its Cassandra reads go to the surviving nodes at their
  * priority), but its event loop and the client's do not wait behind them. Raising a priority
  * needs root (CAP_SYS_NICE); without it the processes run at the default and say so.
+ *
+ * With the kernel's autogroups on (`/proc/sys/kernel/sched_autogroup_enabled`, the default of
+ * most distributions), a nice value ranks a process only against the others of its session: each
+ * engine is a detached JVM, a session of its own, and every session gets an equal share of the
+ * cores, whatever its processes' nice values. So these processes get a session of their own too,
+ * and that session's nice value is raised (`/proc/<pid>/autogroup`): before, their nice value
+ * ranked them only above the test runner, and the API's share fell with each engine that woke.
  */
 const API_NICE = -10;
 
-/** A process of the project's tools (tools/<script>.ts) whose stdout is read line by line; `nice` sets its priority. */
+/** Raises a process started as a session of its own to `nice`, and its autogroup too where the kernel has them. */
+function raisePriority(pid: number, nice: number) {
+  os.setPriority(pid, nice);
+  const autogroup = `/proc/${pid}/autogroup`;
+  if (fs.existsSync(autogroup)) fs.writeFileSync(autogroup, String(nice));
+}
+
+/**
+ * How long the main thread of process `pid` (a Node process's event loop) has waited for a core
+ * since it started, in ms: the second field of `/proc/<pid>/schedstat`; undefined if unreadable.
+ */
+export function runQueueWaitMs(pid: number | undefined): number | undefined {
+  try {
+    const waitedNs = Number(fs.readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[1]);
+    return Number.isFinite(waitedNs) ? waitedNs / 1e6 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A process of the project's tools (tools/<script>.ts) whose stdout is read line by line; `nice`
+ * sets its priority, in a session of its own (see API_NICE).
+ */
 function toolProcess(ctx: Pick<DrillContext, 'stack'>, script: string, args: string[], env: Record<string, string | undefined>, nice?: number) {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(ctx.stack.repoRoot, 'tools', `${script}.ts`), ...args], {
     cwd: ctx.stack.repoRoot,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
+    detached: nice !== undefined,
   });
   if (nice !== undefined && child.pid !== undefined) {
     try {
-      os.setPriority(child.pid, nice);
+      raisePriority(child.pid, nice);
     } catch (error) {
       process.stderr.write(`${script} runs at the default priority, not ${nice}: ${(error as Error).message}\n`);
     }
@@ -307,6 +338,7 @@ export async function startApiProcess(ctx: DrillContext, port: number) {
   while (!url) url = /^API and web page on (http:\/\/\S+?)[\s(]/.exec(await next('it listened'))?.[1];
   return {
     url,
+    pid: child.pid,
     async stop() {
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
@@ -320,6 +352,7 @@ export async function startApiLoadProcess(ctx: DrillContext, apiUrl: string, rat
   const { child, next } = toolProcess(ctx, 'drill-api-load', ['--url', apiUrl, '--rate', String(ratePerSec)], ctx.env, API_NICE);
   await next('it was ready');
   return {
+    pid: child.pid,
     async stop(): Promise<ApiSample[]> {
       child.kill('SIGTERM');
       return JSON.parse(await next('it reported')) as ApiSample[];

@@ -39,9 +39,9 @@ import {
   parts,
   popularMovies,
   ratingSender,
+  runQueueWaitMs,
   sleep,
   startApiLoadProcess,
-  runQueueWaitMs,
   startApiProcess,
   startDrillReplay,
   twinUsers,
@@ -90,7 +90,7 @@ const REPLAY_CLIENT: SinkClient = z
  * Runs `fn` with a steady API load going: the API and its load generator each in a process of
  * their own, the load open-loop at API_RATE; returns what `fn` returns and every request's sample.
  */
-async function underApiLoad<T>(ctx: DrillContext, fn: (apiUrl: string, pids: ApiPids) => Promise<T>): Promise<{ result: T; samples: ApiSample[] }> {
+async function underApiLoad<T>(ctx: DrillContext, fn: (apiUrl: string, pids: ApiAndLoad) => Promise<T>): Promise<{ result: T; samples: ApiSample[] }> {
   const api = await startApiProcess(ctx, API_PORT);
   try {
     const load = await startApiLoadProcess(ctx, api.url, API_RATE);
@@ -133,9 +133,8 @@ async function postUntilAccepted(ctx: DrillContext, apiUrl: string, userId: numb
 /** The recommendations route as the API's request histogram labels it. */
 const RECOMMENDATIONS_ROUTE = '/users/:id/recommendations';
 
-/** The processes of the API and of its load generator; how long each one's event loop has waited for a core (ms). */
-type ApiPids = { api?: number; load?: number };
-type ApiWaits = { api?: number; load?: number };
+/** A figure each of the API and its load generator has: their pids, or how long each one's event loop has waited for a core (ms). */
+type ApiAndLoad = { api?: number; load?: number };
 
 /**
  * The API's speed view counters from its /metrics (rows served from memory, rows read from
@@ -143,8 +142,8 @@ type ApiWaits = { api?: number; load?: number };
  * answered within 1 s (undefined if unreadable); and how long the API's and its load
  * generator's event loops have waited for a core.
  */
-async function speedViewCounts(apiUrl: string, pids: ApiPids) {
-  const waited: ApiWaits = { api: runQueueWaitMs(pids.api), load: runQueueWaitMs(pids.load) };
+async function speedViewCounts(apiUrl: string, pids: ApiAndLoad) {
+  const waited: ApiAndLoad = { api: runQueueWaitMs(pids.api), load: runQueueWaitMs(pids.load) };
   const text = await fetch(`${apiUrl}/metrics`, { signal: AbortSignal.timeout(10_000) })
     .then((r) => r.text())
     .catch(() => '');
@@ -164,7 +163,7 @@ function speedViewDelta(from: Awaited<ReturnType<typeof speedViewCounts>>, to: A
   if (!from || !to) return '';
   const served = to.served - from.served;
   const slow = served - (to.within1s - from.within1s);
-  const waited = (pick: (w: ApiWaits) => number | undefined) => {
+  const waited = (pick: (w: ApiAndLoad) => number | undefined) => {
     const [a, b] = [pick(from.waited), pick(to.waited)];
     return a === undefined || b === undefined ? '?' : `${((b - a) / 1000).toFixed(1)} s`;
   };

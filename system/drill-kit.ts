@@ -293,6 +293,7 @@ function raisePriority(pid: number, nice: number) {
  * since it started, in ms: the second field of `/proc/<pid>/schedstat`; undefined if unreadable.
  */
 export function runQueueWaitMs(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
   try {
     const waitedNs = Number(fs.readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[1]);
     return Number.isFinite(waitedNs) ? waitedNs / 1e6 : undefined;

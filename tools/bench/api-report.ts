@@ -58,9 +58,20 @@ export interface LoadResult {
   loadGenCpu: number;
 }
 
-/** A step with what the API process cost meanwhile (from /proc). */
+/**
+ * What held up the API's event loop during a step: waiting for a core (its main thread's run-queue
+ * wait, /proc/<pid>/schedstat), its longest delay (event-loop lag max) and its garbage collections
+ * (both from the API's /metrics). Undefined where the API could not be read.
+ */
+export interface ApiStalls {
+  runQueueWaitMs?: number;
+  loopDelayMaxMs?: number;
+  gcMs?: number;
+}
+
+/** A step with what the API process cost meanwhile (from /proc and its /metrics). */
 export interface StepReport extends LoadResult {
-  api: { cpu: number; rssMb: number; peakRssMb: number };
+  api: { cpu: number; rssMb: number; peakRssMb: number } & ApiStalls;
 }
 
 const n0 = (x: number) => Math.round(x).toLocaleString('en-US');
@@ -81,10 +92,13 @@ export function formatTable(steps: readonly StepReport[]): string {
     n0(s.api.rssMb),
     s.loadGenCpu.toFixed(2),
     s.sendLagP99 === null ? '–' : ms(s.sendLagP99),
+    s.api.runQueueWaitMs === undefined ? '–' : n0(s.api.runQueueWaitMs),
+    s.api.loopDelayMaxMs === undefined ? '–' : ms(s.api.loopDelayMaxMs),
+    s.api.gcMs === undefined ? '–' : n0(s.api.gcMs),
   ]);
   return [
-    '| route | load | offered req/s | achieved req/s | p50 ms | p99 ms | p99.9 ms | non-2xx | socket errors | API CPU (cores) | API RSS MB | load-gen CPU | send lag p99 ms |',
-    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| route | load | offered req/s | achieved req/s | p50 ms | p99 ms | p99.9 ms | non-2xx | socket errors | API CPU (cores) | API RSS MB | load-gen CPU | send lag p99 ms | API waited for a core ms | API loop delay max ms | API GC ms |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...rows.map((r) => `| ${r.join(' | ')} |`),
   ].join('\n');
 }

@@ -28,13 +28,14 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../../infra/config.ts';
 import { loadApiConfig } from '../../serving/config.ts';
 import { waitFor } from '../../lib/wait-for.ts';
-import { promValue } from '../../lib/prom-text.ts';
+import { promSum, promValue } from '../../lib/prom-text.ts';
 import { closedLoopRatio, formatTable, type LoadPlan, type LoadResult, type LoadStep, type StepReport } from './api-report.ts';
 import { maxUserId } from './dataset-users.ts';
 import { benchModel, ensureBenchModel } from './bench-model.ts';
 import { createBenchRatings } from './speed-rows.ts';
 import { clockTicksPerSecond, cpuShare, type ProcSample, sampleProcTree } from './proc-stats.ts';
 import { apiKeyHeader, harnessCredentials } from '../../system/environment.ts';
+import { runQueueWaitMs } from '../../system/drill-kit.ts';
 
 const { values } = parseArgs({
   options: {
@@ -166,6 +167,27 @@ console.log(
 const ticks = clockTicksPerSecond();
 const reports: StepReport[] = [];
 let before: ProcSample | undefined;
+// what held up the API's event loop in a step (one API process only: with workers, /metrics is one worker's)
+interface StallSample {
+  waitMs?: number;
+  gcS: number;
+  text: string;
+}
+const stallSample = async (): Promise<StallSample | undefined> => {
+  if (workers > 1) return undefined;
+  // the scrape also restarts the API's event-loop lag window (prom-client resets it on each collect)
+  const text = await metricsText().catch(() => '');
+  return { waitMs: runQueueWaitMs(server.pid), gcS: promSum(text, 'nodejs_gc_duration_seconds_sum', {}), text };
+};
+const stallsBetween = (a: StallSample | undefined, b: StallSample | undefined) =>
+  a && b?.text
+    ? {
+        runQueueWaitMs: a.waitMs !== undefined && b.waitMs !== undefined ? b.waitMs - a.waitMs : undefined,
+        loopDelayMaxMs: promValue(b.text, 'nodejs_eventloop_lag_max_seconds') * 1000,
+        gcMs: (b.gcS - a.gcS) * 1000,
+      }
+    : {};
+let stallsBefore: StallSample | undefined;
 let peakRssKb = 0;
 const sampler = setInterval(() => {
   const s = sampleProcTree(server.pid!);
@@ -179,15 +201,21 @@ for await (const line of readline.createInterface({ input: loadGen.stdout })) {
   if (event.type === 'start') {
     before = sampleProcTree(server.pid!);
     peakRssKb = before?.rssKb ?? 0;
+    stallsBefore = await stallSample();
   } else if (event.type === 'result' && event.result) {
     const after = sampleProcTree(server.pid!);
     if (!before || !after) throw new Error('the API process is gone');
+    const stalls = stallsBetween(stallsBefore, await stallSample());
     const r = event.result;
-    const report = { ...r, api: { cpu: cpuShare(before, after, ticks), rssMb: after.rssKb / 1024, peakRssMb: Math.max(peakRssKb, after.rssKb) / 1024 } };
+    const report = {
+      ...r,
+      api: { cpu: cpuShare(before, after, ticks), rssMb: after.rssKb / 1024, peakRssMb: Math.max(peakRssKb, after.rssKb) / 1024, ...stalls },
+    };
     if (!r.step.warmup) reports.push(report);
     console.log(
       `  ${r.step.name}${r.step.warmup ? ' (not reported)' : ''}: ${r.achieved.toFixed(0)} req/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, p99.9 ${r.p999.toFixed(2)} ms, ` +
-        `non-2xx ${r.non2xx}, socket errors ${r.socketErrors}, API ${report.api.cpu.toFixed(2)} cores, ${report.api.rssMb.toFixed(0)} MB`,
+        `non-2xx ${r.non2xx}, socket errors ${r.socketErrors}, API ${report.api.cpu.toFixed(2)} cores, ${report.api.rssMb.toFixed(0)} MB, ` +
+        `waited for a core ${stalls.runQueueWaitMs?.toFixed(0) ?? '–'} ms, loop delay max ${stalls.loopDelayMaxMs?.toFixed(0) ?? '–'} ms, GC ${stalls.gcMs?.toFixed(0) ?? '–'} ms`,
     );
   }
 }

@@ -53,13 +53,14 @@ export function createApp(deps: AppDeps) {
       }),
     );
 
-  app.use(
-    '*',
-    bodyLimit({
-      maxSize: deps.config.maxBodyBytes,
-      onError: (c) => c.json(errorBody(413, `request body too large: at most ${deps.config.maxBodyBytes} bytes`), 413),
-    }),
-  );
+  // only requests that may carry a body: reading `body` makes @hono/node-server build a whole fetch
+  // Request with an AbortSignal, whose clean-ups after a GC stalled the event loop for up to 200 ms
+  // under load (docs/benchmarks.md, 2026-12-02)
+  const limitBody = bodyLimit({
+    maxSize: deps.config.maxBodyBytes,
+    onError: (c) => c.json(errorBody(413, `request body too large: at most ${deps.config.maxBodyBytes} bytes`), 413),
+  });
+  app.use('*', (c, next) => (c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : limitBody(c, next)));
 
   app.route('/', systemRoutes());
   app.route(

@@ -39,7 +39,6 @@ import {
   parts,
   popularMovies,
   ratingSender,
-  runQueueWaitMs,
   sleep,
   startApiLoadProcess,
   startApiProcess,
@@ -47,6 +46,7 @@ import {
   twinUsers,
   withStore,
 } from './drill-kit.ts';
+import { runQueueWaitMs } from '../lib/scheduling.ts';
 
 export const CLUSTER_DRILLS = ['kafka-broker', 'cassandra-node', 'taskmanager', 'datanode', 'spark-worker'] as const;
 export type ClusterDrillName = (typeof CLUSTER_DRILLS)[number];

@@ -5,7 +5,6 @@
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import type { StackConfig } from '../infra/config.ts';
@@ -15,6 +14,7 @@ import { ratingEventId } from '../ingest/ratings-csv.ts';
 import { replayRatings } from '../ingest/replay.ts';
 import { apiKeyHeader } from './environment.ts';
 import { cassandraClient, kafkaClient } from '../lib/platform.ts';
+import { raisePriority } from '../lib/scheduling.ts';
 import { createWebHdfs } from '../lib/webhdfs.ts';
 import { createCodec } from '../schemas/avro.ts';
 import type { RatingEvent } from '../schemas/types.ts';
@@ -280,27 +280,6 @@ export function apiWindow(samples: readonly ApiSample[], from: number, to: numbe
  * ranked them only above the test runner, and the API's share fell with each engine that woke.
  */
 const API_NICE = -10;
-
-/** Raises a process started as a session of its own to `nice`, and its autogroup too where the kernel has them. */
-function raisePriority(pid: number, nice: number) {
-  os.setPriority(pid, nice);
-  const autogroup = `/proc/${pid}/autogroup`;
-  if (fs.existsSync(autogroup)) fs.writeFileSync(autogroup, String(nice));
-}
-
-/**
- * How long the main thread of process `pid` (a Node process's event loop) has waited for a core
- * since it started, in ms: the second field of `/proc/<pid>/schedstat`; undefined if unreadable.
- */
-export function runQueueWaitMs(pid: number | undefined): number | undefined {
-  if (pid === undefined) return undefined;
-  try {
-    const waitedNs = Number(fs.readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[1]);
-    return Number.isFinite(waitedNs) ? waitedNs / 1e6 : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * A process of the project's tools (tools/<script>.ts) whose stdout is read line by line; `nice`

@@ -35,7 +35,7 @@ import { benchModel, ensureBenchModel } from './bench-model.ts';
 import { createBenchRatings } from './speed-rows.ts';
 import { clockTicksPerSecond, cpuShare, type ProcSample, sampleProcTree } from './proc-stats.ts';
 import { apiKeyHeader, harnessCredentials } from '../../system/environment.ts';
-import { runQueueWaitMs } from '../../system/drill-kit.ts';
+import { runQueueWaitMs } from '../../lib/scheduling.ts';
 
 const { values } = parseArgs({
   options: {

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { runQueueWaitMs } from './drill-kit.ts';
+import { runQueueWaitMs } from './scheduling.ts';
 
 describe('runQueueWaitMs', () => {
   it("reads a live process's run-queue wait in ms, and it never goes back", () => {

@@ -9,6 +9,7 @@
  *   npm run bench:api [-- --dataset ml-latest-small --rates 1000,2000,4000 --seconds 20 --connections 32 --speed-users N --rating-rate 50]
  *   npm run bench:api -- --dataset data/generated/generated-32m-s42 --users 200948
  *   npm run bench:api -- --dataset data/generated/generated-32m-s42 --keyspace bench_batch --model als-bench
+ *   npm run bench:api -- --nice -10      (the API and the load generator ahead of the engines; root)
  *
  * --keyspace and --model serve a model trained already, e.g. bench:batch's (keyspace bench_batch,
  * model als-bench), instead of training the dataset again in the bench's own keyspace.
@@ -35,7 +36,7 @@ import { benchModel, ensureBenchModel } from './bench-model.ts';
 import { createBenchRatings } from './speed-rows.ts';
 import { clockTicksPerSecond, cpuShare, type ProcSample, sampleProcTree } from './proc-stats.ts';
 import { apiKeyHeader, harnessCredentials } from '../../system/environment.ts';
-import { runQueueWaitMs } from '../../lib/scheduling.ts';
+import { raisePriority, runQueueWaitMs } from '../../lib/scheduling.ts';
 
 const { values } = parseArgs({
   options: {
@@ -52,12 +53,14 @@ const { values } = parseArgs({
     'rating-rate': { type: 'string', default: '50' },
     keyspace: { type: 'string' },
     model: { type: 'string' },
+    nice: { type: 'string', default: '0' },
   },
 });
 const rates = values.rates.split(',').map(Number);
 const seconds = Number(values.seconds);
 const connections = Number(values.connections);
 if (rates.some((r) => !(r > 0)) || !(seconds > 0) || !(connections > 0)) throw new Error('--rates, --seconds and --connections must be positive numbers');
+if (!Number.isInteger(Number(values.nice)) || Math.abs(Number(values.nice) + 0.5) > 19.5) throw new Error('--nice must be an integer from -20 to 19');
 
 const target = await benchModel({ dataset: values.dataset, keyspace: values.keyspace, model: values.model });
 const { dataset, small, slug, keyspace } = target;
@@ -91,7 +94,17 @@ console.log(
 const ratingRate = Number(values['rating-rate']);
 const trickle = ratingRate > 0 ? ratings.trickle(ratingRate) : undefined;
 
-const server = spawn(process.execPath, ['--import', 'tsx', path.join(stack.repoRoot, 'tools', 'api.ts')], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+// The API and the load generator run as services do, each a session of its own (with the kernel's
+// autogroups, a session shares the cores equally with each engine's); --nice raises both (root).
+const nice = Number(values.nice);
+const asService = <T extends ReturnType<typeof spawn>>(child: T): T => {
+  if (nice !== 0 && child.pid !== undefined) raisePriority(child.pid, nice);
+  process.once('exit', () => child.exitCode === null && child.kill('SIGTERM'));
+  return child;
+};
+const server = asService(
+  spawn(process.execPath, ['--import', 'tsx', path.join(stack.repoRoot, 'tools', 'api.ts')], { env, stdio: ['ignore', 'ignore', 'inherit'], detached: true }),
+);
 const url = 'http://127.0.0.1:3100';
 await waitFor(async () => ((await fetch(`${url}/ready`).catch(() => undefined))?.ok ? true : undefined), {
   delayMs: 500,
@@ -193,9 +206,12 @@ const sampler = setInterval(() => {
   const s = sampleProcTree(server.pid!);
   if (s) peakRssKb = Math.max(peakRssKb, s.rssKb);
 }, 250);
-const loadGen = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'load-gen.ts'), JSON.stringify(plan)], {
-  stdio: ['ignore', 'pipe', 'inherit'],
-});
+const loadGen = asService(
+  spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'load-gen.ts'), JSON.stringify(plan)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    detached: true,
+  }),
+);
 for await (const line of readline.createInterface({ input: loadGen.stdout })) {
   const event = JSON.parse(line) as { type: 'start' | 'result' | 'done'; index?: number; result?: LoadResult };
   if (event.type === 'start') {
@@ -233,7 +249,7 @@ const header =
     preload
       ? `The API loaded its batch view (${views.batchUsers.toLocaleString('en-US')} users' rows) in ${views.loadSeconds.toFixed(1)} s and indexed ${views.indexed.toLocaleString('en-US')} speed rows before the steps.`
       : "API_VIEW_PRELOAD=false: the API fills its views on demand (each user's first request reads)."
-  } Load generator and API (${workers > 1 ? `API_WORKERS=${workers}: CPU and RSS are the workers' and their primary's, summed` : 'one process'}) as separate processes on the same ${os.availableParallelism()} cores as the whole stack. ` +
+  } Load generator and API (${workers > 1 ? `API_WORKERS=${workers}: CPU and RSS are the workers' and their primary's, summed` : 'one process'}) as separate processes, each a session of its own${nice !== 0 ? ` at nice ${nice}` : ''}, on the same ${os.availableParallelism()} cores as the whole stack. ` +
   `Open loop: requests sent on a fixed schedule, latency from the scheduled time (queueing counts); closed loop: ${connections} connections back to back. ${seconds} s per step after a ${values.warmup} s warm-up (${preload ? 'which reads the speed rows of the busiest users once' : "which fills the API's batch view for the busiest users; the tail is read as it comes"}). Latencies of 2xx answers.`;
 const summary = `${header}\n\n${formatTable(reports)}\n\nClosed-loop maximum of recommendations / trivial route in the same run: ${ratio === null ? 'n/a' : ratio.toFixed(2)}.\n`;
 console.log(`\n${summary}`);
@@ -243,6 +259,6 @@ const stamp = new Date().toISOString().replace(/[:.]/g, '');
 fs.writeFileSync(path.join(outDir, `api-${stamp}.md`), summary);
 fs.writeFileSync(
   path.join(outDir, `api-${stamp}.json`),
-  JSON.stringify({ header, dataset: dataset.name, users, speedRows, seeded, ratingRate, trickled, views, plan, steps: reports, ratio }, null, 2),
+  JSON.stringify({ header, dataset: dataset.name, nice, users, speedRows, seeded, ratingRate, trickled, views, plan, steps: reports, ratio }, null, 2),
 );
 process.exit(0);

@@ -9,7 +9,7 @@
  *   npm run bench:api [-- --dataset ml-latest-small --rates 1000,2000,4000 --seconds 20 --connections 32 --speed-users N --rating-rate 50]
  *   npm run bench:api -- --dataset data/generated/generated-32m-s42 --users 200948
  *   npm run bench:api -- --dataset data/generated/generated-32m-s42 --keyspace bench_batch --model als-bench
- *   npm run bench:api -- --nice -10      (the API and the load generator ahead of the engines; root)
+ *   npm run bench:api -- --nice=-10      (the API and the load generator ahead of the engines; root)
  *
  * --keyspace and --model serve a model trained already, e.g. bench:batch's (keyspace bench_batch,
  * model als-bench), instead of training the dataset again in the bench's own keyspace.

@@ -67,6 +67,10 @@ export interface ApiStalls {
   runQueueWaitMs?: number;
   loopDelayMaxMs?: number;
   gcMs?: number;
+  /** speed rows the API read from Cassandra (its speed view's misses) */
+  speedReads?: number;
+  /** of the step route's answers, the share the API itself took over 20 ms (its own latency histogram) */
+  slowShare?: number;
 }
 
 /** A step with what the API process cost meanwhile (from /proc and its /metrics). */
@@ -95,10 +99,12 @@ export function formatTable(steps: readonly StepReport[]): string {
     s.api.runQueueWaitMs === undefined ? '–' : n0(s.api.runQueueWaitMs),
     s.api.loopDelayMaxMs === undefined ? '–' : ms(s.api.loopDelayMaxMs),
     s.api.gcMs === undefined ? '–' : n0(s.api.gcMs),
+    s.api.speedReads === undefined ? '–' : n0(s.api.speedReads),
+    s.api.slowShare === undefined ? '–' : `${(s.api.slowShare * 100).toFixed(2)}%`,
   ]);
   return [
-    '| route | load | offered req/s | achieved req/s | p50 ms | p99 ms | p99.9 ms | non-2xx | socket errors | API CPU (cores) | API RSS MB | load-gen CPU | send lag p99 ms | API waited for a core ms | API loop delay max ms | API GC ms |',
-    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| route | load | offered req/s | achieved req/s | p50 ms | p99 ms | p99.9 ms | non-2xx | socket errors | API CPU (cores) | API RSS MB | load-gen CPU | send lag p99 ms | API waited for a core ms | API loop delay max ms | API GC ms | speed rows read | API-side over 20 ms |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...rows.map((r) => `| ${r.join(' | ')} |`),
   ].join('\n');
 }

@@ -10,6 +10,7 @@
  *   npm run bench:api -- --dataset data/generated/generated-32m-s42 --users 200948
  *   npm run bench:api -- --dataset data/generated/generated-32m-s42 --keyspace bench_batch --model als-bench
  *   npm run bench:api -- --nice=-10      (the API and the load generator ahead of the engines; root)
+ *   npm run bench:api -- --profile       (a CPU profile of the API, written to bench-results/ as it stops)
  *
  * --keyspace and --model serve a model trained already, e.g. bench:batch's (keyspace bench_batch,
  * model als-bench), instead of training the dataset again in the bench's own keyspace.
@@ -30,7 +31,7 @@ import { loadConfig } from '../../infra/config.ts';
 import { loadApiConfig } from '../../serving/config.ts';
 import { waitFor } from '../../lib/wait-for.ts';
 import { promSum, promValue } from '../../lib/prom-text.ts';
-import { closedLoopRatio, formatTable, type LoadPlan, type LoadResult, type LoadStep, type StepReport } from './api-report.ts';
+import { type ApiStalls, closedLoopRatio, formatTable, type LoadPlan, type LoadRoute, type LoadResult, type LoadStep, type StepReport } from './api-report.ts';
 import { maxUserId } from './dataset-users.ts';
 import { benchModel, ensureBenchModel } from './bench-model.ts';
 import { createBenchRatings } from './speed-rows.ts';
@@ -54,6 +55,7 @@ const { values } = parseArgs({
     keyspace: { type: 'string' },
     model: { type: 'string' },
     nice: { type: 'string', default: '0' },
+    profile: { type: 'boolean', default: false },
   },
 });
 const rates = values.rates.split(',').map(Number);
@@ -103,7 +105,16 @@ const asService = <T extends ReturnType<typeof spawn>>(child: T): T => {
   return child;
 };
 const server = asService(
-  spawn(process.execPath, ['--import', 'tsx', path.join(stack.repoRoot, 'tools', 'api.ts')], { env, stdio: ['ignore', 'ignore', 'inherit'], detached: true }),
+  spawn(
+    process.execPath,
+    [
+      ...(values.profile ? ['--cpu-prof', '--cpu-prof-dir', path.join(stack.repoRoot, 'bench-results')] : []),
+      '--import',
+      'tsx',
+      path.join(stack.repoRoot, 'tools', 'api.ts'),
+    ],
+    { env, stdio: ['ignore', 'ignore', 'inherit'], detached: true },
+  ),
 );
 const url = 'http://127.0.0.1:3100';
 await waitFor(async () => ((await fetch(`${url}/ready`).catch(() => undefined))?.ok ? true : undefined), {
@@ -192,14 +203,19 @@ const stallSample = async (): Promise<StallSample | undefined> => {
   const text = await metricsText().catch(() => '');
   return { waitMs: runQueueWaitMs(server.pid), gcS: promSum(text, 'nodejs_gc_duration_seconds_sum', {}), text };
 };
-const stallsBetween = (a: StallSample | undefined, b: StallSample | undefined) =>
-  a && b?.text
-    ? {
-        runQueueWaitMs: a.waitMs !== undefined && b.waitMs !== undefined ? b.waitMs - a.waitMs : undefined,
-        loopDelayMaxMs: promValue(b.text, 'nodejs_eventloop_lag_max_seconds') * 1000,
-        gcMs: (b.gcS - a.gcS) * 1000,
-      }
-    : {};
+const ROUTE_LABEL = { health: '/health', recommendations: '/users/:id/recommendations' } as const;
+const stallsBetween = (a: StallSample | undefined, b: StallSample | undefined, route: LoadRoute): ApiStalls => {
+  if (!a?.text || !b?.text) return {};
+  const delta = (name: string, labels: Record<string, string> = {}) => promSum(b.text, name, labels) - promSum(a.text, name, labels);
+  const answers = delta('http_request_duration_seconds_count', { route: ROUTE_LABEL[route] });
+  return {
+    runQueueWaitMs: a.waitMs !== undefined && b.waitMs !== undefined ? b.waitMs - a.waitMs : undefined,
+    loopDelayMaxMs: promValue(b.text, 'nodejs_eventloop_lag_max_seconds') * 1000,
+    gcMs: (b.gcS - a.gcS) * 1000,
+    speedReads: promValue(b.text, 'api_speed_view_misses') - promValue(a.text, 'api_speed_view_misses'),
+    slowShare: answers > 0 ? 1 - delta('http_request_duration_seconds_bucket', { le: '0.02', route: ROUTE_LABEL[route] }) / answers : undefined,
+  };
+};
 let stallsBefore: StallSample | undefined;
 let peakRssKb = 0;
 const sampler = setInterval(() => {
@@ -221,8 +237,8 @@ for await (const line of readline.createInterface({ input: loadGen.stdout })) {
   } else if (event.type === 'result' && event.result) {
     const after = sampleProcTree(server.pid!);
     if (!before || !after) throw new Error('the API process is gone');
-    const stalls = stallsBetween(stallsBefore, await stallSample());
     const r = event.result;
+    const stalls = stallsBetween(stallsBefore, await stallSample(), r.step.route);
     const report = {
       ...r,
       api: { cpu: cpuShare(before, after, ticks), rssMb: after.rssKb / 1024, peakRssMb: Math.max(peakRssKb, after.rssKb) / 1024, ...stalls },
@@ -231,7 +247,8 @@ for await (const line of readline.createInterface({ input: loadGen.stdout })) {
     console.log(
       `  ${r.step.name}${r.step.warmup ? ' (not reported)' : ''}: ${r.achieved.toFixed(0)} req/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, p99.9 ${r.p999.toFixed(2)} ms, ` +
         `non-2xx ${r.non2xx}, socket errors ${r.socketErrors}, API ${report.api.cpu.toFixed(2)} cores, ${report.api.rssMb.toFixed(0)} MB, ` +
-        `waited for a core ${stalls.runQueueWaitMs?.toFixed(0) ?? '–'} ms, loop delay max ${stalls.loopDelayMaxMs?.toFixed(0) ?? '–'} ms, GC ${stalls.gcMs?.toFixed(0) ?? '–'} ms`,
+        `waited for a core ${stalls.runQueueWaitMs?.toFixed(0) ?? '–'} ms, loop delay max ${stalls.loopDelayMaxMs?.toFixed(0) ?? '–'} ms, GC ${stalls.gcMs?.toFixed(0) ?? '–'} ms, ` +
+        `speed rows read ${stalls.speedReads ?? '–'}, API-side over 20 ms ${stalls.slowShare === undefined ? '–' : `${(stalls.slowShare * 100).toFixed(2)}%`}`,
     );
   }
 }

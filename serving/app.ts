@@ -5,7 +5,6 @@
  */
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
-import { secureHeaders } from 'hono/secure-headers';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { describeError } from '../lib/errors.ts';
@@ -13,6 +12,7 @@ import { ApiError } from './errors.ts';
 import { createBatchView } from './batch-view.ts';
 import { createIdempotencyKeys } from './idempotency.ts';
 import { createRecentRatings } from './recent-ratings.ts';
+import { securityHeaders } from './security-headers.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { basketRoutes } from './routes/basket.ts';
 import { movieRoutes } from './routes/movies.ts';
@@ -32,14 +32,7 @@ export function createApp(deps: AppDeps) {
     deps.metrics.observeRequest(c.req.method, c.req.routePath, c.res.status, (performance.now() - started) / 1000);
   });
 
-  // the web page loads only its own files; no framing, no sniffing, no referrer to other sites
-  app.use(
-    '*',
-    secureHeaders({
-      contentSecurityPolicy: { defaultSrc: ["'self'"], imgSrc: ["'self'", 'data:'], objectSrc: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'self'"] },
-      crossOriginResourcePolicy: 'same-origin',
-    }),
-  );
+  app.use('*', securityHeaders());
   // same origin only unless API_CORS_ORIGINS names the browsers' origins allowed to call
   if (deps.config.corsOrigins.length > 0)
     app.use(

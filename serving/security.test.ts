@@ -152,6 +152,11 @@ describe('response headers', () => {
     expect(res.headers.get('x-content-type-options')).toBe('nosniff');
     expect(res.headers.get('x-frame-options')).toBe('SAMEORIGIN');
     expect(res.headers.get('strict-transport-security')).toMatch(/max-age=/);
+    // the recommendations, whose answer is built with the headers in it, carry the same
+    const recs = await app.request('/users/8/recommendations', { headers: asKey('reader') });
+    expect(recs.status).toBe(200);
+    for (const name of ['content-security-policy', 'x-content-type-options', 'x-frame-options', 'strict-transport-security'])
+      expect(recs.headers.get(name)).toBe(res.headers.get(name));
   });
 
   it('CORS: none by default (same origin); the configured origins only', async () => {

@@ -5,6 +5,7 @@ import type { Context, TypedResponse } from 'hono';
 import type { Principal, Scope } from '../auth.ts';
 import type { AppEnv } from '../router.ts';
 import type { Catalog } from '../catalog.ts';
+import { securedBody } from '../security-headers.ts';
 import { ApiError, unavailable } from '../errors.ts';
 import { MAX_ID, MIN_ID, validId } from '../../schemas/rating-rule.ts';
 
@@ -123,8 +124,9 @@ export function requireKnownGenre(catalog: Catalog, genre: string | undefined): 
 
 /**
  * A 200 whose JSON is already written (the recommendations, from per-movie fragments), typed as
- * the `c.json(body, 200)` it equals, which a test checks byte for byte.
+ * the `c.json(body, 200)` it equals, which a test checks byte for byte; with the security headers
+ * in it (security-headers.ts), and `headers` (not those set with `c.header()`).
  */
-export function prebuiltJson<T>(c: Context<AppEnv>, json: string): Response & TypedResponse<T, 200, 'json'> {
-  return c.body(json, 200, { 'content-type': 'application/json' }) as unknown as Response & TypedResponse<T, 200, 'json'>;
+export function prebuiltJson<T>(json: string, headers: Record<string, string> = {}): Response & TypedResponse<T, 200, 'json'> {
+  return securedBody(json, { ...headers, 'content-type': 'application/json' }) as unknown as Response & TypedResponse<T, 200, 'json'>;
 }

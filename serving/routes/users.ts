@@ -273,8 +273,7 @@ export function userRoutes({ idempotency, batchView, recent }: { idempotency: Id
       const rated = await fromStore('Cassandra', () => store.ratedAmong(id, candidates(row)));
       choice = pick(rated);
     }
-    if (stale) c.header(STALE_HEADER, STALE_REASON);
-    return prebuiltJson<Recommendations>(c, recommendationsJson(id, choice, catalog));
+    return prebuiltJson<Recommendations>(recommendationsJson(id, choice, catalog), stale ? { [STALE_HEADER]: STALE_REASON } : {});
   });
 
   app.openapi(explanation, async (c) => {

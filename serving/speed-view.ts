@@ -160,10 +160,14 @@ export function createSpeedView({
       const known = index.get(userId);
       if (known === undefined) {
         hits++;
-        // "no row" is the user's last known state, should the index go (a gap in the signals)
-        knownNone.delete(userId);
-        knownNone.set(userId, version);
-        if (knownNone.size > maxUsers) knownNone.delete(knownNone.keys().next().value!);
+        // "no row" is the user's last known state, should the index go (a gap in the signals); kept in
+        // the order first seen (a delete and set per request, to keep it in order of use, cost more
+        // than the rest of the look-up)
+        if (!knownNone.has(userId) || knownNone.get(userId) !== version) {
+          knownNone.delete(userId);
+          knownNone.set(userId, version);
+          if (knownNone.size > maxUsers) knownNone.delete(knownNone.keys().next().value!);
+        }
         return null;
       }
       if (current && entry.row && entry.row.computedAt === known) {

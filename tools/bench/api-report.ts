@@ -56,6 +56,8 @@ export interface LoadResult {
   sendLagP99: number | null;
   /** cores the load generator used */
   loadGenCpu: number;
+  /** the load generator's own longest event-loop delay in the step (ms): how long an answer may have waited in it */
+  loadGenLoopDelayMaxMs?: number;
 }
 
 /**
@@ -96,6 +98,7 @@ export function formatTable(steps: readonly StepReport[]): string {
     n0(s.api.rssMb),
     s.loadGenCpu.toFixed(2),
     s.sendLagP99 === null ? '–' : ms(s.sendLagP99),
+    s.loadGenLoopDelayMaxMs === undefined ? '–' : ms(s.loadGenLoopDelayMaxMs),
     s.api.runQueueWaitMs === undefined ? '–' : n0(s.api.runQueueWaitMs),
     s.api.loopDelayMaxMs === undefined ? '–' : ms(s.api.loopDelayMaxMs),
     s.api.gcMs === undefined ? '–' : n0(s.api.gcMs),
@@ -103,8 +106,8 @@ export function formatTable(steps: readonly StepReport[]): string {
     s.api.slowShare === undefined ? '–' : `${(s.api.slowShare * 100).toFixed(2)}%`,
   ]);
   return [
-    '| route | load | offered req/s | achieved req/s | p50 ms | p99 ms | p99.9 ms | non-2xx | socket errors | API CPU (cores) | API RSS MB | load-gen CPU | send lag p99 ms | API waited for a core ms | API loop delay max ms | API GC ms | speed rows read | API-side over 20 ms |',
-    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| route | load | offered req/s | achieved req/s | p50 ms | p99 ms | p99.9 ms | non-2xx | socket errors | API CPU (cores) | API RSS MB | load-gen CPU | send lag p99 ms | load-gen loop delay max ms | API waited for a core ms | API loop delay max ms | API GC ms | speed rows read | API-side over 20 ms |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...rows.map((r) => `| ${r.join(' | ')} |`),
   ].join('\n');
 }

@@ -246,7 +246,7 @@ for await (const line of readline.createInterface({ input: loadGen.stdout })) {
     if (!r.step.warmup) reports.push(report);
     console.log(
       `  ${r.step.name}${r.step.warmup ? ' (not reported)' : ''}: ${r.achieved.toFixed(0)} req/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, p99.9 ${r.p999.toFixed(2)} ms, ` +
-        `non-2xx ${r.non2xx}, socket errors ${r.socketErrors}, API ${report.api.cpu.toFixed(2)} cores, ${report.api.rssMb.toFixed(0)} MB, ` +
+        `non-2xx ${r.non2xx}, socket errors ${r.socketErrors}, load-gen loop delay max ${r.loadGenLoopDelayMaxMs?.toFixed(0) ?? '–'} ms, API ${report.api.cpu.toFixed(2)} cores, ${report.api.rssMb.toFixed(0)} MB, ` +
         `waited for a core ${stalls.runQueueWaitMs?.toFixed(0) ?? '–'} ms, loop delay max ${stalls.loopDelayMaxMs?.toFixed(0) ?? '–'} ms, GC ${stalls.gcMs?.toFixed(0) ?? '–'} ms, ` +
         `speed rows read ${stalls.speedReads ?? '–'}, API-side over 20 ms ${stalls.slowShare === undefined ? '–' : `${(stalls.slowShare * 100).toFixed(2)}%`}`,
     );

@@ -13,6 +13,7 @@
  *   node --import tsx tools/bench/load-gen.ts '{"url":"http://127.0.0.1:3100","users":610,...}'
  */
 import http from 'node:http';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createLatencyHistogram } from '../../lib/latency-histogram.ts';
 import type { LoadPlan, LoadResult, LoadStep } from './api-report.ts';
 import { dueAt, dueBy } from './schedule.ts';
@@ -25,6 +26,9 @@ const target = new URL(plan.url);
 const pickUser = createUserPicker({ users: plan.users, unknownShare: plan.unknownShare, s: plan.zipfS, seed: plan.seed });
 const pathOf = (step: LoadStep) => (step.route === 'health' ? '/health' : `/users/${pickUser()}/recommendations?limit=${plan.limit}`);
 const emit = (event: unknown) => process.stdout.write(`${JSON.stringify(event)}\n`);
+// this process's own pauses: a late answer may have waited here, not in the API
+const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+loopDelay.enable();
 
 function send(agent: http.Agent, path: string, done: (outcome: Outcome) => void) {
   let settled = false;
@@ -47,6 +51,7 @@ function tally(step: LoadStep) {
   const latency = createLatencyHistogram();
   const counts = { sent: 0, ok: 0, non2xx: 0, socketErrors: 0, lastEnd: 0 };
   const cpuBefore = process.cpuUsage();
+  loopDelay.reset();
   const startedAt = performance.now();
   return {
     latency,
@@ -78,6 +83,7 @@ function tally(step: LoadStep) {
         max: latency.maxMs,
         sendLagP99,
         loadGenCpu: (cpu.user + cpu.system) / 1e6 / ((performance.now() - startedAt) / 1000),
+        loadGenLoopDelayMaxMs: loopDelay.max / 1e6,
       };
     },
   };

@@ -30,8 +30,9 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../../infra/config.ts';
 import { loadApiConfig } from '../../serving/config.ts';
 import { waitFor } from '../../lib/wait-for.ts';
-import { promSum, promValue } from '../../lib/prom-text.ts';
-import { type ApiStalls, closedLoopRatio, formatTable, type LoadPlan, type LoadRoute, type LoadResult, type LoadStep, type StepReport } from './api-report.ts';
+import { promValue } from '../../lib/prom-text.ts';
+import { closedLoopRatio, formatTable, type LoadPlan, type LoadResult, type LoadStep, type StepReport } from './api-report.ts';
+import { type StallSample, stallsBetween } from './api-stalls.ts';
 import { maxUserId } from './dataset-users.ts';
 import { benchModel, ensureBenchModel } from './bench-model.ts';
 import { createBenchRatings } from './speed-rows.ts';
@@ -192,29 +193,10 @@ const ticks = clockTicksPerSecond();
 const reports: StepReport[] = [];
 let before: ProcSample | undefined;
 // what held up the API's event loop in a step (one API process only: with workers, /metrics is one worker's)
-interface StallSample {
-  waitMs?: number;
-  gcS: number;
-  text: string;
-}
 const stallSample = async (): Promise<StallSample | undefined> => {
   if (workers > 1) return undefined;
   // the scrape also restarts the API's event-loop lag window (prom-client resets it on each collect)
-  const text = await metricsText().catch(() => '');
-  return { waitMs: runQueueWaitMs(server.pid), gcS: promSum(text, 'nodejs_gc_duration_seconds_sum', {}), text };
-};
-const ROUTE_LABEL = { health: '/health', recommendations: '/users/:id/recommendations' } as const;
-const stallsBetween = (a: StallSample | undefined, b: StallSample | undefined, route: LoadRoute): ApiStalls => {
-  if (!a?.text || !b?.text) return {};
-  const delta = (name: string, labels: Record<string, string> = {}) => promSum(b.text, name, labels) - promSum(a.text, name, labels);
-  const answers = delta('http_request_duration_seconds_count', { route: ROUTE_LABEL[route] });
-  return {
-    runQueueWaitMs: a.waitMs !== undefined && b.waitMs !== undefined ? b.waitMs - a.waitMs : undefined,
-    loopDelayMaxMs: promValue(b.text, 'nodejs_eventloop_lag_max_seconds') * 1000,
-    gcMs: (b.gcS - a.gcS) * 1000,
-    speedReads: promValue(b.text, 'api_speed_view_misses') - promValue(a.text, 'api_speed_view_misses'),
-    slowShare: answers > 0 ? 1 - delta('http_request_duration_seconds_bucket', { le: '0.02', route: ROUTE_LABEL[route] }) / answers : undefined,
-  };
+  return { waitMs: runQueueWaitMs(server.pid), text: await metricsText().catch(() => '') };
 };
 let stallsBefore: StallSample | undefined;
 let peakRssKb = 0;

@@ -60,7 +60,7 @@ describe('classifyProducerError', () => {
 });
 
 describe('createKafkaEvents', () => {
-  it('sends idempotently with acks from all replicas, keyed by user, as Avro with source API', async () => {
+  it("sends idempotently with acks from all replicas, keyed by user, as Avro with source API, at the rating's time", async () => {
     const { kafka, producers } = fakeKafka([]);
     const events = createKafkaEvents({ kafka, topic: 't', partitions: one });
     await events.publish(event(1));
@@ -69,6 +69,8 @@ describe('createKafkaEvents', () => {
     const [message] = producers[0]!.sent[0]!;
     expect(message!.key).toBe('1');
     expect(codec.decode(message!.value as Buffer)).toMatchObject({ ...event(1), source: 'API' });
+    // the record's time is the rating's, which a speed row's ratedUntil is compared with
+    expect(message!.timestamp).toBe(String(event(1).ratedAt));
     await events.close();
   });
 

@@ -187,7 +187,11 @@ export function createKafkaEvents({
       return new Promise<void>((resolve, reject) => {
         if (closed) return reject(new Error('the Kafka producer is closed'));
         if (queue.length + inFlight >= maxQueued) return reject(new Error(`${maxQueued} ratings are already waiting for Kafka`));
-        const message = { key: String(e.userId), value: codec.encode({ ...e, source: 'API' }) };
+        // stamped with the rating's own time: the API's speed view (rating-signals.ts) takes a
+        // user's new speed row once its ratedUntil reaches the record's time; the producer's send
+        // time is a few ms later, which kept a user who rated unsettled (read per request) for
+        // API_SPEED_VIEW_TTL_MS instead of API_SPEED_VIEW_SETTLE_MS
+        const message = { key: String(e.userId), value: codec.encode({ ...e, source: 'API' }), timestamp: String(e.ratedAt) };
         queue.push({ message, resolve, reject });
         void pump();
       });

@@ -2,8 +2,11 @@
  * The ratings topic as signals for the speed view (speed-view.ts): which user rated, when. Every
  * API process reads every partition (a consumer group of its own, from the end, nothing committed)
  * and looks only at the record key (the user id, as every producer of the topic keys it) and
- * timestamp: no Avro decoding. The view serves from memory only while the signals flow, from the
- * first fetch after joining until a rebalance, crash or stop.
+ * timestamp: no Avro decoding. The API stamps its own ratings with their `ratedAt`, the time a speed
+ * row's `ratedUntil` counts in; another producer's records carry their send time, at or after the
+ * rating's, so a user it rated is read per request until API_SPEED_VIEW_TTL_MS has passed. The view
+ * serves from memory only while the signals flow, from the first fetch after joining until a
+ * rebalance, crash or stop.
  */
 import { randomUUID } from 'node:crypto';
 import type { Kafka } from 'kafkajs';

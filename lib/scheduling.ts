@@ -8,6 +8,13 @@
 import fs from 'node:fs';
 import os from 'node:os';
 
+/** A nice value given on a command line (`--nice=-10`): an integer from -20 to 19, else a clear error. */
+export function parseNice(text: string): number {
+  const nice = Number(text);
+  if (text.trim() === '' || !Number.isInteger(nice) || nice < -20 || nice > 19) throw new Error(`--nice must be an integer from -20 to 19, not ${text}`);
+  return nice;
+}
+
 /** Raises a process started as a session of its own to `nice`, and its autogroup too where the kernel has them. */
 export function raisePriority(pid: number, nice: number) {
   os.setPriority(pid, nice);

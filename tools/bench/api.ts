@@ -38,7 +38,7 @@ import { benchModel, ensureBenchModel } from './bench-model.ts';
 import { createBenchRatings } from './speed-rows.ts';
 import { clockTicksPerSecond, cpuShare, type ProcSample, sampleProcTree } from './proc-stats.ts';
 import { apiKeyHeader, harnessCredentials } from '../../system/environment.ts';
-import { raisePriority, runQueueWaitMs } from '../../lib/scheduling.ts';
+import { parseNice, raisePriority, runQueueWaitMs } from '../../lib/scheduling.ts';
 
 const { values } = parseArgs({
   options: {
@@ -63,7 +63,7 @@ const rates = values.rates.split(',').map(Number);
 const seconds = Number(values.seconds);
 const connections = Number(values.connections);
 if (rates.some((r) => !(r > 0)) || !(seconds > 0) || !(connections > 0)) throw new Error('--rates, --seconds and --connections must be positive numbers');
-if (!Number.isInteger(Number(values.nice)) || Math.abs(Number(values.nice) + 0.5) > 19.5) throw new Error('--nice must be an integer from -20 to 19');
+const nice = parseNice(values.nice);
 
 const target = await benchModel({ dataset: values.dataset, keyspace: values.keyspace, model: values.model });
 const { dataset, small, slug, keyspace } = target;
@@ -99,7 +99,6 @@ const trickle = ratingRate > 0 ? ratings.trickle(ratingRate) : undefined;
 
 // The API and the load generator run as services do, each a session of its own (with the kernel's
 // autogroups, a session shares the cores equally with each engine's); --nice raises both (root).
-const nice = Number(values.nice);
 const asService = <T extends ReturnType<typeof spawn>>(child: T): T => {
   if (nice !== 0 && child.pid !== undefined) raisePriority(child.pid, nice);
   process.once('exit', () => child.exitCode === null && child.kill('SIGTERM'));

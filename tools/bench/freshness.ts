@@ -42,7 +42,7 @@ import { createRatingSink } from '../../ingest/rating-sink.ts';
 import { ensureTopics } from '../../lib/kafka-admin.ts';
 import { cassandraClient, kafkaClient } from '../../lib/platform.ts';
 import { createLatencyHistogram, type LatencyHistogram } from '../../lib/latency-histogram.ts';
-import { raisePriority } from '../../lib/scheduling.ts';
+import { parseNice, raisePriority } from '../../lib/scheduling.ts';
 import { waitFor } from '../../lib/wait-for.ts';
 import { createControlPlane } from '../../speed/control-plane.ts';
 import { loadJobsConfig, speedJobName } from '../../speed/jobs.ts';
@@ -80,11 +80,11 @@ const seed = Number(values.seed);
 const p99Limit = Number(values['p99-limit']);
 if (ladder.some((r) => !(r > 0)) || !(seconds > 5) || !(warmupSeconds > 0) || !(probeRate > 0) || !(zipfS >= 0))
   throw new Error('--ladder rates and --probe-rate must be positive, --seconds over 5, --warmup positive, --zipf 0 or more');
-if (!Number.isInteger(Number(values.nice)) || Math.abs(Number(values.nice) + 0.5) > 19.5) throw new Error('--nice must be an integer from -20 to 19');
+const nice = parseNice(values.nice);
 // --nice: this process's session (the probes, their polls, Kafka's own round trip and the load
 // generator) ahead of the engines; they stand for clients on machines of their own, so that their
 // waits for a core are not counted as the speed layer's. The engines keep their priority.
-if (Number(values.nice) !== 0) raisePriority(process.pid, Number(values.nice));
+if (nice !== 0) raisePriority(process.pid, nice);
 const COUNT_FROM_MS = 5000;
 const PROBE_TIMEOUT_MS = 30_000;
 
@@ -411,7 +411,7 @@ const header =
   `Background ratings for users Zipf-drawn (s = ${zipfS}) over ${users.toLocaleString('en-US')} users, from a process of its own; every event recomputes its user ` +
   `(fold-in over the whole history, top-${100} of ${movies.length.toLocaleString('en-US')} movies). Probes: ${probeRate}/s on a fixed schedule (latency from the scheduled time) ` +
   `to ${pool.ids.length.toLocaleString('en-US')} users the background never rates, rows polled every 20–200 ms; first ${COUNT_FROM_MS / 1000} s of each ${seconds} s step not counted. ` +
-  `Speed job: parallelism ${jobs.parallelism}, coalesce ${jobs.speed.coalesceMs} ms, network buffer timeout ${jobs.bufferTimeoutMs} ms, fresh state; Cassandra compacting nothing at the start; Kafka, Cassandra, Flink, the load generator and this prober share the machine's cores${Number(values.nice) !== 0 ? ` (the prober and the load generator at nice ${values.nice}, ahead of the engines)` : ''}.`;
+  `Speed job: parallelism ${jobs.parallelism}, coalesce ${jobs.speed.coalesceMs} ms, network buffer timeout ${jobs.bufferTimeoutMs} ms, fresh state; Cassandra compacting nothing at the start; Kafka, Cassandra, Flink, the load generator and this prober share the machine's cores${nice !== 0 ? ` (the prober and the load generator at nice ${nice}, ahead of the engines)` : ''}.`;
 const summary =
   `${header}\n\n` +
   `First sight (the warm-up at ${warmupRate} ev/s: each pool user's first rating, history read from Cassandra): ` +
@@ -425,10 +425,6 @@ const stamp = new Date().toISOString().replace(/[:.]/g, '');
 fs.writeFileSync(path.join(outDir, `freshness-${stamp}.md`), summary);
 fs.writeFileSync(
   path.join(outDir, `freshness-${stamp}.json`),
-  JSON.stringify(
-    { header, dataset: dataset.name, nice: Number(values.nice), users, probePool: pool.ids.length, probeRate, zipfS, warmup, steps, sustained: best },
-    null,
-    2,
-  ),
+  JSON.stringify({ header, dataset: dataset.name, nice, users, probePool: pool.ids.length, probeRate, zipfS, warmup, steps, sustained: best }, null, 2),
 );
 process.exit(0);

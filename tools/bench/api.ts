@@ -101,7 +101,8 @@ const trickle = ratingRate > 0 ? ratings.trickle(ratingRate) : undefined;
 // autogroups, a session shares the cores equally with each engine's); --nice raises both (root).
 const asService = <T extends ReturnType<typeof spawn>>(child: T): T => {
   if (nice !== 0 && child.pid !== undefined) raisePriority(child.pid, nice);
-  process.once('exit', () => child.exitCode === null && child.kill('SIGTERM'));
+  // only if the bench ends without stopping it: a second SIGTERM would cut the API's own stop short
+  process.once('exit', () => child.exitCode === null && !child.killed && child.kill('SIGTERM'));
   return child;
 };
 const server = asService(

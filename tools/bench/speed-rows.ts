@@ -90,7 +90,11 @@ export function createBenchRatings({ stack, env, users, seed }: { stack: StackCo
     async close() {
       await sink.close();
       const flink = createFlinkClient({ rest: stack.flink });
-      for (const j of await flink.listJobs()) if (j.name === speedJobName(jobs) && ACTIVE_STATES.includes(j.state)) await flink.cancel(j.jid);
+      const active = async () => (await flink.listJobs()).filter((j) => j.name === speedJobName(jobs) && ACTIVE_STATES.includes(j.state));
+      for (const j of await active()) await flink.cancel(j.jid);
+      // until it is gone: a bench run right after this one would otherwise find it still cancelling,
+      // take it for running, and wait for a job that never processes its ratings
+      await waitFor(async () => (await active()).length === 0, { delayMs: 500, maxWaitMs: 60_000, description: 'the bench speed job cancelled' });
     },
   };
 }

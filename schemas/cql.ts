@@ -26,6 +26,7 @@ export const servingCql = {
   batchRows: 'SELECT user_id, model_version, computed_at, top_items, items FROM batch_recommendations WHERE model_version = ? ALLOW FILTERING',
   /** which users have a speed row, and when it was computed: the speed view's index (no items) */
   speedKeys: 'SELECT user_id, computed_at FROM speed_recommendations',
+  speedRows: 'SELECT user_id, model_version, computed_at, rated_until, top_items, items FROM speed_recommendations',
   userRatings: 'SELECT movie_id, rating, rated_at FROM user_ratings WHERE user_id = ?',
   ratedAmong: 'SELECT movie_id FROM user_ratings WHERE user_id = ? AND movie_id IN ?',
   movies: 'SELECT movie_id, title, year, genres, imdb_id, tmdb_id, rating_count, rating_mean FROM movies',

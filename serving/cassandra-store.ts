@@ -65,6 +65,12 @@ export function createCassandraStore({
         yield { userId: num(r.get('user_id')), computedAt: (r.get('computed_at') as Date | null)?.getTime() ?? 0 };
       }
     },
+    async *speedRows() {
+      for await (const r of await client.execute(servingCql.speedRows, [], { ...prepare, fetchSize: 500 })) {
+        const speed = row(r)!;
+        yield { userId: num(r.get('user_id')), computedAt: speed.computedAt, row: speed };
+      }
+    },
     async userRatings(userId) {
       const out: UserRating[] = [];
       for await (const r of await client.execute(servingCql.userRatings, [userId], {

@@ -50,6 +50,10 @@ export function createMemoryStore(data: MemoryData): ServingStore {
       await up();
       for (const [userId, row] of data.speed) yield { userId, computedAt: row.computedAt };
     },
+    async *speedRows() {
+      await up();
+      for (const [userId, row] of data.speed) yield { userId, computedAt: row.computedAt, row };
+    },
     userRatings: async (u) => {
       await up();
       return data.ratings.get(u) ?? [];

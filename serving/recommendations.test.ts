@@ -138,11 +138,10 @@ describe('GET /users/:id/recommendations: the hot path', () => {
     const viewsApp = appWith({ store, batchView, speedView });
     const viewsBody = async (path: string) =>
       (await viewsApp.request(path, { headers: asKey('reader') })).json() as Promise<{ source: string; items: { movieId: number }[] }>;
-    // users 7 and 8 have speed rows: each is read once (the index knows it exists, not its items), then held
+    // users 7 and 8 have speed rows: the first scan read them whole, so they are held already
+    calls = [];
     expect(ids(await viewsBody('/users/7/recommendations?limit=2'))).toEqual([4, 2]);
     expect(ids(await viewsBody('/users/8/recommendations?limit=2'))).toEqual([2, 4]);
-    expect(calls).toEqual(['speedRow', 'speedRow']);
-    calls = [];
     for (const user of [7, 8, 424242, 424243]) await viewsBody(`/users/${user}/recommendations?limit=2`);
     expect((await viewsBody('/users/8/recommendations?limit=3')).source).toBe('batch');
     expect((await viewsBody('/users/424243/recommendations?limit=3')).source).toBe('popular');

@@ -312,6 +312,25 @@ describe('serving > speed view', () => {
       expect(s.reads()).toBe(1);
     });
 
+    it('a scan that reads rows holds them as reads would: not for a user with a rating pending, nor over a row held', async () => {
+      const s = setup();
+      s.view.setLive(true);
+      s.advance(3000);
+      await s.get(9); // held from a read: the scan leaves it
+      s.view.rated(8, s.now());
+      const keys = [7, 8, 9].map((userId) => ({ userId, computedAt: 100 + userId, row: row(100 + userId, userId * 10) }));
+      const scanned = async function* () {
+        yield* keys;
+      };
+      expect(await s.view.scan(scanned(), 'v1')).toBe(true);
+      expect(s.view.stats()).toMatchObject({ indexed: 3, users: 2 });
+      const reads = s.reads();
+      expect(Array.from((await s.get(7))!.movieIds)).toEqual([70, 71]);
+      expect(s.reads()).toBe(reads); // 7: from the scan, no read
+      await s.get(8);
+      expect(s.reads()).toBe(reads + 1); // 8 rated: read while the rating settles
+    });
+
     it('drops an index that no scan renewed for three intervals: rows are held for the TTL again', async () => {
       const s = indexed({ ttlMs: 5000 });
       await s.view.scan(keysOf([]));

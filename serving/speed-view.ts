@@ -31,7 +31,8 @@
  * have not rated since the last batch), so unknown and batch-served users cost no read either.
  *
  * The index (`scan`): which users have a speed row and when it was computed, from a scan of the
- * table's keys (no items) every `ttlMs` (view-loader.ts). With it the view answers for every user:
+ * table's keys (no items) every `ttlMs` (view-loader.ts). The first scan after a start or a model
+ * switch reads the rows too, and holds them as reads would: then no user's first request reads. With it the view answers for every user:
  * one not in the index has no row (no read, however many distinct users ask), and a held row is
  * served as long as the index shows the same `computedAt` (no TTL re-reads). Reads and settled
  * ratings keep the index current between scans; a row written without a rating (re-folds after a
@@ -78,16 +79,19 @@ export interface SpeedView {
   setLive(live: boolean): void;
   /**
    * Rebuilds the index from the table's keys; true if it became the index (false: the signals were
-   * not flowing long enough, or stopped meanwhile). A failed read leaves the index as it was.
+   * not flowing long enough, or stopped meanwhile). A failed read leaves the index as it was. Keys
+   * that carry their row are held for `version` as a read's would be, while the signals flow, for
+   * users with no rating pending and nothing held (what a read holds is newer).
    */
-  scan(keys: AsyncIterable<SpeedKey>): Promise<boolean>;
+  scan(keys: AsyncIterable<SpeedKey>, version?: string): Promise<boolean>;
   stats(): SpeedViewStats;
 }
 
-/** A speed row's identity, as a scan of the table's keys yields it. */
+/** A speed row's identity, as a scan of the table's keys yields it; with the row itself when the scan reads rows. */
 export interface SpeedKey {
   userId: number;
   computedAt: number;
+  row?: RecommendationRow;
 }
 
 interface Held {
@@ -320,7 +324,7 @@ export function createSpeedView({
         index = undefined;
       }
     },
-    async scan(keys) {
+    async scan(keys, version) {
       const startedAt = now();
       const gapsBefore = gaps;
       const counts = () => live && gaps === gapsBefore && liveSince <= startedAt - settleMs;
@@ -329,7 +333,11 @@ export function createSpeedView({
       const during = new Map<number, number | undefined>();
       learned = during;
       try {
-        for await (const k of keys) scanned.set(k.userId, k.computedAt);
+        for await (const k of keys) {
+          scanned.set(k.userId, k.computedAt);
+          if (k.row && live && gaps === gapsBefore && !unsettled.has(k.userId) && !held.has(k.userId))
+            hold(k.userId, { row: compactRow(k.row), version, expiresAt: now() + ttlMs, outdated: false });
+        }
       } finally {
         if (learned === during) learned = undefined;
       }

@@ -70,6 +70,8 @@ export interface ServingStore {
   batchRows(version: string): AsyncIterable<{ userId: number; row: RecommendationRow }>;
   /** every speed row's user and computedAt, without its items (the speed view's index) */
   speedKeys(): AsyncIterable<{ userId: number; computedAt: number }>;
+  /** every speed row, items and all, in pages (the speed view's first scan after a start or a switch) */
+  speedRows(): AsyncIterable<{ userId: number; computedAt: number; row: RecommendationRow }>;
   userRatings(userId: number): Promise<UserRating[]>;
   /** which of `movieIds` the user has rated (one partition slice, however long the history) */
   ratedAmong(userId: number, movieIds: readonly number[]): Promise<Set<number>>;

@@ -113,6 +113,30 @@ describe('serving > view loader', () => {
     expect(s.loader.stats().scans).toBe(2);
   });
 
+  it('the first scan that counts under a version holds the speed rows themselves; later ones read keys; a switch reads rows again', async () => {
+    const s = setup();
+    s.data.speed.set(7, row('v1', 30));
+    s.data.speed.set(8, row('v1', 31));
+    s.speedView.setLive(true);
+    s.advance(3000);
+    await s.step();
+    expect(s.speedView.stats()).toMatchObject({ indexed: 2, users: 2 });
+    expect(s.lines.at(-1)).toMatch(/2 speed rows held after a scan of the rows under v1/);
+    expect(Array.from((await s.speedView.get(7, 'v1', noRead))!.movieIds)).toEqual([30]);
+    // a row written since is indexed by the next scan, not held: its user's next request reads it
+    s.data.speed.set(9, { ...row('v1', 32), computedAt: 6 });
+    s.advance(30_000);
+    await s.step();
+    expect(s.speedView.stats()).toMatchObject({ indexed: 3, users: 2 });
+    await expect(s.speedView.get(9, 'v1', noRead)).rejects.toThrow('read although');
+    // under a new version, the rows are held again (for that version)
+    s.switchTo('v2');
+    s.advance(30_000);
+    await s.step();
+    expect(Array.from((await s.speedView.get(9, 'v2', noRead))!.movieIds)).toEqual([32]);
+    expect(s.lines.filter((l) => l.includes('speed rows held'))).toHaveLength(2);
+  });
+
   it('a failed scan is logged and tried again after the scan interval, not at every tick', async () => {
     const s = setup();
     s.speedView.setLive(true);

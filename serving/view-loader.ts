@@ -1,7 +1,9 @@
 /**
  * Keeps the in-process views complete, in the background: after each model switch the batch view
  * loads every batch row of the new version (one scan, with progress in the log), and every
- * `scanMs` the speed view's index is rebuilt from the speed table's keys. Until a load completes
+ * `scanMs` the speed view's index is rebuilt from the speed table's keys. The first scan that
+ * counts under a version reads the speed rows themselves, so that the speed view holds them all
+ * (a user's first request reads nothing either); later ones read keys only. Until a load completes
  * the views read on demand, as without it; a failed load or scan is logged and tried again.
  */
 import { describeError } from '../lib/errors.ts';
@@ -39,7 +41,7 @@ export function createViewLoader({
   log = () => {},
 }: {
   state: Pick<ServingState, 'current'>;
-  store: Pick<ServingStore, 'batchRows' | 'speedKeys'>;
+  store: Pick<ServingStore, 'batchRows' | 'speedKeys' | 'speedRows'>;
   batchView: BatchView;
   speedView?: SpeedView | undefined;
   /** how often the speed view's index is rebuilt (API_SPEED_VIEW_TTL_MS) */
@@ -58,6 +60,8 @@ export function createViewLoader({
   let lastScan = Number.NEGATIVE_INFINITY;
   let scanRetryAt = 0;
   let scans = 0;
+  /** the version under which a scan of whole speed rows counted */
+  let rowsFor: string | undefined;
   let timer: NodeJS.Timeout | undefined;
   /** stopped: a load or scan cut short by the store's close is not news */
   let stopped = false;
@@ -98,11 +102,19 @@ export function createViewLoader({
 
   function scan(view: SpeedView) {
     lastScan = now();
+    const version = state.current()?.version;
+    const withRows = version !== undefined && version !== rowsFor;
     scanning = view
-      .scan(store.speedKeys())
+      .scan(withRows ? store.speedRows() : store.speedKeys(), version)
       .then(
         (counted) => {
-          if (counted) scans++;
+          if (!counted) return;
+          scans++;
+          if (!withRows) return;
+          rowsFor = version;
+          log(
+            `speed view: ${view.stats().users.toLocaleString('en-US')} speed rows held after a scan of the rows under ${version}, ${((now() - lastScan) / 1000).toFixed(1)} s`,
+          );
         },
         (error: unknown) => {
           scanRetryAt = now() + scanMs;

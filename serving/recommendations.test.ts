@@ -208,8 +208,7 @@ describe('GET /users/:id/recommendations: the hot path', () => {
 
   it('a speed row read that is late or fails: the row held before the rating, said in a header, still without what was posted here', async () => {
     const store = counting(createMemoryStore(data));
-    // no shared reads: each request below meets a read of its own
-    const speedView = createSpeedView({ maxUsers: 100, shareMs: 0 });
+    const speedView = createSpeedView({ maxUsers: 100 });
     speedView.setLive(true);
     const staleApp = appWith({ store, speedView, config: loadApiConfig({ ...TEST_AUTH_ENV, API_STALE_AFTER_MS: '30' }) });
     const ask = async () => {

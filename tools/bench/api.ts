@@ -37,6 +37,7 @@ import { maxUserId } from './dataset-users.ts';
 import { benchModel, ensureBenchModel } from './bench-model.ts';
 import { createBenchRatings } from './speed-rows.ts';
 import { clockTicksPerSecond, cpuShare, type ProcSample, sampleProcTree } from './proc-stats.ts';
+import { cpuCheckMs } from './cpu-check.ts';
 import { apiKeyHeader, harnessCredentials } from '../../system/environment.ts';
 import { parseNice, raisePriority, runQueueWaitMs } from '../../lib/scheduling.ts';
 
@@ -150,7 +151,12 @@ const views = await waitFor(
     // API_VIEW_PRELOAD=false (rows filled on demand, the design before it): nothing to wait for
     loadedPolls = complete && indexed > 0 ? loadedPolls + 1 : 0;
     return !preload || loadedPolls >= workers
-      ? { loadSeconds: promValue(text, 'api_batch_view_load_seconds'), batchUsers: promValue(text, 'api_batch_view_users'), indexed }
+      ? {
+          loadSeconds: promValue(text, 'api_batch_view_load_seconds'),
+          batchUsers: promValue(text, 'api_batch_view_users'),
+          indexed,
+          speedHeld: promValue(text, 'api_speed_view_users'),
+        }
       : undefined;
   },
   { delayMs: 1000, maxWaitMs: 15 * 60_000, description: "the API's batch view loaded and speed view indexed" },
@@ -158,8 +164,12 @@ const views = await waitFor(
 if (preload)
   console.log(
     `API views: ${views.batchUsers.toLocaleString('en-US')} batch rows held (loaded in ${views.loadSeconds.toFixed(1)} s), ` +
-      `${views.indexed.toLocaleString('en-US')} users with a speed row indexed; ready ${((Date.now() - viewsStarted) / 1000).toFixed(0)} s after the API`,
+      `${views.indexed.toLocaleString('en-US')} users with a speed row indexed, ${views.speedHeld.toLocaleString('en-US')} speed rows held; ready ${((Date.now() - viewsStarted) / 1000).toFixed(0)} s after the API`,
   );
+
+// the machine's speed now, the stack idle but for the speed layer: to compare runs of different days
+const cpuCheck = cpuCheckMs();
+console.log(`CPU check: ${cpuCheck.toFixed(0)} ms for the fixed workload of tools/bench/cpu-check.ts`);
 
 const steps: LoadStep[] = [
   { name: 'warm-up', route: 'recommendations', mode: 'closed', connections, seconds: Number(values.warmup), warmup: true },
@@ -246,10 +256,10 @@ const header =
   `API benchmark ${new Date().toISOString()}: ${dataset.name} (keyspace ${keyspace}), ${users.toLocaleString('en-US')} known users drawn with a Zipf skew (s = 1) plus 20% unknown users, limit ${values.limit}; ` +
   `${speedRows.toLocaleString('en-US')} speed rows written by the speed layer (one rating each for the ${seeded.users.toLocaleString('en-US')} busiest users), and ${ratingRate} ratings/s streaming in during the run (${trickled.toLocaleString('en-US')} in all). ${
     preload
-      ? `The API loaded its batch view (${views.batchUsers.toLocaleString('en-US')} users' rows) in ${views.loadSeconds.toFixed(1)} s and indexed ${views.indexed.toLocaleString('en-US')} speed rows before the steps.`
+      ? `The API loaded its batch view (${views.batchUsers.toLocaleString('en-US')} users' rows) in ${views.loadSeconds.toFixed(1)} s, indexed ${views.indexed.toLocaleString('en-US')} speed rows and held ${views.speedHeld.toLocaleString('en-US')} before the steps.`
       : "API_VIEW_PRELOAD=false: the API fills its views on demand (each user's first request reads)."
   } Load generator and API (${workers > 1 ? `API_WORKERS=${workers}: CPU and RSS are the workers' and their primary's, summed` : 'one process'}) as separate processes, each a session of its own${nice !== 0 ? ` at nice ${nice}` : ''}, on the same ${os.availableParallelism()} cores as the whole stack. ` +
-  `Open loop: requests sent on a fixed schedule, latency from the scheduled time (queueing counts); closed loop: ${connections} connections back to back. ${seconds} s per step after a ${values.warmup} s warm-up (${preload ? 'which reads the speed rows of the busiest users once' : "which fills the API's batch view for the busiest users; the tail is read as it comes"}). Latencies of 2xx answers.`;
+  `Open loop: requests sent on a fixed schedule, latency from the scheduled time (queueing counts); closed loop: ${connections} connections back to back. ${seconds} s per step after a ${values.warmup} s warm-up (${preload ? 'not reported' : "which fills the API's batch view for the busiest users; the tail is read as it comes"}). Latencies of 2xx answers. CPU check before the steps: ${cpuCheck.toFixed(0)} ms (tools/bench/cpu-check.ts; lower is faster).`;
 const summary = `${header}\n\n${formatTable(reports)}\n\nClosed-loop maximum of recommendations / trivial route in the same run: ${ratio === null ? 'n/a' : ratio.toFixed(2)}.\n`;
 console.log(`\n${summary}`);
 const outDir = path.join(stack.repoRoot, 'bench-results');
@@ -258,6 +268,10 @@ const stamp = new Date().toISOString().replace(/[:.]/g, '');
 fs.writeFileSync(path.join(outDir, `api-${stamp}.md`), summary);
 fs.writeFileSync(
   path.join(outDir, `api-${stamp}.json`),
-  JSON.stringify({ header, dataset: dataset.name, nice, users, speedRows, seeded, ratingRate, trickled, views, plan, steps: reports, ratio }, null, 2),
+  JSON.stringify(
+    { header, dataset: dataset.name, nice, cpuCheckMs: cpuCheck, users, speedRows, seeded, ratingRate, trickled, views, plan, steps: reports, ratio },
+    null,
+    2,
+  ),
 );
 process.exit(0);

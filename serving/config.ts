@@ -67,8 +67,10 @@ const schema = z.object({
   API_IDEMPOTENCY_TTL_MS: z.coerce.number().int().min(1000).default(3_600_000),
   /** memory for the current model's batch rows in the API (about 860 B a user: ml-32m's 200,948 users take 170 MB) */
   API_BATCH_VIEW_MB: z.coerce.number().int().min(1).default(256),
-  /** load every batch row of the current model after each switch, and index the speed rows every API_SPEED_VIEW_TTL_MS, so that no user's request reads; the first speed scan under a version holds the rows themselves (false: each user's first request reads, as rows are filled on demand) */
+  /** load every batch row of the current model after each switch, and index the speed rows every API_SPEED_VIEW_TTL_MS, so that no user's request reads (false: each user's first request reads, as rows are filled on demand) */
   API_VIEW_PRELOAD: z.enum(['true', 'false']).default('true'),
+  /** with API_VIEW_PRELOAD: the first speed scan under a version reads the speed rows themselves and holds them (up to API_SPEED_VIEW_USERS); false: keys only, each user's first request reads their row */
+  API_SPEED_VIEW_PRELOAD_ROWS: z.enum(['true', 'false']).default('true'),
   /** ratings posted through this process, remembered to exclude them until the rows account for them: users at most, and for how long */
   API_RECENT_RATINGS_USERS: z.coerce.number().int().min(1).default(100_000),
   API_RECENT_RATINGS_TTL_MS: z.coerce.number().int().min(1000).default(600_000),
@@ -121,6 +123,7 @@ export function loadApiConfig(env: Record<string, string | undefined> = process.
     idempotencyTtlMs: e.API_IDEMPOTENCY_TTL_MS,
     batchViewBytes: e.API_BATCH_VIEW_MB * 2 ** 20,
     viewPreload: e.API_VIEW_PRELOAD === 'true',
+    speedRowsPreload: e.API_SPEED_VIEW_PRELOAD_ROWS === 'true',
     recentRatingsUsers: e.API_RECENT_RATINGS_USERS,
     recentRatingsTtlMs: e.API_RECENT_RATINGS_TTL_MS,
     speedViewUsers: e.API_SPEED_VIEW_USERS,

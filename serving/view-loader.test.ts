@@ -12,7 +12,7 @@ const row = (version: string, ...ids: number[]): RecommendationRow => ({
   items: ids.map((movieId) => ({ movieId, score: 1 })),
 });
 
-function setup() {
+function setup(options: { speedRows?: boolean } = {}) {
   let t = 1_000_000;
   const data: MemoryData = { movies: [], speed: new Map(), batch: new Map(), ratings: new Map(), similar: new Map() };
   const store = createMemoryStore(data);
@@ -27,6 +27,7 @@ function setup() {
     speedView,
     scanMs: 30_000,
     retryMs: 10_000,
+    ...options,
     now: () => t,
     log: (l) => lines.push(l),
   });
@@ -135,6 +136,16 @@ describe('serving > view loader', () => {
     await s.step();
     expect(Array.from((await s.speedView.get(9, 'v2', noRead))!.movieIds)).toEqual([32]);
     expect(s.lines.filter((l) => l.includes('speed rows held'))).toHaveLength(2);
+  });
+
+  it('with speedRows false, every scan reads keys only: rows are read on demand', async () => {
+    const s = setup({ speedRows: false });
+    s.data.speed.set(7, row('v1', 30));
+    s.speedView.setLive(true);
+    s.advance(3000);
+    await s.step();
+    expect(s.speedView.stats()).toMatchObject({ indexed: 1, users: 0 });
+    await expect(s.speedView.get(7, 'v1', noRead)).rejects.toThrow('read although');
   });
 
   it('a failed scan is logged and tried again after the scan interval, not at every tick', async () => {

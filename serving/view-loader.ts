@@ -2,8 +2,8 @@
  * Keeps the in-process views complete, in the background: after each model switch the batch view
  * loads every batch row of the new version (one scan, with progress in the log), and every
  * `scanMs` the speed view's index is rebuilt from the speed table's keys. The first scan that
- * counts under a version reads the speed rows themselves, so that the speed view holds them all
- * (a user's first request reads nothing either); later ones read keys only. Until a load completes
+ * counts under a version reads the speed rows themselves (`speedRows`), so that the speed view
+ * holds them all (a user's first request reads nothing either); later ones read keys only. Until a load completes
  * the views read on demand, as without it; a failed load or scan is logged and tried again.
  */
 import { describeError } from '../lib/errors.ts';
@@ -35,6 +35,7 @@ export function createViewLoader({
   batchView,
   speedView,
   scanMs,
+  speedRows = true,
   retryMs = 30_000,
   tickMs = 1000,
   now = Date.now,
@@ -46,6 +47,8 @@ export function createViewLoader({
   speedView?: SpeedView | undefined;
   /** how often the speed view's index is rebuilt (API_SPEED_VIEW_TTL_MS) */
   scanMs: number;
+  /** whether the first scan under a version reads the rows themselves (API_SPEED_VIEW_PRELOAD_ROWS) */
+  speedRows?: boolean;
   retryMs?: number;
   tickMs?: number;
   now?: () => number;
@@ -103,7 +106,7 @@ export function createViewLoader({
   function scan(view: SpeedView) {
     lastScan = now();
     const version = state.current()?.version;
-    const withRows = version !== undefined && version !== rowsFor;
+    const withRows = speedRows && version !== undefined && version !== rowsFor;
     scanning = view
       .scan(withRows ? store.speedRows() : store.speedKeys(), version)
       .then(

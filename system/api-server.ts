@@ -110,7 +110,7 @@ export async function startApi({
     : undefined;
   // the batch view loaded in full after each switch, the speed view's index rebuilt every TTL
   const batchView = createBatchView({ budgetBytes: api.batchViewBytes });
-  const views = createViewLoader({ state, store, batchView, speedView, scanMs: api.speedViewTtlMs, log });
+  const views = createViewLoader({ state, store, batchView, speedView, scanMs: api.speedViewTtlMs, speedRows: api.speedRowsPreload, log });
   metrics.gauge('api_batch_view_users', 'Users whose batch row of the current model the batch view holds.', () => batchView.stats().users);
   metrics.gauge('api_batch_view_complete', '1 once every batch row of the current model is held (a user not held has none), else 0.', () =>
     batchView.stats().complete ? 1 : 0,

@@ -28,6 +28,7 @@ import { config as baseConfig, createTopic, deleteTopic, silentLog, uniqueName }
 import { cassandraClient } from '../lib/platform.ts';
 import { apiKeyHeader, harnessCredentials } from '../system/environment.ts';
 import { signUserToken } from '../serving/test-auth.ts';
+import { promValue } from '../lib/prom-text.ts';
 import { platformOf } from '../infra/platform.ts';
 
 const id = uniqueName('it_serve');
@@ -157,6 +158,26 @@ describe('serving > API on the real stack', () => {
     expect(basket.body.folded).toBe(rated.length);
     expect(basket.body.items.map((i: { movieId: number }) => i.movieId)).toEqual(recs.items.map((i: { movieId: number }) => i.movieId));
     for (const [i, item] of (basket.body.items as { score: number }[]).entries()) expect(item.score).toBeCloseTo(recs.items[i].score, 5);
+  });
+
+  it("an API started after a user has a speed row holds it from its first scan: that user's first request reads no speed row", async () => {
+    const second = await startApi({ stack, api: loadApiConfig(env), env, log: silentLog });
+    try {
+      const metric = async (name: string) => promValue(await (await fetch(`${second.url}/metrics`)).text(), name);
+      await waitFor(async () => (await metric('api_speed_view_index_ready')) === 1 || undefined, {
+        delayMs: 200,
+        maxWaitMs: 30_000,
+        description: "the second API's speed view indexed",
+      });
+      expect(await metric('api_speed_view_users')).toBeGreaterThanOrEqual(1); // user 3's row, from the test above
+      const res = await fetch(`${second.url}/users/3/recommendations?limit=10`, { headers: apiKeyHeader(env) });
+      const body = await res.json();
+      expect(body).toMatchObject({ source: 'speed', modelVersion: model.version });
+      expect(body).toEqual((await call('/users/3/recommendations?limit=10')).body);
+      expect(await metric('api_speed_view_misses')).toBe(0);
+    } finally {
+      await second.stop();
+    }
   });
 
   it('two more API processes (API_WORKERS=2) answer exactly as this one, and a rating posted to them reaches this one through the stream', async () => {

@@ -27,10 +27,11 @@
  * have not rated since the last batch), so unknown and batch-served users cost no read either.
  *
  * The index (`scan`): which users have a speed row and when it was computed, from a scan of the
- * table's keys (no items) every `ttlMs` (view-loader.ts). The first scan after a start or a model
- * switch reads the rows too, and holds them as reads would: then no user's first request reads. With it the view answers for every user:
- * one not in the index has no row (no read, however many distinct users ask), and a held row is
- * served as long as the index shows the same `computedAt` (no TTL re-reads). Reads and settled
+ * table's keys (no items) every `ttlMs` (view-loader.ts); the first scan after a start or a model
+ * switch may read the rows too, and holds them as reads would, so that no user's first request
+ * reads. With the index the view answers for every user: one not in the index has no row (no
+ * read, however many distinct users ask), and a held row is served as long as the index shows the
+ * same `computedAt` (no TTL re-reads). Reads and settled
  * ratings keep the index current between scans; a row written without a rating (re-folds after a
  * switch) shows at the next scan, the same bound as the TTL. A scan counts only if the signals
  * flowed, uninterrupted, from `settleMs` before it began to its end, so that no rating it could

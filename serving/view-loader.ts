@@ -3,8 +3,9 @@
  * loads every batch row of the new version (one scan, with progress in the log), and every
  * `scanMs` the speed view's index is rebuilt from the speed table's keys. The first scan that
  * counts under a version reads the speed rows themselves (`speedRows`), so that the speed view
- * holds them all (a user's first request reads nothing either); later ones read keys only. Until a load completes
- * the views read on demand, as without it; a failed load or scan is logged and tried again.
+ * holds them all (a user's first request reads nothing either); later ones read keys only. Until
+ * a load completes the views read on demand, as without it; a failed load or scan is logged and
+ * tried again.
  */
 import { describeError } from '../lib/errors.ts';
 import type { BatchView } from './batch-view.ts';

@@ -80,6 +80,8 @@ const schema = z.object({
   API_SPEED_VIEW_TTL_MS: z.coerce.number().int().min(100).default(30_000),
   /** after a rating of a user is seen, how long nothing read for that user is held (the speed layer's write comes first) */
   API_SPEED_VIEW_SETTLE_MS: z.coerce.number().int().min(0).default(3000),
+  /** how long a speed row read answers the same user's other requests too, unless they rated since (0: every such request reads) */
+  API_SPEED_VIEW_SHARE_MS: z.coerce.number().int().min(0).max(1000).default(50),
   /** how long a request waits for a speed row read before it answers with the user's last known row, marked stale (X-Recommendations-Stale); 0: it waits for the read */
   API_STALE_AFTER_MS: z.coerce.number().int().min(0).default(500),
   /** how often the current model and the movie catalogue are re-read */
@@ -129,6 +131,7 @@ export function loadApiConfig(env: Record<string, string | undefined> = process.
     speedViewUsers: e.API_SPEED_VIEW_USERS,
     speedViewTtlMs: e.API_SPEED_VIEW_TTL_MS,
     speedViewSettleMs: e.API_SPEED_VIEW_SETTLE_MS,
+    speedViewShareMs: e.API_SPEED_VIEW_SHARE_MS,
     staleAfterMs: e.API_STALE_AFTER_MS,
     modelRefreshMs: e.API_MODEL_REFRESH_MS,
     catalogRefreshMs: e.API_CATALOG_REFRESH_MS,

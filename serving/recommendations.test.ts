@@ -208,7 +208,8 @@ describe('GET /users/:id/recommendations: the hot path', () => {
 
   it('a speed row read that is late or fails: the row held before the rating, said in a header, still without what was posted here', async () => {
     const store = counting(createMemoryStore(data));
-    const speedView = createSpeedView({ maxUsers: 100 });
+    // no shared reads: each request below meets a read of its own
+    const speedView = createSpeedView({ maxUsers: 100, shareMs: 0 });
     speedView.setLive(true);
     const staleApp = appWith({ store, speedView, config: loadApiConfig({ ...TEST_AUTH_ENV, API_STALE_AFTER_MS: '30' }) });
     const ask = async () => {

@@ -11,9 +11,16 @@ const row = (computedAt: number, first = 10): RecommendationRow => ({
   ],
 });
 
-function setup(options: { ttlMs?: number; settleMs?: number; maxUsers?: number } = {}) {
+// reads are shared only where a test says so (shareMs): the others count one read per request that reads
+function setup(options: { ttlMs?: number; settleMs?: number; maxUsers?: number; shareMs?: number } = {}) {
   let t = 1_000_000;
-  const view = createSpeedView({ maxUsers: options.maxUsers ?? 10, ttlMs: options.ttlMs ?? 30_000, settleMs: options.settleMs ?? 3000, now: () => t });
+  const view = createSpeedView({
+    maxUsers: options.maxUsers ?? 10,
+    ttlMs: options.ttlMs ?? 30_000,
+    settleMs: options.settleMs ?? 3000,
+    shareMs: options.shareMs ?? 0,
+    now: () => t,
+  });
   let reads = 0;
   let stored: RecommendationRow | undefined = row(t - 5000);
   const get = (userId = 7, version: string | undefined = 'v1') =>
@@ -164,6 +171,80 @@ describe('serving > speed view', () => {
     expect(s.reads()).toBe(before + 1);
   });
 
+  describe("shared reads (shareMs): one read answers the user's requests for shareMs from its start", () => {
+    it('while a rating settles, requests within shareMs of a read share it; later ones read again', async () => {
+      const s = setup({ shareMs: 50 });
+      s.view.setLive(true);
+      await s.get();
+      s.view.rated(7, s.now());
+      await s.get();
+      await s.get();
+      s.advance(49);
+      await s.get();
+      expect(s.reads()).toBe(2);
+      s.advance(1);
+      s.store(row(s.now(), 20));
+      expect(Array.from((await s.get())!.movieIds)).toEqual([20, 21]);
+      expect(s.reads()).toBe(3);
+      expect(s.view.stats()).toMatchObject({ misses: 3, shared: 2 });
+    });
+
+    it('requests that come while a read is in flight wait for it: one read, the same row', async () => {
+      const s = setup({ shareMs: 50 });
+      s.view.setLive(true);
+      let reads = 0;
+      let release!: () => void;
+      const gate = new Promise<void>((r) => {
+        release = r;
+      });
+      const read = async () => {
+        reads++;
+        await gate;
+        return row(s.now() - 1000, 30);
+      };
+      const answers = [s.view.get(7, 'v1', read), s.view.get(7, 'v1', read), s.view.get(7, 'v1', read)];
+      release();
+      const rows = await Promise.all(answers);
+      expect(reads).toBe(1);
+      for (const r of rows) expect(Array.from(r!.movieIds)).toEqual([30, 31]);
+    });
+
+    it("a rating seen after a read began: that read answers none of the user's later requests", async () => {
+      const s = setup({ shareMs: 50 });
+      s.view.setLive(true);
+      await s.get();
+      s.view.rated(7, s.now());
+      await s.get();
+      s.view.rated(7, s.now());
+      await s.get();
+      expect(s.reads()).toBe(3);
+    });
+
+    it('no sharing across users or model versions, nor while the signals do not flow', async () => {
+      const s = setup({ shareMs: 50 });
+      s.view.setLive(true);
+      s.view.rated(7, s.now());
+      s.view.rated(8, s.now());
+      await s.get(7);
+      await s.get(8);
+      await s.get(7, 'v2');
+      expect(s.reads()).toBe(3);
+      s.view.setLive(false);
+      await s.get(7);
+      await s.get(7);
+      expect(s.reads()).toBe(5);
+    });
+
+    it('a failed read is not shared on: the next request reads again', async () => {
+      const s = setup({ shareMs: 50 });
+      s.view.setLive(true);
+      s.view.rated(7, s.now());
+      await expect(s.view.get(7, 'v1', async () => Promise.reject(new Error('no answer')))).rejects.toThrow('no answer');
+      await s.get();
+      expect(s.reads()).toBe(1);
+    });
+  });
+
   describe('index', () => {
     async function* keysOf(list: [number, number][], between?: () => void) {
       for (const [userId, computedAt] of list) {
@@ -282,8 +363,8 @@ describe('serving > speed view', () => {
 
   describe('stale answers (getWithin): the last known row when the read is late or fails', () => {
     /** a view whose reads wait, once `hold` is called, until `open`; or fail while `fail` is set */
-    function gated() {
-      const s = setup();
+    function gated(options: Parameters<typeof setup>[0] = {}) {
+      const s = setup(options);
       let gate = false;
       const waiting: (() => void)[] = [];
       let fail = false;
@@ -347,6 +428,19 @@ describe('serving > speed view', () => {
       expect(ids(await g.within(20))).toEqual([20, 21]);
       expect(await g.within(20)).toMatchObject({ stale: false });
       expect(g.view.stats().hits).toBe(1);
+    });
+
+    it('a request that shares a late read in flight gets its own deadline: the last known row, marked stale', async () => {
+      const g = gated({ shareMs: 50 });
+      g.view.setLive(true);
+      await g.within(50);
+      g.view.rated(7, g.now());
+      g.hold();
+      const [first, second] = await Promise.all([g.within(20), g.within(20)]);
+      expect([first.stale, second.stale]).toEqual([true, true]);
+      expect(ids(second)).toEqual([10, 11]);
+      expect(g.view.stats()).toMatchObject({ misses: 2, shared: 1, stale: 2 });
+      g.open();
     });
 
     it('a failed read answers with the last known row too; with none, the read fails', async () => {

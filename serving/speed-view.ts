@@ -13,6 +13,10 @@
  *   A row merely computed after the rating is not enough: a lagging job computes rows from older
  *   input after a rating was sent (rows without `ratedUntil`, written before it existed, are taken
  *   by `computedAt`);
+ * - a read answers the user's other requests that come within `shareMs` of its start, in flight or
+ *   done, unless a rating of the user was seen since it began (and only while the signals flow): a user who rates and reads often
+ *   (the busiest users do both) costs at most one read per `shareMs`, not one per request, and a
+ *   new speed row is served at most `shareMs` later than it would be;
  * - nothing is served from memory while the signals do not flow (before the consumer has joined,
  *   after it crashed): then every request reads, as without the view;
  * - rows are held for the model version current when read: another version is a miss.
@@ -52,6 +56,8 @@ export interface SpeedViewStats {
   invalidations: number;
   /** answers from an outdated row, the read being late or failed (getWithin) */
   stale: number;
+  /** answers from a read another request began within `shareMs` */
+  shared: number;
 }
 
 export interface SpeedView {
@@ -97,6 +103,13 @@ interface Held {
   outdated: boolean;
 }
 
+interface Shared {
+  row: Promise<RankedRow | null>;
+  version: string | undefined;
+  startedAt: number;
+  done: boolean;
+}
+
 /** scans may fail (Cassandra busy): the index serves until this many intervals without one, then the TTL rules again */
 const STALE_SCANS = 3;
 
@@ -104,11 +117,14 @@ export function createSpeedView({
   maxUsers,
   ttlMs = 30_000,
   settleMs = 3000,
+  shareMs = 50,
   now = Date.now,
 }: {
   maxUsers: number;
   ttlMs?: number;
   settleMs?: number;
+  /** how long a read answers the user's other requests too (0: each request that reads, reads) */
+  shareMs?: number;
   now?: () => number;
 }): SpeedView {
   const held = new Map<number, Held>();
@@ -134,6 +150,9 @@ export function createSpeedView({
   let misses = 0;
   let invalidations = 0;
   let stale = 0;
+  let sharedReads = 0;
+  /** reads begun lately, by user: one answers the user's requests for `shareMs` from its start */
+  const shared = new Map<number, Shared>();
 
   /** whether a row read for the user at `t` may be held: no rating of theirs it may not account for */
   const settled = (userId: number, row: RankedRow | null, t: number) => {
@@ -156,7 +175,16 @@ export function createSpeedView({
     if (held.size > maxUsers) held.delete(held.keys().next().value!);
   };
 
-  const get: SpeedView['get'] = async (userId, version, read) => {
+  /**
+   * The row, from memory or a read; `onRead` is called (before the first await) when the answer
+   * waits on a read, this request's own or one it shares.
+   */
+  const lookup = async (
+    userId: number,
+    version: string | undefined,
+    read: () => Promise<RecommendationRow | undefined>,
+    onRead?: () => void,
+  ): Promise<RankedRow | null> => {
     const t = now();
     if (index && t - indexedAt > STALE_SCANS * ttlMs) index = undefined;
     const entry = held.get(userId);
@@ -185,22 +213,53 @@ export function createSpeedView({
       hold(userId, entry);
       return entry.row;
     }
-    misses++;
-    const read_ = await read();
-    const row = read_ ? compactRow(read_) : null;
-    // held as current only if nothing outdated it meanwhile: signals flowing, no rating of the user
-    // pending; else kept as the user's last known row
-    const valid = live && settled(userId, row, now());
-    hold(userId, { row, version, expiresAt: t + ttlMs, outdated: !valid });
-    if (valid) {
-      if (index) {
-        if (row) index.set(userId, row.computedAt);
-        else index.delete(userId);
-      }
-      learned?.set(userId, row?.computedAt);
+    const sharing = shared.get(userId);
+    if (live && sharing && sharing.version === version && t - sharing.startedAt < shareMs) {
+      sharedReads++;
+      if (!sharing.done) onRead?.();
+      return sharing.row;
     }
-    return row;
+    misses++;
+    onRead?.();
+    const reading = read().then((stored) => {
+      const row = stored ? compactRow(stored) : null;
+      // held as current only if nothing outdated it meanwhile: signals flowing, no rating of the user
+      // pending; else kept as the user's last known row
+      const valid = live && settled(userId, row, now());
+      hold(userId, { row, version, expiresAt: t + ttlMs, outdated: !valid });
+      if (valid) {
+        if (index) {
+          if (row) index.set(userId, row.computedAt);
+          else index.delete(userId);
+        }
+        learned?.set(userId, row?.computedAt);
+      }
+      return row;
+    });
+    if (live && shareMs > 0) share(userId, { row: reading, version, startedAt: t, done: false });
+    return reading;
   };
+
+  const share = (userId: number, entry: Shared) => {
+    // in the order begun: the oldest, no longer shared, go first
+    for (const [u, old] of shared) {
+      if (entry.startedAt - old.startedAt < shareMs) break;
+      shared.delete(u);
+    }
+    shared.delete(userId);
+    shared.set(userId, entry);
+    entry.row.then(
+      () => {
+        entry.done = true;
+      },
+      () => {
+        // a failed read is not shared on: the next request reads again
+        if (shared.get(userId) === entry) shared.delete(userId);
+      },
+    );
+  };
+
+  const get: SpeedView['get'] = (userId, version, read) => lookup(userId, version, read);
 
   return {
     get,
@@ -218,9 +277,8 @@ export function createSpeedView({
       // `get` calls `read` before its first await, so whether it reads is known once it returns:
       // a row served from memory needs no deadline (no timer on the hot path)
       let reading = false;
-      const fresh = get(userId, version, () => {
+      const fresh = lookup(userId, version, read, () => {
         reading = true;
-        return read();
       });
       if (!reading || known === undefined || staleAfterMs <= 0) return { row: await fresh, stale: false };
       let timer: NodeJS.Timeout | undefined;
@@ -240,6 +298,8 @@ export function createSpeedView({
       return { row: known, stale: true };
     },
     rated(userId, at) {
+      // a read begun before the rating was seen answers no later request
+      shared.delete(userId);
       const entry = held.get(userId);
       if (entry && !entry.outdated) {
         entry.outdated = true;
@@ -260,6 +320,7 @@ export function createSpeedView({
       live = value;
       // rows held before a gap in the signals may have missed a rating
       if (!value) {
+        shared.clear();
         for (const entry of held.values()) entry.outdated = true;
         index = undefined;
       }
@@ -290,6 +351,6 @@ export function createSpeedView({
       indexedAt = startedAt;
       return true;
     },
-    stats: () => ({ users: held.size, live, indexed: index?.size, hits, misses, invalidations, stale }),
+    stats: () => ({ users: held.size, live, indexed: index?.size, hits, misses, shared: sharedReads, invalidations, stale }),
   };
 }

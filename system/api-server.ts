@@ -98,7 +98,9 @@ export async function startApi({
   };
   // speed rows held in memory while the ratings topic says which users' rows may have changed
   const speedView =
-    api.speedViewUsers > 0 ? createSpeedView({ maxUsers: api.speedViewUsers, ttlMs: api.speedViewTtlMs, settleMs: api.speedViewSettleMs }) : undefined;
+    api.speedViewUsers > 0
+      ? createSpeedView({ maxUsers: api.speedViewUsers, ttlMs: api.speedViewTtlMs, settleMs: api.speedViewSettleMs, shareMs: api.speedViewShareMs })
+      : undefined;
   const signals = speedView
     ? await startRatingSignals({
         kafka: kafkaClient(stack, 'moviereco-api-signals'),
@@ -124,6 +126,11 @@ export async function startApi({
     );
     metrics.gauge('api_speed_view_hits', 'Speed rows served from the speed view, no read.', () => stats().hits);
     metrics.gauge('api_speed_view_misses', 'Speed rows read from Cassandra.', () => stats().misses);
+    metrics.gauge(
+      'api_speed_view_shared',
+      "Speed rows served from a read another of the user's requests began within API_SPEED_VIEW_SHARE_MS.",
+      () => stats().shared,
+    );
     metrics.gauge('api_speed_view_invalidations', 'Held speed rows outdated by a rating seen on the topic.', () => stats().invalidations);
     metrics.gauge('api_speed_view_stale', 'Answers from a last known speed row, the read late or failed.', () => stats().stale);
     metrics.gauge('api_speed_view_users', 'Users whose speed row the speed view holds.', () => stats().users);

@@ -14,9 +14,9 @@
  *   input after a rating was sent (rows without `ratedUntil`, written before it existed, are taken
  *   by `computedAt`);
  * - a read answers the user's other requests that come within `shareMs` of its start, in flight or
- *   done, unless a rating of the user was seen since it began (and only while the signals flow): a user who rates and reads often
- *   (the busiest users do both) costs at most one read per `shareMs`, not one per request, and a
- *   new speed row is served at most `shareMs` later than it would be;
+ *   done, unless a rating of the user was seen since it began (and only while the signals flow):
+ *   a user who rates and reads often (the busiest users do both) costs at most one read per
+ *   `shareMs`, not one per request, and a new speed row is served at most `shareMs` later;
  * - nothing is served from memory while the signals do not flow (before the consumer has joined,
  *   after it crashed): then every request reads, as without the view;
  * - rows are held for the model version current when read: another version is a miss.
@@ -35,12 +35,12 @@
  * switch may read the rows too, and holds them as reads would, so that no user's first request
  * reads. With the index the view answers for every user: one not in the index has no row (no
  * read, however many distinct users ask), and a held row is served as long as the index shows the
- * same `computedAt` (no TTL re-reads). Reads and settled
- * ratings keep the index current between scans; a row written without a rating (re-folds after a
- * switch) shows at the next scan, the same bound as the TTL. A scan counts only if the signals
- * flowed, uninterrupted, from `settleMs` before it began to its end, so that no rating it could
- * miss went unsignalled; a gap in the signals drops the index, and so do three intervals without a
- * successful scan (the view then holds rows for the TTL, as without an index).
+ * same `computedAt` (no TTL re-reads). Reads and settled ratings keep the index current between
+ * scans; a row written without a rating (re-folds after a switch) shows at the next scan, the same
+ * bound as the TTL. A scan counts only if the signals flowed, uninterrupted, from `settleMs` before
+ * it began to its end, so that no rating it could miss went unsignalled; a gap in the signals drops
+ * the index, and so do three intervals without a successful scan (the view then holds rows for the
+ * TTL, as without an index).
  */
 import { compactRow, type RankedRow } from './recommend.ts';
 import type { RecommendationRow } from './store.ts';

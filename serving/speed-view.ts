@@ -274,8 +274,9 @@ export function createSpeedView({
           : (live && index && !index.has(userId)) || (knownNone.has(userId) && knownNone.get(userId) === version)
             ? null
             : undefined;
-      // `get` calls `read` before its first await, so whether it reads is known once it returns:
-      // a row served from memory needs no deadline (no timer on the hot path)
+      // `lookup` calls `onRead` before its first await, so whether the answer waits on a read (its
+      // own or a shared one in flight) is known once it returns: a row served from memory, or from
+      // a shared read already done, needs no deadline (no timer on the hot path)
       let reading = false;
       const fresh = lookup(userId, version, read, () => {
         reading = true;

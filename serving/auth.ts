@@ -12,6 +12,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Jwt } from 'hono/utils/jwt';
 import type { HonoJsonWebKey } from 'hono/utils/jwt/jws';
 import { validId } from '../schemas/rating-rule.ts';
+import { trimOldest } from '../lib/bounded-map.ts';
 import { ApiError, unavailable } from './errors.ts';
 
 /** Credentials that are present but not valid: 401 with the reason. */
@@ -135,8 +136,8 @@ export function createAuthenticator({ keys = [], jwt = {}, demo, fetchJwks = def
     if (known && known.expiresAt > Date.now()) return known.principal;
     if (known) verified.delete(token);
     const principal = await verifyToken(token);
-    if (verified.size >= VERIFIED_TOKENS) verified.delete(verified.keys().next().value!);
     verified.set(token, principal);
+    trimOldest(verified, VERIFIED_TOKENS);
     return principal.principal;
   };
 

@@ -73,6 +73,21 @@ describe('serving > batch-view', () => {
     for (const u of [1, 3, 4]) expect(Array.from(view.peek(u, 'v1')!.movieIds).slice(0, 2), `user ${u}`).toEqual([u * 1000, u * 1000 + 1]);
   });
 
+  it('past a budget of 64 users or more, frees a 64th of it at once, the least recently used first', async () => {
+    const view = createBatchView({ budgetBytes: 128 * 874, rowItems: 2, chunkUsers: 16 });
+    const slot = 2 * 8 + 8 + 2 + 64; // a slot of 2 items with its bookkeeping
+    const capacity = view.stats().capacityUsers;
+    for (let u = 1; u <= capacity; u++) await view.get(u, 'v1', async () => row('v1', u, u + 1));
+    expect(view.stats().users).toBe(capacity);
+    await view.get(capacity + 1, 'v1', async () => row('v1', 7, 8));
+    const { users, bytes, budgetBytes } = view.stats();
+    expect(bytes).toBeLessThanOrEqual(budgetBytes - (budgetBytes >> 6));
+    expect(users).toBeGreaterThanOrEqual(capacity - Math.ceil((budgetBytes >> 6) / slot));
+    expect(view.peek(1, 'v1')).toBeUndefined();
+    expect(view.peek(capacity + 1, 'v1')).toBeDefined();
+    expect(view.peek(capacity, 'v1')).toBeDefined();
+  });
+
   it('serves but does not keep a row longer than a slot', async () => {
     const view = createBatchView({ budgetBytes: 1 << 20, rowItems: 2 });
     expect(plain(await view.get(1, 'v1', async () => row('v1', 1, 2, 3)))).toEqual({ ids: [1, 2, 3], scores: [4.5, 4.25, 4] });

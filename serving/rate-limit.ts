@@ -1,4 +1,5 @@
 /** Token buckets: per principal and per client address, and one cap on all writes of the process. */
+import { trimOldest } from '../lib/bounded-map.ts';
 import type { Principal } from './auth.ts';
 
 export interface RateLimiter {
@@ -15,8 +16,8 @@ export function createRateLimiter({ perMinute, burst = perMinute, maxKeys = 100_
       const b = buckets.get(key) ?? { tokens: burst, at: now };
       b.tokens = Math.min(burst, b.tokens + (now - b.at) * ratePerMs);
       b.at = now;
-      if (buckets.size >= maxKeys && !buckets.has(key)) buckets.delete(buckets.keys().next().value!);
       buckets.set(key, b);
+      trimOldest(buckets, maxKeys);
       if (b.tokens >= 1) {
         b.tokens -= 1;
         return 0;

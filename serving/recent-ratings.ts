@@ -13,6 +13,7 @@
  * The same for deletions: a rating the user deleted here is hidden from their ratings until the
  * speed layer has deleted its row (`hides`), for `ttlMs` at most; at most `maxUsers` users.
  */
+import { trimOldest } from '../lib/bounded-map.ts';
 
 export interface RecentRatings {
   record(userId: number, movieId: number, ratedAt: number): void;
@@ -63,7 +64,7 @@ export function createRecentRatings({
       posts.push({ movieId, ratedAt });
       if (posts.length > perUser) posts.shift();
       byUser.set(userId, posts);
-      if (byUser.size > maxUsers) byUser.delete(byUser.keys().next().value!);
+      trimOldest(byUser, maxUsers);
     },
     forget(userId, movieId, deletedAt) {
       const posts = byUser.get(userId);
@@ -77,7 +78,7 @@ export function createRecentRatings({
       movies.set(movieId, deletedAt);
       if (movies.size > perUser) movies.delete(movies.keys().next().value!);
       deletions.set(userId, movies);
-      if (deletions.size > maxUsers) deletions.delete(deletions.keys().next().value!);
+      trimOldest(deletions, maxUsers);
     },
     hides(userId, movieId, ratedAt) {
       const deletedAt = deletions.get(userId)?.get(movieId);

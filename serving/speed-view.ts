@@ -42,6 +42,7 @@
  * the index, and so do three intervals without a successful scan (the view then holds rows for the
  * TTL, as without an index).
  */
+import { trimOldest } from '../lib/bounded-map.ts';
 import { compactRow, type RankedRow } from './recommend.ts';
 import type { RecommendationRow } from './store.ts';
 
@@ -172,7 +173,7 @@ export function createSpeedView({
     knownNone.delete(userId);
     held.delete(userId);
     held.set(userId, entry);
-    if (held.size > maxUsers) held.delete(held.keys().next().value!);
+    trimOldest(held, maxUsers);
   };
 
   /**
@@ -199,7 +200,7 @@ export function createSpeedView({
         if (!knownNone.has(userId) || knownNone.get(userId) !== version) {
           knownNone.delete(userId);
           knownNone.set(userId, version);
-          if (knownNone.size > maxUsers) knownNone.delete(knownNone.keys().next().value!);
+          trimOldest(knownNone, maxUsers);
         }
         return null;
       }

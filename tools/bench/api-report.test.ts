@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { closedLoopRatio, formatTable, type StepReport } from './api-report.ts';
+import { closedLoopCostRatio, closedLoopRatio, cpuPerAnswerUs, formatTable, type StepReport } from './api-report.ts';
 
 const step = (over: Partial<StepReport> & Pick<StepReport, 'step'>): StepReport => ({
   offered: null,
@@ -41,14 +41,22 @@ describe('bench > api-report', () => {
     const table = formatTable(STEPS).split('\n');
     expect(table).toHaveLength(2 + STEPS.length);
     expect(table[0]).toMatch(/^\| route \| load \| offered req\/s \| achieved req\/s \| p50 ms \| p99 ms \| p99\.9 ms \| non-2xx \| socket errors \|/);
-    expect(table[2]).toBe('| GET /health | closed 32 conn | – | 6,531 | 4.20 | 12.3 | 151 | 0 | 0 | 0.90 | 310 | 0.50 | – | – | – | – | – | – | – |');
+    expect(table[2]).toBe('| GET /health | closed 32 conn | – | 6,531 | 4.20 | 12.3 | 151 | 0 | 0 | 0.90 | 138 | 310 | 0.50 | – | – | – | – | – | – | – |');
     expect(table[4]).toBe(
-      '| GET /users/:id/recommendations | open 2,000/s | 2,000 | 1,999 | 1.23 | 18.9 | 33.0 | 2 | 1 | 0.90 | 310 | 0.50 | 1.50 | 12.5 | 1,234 | 48.3 | 311 | 1,520 | 0.13% |',
+      '| GET /users/:id/recommendations | open 2,000/s | 2,000 | 1,999 | 1.23 | 18.9 | 33.0 | 2 | 1 | 0.90 | 450 | 310 | 0.50 | 1.50 | 12.5 | 1,234 | 48.3 | 311 | 1,520 | 0.13% |',
     );
   });
 
   it('gives the closed-loop ratio to the trivial route, or null without it', () => {
     expect(closedLoopRatio(STEPS)).toBeCloseTo(0.4, 3);
     expect(closedLoopRatio(STEPS.slice(1))).toBeNull();
+  });
+
+  it("gives the API's CPU per answer, and /health's over the recommendations' in the closed loop", () => {
+    expect(cpuPerAnswerUs(STEPS[0]!)).toBeCloseTo(137.8, 1);
+    expect(cpuPerAnswerUs(step({ step: STEPS[0]!.step, achieved: 0 }))).toBeNull();
+    // 0.9 cores for 6,531.2 and for 2,612.5 answers a second
+    expect(closedLoopCostRatio(STEPS)).toBeCloseTo(2612.5 / 6531.2, 3);
+    expect(closedLoopCostRatio(STEPS.slice(1))).toBeNull();
   });
 });

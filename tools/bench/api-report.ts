@@ -95,6 +95,7 @@ export function formatTable(steps: readonly StepReport[]): string {
     String(s.non2xx),
     String(s.socketErrors),
     s.api.cpu.toFixed(2),
+    cpuPerAnswerUs(s) === null ? '–' : n0(cpuPerAnswerUs(s)!),
     n0(s.api.rssMb),
     s.loadGenCpu.toFixed(2),
     s.sendLagP99 === null ? '–' : ms(s.sendLagP99),
@@ -106,10 +107,30 @@ export function formatTable(steps: readonly StepReport[]): string {
     s.api.slowShare === undefined ? '–' : `${(s.api.slowShare * 100).toFixed(2)}%`,
   ]);
   return [
-    '| route | load | offered req/s | achieved req/s | p50 ms | p99 ms | p99.9 ms | non-2xx | socket errors | API CPU (cores) | API RSS MB | load-gen CPU | send lag p99 ms | load-gen loop delay max ms | API waited for a core ms | API loop delay max ms | API GC ms | speed rows read | API-side over 20 ms |',
-    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| route | load | offered req/s | achieved req/s | p50 ms | p99 ms | p99.9 ms | non-2xx | socket errors | API CPU (cores) | API CPU µs per answer | API RSS MB | load-gen CPU | send lag p99 ms | load-gen loop delay max ms | API waited for a core ms | API loop delay max ms | API GC ms | speed rows read | API-side over 20 ms |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...rows.map((r) => `| ${r.join(' | ')} |`),
   ].join('\n');
+}
+
+/**
+ * The API's CPU time per answer of a step (µs), or null without answers. Less bound to how the
+ * cores were shared than the rate is, so a change of the hot path shows here first, though a slower
+ * machine raises it too (the CPU check).
+ */
+export function cpuPerAnswerUs(s: StepReport): number | null {
+  return s.achieved > 0 ? (s.api.cpu * 1e6) / s.achieved : null;
+}
+
+/** /health's CPU per closed-loop answer over the recommendations' (the cost side of the ratio below), or null without both */
+export function closedLoopCostRatio(steps: readonly StepReport[]): number | null {
+  const cost = (route: LoadRoute) => {
+    const s = steps.find((x) => x.step.mode === 'closed' && x.step.route === route);
+    return s ? cpuPerAnswerUs(s) : null;
+  };
+  const health = cost('health');
+  const recommendations = cost('recommendations');
+  return health !== null && recommendations !== null && recommendations > 0 ? health / recommendations : null;
 }
 
 /** closed-loop maximum of the recommendations route over that of /health in the same run */

@@ -31,7 +31,7 @@ import { loadConfig } from '../../infra/config.ts';
 import { loadApiConfig } from '../../serving/config.ts';
 import { waitFor } from '../../lib/wait-for.ts';
 import { promValue } from '../../lib/prom-text.ts';
-import { closedLoopRatio, formatTable, type LoadPlan, type LoadResult, type LoadStep, type StepReport } from './api-report.ts';
+import { closedLoopCostRatio, closedLoopRatio, formatTable, type LoadPlan, type LoadResult, type LoadStep, type StepReport } from './api-report.ts';
 import { type StallSample, stallsBetween } from './api-stalls.ts';
 import { maxUserId } from './dataset-users.ts';
 import { benchModel, ensureBenchModel } from './bench-model.ts';
@@ -260,7 +260,10 @@ const header =
       : "API_VIEW_PRELOAD=false: the API fills its views on demand (each user's first request reads)."
   } Load generator and API (${workers > 1 ? `API_WORKERS=${workers}: CPU and RSS are the workers' and their primary's, summed` : 'one process'}) as separate processes, each a session of its own${nice !== 0 ? ` at nice ${nice}` : ''}, on the same ${os.availableParallelism()} cores as the whole stack. ` +
   `Open loop: requests sent on a fixed schedule, latency from the scheduled time (queueing counts); closed loop: ${connections} connections back to back. ${seconds} s per step after a ${values.warmup} s warm-up (${preload ? 'not reported' : "which fills the API's batch view for the busiest users; the tail is read as it comes"}). Latencies of 2xx answers. CPU check before the steps: ${cpuCheck.toFixed(0)} ms (tools/bench/cpu-check.ts; lower is faster).`;
-const summary = `${header}\n\n${formatTable(reports)}\n\nClosed-loop maximum of recommendations / trivial route in the same run: ${ratio === null ? 'n/a' : ratio.toFixed(2)}.\n`;
+const costRatio = closedLoopCostRatio(reports);
+const summary =
+  `${header}\n\n${formatTable(reports)}\n\nClosed-loop maximum of recommendations / trivial route in the same run: ${ratio === null ? 'n/a' : ratio.toFixed(2)}.\n` +
+  `The API's CPU per closed-loop answer, trivial route / recommendations: ${costRatio === null ? 'n/a' : costRatio.toFixed(2)} (the ratio above if each route had the same share of the cores).\n`;
 console.log(`\n${summary}`);
 const outDir = path.join(stack.repoRoot, 'bench-results');
 fs.mkdirSync(outDir, { recursive: true });
@@ -269,7 +272,22 @@ fs.writeFileSync(path.join(outDir, `api-${stamp}.md`), summary);
 fs.writeFileSync(
   path.join(outDir, `api-${stamp}.json`),
   JSON.stringify(
-    { header, dataset: dataset.name, nice, cpuCheckMs: cpuCheck, users, speedRows, seeded, ratingRate, trickled, views, plan, steps: reports, ratio },
+    {
+      header,
+      dataset: dataset.name,
+      nice,
+      cpuCheckMs: cpuCheck,
+      users,
+      speedRows,
+      seeded,
+      ratingRate,
+      trickled,
+      views,
+      plan,
+      steps: reports,
+      ratio,
+      costRatio,
+    },
     null,
     2,
   ),

@@ -58,5 +58,9 @@ describe('bench > api-report', () => {
     // 0.9 cores for 6,531.2 and for 2,612.5 answers a second
     expect(closedLoopCostRatio(STEPS)).toBeCloseTo(2612.5 / 6531.2, 3);
     expect(closedLoopCostRatio(STEPS.slice(1))).toBeNull();
+    // with two closed-loop steps of a route, both ratios take the one that answered most
+    const slower = step({ step: STEPS[0]!.step, achieved: 1000, api: { cpu: 0.1, rssMb: 1, peakRssMb: 1 } });
+    expect(closedLoopRatio([slower, ...STEPS])).toBeCloseTo(0.4, 3);
+    expect(closedLoopCostRatio([slower, ...STEPS])).toBeCloseTo(2612.5 / 6531.2, 3);
   });
 });

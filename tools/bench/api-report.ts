@@ -84,28 +84,31 @@ const n0 = (x: number) => Math.round(x).toLocaleString('en-US');
 const ms = (x: number) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
 
 export function formatTable(steps: readonly StepReport[]): string {
-  const rows = steps.map((s) => [
-    s.step.route === 'health' ? 'GET /health' : 'GET /users/:id/recommendations',
-    s.step.mode === 'open' ? `open ${n0(s.step.rate ?? 0)}/s` : `closed ${s.step.connections} conn`,
-    s.offered === null ? '–' : n0(s.offered),
-    n0(s.achieved),
-    ms(s.p50),
-    ms(s.p99),
-    ms(s.p999),
-    String(s.non2xx),
-    String(s.socketErrors),
-    s.api.cpu.toFixed(2),
-    cpuPerAnswerUs(s) === null ? '–' : n0(cpuPerAnswerUs(s)!),
-    n0(s.api.rssMb),
-    s.loadGenCpu.toFixed(2),
-    s.sendLagP99 === null ? '–' : ms(s.sendLagP99),
-    s.loadGenLoopDelayMaxMs === undefined ? '–' : ms(s.loadGenLoopDelayMaxMs),
-    s.api.runQueueWaitMs === undefined ? '–' : n0(s.api.runQueueWaitMs),
-    s.api.loopDelayMaxMs === undefined ? '–' : ms(s.api.loopDelayMaxMs),
-    s.api.gcMs === undefined ? '–' : n0(s.api.gcMs),
-    s.api.speedReads === undefined ? '–' : n0(s.api.speedReads),
-    s.api.slowShare === undefined ? '–' : `${(s.api.slowShare * 100).toFixed(2)}%`,
-  ]);
+  const rows = steps.map((s) => {
+    const us = cpuPerAnswerUs(s);
+    return [
+      s.step.route === 'health' ? 'GET /health' : 'GET /users/:id/recommendations',
+      s.step.mode === 'open' ? `open ${n0(s.step.rate ?? 0)}/s` : `closed ${s.step.connections} conn`,
+      s.offered === null ? '–' : n0(s.offered),
+      n0(s.achieved),
+      ms(s.p50),
+      ms(s.p99),
+      ms(s.p999),
+      String(s.non2xx),
+      String(s.socketErrors),
+      s.api.cpu.toFixed(2),
+      us === null ? '–' : n0(us),
+      n0(s.api.rssMb),
+      s.loadGenCpu.toFixed(2),
+      s.sendLagP99 === null ? '–' : ms(s.sendLagP99),
+      s.loadGenLoopDelayMaxMs === undefined ? '–' : ms(s.loadGenLoopDelayMaxMs),
+      s.api.runQueueWaitMs === undefined ? '–' : n0(s.api.runQueueWaitMs),
+      s.api.loopDelayMaxMs === undefined ? '–' : ms(s.api.loopDelayMaxMs),
+      s.api.gcMs === undefined ? '–' : n0(s.api.gcMs),
+      s.api.speedReads === undefined ? '–' : n0(s.api.speedReads),
+      s.api.slowShare === undefined ? '–' : `${(s.api.slowShare * 100).toFixed(2)}%`,
+    ];
+  });
   return [
     '| route | load | offered req/s | achieved req/s | p50 ms | p99 ms | p99.9 ms | non-2xx | socket errors | API CPU (cores) | API CPU µs per answer | API RSS MB | load-gen CPU | send lag p99 ms | load-gen loop delay max ms | API waited for a core ms | API loop delay max ms | API GC ms | speed rows read | API-side over 20 ms |',
     '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
@@ -122,20 +125,23 @@ export function cpuPerAnswerUs(s: StepReport): number | null {
   return s.achieved > 0 ? (s.api.cpu * 1e6) / s.achieved : null;
 }
 
+/** the route's closed-loop step that answered most, if any: both ratios below are taken from it */
+function closedMax(steps: readonly StepReport[], route: LoadRoute): StepReport | undefined {
+  let best: StepReport | undefined;
+  for (const s of steps) if (s.step.mode === 'closed' && s.step.route === route && (!best || s.achieved > best.achieved)) best = s;
+  return best;
+}
+
 /** /health's CPU per closed-loop answer over the recommendations' (the cost side of the ratio below), or null without both */
 export function closedLoopCostRatio(steps: readonly StepReport[]): number | null {
-  const cost = (route: LoadRoute) => {
-    const s = steps.find((x) => x.step.mode === 'closed' && x.step.route === route);
-    return s ? cpuPerAnswerUs(s) : null;
-  };
-  const health = cost('health');
-  const recommendations = cost('recommendations');
-  return health !== null && recommendations !== null && recommendations > 0 ? health / recommendations : null;
+  const health = closedMax(steps, 'health');
+  const recommendations = closedMax(steps, 'recommendations');
+  const [h, r] = [health && cpuPerAnswerUs(health), recommendations && cpuPerAnswerUs(recommendations)];
+  return h != null && r != null && r > 0 ? h / r : null;
 }
 
 /** closed-loop maximum of the recommendations route over that of /health in the same run */
 export function closedLoopRatio(steps: readonly StepReport[]): number | null {
-  const max = (route: LoadRoute) => Math.max(0, ...steps.filter((s) => s.step.mode === 'closed' && s.step.route === route).map((s) => s.achieved));
-  const health = max('health');
-  return health > 0 ? max('recommendations') / health : null;
+  const health = closedMax(steps, 'health')?.achieved ?? 0;
+  return health > 0 ? (closedMax(steps, 'recommendations')?.achieved ?? 0) / health : null;
 }

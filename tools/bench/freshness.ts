@@ -15,6 +15,8 @@
  *   (rows polled together every 20 ms, every N ms with N probes outstanding, at most 200 ms: so at
  *   most that much observation delay).
  * - Baseline in the same run: Kafka's own round trip, a plain consumer of the topic seeing each probe.
+ * - Cost per step, while its load runs: the cores each local engine used (/proc; none on an
+ *   external stack) and the requests Cassandra served per background rating (system_views).
  * - Ladder: --seconds per rate (45, the first 5 not counted: 2,000 probes at 50/s); a rate is
  *   sustained when the load generator kept it, no probe was lost (30 s timeout), p99 is under
  *   --p99-limit (1,000 ms), and so is the backlog the step left: as its load stops, ratings go to 16
@@ -37,6 +39,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../../infra/config.ts';
+import { listStackProcesses } from '../../infra/process.ts';
 import { platformOf } from '../../infra/platform.ts';
 import { createRatingSink } from '../../ingest/rating-sink.ts';
 import { ensureTopics } from '../../lib/kafka-admin.ts';
@@ -50,6 +53,7 @@ import { benchModel, ensureBenchModel } from './bench-model.ts';
 import { maxUserId } from './dataset-users.ts';
 import { createRandomRatings } from './random-rating.ts';
 import { createProbeCycle, probePool, type StepOutcome, sustained } from './freshness-plan.ts';
+import { clockTicksPerSecond, coresEach, sampleEach } from './proc-stats.ts';
 import type { RatingLoadPlan } from './rating-load.ts';
 import { dueAt, dueBy } from './schedule.ts';
 
@@ -196,6 +200,7 @@ const percentile = (h: LatencyHistogram, p: number) => (h.count ? h.percentile(p
 
 /** ratings sent as a step's load stops: the backlog has drained when every one of them is served (16 users cover 4 partitions with 96% odds) */
 const MARKERS = 16;
+const ticksPerSecond = clockTicksPerSecond();
 
 interface Step extends StepOutcome {
   name: string;
@@ -212,6 +217,16 @@ interface Step extends StepOutcome {
   ok: boolean;
   /** first-sight probes' latencies (the warm-up's) */
   firstSight?: { probes: number; p50: number; p99: number };
+  /** cores busy per engine while the step's load ran (1.0 = one core) */
+  engines: Record<string, number>;
+  /** requests Cassandra's native transport completed while the load ran, per background rating sent (the job's writes and history reads, and this prober's polls) */
+  cassandraRequestsPerRating: number;
+}
+
+/** requests Cassandra's native transport has completed since it started */
+async function cassandraRequests(): Promise<number> {
+  const rows = await cql.execute("SELECT completed_tasks FROM system_views.thread_pools WHERE name = 'Native-Transport-Requests'");
+  return Number(rows.first()?.get('completed_tasks') ?? Number.NaN);
 }
 
 async function runStep(index: number, name: string, rate: number, durationS: number, countFromMs: number): Promise<Step> {
@@ -239,6 +254,8 @@ async function runStep(index: number, name: string, rate: number, durationS: num
   };
   while ((await next()).type !== 'ready');
   const started = performance.now();
+  const enginesBefore = sampleEach(listStackProcesses(stack.stackDir));
+  const requestsBefore = await cassandraRequests();
   floor.reset();
   const latencies = createLatencyHistogram();
   const firstSightLatencies = createLatencyHistogram();
@@ -310,6 +327,8 @@ async function runStep(index: number, name: string, rate: number, durationS: num
       break;
     }
   }
+  const engines = coresEach(enginesBefore, sampleEach(listStackProcesses(stack.stackDir)), ticksPerSecond);
+  const requests = (await cassandraRequests()) - requestsBefore;
   // the backlog left: markers to users with no probe outstanding, sent as the load stopped; the
   // time until all are served (a round with one lost or none sent is infinite)
   stop = true;
@@ -353,6 +372,8 @@ async function runStep(index: number, name: string, rate: number, durationS: num
     lost: timedOut + skipped,
     behindMs: result.behindMs,
     ok: false,
+    engines,
+    cassandraRequestsPerRating: requests / Math.max(1, result.sent),
     ...(firstSightLatencies.count
       ? { firstSight: { probes: firstSightLatencies.count, p50: percentile(firstSightLatencies, 0.5), p99: percentile(firstSightLatencies, 0.99) } }
       : {}),
@@ -360,7 +381,10 @@ async function runStep(index: number, name: string, rate: number, durationS: num
   step.ok = sustained(step, p99Limit);
   log(
     `  ${name}: ${step.achieved.toFixed(0)} ev/s sent, ${step.probes} probes, p50 ${step.p50.toFixed(0)} ms, p99 ${step.p99.toFixed(0)} ms, max ${step.max.toFixed(0)} ms, ` +
-      `lost ${step.lost}, Kafka p99 ${step.floorP99.toFixed(0)} ms, backlog left ${step.drainMs.toFixed(0)} ms${step.ok ? ', sustained' : ''}`,
+      `lost ${step.lost}, Kafka p99 ${step.floorP99.toFixed(0)} ms, backlog left ${step.drainMs.toFixed(0)} ms${step.ok ? ', sustained' : ''}; ` +
+      `cores: ${Object.entries(engines)
+        .map(([name, c]) => `${name} ${c.toFixed(2)}`)
+        .join(', ')}; Cassandra ${step.cassandraRequestsPerRating.toFixed(2)} requests per rating`,
   );
   return step;
 }
@@ -397,13 +421,14 @@ await cql.shutdown();
 
 const best = steps.filter((s) => s.ok).reduce((m, s) => Math.max(m, s.rate), 0);
 const fmt = (n: number) => (Number.isFinite(n) ? n.toFixed(0) : '-');
+const cores = (s: Step, engine: string) => s.engines[engine]?.toFixed(2) ?? '-';
 const head = [
-  '| background ev/s | sent ev/s | probes | p50 ms | p90 ms | p99 ms | max ms | lost | Kafka round trip p50 / p99 ms | p99 / Kafka p99 | backlog left (ms) | sustained |',
-  '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|',
+  '| background ev/s | sent ev/s | probes | p50 ms | p90 ms | p99 ms | max ms | lost | Kafka round trip p50 / p99 ms | p99 / Kafka p99 | backlog left (ms) | sustained | cores: Cassandra / TaskManager / Kafka | Cassandra requests per rating |',
+  '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---:|---:|',
 ];
 const rows = steps.map(
   (s) =>
-    `| ${s.rate.toLocaleString('en-US')} | ${s.achieved.toLocaleString('en-US', { maximumFractionDigits: 0 })} | ${s.probes.toLocaleString('en-US')} | ${fmt(s.p50)} | ${fmt(s.p90)} | **${fmt(s.p99)}** | ${fmt(s.max)} | ${s.lost} | ${fmt(s.floorP50)} / ${fmt(s.floorP99)} | ${(s.p99 / s.floorP99).toFixed(1)}× | ${fmt(s.drainMs)} | ${s.ok ? 'yes' : 'no'} |`,
+    `| ${s.rate.toLocaleString('en-US')} | ${s.achieved.toLocaleString('en-US', { maximumFractionDigits: 0 })} | ${s.probes.toLocaleString('en-US')} | ${fmt(s.p50)} | ${fmt(s.p90)} | **${fmt(s.p99)}** | ${fmt(s.max)} | ${s.lost} | ${fmt(s.floorP50)} / ${fmt(s.floorP99)} | ${(s.p99 / s.floorP99).toFixed(1)}× | ${fmt(s.drainMs)} | ${s.ok ? 'yes' : 'no'} | ${cores(s, 'cassandra')} / ${cores(s, 'flink-taskmanager')} / ${cores(s, 'kafka')} | ${s.cassandraRequestsPerRating.toFixed(2)} |`,
 );
 const first = warmup.firstSight;
 const header =

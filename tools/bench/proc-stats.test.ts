@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cpuShare, parseStatCpuTicks, parseStatusKb, sampleProc } from './proc-stats.ts';
+import { coresEach, cpuShare, parseStatCpuTicks, parseStatusKb, sampleEach, sampleProc } from './proc-stats.ts';
 
 describe('bench > proc-stats', () => {
   it('reads utime + stime after a command name with spaces and parentheses', () => {
@@ -20,6 +20,25 @@ describe('bench > proc-stats', () => {
     const b = { at: 3000, cpuTicks: 250, rssKb: 0, hwmKb: 0 };
     expect(cpuShare(a, b, 100)).toBeCloseTo(0.75);
     expect(cpuShare(a, a, 100)).toBe(0);
+  });
+
+  it('gives each engine its cores, leaving out one that is gone or restarted', () => {
+    const at = (ms: number, cpuTicks: number) => ({ at: ms, cpuTicks, rssKb: 0, hwmKb: 0 });
+    const before = new Map([
+      ['cassandra', at(0, 100)],
+      ['kafka', at(0, 500)],
+      ['flink-taskmanager', at(0, 50)],
+    ]);
+    const after = new Map([
+      ['cassandra', at(10_000, 1_000)],
+      ['kafka', at(10_000, 20)],
+    ]);
+    expect(coresEach(before, after, 100)).toEqual({ cassandra: 0.9 });
+    const self = sampleEach([
+      { name: 'me', pid: process.pid },
+      { name: 'gone', pid: 2 ** 30 },
+    ]);
+    expect([...self.keys()]).toEqual(['me']);
   });
 
   it('samples this very process', () => {

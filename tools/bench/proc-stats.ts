@@ -79,3 +79,23 @@ export function sampleProcTree(pid: number): ProcSample | undefined {
       root,
     );
 }
+
+/** A sample of each named process (the stack's engines); a process that is gone is left out. */
+export function sampleEach(processes: { name: string; pid: number }[]): Map<string, ProcSample> {
+  const samples = new Map<string, ProcSample>();
+  for (const { name, pid } of processes) {
+    const s = sampleProc(pid);
+    if (s) samples.set(name, s);
+  }
+  return samples;
+}
+
+/** Cores busy per name between two `sampleEach`, for the names in both (a restarted engine is left out: its ticks began again). */
+export function coresEach(before: Map<string, ProcSample>, after: Map<string, ProcSample>, ticksPerSecond: number): Record<string, number> {
+  const cores: Record<string, number> = {};
+  for (const [name, b] of before) {
+    const a = after.get(name);
+    if (a && a.cpuTicks >= b.cpuTicks) cores[name] = cpuShare(b, a, ticksPerSecond);
+  }
+  return cores;
+}

@@ -271,11 +271,11 @@ export function createControlPlane({
     async sinkSample(jid: string): Promise<SinkSample | undefined> {
       const { vertices } = await flink.job(jid);
       const decode = vertices.find((v) => /\bdecode\b/.test(v.name) && !v.name.includes('decode-model'));
-      const writer = vertices.find((v) => v.name.includes('user-ratings: Writer'));
+      const writer = vertices.find((v) => v.name.includes('user-writes: Writer'));
       if (!decode || !writer) return undefined;
       const [valid, written] = await Promise.all([
         flink.vertexMetric(jid, decode.id, 'decode.ratingsValid'),
-        flink.vertexMetric(jid, writer.id, 'user-ratings__Writer.cassandraRowsWritten'),
+        flink.vertexMetric(jid, writer.id, 'user-writes__Writer.cassandraRowsWritten'),
       ]);
       return valid === undefined || written === undefined ? undefined : { valid, written, at: Date.now() };
     },

@@ -10,7 +10,7 @@
 export interface SinkSample {
   /** `decode.ratingsValid`, summed over subtasks */
   valid: number;
-  /** `user-ratings: Writer`'s `cassandraRowsWritten`, summed over subtasks */
+  /** `user-writes: Writer`'s `cassandraRowsWritten` (user_ratings and speed rows), summed over subtasks */
   written: number;
   /** epoch ms */
   at: number;

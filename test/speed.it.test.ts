@@ -214,7 +214,7 @@ describe('speed layer > recommendations', () => {
     expect(row.version).toBe(model.version);
     expect(row.movies).toHaveLength(100);
     expect(row.movies).not.toContain(top);
-    // user_ratings is written by its own sink: the speed row can be visible a moment before it
+    // the rating and the speed row are one mutation, applied table by table: a read can land between
     const history = await waitFor(
       async () => {
         const h = await rated(1);

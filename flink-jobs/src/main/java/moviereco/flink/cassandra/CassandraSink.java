@@ -3,6 +3,7 @@ package moviereco.flink.cassandra;
 import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.cql.BoundStatement;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
+import com.datastax.oss.driver.api.core.cql.Statement;
 import java.io.IOException;
 import java.io.Serializable;
 import java.util.ArrayList;
@@ -19,18 +20,18 @@ import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.groups.SinkWriterMetricGroup;
 
 /**
- * Writes each element with one prepared statement (or one of several, chosen per element),
- * asynchronously, with at most {@code maxInFlight} requests outstanding. {@code flush} (called
- * before every checkpoint barrier and at the end of input) waits until all of them are
- * acknowledged, so a completed checkpoint means every earlier write landed. Statements must be
- * idempotent (upserts of the same values), so replaying from a checkpoint leaves the same rows. A
- * failed write fails the job, which then restarts from its last checkpoint; so does a write, a wait
- * for a free slot or a flush that takes longer than the deadline ({@link
- * CassandraOptions#deadlineMs()}).
+ * Writes each element with one prepared statement (or one of several, chosen per element, or a
+ * batch of them: one request, one mutation when they share the partition key), asynchronously, with
+ * at most {@code maxInFlight} requests outstanding. {@code flush} (called before every checkpoint
+ * barrier and at the end of input) waits until all of them are acknowledged, so a completed
+ * checkpoint means every earlier write landed. Statements must be idempotent (upserts of the same
+ * values), so replaying from a checkpoint leaves the same rows. A failed write fails the job, which
+ * then restarts from its last checkpoint; so does a write, a wait for a free slot or a flush that
+ * takes longer than the deadline ({@link CassandraOptions#deadlineMs()}).
  *
  * <p>Metrics of the writer (operator {@code <sink name>: Writer}): {@value #ROWS_WRITTEN}, rows
- * Cassandra acknowledged, and Flink's standard {@code numRecordsSend} / {@code
- * numRecordsSendErrors}.
+ * Cassandra acknowledged (an element's statements, one unless a {@link Rows} says otherwise), and
+ * Flink's standard {@code numRecordsSend} / {@code numRecordsSendErrors}.
  */
 public final class CassandraSink<T> implements Sink<T> {
   /** The counter of rows Cassandra acknowledged. */
@@ -42,15 +43,25 @@ public final class CassandraSink<T> implements Sink<T> {
     BoundStatement bind(PreparedStatement statement, T element);
   }
 
-  /** Binds one element to one of the prepared statements (in the order of their CQL). */
+  /**
+   * Binds one element to one of the prepared statements (in the order of their CQL), or to a batch
+   * of them.
+   */
   @FunctionalInterface
   public interface Chooser<T> extends Serializable {
-    BoundStatement bind(List<PreparedStatement> statements, T element);
+    Statement<?> bind(List<PreparedStatement> statements, T element);
+  }
+
+  /** How many rows an element writes (a batch's statements). */
+  @FunctionalInterface
+  public interface Rows<T> extends Serializable {
+    int of(T element);
   }
 
   private final CassandraOptions options;
   private final List<String> cql;
   private final Chooser<T> binder;
+  private final Rows<T> rows;
   private final int maxInFlight;
 
   public CassandraSink(CassandraOptions options, String cql, Binder<T> binder, int maxInFlight) {
@@ -63,9 +74,19 @@ public final class CassandraSink<T> implements Sink<T> {
 
   public CassandraSink(
       CassandraOptions options, List<String> cql, Chooser<T> binder, int maxInFlight) {
+    this(options, cql, binder, element -> 1, maxInFlight);
+  }
+
+  public CassandraSink(
+      CassandraOptions options,
+      List<String> cql,
+      Chooser<T> binder,
+      Rows<T> rows,
+      int maxInFlight) {
     this.options = options;
     this.cql = List.copyOf(cql);
     this.binder = binder;
+    this.rows = rows;
     this.maxInFlight = maxInFlight;
   }
 
@@ -88,6 +109,7 @@ public final class CassandraSink<T> implements Sink<T> {
         for (String each : cql) statements.add(options.prepare(session, each));
         return new Writer<>(
             element -> session.executeAsync(binder.bind(statements, element)),
+            rows,
             "the Cassandra write '" + String.join("' or '", cql) + "'",
             maxInFlight,
             options.deadlineMs(),
@@ -119,6 +141,7 @@ public final class CassandraSink<T> implements Sink<T> {
    */
   static final class Writer<T> implements SinkWriter<T> {
     private final Request<T> request;
+    private final Rows<T> rows;
     private final String what;
     private final int maxInFlight;
     private final long deadlineMs;
@@ -131,6 +154,7 @@ public final class CassandraSink<T> implements Sink<T> {
 
     Writer(
         Request<T> request,
+        Rows<T> rows,
         String what,
         int maxInFlight,
         long deadlineMs,
@@ -139,6 +163,7 @@ public final class CassandraSink<T> implements Sink<T> {
         Counter errors,
         AutoCloseable onClose) {
       this.request = request;
+      this.rows = rows;
       this.what = what;
       this.maxInFlight = maxInFlight;
       this.deadlineMs = deadlineMs;
@@ -167,6 +192,7 @@ public final class CassandraSink<T> implements Sink<T> {
         permits.release();
         throw e;
       }
+      int written = rows.of(element);
       CompletionStage<?> sending;
       try {
         sending = request.send(element);
@@ -181,7 +207,7 @@ public final class CassandraSink<T> implements Sink<T> {
                   failure.compareAndSet(null, error);
                   errors.inc();
                 } else {
-                  rowsWritten.inc();
+                  rowsWritten.inc(written);
                   sent.inc();
                 }
                 permits.release();

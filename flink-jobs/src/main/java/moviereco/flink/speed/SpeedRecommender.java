@@ -2,7 +2,9 @@ package moviereco.flink.speed;
 
 import java.io.IOException;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -26,7 +28,6 @@ import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Gauge;
 import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction;
 import org.apache.flink.util.Collector;
-import org.apache.flink.util.OutputTag;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,10 +36,14 @@ import org.slf4j.LoggerFactory;
  * {@link HistoryReader}, Cassandra {@code user_ratings} in the job, asynchronously, on first
  * sight), coalesces a burst of one user's events behind a short processing-time timer, then folds
  * in the whole history with the current model's item factors ({@link FoldIn}) and emits the top-N
- * without rated movies. Every rating that changes the history is also emitted to {@link
- * #USER_RATINGS}. A deletion takes the movie out of the fold-in (it is kept in the history as a
- * tombstone, see {@link UserHistory}), is emitted there too (the sink deletes the row), and owes
- * the user a new row like a rating.
+ * without rated movies. Every rating that changes the history also owes a user_ratings row; the
+ * window emits those rows and the speed row together as one {@link UserWrites}, which the sink
+ * writes as one single-partition batch (one request and one mutation in Cassandra, where two writes
+ * per rating were the largest part of its load). A deletion takes the movie out of the fold-in (it
+ * is kept in the history as a tombstone, see {@link UserHistory}), is written there too (the sink
+ * deletes the row), and owes the user a new row like a rating. A rating that changes the history
+ * but owes no speed row (the model has seen it) still waits for the window: the rows it owes are
+ * written with the user's next window, within {@code coalesceMs}.
  *
  * <p>The current model arrives on the broadcast side (announcements from model-updates, and the
  * current_model pointer read at start); the switch made last wins whatever order they arrive in
@@ -59,7 +64,7 @@ import org.slf4j.LoggerFactory;
  * #SEEDS_IN_FLIGHT} (gauge: history reads outstanding).
  */
 public class SpeedRecommender
-    extends KeyedBroadcastProcessFunction<Long, Rating, ModelSwitch, SpeedRow> {
+    extends KeyedBroadcastProcessFunction<Long, Rating, ModelSwitch, UserWrites> {
   private static final Logger LOG = LoggerFactory.getLogger(SpeedRecommender.class);
   public static final MapStateDescriptor<String, ModelRef> MODEL =
       new MapStateDescriptor<>(
@@ -76,7 +81,7 @@ public class SpeedRecommender
   /** Every broadcast state of the function, for {@code broadcast(...)} and test harnesses. */
   public static final MapStateDescriptor<?, ?>[] BROADCAST_STATES = {MODEL, MODEL_SWITCHED_AT};
 
-  public static final OutputTag<UserRatingRow> USER_RATINGS = new OutputTag<>("user-ratings") {};
+  private static final UserRatingRow[] NO_RATINGS = {};
   private static final String CURRENT = "current";
   static final long MODEL_RETRY_MS = 30_000;
   static final long SEED_RECHECK_MS = 5;
@@ -94,6 +99,9 @@ public class SpeedRecommender
   private transient ValueStateDescriptor<UserHistory> historyDescriptor;
   private transient ValueState<UserHistory> history;
   private transient ListState<Rating> pending;
+
+  /** the user_ratings rows this user's ratings changed since the last window wrote */
+  private transient ListState<UserRatingRow> unwritten;
 
   /** the history reads of this instance, by user: started, not yet merged */
   private transient Map<Long, Seed> seeds;
@@ -146,6 +154,10 @@ public class SpeedRecommender
     }
     history = getRuntimeContext().getState(historyDescriptor);
     pending = getRuntimeContext().getListState(pendingDescriptor);
+    unwritten =
+        getRuntimeContext()
+            .getListState(
+                new ListStateDescriptor<>("unwritten", TypeInformation.of(UserRatingRow.class)));
     historyReader.open();
     seeds = new HashMap<>();
     seedSlots = new Semaphore(maxSeedsInFlight);
@@ -164,7 +176,7 @@ public class SpeedRecommender
   }
 
   @Override
-  public void processElement(Rating r, ReadOnlyContext ctx, Collector<SpeedRow> out)
+  public void processElement(Rating r, ReadOnlyContext ctx, Collector<UserWrites> out)
       throws Exception {
     UserHistory h = history.value();
     if (h == null) h = new UserHistory();
@@ -174,19 +186,20 @@ public class SpeedRecommender
         startSeed(r.userId, ctx.timerService().currentProcessingTime());
       schedule(h, ctx);
     } else {
-      apply(h, r, ctx.getBroadcastState(MODEL).get(CURRENT), ctx);
-      if (h.dirty) schedule(h, ctx);
+      boolean changed = apply(h, r, ctx.getBroadcastState(MODEL).get(CURRENT));
+      if (changed || h.dirty) schedule(h, ctx);
     }
     history.update(h);
   }
 
   @Override
-  public void onTimer(long timestamp, OnTimerContext ctx, Collector<SpeedRow> out)
+  public void onTimer(long timestamp, OnTimerContext ctx, Collector<UserWrites> out)
       throws Exception {
     UserHistory h = history.value();
     long user = ctx.getCurrentKey();
     if (h == null) { // expired
       seeds.remove(user);
+      emit(user, null, out);
       return;
     }
     h.timerAt = 0;
@@ -218,7 +231,7 @@ public class SpeedRecommender
       Iterable<Rating> waiting = pending.get();
       if (waiting != null)
         for (Rating r : waiting) {
-          apply(h, r, ref, ctx);
+          apply(h, r, ref);
           // the stored history may hold this rating already: an attempt that failed after the
           // last checkpoint wrote its user_ratings row, and maybe not the speed row. The row is
           // owed all the same (else a replay finds nothing new and the user never gets one).
@@ -226,10 +239,11 @@ public class SpeedRecommender
         }
       pending.clear();
     }
+    SpeedRow row = null;
     if (h.dirty && ref != null) {
       Model m = model(ref, ctx.timerService().currentProcessingTime());
       if (m != null) {
-        out.collect(recommend(user, h, m));
+        row = recommend(user, h, m);
         h.dirty = false;
       } else {
         // the model did not load (it is retried after MODEL_RETRY_MS): this user's row is owed,
@@ -237,11 +251,22 @@ public class SpeedRecommender
         schedule(h, ctx, MODEL_RETRY_MS);
       }
     }
+    emit(user, row, out);
     history.update(h);
   }
 
+  /** The window's writes of the current user: its unwritten rating rows and the row, if any. */
+  private void emit(long user, SpeedRow row, Collector<UserWrites> out) throws Exception {
+    Iterable<UserRatingRow> stored = unwritten.get();
+    List<UserRatingRow> rows = new ArrayList<>();
+    if (stored != null) stored.forEach(rows::add);
+    if (row == null && rows.isEmpty()) return;
+    unwritten.clear();
+    out.collect(new UserWrites(user, rows.toArray(NO_RATINGS), row));
+  }
+
   @Override
-  public void processBroadcastElement(ModelSwitch update, Context ctx, Collector<SpeedRow> out)
+  public void processBroadcastElement(ModelSwitch update, Context ctx, Collector<UserWrites> out)
       throws Exception {
     BroadcastState<String, ModelRef> state = ctx.getBroadcastState(MODEL);
     BroadcastState<String, Long> times = ctx.getBroadcastState(MODEL_SWITCHED_AT);
@@ -277,7 +302,8 @@ public class SpeedRecommender
           if (h.lastEventAt > ref.dataCutoff) {
             Model m = model(ref, now);
             if (m == null) return;
-            out.collect(recommend(user, h, m));
+            // the user's unwritten rating rows, if any, go with its own window
+            out.collect(new UserWrites(user, NO_RATINGS, recommend(user, h, m)));
             recomputed[0]++;
           }
           h.dirty = false;
@@ -290,13 +316,14 @@ public class SpeedRecommender
   }
 
   /**
-   * Applies a streamed rating or deletion; emits the user_ratings row (a deletion's row deletes) if
-   * it changed the history.
+   * Applies a streamed rating or deletion; if it changed the history, the user_ratings row (a
+   * deletion's row deletes) waits for the window, and true.
    */
-  private void apply(UserHistory h, Rating r, ModelRef ref, ReadOnlyContext ctx) {
-    if (!h.apply(r.movieId, r.rating, r.ratedAt)) return;
-    ctx.output(USER_RATINGS, new UserRatingRow(r.userId, r.movieId, r.rating, r.ratedAt));
+  private boolean apply(UserHistory h, Rating r, ModelRef ref) throws Exception {
+    if (!h.apply(r.movieId, r.rating, r.ratedAt)) return false;
+    unwritten.add(new UserRatingRow(r.userId, r.movieId, r.rating, r.ratedAt));
     owe(h, r, ref);
+    return true;
   }
 
   /** A streamed rating the model has not seen (newer than its cutoff) owes the user a new row. */

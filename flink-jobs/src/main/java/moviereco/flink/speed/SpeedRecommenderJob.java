@@ -1,9 +1,13 @@
 package moviereco.flink.speed;
 
+import com.datastax.oss.driver.api.core.cql.BatchStatement;
 import com.datastax.oss.driver.api.core.cql.BoundStatement;
+import com.datastax.oss.driver.api.core.cql.DefaultBatchType;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
+import com.datastax.oss.driver.api.core.cql.Statement;
 import java.io.Serializable;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import moviereco.avro.ModelPublished;
 import moviereco.contracts.Cql;
@@ -30,7 +34,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The speed recommender: ratings (Kafka) → decode (rejects → DLQ) → per user: history, coalesce,
- * fold-in with the current model → speed_recommendations and user_ratings (Cassandra).
+ * fold-in with the current model → speed_recommendations and user_ratings (Cassandra), one
+ * single-partition batch per user and coalescing window.
  *
  * <p>The pipeline ({@link #pipeline}) takes its inputs, its outputs and the history reader as
  * arguments; {@code main} wires Kafka and Cassandra to it.
@@ -73,8 +78,7 @@ public final class SpeedRecommenderJob {
   }
 
   /** Where the pipeline's results go. */
-  public record Sinks(
-      Sink<SpeedRow> speedView, Sink<UserRatingRow> userRatings, Sink<Rejected> deadLetters) {}
+  public record Sinks(Sink<UserWrites> userWrites, Sink<Rejected> deadLetters) {}
 
   public static void main(String[] args) throws Exception {
     JobSetup.run(args, "speed-recommender", SpeedRecommenderJob::define);
@@ -103,21 +107,14 @@ public final class SpeedRecommenderJob {
 
     Sinks sinks =
         new Sinks(
-            new CassandraSink<SpeedRow>(
+            new CassandraSink<UserWrites>(
                 cassandra,
-                Cql.INSERT_SPEED_RECOMMENDATIONS,
-                (statement, row) ->
-                    statement.bind(
-                        row.userId,
-                        row.modelVersion,
-                        Instant.ofEpochMilli(row.computedAt),
-                        Instant.ofEpochMilli(row.ratedUntil),
-                        ScoredMovies.of(statement, Cql.TOP_ITEMS, row.movieIds, row.scores)),
-                maxInFlight),
-            new CassandraSink<UserRatingRow>(
-                cassandra,
-                List.of(Cql.INSERT_USER_RATING, Cql.DELETE_USER_RATING),
-                SpeedRecommenderJob::bindUserRating,
+                List.of(
+                    Cql.INSERT_USER_RATING,
+                    Cql.DELETE_USER_RATING,
+                    Cql.INSERT_SPEED_RECOMMENDATIONS),
+                SpeedRecommenderJob::bindUserWrites,
+                UserWrites::statements,
                 maxInFlight),
             Kafka.deadLetterSink(params));
     pipeline(
@@ -127,6 +124,30 @@ public final class SpeedRecommenderJob {
         new CassandraHistoryReader(cassandra),
         sinks,
         settings);
+  }
+
+  /**
+   * One user's window: its user_ratings rows, then its speed row, in one unlogged batch (all of one
+   * partition key, so Cassandra applies them as one mutation, with no batch log); a single
+   * statement goes alone. The statements are those of {@link #define}'s sink, in that order.
+   */
+  static Statement<?> bindUserWrites(List<PreparedStatement> statements, UserWrites writes) {
+    List<BoundStatement> bound = new ArrayList<>(writes.statements());
+    for (UserRatingRow row : writes.ratings) bound.add(bindUserRating(statements, row));
+    if (writes.speed != null) bound.add(bindSpeedRow(statements.get(2), writes.speed));
+    if (bound.size() == 1) return bound.get(0);
+    return BatchStatement.newInstance(
+        DefaultBatchType.UNLOGGED, bound.toArray(new BoundStatement[0]));
+  }
+
+  /** A speed row bound to {@link Cql#INSERT_SPEED_RECOMMENDATIONS}. */
+  static BoundStatement bindSpeedRow(PreparedStatement statement, SpeedRow row) {
+    return statement.bind(
+        row.userId,
+        row.modelVersion,
+        Instant.ofEpochMilli(row.computedAt),
+        Instant.ofEpochMilli(row.ratedUntil),
+        ScoredMovies.of(statement, Cql.TOP_ITEMS, row.movieIds, row.scores));
   }
 
   /**
@@ -152,10 +173,9 @@ public final class SpeedRecommenderJob {
    * The speed layer from raw rating records and model announcements: decode (uid decode; rejects to
    * {@code sinks.deadLetters}, uid dead-letters), decode-model (parallelism 1) and, once at start,
    * the stored current model (current-model-source → read-current-model, parallelism 1) →
-   * broadcast, fold-in keyed by user (uid fold-in) → speed-view and user-ratings. Returns the
-   * fold-in's rows.
+   * broadcast, fold-in keyed by user (uid fold-in) → user-writes. Returns the fold-in's writes.
    */
-  public static SingleOutputStreamOperator<SpeedRow> pipeline(
+  public static SingleOutputStreamOperator<UserWrites> pipeline(
       DataStream<KafkaRecord> ratingRecords,
       DataStream<KafkaRecord> modelUpdates,
       CurrentModelReader currentModel,
@@ -192,7 +212,7 @@ public final class SpeedRecommenderJob {
     BroadcastStream<ModelSwitch> models =
         announced.union(stored).broadcast(SpeedRecommender.BROADCAST_STATES);
 
-    SingleOutputStreamOperator<SpeedRow> rows =
+    SingleOutputStreamOperator<UserWrites> writes =
         ratings
             .keyBy(r -> r.userId)
             .connect(models)
@@ -207,12 +227,10 @@ public final class SpeedRecommenderJob {
             .name("fold-in")
             .uid("fold-in");
 
-    rows.sinkTo(sinks.speedView()).name("speed-view").uid("speed-view");
-    rows.getSideOutput(SpeedRecommender.USER_RATINGS)
-        .sinkTo(sinks.userRatings())
-        .name("user-ratings")
-        .uid("user-ratings");
-    return rows;
+    // replaces the stateless sinks speed-view and user-ratings: a savepoint that has them restores
+    // (Flink skips an operator's state that is empty)
+    writes.sinkTo(sinks.userWrites()).name("user-writes").uid("user-writes");
+    return writes;
   }
 
   /**

@@ -32,6 +32,7 @@ class CassandraSinkWriterTest {
           requests.add(request);
           return request;
         },
+        element -> element.startsWith("batch") ? 3 : 1,
         "the write",
         maxInFlight,
         deadlineMs,
@@ -45,10 +46,11 @@ class CassandraSinkWriterTest {
   void countsAcknowledgedRowsAndFlushesWhenAllAreAcknowledged() throws Exception {
     CassandraSink.Writer<String> w = writer(4, 10_000);
     for (int i = 0; i < 3; i++) w.write("row" + i, null);
+    w.write("batch of three", null);
     requests.forEach(r -> r.complete(null));
     w.flush(false);
-    assertEquals(3, rows.getCount());
-    assertEquals(3, sent.getCount());
+    assertEquals(6, rows.getCount(), "a batch counts its rows");
+    assertEquals(4, sent.getCount(), "and is one request");
     w.close();
     assertTrue(closed.get());
   }

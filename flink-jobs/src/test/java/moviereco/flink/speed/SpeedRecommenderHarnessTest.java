@@ -23,7 +23,6 @@ import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction;
 import org.apache.flink.streaming.api.operators.co.CoBroadcastWithKeyedOperator;
-import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedBroadcastOperatorTestHarness;
 import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
 import org.apache.flink.util.Collector;
@@ -42,7 +41,7 @@ class SpeedRecommenderHarnessTest {
 
   @TempDir Path dir;
   ScriptedReader reader;
-  KeyedBroadcastOperatorTestHarness<Long, Rating, ModelSwitch, SpeedRow> harness;
+  KeyedBroadcastOperatorTestHarness<Long, Rating, ModelSwitch, UserWrites> harness;
 
   /** History reads answered by the test: each user's future, and how often each user was read. */
   static final class ScriptedReader implements HistoryReader {
@@ -91,7 +90,7 @@ class SpeedRecommenderHarnessTest {
     if (harness != null) harness.close();
   }
 
-  KeyedBroadcastOperatorTestHarness<Long, Rating, ModelSwitch, SpeedRow> open(
+  KeyedBroadcastOperatorTestHarness<Long, Rating, ModelSwitch, UserWrites> open(
       SpeedRecommender function) throws Exception {
     harness =
         ProcessFunctionTestHarnesses.forKeyedBroadcastProcessFunction(
@@ -101,7 +100,7 @@ class SpeedRecommenderHarnessTest {
     return harness;
   }
 
-  KeyedBroadcastOperatorTestHarness<Long, Rating, ModelSwitch, SpeedRow> open() throws Exception {
+  KeyedBroadcastOperatorTestHarness<Long, Rating, ModelSwitch, UserWrites> open() throws Exception {
     return open(recommender(reader, 60_000, 64, 24));
   }
 
@@ -157,15 +156,20 @@ class SpeedRecommenderHarnessTest {
     return new Rating(user + ":" + movie + ":" + ratedAt, user, movie, value, ratedAt, ratedAt);
   }
 
-  List<SpeedRow> rows() {
+  List<UserWrites> writes() {
     return harness.extractOutputValues();
   }
 
+  /** the speed rows written, in order */
+  List<SpeedRow> rows() {
+    return writes().stream().map(w -> w.speed).filter(r -> r != null).collect(Collectors.toList());
+  }
+
+  /** the user_ratings rows written, in order */
   List<UserRatingRow> userRatings() {
-    var side = harness.getSideOutput(SpeedRecommender.USER_RATINGS);
-    return side == null
-        ? List.of()
-        : side.stream().map(StreamRecord::getValue).collect(Collectors.toList());
+    return writes().stream()
+        .flatMap(w -> java.util.Arrays.stream(w.ratings))
+        .collect(Collectors.toList());
   }
 
   static boolean contains(long[] ids, long id) {
@@ -211,9 +215,10 @@ class SpeedRecommenderHarnessTest {
     assertEquals(1, harness.numProcessingTimeTimers(), "one timer for the whole burst");
 
     harness.setProcessingTime(START + COALESCE_MS - 1);
-    assertTrue(rows().isEmpty());
+    assertTrue(writes().isEmpty(), "nothing is written before the window closes");
     harness.setProcessingTime(START + COALESCE_MS);
     assertEquals(1, rows().size(), "one solve for three ratings");
+    assertEquals(1, writes().size(), "the ratings and the row go to Cassandra as one write");
     SpeedRow row = rows().get(0);
     assertEquals("v7", row.modelVersion);
     for (long rated : new long[] {10, 20, 30}) assertFalse(contains(row.movieIds, rated));
@@ -343,6 +348,17 @@ class SpeedRecommenderHarnessTest {
     harness.processElement(rating(2, 10, 4f, 1_000), START + 100);
     harness.setProcessingTime(START + 100 + COALESCE_MS);
     assertEquals(1, rows().size());
+
+    // and one that changes the history owes its user_ratings row all the same, in the window
+    harness.processElement(rating(2, 20, 3f, 1_500), START + 200);
+    harness.setProcessingTime(START + 200 + COALESCE_MS);
+    assertEquals(1, rows().size(), "still no row");
+    UserWrites last = writes().get(writes().size() - 1);
+    assertEquals(2L, last.userId);
+    assertEquals(null, last.speed);
+    assertEquals(1, last.ratings.length);
+    assertEquals(20L, last.ratings[0].movieId);
+    assertEquals(0, harness.numProcessingTimeTimers());
   }
 
   @Test

@@ -1,10 +1,15 @@
 package moviereco.flink.speed;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.datastax.oss.driver.api.core.cql.BatchStatement;
+import com.datastax.oss.driver.api.core.cql.BoundStatement;
+import com.datastax.oss.driver.api.core.cql.DefaultBatchType;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
+import com.datastax.oss.driver.api.core.cql.Statement;
 import java.lang.reflect.Proxy;
 import java.nio.ByteBuffer;
 import java.time.Instant;
@@ -58,8 +63,7 @@ class SpeedRecommenderJobTest {
             "current-model-source",
             "read-current-model",
             "fold-in",
-            "speed-view",
-            "user-ratings")) {
+            "user-writes")) {
       assertTrue(ops.containsKey(uid), uid + " is missing from " + ops);
     }
     assertEquals("decode", ops.get("decode"));
@@ -67,7 +71,7 @@ class SpeedRecommenderJobTest {
     assertEquals("decode-model", ops.get("decode-model"));
     assertEquals("read-current-model", ops.get("read-current-model"));
     assertEquals("Source: current-model-source", ops.get("current-model-source"));
-    assertTrue(ops.get("speed-view").startsWith("speed-view"), ops.get("speed-view"));
+    assertTrue(ops.get("user-writes").startsWith("user-writes"), ops.get("user-writes"));
   }
 
   @Test
@@ -144,7 +148,18 @@ class SpeedRecommenderJobTest {
               if (!method.getName().equals("bind")) throw new UnsupportedOperationException();
               bound.add(name);
               bound.addAll(List.of((Object[]) args[0]));
-              return null;
+              return boundStatement();
+            });
+  }
+
+  /** A bound statement that is only counted, never executed. */
+  static BoundStatement boundStatement() {
+    return (BoundStatement)
+        Proxy.newProxyInstance(
+            BoundStatement.class.getClassLoader(),
+            new Class<?>[] {BoundStatement.class},
+            (proxy, method, args) -> {
+              throw new UnsupportedOperationException(method.getName());
             });
   }
 
@@ -158,6 +173,33 @@ class SpeedRecommenderJobTest {
     assertEquals(
         List.of("insert", 7L, 42L, 4.5f, Instant.ofEpochMilli(ratedAt), 1_700_000_000_123_000L),
         bound);
+  }
+
+  @Test
+  void aWindowsWritesGoAsOneUnloggedBatchAndASingleWriteAlone() {
+    List<Object> bound = new ArrayList<>();
+    List<PreparedStatement> statements =
+        List.of(recording("insert", bound), recording("delete", bound), recording("speed", bound));
+    UserRatingRow rated = new UserRatingRow(7, 42, 4.5f, 1_000);
+    UserRatingRow deleted = new UserRatingRow(7, 43, 0f, 2_000);
+    Statement<?> both =
+        SpeedRecommenderJob.bindUserWrites(
+            statements, new UserWrites(7, new UserRatingRow[] {rated, deleted}, null));
+    BatchStatement batch = assertInstanceOf(BatchStatement.class, both);
+    assertEquals(DefaultBatchType.UNLOGGED, batch.getBatchType());
+    assertEquals(2, batch.size());
+    assertEquals(List.of("insert", "delete"), names(bound));
+
+    bound.clear();
+    Statement<?> one =
+        SpeedRecommenderJob.bindUserWrites(
+            statements, new UserWrites(7, new UserRatingRow[] {rated}, null));
+    assertInstanceOf(BoundStatement.class, one, "a single statement is not batched");
+    assertEquals(List.of("insert"), names(bound));
+  }
+
+  static List<Object> names(List<Object> bound) {
+    return bound.stream().filter(x -> x instanceof String).toList();
   }
 
   @Test

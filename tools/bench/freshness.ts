@@ -50,6 +50,7 @@ import { waitFor } from '../../lib/wait-for.ts';
 import { createControlPlane } from '../../speed/control-plane.ts';
 import { loadJobsConfig, speedJobName } from '../../speed/jobs.ts';
 import { benchModel, ensureBenchModel } from './bench-model.ts';
+import { cpuCheckMs } from './cpu-check.ts';
 import { maxUserId } from './dataset-users.ts';
 import { createRandomRatings } from './random-rating.ts';
 import { createProbeCycle, probePool, type StepOutcome, sustained } from './freshness-plan.ts';
@@ -400,6 +401,8 @@ const quiet = await waitFor(
   { delayMs: 2000, maxWaitMs: 20 * 60_000, description: "Cassandra's compactions to finish before the run" },
 );
 log(`Cassandra compacting nothing (waited ${((quiet - benchStarted) / 1000).toFixed(0)} s since the job came up)`);
+const cpuCheck = cpuCheckMs();
+log(`CPU check: ${cpuCheck.toFixed(0)} ms for the fixed workload of tools/bench/cpu-check.ts (lower is faster)`);
 
 const warmupRate = Math.min(500, ladder[0]!);
 log(
@@ -436,7 +439,7 @@ const header =
   `Background ratings for users Zipf-drawn (s = ${zipfS}) over ${users.toLocaleString('en-US')} users, from a process of its own; every event recomputes its user ` +
   `(fold-in over the whole history, top-${100} of ${movies.length.toLocaleString('en-US')} movies). Probes: ${probeRate}/s on a fixed schedule (latency from the scheduled time) ` +
   `to ${pool.ids.length.toLocaleString('en-US')} users the background never rates, rows polled every 20–200 ms; first ${COUNT_FROM_MS / 1000} s of each ${seconds} s step not counted. ` +
-  `Speed job: parallelism ${jobs.parallelism}, coalesce ${jobs.speed.coalesceMs} ms, network buffer timeout ${jobs.bufferTimeoutMs} ms, fresh state; Cassandra compacting nothing at the start; Kafka, Cassandra, Flink, the load generator and this prober share the machine's cores${nice !== 0 ? ` (the prober and the load generator at nice ${nice}, ahead of the engines)` : ''}.`;
+  `Speed job: parallelism ${jobs.parallelism}, coalesce ${jobs.speed.coalesceMs} ms, network buffer timeout ${jobs.bufferTimeoutMs} ms, fresh state; Cassandra compacting nothing at the start; Kafka, Cassandra, Flink, the load generator and this prober share the machine's cores${nice !== 0 ? ` (the prober and the load generator at nice ${nice}, ahead of the engines)` : ''}. CPU check before the steps: ${cpuCheck.toFixed(0)} ms (tools/bench/cpu-check.ts; lower is faster).`;
 const summary =
   `${header}\n\n` +
   `First sight (the warm-up at ${warmupRate} ev/s: each pool user's first rating, history read from Cassandra): ` +
@@ -450,6 +453,10 @@ const stamp = new Date().toISOString().replace(/[:.]/g, '');
 fs.writeFileSync(path.join(outDir, `freshness-${stamp}.md`), summary);
 fs.writeFileSync(
   path.join(outDir, `freshness-${stamp}.json`),
-  JSON.stringify({ header, dataset: dataset.name, nice, users, probePool: pool.ids.length, probeRate, zipfS, warmup, steps, sustained: best }, null, 2),
+  JSON.stringify(
+    { header, dataset: dataset.name, cpuCheckMs: cpuCheck, nice, users, probePool: pool.ids.length, probeRate, zipfS, warmup, steps, sustained: best },
+    null,
+    2,
+  ),
 );
 process.exit(0);

@@ -91,6 +91,12 @@ const envSchema = z.object({
   CASSANDRA_STORAGE_PORT: port.default(7000),
   CASSANDRA_JMX_PORT: port.default(7199),
   CASSANDRA_HEAP_MB: megabytes.default(1024),
+  /**
+   * the kernel's timer slack for Cassandra's threads, µs (Linux): its shared executor's idle
+   * workers sleep 10 µs at a time, and on two cores those wake-ups cost more CPU than the
+   * requests (docs/benchmarks.md, 2026-12-03 evening); 0: the kernel's default (50)
+   */
+  CASSANDRA_TIMER_SLACK_US: z.coerce.number().int().min(0).max(100_000).default(1000),
 
   HDFS_URL: z.url().default('hdfs://127.0.0.1:9000'),
   WEBHDFS_URL: z.url().default('http://127.0.0.1:9870'),
@@ -363,6 +369,7 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
       storagePort: e.CASSANDRA_STORAGE_PORT,
       jmxPort: e.CASSANDRA_JMX_PORT,
       heapMb: e.CASSANDRA_HEAP_MB,
+      timerSlackUs: e.CASSANDRA_TIMER_SLACK_US,
     }),
     hdfs: Object.freeze({
       url: e.HDFS_URL,

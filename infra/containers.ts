@@ -20,7 +20,7 @@ import { StackError } from '../lib/errors.ts';
 import type { StackConfig } from './config.ts';
 import type { EngineName } from './engines/engine.ts';
 import { installKey } from './install.ts';
-import { javaArgv, logFileOf, runLogged, type ProcessSpec, type Started } from './process.ts';
+import { javaArgv, logFileOf, runLogged, withTimerSlack, type ProcessSpec, type Started } from './process.ts';
 
 // the reaper (Ryuk) removes what a test process made when that process exits: the stack outlives
 // the `up` that starts it, and the reaper's image cannot be pulled where no registry is reachable
@@ -197,7 +197,9 @@ export async function startContainer(spec: ProcessSpec, { config, engine, cwd }:
   const started = await stackContainer(c, new AddressedContainer(engineImage(c, engine), networkName(c), address), { process: spec.name, env: spec.env })
     .withName(containerName(c, spec.name))
     .withWorkingDir(cwd)
-    .withCommand(['sh', '-c', 'exec "$@" >> "$0" 2>&1', logFile, 'java', ...javaArgv(spec, c.stackDir).map((a) => inImage(c, a))])
+    .withCommand(
+      withTimerSlack(['sh', '-c', 'exec "$@" >> "$0" 2>&1', logFile, 'java', ...javaArgv(spec, c.stackDir).map((a) => inImage(c, a))], spec.timerSlackUs),
+    )
     .start();
   const { pid, wait } = await processOf(client, started.getId());
   return { pid, exited: wait, logFile };

@@ -30,6 +30,8 @@ export interface ProcessSpec {
   /** ports the process will listen on; checked before start */
   ports: { host: string; port: number }[];
   env?: Record<string, string>;
+  /** the kernel's timer slack for every thread of the process, in µs (Linux); unset: the kernel's 50 */
+  timerSlackUs?: number;
 }
 
 export interface RunningProcess {
@@ -150,6 +152,18 @@ export function javaArgv(spec: ProcessSpec, stackDir: string): string[] {
   return [STACK_MARK + stackDir, PROCESS_MARK + spec.name, ...spec.jvmOptions, '-cp', spec.classpath.join(':'), spec.mainClass, ...spec.args];
 }
 
+/**
+ * `command` started by a shell that first sets its own timer slack (how late the kernel may end a
+ * timed sleep), which every thread of the exec'd process inherits. A pool that polls for work
+ * with sleeps of microseconds (Cassandra's shared executor) then wakes at most once per slack
+ * instead of tens of thousands of times a second. Where /proc/self/timerslack_ns is missing
+ * (not Linux) the command starts as it would without.
+ */
+export function withTimerSlack(command: string[], slackUs: number | undefined): string[] {
+  if (!slackUs) return command;
+  return ['/bin/sh', '-c', `echo ${Math.round(slackUs * 1000)} 2>/dev/null > /proc/self/timerslack_ns; exec "$0" "$@"`, ...command];
+}
+
 /** Starts a detached JVM whose output goes to `<logs>/<name>.log`. */
 export async function startProcess(
   spec: ProcessSpec,
@@ -171,8 +185,8 @@ export async function startProcess(
   fs.mkdirSync(cwd, { recursive: true });
   const fd = fs.openSync(logFile, 'a');
   fs.writeSync(fd, `\n==== ${new Date().toISOString()} starting ${spec.name} ====\n`);
-  const argv = javaArgv(spec, stackDir);
-  const child = spawn(java.bin, argv, {
+  const [bin, ...argv] = withTimerSlack([java.bin, ...javaArgv(spec, stackDir)], spec.timerSlackUs);
+  const child = spawn(bin!, argv, {
     cwd,
     detached: true,
     stdio: ['ignore', fd, fd],

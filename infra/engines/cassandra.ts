@@ -139,6 +139,7 @@ export const cassandraEngine: Engine = {
       name: node.name,
       mainClass: 'org.apache.cassandra.service.CassandraDaemon',
       classpath: [ctx.confDir, libClasspath(ctx.libDir)],
+      timerSlackUs: c.timerSlackUs,
       jvmOptions: [
         `-javaagent:${jamm}`,
         `-Xms${c.heapMb}m`,

@@ -19,7 +19,7 @@ describe('bench > freshness plan', () => {
   it('never gives the background a probe user, skewed or uniform', () => {
     const pool = probePool(1000, 100);
     for (const s of [1, 0]) {
-      const pick = createBackgroundPicker({ users: 1000, s, seed: 3, isProbe: pool.has });
+      const pick = createBackgroundPicker({ users: 1000, s, seed: 3, rankSeed: 1, isProbe: pool.has });
       const seen = new Set<number>();
       for (let i = 0; i < 5_000; i++) {
         const id = pick();
@@ -30,6 +30,29 @@ describe('bench > freshness plan', () => {
       }
       expect(seen.size).toBeGreaterThan(s === 0 ? 850 : 400);
     }
+  });
+
+  it("keeps the same users busy from step to step: the ranks are the run's, the draws the step's", () => {
+    const pool = probePool(200_948, 1000);
+    const busiest = (seed: number, rankSeed: number) => {
+      const pick = createBackgroundPicker({ users: 200_948, s: 1, seed, rankSeed, isProbe: pool.has });
+      const counts = new Map<number, number>();
+      for (let i = 0; i < 20_000; i++) {
+        const id = pick();
+        counts.set(id, (counts.get(id) ?? 0) + 1);
+      }
+      return new Set(
+        [...counts]
+          .sort((a, b) => b[1] - a[1])
+          .slice(0, 10)
+          .map(([id]) => id),
+      );
+    };
+    const step1 = busiest(1001, 1);
+    const step2 = busiest(2001, 1);
+    const otherRun = busiest(1001, 2);
+    expect([...step1].filter((id) => step2.has(id)).length).toBeGreaterThanOrEqual(8);
+    expect([...step1].filter((id) => otherRun.has(id)).length).toBeLessThanOrEqual(1);
   });
 
   it('probes every pool user once as a first sight, then cycles, skipping users with a probe outstanding', () => {

@@ -16,11 +16,27 @@ export function probePool(users: number, size: number): { ids: number[]; has(use
   return { ids, has: (userId) => userId % stride === 0 && userId <= last };
 }
 
-/** Background users: Zipf-drawn (s; 0 is uniform) over 1..users as the API bench draws them, never a probe user. */
-export function createBackgroundPicker({ users, s, seed, isProbe }: { users: number; s: number; seed: number; isProbe: (id: number) => boolean }) {
+/**
+ * Background users: Zipf-drawn (s; 0 is uniform) over 1..users as the API bench draws them, never a
+ * probe user. `rankSeed` says which users are busy (the run's, the same in every step), `seed`
+ * the draws (the step's).
+ */
+export function createBackgroundPicker({
+  users,
+  s,
+  seed,
+  rankSeed,
+  isProbe,
+}: {
+  users: number;
+  s: number;
+  seed: number;
+  rankSeed: number;
+  isProbe: (id: number) => boolean;
+}) {
   const pick =
     s > 0
-      ? createUserPicker({ users, unknownShare: 0, s, seed })
+      ? createUserPicker({ users, unknownShare: 0, s, seed, rankSeed })
       : (
           (random) => () =>
             1 + Math.floor(random() * users)

@@ -5,7 +5,8 @@
  * of ratings read from Cassandra on a user's first sight).
  *
  * - Background: a process of its own (rating-load.ts) produces ratings open loop at each rate, for
- *   users Zipf-drawn (s = 1; --zipf 0 is uniform) over all the dataset's users.
+ *   users Zipf-drawn (s = 1; --zipf 0 is uniform) over all the dataset's users; the same users are
+ *   busy in every step (the ranks are the run's, the draws the step's), as in a stream.
  * - Probes: open loop, --probe-rate per second (50) on a fixed schedule, each a rating for a user
  *   of a pool the background never rates (--probe-users, 1,000 spread over the ids, at most a
  *   fifth of the users), so the row a probe waits for is computed from the probe. The warm-up rates
@@ -238,6 +239,7 @@ async function runStep(index: number, name: string, rate: number, durationS: num
     probePoolSize: pool.ids.length,
     zipfS,
     seed: seed + 1000 * (index + 1),
+    rankSeed: seed,
     movies,
     rate,
     seconds: durationS,

@@ -23,7 +23,10 @@ export interface RatingLoadPlan {
   /** the probe pool the background must leave alone (probePool's arguments) */
   probePoolSize: number;
   zipfS: number;
+  /** the step's draws */
   seed: number;
+  /** which users are busy: the run's, so that every step finds the same users busy */
+  rankSeed: number;
   movies: number[];
   rate: number;
   seconds: number;
@@ -34,7 +37,7 @@ const emit = (event: unknown) => process.stdout.write(`${JSON.stringify(event)}\
 const stack = loadConfig(process.env);
 const sink = createRatingSink('platformatic', { kafka: stack.kafka, topic: plan.topic, clientId: 'moviereco-bench-freshness-load' });
 const pool = probePool(plan.users, plan.probePoolSize);
-const pickUser = createBackgroundPicker({ users: plan.users, s: plan.zipfS, seed: plan.seed, isProbe: pool.has });
+const pickUser = createBackgroundPicker({ users: plan.users, s: plan.zipfS, seed: plan.seed, rankSeed: plan.rankSeed, isProbe: pool.has });
 const record = createRandomRatings({ movies: plan.movies, seed: plan.seed + 1, source: 'GENERATOR' });
 
 // connected before the step starts: one event for a background user, acknowledged

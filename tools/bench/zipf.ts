@@ -41,15 +41,30 @@ export function createZipf({ n, s = 1, random }: { n: number; s?: number; random
 /**
  * User ids 1..users (MovieLens ids are dense) with a Zipf skew over a seeded shuffle of them (so
  * the busy users are spread over the ids, not the lowest ones), and `unknownShare` of the draws a
- * user above the known ids, uniformly among a million.
+ * user above the known ids, uniformly among a million. `rankSeed` seeds the shuffle apart from the
+ * draws (by default one seed does both): pickers with the same `rankSeed` and other seeds find the
+ * same users busy, as a stream's successive minutes do.
  */
-export function createUserPicker({ users, unknownShare = 0.2, s = 1, seed = 1 }: { users: number; unknownShare?: number; s?: number; seed?: number }) {
+export function createUserPicker({
+  users,
+  unknownShare = 0.2,
+  s = 1,
+  seed = 1,
+  rankSeed,
+}: {
+  users: number;
+  unknownShare?: number;
+  s?: number;
+  seed?: number;
+  rankSeed?: number;
+}) {
   const random = createRandom(seed);
+  const shuffle = rankSeed === undefined ? random : createRandom(rankSeed);
   const zipf = createZipf({ n: users, s, random });
   const ids = new Int32Array(users);
   for (let i = 0; i < users; i++) ids[i] = i + 1;
   for (let i = users - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
+    const j = Math.floor(shuffle() * (i + 1));
     const t = ids[i]!;
     ids[i] = ids[j]!;
     ids[j] = t;

@@ -280,6 +280,13 @@ export function createControlPlane({
       return valid === undefined || written === undefined ? undefined : { valid, written, at: Date.now() };
     },
 
+    /** Users the speed job has seeded (a first sight: history read from Cassandra) since it started, summed over subtasks. */
+    async usersSeeded(jid: string): Promise<number | undefined> {
+      const { vertices } = await flink.job(jid);
+      const foldIn = vertices.find((v) => /\bfold-in\b/.test(v.name));
+      return foldIn ? flink.vertexMetric(jid, foldIn.id, 'fold-in.usersSeeded') : undefined;
+    },
+
     /** The declared jobs: state, uptime, checkpoints, and drift from the declaration. */
     async status(): Promise<JobStatus[]> {
       const observed = await observe();

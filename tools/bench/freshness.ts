@@ -17,7 +17,8 @@
  *   most that much observation delay).
  * - Baseline in the same run: Kafka's own round trip, a plain consumer of the topic seeing each probe.
  * - Cost per step, while its load runs: the cores each local engine used (/proc; none on an
- *   external stack) and the requests Cassandra served per background rating (system_views).
+ *   external stack), the requests Cassandra served per background rating (system_views) and the
+ *   users the job seeded per second (first sights: each a history read; the job's usersSeeded).
  * - Ladder: --seconds per rate (45, the first 5 not counted: 2,000 probes at 50/s); a rate is
  *   sustained when the load generator kept it, no probe was lost (30 s timeout), p99 is under
  *   --p99-limit (1,000 ms), and so is the backlog the step left: as its load stops, ratings go to 16
@@ -153,6 +154,17 @@ await ensureTopics(kafka, [
 const plane = createControlPlane({ platform: platformOf(stack), jobs, log });
 await plane.cancel(speedJobName(jobs)).catch(() => undefined);
 await plane.deploy({ only: ['speed-recommender'], fresh: true });
+const speedJid = (await plane.status()).find((j) => j.name === speedJobName(jobs))?.jid;
+/**
+ * Users the job has seeded so far, and when (NaN when Flink does not say). Flink's REST answers from
+ * a store it refreshes after the call, at most every second: so ask, wait, and ask again.
+ */
+const usersSeeded = async () => {
+  const ask = async () => (speedJid ? ((await plane.usersSeeded(speedJid).catch(() => undefined)) ?? Number.NaN) : Number.NaN);
+  await ask();
+  await new Promise((r) => setTimeout(r, 1500));
+  return { at: performance.now(), count: await ask() };
+};
 
 // the job is up and has its model once a rating for a background user comes out as a speed row
 {
@@ -199,6 +211,7 @@ interface Probe {
 
 /** A quantile of a step's samples (within the histogram's 1%, never below), NaN with none: a step without probes is not sustained. */
 const percentile = (h: LatencyHistogram, p: number) => (h.count ? h.percentile(p) : Number.NaN);
+const fmt = (n: number) => (Number.isFinite(n) ? n.toFixed(0) : '-');
 
 /** ratings sent as a step's load stops: the backlog has drained when every one of them is served (16 users cover 4 partitions with 96% odds) */
 const MARKERS = 16;
@@ -223,6 +236,8 @@ interface Step extends StepOutcome {
   engines: Record<string, number>;
   /** requests Cassandra's native transport completed while the load ran, per background rating sent (the job's writes and history reads, and this prober's polls) */
   cassandraRequestsPerRating: number;
+  /** users the job seeded while the load ran (a first sight: the history read from Cassandra), per second */
+  seededPerSecond: number;
 }
 
 /** requests Cassandra's native transport has completed since it started */
@@ -259,6 +274,7 @@ async function runStep(index: number, name: string, rate: number, durationS: num
   const started = performance.now();
   const enginesBefore = sampleEach(listStackProcesses(stack.stackDir));
   const requestsBefore = await cassandraRequests();
+  const seededBefore = usersSeeded();
   floor.reset();
   const latencies = createLatencyHistogram();
   const firstSightLatencies = createLatencyHistogram();
@@ -332,6 +348,8 @@ async function runStep(index: number, name: string, rate: number, durationS: num
   }
   const engines = coresEach(enginesBefore, sampleEach(listStackProcesses(stack.stackDir)), ticksPerSecond);
   const requests = (await cassandraRequests()) - requestsBefore;
+  // asked now, awaited after the backlog is timed (the asking takes 1.5 s)
+  const seededAfter = usersSeeded();
   // the backlog left: markers to users with no probe outstanding, sent as the load stopped; the
   // time until all are served (a round with one lost or none sent is infinite)
   stop = true;
@@ -358,6 +376,8 @@ async function runStep(index: number, name: string, rate: number, durationS: num
   }
   fs.rmSync(planFile, { force: true });
   probeScheduled.clear();
+  const [seededFrom, seededTo] = [await seededBefore, await seededAfter];
+  const seededPerSecond = (seededTo.count - seededFrom.count) / ((seededTo.at - seededFrom.at) / 1000);
   const step: Step = {
     name,
     rate,
@@ -377,6 +397,7 @@ async function runStep(index: number, name: string, rate: number, durationS: num
     ok: false,
     engines,
     cassandraRequestsPerRating: requests / Math.max(1, result.sent),
+    seededPerSecond,
     ...(firstSightLatencies.count
       ? { firstSight: { probes: firstSightLatencies.count, p50: percentile(firstSightLatencies, 0.5), p99: percentile(firstSightLatencies, 0.99) } }
       : {}),
@@ -387,7 +408,7 @@ async function runStep(index: number, name: string, rate: number, durationS: num
       `lost ${step.lost}, Kafka p99 ${step.floorP99.toFixed(0)} ms, backlog left ${step.drainMs.toFixed(0)} ms${step.ok ? ', sustained' : ''}; ` +
       `cores: ${Object.entries(engines)
         .map(([name, c]) => `${name} ${c.toFixed(2)}`)
-        .join(', ')}; Cassandra ${step.cassandraRequestsPerRating.toFixed(2)} requests per rating`,
+        .join(', ')}; Cassandra ${step.cassandraRequestsPerRating.toFixed(2)} requests per rating; ${fmt(seededPerSecond)} users seeded per second`,
   );
   return step;
 }
@@ -425,15 +446,14 @@ await plane.cancel(speedJobName(jobs)).catch(() => undefined);
 await cql.shutdown();
 
 const best = steps.filter((s) => s.ok).reduce((m, s) => Math.max(m, s.rate), 0);
-const fmt = (n: number) => (Number.isFinite(n) ? n.toFixed(0) : '-');
 const cores = (s: Step, engine: string) => s.engines[engine]?.toFixed(2) ?? '-';
 const head = [
-  '| background ev/s | sent ev/s | probes | p50 ms | p90 ms | p99 ms | max ms | lost | Kafka round trip p50 / p99 ms | p99 / Kafka p99 | backlog left (ms) | sustained | cores: Cassandra / TaskManager / Kafka | Cassandra requests per rating |',
-  '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---:|---:|',
+  '| background ev/s | sent ev/s | probes | p50 ms | p90 ms | p99 ms | max ms | lost | Kafka round trip p50 / p99 ms | p99 / Kafka p99 | backlog left (ms) | sustained | cores: Cassandra / TaskManager / Kafka | Cassandra requests per rating | users seeded per s |',
+  '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---:|---:|---:|',
 ];
 const rows = steps.map(
   (s) =>
-    `| ${s.rate.toLocaleString('en-US')} | ${s.achieved.toLocaleString('en-US', { maximumFractionDigits: 0 })} | ${s.probes.toLocaleString('en-US')} | ${fmt(s.p50)} | ${fmt(s.p90)} | **${fmt(s.p99)}** | ${fmt(s.max)} | ${s.lost} | ${fmt(s.floorP50)} / ${fmt(s.floorP99)} | ${(s.p99 / s.floorP99).toFixed(1)}× | ${fmt(s.drainMs)} | ${s.ok ? 'yes' : 'no'} | ${cores(s, 'cassandra')} / ${cores(s, 'flink-taskmanager')} / ${cores(s, 'kafka')} | ${s.cassandraRequestsPerRating.toFixed(2)} |`,
+    `| ${s.rate.toLocaleString('en-US')} | ${s.achieved.toLocaleString('en-US', { maximumFractionDigits: 0 })} | ${s.probes.toLocaleString('en-US')} | ${fmt(s.p50)} | ${fmt(s.p90)} | **${fmt(s.p99)}** | ${fmt(s.max)} | ${s.lost} | ${fmt(s.floorP50)} / ${fmt(s.floorP99)} | ${(s.p99 / s.floorP99).toFixed(1)}× | ${fmt(s.drainMs)} | ${s.ok ? 'yes' : 'no'} | ${cores(s, 'cassandra')} / ${cores(s, 'flink-taskmanager')} / ${cores(s, 'kafka')} | ${s.cassandraRequestsPerRating.toFixed(2)} | ${fmt(s.seededPerSecond)} |`,
 );
 const first = warmup.firstSight;
 const header =

@@ -74,8 +74,11 @@ const schema = z.object({
   /** ratings posted through this process, remembered to exclude them until the rows account for them: users at most, and for how long */
   API_RECENT_RATINGS_USERS: z.coerce.number().int().min(1).default(100_000),
   API_RECENT_RATINGS_TTL_MS: z.coerce.number().int().min(1000).default(600_000),
-  /** speed rows held in memory, kept valid by the ratings topic (speed-view.ts): users at most (0: off, every request reads its speed row) */
-  API_SPEED_VIEW_USERS: z.coerce.number().int().min(0).default(100_000),
+  /**
+   * speed rows held in memory, kept valid by the ratings topic (speed-view.ts): users at most (0: off, every request reads its speed row).
+   * About 3 KB of RSS each: at 32M, 100,000 took the API past 1 GiB, 50,000 kept it at 864–920 MiB (docs/benchmarks.md, 2026-12-04)
+   */
+  API_SPEED_VIEW_USERS: z.coerce.number().int().min(0).default(50_000),
   /** how often the speed view's index of speed rows is rebuilt, and without one how long a held row is served without a read (bounds what no rating signals: a model switch's re-folds) */
   API_SPEED_VIEW_TTL_MS: z.coerce.number().int().min(100).default(30_000),
   /** after a rating of a user is seen, how long nothing read for that user is held (the speed layer's write comes first) */

@@ -38,6 +38,8 @@ const schema = z.object({
   ...ratingRuleSettings,
   SPEED_COALESCE_MS: z.coerce.number().int().min(0).default(50),
   SPEED_TOP_N: z.coerce.number().int().min(10).max(1000).default(100),
+  /** the speed job's Cassandra writes outstanding per parallel instance; a full window stalls the fold-in */
+  SPEED_WRITES_IN_FLIGHT: z.coerce.number().int().min(1).max(4096).default(64),
   SPEED_STATE_TTL_HOURS: z.coerce.number().int().min(0).default(24),
   ARCHIVE_ROLL_MS: z.coerce.number().int().min(1000).default(60_000),
   ...archiveSettings,
@@ -71,7 +73,13 @@ export function loadJobsConfig(env: Record<string, string | undefined> = process
     cassandraDeadlineMs: e.JOBS_CASSANDRA_DEADLINE_MS,
     maxFutureSkewMs: e.RATINGS_MAX_FUTURE_SKEW_MS,
     startingOffsets: e.JOBS_STARTING_OFFSETS,
-    speed: { coalesceMs: e.SPEED_COALESCE_MS, topN: e.SPEED_TOP_N, stateTtlHours: e.SPEED_STATE_TTL_HOURS, modelName: e.BATCH_MODEL_NAME },
+    speed: {
+      coalesceMs: e.SPEED_COALESCE_MS,
+      topN: e.SPEED_TOP_N,
+      writesInFlight: e.SPEED_WRITES_IN_FLIGHT,
+      stateTtlHours: e.SPEED_STATE_TTL_HOURS,
+      modelName: e.BATCH_MODEL_NAME,
+    },
     archive: { rollMs: e.ARCHIVE_ROLL_MS, path: e.ARCHIVE_PATH },
     trending: { windowMinutes: e.TRENDING_WINDOW_MINUTES, slideMinutes: e.TRENDING_SLIDE_MINUTES },
     onlineEval: { windowMinutes: e.ONLINE_EVAL_WINDOW_MINUTES, slideMinutes: e.ONLINE_EVAL_SLIDE_MINUTES },
@@ -120,6 +128,7 @@ export function jobDeclarations(stack: Endpoints, jobs: JobsConfig = loadJobsCon
       'model.name': jobs.speed.modelName,
       'coalesce.ms': String(jobs.speed.coalesceMs),
       'top.n': String(jobs.speed.topN),
+      'max.in.flight': String(jobs.speed.writesInFlight),
       'state.ttl.hours': String(jobs.speed.stateTtlHours),
     }),
     spec('archive', 'moviereco.flink.archive.ArchiveJob', {

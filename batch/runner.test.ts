@@ -1,22 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Endpoints } from '../lib/platform.ts';
+import { testEndpoints as endpoints } from '../lib/test-endpoints.ts';
 import { loadBatchConfig } from './config.ts';
 import { jobArgs, jobConf, newVersion, servedParams, superviseRun } from './runner.ts';
-
-const endpoints: Endpoints = {
-  kafka: { brokers: ['127.0.0.1:9092'], security: { protocol: 'PLAINTEXT', mechanism: 'SCRAM-SHA-256', username: 'moviereco' } },
-  cassandra: {
-    contactPoints: ['127.0.0.1:9042'],
-    datacenter: 'datacenter1',
-    keyspace: 'moviereco',
-    replication: "{'class': 'SimpleStrategy', 'replication_factor': 1}",
-  },
-  hdfs: { url: 'hdfs://127.0.0.1:9000', webUrl: 'http://127.0.0.1:9870', user: 'moviereco' },
-  flink: { restUrl: 'http://127.0.0.1:8081', checkpointsDir: 'file:///tmp/checkpoints' },
-  dirs: { run: '/tmp/run', logs: '/tmp/logs' },
-};
 
 describe('batch > job arguments', () => {
   it('passes every setting to the Spark job as --flag value pairs', () => {

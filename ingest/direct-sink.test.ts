@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { heldAlready, type Sealed, takeAnswers } from './direct-sink.ts';
+import { aheadOfFirstBatch, heldAlready, type Sealed, takeAnswers } from './direct-sink.ts';
 
 describe('direct sink > a batch refused as out of order', () => {
   it('is in the log already when every earlier batch of its partition is acknowledged (the broker takes batches only in order)', () => {
@@ -14,6 +14,31 @@ describe('direct sink > a batch refused as out of order', () => {
   it('is waiting for an earlier batch when one before it is not acknowledged', () => {
     expect(heldAlready(200, 99)).toBe(false);
     expect(heldAlready(100, -1)).toBe(false);
+  });
+});
+
+describe("direct sink > a send behind a partition's first batch", () => {
+  const batch = (first: number, last: number): Sealed => ({ batch: Buffer.alloc(0), first, last });
+
+  it('waits while that first batch is not acknowledged (the broker would take a later one as the first)', () => {
+    // partition 3's first batch (0-276) is out; the next send carries 277-323
+    expect(aheadOfFirstBatch(new Map([[3, batch(277, 323)]]), [-1, -1, -1, -1])).toBe(true);
+    expect(
+      aheadOfFirstBatch(
+        new Map([
+          [0, batch(0, 9)],
+          [3, batch(277, 323)],
+        ]),
+        [99, -1, -1, -1],
+      ),
+    ).toBe(true);
+  });
+
+  it('goes at once with a first batch, or once each partition it writes has one acknowledged', () => {
+    expect(aheadOfFirstBatch(new Map([[3, batch(0, 276)]]), [-1, -1, -1, -1])).toBe(false);
+    expect(aheadOfFirstBatch(new Map([[3, batch(277, 323)]]), [-1, -1, -1, 276])).toBe(false);
+    // another partition's first batch still out does not hold this one
+    expect(aheadOfFirstBatch(new Map([[3, batch(600, 700)]]), [-1, -1, -1, 276])).toBe(false);
   });
 });
 

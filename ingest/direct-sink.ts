@@ -12,6 +12,10 @@
  *
  * Once any send has failed, sends go out one after another, in the order they were sealed, until
  * the failing ones are through: a retry, and a new send, wait until every earlier send is settled.
+ * So does a send while a partition it writes to has no batch acknowledged yet ({@link
+ * aheadOfFirstBatch}): before that, a first batch that fails is found out too late for the sends
+ * already in flight behind it (a drill lost 277 events so, the first batch of a partition of a
+ * topic made 0.3 s earlier).
  * Two reasons. A broker that knows nothing of the producer on a partition (a batch in flight was
  * its first there when the broker restarted) takes any sequence, so a later batch sent first would
  * be taken and the earlier one refused for good. And the broker recognises a retried batch as a
@@ -72,6 +76,17 @@ class PartitionError extends PipelineError {}
  */
 export function heldAlready(firstSequence: number, ackedThrough: number): boolean {
   return firstSequence <= ackedThrough + 1;
+}
+
+/**
+ * Whether a batch in `sealed` would reach a partition on which nothing is acknowledged yet without
+ * being that partition's first batch: the broker takes any first sequence from a producer it
+ * knows nothing of there, so if the first batch failed and this one went past it, this one would
+ * be taken and the first refused for good. Such a send waits for every earlier send.
+ */
+export function aheadOfFirstBatch(sealed: ReadonlyMap<number, Sealed>, ackedThrough: readonly number[]): boolean {
+  for (const [partition, { first }] of sealed) if (first > 0 && ackedThrough[partition]! < 0) return true;
+  return false;
 }
 
 /**
@@ -205,8 +220,8 @@ export function createDirectSink({ kafka: endpoint, topic, clientId = 'moviereco
     try {
       await retry(
         async (bail, attempt) => {
-          // in order while anything fails (see the top of this file)
-          if (attempt > 0 || failing > 0) await earlier;
+          // in order while anything fails, and until each partition's first batch is taken (see the top of this file)
+          if (attempt > 0 || failing > 0 || aheadOfFirstBatch(pending, ackedThrough)) await earlier;
           if (stopped) bail(stopped);
           const meta = metadata ?? (await refreshMetadata());
           const byLeader = new Map<number, Map<number, Buffer>>();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createBackgroundPicker, createProbeCycle, probePool, sustained } from './freshness-plan.ts';
+import { createBackgroundPicker, createProbeCycle, probePool, sustained, usersToReset } from './freshness-plan.ts';
 
 describe('bench > freshness plan', () => {
   it('spreads the probe pool evenly over the users and knows its members', () => {
@@ -53,6 +53,24 @@ describe('bench > freshness plan', () => {
     const otherRun = busiest(1001, 2);
     expect([...step1].filter((id) => step2.has(id)).length).toBeGreaterThanOrEqual(8);
     expect([...step1].filter((id) => otherRun.has(id)).length).toBeLessThanOrEqual(1);
+  });
+
+  it('resets the histories of the probe pool and of the users the background rates most', () => {
+    const pool = probePool(200_948, 1000);
+    const reset = usersToReset({ users: 200_948, s: 1, rankSeed: 1, busiest: 2000, pool: pool.ids });
+    const pick = createBackgroundPicker({ users: 200_948, s: 1, seed: 1001, rankSeed: 1, isProbe: pool.has });
+    let covered = 0;
+    const draws = 50_000;
+    for (let i = 0; i < draws; i++) if (reset.has(pick())) covered++;
+    // the top 2,000 of 200,948 ranks draw H(2000) / H(200,948) ≈ 64% of the ratings (s = 1)
+    expect(covered / draws).toBeGreaterThan(0.6);
+    expect(covered / draws).toBeLessThan(0.68);
+    for (const id of pool.ids) expect(reset.has(id)).toBe(true);
+    expect(reset.size).toBeLessThanOrEqual(3000);
+    // another run's ranks are other users; a uniform background has no busiest users
+    const other = usersToReset({ users: 200_948, s: 1, rankSeed: 2, busiest: 2000, pool: [] });
+    expect([...other].filter((id) => reset.has(id)).length).toBeLessThan(100);
+    expect(usersToReset({ users: 200_948, s: 0, rankSeed: 1, busiest: 2000, pool: pool.ids }).size).toBe(1000);
   });
 
   it('probes every pool user once as a first sight, then cycles, skipping users with a probe outstanding', () => {

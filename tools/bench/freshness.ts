@@ -26,9 +26,11 @@
  *   The ladder stops after the first rate that is not sustained (--keep-going runs them all).
  *
  * The speed job runs fresh (no state) on topics of its own, and the warm-up waits until Cassandra
- * compacts nothing (what earlier runs wrote). ml-latest-small runs in bench_speed (its
- * users' Cassandra histories reset to the dataset's first); another dataset in the keyspace and
- * model that bench:api trains (bench-model.ts), whose histories keep the ratings each run adds.
+ * compacts nothing (what earlier runs wrote). ml-latest-small runs in bench_speed; another dataset
+ * in the keyspace and model that bench:api trains (bench-model.ts). Each run first puts the
+ * Cassandra histories of the users it rates most back to the dataset's (reset-histories.ts: every
+ * user of ml-latest-small; else the probe pool and the background's --reset-busiest top ranks,
+ * 2,000), so that the ratings earlier runs added do not make a run's fold-ins heavier.
  * Prints a table and writes bench-results/freshness-<time>.{md,json}.
  *
  *   npm run bench:freshness [-- --dataset ml-latest-small --ladder 500,1000,2000,3000,4000,6000]
@@ -55,7 +57,8 @@ import { benchModel, ensureBenchModel } from './bench-model.ts';
 import { cpuCheckMs } from './cpu-check.ts';
 import { maxUserId } from './dataset-users.ts';
 import { createRandomRatings } from './random-rating.ts';
-import { createProbeCycle, probePool, type StepOutcome, sustained } from './freshness-plan.ts';
+import { createProbeCycle, probePool, type StepOutcome, sustained, usersToReset } from './freshness-plan.ts';
+import { resetHistories } from './reset-histories.ts';
 import { clockTicksPerSecond, coresEach, sampleEach } from './proc-stats.ts';
 import type { RatingLoadPlan } from './rating-load.ts';
 import { dueAt, dueBy } from './schedule.ts';
@@ -72,6 +75,7 @@ const { values } = parseArgs({
     'probe-rate': { type: 'string', default: '50' },
     'probe-users': { type: 'string', default: '1000' },
     zipf: { type: 'string', default: '1' },
+    'reset-busiest': { type: 'string', default: '2000' },
     seed: { type: 'string', default: '1' },
     'p99-limit': { type: 'string', default: '1000' },
     'keep-going': { type: 'boolean', default: false },
@@ -85,8 +89,8 @@ const probeRate = Number(values['probe-rate']);
 const zipfS = Number(values.zipf);
 const seed = Number(values.seed);
 const p99Limit = Number(values['p99-limit']);
-if (ladder.some((r) => !(r > 0)) || !(seconds > 5) || !(warmupSeconds > 0) || !(probeRate > 0) || !(zipfS >= 0))
-  throw new Error('--ladder rates and --probe-rate must be positive, --seconds over 5, --warmup positive, --zipf 0 or more');
+if (ladder.some((r) => !(r > 0)) || !(seconds > 5) || !(warmupSeconds > 0) || !(probeRate > 0) || !(zipfS >= 0) || !(Number(values['reset-busiest']) >= 0))
+  throw new Error('--ladder rates and --probe-rate must be positive, --seconds over 5, --warmup positive, --zipf and --reset-busiest 0 or more');
 const nice = parseNice(values.nice);
 // --nice: this process's session (the probes, their polls, Kafka's own round trip and the load
 // generator) ahead of the engines; they stand for clients on machines of their own, so that their
@@ -126,25 +130,15 @@ const cql = cassandraClient(stack, stack.cassandra.keyspace);
 // probes (and the first rating) rate a movie 4 of 5, drawn from the catalogue
 const probeRating = createRandomRatings({ movies, seed, source: 'GENERATOR' });
 
-if (small) {
-  // ml-latest-small: every run starts from the dataset's histories (earlier runs added to them)
-  const rows = fs
-    .readFileSync(path.join(dataset.dir, 'ratings.csv'), 'utf8')
-    .split('\n')
-    .slice(1)
-    .filter(Boolean)
-    .map((l) => l.split(',').map(Number));
-  for (let user = 1; user <= users; user++) await cql.execute('DELETE FROM user_ratings WHERE user_id = ?', [user], { prepare: true });
-  for (let i = 0; i < rows.length; i += 200)
-    await Promise.all(
-      rows
-        .slice(i, i + 200)
-        .map(([u, m, r, t]) =>
-          cql.execute('INSERT INTO user_ratings (user_id, movie_id, rating, rated_at) VALUES (?, ?, ?, ?)', [u, m, r, new Date(t! * 1000)], { prepare: true }),
-        ),
-    );
-  log(`user_ratings of users 1..${users} reset to the dataset's ${rows.length.toLocaleString('en-US')} ratings`);
-}
+// every run starts from the dataset's histories of the users it rates most (earlier runs added to
+// them): every user of ml-latest-small; the probe pool and the background's busiest ranks of a
+// larger set (reset-histories.ts)
+const toReset = small ? undefined : usersToReset({ users, s: zipfS, rankSeed: seed, busiest: Number(values['reset-busiest']), pool: pool.ids });
+log(`resetting the user_ratings of ${toReset ? `${toReset.size.toLocaleString('en-US')} users` : 'every user'} to the dataset's (a pass over its ratings.csv)`);
+const reset = await resetHistories(cql, path.join(dataset.dir, 'ratings.csv'), toReset);
+log(
+  `user_ratings of ${reset.users.toLocaleString('en-US')} users reset to the dataset's ${reset.rows.toLocaleString('en-US')} ratings in ${reset.seconds.toFixed(1)} s`,
+);
 
 const kafka = kafkaClient(stack, 'moviereco-bench-freshness');
 await ensureTopics(kafka, [

@@ -38,6 +38,19 @@ export function createZipf({ n, s = 1, random }: { n: number; s?: number; random
   };
 }
 
+/** User ids 1..users in a seeded shuffle: the user at index k - 1 is the one Zipf rank k draws. */
+export function rankedUsers(users: number, shuffle: () => number): Int32Array {
+  const ids = new Int32Array(users);
+  for (let i = 0; i < users; i++) ids[i] = i + 1;
+  for (let i = users - 1; i > 0; i--) {
+    const j = Math.floor(shuffle() * (i + 1));
+    const t = ids[i]!;
+    ids[i] = ids[j]!;
+    ids[j] = t;
+  }
+  return ids;
+}
+
 /**
  * User ids 1..users (MovieLens ids are dense) with a Zipf skew over a seeded shuffle of them (so
  * the busy users are spread over the ids, not the lowest ones), and `unknownShare` of the draws a
@@ -59,16 +72,8 @@ export function createUserPicker({
   rankSeed?: number;
 }) {
   const random = createRandom(seed);
-  const shuffle = rankSeed === undefined ? random : createRandom(rankSeed);
   const zipf = createZipf({ n: users, s, random });
-  const ids = new Int32Array(users);
-  for (let i = 0; i < users; i++) ids[i] = i + 1;
-  for (let i = users - 1; i > 0; i--) {
-    const j = Math.floor(shuffle() * (i + 1));
-    const t = ids[i]!;
-    ids[i] = ids[j]!;
-    ids[j] = t;
-  }
+  const ids = rankedUsers(users, rankSeed === undefined ? random : createRandom(rankSeed));
   return function pickUser(): number {
     if (random() < unknownShare) return users + 1 + Math.floor(random() * 1_000_000);
     return ids[zipf() - 1]!;

@@ -1,8 +1,8 @@
 /**
  * Speed rows for the API benchmark, written by the speed layer itself: the bench's speed job is
- * deployed, one rating (dated now, after the model's cutoff) is produced to Kafka for each of the
- * busiest users the load generator will ask for (its own Zipf picker, same seed), and the bench
- * waits until the job has processed them all. And a steady trickle of ratings during the run, so
+ * deployed on a table of speed rows emptied first, one rating (dated now, after the model's cutoff)
+ * is produced to Kafka for each of the busiest users the load generator will ask for (its own Zipf
+ * picker, same seed), and the bench waits until the job has processed them all. And a steady trickle of ratings during the run, so
  * the speed layer works and the API's held speed rows are invalidated as in production.
  */
 import type { StackConfig } from '../../infra/config.ts';
@@ -44,9 +44,13 @@ export function createBenchRatings({ stack, env, users, seed }: { stack: StackCo
         { topic: jobs.topics.ratings, partitions: 4 },
         { topic: jobs.topics.dlq, partitions: 1 },
       ]);
-      await createControlPlane({ platform: platformOf(stack), jobs, log }).deploy({ only: ['speed-recommender'] });
       const cql = cassandraClient(stack, stack.cassandra.keyspace);
       try {
+        // only this run's speed rows: the keyspace is shared with bench:freshness, whose runs leave
+        // rows for most users they rate (138,000 of 200,948 at 32M after a night of them), and a
+        // share that grows run by run would make runs incomparable
+        await cql.execute('TRUNCATE speed_recommendations', [], { readTimeout: 120_000 });
+        await createControlPlane({ platform: platformOf(stack), jobs, log }).deploy({ only: ['speed-recommender'] });
         const movies = (await cql.execute('SELECT movie_id FROM movies LIMIT 5000', [], { prepare: true })).rows.map((r) => Number(r.get('movie_id')));
         rating = createRandomRatings({ movies, seed: seed + 1000, source: 'API' });
         const pick = createUserPicker({ users, unknownShare: 0, seed });

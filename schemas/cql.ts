@@ -36,7 +36,7 @@ export const servingCql = {
   onlineHits: 'SELECT window_end, source, model_version, ratings, hits FROM online_hits WHERE window_name = ? LIMIT 100',
 } as const;
 
-/** Statements of the batch layer's control and of the dataset loader, on a keyspace named in each statement. */
+/** Statements of the batch layer's control, of the dataset loader and of the benchmarks' resets, on a keyspace named in each statement. */
 export function keyspaceCql(keyspace: string) {
   return {
     currentVersion: `SELECT version FROM ${keyspace}.current_model WHERE model_name = ?`,
@@ -49,5 +49,7 @@ export function keyspaceCql(keyspace: string) {
     deleteSimilarRow: `DELETE FROM ${keyspace}.similar_movies WHERE movie_id = ? AND model_version = ?`,
     deleteModel: `DELETE FROM ${keyspace}.models WHERE model_name = ? AND version = ?`,
     insertMovie: `INSERT INTO ${keyspace}.movies (movie_id, title, year, genres, imdb_id, tmdb_id) VALUES (?, ?, ?, ?, ?, ?)`,
+    deleteUserRatings: `DELETE FROM ${keyspace}.user_ratings WHERE user_id = ?`,
+    insertUserRating: `INSERT INTO ${keyspace}.user_ratings (user_id, movie_id, rating, rated_at) VALUES (?, ?, ?, ?)`,
   } as const;
 }

@@ -135,7 +135,7 @@ const probeRating = createRandomRatings({ movies, seed, source: 'GENERATOR' });
 // larger set (reset-histories.ts)
 const toReset = small ? undefined : usersToReset({ users, s: zipfS, rankSeed: seed, busiest: Number(values['reset-busiest']), pool: pool.ids });
 log(`resetting the user_ratings of ${toReset ? `${toReset.size.toLocaleString('en-US')} users` : 'every user'} to the dataset's (a pass over its ratings.csv)`);
-const reset = await resetHistories(cql, path.join(dataset.dir, 'ratings.csv'), toReset);
+const reset = await resetHistories(cql, stack.cassandra.keyspace, path.join(dataset.dir, 'ratings.csv'), toReset);
 log(
   `user_ratings of ${reset.users.toLocaleString('en-US')} users reset to the dataset's ${reset.rows.toLocaleString('en-US')} ratings in ${reset.seconds.toFixed(1)} s`,
 );

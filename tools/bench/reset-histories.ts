@@ -11,6 +11,7 @@
  */
 import type { Client } from 'cassandra-driver';
 import { parseRatingLine, readLines } from '../../ingest/ratings-csv.ts';
+import { keyspaceCql } from '../../schemas/cql.ts';
 
 /** rows per batch: one partition, well under Cassandra's batch-size warning (5 KB) */
 const BATCH_ROWS = 100;
@@ -50,13 +51,14 @@ export async function datasetHistories(
   return byUser;
 }
 
-/** Resets the histories of `users` (every user of the file when undefined) in `cql`'s keyspace. */
-export async function resetHistories(cql: Client, ratingsFile: string, users?: ReadonlySet<number>): Promise<ResetSummary> {
+/** Resets the histories of `users` (every user of the file when undefined) in `keyspace`. */
+export async function resetHistories(cql: Client, keyspace: string, ratingsFile: string, users?: ReadonlySet<number>): Promise<ResetSummary> {
   const started = performance.now();
+  const { deleteUserRatings, insertUserRating } = keyspaceCql(keyspace);
   const histories = await datasetHistories(ratingsFile, users);
   const chosen = [...(users ?? histories.keys())];
   // every delete before any insert, so that no delete can land after a row it should keep
-  await inFlight(chosen.map((userId) => () => cql.execute('DELETE FROM user_ratings WHERE user_id = ?', [userId], { prepare: true })));
+  await inFlight(chosen.map((userId) => () => cql.execute(deleteUserRatings, [userId], { prepare: true })));
   const inserts: (() => Promise<unknown>)[] = [];
   let rows = 0;
   for (const userId of chosen) {
@@ -66,10 +68,7 @@ export async function resetHistories(cql: Client, ratingsFile: string, users?: R
     for (let i = 0; i < h.movieIds.length; i += BATCH_ROWS) {
       const queries: { query: string; params: unknown[] }[] = [];
       for (let j = i; j < Math.min(h.movieIds.length, i + BATCH_ROWS); j++)
-        queries.push({
-          query: 'INSERT INTO user_ratings (user_id, movie_id, rating, rated_at) VALUES (?, ?, ?, ?)',
-          params: [userId, h.movieIds[j], h.ratings[j], new Date(h.ratedAt[j]!)],
-        });
+        queries.push({ query: insertUserRating, params: [userId, h.movieIds[j], h.ratings[j], new Date(h.ratedAt[j]!)] });
       inserts.push(() => cql.batch(queries, { prepare: true, logged: false }));
     }
   }

@@ -2,8 +2,9 @@
  * Speed rows for the API benchmark, written by the speed layer itself: the bench's speed job is
  * deployed on a table of speed rows emptied first, one rating (dated now, after the model's cutoff)
  * is produced to Kafka for each of the busiest users the load generator will ask for (its own Zipf
- * picker, same seed), and the bench waits until the job has processed them all. And a steady trickle of ratings during the run, so
- * the speed layer works and the API's held speed rows are invalidated as in production.
+ * picker, same seed), and the bench waits until the job has processed them all. And a steady
+ * trickle of ratings during the run, so the speed layer works and the API's held speed rows are
+ * invalidated as in production.
  */
 import type { StackConfig } from '../../infra/config.ts';
 import { platformOf } from '../../infra/platform.ts';

@@ -285,6 +285,17 @@ export function lastLines(text: string, count: number): string {
   return text.trimEnd().split('\n').slice(-count).join('\n');
 }
 
+/** Lines that say why a process stopped: errors, exceptions and their causes, signals received (no stack frames). */
+const ERROR_LINE = /\b(ERROR|FATAL)\b|Exception|Error\b|Caused by|SIG(TERM|KILL|INT|SEGV)|Terminating|OutOfMemory/;
+
+export function lastErrorLines(text: string, count: number): string {
+  return text
+    .split('\n')
+    .filter((line) => ERROR_LINE.test(line) && !/^\s+at /.test(line))
+    .slice(-count)
+    .join('\n');
+}
+
 export function tailFile(file: string, count: number): string {
   try {
     const size = fs.statSync(file).size;

@@ -15,7 +15,7 @@ import { waitFor } from '../lib/wait-for.ts';
 import { createWebHdfs } from '../lib/webhdfs.ts';
 import { apiKeyHeader, isolatedEnv } from '../system/environment.ts';
 import { startSystem, type RunningSystem } from '../system/start.ts';
-import { config as baseConfig, createTopic, deleteTopic, silentLog, uniqueName } from './helpers.ts';
+import { config as baseConfig, cancelJobs, createTopic, deleteTopic, silentLog, uniqueName } from './helpers.ts';
 import { platformOf } from '../infra/platform.ts';
 import { cassandraClient, kafkaClient } from '../lib/platform.ts';
 import { ratingEventId } from '../ingest/ratings-csv.ts';
@@ -86,8 +86,7 @@ beforeAll(async () => {
 afterAll(async () => {
   controller.abort();
   await system?.stop();
-  const flink = createFlinkClient({ rest: baseConfig.flink });
-  for (const j of await flink.listJobs()) if (j.name.startsWith(prefix) && j.state === 'RUNNING') await flink.cancel(j.jid).catch(() => undefined);
+  await cancelJobs(prefix);
   await Promise.all([deleteTopic(env.JOBS_TOPIC_RATINGS!), deleteTopic(env.JOBS_TOPIC_DLQ!)]).catch(() => undefined);
 });
 

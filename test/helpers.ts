@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ensureJobJar } from '../infra/job-jars.ts';
-import { createFlinkClient } from '../speed/flink-client.ts';
+import { TERMINAL_STATES, createFlinkClient } from '../speed/flink-client.ts';
 import { loadConfig } from '../infra/config.ts';
 import { kafkaClient } from '../lib/platform.ts';
 import { createTopicsWithLeaders } from '../lib/kafka-admin.ts';
@@ -77,6 +77,23 @@ export async function consumeAll(topic: string, timeoutMs = 120_000): Promise<Co
   });
   await consumer.disconnect();
   return records;
+}
+
+/**
+ * Cancels the running jobs whose names start with `prefix` and waits until each has ended, so that
+ * what comes next (deleting their topics, the next file's deploy) never overlaps a job still
+ * closing its Kafka clients on the JobManager. A job that ended between the listing and the cancel
+ * is fine; one that does not end within 2 min is an error.
+ */
+export async function cancelJobs(prefix: string): Promise<void> {
+  const flink = createFlinkClient({ rest: config.flink });
+  const running = (await flink.listJobs()).filter((j) => j.name.startsWith(prefix) && j.state === 'RUNNING');
+  await Promise.all(
+    running.map(async (j) => {
+      await flink.cancel(j.jid).catch(() => undefined);
+      await flink.waitForState(j.jid, TERMINAL_STATES, 120_000);
+    }),
+  );
 }
 
 /** Uploads the flink-jobs jar, runs a bounded job that writes to `--output`, returns its lines. */

@@ -20,11 +20,10 @@ import { loadConfig } from '../infra/config.ts';
 import { loadBatchConfig } from '../batch/config.ts';
 import { createBatchRunner, type BatchResult } from '../batch/runner.ts';
 import { createControlPlane } from '../speed/control-plane.ts';
-import { createFlinkClient } from '../speed/flink-client.ts';
 import { loadJobsConfig } from '../speed/jobs.ts';
 import { createWebHdfs } from '../lib/webhdfs.ts';
 import { waitFor } from '../lib/wait-for.ts';
-import { config as baseConfig, createTopic, deleteTopic, silentLog, uniqueName } from './helpers.ts';
+import { config as baseConfig, cancelJobs, createTopic, deleteTopic, silentLog, uniqueName } from './helpers.ts';
 import { cassandraClient } from '../lib/platform.ts';
 import { apiKeyHeader, harnessCredentials } from '../system/environment.ts';
 import { signUserToken } from '../serving/test-auth.ts';
@@ -48,7 +47,6 @@ const env: Record<string, string> = {
   ...harnessCredentials(),
 };
 const stack = loadConfig({ ...process.env, ...env });
-const flink = createFlinkClient({ rest: baseConfig.flink });
 let model: BatchResult;
 let api: RunningApi;
 
@@ -87,7 +85,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await api?.stop();
-  for (const j of await flink.listJobs()) if (j.name.startsWith(prefix) && j.state === 'RUNNING') await flink.cancel(j.jid).catch(() => undefined);
+  await cancelJobs(prefix);
   await Promise.all([deleteTopic(env.JOBS_TOPIC_RATINGS!), deleteTopic(env.JOBS_TOPIC_DLQ!)]).catch(() => undefined);
 });
 

@@ -18,7 +18,7 @@ import { createWebHdfs } from '../lib/webhdfs.ts';
 import { waitFor } from '../lib/wait-for.ts';
 import { createCodec } from '../schemas/avro.ts';
 import type { RatingEvent } from '../schemas/types.ts';
-import { config as baseConfig, consumeAll, createTopic, deleteTopic, runFlinkJobToLines, runTool, silentLog, uniqueName } from './helpers.ts';
+import { config as baseConfig, cancelJobs, consumeAll, createTopic, deleteTopic, runFlinkJobToLines, runTool, silentLog, uniqueName } from './helpers.ts';
 import { cassandraClient } from '../lib/platform.ts';
 import { platformOf } from '../infra/platform.ts';
 
@@ -126,7 +126,7 @@ beforeAll(async () => {
 }, 1_500_000); // a hang guard: a Spark run and the jobs' deploys
 
 afterAll(async () => {
-  for (const j of await flink.listJobs()) if (j.name.startsWith(prefix) && j.state === 'RUNNING') await flink.cancel(j.jid).catch(() => undefined);
+  await cancelJobs(prefix);
   await sink.close();
   await cql.shutdown();
   await Promise.all([deleteTopic(topics.ratings), deleteTopic(topics.dlq)]).catch(() => undefined);

@@ -8,7 +8,7 @@
  *   verified with Hono's JWT utilities. A user reads and writes only their own data.
  * In demo mode only (`npm start`), `demoToken` signs such a token for any user id.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import { Jwt } from 'hono/utils/jwt';
 import type { HonoJsonWebKey } from 'hono/utils/jwt/jws';
 import { validId } from '../schemas/rating-rule.ts';
@@ -45,7 +45,8 @@ export function newApiKey(): string {
 }
 
 export function hashApiKey(key: string): string {
-  return createHash('sha256').update(key).digest('hex');
+  // the one-shot hash: no Hash object per request (this runs on every request with a key)
+  return hash('sha256', key, 'hex');
 }
 
 /** The line of API_KEYS for a key: `name:scope,scope:sha256`. */

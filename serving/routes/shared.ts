@@ -1,4 +1,5 @@
 /** What the route files share: id parameters, the response schemas of movies, and dependency guards. */
+import type { IncomingMessage } from 'node:http';
 import { z } from '@hono/zod-openapi';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context, TypedResponse } from 'hono';
@@ -84,7 +85,7 @@ export function deps(c: Context<AppEnv>) {
  * token, or an API key with the scope. No credential: 401; a key without the scope: 403.
  */
 export async function authorizeAnyone(c: Context<AppEnv>, scope: Scope): Promise<Principal> {
-  const principal = await deps(c).auth.authenticate({ authorization: c.req.header('authorization'), apiKey: c.req.header('x-api-key') });
+  const principal = await deps(c).auth.authenticate({ authorization: requestHeader(c, 'authorization'), apiKey: requestHeader(c, 'x-api-key') });
   if (!principal) throw new ApiError(401, 'credentials needed: Authorization: Bearer <user token>, or an API key (X-API-Key or Authorization: Bearer mrk_...)');
   if (principal.kind === 'key' && !principal.scopes.has(scope)) throw new ApiError(403, `API key ${principal.name} has no ${scope} scope`);
   return principal;
@@ -103,10 +104,22 @@ export async function authorize(c: Context<AppEnv>, scope: Scope, userId?: numbe
   return principal;
 }
 
+/**
+ * A request header (`name` in lower case). Served by @hono/node-server, from Node's own request:
+ * `c.req.header()` makes the adapter build a fetch `Headers` of every header first, a cost on
+ * each request of the hot path (docs/serving.md). In-process (`app.request`), from the Request.
+ */
+export function requestHeader(c: Context<AppEnv>, name: string): string | undefined {
+  const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+  if (!incoming) return c.req.header(name);
+  const value = incoming.headers[name];
+  return Array.isArray(value) ? value.join(', ') : value;
+}
+
 /** The client's address: the socket's peer, or behind a trusted proxy the last X-Forwarded-For entry. */
 export function clientAddress(c: Context<AppEnv>): string {
   if (deps(c).config.trustProxy) {
-    const forwarded = c.req.header('x-forwarded-for')?.split(',').at(-1)?.trim();
+    const forwarded = requestHeader(c, 'x-forwarded-for')?.split(',').at(-1)?.trim();
     if (forwarded) return forwarded;
   }
   try {

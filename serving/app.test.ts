@@ -173,6 +173,10 @@ describe('GET /users/:id/recommendations', () => {
       expect(status, path).toBe(400);
       expect(body.error.message, path).toMatch(/^invalid request: /);
     }
+    // the route's path and query are checked together: every problem is named by its field
+    const both = await get('/users/abc/recommendations?limit=500');
+    expect(both.status).toBe(400);
+    expect(both.body.error.issues).toEqual([expect.stringMatching(/^id: id must be a positive integer/), expect.stringMatching(/^limit: /)]);
     const { status, body } = await get('/users/7/recommendations?genre=Polka');
     expect(status).toBe(400);
     expect(body.error.message).toMatch(/^unknown genre Polka; known: Action, Adventure/);

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createCatalog, hasGenre, type Catalog } from './catalog.ts';
 import {
   chooseRecommendations,
+  fillsFromRow,
   movieLinks,
   pickRecommendations,
   rankedOf,
@@ -107,6 +108,26 @@ describe('serving > recommend', () => {
       expect(recommendationsJson(input.userId, choice, catalog)).toBe(before);
       expect(JSON.stringify(recommendationsBody(input.userId, choice, catalog))).toBe(before);
     }
+  });
+
+  it('counts whether a row fills the page exactly as the pick decides it', () => {
+    const catalog = createCatalog(movies(200));
+    const current = { version: 'v1', dataCutoff: 0, path: '', metrics: {}, switchedAt: null };
+    let short = 0;
+    for (let n = 0; n < 2000; n++) {
+      // a top-N names each movie once; some are unknown to the catalogue (ids up to 210)
+      const ids = [...new Set(Array.from({ length: Math.floor(random() * 40) }, () => 1 + Math.floor(random() * 210)))];
+      const batch = { modelVersion: 'v1', computedAt: 0, movieIds: ids, scores: ids.map(() => random()) };
+      const exclude = Array.from({ length: Math.floor(random() * 6) }, () => pickOne(ids.length > 0 ? ids : [1]));
+      const genre = random() < 0.3 ? pickOne(GENRES.slice(0, 5)) : undefined;
+      const limit = 1 + Math.floor(random() * 30);
+      const picked = pickRecommendations({ current, speed: undefined, batch, exclude: new Set(exclude), catalog, genre, limit });
+      expect(fillsFromRow(batch, exclude, catalog, genre, limit)).toBe(!picked.short);
+      if (picked.short) short++;
+    }
+    // both answers occur often enough to be tested
+    expect(short).toBeGreaterThan(200);
+    expect(short).toBeLessThan(1800);
   });
 
   it('says when the row alone does not fill the page', () => {

@@ -109,6 +109,22 @@ export function pickRecommendations(input: {
   return { source, modelVersion: current?.version ?? null, computedAt: row ? row.computedAt : null, picks, short };
 }
 
+/**
+ * Whether `row` alone fills a page of `limit` (no popular movies needed), as `pickRecommendations`
+ * would pick from it, counted without building the page: the hot path asks it of every held
+ * batch row. `exclude` is short (a user's posts not yet in the row). A row names each movie once
+ * (a top-N); a movie named twice would be counted twice.
+ */
+export function fillsFromRow(row: RankedRow, exclude: readonly number[], catalog: Catalog, genre: string | undefined, limit: number): boolean {
+  let n = 0;
+  for (let i = 0; i < row.movieIds.length && n < limit; i++) {
+    const movieId = row.movieIds[i]!;
+    const movie = catalog.get(movieId);
+    if (movie && !exclude.includes(movieId) && hasGenre(movie, genre)) n++;
+  }
+  return n >= limit;
+}
+
 export function recommendationsBody(userId: number, choice: Choice, catalog: Catalog): Recommendations {
   return {
     userId,

@@ -3,6 +3,7 @@
  * environment that carries them, the router with one validation hook, and the error body.
  */
 import { OpenAPIHono } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import type { Authenticator } from './auth.ts';
 import type { BatchView } from './batch-view.ts';
 import type { ApiConfig } from './config.ts';
@@ -45,15 +46,15 @@ export function errorBody(status: number, message: string, issues?: string[]) {
   return { error: { status, message, ...(issues ? { issues } : {}) } };
 }
 
+/** A request that failed its schema: 400 with each problem listed. */
+export function invalidRequest(c: Context, problems: readonly { path: readonly PropertyKey[]; message: string }[]) {
+  const issues = problems.map((i) => `${i.path.map(String).join('.') || '(body)'}: ${i.message}`);
+  return c.json(errorBody(400, `invalid request: ${issues.join('; ')}`, issues), 400);
+}
+
 /** Validation failures of any route: 400 with each problem listed. */
 export function newRouter() {
   return new OpenAPIHono<AppEnv>({
-    defaultHook: (result, c) => {
-      if (!result.success) {
-        const issues = result.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`);
-        return c.json(errorBody(400, `invalid request: ${issues.join('; ')}`, issues), 400);
-      }
-      return undefined;
-    },
+    defaultHook: (result, c) => (result.success ? undefined : invalidRequest(c, result.error.issues)),
   });
 }

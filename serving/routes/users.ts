@@ -1,8 +1,8 @@
 /** Sign-in, a user's recommendations (with explanations) and ratings. */
 import { createRoute, z } from '@hono/zod-openapi';
-import { newRouter } from '../router.ts';
+import { invalidRequest, newRouter } from '../router.ts';
 import { ApiError, unavailable } from '../errors.ts';
-import { explain, pickRecommendations, rankedOf, recommendationsJson, type RankedRow, type Recommendations } from '../recommend.ts';
+import { explain, fillsFromRow, pickRecommendations, rankedOf, recommendationsJson, type RankedRow, type Recommendations } from '../recommend.ts';
 import type { BatchView } from '../batch-view.ts';
 import type { IdempotencyKeys } from '../idempotency.ts';
 import type { RecentRatings } from '../recent-ratings.ts';
@@ -49,17 +49,19 @@ const session = createRoute({
   },
 });
 
+const RecommendationsParams = z.object({ id: idParam('id', '42') });
+const RecommendationsQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(10),
+  genre: z.string().max(40).optional(),
+});
+/** The hot route's path and query as one object, checked in one synchronous parse (see its handler). */
+const RecommendationsInput = RecommendationsParams.extend(RecommendationsQuery.shape);
+
 const recommendations = createRoute({
   method: 'get',
   path: '/users/{id}/recommendations',
   summary: "A user's recommendations: speed row of the current model, else batch row, else popular",
-  request: {
-    params: z.object({ id: idParam('id', '42') }),
-    query: z.object({
-      limit: z.coerce.number().int().min(1).max(100).default(10),
-      genre: z.string().max(40).optional(),
-    }),
-  },
+  request: { params: RecommendationsParams, query: RecommendationsQuery },
   security: USER_OR_KEY,
   responses: {
     200: {
@@ -219,9 +221,17 @@ export function userRoutes({ idempotency, batchView, recent }: { idempotency: Id
   // the model's cutoff) and `recent` what they posted here since. The user's ratings are read only
   // when popular movies fill the page of a user who has a row, as the popular list knows nothing
   // of them: beside the speed row when the held batch row predicts it, else after it.
-  app.openapi(recommendations, async (c) => {
-    const { id } = c.req.valid('param');
-    const { limit, genre } = c.req.valid('query');
+  //
+  // Its path and query are the route's schemas (the OpenAPI document describes them as for any
+  // route), checked in one synchronous parse: @hono/zod-openapi's validators, one per part, each
+  // asynchronous and each reading the Content-Type header (which makes the Node adapter build a
+  // fetch Headers of the request), took about a tenth of the route's CPU (docs/benchmarks.md,
+  // 2026-12-04). A repeated query parameter counts once, its first value.
+  app.openAPIRegistry.registerPath(recommendations);
+  app.get('/users/:id/recommendations', async (c) => {
+    const input = RecommendationsInput.safeParse({ id: c.req.param('id'), limit: c.req.query('limit'), genre: c.req.query('genre') });
+    if (!input.success) return invalidRequest(c, input.error.issues);
+    const { id, limit, genre } = input.data;
     await authorize(c, 'read', id);
     const { store, state, speedView, config } = deps(c);
     const catalog = state.catalog();
@@ -241,16 +251,7 @@ export function userRoutes({ idempotency, batchView, recent }: { idempotency: Id
     ];
     const held = current ? batchView.peek(id, current.version) : null;
     const fillLikely =
-      !!held &&
-      pickRecommendations({
-        current,
-        speed: undefined,
-        batch: held,
-        exclude: new Set(recent.pending(id, { dataCutoff: current?.dataCutoff, speedComputedAt: undefined })),
-        catalog,
-        genre,
-        limit,
-      }).short;
+      !!held && !fillsFromRow(held, recent.pending(id, { dataCutoff: current?.dataCutoff, speedComputedAt: undefined }), catalog, genre, limit);
     const [speedRow, batch, ratedEarly] = await fromStore('Cassandra', () =>
       Promise.all([
         readSpeed(),

@@ -29,7 +29,8 @@ const STEPS = [
     p99: 18.9,
     p999: 33,
     non2xx: 2,
-    socketErrors: 1,
+    socketErrors: 3,
+    errors: { reset: 2, timeout: 1, refused: 0 },
     sendLagP99: 1.5,
     loadGenLoopDelayMaxMs: 12.5,
     api: { cpu: 0.9, rssMb: 310.4, peakRssMb: 320, runQueueWaitMs: 1234.4, loopDelayMaxMs: 48.25, gcMs: 310.6, speedReads: 1520, slowShare: 0.00125 },
@@ -43,7 +44,7 @@ describe('bench > api-report', () => {
     expect(table[0]).toMatch(/^\| route \| load \| offered req\/s \| achieved req\/s \| p50 ms \| p99 ms \| p99\.9 ms \| non-2xx \| socket errors \|/);
     expect(table[2]).toBe('| GET /health | closed 32 conn | – | 6,531 | 4.20 | 12.3 | 151 | 0 | 0 | 0.90 | 138 | 310 | 0.50 | – | – | – | – | – | – | – |');
     expect(table[4]).toBe(
-      '| GET /users/:id/recommendations | open 2,000/s | 2,000 | 1,999 | 1.23 | 18.9 | 33.0 | 2 | 1 | 0.90 | 450 | 310 | 0.50 | 1.50 | 12.5 | 1,234 | 48.3 | 311 | 1,520 | 0.13% |',
+      '| GET /users/:id/recommendations | open 2,000/s | 2,000 | 1,999 | 1.23 | 18.9 | 33.0 | 2 | 3 (reset 2, timeout 1) | 0.90 | 450 | 310 | 0.50 | 1.50 | 12.5 | 1,234 | 48.3 | 311 | 1,520 | 0.13% |',
     );
   });
 

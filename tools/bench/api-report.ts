@@ -47,6 +47,8 @@ export interface LoadResult {
   non2xx: number;
   /** connection errors and requests that timed out */
   socketErrors: number;
+  /** the same by kind (reset, closed, timeout, refused, malformed, over-outstanding) */
+  errors?: Record<string, number>;
   /** of the 2xx answers, ms: open loop from each request's scheduled time, closed loop from its send */
   p50: number;
   p99: number;
@@ -95,7 +97,7 @@ export function formatTable(steps: readonly StepReport[]): string {
       ms(s.p99),
       ms(s.p999),
       String(s.non2xx),
-      String(s.socketErrors),
+      socketErrorsCell(s),
       s.api.cpu.toFixed(2),
       us === null ? '–' : n0(us),
       n0(s.api.rssMb),
@@ -114,6 +116,13 @@ export function formatTable(steps: readonly StepReport[]): string {
     '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...rows.map((r) => `| ${r.join(' | ')} |`),
   ].join('\n');
+}
+
+/** the step's failed requests, by kind when there were any: "21 (reset 20, timeout 1)" */
+export function socketErrorsCell(s: Pick<LoadResult, 'socketErrors' | 'errors'>): string {
+  const kinds = Object.entries(s.errors ?? {}).filter(([, n]) => n > 0);
+  if (s.socketErrors === 0 || kinds.length === 0) return String(s.socketErrors);
+  return `${s.socketErrors} (${kinds.map(([kind, n]) => `${kind} ${n}`).join(', ')})`;
 }
 
 /**

@@ -8,48 +8,33 @@
  * requests before it, and its latency is measured from that scheduled time (so queueing behind a
  * slow server or a late timer counts: no coordinated omission). Closed loop: `connections` loops
  * each send the next request when the last one answered, which gives the maximum throughput.
- * Over node:http with a keep-alive agent; every 2xx latency goes into a log-bucket histogram.
+ * Over keep-alive sockets (http-get-pool.ts, lighter than node:http's client); every 2xx latency
+ * goes into a log-bucket histogram, and every failed request is counted by its kind.
  *
  *   node --import tsx tools/bench/load-gen.ts '{"url":"http://127.0.0.1:3100","users":610,...}'
  */
-import http from 'node:http';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createLatencyHistogram } from '../../lib/latency-histogram.ts';
 import type { LoadPlan, LoadResult, LoadStep } from './api-report.ts';
+import { createGetPool, type GetError, type GetOutcome } from './http-get-pool.ts';
 import { dueAt, dueBy } from './schedule.ts';
 import { createUserPicker } from './zipf.ts';
-
-type Outcome = number | 'error';
 
 const plan = JSON.parse(process.argv[2] ?? '') as LoadPlan;
 const target = new URL(plan.url);
 const pickUser = createUserPicker({ users: plan.users, unknownShare: plan.unknownShare, s: plan.zipfS, seed: plan.seed });
 const pathOf = (step: LoadStep) => (step.route === 'health' ? '/health' : `/users/${pickUser()}/recommendations?limit=${plan.limit}`);
 const emit = (event: unknown) => process.stdout.write(`${JSON.stringify(event)}\n`);
+const pool = (sockets: number) =>
+  createGetPool({ host: target.hostname, port: Number(target.port), headers: plan.headers, maxSockets: sockets, timeoutMs: plan.timeoutMs });
 // this process's own pauses: a late answer may have waited here, not in the API
 const loopDelay = monitorEventLoopDelay({ resolution: 5 });
 loopDelay.enable();
 
-function send(agent: http.Agent, path: string, done: (outcome: Outcome) => void) {
-  let settled = false;
-  const finish = (outcome: Outcome) => {
-    if (settled) return;
-    settled = true;
-    done(outcome);
-  };
-  const req = http.request({ host: target.hostname, port: target.port, path, agent, method: 'GET', headers: plan.headers }, (res) => {
-    res.on('end', () => finish(res.statusCode ?? 0));
-    res.on('error', () => finish('error'));
-    res.resume();
-  });
-  req.setTimeout(plan.timeoutMs, () => req.destroy(new Error('timed out')));
-  req.on('error', () => finish('error'));
-  req.end();
-}
-
 function tally(step: LoadStep) {
   const latency = createLatencyHistogram();
   const counts = { sent: 0, ok: 0, non2xx: 0, socketErrors: 0, lastEnd: 0 };
+  const errors: Partial<Record<GetError | 'over-outstanding', number>> = {};
   const cpuBefore = process.cpuUsage();
   loopDelay.reset();
   const startedAt = performance.now();
@@ -57,10 +42,14 @@ function tally(step: LoadStep) {
     latency,
     counts,
     startedAt,
-    record(outcome: Outcome, from: number) {
+    error(kind: GetError | 'over-outstanding') {
+      counts.socketErrors++;
+      errors[kind] = (errors[kind] ?? 0) + 1;
+    },
+    record(outcome: GetOutcome, from: number) {
       const end = performance.now();
       counts.lastEnd = end;
-      if (outcome === 'error') counts.socketErrors++;
+      if (typeof outcome === 'string') this.error(outcome);
       else if (outcome >= 200 && outcome < 300) {
         counts.ok++;
         latency.record(end - from);
@@ -77,6 +66,7 @@ function tally(step: LoadStep) {
         ok: counts.ok,
         non2xx: counts.non2xx,
         socketErrors: counts.socketErrors,
+        errors,
         p50: latency.percentile(0.5),
         p99: latency.percentile(0.99),
         p999: latency.percentile(0.999),
@@ -92,7 +82,7 @@ function tally(step: LoadStep) {
 async function openLoop(step: LoadStep): Promise<LoadResult> {
   const rate = step.rate ?? 0;
   const total = Math.round(rate * step.seconds);
-  const agent = new http.Agent({ keepAlive: true, maxSockets: plan.sockets, maxFreeSockets: plan.sockets });
+  const client = pool(plan.sockets);
   const t = tally(step);
   const lag = createLatencyHistogram();
   let outstanding = 0;
@@ -111,12 +101,12 @@ async function openLoop(step: LoadStep): Promise<LoadResult> {
         lag.record(now - scheduled);
         t.counts.sent++;
         if (outstanding >= plan.maxOutstanding) {
-          t.counts.socketErrors++;
+          t.error('over-outstanding');
           settle();
           continue;
         }
         outstanding++;
-        send(agent, pathOf(step), (outcome) => {
+        client.get(pathOf(step), (outcome) => {
           outstanding--;
           t.record(outcome, scheduled);
           settle();
@@ -126,13 +116,13 @@ async function openLoop(step: LoadStep): Promise<LoadResult> {
     };
     tick();
   });
-  agent.destroy();
+  client.close();
   return t.result(rate, lag.percentile(0.99));
 }
 
 async function closedLoop(step: LoadStep): Promise<LoadResult> {
   const connections = step.connections ?? 1;
-  const agent = new http.Agent({ keepAlive: true, maxSockets: connections, maxFreeSockets: connections });
+  const client = pool(connections);
   const t = tally(step);
   const end = t.startedAt + step.seconds * 1000;
   await Promise.all(
@@ -140,12 +130,12 @@ async function closedLoop(step: LoadStep): Promise<LoadResult> {
       while (performance.now() < end) {
         const from = performance.now();
         t.counts.sent++;
-        const outcome = await new Promise<Outcome>((resolve) => send(agent, pathOf(step), resolve));
+        const outcome = await new Promise<GetOutcome>((resolve) => client.get(pathOf(step), resolve));
         t.record(outcome, from);
       }
     }),
   );
-  agent.destroy();
+  client.close();
   return t.result(null, null);
 }
 

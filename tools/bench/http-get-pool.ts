@@ -154,10 +154,15 @@ export function createGetPool(options: GetPoolOptions) {
   let waitingHead = 0;
   let closed = false;
 
-  function fail(connection: Connection, outcome: GetError) {
+  /** takes a connection out of the pool (its socket is the caller's to close) */
+  function forget(connection: Connection) {
     all.delete(connection);
     const index = free.indexOf(connection);
     if (index >= 0) free.splice(index, 1);
+  }
+
+  function fail(connection: Connection, outcome: GetError) {
+    forget(connection);
     connection.socket.destroy();
     const current = connection.current;
     connection.current = null;
@@ -219,8 +224,7 @@ export function createGetPool(options: GetPoolOptions) {
     for (const connection of all) {
       if (connection.current && now - connection.current.sentAt > timeoutMs) fail(connection, 'timeout');
       else if (!connection.current && now - connection.idleSince > idleMs) {
-        all.delete(connection);
-        free.splice(free.indexOf(connection), 1);
+        forget(connection);
         connection.socket.end();
       }
     }

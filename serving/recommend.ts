@@ -6,7 +6,7 @@
  * `recommendationsJson` writes the response from per-movie JSON fragments built once per
  * catalogue, and `recommendationsBody` the same as objects (the JSON is `JSON.stringify` of it).
  */
-import { hasGenre, type Catalog } from './catalog.ts';
+import type { Catalog } from './catalog.ts';
 import type { CurrentModel, Movie, RecommendationRow, UserRating } from './store.ts';
 
 export type Source = 'speed' | 'batch' | 'popular';
@@ -98,14 +98,13 @@ export function pickRecommendations(input: {
   if (row) {
     for (let i = 0; i < row.movieIds.length && picks.length < limit; i++) {
       const movieId = row.movieIds[i]!;
-      const movie = catalog.get(movieId);
-      if (!movie || exclude.has(movieId) || !hasGenre(movie, genre)) continue;
+      if (exclude.has(movieId) || !catalog.inGenre(movieId, genre)) continue;
       exclude.add(movieId);
       picks.push({ movieId, score: row.scores[i]!, from: source });
     }
   }
   const short = picks.length < limit;
-  if (short) for (const movie of catalog.popular(genre, limit - picks.length, exclude)) picks.push({ movieId: movie.movieId, score: null, from: 'popular' });
+  if (short) for (const movieId of catalog.popular(genre, limit - picks.length, exclude)) picks.push({ movieId, score: null, from: 'popular' });
   return { source, modelVersion: current?.version ?? null, computedAt: row ? row.computedAt : null, picks, short };
 }
 
@@ -119,8 +118,7 @@ export function fillsFromRow(row: RankedRow, exclude: readonly number[], catalog
   let n = 0;
   for (let i = 0; i < row.movieIds.length && n < limit; i++) {
     const movieId = row.movieIds[i]!;
-    const movie = catalog.get(movieId);
-    if (movie && !exclude.includes(movieId) && hasGenre(movie, genre)) n++;
+    if (!exclude.includes(movieId) && catalog.inGenre(movieId, genre)) n++;
   }
   return n >= limit;
 }

@@ -7,7 +7,6 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { MAX_RATING, MIN_RATING, validRating } from '../../schemas/rating-rule.ts';
 import { ApiError, unavailable } from '../errors.ts';
 import { foldIn, recommendFolded } from '../fold-in.ts';
-import { hasGenre } from '../catalog.ts';
 import { movieLinks } from '../recommend.ts';
 import { newRouter } from '../router.ts';
 import { authorizeAnyone, deps, errors, idField, movieCard, requireKnownGenre, USER_OR_KEY } from './shared.ts';
@@ -85,10 +84,7 @@ export function basketRoutes() {
     const top = recommendFolded(model, user, {
       limit,
       exclude: new Set(ratings.map((r) => r.movieId)),
-      keep: (id) => {
-        const movie = catalog.get(id);
-        return movie !== undefined && (!genre || hasGenre(movie, genre));
-      },
+      keep: (id) => catalog.inGenre(id, genre),
     });
     return c.json(
       {

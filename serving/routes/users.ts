@@ -246,9 +246,7 @@ export function userRoutes({ idempotency, batchView, recent }: { idempotency: Id
       stale = got.stale;
       return got.row;
     };
-    const candidates = (row: RankedRow | undefined) => [
-      ...new Set([...Array.from(row?.movieIds ?? []), ...catalog.popular(genre, limit * 2).map((m) => m.movieId)]),
-    ];
+    const candidates = (row: RankedRow | undefined) => [...new Set([...Array.from(row?.movieIds ?? []), ...catalog.popular(genre, limit * 2)])];
     const held = current ? batchView.peek(id, current.version) : null;
     const fillLikely =
       !!held && !fillsFromRow(held, recent.pending(id, { dataCutoff: current?.dataCutoff, speedComputedAt: undefined }), catalog, genre, limit);
@@ -282,7 +280,7 @@ export function userRoutes({ idempotency, batchView, recent }: { idempotency: Id
     await authorize(c, 'read', id);
     const { store, state, factors } = deps(c);
     const catalog = state.catalog();
-    if (!catalog.get(movieId)) throw new ApiError(404, `no movie ${movieId}`);
+    if (!catalog.has(movieId)) throw new ApiError(404, `no movie ${movieId}`);
     const current = state.current();
     if (!current || !factors) throw new ApiError(503, 'no model is current yet', 30);
     const [rated, model] = await Promise.all([

@@ -32,18 +32,19 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The speed layer, keyed by user. Keeps each user's rating history in state (seeded once from a
- * {@link HistoryReader}, Cassandra {@code user_ratings} in the job, asynchronously, on first
- * sight), coalesces a burst of one user's events behind a short processing-time timer, then folds
- * in the whole history with the current model's item factors ({@link FoldIn}) and emits the top-N
- * without rated movies. Every rating that changes the history also owes a user_ratings row; the
- * window emits those rows and the speed row together as one {@link UserWrites}, which the sink
- * writes as one single-partition batch (one request and one mutation in Cassandra, where two writes
- * per rating were the largest part of its load). A deletion takes the movie out of the fold-in (it
- * is kept in the history as a tombstone, see {@link UserHistory}), is written there too (the sink
- * deletes the row), and owes the user a new row like a rating. A rating that changes the history
- * but owes no speed row (the model has seen it) still waits for the window: the rows it owes are
- * written with the user's next window, within {@code coalesceMs}.
+ * The speed layer, keyed by user. Keeps each user's rating history in memory ({@link
+ * HeldHistories}, read from a {@link HistoryReader}, Cassandra {@code user_ratings} in the job,
+ * asynchronously, on first sight, and again after a restart or once let go while idle), coalesces a
+ * burst of one user's events behind a short processing-time timer, then folds in the whole history
+ * with the current model's item factors ({@link FoldIn}) and emits the top-N without rated movies.
+ * Every rating that changes the history also owes a user_ratings row; the window emits those rows
+ * and the speed row together as one {@link UserWrites}, which the sink writes as one
+ * single-partition batch (one request and one mutation in Cassandra, where two writes per rating
+ * were the largest part of its load). A deletion takes the movie out of the fold-in (it is kept in
+ * the history as a tombstone, see {@link UserHistory}), is written there too (the sink deletes the
+ * row), and owes the user a new row like a rating. A rating that changes the history but owes no
+ * speed row (the model has seen it) still waits for the window: the rows it owes are written with
+ * the user's next window, within {@code coalesceMs}.
  *
  * <p>The current model arrives on the broadcast side (announcements from model-updates, and the
  * current_model pointer read at start); the switch made last wins whatever order they arrive in
@@ -60,8 +61,16 @@ import org.slf4j.LoggerFactory;
  * with an exception naming the user; Flink restarts from the last checkpoint (nothing is lost: the
  * waiting ratings are in checkpointed state, the Kafka offsets in the checkpoint).
  *
+ * <p>Checkpoints hold each user's flags, waiting ratings and unwritten rows, not the histories: the
+ * heap backend copies its whole state at every checkpoint, and at 32M the histories were 78 MB
+ * every 10 s, a burst of a third of a core that delayed whatever shared the machine. What a history
+ * holds is in Cassandra once its window has written it (the sink's writes complete before a
+ * checkpoint does), so after a restore a user's history is read again and the unwritten rows of the
+ * restored state are applied to it. A deletion's tombstone is forgotten with the history (the store
+ * holds no row for it), as when the state expires.
+ *
  * <p>Metrics: {@value #RECOMMENDATIONS_COMPUTED}, {@value #USERS_SEEDED} (counters), {@value
- * #SEEDS_IN_FLIGHT} (gauge: history reads outstanding).
+ * #SEEDS_IN_FLIGHT} (gauge: history reads outstanding), {@value #HISTORIES_HELD} (gauge).
  */
 public class SpeedRecommender
     extends KeyedBroadcastProcessFunction<Long, Rating, ModelSwitch, UserWrites> {
@@ -88,6 +97,7 @@ public class SpeedRecommender
   public static final String RECOMMENDATIONS_COMPUTED = "recommendationsComputed";
   public static final String USERS_SEEDED = "usersSeeded";
   public static final String SEEDS_IN_FLIGHT = "historyReadsInFlight";
+  public static final String HISTORIES_HELD = "historiesHeld";
 
   private final HistoryReader historyReader;
   private final long coalesceMs;
@@ -97,7 +107,16 @@ public class SpeedRecommender
   private final int maxSeedsInFlight;
 
   private transient ValueStateDescriptor<UserHistory> historyDescriptor;
+
+  /** each user's flags (no ratings: {@link UserHistory#flagsOnly}), checkpointed */
   private transient ValueState<UserHistory> history;
+
+  /** each user's ratings, in memory only: read again from the history reader when not held */
+  private transient HeldHistories held;
+
+  /** whether states from before the split were taken over (once after each start) */
+  private transient boolean tookOver;
+
   private transient ListState<Rating> pending;
 
   /** the user_ratings rows this user's ratings changed since the last window wrote */
@@ -160,6 +179,7 @@ public class SpeedRecommender
                 new ListStateDescriptor<>("unwritten", TypeInformation.of(UserRatingRow.class)));
     historyReader.open();
     seeds = new HashMap<>();
+    held = new HeldHistories(stateTtlHours * 3_600_000);
     seedSlots = new Semaphore(maxSeedsInFlight);
     computed = getRuntimeContext().getMetricGroup().counter(RECOMMENDATIONS_COMPUTED);
     seeded = getRuntimeContext().getMetricGroup().counter(USERS_SEEDED);
@@ -168,6 +188,7 @@ public class SpeedRecommender
         .gauge(
             SEEDS_IN_FLIGHT,
             (Gauge<Integer>) () -> maxSeedsInFlight - seedSlots.availablePermits());
+    getRuntimeContext().getMetricGroup().gauge(HISTORIES_HELD, (Gauge<Integer>) held::size);
   }
 
   @Override
@@ -178,81 +199,112 @@ public class SpeedRecommender
   @Override
   public void processElement(Rating r, ReadOnlyContext ctx, Collector<UserWrites> out)
       throws Exception {
-    UserHistory h = history.value();
-    if (h == null) h = new UserHistory();
-    if (!h.seeded) {
+    long now = ctx.timerService().currentProcessingTime();
+    UserHistory flags = flags(r.userId, history.value(), now);
+    if (flags == null) flags = new UserHistory();
+    UserHistory h = held.use(r.userId, now);
+    if (h == null) {
       pending.add(r);
-      if (!seeds.containsKey(r.userId))
-        startSeed(r.userId, ctx.timerService().currentProcessingTime());
-      schedule(h, ctx);
+      if (!seeds.containsKey(r.userId)) startSeed(r.userId, now);
+      schedule(flags, ctx);
     } else {
-      boolean changed = apply(h, r, ctx.getBroadcastState(MODEL).get(CURRENT));
-      if (changed || h.dirty) schedule(h, ctx);
+      boolean changed = apply(h, flags, r, ctx.getBroadcastState(MODEL).get(CURRENT));
+      if (changed || flags.dirty) schedule(flags, ctx);
     }
-    history.update(h);
+    history.update(flags);
+  }
+
+  /**
+   * The user's flags from keyed state: null if none (a new user, or expired, when any ratings still
+   * held are let go too). A state from before the ratings left it ({@code seeded}) gives its
+   * ratings to {@link #held}.
+   */
+  private UserHistory flags(long user, UserHistory stored, long now) {
+    if (stored == null) {
+      held.remove(user);
+      return null;
+    }
+    if (!stored.seeded) return stored;
+    held.hold(user, stored, now);
+    return stored.flagsOnly();
   }
 
   @Override
   public void onTimer(long timestamp, OnTimerContext ctx, Collector<UserWrites> out)
       throws Exception {
-    UserHistory h = history.value();
     long user = ctx.getCurrentKey();
-    if (h == null) { // expired
+    long now = ctx.timerService().currentProcessingTime();
+    UserHistory flags = flags(user, history.value(), now);
+    if (flags == null) { // expired
       seeds.remove(user);
       emit(user, null, out);
       return;
     }
-    h.timerAt = 0;
+    flags.timerAt = 0;
     ModelRef ref = ctx.getBroadcastState(MODEL).get(CURRENT);
-    if (!h.seeded) {
-      long now = ctx.timerService().currentProcessingTime();
+    UserHistory h = held.use(user, now);
+    if (h == null) {
       Seed seed = seeds.get(user);
-      if (seed == null) seed = startSeed(user, now); // e.g. after a restore
+      if (seed == null) seed = startSeed(user, now); // after a restore, or let go while idle
       if (!seed.result.isDone()) {
         if (now - seed.startedAt >= seedDeadlineMs)
           throw Deadline.exceeded(readOf(user), seedDeadlineMs);
         // the history read is still out: look again shortly instead of blocking every other user
-        schedule(h, ctx, SEED_RECHECK_MS);
-        history.update(h);
+        schedule(flags, ctx, SEED_RECHECK_MS);
+        history.update(flags);
         return;
       }
       seeds.remove(user);
-      HistoryReader.Stored stored;
-      try {
-        stored = seed.result.join();
-      } catch (RuntimeException e) {
-        Throwable cause = Deadline.cause(e);
-        if (cause instanceof TimeoutException timeout) throw timeout;
-        throw new IOException(readOf(user) + " failed: " + cause, cause);
-      }
-      h.seed(stored.movieIds(), stored.ratings(), stored.ratedAt());
-      h.seeded = true;
-      seeded.inc();
+      h = seeded(user, stored(user, seed), now);
+      // rows applied before a restore that the window had not written yet: not in the store
+      Iterable<UserRatingRow> notWritten = unwritten.get();
+      if (notWritten != null)
+        for (UserRatingRow w : notWritten) h.apply(w.movieId, w.rating, w.ratedAt);
       Iterable<Rating> waiting = pending.get();
       if (waiting != null)
         for (Rating r : waiting) {
-          apply(h, r, ref);
+          apply(h, flags, r, ref);
           // the stored history may hold this rating already: an attempt that failed after the
           // last checkpoint wrote its user_ratings row, and maybe not the speed row. The row is
           // owed all the same (else a replay finds nothing new and the user never gets one).
-          owe(h, r, ref);
+          owe(flags, r, ref);
         }
       pending.clear();
     }
     SpeedRow row = null;
-    if (h.dirty && ref != null) {
-      Model m = model(ref, ctx.timerService().currentProcessingTime());
+    if (flags.dirty && ref != null) {
+      Model m = model(ref, now);
       if (m != null) {
         row = recommend(user, h, m);
-        h.dirty = false;
+        flags.dirty = false;
       } else {
         // the model did not load (it is retried after MODEL_RETRY_MS): this user's row is owed,
         // so look again then instead of waiting for the user's next rating
-        schedule(h, ctx, MODEL_RETRY_MS);
+        schedule(flags, ctx, MODEL_RETRY_MS);
       }
     }
     emit(user, row, out);
-    history.update(h);
+    history.update(flags);
+  }
+
+  /** The outcome of a finished history read: the stored ratings, or the failure to throw. */
+  private static HistoryReader.Stored stored(long user, Seed seed) throws Exception {
+    try {
+      return seed.result.join();
+    } catch (RuntimeException e) {
+      Throwable cause = Deadline.cause(e);
+      if (cause instanceof TimeoutException timeout) throw timeout;
+      throw new IOException(readOf(user) + " failed: " + cause, cause);
+    }
+  }
+
+  /** A history made from the stored ratings, held from now on. */
+  private UserHistory seeded(long user, HistoryReader.Stored stored, long now) {
+    UserHistory h = new UserHistory();
+    h.seed(stored.movieIds(), stored.ratings(), stored.ratedAt());
+    held.hold(user, h, now);
+    seeded.inc();
+    return h;
   }
 
   /** The window's writes of the current user: its unwritten rating rows and the row, if any. */
@@ -268,6 +320,19 @@ public class SpeedRecommender
   @Override
   public void processBroadcastElement(ModelSwitch update, Context ctx, Collector<UserWrites> out)
       throws Exception {
+    if (!tookOver) {
+      // a state restored from before the histories left the checkpoints: all of them are taken
+      // over at the first model message (the pointer read at start), not left to be copied by
+      // every checkpoint until their users return
+      tookOver = true;
+      long at = ctx.currentProcessingTime();
+      ctx.applyToKeyedState(
+          historyDescriptor,
+          (user, userState) -> {
+            UserHistory stored = userState.value();
+            if (stored != null && stored.seeded) userState.update(flags(user, stored, at));
+          });
+    }
     BroadcastState<String, ModelRef> state = ctx.getBroadcastState(MODEL);
     BroadcastState<String, Long> times = ctx.getBroadcastState(MODEL_SWITCHED_AT);
     ModelRef current = state.get(CURRENT);
@@ -294,21 +359,47 @@ public class SpeedRecommender
     long now = ctx.currentProcessingTime();
     model(ref, now); // load now, not on the first rating after it
     int[] recomputed = {0};
+    // users whose ratings are not held and for whom no timer is due are read here, all at once
+    // (a timer's user is recomputed by the timer, with the new model); such a user has no ratings
+    // waiting or unwritten, as those always come with a timer
+    Map<Long, Seed> reads = new HashMap<>();
     ctx.applyToKeyedState(
         historyDescriptor,
         (user, userState) -> {
-          UserHistory h = userState.value();
-          if (h == null || !h.seeded) return; // its timer is due and will use the new model
-          if (h.lastEventAt > ref.dataCutoff) {
+          UserHistory flags = flags(user, userState.value(), now);
+          if (flags == null) return;
+          UserHistory h = held.peek(user);
+          if (flags.lastEventAt <= ref.dataCutoff) flags.dirty = false;
+          else if (h != null) {
             Model m = model(ref, now);
             if (m == null) return;
             // the user's unwritten rating rows, if any, go with its own window
             out.collect(new UserWrites(user, NO_RATINGS, recommend(user, h, m)));
             recomputed[0]++;
+            flags.dirty = false;
+          } else {
+            flags.dirty = true;
+            if (flags.timerAt == 0 && !seeds.containsKey(user))
+              reads.put(user, startSeed(user, now));
           }
-          h.dirty = false;
-          userState.update(h);
+          userState.update(flags);
         });
+    if (!reads.isEmpty())
+      ctx.applyToKeyedState(
+          historyDescriptor,
+          (user, userState) -> {
+            Seed seed = reads.get(user);
+            if (seed == null) return;
+            seeds.remove(user);
+            UserHistory h = seeded(user, stored(user, seed), now);
+            Model m = model(ref, now);
+            if (m == null) return;
+            out.collect(new UserWrites(user, NO_RATINGS, recommend(user, h, m)));
+            recomputed[0]++;
+            UserHistory flags = userState.value();
+            flags.dirty = false;
+            userState.update(flags);
+          });
     LOG.info(
         "model {}: recomputed {} users with ratings newer than its cutoff",
         ref.version,
@@ -319,27 +410,27 @@ public class SpeedRecommender
    * Applies a streamed rating or deletion; if it changed the history, the user_ratings row (a
    * deletion's row deletes) waits for the window, and true.
    */
-  private boolean apply(UserHistory h, Rating r, ModelRef ref) throws Exception {
+  private boolean apply(UserHistory h, UserHistory flags, Rating r, ModelRef ref) throws Exception {
     if (!h.apply(r.movieId, r.rating, r.ratedAt)) return false;
     unwritten.add(new UserRatingRow(r.userId, r.movieId, r.rating, r.ratedAt));
-    owe(h, r, ref);
+    owe(flags, r, ref);
     return true;
   }
 
   /** A streamed rating the model has not seen (newer than its cutoff) owes the user a new row. */
-  private static void owe(UserHistory h, Rating r, ModelRef ref) {
-    h.lastEventAt = Math.max(h.lastEventAt, r.ratedAt);
-    if (ref == null || r.ratedAt > ref.dataCutoff) h.dirty = true;
+  private static void owe(UserHistory flags, Rating r, ModelRef ref) {
+    flags.lastEventAt = Math.max(flags.lastEventAt, r.ratedAt);
+    if (ref == null || r.ratedAt > ref.dataCutoff) flags.dirty = true;
   }
 
-  private void schedule(UserHistory h, ReadOnlyContext ctx) {
-    schedule(h, ctx, coalesceMs);
+  private void schedule(UserHistory flags, ReadOnlyContext ctx) {
+    schedule(flags, ctx, coalesceMs);
   }
 
-  private void schedule(UserHistory h, ReadOnlyContext ctx, long delayMs) {
-    if (h.timerAt != 0) return;
-    h.timerAt = ctx.timerService().currentProcessingTime() + delayMs;
-    ctx.timerService().registerProcessingTimeTimer(h.timerAt);
+  private void schedule(UserHistory flags, ReadOnlyContext ctx, long delayMs) {
+    if (flags.timerAt != 0) return;
+    flags.timerAt = ctx.timerService().currentProcessingTime() + delayMs;
+    ctx.timerService().registerProcessingTimeTimer(flags.timerAt);
   }
 
   private SpeedRow recommend(long user, UserHistory h, Model m) {

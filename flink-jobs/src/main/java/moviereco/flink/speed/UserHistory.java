@@ -4,13 +4,16 @@ import java.util.Arrays;
 import moviereco.contracts.RatingRule;
 
 /**
- * One user's ratings as the speed layer keeps them in keyed state (a Flink POJO): every movie's
- * latest rating, sorted by movie id. A deleted rating stays as a tombstone, the rating {@link
- * RatingRule#DELETED} at the deletion's time ({@link #deleted}), so that an older rating of the
- * movie arriving late (a replay) does not bring it back; it takes no part in the fold-in. {@code
- * seeded} says whether the history from Cassandra {@code user_ratings} has been merged in; {@code
- * lastEventAt} is the newest streamed rating's time; {@code dirty} means the recommendations are
- * out of date.
+ * One user's ratings, every movie's latest rating, sorted by movie id (a Flink POJO). A deleted
+ * rating stays as a tombstone, the rating {@link RatingRule#DELETED} at the deletion's time ({@link
+ * #deleted}), so that an older rating of the movie arriving late (a replay) does not bring it back;
+ * it takes no part in the fold-in.
+ *
+ * <p>The speed recommender keeps one in keyed state per user for the flags only ({@code dirty}: the
+ * recommendations are out of date; {@code lastEventAt}: the newest streamed rating's time; {@code
+ * timerAt}), with no ratings, so that checkpoints stay small; the ratings are in another, held in
+ * memory ({@link HeldHistories}). {@code seeded} marks a state from before that split (checkpoints
+ * then held every history whole), whose ratings the recommender takes over on first access.
  */
 public class UserHistory {
   public long[] movies = new long[0];
@@ -24,6 +27,15 @@ public class UserHistory {
   public long timerAt;
 
   public UserHistory() {}
+
+  /** The flags alone, no ratings: what the recommender keeps in keyed state. */
+  public UserHistory flagsOnly() {
+    UserHistory f = new UserHistory();
+    f.dirty = dirty;
+    f.lastEventAt = lastEventAt;
+    f.timerAt = timerAt;
+    return f;
+  }
 
   public int size() {
     return movies.length;

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -19,8 +20,14 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import moviereco.contracts.ModelFiles;
 import moviereco.flink.common.Rating;
+import org.apache.flink.api.common.state.StateTtlConfig;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.runtime.state.VoidNamespace;
+import org.apache.flink.runtime.state.VoidNamespaceSerializer;
 import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction;
 import org.apache.flink.streaming.api.operators.co.CoBroadcastWithKeyedOperator;
 import org.apache.flink.streaming.util.KeyedBroadcastOperatorTestHarness;
@@ -459,6 +466,127 @@ class SpeedRecommenderHarnessTest {
     assertEquals(1, rows().size());
     assertEquals(
         "v1", rows().get(0).modelVersion, "the current model is restored from broadcast state");
+  }
+
+  /** A harness restored from a snapshot, reading histories through {@code reader}. */
+  void restore(OperatorSubtaskState snapshot, ScriptedReader reader) throws Exception {
+    harness.close();
+    harness =
+        new KeyedBroadcastOperatorTestHarness<>(
+            new CoBroadcastWithKeyedOperator<>(
+                recommender(reader, 60_000, 64, 24), List.of(SpeedRecommender.BROADCAST_STATES)),
+            r -> r.userId,
+            Types.LONG,
+            1,
+            1,
+            0);
+    harness.setup();
+    harness.initializeState(snapshot);
+    harness.open();
+  }
+
+  static CompletableFuture<HistoryReader.Stored> stored(long[] movies, float[] values, long[] at) {
+    return CompletableFuture.completedFuture(new HistoryReader.Stored(movies, values, at));
+  }
+
+  @Test
+  void aRestoredUsersHistoryIsReadAgainAndItsUnwrittenRowsApplied() throws Exception {
+    open();
+    harness.processBroadcastElement(model("v1", 2_000), START);
+    harness.processElement(rating(1, 10, 4f, 5_000), START);
+    harness.setProcessingTime(START + COALESCE_MS);
+    assertEquals(1, rows().size());
+    // a second rating, applied but not written yet when the checkpoint is taken
+    harness.processElement(rating(1, 20, 3f, 5_001), START + 100);
+    OperatorSubtaskState snapshot = harness.snapshot(1, START + 110);
+
+    ScriptedReader after = new ScriptedReader();
+    // the store holds what the first window wrote, not the unwritten row
+    after.answers.put(1L, stored(new long[] {10}, new float[] {4f}, new long[] {5_000}));
+    restore(snapshot, after);
+    harness.setProcessingTime(START + 100 + COALESCE_MS);
+    assertEquals(1, after.calls(1), "the history is not in the checkpoint: it is read again");
+    assertEquals(1, rows().size());
+    assertFalse(contains(rows().get(0).movieIds, 10), "the stored rating is in the fold-in");
+    assertFalse(contains(rows().get(0).movieIds, 20), "and so is the unwritten one");
+    assertEquals(
+        List.of(20L),
+        userRatings().stream().map(r -> r.movieId).collect(Collectors.toList()),
+        "the unwritten row is written, once");
+
+    harness.processElement(rating(1, 30, 5f, 5_002), START + 200);
+    harness.setProcessingTime(START + 200 + COALESCE_MS);
+    assertEquals(1, after.calls(1), "held from then on");
+    assertEquals(2, rows().size());
+  }
+
+  @Test
+  void aNewModelReadsTheHistoryOfARestoredUserWithNoWindowDue() throws Exception {
+    open();
+    harness.processBroadcastElement(model("v1", 2_000), START);
+    harness.processElement(rating(1, 10, 4f, 5_000), START);
+    harness.setProcessingTime(START + COALESCE_MS);
+    OperatorSubtaskState snapshot = harness.snapshot(1, START + 60);
+
+    ScriptedReader after = new ScriptedReader();
+    after.answers.put(1L, stored(new long[] {10}, new float[] {4f}, new long[] {5_000}));
+    restore(snapshot, after);
+    // v2 has not seen the rating (cutoff 3,000 < 5,000): the user is recomputed with it at once
+    harness.processBroadcastElement(model("v2", 3_000), START + 100);
+    assertEquals(1, after.calls(1));
+    assertEquals(1, rows().size());
+    assertEquals("v2", rows().get(0).modelVersion);
+    assertFalse(contains(rows().get(0).movieIds, 10));
+    assertEquals(0, harness.numProcessingTimeTimers());
+
+    // one that has seen it needs no read and no row: the batch view serves the user
+    harness.processBroadcastElement(model("v3", 6_000), START + 200);
+    assertEquals(1, after.calls(1));
+    assertEquals(1, rows().size());
+  }
+
+  /** User {@code user}'s keyed state "history", as the recommender registers it. */
+  ValueState<UserHistory> historyOf(long user) throws Exception {
+    ValueStateDescriptor<UserHistory> history =
+        new ValueStateDescriptor<>("history", TypeInformation.of(UserHistory.class));
+    history.enableTimeToLive(StateTtlConfig.newBuilder(Duration.ofHours(24)).build());
+    harness.getOperator().setCurrentKey(user);
+    return harness
+        .getOperator()
+        .getKeyedStateBackend()
+        .getPartitionedState(VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE, history);
+  }
+
+  @Test
+  void aStateFromBeforeTheHistoriesLeftTheCheckpointsIsTakenOver() throws Exception {
+    open();
+    harness.processBroadcastElement(model("v1", 6_000), START);
+    // what a checkpoint of the earlier job held for users 1 and 2: whole histories, seeded
+    for (long user : new long[] {1, 2}) {
+      UserHistory whole = new UserHistory();
+      whole.seed(new long[] {10}, new float[] {4f}, new long[] {5_000});
+      whole.seeded = true;
+      whole.lastEventAt = 5_000;
+      historyOf(user).update(whole);
+    }
+    ScriptedReader after = new ScriptedReader();
+    restore(harness.snapshot(1, START + 10), after);
+    // the first model message after the start takes them over, though it switches nothing
+    harness.processBroadcastElement(model("v1", 6_000), START + 20);
+    for (long user : new long[] {1, 2}) {
+      UserHistory kept = historyOf(user).value();
+      assertEquals(0, kept.size(), "the state keeps the flags only from then on");
+      assertFalse(kept.seeded);
+      assertEquals(5_000, kept.lastEventAt);
+    }
+
+    harness.processElement(rating(1, 20, 3f, 7_000), START + 100);
+    harness.setProcessingTime(START + 100 + COALESCE_MS);
+    assertEquals(0, after.calls(1), "the history taken over is used, not read");
+    assertEquals(1, rows().size());
+    assertFalse(contains(rows().get(0).movieIds, 10));
+    assertFalse(contains(rows().get(0).movieIds, 20));
+    assertEquals(7_000, historyOf(1).value().lastEventAt);
   }
 
   /** The model version of the speed row a new user gets after the given switches arrived. */

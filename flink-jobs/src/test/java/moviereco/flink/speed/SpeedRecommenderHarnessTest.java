@@ -444,21 +444,9 @@ class SpeedRecommenderHarnessTest {
     harness.processElement(rating(1, 10, 4f, 5_000), START);
     harness.processElement(rating(1, 20, 3f, 5_001), START);
     OperatorSubtaskState snapshot = harness.snapshot(1, START + 10);
-    harness.close();
 
     ScriptedReader after = new ScriptedReader();
-    harness =
-        new KeyedBroadcastOperatorTestHarness<>(
-            new CoBroadcastWithKeyedOperator<>(
-                recommender(after, 60_000, 64, 24), List.of(SpeedRecommender.BROADCAST_STATES)),
-            r -> r.userId,
-            Types.LONG,
-            1,
-            1,
-            0);
-    harness.setup();
-    harness.initializeState(snapshot);
-    harness.open();
+    restore(snapshot, after);
     harness.setProcessingTime(START + COALESCE_MS);
     assertEquals(1, after.calls(1), "the restored timer starts the read again");
     harness.setProcessingTime(START + COALESCE_MS + SpeedRecommender.SEED_RECHECK_MS);
@@ -470,7 +458,7 @@ class SpeedRecommenderHarnessTest {
 
   /** A harness restored from a snapshot, reading histories through {@code reader}. */
   void restore(OperatorSubtaskState snapshot, ScriptedReader reader) throws Exception {
-    harness.close();
+    if (harness != null) harness.close();
     harness =
         new KeyedBroadcastOperatorTestHarness<>(
             new CoBroadcastWithKeyedOperator<>(
@@ -680,18 +668,7 @@ class SpeedRecommenderHarnessTest {
     OperatorSubtaskState snapshot = old.snapshot(1, START);
     old.close();
 
-    harness =
-        new KeyedBroadcastOperatorTestHarness<>(
-            new CoBroadcastWithKeyedOperator<>(
-                recommender(reader, 60_000, 64, 24), List.of(SpeedRecommender.BROADCAST_STATES)),
-            r -> r.userId,
-            Types.LONG,
-            1,
-            1,
-            0);
-    harness.setup();
-    harness.initializeState(snapshot);
-    harness.open();
+    restore(snapshot, reader);
     harness.setProcessingTime(START);
     harness.processElement(rating(1, 10, 4f, 5_000), START);
     harness.setProcessingTime(START + COALESCE_MS);

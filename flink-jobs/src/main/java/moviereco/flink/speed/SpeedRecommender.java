@@ -320,19 +320,7 @@ public class SpeedRecommender
   @Override
   public void processBroadcastElement(ModelSwitch update, Context ctx, Collector<UserWrites> out)
       throws Exception {
-    if (!tookOver) {
-      // a state restored from before the histories left the checkpoints: all of them are taken
-      // over at the first model message (the pointer read at start), not left to be copied by
-      // every checkpoint until their users return
-      tookOver = true;
-      long at = ctx.currentProcessingTime();
-      ctx.applyToKeyedState(
-          historyDescriptor,
-          (user, userState) -> {
-            UserHistory stored = userState.value();
-            if (stored != null && stored.seeded) userState.update(flags(user, stored, at));
-          });
-    }
+    if (!tookOver) takeOver(ctx);
     BroadcastState<String, ModelRef> state = ctx.getBroadcastState(MODEL);
     BroadcastState<String, Long> times = ctx.getBroadcastState(MODEL_SWITCHED_AT);
     ModelRef current = state.get(CURRENT);
@@ -358,10 +346,37 @@ public class SpeedRecommender
         update);
     long now = ctx.currentProcessingTime();
     model(ref, now); // load now, not on the first rating after it
+    LOG.info(
+        "model {}: recomputed {} users with ratings newer than its cutoff",
+        ref.version,
+        recompute(ref, now, ctx, out));
+  }
+
+  /**
+   * States restored from before the histories left the checkpoints are all taken over at the first
+   * model message after a start (the pointer read at start), not left for every checkpoint to copy
+   * until their users return.
+   */
+  private void takeOver(Context ctx) throws Exception {
+    tookOver = true;
+    long now = ctx.currentProcessingTime();
+    ctx.applyToKeyedState(
+        historyDescriptor,
+        (user, userState) -> {
+          UserHistory stored = userState.value();
+          if (stored != null && stored.seeded) userState.update(flags(user, stored, now));
+        });
+  }
+
+  /**
+   * After a switch to {@code ref}: the rows of users with ratings newer than its cutoff, computed
+   * now; how many. Users whose history is not held and for whom no timer is due are read here, all
+   * at once (a timer's user is recomputed by the timer, with the new model); such a user has no
+   * ratings waiting or unwritten, as those always come with a timer.
+   */
+  private int recompute(ModelRef ref, long now, Context ctx, Collector<UserWrites> out)
+      throws Exception {
     int[] recomputed = {0};
-    // users whose ratings are not held and for whom no timer is due are read here, all at once
-    // (a timer's user is recomputed by the timer, with the new model); such a user has no ratings
-    // waiting or unwritten, as those always come with a timer
     Map<Long, Seed> reads = new HashMap<>();
     ctx.applyToKeyedState(
         historyDescriptor,
@@ -384,26 +399,23 @@ public class SpeedRecommender
           }
           userState.update(flags);
         });
-    if (!reads.isEmpty())
-      ctx.applyToKeyedState(
-          historyDescriptor,
-          (user, userState) -> {
-            Seed seed = reads.get(user);
-            if (seed == null) return;
-            seeds.remove(user);
-            UserHistory h = seeded(user, stored(user, seed), now);
-            Model m = model(ref, now);
-            if (m == null) return;
-            out.collect(new UserWrites(user, NO_RATINGS, recommend(user, h, m)));
-            recomputed[0]++;
-            UserHistory flags = userState.value();
-            flags.dirty = false;
-            userState.update(flags);
-          });
-    LOG.info(
-        "model {}: recomputed {} users with ratings newer than its cutoff",
-        ref.version,
-        recomputed[0]);
+    if (reads.isEmpty()) return recomputed[0];
+    ctx.applyToKeyedState(
+        historyDescriptor,
+        (user, userState) -> {
+          Seed seed = reads.get(user);
+          if (seed == null) return;
+          seeds.remove(user);
+          UserHistory h = seeded(user, stored(user, seed), now);
+          Model m = model(ref, now);
+          if (m == null) return;
+          out.collect(new UserWrites(user, NO_RATINGS, recommend(user, h, m)));
+          recomputed[0]++;
+          UserHistory flags = userState.value();
+          flags.dirty = false;
+          userState.update(flags);
+        });
+    return recomputed[0];
   }
 
   /**

@@ -13,7 +13,8 @@ import moviereco.contracts.RatingRule;
  * recommendations are out of date; {@code lastEventAt}: the newest streamed rating's time; {@code
  * timerAt}), with no ratings, so that checkpoints stay small; the ratings are in another, held in
  * memory ({@link HeldHistories}). {@code seeded} marks a state from before that split (checkpoints
- * then held every history whole), whose ratings the recommender takes over on first access.
+ * then held every history whole), whose ratings the recommender takes over at the first model
+ * message after a start (or at the user's first event, if that comes first).
  */
 public class UserHistory {
   public long[] movies = new long[0];

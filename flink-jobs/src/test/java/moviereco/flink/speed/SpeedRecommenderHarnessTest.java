@@ -337,10 +337,7 @@ class SpeedRecommenderHarnessTest {
     // after the restore the rating is replayed and the seed finds it already stored
     open();
     harness.processBroadcastElement(model("v1", 2_000), START);
-    reader.answers.put(
-        1L,
-        CompletableFuture.completedFuture(
-            new HistoryReader.Stored(new long[] {10}, new float[] {4f}, new long[] {5_000})));
+    reader.answers.put(1L, stored(new long[] {10}, new float[] {4f}, new long[] {5_000}));
     harness.processElement(rating(1, 10, 4f, 5_000), START);
     harness.setProcessingTime(START + COALESCE_MS);
     assertEquals(1, rows().size(), "the row is computed although the history did not change");
@@ -348,10 +345,7 @@ class SpeedRecommenderHarnessTest {
     assertTrue(userRatings().isEmpty(), "the stored row is not written again");
 
     // a rating the model has seen (older than its cutoff) owes no row
-    reader.answers.put(
-        2L,
-        CompletableFuture.completedFuture(
-            new HistoryReader.Stored(new long[] {10}, new float[] {4f}, new long[] {1_000})));
+    reader.answers.put(2L, stored(new long[] {10}, new float[] {4f}, new long[] {1_000}));
     harness.processElement(rating(2, 10, 4f, 1_000), START + 100);
     harness.setProcessingTime(START + 100 + COALESCE_MS);
     assertEquals(1, rows().size());

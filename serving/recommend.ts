@@ -163,7 +163,8 @@ export function recommendationsJson(userId: number, choice: Choice, catalog: Cat
   for (const { movieId, score, from } of choice.picks) {
     const f = fragmentOf(catalog, movieId);
     // JSON.stringify, not String: String keeps each score's text in V8's number-to-string cache,
-    // where it outlives two scavenges (promoted, then a major GC's work); JSON.stringify gives the same text
+    // where it outlives two scavenges (promoted, then a major GC's work); JSON.stringify gives the
+    // same text
     items += `${items === '' ? '' : ','}${f.head}${score !== null && Number.isFinite(score) ? JSON.stringify(score) : 'null'},"from":"${from}"${f.tail}`;
   }
   const computedAt = choice.computedAt === null ? 'null' : `"${new Date(choice.computedAt).toISOString()}"`;

@@ -3,8 +3,9 @@
  * topics and archive folder, with a batch model trained on ml-latest-small:
  * the fold-in reproduces the batch user vectors; a rating changes the user's speed row within
  * moments; garbage goes to the DLQ while the job runs on; after an upgrade through a savepoint a
- * user's history is read again from Cassandra; trending windows are written. The TaskManager killed mid-stream is
- * the taskmanager drill (test/drills.it.test.ts); the batch over the archive is in e2e.it.test.ts.
+ * user's history is read again from Cassandra; trending windows are written. The TaskManager
+ * killed mid-stream is the taskmanager drill (test/drills.it.test.ts); the batch over the archive
+ * is in e2e.it.test.ts.
  */
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

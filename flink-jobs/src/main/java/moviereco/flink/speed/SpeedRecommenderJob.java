@@ -142,12 +142,15 @@ public final class SpeedRecommenderJob {
 
   /** A speed row bound to {@link Cql#INSERT_SPEED_RECOMMENDATIONS}. */
   static BoundStatement bindSpeedRow(PreparedStatement statement, SpeedRow row) {
-    return statement.bind(
-        row.userId,
-        row.modelVersion,
-        Instant.ofEpochMilli(row.computedAt),
-        Instant.ofEpochMilli(row.ratedUntil),
-        ScoredMovies.of(statement, Cql.TOP_ITEMS, row.movieIds, row.scores));
+    return ScoredMovies.bind(
+        statement.bind(
+            row.userId,
+            row.modelVersion,
+            Instant.ofEpochMilli(row.computedAt),
+            Instant.ofEpochMilli(row.ratedUntil)),
+        Cql.TOP_ITEMS,
+        row.movieIds,
+        row.scores);
   }
 
   /**

@@ -72,10 +72,11 @@ public final class TrendingJob {
             CassandraOptions.from(params),
             Cql.insertTrending(ttlSeconds),
             (statement, row) ->
-                statement.bind(
-                    row.window,
-                    Instant.ofEpochMilli(row.windowEnd),
-                    ScoredMovies.of(statement, "items", row.movieIds, scores(row.counts))),
+                ScoredMovies.bind(
+                    statement.bind(row.window, Instant.ofEpochMilli(row.windowEnd)),
+                    "items",
+                    row.movieIds,
+                    scores(row.counts)),
             params.getInt("max.in.flight", 16));
     pipeline(Kafka.ratings(env, params, name), sink, Settings.from(params));
   }

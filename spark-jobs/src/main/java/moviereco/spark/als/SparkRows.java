@@ -106,15 +106,15 @@ final class SparkRows {
             AtomicReference<Throwable> failure = new AtomicReference<>();
             while (part.hasNext() && failure.get() == null) {
               Recommendations.Ranked r = part.next();
-              Object[] values = new Object[width];
+              Object[] values = new Object[width - 1];
               values[0] = r.key();
               for (int i = 0; i < between.size(); i++) values[i + 1] = between.get(i);
-              values[values.length - 1] =
-                  ScoredMovies.of(statement, Cql.TOP_ITEMS, r.ids(), r.scores());
               permits.acquire();
               session
                   .executeAsync(
-                      statement.bind(values).setIdempotent(true).setConsistencyLevel(level))
+                      ScoredMovies.bind(statement.bind(values), Cql.TOP_ITEMS, r.ids(), r.scores())
+                          .setIdempotent(true)
+                          .setConsistencyLevel(level))
                   .whenComplete(
                       (done, error) -> {
                         if (error != null) failure.compareAndSet(null, error);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from './config.ts';
-import { baseImage, containerName, engineImage, networkName } from './containers.ts';
+import { baseImage, containerName, engineImage, freeSubnet, networkName } from './containers.ts';
 
 describe('infra > containers', () => {
   const config = (env: Record<string, string> = {}) =>
@@ -28,5 +28,16 @@ describe('infra > containers', () => {
     expect(() => baseImage(loadConfig({ STACK_DIR: '/srv/stack', KAFKA_PASSWORD: 'k', CASSANDRA_PASSWORD: 'c' }))).toThrow(
       /STACK=local: no containers to manage/,
     );
+  });
+
+  it('takes the first /24 from the preferred one that no other network overlaps, in its /16', () => {
+    expect(freeSubnet('172.29.42.0/24', [])).toBe('172.29.42.0/24');
+    expect(freeSubnet('172.29.42.0/24', ['172.17.0.0/16', 'fd00::/64', '172.29.41.0/24'])).toBe('172.29.42.0/24');
+    expect(freeSubnet('172.29.42.0/24', ['172.29.42.0/24', '172.29.43.128/25'])).toBe('172.29.44.0/24');
+    expect(freeSubnet('172.29.42.0/24', ['172.29.40.0/22'])).toBe('172.29.44.0/24');
+    expect(freeSubnet('172.29.254.0/24', ['172.29.254.0/24'])).toBe('172.29.255.0/24');
+    // a network on the whole /16 (Docker's default pools are /16s) leaves nothing
+    expect(freeSubnet('172.29.42.0/24', ['172.29.0.0/16'])).toBeUndefined();
+    expect(() => freeSubnet('172.29.42.0/23', [])).toThrow(/expected a \/24/);
   });
 });

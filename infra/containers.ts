@@ -325,6 +325,46 @@ export async function listContainers(config: StackConfig): Promise<StackContaine
   }));
 }
 
+/**
+ * The subnet this stack's network has, if it exists, and those of the engine's other networks: a
+ * caller that may choose the subnet (the containers tests) keeps its own and avoids the others.
+ */
+export async function networkSubnets(config: StackConfig): Promise<{ own: string | undefined; others: string[] }> {
+  const client = await runtime();
+  const networks = await client.container.dockerode.listNetworks();
+  const subnetsOf = (n: (typeof networks)[number]) => (n.IPAM?.Config ?? []).flatMap((c) => (c.Subnet ? [c.Subnet] : []));
+  return {
+    own: networks.filter((n) => n.Name === networkName(config)).flatMap(subnetsOf)[0],
+    others: networks.filter((n) => n.Name !== networkName(config)).flatMap(subnetsOf),
+  };
+}
+
+/** An IPv4 CIDR as its first address and size; undefined for anything else (IPv6). */
+function ipv4Range(cidr: string): { start: number; size: number } | undefined {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr);
+  if (!m) return undefined;
+  const bits = Number(m[5]);
+  const size = 2 ** (32 - bits);
+  const address = ((Number(m[1]) * 256 + Number(m[2])) * 256 + Number(m[3])) * 256 + Number(m[4]);
+  return { start: address - (address % size), size };
+}
+
+/**
+ * The first /24 from `preferred` upwards, in its /16, that overlaps none of `taken`
+ * (CIDRs; IPv6 ones are ignored), or undefined if every one does.
+ */
+export function freeSubnet(preferred: string, taken: readonly string[]): string | undefined {
+  const first = ipv4Range(preferred);
+  if (first?.size !== 256) throw new StackError('containers', `expected a /24 such as 172.29.42.0/24, got ${preferred}`);
+  const ranges = taken.flatMap((t) => ipv4Range(t) ?? []);
+  const overlaps = (start: number) => ranges.some((r) => start < r.start + r.size && r.start < start + 256);
+  const end = first.start - (first.start % 65_536) + 65_536;
+  for (let start = first.start; start < end; start += 256) {
+    if (!overlaps(start)) return `${[start >>> 24, (start >>> 16) & 255, (start >>> 8) & 255, 0].join('.')}/24`;
+  }
+  return undefined;
+}
+
 /** Whether the stack's network exists. */
 export async function hasNetwork(config: StackConfig): Promise<boolean> {
   const client = await runtime();

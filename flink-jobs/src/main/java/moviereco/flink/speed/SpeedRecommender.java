@@ -465,10 +465,6 @@ public class SpeedRecommender
   }
 
   /**
-   * The loaded model for a reference, loading it if needed; null if it cannot be read (retried
-   * later).
-   */
-  /**
    * The model of {@code ref}, loaded once; null while it fails to load (retried after
    * MODEL_RETRY_MS of processing time).
    */

@@ -94,37 +94,45 @@ public final class FoldIn {
     return s;
   }
 
-  /** items scored between two checks of the bound */
-  private static final int BLOCK = 256;
-
   /**
    * The {@code n} best-scored movies, best first (equal scores: the smaller movie id first, the
    * shared {@link TopN} rule), skipping the rows in {@code exclude}.
    *
    * <p>Each score is μ + b_u + b_i + x_0 y_i0 + … + x_(k−1) y_i(k−1), added in that order in float.
-   * The movies are taken in descending order of |y_i| ({@link Model#byNorm}), and scoring stops
-   * once the top-N is full and no movie left can enter it ({@link NormOrder#exhausted}: the
-   * Cauchy–Schwarz bound): the result is the one scoring every movie gives, to the bit. With the
-   * 32M model that is after about 2% of the 87,585 movies for a typical user (5% at the 99th
-   * percentile).
+   * The movies are taken in descending order of |y_i| ({@link Model#byNorm}), a block of {@link
+   * Model#BLOCK} at a time, each block's scores one factor at a time over its column (the same
+   * additions in the same order per movie, vectorised), and scoring stops once the top-N is full
+   * and no movie left can enter it ({@link NormOrder#exhausted}: the Cauchy–Schwarz bound): the
+   * result is the one scoring every movie one by one gives, to the bit.
    */
   public static TopN.Result recommend(Model m, UserVector u, boolean[] exclude, int n) {
     Model.ByNorm items = m.byNorm();
     int k = m.rank;
+    int block = Model.BLOCK;
     float[] x = new float[k];
     for (int p = 0; p < k; p++) x[p] = (float) u.x()[p];
     double xNorm = NormOrder.norm(x);
     float base = (float) (m.globalMean + u.bias());
+    float[] factors = items.factors();
+    float[] bias = items.bias();
+    int[] rows = items.order().items;
+    float[] s = new float[block];
     TopN top = new TopN(n);
-    for (int start = 0; start < m.size(); start += BLOCK) {
+    for (int start = 0; start < m.size(); start += block) {
       if (top.size() == n && items.order().exhausted(start, base, xNorm, top.threshold())) break;
-      int end = Math.min(m.size(), start + BLOCK);
-      for (int j = start; j < end; j++) {
-        int row = items.order().items[j];
+      int len = Math.min(block, m.size() - start);
+      for (int t = 0; t < len; t++) s[t] = base + bias[start + t];
+      for (int p = 0, off = start * k; p < k; p++, off += block) {
+        float xp = x[p];
+        for (int t = 0; t < block; t++) s[t] += xp * factors[off + t];
+      }
+      float threshold = top.threshold();
+      for (int t = 0; t < len; t++) {
+        if (s[t] < threshold) continue;
+        int row = rows[start + t];
         if (exclude != null && exclude[row]) continue;
-        float s = base + items.bias()[j];
-        for (int p = 0, off = j * k; p < k; p++) s += x[p] * items.factors()[off + p];
-        top.offer(m.ids[row], s);
+        top.offer(m.ids[row], s[t]);
+        threshold = top.threshold();
       }
     }
     return top.result();

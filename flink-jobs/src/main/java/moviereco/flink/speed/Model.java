@@ -131,11 +131,16 @@ public final class Model {
     return ids.length;
   }
 
+  /** items per block of {@link ByNorm#factors}: what is scored between two checks of the bound */
+  public static final int BLOCK = 256;
+
   /**
    * The items in descending order of their factors' norm, for scoring that stops early ({@link
    * FoldIn#recommend}): {@code order} (the shared {@link NormOrder}: each position's model row,
-   * norm and bound), and each position's bias and factors copied in that order ({@code bias[j]},
-   * {@code factors[j * rank ..]}), so the items scored are contiguous.
+   * norm and bound), each position's bias in that order ({@code bias[j]}), and the factors in that
+   * order by blocks of {@link #BLOCK} positions, column-major within a block: factor p of position
+   * j is {@code factors[((j / BLOCK) * rank + p) * BLOCK + j % BLOCK]} (the last block padded with
+   * zeros). A block's scores are then rank passes over contiguous floats, which the JIT vectorises.
    */
   public record ByNorm(NormOrder order, float[] bias, float[] factors) {}
 
@@ -145,11 +150,13 @@ public final class Model {
     if (b == null) {
       NormOrder order = new NormOrder(factors, itemBias, rank);
       float[] bias = new float[ids.length];
-      float[] sorted = new float[factors.length];
+      int blocks = (ids.length + BLOCK - 1) / BLOCK;
+      float[] sorted = new float[blocks * rank * BLOCK];
       for (int j = 0; j < ids.length; j++) {
         int i = order.items[j];
         bias[j] = itemBias[i];
-        System.arraycopy(factors, i * rank, sorted, j * rank, rank);
+        int off = (j / BLOCK) * rank * BLOCK + j % BLOCK;
+        for (int p = 0; p < rank; p++) sorted[off + p * BLOCK] = factors[i * rank + p];
       }
       b = new ByNorm(order, bias, sorted);
       byNorm = b;

@@ -187,9 +187,16 @@ class FoldInTest {
     for (int j = 0; j < m.size(); j++) {
       int row = b.order().items[j];
       assertEquals(m.itemBias[row], b.bias()[j]);
-      for (int f = 0; f < m.rank; f++)
-        assertEquals(m.factors[row * m.rank + f], b.factors()[j * m.rank + f]);
+      for (int f = 0; f < m.rank; f++) {
+        int at = ((j / Model.BLOCK) * m.rank + f) * Model.BLOCK + j % Model.BLOCK;
+        assertEquals(m.factors[row * m.rank + f], b.factors()[at]);
+      }
     }
+    // the last block is padded with zeros to a whole block
+    assertEquals(3 * m.rank * Model.BLOCK, b.factors().length);
+    for (int j = m.size(); j < 3 * Model.BLOCK; j++)
+      for (int f = 0; f < m.rank; f++)
+        assertEquals(0f, b.factors()[(2 * m.rank + f) * Model.BLOCK + j % Model.BLOCK]);
   }
 
   @Test

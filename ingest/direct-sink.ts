@@ -194,6 +194,7 @@ export function createDirectSink({ kafka: endpoint, topic, clientId = 'moviereco
   let previous: Promise<unknown> = Promise.resolve();
   let previousOut: Promise<unknown> = Promise.resolve();
   let failing = 0;
+  let retries = 0;
 
   const refreshMetadata = async () => {
     metadata = await client.metadata({ topics: [topic], forceUpdate: true });
@@ -232,6 +233,7 @@ export function createDirectSink({ kafka: endpoint, topic, clientId = 'moviereco
         async (bail, attempt) => {
           // in order while anything fails, and until each partition's first batch is taken; else
           // behind the sends before it on the wire (see the top of this file)
+          if (attempt > 0) retries++;
           await (attempt > 0 || failing > 0 || aheadOfFirstBatch(pending, ackedThrough) ? earlier : earlierOut);
           if (stopped) bail(stopped);
           const meta = metadata ?? (await refreshMetadata());
@@ -281,6 +283,9 @@ export function createDirectSink({ kafka: endpoint, topic, clientId = 'moviereco
   return {
     client: 'direct',
     maxInFlight: MAX_IN_FLIGHT,
+    get retries() {
+      return retries;
+    },
     async send(records) {
       try {
         if (stopped) throw stopped;

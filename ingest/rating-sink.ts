@@ -76,6 +76,8 @@ export interface RatingSink {
   readonly maxInFlight: number;
   /** resolves once every record is acknowledged by all in-sync replicas */
   send(records: Records): Promise<void>;
+  /** sends sent again so far (refused, or not answered): none while the broker is well; the direct sink counts them */
+  readonly retries?: number;
   close(): Promise<void>;
 }
 
